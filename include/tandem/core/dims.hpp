@@ -1,0 +1,86 @@
+#pragma once
+/// @file dims.hpp
+/// Shape and strides: a small fixed-capacity vector of extents, kept inline so that
+/// creating, viewing and broadcasting arrays never touches the heap for metadata.
+
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace tandem {
+
+/// Most dimensions an array may have (NumPy 1.x allows 32; 16 covers real codes).
+inline constexpr int kMaxDims = 16;
+
+/// A list of at most kMaxDims signed extents or strides.
+class Dims {
+ public:
+  Dims() = default;
+
+  template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+  Dims(std::initializer_list<I> values) {
+    for (I v : values) push_back(static_cast<int64_t>(v));
+  }
+
+  template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+  Dims(const std::vector<I>& values) {  // NOLINT(google-explicit-constructor): NumPy-like shapes
+    for (I v : values) push_back(static_cast<int64_t>(v));
+  }
+
+  /// n entries, each equal to fill.
+  static Dims filled(int n, int64_t fill) {
+    Dims d;
+    for (int i = 0; i < n; ++i) d.push_back(fill);
+    return d;
+  }
+
+  int size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  int64_t& operator[](int i) { return v_[static_cast<std::size_t>(i)]; }
+  int64_t operator[](int i) const { return v_[static_cast<std::size_t>(i)]; }
+  int64_t* data() { return v_.data(); }
+  const int64_t* data() const { return v_.data(); }
+  int64_t* begin() { return v_.data(); }
+  int64_t* end() { return v_.data() + n_; }
+  const int64_t* begin() const { return v_.data(); }
+  const int64_t* end() const { return v_.data() + n_; }
+  int64_t back() const { return v_[static_cast<std::size_t>(n_ - 1)]; }
+
+  /// Appends one entry; throws ShapeError past kMaxDims.
+  void push_back(int64_t v);
+  /// Inserts v before position pos (0 <= pos <= size()).
+  void insert(int pos, int64_t v);
+  /// Removes the entry at pos.
+  void erase(int pos);
+
+  std::vector<int64_t> to_vector() const { return {begin(), end()}; }
+
+  friend bool operator==(const Dims& a, const Dims& b) {
+    if (a.n_ != b.n_) return false;
+    for (int i = 0; i < a.n_; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  friend bool operator!=(const Dims& a, const Dims& b) { return !(a == b); }
+
+ private:
+  std::array<int64_t, kMaxDims> v_{};
+  int n_ = 0;
+};
+
+using Shape = Dims;
+using Strides = Dims;
+
+/// Number of elements of a shape (1 for a 0-d shape).
+int64_t shape_size(const Shape& shape);
+
+/// "(3, 4)" / "(5,)" / "()", as NumPy prints shapes.
+std::string to_string(const Dims& dims);
+
+/// Row-major (C order) strides in elements for a shape.
+Strides c_strides(const Shape& shape);
+
+}  // namespace tandem

@@ -1,0 +1,59 @@
+#pragma once
+/// @file index.hpp
+/// Index expressions for Array::operator(): integers, slices, newaxis and ellipsis,
+/// with NumPy's meaning (negative indices count from the end; slices may step backwards).
+
+#include <cstdint>
+#include <type_traits>
+
+namespace tandem {
+
+/// Marks an omitted slice bound, like an empty position in NumPy's `a[:3]`.
+struct NoneType {};
+inline constexpr NoneType none{};
+
+/// Inserts a new axis of length 1 (NumPy's `np.newaxis`).
+struct NewAxis {};
+inline constexpr NewAxis newaxis{};
+
+/// Stands for as many full slices as needed (NumPy's `...`).
+struct Ellipsis {};
+inline constexpr Ellipsis ellipsis{};
+
+/// One bound of a slice: an integer or none.
+struct SliceBound {
+  bool present = false;
+  std::int64_t value = 0;
+  SliceBound(NoneType) {}  // NOLINT(google-explicit-constructor)
+  template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+  SliceBound(I v) : present(true), value(static_cast<std::int64_t>(v)) {}  // NOLINT
+};
+
+/// start:stop:step. A zero step is a ValueError when the slice is applied.
+struct Slice {
+  SliceBound start = none;
+  SliceBound stop = none;
+  std::int64_t step = 1;
+};
+
+/// slice(stop), slice(start, stop) and slice(start, stop, step), as Python's slice().
+inline Slice slice(SliceBound stop) { return Slice{none, stop, 1}; }
+inline Slice slice(SliceBound start, SliceBound stop, std::int64_t step = 1) { return Slice{start, stop, step}; }
+/// The full range, `:`.
+inline Slice all() { return Slice{}; }
+
+/// One position of an index expression.
+struct Index {
+  enum class Kind : std::uint8_t { integer, slice, new_axis, all_rest };
+  Kind kind = Kind::integer;
+  std::int64_t integer = 0;
+  Slice range{};
+
+  template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
+  Index(I i) : kind(Kind::integer), integer(static_cast<std::int64_t>(i)) {}  // NOLINT
+  Index(Slice s) : kind(Kind::slice), range(s) {}                              // NOLINT
+  Index(NewAxis) : kind(Kind::new_axis) {}                                      // NOLINT
+  Index(Ellipsis) : kind(Kind::all_rest) {}                                    // NOLINT
+};
+
+}  // namespace tandem

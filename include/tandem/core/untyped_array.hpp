@@ -1,0 +1,96 @@
+#pragma once
+/// @file untyped_array.hpp
+/// The type-erased array under every Array<T>: a dtype, a shape, strides in elements, an
+/// offset in elements, and a shared Buffer. Backends, I/O and the dispatcher work on this.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "tandem/core/dims.hpp"
+#include "tandem/core/dtype.hpp"
+#include "tandem/core/index.hpp"
+#include "tandem/core/scalar.hpp"
+#include "tandem/memory/device.hpp"
+
+namespace tandem {
+
+class Buffer;  // src/memory/buffer.hpp: host and device copies with validity flags
+template <class T>
+class Array;
+
+class UntypedArray {
+ public:
+  /// A float64 array of shape (0,).
+  UntypedArray();
+  UntypedArray(DType dtype, const Shape& shape, const Strides& strides, std::int64_t offset,
+               std::shared_ptr<Buffer> buffer);
+
+  /// A new C-contiguous array with uninitialised contents, valid on the host.
+  static UntypedArray empty(DType dtype, const Shape& shape);
+
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  const Strides& strides() const { return strides_; }
+  std::int64_t offset() const { return offset_; }
+  int ndim() const { return shape_.size(); }
+  std::int64_t size() const;
+  const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
+
+  /// C-contiguous (row-major, no gaps, any strides of length-1 axes).
+  bool is_contiguous() const;
+  /// Where the newest copy of the data is (the CPU when the host copy is valid).
+  Device device() const;
+
+  /// The typed handle; throws DTypeError if T is not this array's dtype.
+  template <class T>
+  Array<T> as() const;
+
+  /// Host pointer to the first element (element offset applied). for_write marks every
+  /// device copy stale; either way the host copy is made valid first.
+  void* host_data(bool for_write) const;
+
+ private:
+  DType dtype_;
+  Shape shape_;
+  Strides strides_;
+  std::int64_t offset_ = 0;
+  std::shared_ptr<Buffer> buffer_;
+};
+
+/// The untyped operations that Array<T> forwards to. Each validates its input and throws
+/// the documented tandem::Error subclass naming the op.
+namespace untyped {
+
+// Views (share storage).
+UntypedArray index(const UntypedArray& a, const Index* indices, int count);
+UntypedArray transpose(const UntypedArray& a, const std::vector<int>& perm);
+UntypedArray transpose(const UntypedArray& a);  // reverses the axes
+/// A view when the strides allow one, else a contiguous copy. One extent may be -1.
+UntypedArray reshape(const UntypedArray& a, const Shape& shape);
+UntypedArray squeeze(const UntypedArray& a);
+UntypedArray squeeze(const UntypedArray& a, int axis);
+UntypedArray expand_dims(const UntypedArray& a, int axis);
+UntypedArray broadcast_to(const UntypedArray& a, const Shape& shape);
+UntypedArray swapaxes(const UntypedArray& a, int axis1, int axis2);
+
+// Copies.
+UntypedArray copy(const UntypedArray& a);  // C-contiguous
+UntypedArray astype(const UntypedArray& a, DType dtype);
+UntypedArray contiguous(const UntypedArray& a);  // a itself when already contiguous
+UntypedArray flatten(const UntypedArray& a);     // always a copy, as NumPy
+
+// Writes.
+void fill(const UntypedArray& dst, Scalar value);  // value converted to dst's dtype
+/// dst[...] = src with broadcasting; src must have dst's dtype. Overlap is handled.
+void assign(const UntypedArray& dst, const UntypedArray& src);
+
+// Element access.
+Scalar item(const UntypedArray& a);  // size must be 1
+Scalar at(const UntypedArray& a, const std::int64_t* index, int count);
+
+/// The broadcast shape of two shapes; throws ShapeError naming op.
+Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
+
+}  // namespace untyped
+}  // namespace tandem

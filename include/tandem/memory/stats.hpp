@@ -1,0 +1,30 @@
+#pragma once
+/// @file stats.hpp
+/// Counters of data movement and op placement, to check that data stays resident.
+
+#include <cstdint>
+#include <string>
+
+namespace tandem {
+
+/// A snapshot of the process-wide counters since start-up or the last reset_stats().
+struct Stats {
+  std::uint64_t bytes_host_to_device = 0;  ///< bytes copied from host to any device
+  std::uint64_t bytes_device_to_host = 0;  ///< bytes copied from any device to host
+  std::uint64_t ops_cpu = 0;               ///< ops run by the CPU backend
+  std::uint64_t ops_cuda = 0;              ///< ops run by the CUDA backend
+  std::uint64_t ops_emulated = 0;          ///< ops run by the emulated device
+  std::uint64_t host_allocations = 0;      ///< host buffers allocated
+  std::uint64_t device_allocations = 0;    ///< device buffers allocated
+
+  /// Multi-line human-readable summary.
+  std::string str() const;
+};
+
+/// Reads the counters (thread-safe).
+Stats stats();
+
+/// Sets every counter to zero.
+void reset_stats();
+
+}  // namespace tandem

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package that tandem's build, tests and benchmarks need.
+# Idempotent: packages already present are skipped by apt-get. Run as root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libhwy-dev                       # Highway SIMD (runtime dispatch, contrib math)
+  libopenblas-openmp-dev           # OpenBLAS built against OpenMP (one thread pool)
+  liblapacke-dev                   # LAPACK C interface
+  libgtest-dev libgmock-dev        # GoogleTest
+  libbenchmark-dev                 # Google Benchmark
+  zlib1g-dev
+  python3 python3-numpy            # fixtures and the NumPy comparison
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,47 @@
+#include "tandem/core/dims.hpp"
+
+#include <sstream>
+
+#include "tandem/core/error.hpp"
+
+namespace tandem {
+
+void Dims::push_back(int64_t v) {
+  TANDEM_CHECK(n_ < kMaxDims, ShapeError, "shape", "more than ", kMaxDims, " dimensions are not supported");
+  v_[static_cast<std::size_t>(n_++)] = v;
+}
+
+void Dims::insert(int pos, int64_t v) {
+  TANDEM_CHECK(n_ < kMaxDims, ShapeError, "shape", "more than ", kMaxDims, " dimensions are not supported");
+  for (int i = n_; i > pos; --i) v_[static_cast<std::size_t>(i)] = v_[static_cast<std::size_t>(i - 1)];
+  v_[static_cast<std::size_t>(pos)] = v;
+  ++n_;
+}
+
+void Dims::erase(int pos) {
+  for (int i = pos; i + 1 < n_; ++i) v_[static_cast<std::size_t>(i)] = v_[static_cast<std::size_t>(i + 1)];
+  --n_;
+}
+
+int64_t shape_size(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t e : shape) n *= e;
+  return n;
+}
+
+std::string to_string(const Dims& dims) {
+  std::ostringstream s;
+  s << '(';
+  for (int i = 0; i < dims.size(); ++i) s << (i ? ", " : "") << dims[i];
+  if (dims.size() == 1) s << ',';
+  s << ')';
+  return s.str();
+}
+
+Strides c_strides(const Shape& shape) {
+  Strides s = Dims::filled(shape.size(), 1);
+  for (int i = shape.size() - 2; i >= 0; --i) s[i] = s[i + 1] * (shape[i + 1] > 0 ? shape[i + 1] : 1);
+  return s;
+}
+
+}  // namespace tandem

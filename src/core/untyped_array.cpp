@@ -1,0 +1,87 @@
+#include "tandem/core/untyped_array.hpp"
+
+#include <cstring>
+#include <limits>
+
+#include "memory/buffer.hpp"
+#include "tandem/core/array.hpp"
+#include "tandem/core/error.hpp"
+
+namespace tandem {
+
+UntypedArray::UntypedArray() : UntypedArray(empty(DType::float64, Shape{0})) {}
+
+UntypedArray::UntypedArray(DType dtype, const Shape& shape, const Strides& strides, std::int64_t offset,
+                           std::shared_ptr<Buffer> buffer)
+    : dtype_(dtype), shape_(shape), strides_(strides), offset_(offset), buffer_(std::move(buffer)) {}
+
+namespace {
+// Bytes for a shape, refusing negative extents and sizes that overflow.
+std::size_t checked_bytes(const char* op, DType dtype, const Shape& shape) {
+  std::int64_t n = 1;
+  for (std::int64_t e : shape) {
+    TANDEM_CHECK(e >= 0, ValueError, op, "negative dimensions are not allowed, got shape ", to_string(shape));
+    TANDEM_CHECK(e == 0 || n <= std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(itemsize(dtype)) / e,
+                 ValueError, op, "array of shape ", to_string(shape), " is too big");
+    n *= e;
+  }
+  return static_cast<std::size_t>(n) * itemsize(dtype);
+}
+}  // namespace
+
+UntypedArray UntypedArray::empty(DType dtype, const Shape& shape) {
+  const std::size_t bytes = checked_bytes("empty", dtype, shape);
+  return UntypedArray(dtype, shape, c_strides(shape), 0, Buffer::allocate_host(bytes));
+}
+
+std::int64_t UntypedArray::size() const { return shape_size(shape_); }
+
+bool UntypedArray::is_contiguous() const {
+  std::int64_t expected = 1;
+  for (int d = ndim() - 1; d >= 0; --d) {
+    if (shape_[d] == 0) return true;
+    if (shape_[d] != 1 && strides_[d] != expected) return false;
+    expected *= shape_[d];
+  }
+  return true;
+}
+
+Device UntypedArray::device() const { return buffer_->newest(); }
+
+void* UntypedArray::host_data(bool for_write) const {
+  auto* base = static_cast<char*>(buffer_->ensure_valid_on(Device::cpu()));
+  if (for_write) buffer_->mark_written_on(Device::cpu());
+  return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
+}
+
+namespace detail {
+
+UntypedArray wrap_host(void* ptr, DType dtype, const Shape& shape, const Strides* strides,
+                       std::function<void(void*)> deleter) {
+  TANDEM_CHECK(ptr != nullptr || shape_size(shape) == 0, ValueError, "wrap", "null pointer for a non-empty array");
+  std::size_t bytes = checked_bytes("wrap", dtype, shape);
+  Strides st = c_strides(shape);
+  if (strides != nullptr) {
+    TANDEM_CHECK(strides->size() == shape.size(), ShapeError, "wrap", "strides ", to_string(*strides),
+                 " do not match shape ", to_string(shape));
+    // Negative strides would reach before ptr; the buffer's extent is what the strides span.
+    std::int64_t span = 0;
+    for (int d = 0; d < shape.size(); ++d) {
+      TANDEM_CHECK((*strides)[d] >= 0, ValueError, "wrap", "negative strides are not supported, got ",
+                   to_string(*strides));
+      if (shape[d] > 0) span += (shape[d] - 1) * (*strides)[d];
+    }
+    st = *strides;
+    bytes = shape_size(shape) == 0 ? 0 : static_cast<std::size_t>(span + 1) * itemsize(dtype);
+  }
+  return UntypedArray(dtype, shape, st, 0, Buffer::wrap_host(ptr, bytes, std::move(deleter)));
+}
+
+UntypedArray from_host(const void* src, DType dtype, const Shape& shape) {
+  UntypedArray a = UntypedArray::empty(dtype, shape);
+  if (a.size() > 0) std::memcpy(a.host_data(true), src, static_cast<std::size_t>(a.size()) * itemsize(dtype));
+  return a;
+}
+
+}  // namespace detail
+}  // namespace tandem

@@ -1,0 +1,28 @@
+#pragma once
+// The CPU backend: OpenMP threads over an N-d iterator, Highway SIMD on contiguous runs.
+
+#include "dispatch/backend.hpp"
+
+namespace tandem {
+
+class CpuBackend final : public Backend {
+ public:
+  Device device() const override { return Device::cpu(); }
+  const char* name() const override { return "cpu"; }
+  bool supports(UnaryOp op, DType dtype) const override;
+  bool supports(BinaryOp op, DType dtype) const override;
+
+  void* allocate(std::size_t bytes) override;
+  void deallocate(void* ptr, std::size_t bytes) override;
+  void copy_from_host(void* dst, const void* src, std::size_t bytes) override;
+  void copy_to_host(void* dst, const void* src, std::size_t bytes) override;
+
+  void fill(const StridedView& dst, Scalar value) override;
+  void copy(const StridedView& src, const StridedView& dst) override;
+  void unary(UnaryOp op, const StridedView& in, const StridedView& out) override;
+  void binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) override;
+  void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
+  void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
+};
+
+}  // namespace tandem

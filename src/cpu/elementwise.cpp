@@ -1,0 +1,154 @@
+// Element-wise ops on the CPU: one loop template per arity, instantiated per (op, dtype)
+// for the pairs the op accepts. Contiguous runs try the Highway path first; everything
+// else runs the shared functors from src/kernels.
+
+#include <type_traits>
+
+#include "cpu/backend.hpp"
+#include "cpu/nd_iter.hpp"
+#include "cpu/parallel.hpp"
+#include "cpu/simd.hpp"
+#include "kernels/elementwise.hpp"
+#include "tandem/core/error.hpp"
+
+namespace tandem {
+
+namespace {
+
+template <class T>
+constexpr std::int64_t elems(std::int64_t bytes) {
+  return bytes / static_cast<std::int64_t>(sizeof(T));
+}
+
+template <UnaryOp OP, class T>
+void unary_typed(const StridedView& in, const StridedView& out) {
+  using F = typename kernels::unary_functor<OP>::type;
+  using R = std::conditional_t<returns_bool(OP), bool, T>;
+  const auto loop = cpu::make_loop<2>({&out, &in});
+  const std::int64_t so = elems<R>(loop.inner_stride(0));
+  const std::int64_t si = elems<T>(loop.inner_stride(1));
+  cpu::parallel_for(loop.size, [&](std::int64_t begin, std::int64_t end) {
+    cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t n) {
+      R* o = reinterpret_cast<R*>(p[0]);
+      const T* a = reinterpret_cast<const T*>(p[1]);
+      const F f{};
+      if (so == 1 && si == 1) {
+        if (cpu::simd::unary(OP, dtype_of<T>(), a, o, n)) return;
+        for (std::int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
+      } else {
+        for (std::int64_t i = 0; i < n; ++i) o[i * so] = f(a[i * si]);
+      }
+    });
+  });
+}
+
+template <BinaryOp OP, class T>
+void binary_typed(const StridedView& a, const StridedView& b, const StridedView& out) {
+  using F = typename kernels::binary_functor<OP>::type;
+  using R = std::conditional_t<returns_bool(OP), bool, T>;
+  const auto loop = cpu::make_loop<3>({&out, &a, &b});
+  const std::int64_t so = elems<R>(loop.inner_stride(0));
+  const std::int64_t sa = elems<T>(loop.inner_stride(1));
+  const std::int64_t sb = elems<T>(loop.inner_stride(2));
+  cpu::parallel_for(loop.size, [&](std::int64_t begin, std::int64_t end) {
+    cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 3>& p, std::int64_t n) {
+      R* o = reinterpret_cast<R*>(p[0]);
+      const T* x = reinterpret_cast<const T*>(p[1]);
+      const T* y = reinterpret_cast<const T*>(p[2]);
+      const F f{};
+      if (so == 1 && (sa == 1 || sa == 0) && (sb == 1 || sb == 0)) {
+        if (cpu::simd::binary(OP, dtype_of<T>(), x, sa, y, sb, o, n)) return;
+        // Separate loops so the compiler vectorises each shape of the common cases.
+        if (sa == 1 && sb == 1) {
+          for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+        } else if (sb == 0) {
+          const T yv = *y;
+          for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i * sa], yv);
+        } else {
+          const T xv = *x;
+          for (std::int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+        }
+      } else {
+        for (std::int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sa], y[i * sb]);
+      }
+    });
+  });
+}
+
+// cond/a/b/out for where; a/lo/hi/out for clip: out[i] = f(p1[i], p2[i], p3[i]).
+template <class F, class T1, class T>
+void ternary_typed(const StridedView& v1, const StridedView& v2, const StridedView& v3, const StridedView& out) {
+  const auto loop = cpu::make_loop<4>({&out, &v1, &v2, &v3});
+  const std::int64_t so = elems<T>(loop.inner_stride(0));
+  const std::int64_t s1 = elems<T1>(loop.inner_stride(1));
+  const std::int64_t s2 = elems<T>(loop.inner_stride(2));
+  const std::int64_t s3 = elems<T>(loop.inner_stride(3));
+  cpu::parallel_for(loop.size, [&](std::int64_t begin, std::int64_t end) {
+    cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 4>& p, std::int64_t n) {
+      T* o = reinterpret_cast<T*>(p[0]);
+      const T1* x = reinterpret_cast<const T1*>(p[1]);
+      const T* y = reinterpret_cast<const T*>(p[2]);
+      const T* z = reinterpret_cast<const T*>(p[3]);
+      const F f{};
+      for (std::int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * s1], y[i * s2], z[i * s3]);
+    });
+  });
+}
+
+[[noreturn]] void unsupported(const char* op, DType t) {
+  TANDEM_THROW(DTypeError, op, "not supported for ", dtype_name(t), " on the cpu backend");
+}
+
+}  // namespace
+
+void CpuBackend::unary(UnaryOp op, const StridedView& in, const StridedView& out) {
+  visit_dtype(in.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    switch (op) {
+#define TANDEM_UNARY_CASE(name)                                                 \
+  case UnaryOp::name:                                                           \
+    if constexpr (kernels::accepts(UnaryOp::name, dtype_of<T>())) {             \
+      unary_typed<UnaryOp::name, T>(in, out);                                   \
+      return;                                                                   \
+    }                                                                           \
+    break;
+      TANDEM_UNARY_OPS(TANDEM_UNARY_CASE)
+#undef TANDEM_UNARY_CASE
+    }
+    unsupported(op_name(op), in.dtype);
+  });
+}
+
+void CpuBackend::binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) {
+  visit_dtype(a.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    switch (op) {
+#define TANDEM_BINARY_CASE(name)                                                \
+  case BinaryOp::name:                                                          \
+    if constexpr (kernels::accepts(BinaryOp::name, dtype_of<T>())) {            \
+      binary_typed<BinaryOp::name, T>(a, b, out);                               \
+      return;                                                                   \
+    }                                                                           \
+    break;
+      TANDEM_BINARY_OPS(TANDEM_BINARY_CASE)
+#undef TANDEM_BINARY_CASE
+    }
+    unsupported(op_name(op), a.dtype);
+  });
+}
+
+void CpuBackend::where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) {
+  visit_dtype(a.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    ternary_typed<kernels::where_fn, bool, T>(cond, a, b, out);
+  });
+}
+
+void CpuBackend::clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) {
+  visit_dtype(a.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    ternary_typed<kernels::clip_fn, T, T>(a, lo, hi, out);
+  });
+}
+
+}  // namespace tandem

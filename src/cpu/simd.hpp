@@ -1,0 +1,22 @@
+#pragma once
+// Contiguous fast paths vectorised with Highway, dispatched at run time to the best
+// instruction set of the machine (SSE4, AVX2, AVX-512). Each entry returns false when it
+// has no vector path for (op, dtype); the caller then runs the scalar functor, so results
+// are defined by src/kernels in every case.
+
+#include <cstdint>
+
+#include "tandem/core/dtype.hpp"
+#include "tandem/ops/op_codes.hpp"
+
+namespace tandem::cpu::simd {
+
+/// out[i] = op(in[i]) for i < n; in and out are contiguous arrays of `dtype`.
+bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n);
+
+/// out[i] = op(a[i * a_step], b[i * b_step]); a_step and b_step are 1 (array) or 0
+/// (a broadcast scalar). Only ops whose output dtype equals the input dtype.
+bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
+            void* out, std::int64_t n);
+
+}  // namespace tandem::cpu::simd

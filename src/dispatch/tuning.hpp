@@ -1,0 +1,18 @@
+#pragma once
+// Every tuning constant in one place, each with the benchmark that justified it.
+
+#include <cstdint>
+
+namespace tandem::tuning {
+
+/// Element-wise ops over fewer elements than this run on the calling thread: entering an
+/// OpenMP parallel region costs about 1-3 us on the 2-core CI machine, while one thread
+/// adds ~32 K doubles in about that time. bench: BM_Add/threads (docs/performance.md).
+inline constexpr std::int64_t kParallelMinElements = 32768;
+
+/// Host arrays with fewer elements than this stay on the CPU even when a device exists:
+/// a kernel launch plus its transfers cost tens of microseconds. Placeholder until the
+/// calibration run of the dispatch issue measures it per machine.
+inline constexpr std::int64_t kDeviceMinElements = 1 << 20;
+
+}  // namespace tandem::tuning

@@ -1,0 +1,58 @@
+#pragma once
+// Buffer: one allocation's host copy and (at most one) device copy, with validity flags.
+// An op makes its inputs valid where it runs (ensure_valid_on) and then marks its output
+// written there (mark_written_on), which makes every other copy stale. Every byte copied
+// between copies is counted in tandem::stats().
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+
+#include "tandem/memory/device.hpp"
+
+namespace tandem {
+
+class Backend;
+
+class Buffer {
+ public:
+  /// Uninitialised host memory, 64-byte aligned. Throws OutOfMemory.
+  static std::shared_ptr<Buffer> allocate_host(std::size_t bytes);
+  /// Shares user host memory; deleter (may be empty) runs at destruction.
+  static std::shared_ptr<Buffer> wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter);
+
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer();
+
+  std::size_t bytes() const { return bytes_; }
+
+  /// Base pointer of the copy on `device`, made valid first (allocating and copying from
+  /// the valid copy if needed). Other copies stay valid.
+  void* ensure_valid_on(Device device);
+  /// Records a write on `device`: every other copy becomes stale.
+  void mark_written_on(Device device);
+  bool is_valid_on(Device device) const;
+  /// The device whose copy is valid, preferring a non-host device (where work went last).
+  Device newest() const;
+
+ private:
+  Buffer(void* host, std::size_t bytes, std::function<void(void*)> deleter);
+
+  std::size_t bytes_;
+  void* host_;  // null only while the host copy was never needed (device-born buffers)
+  std::function<void(void*)> host_deleter_;
+  bool host_valid_ = true;
+
+  // Device side: absent until an op runs on a device (has_device_ lets the all-host fast
+  // path skip the lock).
+  mutable std::mutex mutex_;
+  std::atomic<bool> has_device_{false};
+  Backend* device_backend_ = nullptr;
+  void* device_ = nullptr;
+  bool device_valid_ = false;
+};
+
+}  // namespace tandem

@@ -1,0 +1,45 @@
+#include "tandem/memory/stats.hpp"
+
+#include <sstream>
+
+#include "memory/stats_counters.hpp"
+
+namespace tandem {
+
+namespace detail {
+Counters& counters() {
+  static Counters c;
+  return c;
+}
+}  // namespace detail
+
+Stats stats() {
+  const auto& c = detail::counters();
+  Stats s;
+  s.bytes_host_to_device = c.bytes_host_to_device.load(std::memory_order_relaxed);
+  s.bytes_device_to_host = c.bytes_device_to_host.load(std::memory_order_relaxed);
+  s.ops_cpu = c.ops_cpu.load(std::memory_order_relaxed);
+  s.ops_cuda = c.ops_cuda.load(std::memory_order_relaxed);
+  s.ops_emulated = c.ops_emulated.load(std::memory_order_relaxed);
+  s.host_allocations = c.host_allocations.load(std::memory_order_relaxed);
+  s.device_allocations = c.device_allocations.load(std::memory_order_relaxed);
+  return s;
+}
+
+void reset_stats() {
+  auto& c = detail::counters();
+  for (auto* a : {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.ops_cpu, &c.ops_cuda, &c.ops_emulated,
+                  &c.host_allocations, &c.device_allocations})
+    a->store(0, std::memory_order_relaxed);
+}
+
+std::string Stats::str() const {
+  std::ostringstream s;
+  s << "bytes host->device: " << bytes_host_to_device << "\n"
+    << "bytes device->host: " << bytes_device_to_host << "\n"
+    << "ops cpu/cuda/emulated: " << ops_cpu << "/" << ops_cuda << "/" << ops_emulated << "\n"
+    << "allocations host/device: " << host_allocations << "/" << device_allocations << "\n";
+  return s.str();
+}
+
+}  // namespace tandem

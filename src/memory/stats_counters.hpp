@@ -1,0 +1,21 @@
+#pragma once
+// The process-wide counters behind tandem::stats(); relaxed atomics, bumped on every move.
+
+#include <atomic>
+#include <cstdint>
+
+namespace tandem::detail {
+
+struct Counters {
+  std::atomic<std::uint64_t> bytes_host_to_device{0};
+  std::atomic<std::uint64_t> bytes_device_to_host{0};
+  std::atomic<std::uint64_t> ops_cpu{0};
+  std::atomic<std::uint64_t> ops_cuda{0};
+  std::atomic<std::uint64_t> ops_emulated{0};
+  std::atomic<std::uint64_t> host_allocations{0};
+  std::atomic<std::uint64_t> device_allocations{0};
+};
+
+Counters& counters();
+
+}  // namespace tandem::detail

@@ -1,0 +1,119 @@
+// Front end of the element-wise ops: dtype rules, broadcasting, outputs, aliasing, and
+// the hand-off to the chosen backend.
+
+#include "dispatch/dispatch.hpp"
+#include "kernels/elementwise.hpp"
+#include "ops/run.hpp"
+#include "tandem/core/error.hpp"
+#include "tandem/ops/untyped_elementwise.hpp"
+
+namespace tandem::untyped {
+
+namespace {
+
+UntypedArray make_or_check_out(const char* op, const UntypedArray* out, const Shape& shape, DType dtype) {
+  if (out == nullptr) return UntypedArray::empty(dtype, shape);
+  ops::check_out(op, *out, shape, dtype);
+  return *out;
+}
+
+void check_same_dtype(const char* op, const UntypedArray& a, const UntypedArray& b) {
+  TANDEM_CHECK(a.dtype() == b.dtype(), DTypeError, op, "operands have different dtypes ", dtype_name(a.dtype()),
+               " and ", dtype_name(b.dtype()), "; convert one with astype<T>() first");
+}
+
+// NumPy raises for integer powers with negative exponents; so do we, before any work.
+void check_integer_exponents(const UntypedArray& b) {
+  if (!is_integer(b.dtype()) || b.size() == 0) return;
+  const UntypedArray negative = binary(BinaryOp::less, b, scalar_array(b.dtype() == DType::int32
+                                                                           ? Scalar::of(std::int32_t{0})
+                                                                           : Scalar::of(std::int64_t{0})));
+  const UntypedArray flat = contiguous(negative);
+  const auto* p = static_cast<const bool*>(flat.host_data(false));
+  for (std::int64_t i = 0; i < flat.size(); ++i)
+    TANDEM_CHECK(!p[i], ValueError, "power", "integers to negative integer powers are not allowed");
+}
+
+}  // namespace
+
+UntypedArray scalar_array(Scalar value) {
+  UntypedArray a = UntypedArray::empty(value.dtype, Shape{});
+  fill(a, value);
+  return a;
+}
+
+UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
+  const char* name = op_name(op);
+  TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()),
+               is_integer(a.dtype()) ? " (convert with astype<double>() first)" : "");
+  UntypedArray result = make_or_check_out(name, out, a.shape(), returns_bool(op) ? DType::bool_ : a.dtype());
+  if (result.size() == 0) return result;
+  const UntypedArray in = ops::detach_from(a, result);
+  Backend& backend = choose_backend({&in}, result.size());
+  const StridedView vi = view_on(backend, in);
+  const StridedView vo = view_on(backend, result);
+  backend.unary(op, vi, vo);
+  finish_write(backend, result);
+  return result;
+}
+
+UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, const UntypedArray* out) {
+  const char* name = op_name(op);
+  check_same_dtype(name, a, b);
+  TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()));
+  if (op == BinaryOp::power) check_integer_exponents(b);
+  const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
+  UntypedArray result = make_or_check_out(name, out, shape, returns_bool(op) ? DType::bool_ : a.dtype());
+  if (result.size() == 0) return result;
+  const UntypedArray x = broadcast_to(ops::detach_from(a, result), shape);
+  const UntypedArray y = broadcast_to(ops::detach_from(b, result), shape);
+  Backend& backend = choose_backend({&x, &y}, result.size());
+  const StridedView vx = view_on(backend, x);
+  const StridedView vy = view_on(backend, y);
+  const StridedView vo = view_on(backend, result);
+  backend.binary(op, vx, vy, vo);
+  finish_write(backend, result);
+  return result;
+}
+
+UntypedArray where(const UntypedArray& cond, const UntypedArray& a, const UntypedArray& b, const UntypedArray* out) {
+  TANDEM_CHECK(cond.dtype() == DType::bool_, DTypeError, "where", "condition must be bool, got ",
+               dtype_name(cond.dtype()));
+  check_same_dtype("where", a, b);
+  const Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
+  UntypedArray result = make_or_check_out("where", out, shape, a.dtype());
+  if (result.size() == 0) return result;
+  const UntypedArray c = broadcast_to(ops::detach_from(cond, result), shape);
+  const UntypedArray x = broadcast_to(ops::detach_from(a, result), shape);
+  const UntypedArray y = broadcast_to(ops::detach_from(b, result), shape);
+  Backend& backend = choose_backend({&c, &x, &y}, result.size());
+  const StridedView vc = view_on(backend, c);
+  const StridedView vx = view_on(backend, x);
+  const StridedView vy = view_on(backend, y);
+  const StridedView vo = view_on(backend, result);
+  backend.where(vc, vx, vy, vo);
+  finish_write(backend, result);
+  return result;
+}
+
+UntypedArray clip(const UntypedArray& a, const UntypedArray& lo, const UntypedArray& hi, const UntypedArray* out) {
+  check_same_dtype("clip", a, lo);
+  check_same_dtype("clip", a, hi);
+  TANDEM_CHECK(a.dtype() != DType::bool_, DTypeError, "clip", "not supported for bool");
+  const Shape shape = broadcast_shapes("clip", broadcast_shapes("clip", a.shape(), lo.shape()), hi.shape());
+  UntypedArray result = make_or_check_out("clip", out, shape, a.dtype());
+  if (result.size() == 0) return result;
+  const UntypedArray x = broadcast_to(ops::detach_from(a, result), shape);
+  const UntypedArray l = broadcast_to(ops::detach_from(lo, result), shape);
+  const UntypedArray h = broadcast_to(ops::detach_from(hi, result), shape);
+  Backend& backend = choose_backend({&x, &l, &h}, result.size());
+  const StridedView vx = view_on(backend, x);
+  const StridedView vl = view_on(backend, l);
+  const StridedView vh = view_on(backend, h);
+  const StridedView vo = view_on(backend, result);
+  backend.clip(vx, vl, vh, vo);
+  finish_write(backend, result);
+  return result;
+}
+
+}  // namespace tandem::untyped

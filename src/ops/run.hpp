@@ -1,0 +1,19 @@
+// Helpers shared by the op front ends: output checking and aliasing between operands.
+
+#pragma once
+
+#include "tandem/core/untyped_array.hpp"
+
+namespace tandem::ops {
+
+/// Checks an out-parameter: exact shape and dtype, and writable (no broadcast axes).
+void check_out(const char* op, const UntypedArray& out, const Shape& shape, DType dtype);
+
+/// Do the memory ranges of x and y intersect?
+bool may_overlap(const UntypedArray& x, const UntypedArray& y);
+
+/// An input that overlaps the output in any way other than element-for-element identity
+/// is copied first, so in-place ops over shifted views read the old values (as NumPy).
+UntypedArray detach_from(const UntypedArray& input, const UntypedArray& out);
+
+}  // namespace tandem::ops
