@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds and runs every test configuration: the README's test command, and what CI runs.
+#   cpu   Release, CPU only
+#   cuda  Release with the CUDA backend, when nvcc exists (must pass with no GPU; tests
+#         labelled "gpu" skip without a device)
+#   asan  Debug with AddressSanitizer + UndefinedBehaviorSanitizer
+#   consumer  an external CMake project built against the installed tree
+# Usage: scripts/test.sh [preset ...]   (default: all of the above)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+presets=("$@")
+if ((${#presets[@]} == 0)); then
+  presets=(cpu)
+  if command -v nvcc >/dev/null 2>&1 || [[ -x /usr/local/cuda/bin/nvcc ]]; then presets+=(cuda); fi
+  presets+=(asan consumer)
+fi
+
+jobs=$(nproc)
+for preset in "${presets[@]}"; do
+  echo "=== ${preset} ==="
+  start=$SECONDS
+  if [[ $preset == consumer ]]; then
+    cmake --install build/cpu --prefix build/cpu-install >/dev/null
+    cmake -S examples/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/cpu-install"
+    cmake --build build/consumer
+    ./build/consumer/consumer
+  else
+    cmake --preset "$preset"
+    cmake --build --preset "$preset" -j "$jobs"
+    ctest --preset "$preset" -j "$jobs"
+  fi
+  echo "=== ${preset}: ok in $((SECONDS - start)) s ==="
+done
