@@ -63,8 +63,14 @@ NdLoop<K> make_loop(const std::array<const StridedView*, K>& ops) {
 /// covers a run along the innermost merged axis (strides: loop.inner_stride(k)).
 template <int K, class Inner>
 void for_each_run(const NdLoop<K>& loop, std::int64_t begin, std::int64_t end, Inner&& inner) {
-  std::array<std::int64_t, kMaxDims> idx{};
   const int nd = loop.ndim;
+  if (nd == 1) {  // contiguous or one strided axis: a single run, no index bookkeeping
+    std::array<char*, K> ptr;
+    for (int k = 0; k < K; ++k) ptr[k] = loop.base[k] + begin * loop.stride[k][0];
+    if (end > begin) inner(ptr, end - begin);
+    return;
+  }
+  std::array<std::int64_t, kMaxDims> idx{};
   std::int64_t rem = begin;
   for (int d = nd - 1; d >= 0; --d) {
     idx[d] = rem % loop.extent[d];

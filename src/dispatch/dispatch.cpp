@@ -33,6 +33,18 @@ StridedView view_on(Backend& backend, const UntypedArray& a) {
   return v;
 }
 
+StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape) {
+  StridedView v = view_on(backend, a);
+  if (a.shape() == shape) return v;
+  const int n = shape.size();
+  const int lead = n - a.ndim();
+  v.shape = shape;
+  v.strides = Dims::filled(n, 0);
+  for (int i = 0; i < a.ndim(); ++i)
+    v.strides[lead + i] = (a.shape()[i] == 1 && shape[lead + i] != 1) ? 0 : a.strides()[i];
+  return v;
+}
+
 void finish_write(Backend& backend, const UntypedArray& a) {
   a.buffer()->mark_written_on(backend.device());
   auto& c = detail::counters();

@@ -11,24 +11,32 @@
 namespace tandem {
 
 namespace {
+// Large buffers start on a cache line (and so on any SIMD width); small ones take malloc's
+// 16-byte alignment, which is much cheaper to get and all the SIMD paths load unaligned.
 constexpr std::size_t kHostAlignment = 64;
-}
+constexpr std::size_t kAlignedFromBytes = 4096;
+}  // namespace
 
-Buffer::Buffer(void* host, std::size_t bytes, std::function<void(void*)> deleter)
+Buffer::Buffer(Key /*key*/, void* host, std::size_t bytes, std::function<void(void*)> deleter)
     : bytes_(bytes), host_(host), host_deleter_(std::move(deleter)) {}
 
 std::shared_ptr<Buffer> Buffer::allocate_host(std::size_t bytes) {
   // aligned_alloc needs a size that is a multiple of the alignment, and at least one block
   // so that zero-size arrays still own a distinct, freeable pointer.
-  const std::size_t rounded = (bytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment;
-  void* p = std::aligned_alloc(kHostAlignment, rounded == 0 ? kHostAlignment : rounded);
+  void* p = nullptr;
+  if (bytes < kAlignedFromBytes) {
+    p = std::malloc(bytes == 0 ? 1 : bytes);  // a distinct, freeable pointer even for size 0
+  } else {
+    // aligned_alloc needs a size that is a multiple of the alignment.
+    p = std::aligned_alloc(kHostAlignment, (bytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment);
+  }
   if (p == nullptr) TANDEM_THROW(OutOfMemory, "allocate", "cannot allocate ", bytes, " bytes of host memory");
   detail::counters().host_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::shared_ptr<Buffer>(new Buffer(p, bytes, [](void* q) { std::free(q); }));
+  return std::make_shared<Buffer>(Key{}, p, bytes, [](void* q) { std::free(q); });
 }
 
 std::shared_ptr<Buffer> Buffer::wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter) {
-  return std::shared_ptr<Buffer>(new Buffer(ptr, bytes, std::move(deleter)));
+  return std::make_shared<Buffer>(Key{}, ptr, bytes, std::move(deleter));
 }
 
 Buffer::~Buffer() {

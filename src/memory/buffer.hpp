@@ -39,8 +39,12 @@ class Buffer {
   Device newest() const;
 
  private:
-  Buffer(void* host, std::size_t bytes, std::function<void(void*)> deleter);
+  struct Key {};  // lets make_shared reach the constructor, and nobody else
 
+ public:
+  Buffer(Key, void* host, std::size_t bytes, std::function<void(void*)> deleter);
+
+ private:
   std::size_t bytes_;
   void* host_;  // null only while the host copy was never needed (device-born buffers)
   std::function<void(void*)> host_deleter_;

@@ -38,11 +38,18 @@ bool may_overlap(const UntypedArray& x, const UntypedArray& y) {
   return xl < yh && yl < xh;
 }
 
-UntypedArray detach_from(const UntypedArray& input, const UntypedArray& out) {
-  if (!may_overlap(input, out)) return input;
+const UntypedArray* detached(const UntypedArray& input, const UntypedArray& out, std::optional<UntypedArray>& storage) {
+  if (!may_overlap(input, out)) return &input;
   const bool identical = input.offset() == out.offset() && input.shape() == out.shape() &&
                          input.strides() == out.strides() && input.dtype() == out.dtype();
-  return identical ? input : untyped::copy(input);
+  if (identical) return &input;
+  storage = untyped::copy(input);
+  return &*storage;
+}
+
+UntypedArray detach_from(const UntypedArray& input, const UntypedArray& out) {
+  std::optional<UntypedArray> storage;
+  return *detached(input, out, storage);
 }
 
 }  // namespace tandem::ops

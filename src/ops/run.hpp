@@ -2,6 +2,8 @@
 
 #pragma once
 
+#include <optional>
+
 #include "tandem/core/untyped_array.hpp"
 
 namespace tandem::ops {
@@ -15,5 +17,9 @@ bool may_overlap(const UntypedArray& x, const UntypedArray& y);
 /// An input that overlaps the output in any way other than element-for-element identity
 /// is copied first, so in-place ops over shifted views read the old values (as NumPy).
 UntypedArray detach_from(const UntypedArray& input, const UntypedArray& out);
+
+/// The same without copying handles on the common path: returns &input, or a pointer to
+/// `storage` holding the detached copy.
+const UntypedArray* detached(const UntypedArray& input, const UntypedArray& out, std::optional<UntypedArray>& storage);
 
 }  // namespace tandem::ops

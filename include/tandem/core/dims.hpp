@@ -30,6 +30,15 @@ class Dims {
     for (I v : values) push_back(static_cast<int64_t>(v));
   }
 
+  // Copies move only the entries in use, not the whole inline capacity.
+  Dims(const Dims& other) : n_(other.n_) { copy_from(other); }
+  Dims& operator=(const Dims& other) {
+    n_ = other.n_;
+    copy_from(other);
+    return *this;
+  }
+  ~Dims() = default;
+
   /// n entries, each equal to fill.
   static Dims filled(int n, int64_t fill) {
     Dims d;
@@ -67,7 +76,11 @@ class Dims {
   friend bool operator!=(const Dims& a, const Dims& b) { return !(a == b); }
 
  private:
-  std::array<int64_t, kMaxDims> v_{};
+  void copy_from(const Dims& other) {
+    for (int i = 0; i < n_; ++i) v_[static_cast<std::size_t>(i)] = other.v_[static_cast<std::size_t>(i)];
+  }
+
+  std::array<int64_t, kMaxDims> v_;
   int n_ = 0;
 };
 
