@@ -11,7 +11,7 @@
 
 namespace td = tandem;
 
-TEST(CudaDevice, ReportsNoGpuCleanlyWithoutDriver) {
+TEST(CudaDevice, ReportsNoDeviceCleanlyWithoutDriver) {
   const int n = td::cuda_device_count();
   EXPECT_GE(n, 0);
 #ifndef TANDEM_HAS_CUDA
