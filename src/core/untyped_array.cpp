@@ -31,7 +31,7 @@ std::size_t checked_bytes(const char* op, DType dtype, const Shape& shape) {
 
 UntypedArray UntypedArray::empty(DType dtype, const Shape& shape) {
   const std::size_t bytes = checked_bytes("empty", dtype, shape);
-  return UntypedArray(dtype, shape, c_strides(shape), 0, Buffer::allocate_host(bytes));
+  return UntypedArray(dtype, shape, c_strides(shape), 0, Buffer::allocate(bytes));
 }
 
 std::int64_t UntypedArray::size() const { return shape_size(shape_); }
@@ -51,6 +51,17 @@ Device UntypedArray::device() const { return buffer_->newest(); }
 void* UntypedArray::host_data(bool for_write) const {
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(Device::cpu()));
   if (for_write) buffer_->mark_written_on(Device::cpu());
+  return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
+}
+
+const UntypedArray& UntypedArray::to(Device device) const {
+  buffer_->ensure_valid_on(device);
+  return *this;
+}
+
+void* UntypedArray::device_data(Device device, bool for_write) const {
+  auto* base = static_cast<char*>(buffer_->ensure_valid_on(device));
+  if (for_write) buffer_->mark_written_on(device);
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
 }
 

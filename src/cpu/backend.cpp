@@ -3,13 +3,12 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "kernels/elementwise.hpp"
+#include "kernels/capabilities.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
 
-bool CpuBackend::supports(UnaryOp op, DType dtype) const { return kernels::accepts(op, dtype); }
-bool CpuBackend::supports(BinaryOp op, DType dtype) const { return kernels::accepts(op, dtype); }
+bool CpuBackend::supports(const OpKey& op) const { return kernels::accepts(op); }
 
 // The CPU "device" is the host itself; these exist so that generic code can treat every
 // backend alike (the Buffer never asks the CPU backend for a device copy).

@@ -9,8 +9,7 @@ class CpuBackend final : public Backend {
  public:
   Device device() const override { return Device::cpu(); }
   const char* name() const override { return "cpu"; }
-  bool supports(UnaryOp op, DType dtype) const override;
-  bool supports(BinaryOp op, DType dtype) const override;
+  bool supports(const OpKey& op) const override;
 
   void* allocate(std::size_t bytes) override;
   void deallocate(void* ptr, std::size_t bytes) override;
@@ -23,6 +22,7 @@ class CpuBackend final : public Backend {
   void binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) override;
   void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
   void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
+  void random(const kernels::RandomRequest& req, const StridedView& out) override;
 };
 
 }  // namespace tandem

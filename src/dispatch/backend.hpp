@@ -11,6 +11,10 @@
 #include "tandem/memory/device.hpp"
 #include "tandem/ops/op_codes.hpp"
 
+namespace tandem::kernels {
+struct RandomRequest;  // src/kernels/random.hpp
+}  // namespace tandem::kernels
+
 namespace tandem {
 
 /// An operand as a backend sees it: a pointer to element 0 of the view in the backend's
@@ -21,6 +25,21 @@ struct StridedView {
   DType dtype = DType::float64;
   Shape shape;
   Strides strides;
+};
+
+/// The op families of the Backend interface.
+enum class OpFamily : unsigned char { fill, copy, unary, binary, where, clip, random };
+
+/// One (op, dtype) pair, as the capability table is asked about it. `code` is the UnaryOp
+/// or BinaryOp value for those families and 0 otherwise.
+struct OpKey {
+  OpFamily family;
+  unsigned char code;
+  DType dtype;
+
+  static OpKey of(UnaryOp op, DType t) { return {OpFamily::unary, static_cast<unsigned char>(op), t}; }
+  static OpKey of(BinaryOp op, DType t) { return {OpFamily::binary, static_cast<unsigned char>(op), t}; }
+  static OpKey of(OpFamily f, DType t) { return {f, 0, t}; }
 };
 
 class Backend {
@@ -35,16 +54,18 @@ class Backend {
 
   // Capability table: which (op, dtype) pairs this backend implements. The dispatcher,
   // error messages and test skips all ask here.
-  virtual bool supports(UnaryOp op, DType dtype) const = 0;
-  virtual bool supports(BinaryOp op, DType dtype) const = 0;
+  virtual bool supports(const OpKey& op) const = 0;
 
   // Memory on this device.
   virtual void* allocate(std::size_t bytes) = 0;
   virtual void deallocate(void* ptr, std::size_t bytes) = 0;
   virtual void copy_from_host(void* dst, const void* src, std::size_t bytes) = 0;
   virtual void copy_to_host(void* dst, const void* src, std::size_t bytes) = 0;
-  /// Waits for all work queued on this backend.
+  /// Waits for all work queued on this backend; rethrows a failure of queued work.
   virtual void synchronize() {}
+  /// Returns cached or pending-free memory to the device (called before retrying an
+  /// allocation that failed).
+  virtual void release_cached_memory() {}
 
   // Op families.
   virtual void fill(const StridedView& dst, Scalar value) = 0;
@@ -55,6 +76,10 @@ class Backend {
   virtual void where(const StridedView& cond, const StridedView& a, const StridedView& b,
                      const StridedView& out) = 0;
   virtual void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) = 0;
+  /// Fills out (any strides) with the distribution of req; element i in C order takes its
+  /// value from the Philox counters the request assigns to index i (src/kernels/random.hpp),
+  /// so the result does not depend on how the backend splits the work.
+  virtual void random(const kernels::RandomRequest& req, const StridedView& out) = 0;
 };
 
 }  // namespace tandem

@@ -1,26 +1,38 @@
 #include "dispatch/dispatch.hpp"
 
+#include <iostream>
+#include <mutex>
+
 #include "dispatch/registry.hpp"
+#include "dispatch/tuning.hpp"
 #include "memory/buffer.hpp"
 #include "memory/stats_counters.hpp"
+#include "tandem/core/error.hpp"
+#include "tandem/memory/placement.hpp"
 
 namespace tandem {
 
-Backend& choose_backend(std::initializer_list<const UntypedArray*> inputs, std::int64_t /*out_size*/) {
-  // Stay where the data is: if every input's newest copy is on one device, run there.
-  Device where = Device::cpu();
-  bool first = true;
-  for (const UntypedArray* a : inputs) {
-    const Device d = a->buffer()->newest();
-    if (first) {
-      where = d;
-      first = false;
-    } else if (d != where) {
-      where = Device::cpu();
-      break;
-    }
-  }
-  return where.is_cpu() ? cpu_backend() : backend_for(where);
+namespace {
+Backend& decided(Backend& b) {
+  auto& c = detail::counters();
+  (b.device().is_cpu() ? c.placed_cpu : c.placed_device).fetch_add(1, std::memory_order_relaxed);
+  return b;
+}
+}  // namespace
+
+Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, std::int64_t out_size) {
+  const Placement placement = current_placement();
+  if (placement == Placement::cpu) return decided(cpu_backend());
+  // Fast path: no accelerator at all.
+  const std::optional<Device> accelerator = current_accelerator();
+  if (!accelerator) return decided(cpu_backend());
+  Backend& device = backend_for(*accelerator);
+  if (!device.supports(op)) return decided(cpu_backend());
+  if (placement == Placement::gpu) return decided(device);
+  // automatic: stay where the data is, else go by size.
+  for (const UntypedArray* a : inputs)
+    if (a->buffer()->newest() == *accelerator) return decided(device);
+  return decided(out_size >= tuning::kDeviceMinElements ? device : cpu_backend());
 }
 
 StridedView view_on(Backend& backend, const UntypedArray& a) {
@@ -54,5 +66,18 @@ void finish_write(Backend& backend, const UntypedArray& a) {
     case DeviceKind::emulated: c.ops_emulated.fetch_add(1, std::memory_order_relaxed); break;
   }
 }
+
+namespace detail {
+Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
+  if (current_placement() == Placement::gpu) throw;  // NOLINT: rethrows the active OutOfMemory
+  counters().oom_fallbacks.fetch_add(1, std::memory_order_relaxed);
+  static std::once_flag warned;
+  std::call_once(warned, [&] {
+    std::cerr << "tandem: warning: " << device.device().str() << " is out of memory (" << what
+              << "); running on the CPU instead (reported once)\n";
+  });
+  return cpu_backend();
+}
+}  // namespace detail
 
 }  // namespace tandem

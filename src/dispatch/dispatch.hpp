@@ -1,17 +1,21 @@
 #pragma once
-// Where an op runs. One function decides, so that the calibrated cost model of a later
-// issue replaces it without touching the ops.
+// Where an op runs. One function decides (choose_backend), so that the calibrated cost
+// model of a later issue replaces it without touching the ops; one function runs an op
+// with the out-of-memory policy (execute).
 
 #include <initializer_list>
 
 #include "dispatch/backend.hpp"
+#include "tandem/core/error.hpp"
 #include "tandem/core/untyped_array.hpp"
 
 namespace tandem {
 
-/// The backend for an op over `inputs` producing `out_size` elements. Today: the device
-/// that already holds a valid copy of every input, else the CPU.
-Backend& choose_backend(std::initializer_list<const UntypedArray*> inputs, std::int64_t out_size);
+/// The backend for `op` over `inputs` producing `out_size` elements, by the placement in
+/// force: cpu -> CPU; gpu -> the current accelerator (CPU when there is none or it lacks
+/// the op); automatic -> the accelerator when an input's newest copy is there or the
+/// output has at least tuning::kDeviceMinElements elements, else the CPU.
+Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, std::int64_t out_size);
 
 /// A StridedView of `a` in `backend`'s memory, made valid there first. With `shape`, the
 /// view is broadcast to it (stride 0 on new or stretched axes; the caller has checked that
@@ -20,5 +24,43 @@ StridedView view_on(Backend& backend, const UntypedArray& a);
 StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape);
 /// Records a write to `a` on `backend` (other copies become stale) and counts the op.
 void finish_write(Backend& backend, const UntypedArray& a);
+
+/// Runs launch(backend) on the chosen backend and marks `out` written there. If the device
+/// runs out of memory: release its cached memory and retry once; then fall back to the CPU
+/// under Placement::automatic (warning once) or rethrow OutOfMemory under Placement::gpu.
+/// Inputs keep their valid copies throughout.
+template <class Launch>
+void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
+             Launch&& launch);
+
+namespace detail {
+Backend& cpu_fallback_after_oom(Backend& device, const char* what);  // rethrows under gpu
+}
+
+template <class Launch>
+void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
+             Launch&& launch) {
+  Backend& backend = choose_backend(op, inputs, out.size());
+  if (backend.device().is_cpu()) {
+    launch(backend);
+    finish_write(backend, out);
+    return;
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      launch(backend);
+      finish_write(backend, out);
+      return;
+    } catch (const OutOfMemory& e) {
+      if (attempt == 0) {
+        backend.release_cached_memory();
+        continue;
+      }
+      Backend& cpu = detail::cpu_fallback_after_oom(backend, e.what());
+      launch(cpu);
+      finish_write(cpu, out);
+    }
+  }
+}
 
 }  // namespace tandem

@@ -1,10 +1,14 @@
 #include "dispatch/registry.hpp"
 
+#include <cstdlib>
 #include <mutex>
+#include <string>
 
 #include "cpu/backend.hpp"
+#include "emulated/backend.hpp"
 #include "tandem/config.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/memory/placement.hpp"
 
 #ifdef TANDEM_HAS_CUDA
 #include "cuda/backend.hpp"
@@ -24,12 +28,19 @@ struct Registry {
     // Registers only when the runtime finds a driver and a device.
     if (auto cuda = cuda::make_backend_if_present()) backends.push_back(std::move(cuda));
 #endif
+    const char* emulate = std::getenv("TANDEM_EMULATED_DEVICE");
+    if (emulate != nullptr && std::string(emulate) == "1") {
+      const char* cap = std::getenv("TANDEM_EMULATED_MEMORY");
+      backends.push_back(std::make_unique<EmulatedBackend>(0, cap ? std::strtoull(cap, nullptr, 10) : 0));
+    }
   }
 };
 
+// Never destroyed: buffers in static storage may release device memory during exit, and
+// the emulated device's worker thread must outlive them.
 Registry& registry() {
-  static Registry r;
-  return r;
+  static Registry* r = new Registry;
+  return *r;
 }
 
 }  // namespace
@@ -68,6 +79,26 @@ void register_backend(std::unique_ptr<Backend> backend) {
                  backend->device().str(), " already has a backend");
   r.backends.push_back(std::move(backend));
 }
+
+namespace emulated {
+
+Device add_device(std::size_t memory_cap_bytes) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  int index = 0;
+  for (auto& b : r.backends)
+    if (b->device().kind == DeviceKind::emulated && b->device().index >= index) index = b->device().index + 1;
+  r.backends.push_back(std::make_unique<EmulatedBackend>(index, memory_cap_bytes));
+  return Device::emulated(index);
+}
+
+std::size_t bytes_in_use(Device device) {
+  auto* e = dynamic_cast<EmulatedBackend*>(&backend_for(device));
+  TANDEM_CHECK(e != nullptr, DeviceError, "emulated::bytes_in_use", device.str(), " is not an emulated device");
+  return e->bytes_in_use();
+}
+
+}  // namespace emulated
 
 bool has_gpu() {
   for (Backend* b : registered_backends())

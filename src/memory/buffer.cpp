@@ -12,27 +12,26 @@ namespace tandem {
 
 namespace {
 // Large buffers start on a cache line (and so on any SIMD width); small ones take malloc's
-// 16-byte alignment, which is much cheaper to get and all the SIMD paths load unaligned.
+// 16-byte alignment, which is much cheaper to get; all SIMD paths load unaligned.
 constexpr std::size_t kHostAlignment = 64;
 constexpr std::size_t kAlignedFromBytes = 4096;
+
+void count_download(std::size_t bytes) {
+  detail::counters().bytes_device_to_host.fetch_add(bytes, std::memory_order_relaxed);
+}
 }  // namespace
 
 Buffer::Buffer(Key /*key*/, void* host, std::size_t bytes, std::function<void(void*)> deleter)
-    : bytes_(bytes), host_(host), host_deleter_(std::move(deleter)) {}
+    : bytes_(bytes), host_(host), host_deleter_(std::move(deleter)) {
+  update_host_only();
+}
 
-std::shared_ptr<Buffer> Buffer::allocate_host(std::size_t bytes) {
-  // aligned_alloc needs a size that is a multiple of the alignment, and at least one block
-  // so that zero-size arrays still own a distinct, freeable pointer.
-  void* p = nullptr;
-  if (bytes < kAlignedFromBytes) {
-    p = std::malloc(bytes == 0 ? 1 : bytes);  // a distinct, freeable pointer even for size 0
-  } else {
-    // aligned_alloc needs a size that is a multiple of the alignment.
-    p = std::aligned_alloc(kHostAlignment, (bytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment);
-  }
-  if (p == nullptr) TANDEM_THROW(OutOfMemory, "allocate", "cannot allocate ", bytes, " bytes of host memory");
-  detail::counters().host_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::make_shared<Buffer>(Key{}, p, bytes, [](void* q) { std::free(q); });
+std::shared_ptr<Buffer> Buffer::allocate(std::size_t bytes) {
+  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [](void* q) { std::free(q); });
+  b->fresh_ = true;
+  b->host_valid_ = false;
+  b->update_host_only();
+  return b;
 }
 
 std::shared_ptr<Buffer> Buffer::wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter) {
@@ -41,26 +40,46 @@ std::shared_ptr<Buffer> Buffer::wrap_host(void* ptr, std::size_t bytes, std::fun
 
 Buffer::~Buffer() {
   if (device_ != nullptr) device_backend_->deallocate(device_, bytes_);
-  if (host_deleter_) host_deleter_(host_);
+  if (host_deleter_ && host_ != nullptr) host_deleter_(host_);
+}
+
+void Buffer::update_host_only() {
+  host_only_.store(host_ != nullptr && host_valid_ && !fresh_ && device_ == nullptr, std::memory_order_release);
+}
+
+void Buffer::allocate_host_memory() {
+  void* p = nullptr;
+  if (bytes_ < kAlignedFromBytes) {
+    p = std::malloc(bytes_ == 0 ? 1 : bytes_);  // a distinct, freeable pointer even for size 0
+  } else {
+    // aligned_alloc needs a size that is a multiple of the alignment.
+    p = std::aligned_alloc(kHostAlignment, (bytes_ + kHostAlignment - 1) / kHostAlignment * kHostAlignment);
+  }
+  if (p == nullptr) TANDEM_THROW(OutOfMemory, "allocate", "cannot allocate ", bytes_, " bytes of host memory");
+  detail::counters().host_allocations.fetch_add(1, std::memory_order_relaxed);
+  host_ = p;
 }
 
 void* Buffer::ensure_valid_on(Device device) {
-  if (device.is_cpu() && !has_device_.load(std::memory_order_acquire)) return host_;
+  if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return host_;
   std::lock_guard<std::mutex> lock(mutex_);
   if (device.is_cpu()) {
-    if (!host_valid_) {
+    if (host_ == nullptr) allocate_host_memory();
+    if (!host_valid_ && !fresh_) {
       device_backend_->copy_to_host(host_, device_, bytes_);
-      detail::counters().bytes_device_to_host.fetch_add(bytes_, std::memory_order_relaxed);
-      host_valid_ = true;
+      count_download(bytes_);
     }
+    host_valid_ = true;
+    update_host_only();
     return host_;
   }
   Backend& backend = backend_for(device);
   if (device_ != nullptr && device_backend_ != &backend) {
-    // Moving to a different device: bring the data home first, then drop the old copy.
-    if (!host_valid_) {
+    // Moving to another device: bring the data home first, then drop the old copy.
+    if (host_ == nullptr) allocate_host_memory();
+    if (!host_valid_ && !fresh_) {
       device_backend_->copy_to_host(host_, device_, bytes_);
-      detail::counters().bytes_device_to_host.fetch_add(bytes_, std::memory_order_relaxed);
+      count_download(bytes_);
       host_valid_ = true;
     }
     device_backend_->deallocate(device_, bytes_);
@@ -68,37 +87,41 @@ void* Buffer::ensure_valid_on(Device device) {
     device_valid_ = false;
   }
   if (device_ == nullptr) {
-    device_ = backend.allocate(bytes_);
+    device_ = backend.allocate(bytes_);  // may throw OutOfMemory; nothing has changed then
     device_backend_ = &backend;
-    has_device_.store(true, std::memory_order_release);
     detail::counters().device_allocations.fetch_add(1, std::memory_order_relaxed);
+    update_host_only();
   }
-  if (!device_valid_) {
+  if (!device_valid_ && !fresh_) {
     backend.copy_from_host(device_, host_, bytes_);
     detail::counters().bytes_host_to_device.fetch_add(bytes_, std::memory_order_relaxed);
-    device_valid_ = true;
   }
+  device_valid_ = true;
   return device_;
 }
 
 void Buffer::mark_written_on(Device device) {
-  if (device.is_cpu() && !has_device_.load(std::memory_order_acquire)) return;
+  if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return;
   std::lock_guard<std::mutex> lock(mutex_);
+  fresh_ = false;
   host_valid_ = device.is_cpu();
   device_valid_ = !device.is_cpu();
+  update_host_only();
 }
 
 bool Buffer::is_valid_on(Device device) const {
-  if (device.is_cpu() && !has_device_.load(std::memory_order_acquire)) return true;
+  if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return true;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (device.is_cpu()) return host_valid_;
-  return device_valid_ && device_backend_ != nullptr && device_backend_->device() == device;
+  if (device.is_cpu()) return host_valid_ || fresh_;
+  return device_ != nullptr && device_backend_->device() == device && (device_valid_ || fresh_);
 }
 
 Device Buffer::newest() const {
-  if (!has_device_.load(std::memory_order_acquire)) return Device::cpu();
+  if (host_only_.load(std::memory_order_acquire)) return Device::cpu();
   std::lock_guard<std::mutex> lock(mutex_);
-  return device_valid_ ? device_backend_->device() : Device::cpu();
+  // The device copy is "newest" only when the host copy is stale: that is where work went.
+  if (device_ != nullptr && device_valid_ && !host_valid_) return device_backend_->device();
+  return Device::cpu();
 }
 
 }  // namespace tandem

@@ -18,8 +18,10 @@ class Backend;
 
 class Buffer {
  public:
-  /// Uninitialised host memory, 64-byte aligned. Throws OutOfMemory.
-  static std::shared_ptr<Buffer> allocate_host(std::size_t bytes);
+  /// A buffer with uninitialised contents and no memory yet: memory is allocated on the
+  /// first device that asks for it (ensure_valid_on), without any copy, so that an op's
+  /// output lives only where the op ran. Host memory is 64-byte aligned from 4 KiB on.
+  static std::shared_ptr<Buffer> allocate(std::size_t bytes);
   /// Shares user host memory; deleter (may be empty) runs at destruction.
   static std::shared_ptr<Buffer> wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter);
 
@@ -45,15 +47,19 @@ class Buffer {
   Buffer(Key, void* host, std::size_t bytes, std::function<void(void*)> deleter);
 
  private:
+  void allocate_host_memory();  // with mutex_ held
+
   std::size_t bytes_;
-  void* host_;  // null only while the host copy was never needed (device-born buffers)
+  void* host_;  // null until the host copy is first needed
   std::function<void(void*)> host_deleter_;
   bool host_valid_ = true;
+  bool fresh_ = false;  // contents never written: every copy counts as valid, none is copied
 
-  // Device side: absent until an op runs on a device (has_device_ lets the all-host fast
-  // path skip the lock).
+  // host_only_ is true while the host copy is allocated, written, valid and the only copy: the
+  // common all-host case then needs no lock. Everything else is guarded by mutex_.
+  void update_host_only();
   mutable std::mutex mutex_;
-  std::atomic<bool> has_device_{false};
+  std::atomic<bool> host_only_{false};
   Backend* device_backend_ = nullptr;
   void* device_ = nullptr;
   bool device_valid_ = false;

@@ -23,13 +23,16 @@ Stats stats() {
   s.ops_emulated = c.ops_emulated.load(std::memory_order_relaxed);
   s.host_allocations = c.host_allocations.load(std::memory_order_relaxed);
   s.device_allocations = c.device_allocations.load(std::memory_order_relaxed);
+  s.placed_cpu = c.placed_cpu.load(std::memory_order_relaxed);
+  s.placed_device = c.placed_device.load(std::memory_order_relaxed);
+  s.oom_fallbacks = c.oom_fallbacks.load(std::memory_order_relaxed);
   return s;
 }
 
 void reset_stats() {
   auto& c = detail::counters();
   for (auto* a : {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.ops_cpu, &c.ops_cuda, &c.ops_emulated,
-                  &c.host_allocations, &c.device_allocations})
+                  &c.host_allocations, &c.device_allocations, &c.placed_cpu, &c.placed_device, &c.oom_fallbacks})
     a->store(0, std::memory_order_relaxed);
 }
 
@@ -38,7 +41,9 @@ std::string Stats::str() const {
   s << "bytes host->device: " << bytes_host_to_device << "\n"
     << "bytes device->host: " << bytes_device_to_host << "\n"
     << "ops cpu/cuda/emulated: " << ops_cpu << "/" << ops_cuda << "/" << ops_emulated << "\n"
-    << "allocations host/device: " << host_allocations << "/" << device_allocations << "\n";
+    << "allocations host/device: " << host_allocations << "/" << device_allocations << "\n"
+    << "placements cpu/device: " << placed_cpu << "/" << placed_device << " (out-of-memory fallbacks: "
+    << oom_fallbacks << ")\n";
   return s.str();
 }
 

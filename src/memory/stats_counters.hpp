@@ -14,6 +14,9 @@ struct Counters {
   std::atomic<std::uint64_t> ops_emulated{0};
   std::atomic<std::uint64_t> host_allocations{0};
   std::atomic<std::uint64_t> device_allocations{0};
+  std::atomic<std::uint64_t> placed_cpu{0};
+  std::atomic<std::uint64_t> placed_device{0};
+  std::atomic<std::uint64_t> oom_fallbacks{0};
 };
 
 Counters& counters();

@@ -21,8 +21,7 @@ class FakeDevice final : public td::Backend {
  public:
   td::Device device() const override { return td::Device::emulated(7); }
   const char* name() const override { return "fake"; }
-  bool supports(td::UnaryOp, td::DType) const override { return false; }
-  bool supports(td::BinaryOp, td::DType) const override { return false; }
+  bool supports(const td::OpKey&) const override { return false; }  // never chosen to run ops
   void* allocate(std::size_t bytes) override {
     ++allocations;
     return ::operator new(bytes == 0 ? 1 : bytes);
@@ -45,6 +44,7 @@ class FakeDevice final : public td::Backend {
   void binary(td::BinaryOp, const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
   void where(const td::StridedView&, const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
   void clip(const td::StridedView&, const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
+  void random(const td::kernels::RandomRequest&, const td::StridedView&) override {}
 
   int allocations = 0, frees = 0, uploads = 0, downloads = 0;
 };
@@ -62,8 +62,23 @@ FakeDevice& fake() {
 
 }  // namespace
 
+TEST(Buffer, FreshBufferAllocatesWhereFirstUsedWithoutCopying) {
+  FakeDevice& dev = fake();
+  td::reset_stats();
+  auto b = td::Buffer::allocate(64);
+  EXPECT_EQ(td::stats().host_allocations, 0u);  // no memory until someone needs it
+  const int uploads0 = dev.uploads;
+  b->ensure_valid_on(dev.device());
+  b->mark_written_on(dev.device());
+  EXPECT_EQ(dev.uploads, uploads0);  // uninitialised contents are never copied
+  EXPECT_EQ(td::stats().host_allocations, 0u);
+  EXPECT_EQ(b->newest(), dev.device());
+}
+
 TEST(Buffer, HostOnlyBufferIsValidOnCpu) {
-  auto b = td::Buffer::allocate_host(64);
+  auto b = td::Buffer::allocate(64);
+  b->ensure_valid_on(td::Device::cpu());
+  b->mark_written_on(td::Device::cpu());
   EXPECT_TRUE(b->is_valid_on(td::Device::cpu()));
   EXPECT_EQ(b->newest(), td::Device::cpu());
   EXPECT_EQ(b->bytes(), 64u);
@@ -72,9 +87,10 @@ TEST(Buffer, HostOnlyBufferIsValidOnCpu) {
 TEST(Buffer, CopiesOnlyStaleDataAndCountsBytes) {
   FakeDevice& dev = fake();
   const td::Device d = dev.device();
-  auto b = td::Buffer::allocate_host(800);
+  auto b = td::Buffer::allocate(800);
   auto* host = static_cast<double*>(b->ensure_valid_on(td::Device::cpu()));
   for (int i = 0; i < 100; ++i) host[i] = i;
+  b->mark_written_on(td::Device::cpu());
 
   td::reset_stats();
   const int uploads0 = dev.uploads;

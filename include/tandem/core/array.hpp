@@ -146,6 +146,16 @@ class Array {
   /// Host pointer for writing: syncs like cdata(), then marks device copies stale.
   E* data() const { return static_cast<E*>(u_.host_data(true)); }
 
+  // ---- residency ----
+  /// Makes the data valid on `device` (a copy only if stale there) and returns this array.
+  const Array& to(Device device) const {
+    u_.to(device);
+    return *this;
+  }
+  /// Pointer in `device`'s memory (for your own kernels); for_write = true marks the other
+  /// copies stale.
+  E* device_data(Device device, bool for_write = true) const { return static_cast<E*>(u_.device_data(device, for_write)); }
+
   // ---- in-place arithmetic (broadcasting other to this shape) ----
 #define TANDEM_COMPOUND(opsym, code)                                       \
   const Array& operator opsym(const Array& other) const {                  \

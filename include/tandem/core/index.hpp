@@ -36,7 +36,9 @@ struct Slice {
   std::int64_t step = 1;
 };
 
-/// slice(stop), slice(start, stop) and slice(start, stop, step), as Python's slice().
+/// slice() is the full range `:`; slice(stop), slice(start, stop) and
+/// slice(start, stop, step) are as Python's slice().
+inline Slice slice() { return Slice{}; }
 inline Slice slice(SliceBound stop) { return Slice{none, stop, 1}; }
 inline Slice slice(SliceBound start, SliceBound stop, std::int64_t step = 1) { return Slice{start, stop, step}; }
 /// The full range, `:`.

@@ -50,6 +50,14 @@ class UntypedArray {
   /// device copy stale; either way the host copy is made valid first.
   void* host_data(bool for_write) const;
 
+  /// Makes the data valid on `device` (copying only if that copy is stale) and returns this
+  /// array; other valid copies stay valid. Throws DeviceError for an unregistered device.
+  const UntypedArray& to(Device device) const;
+
+  /// Pointer to the first element in `device`'s memory, made valid there first; for_write
+  /// marks the other copies stale (use it before writing with your own kernels).
+  void* device_data(Device device, bool for_write) const;
+
  private:
   DType dtype_;
   Shape shape_;

@@ -16,6 +16,9 @@ struct Stats {
   std::uint64_t ops_emulated = 0;          ///< ops run by the emulated device
   std::uint64_t host_allocations = 0;      ///< host buffers allocated
   std::uint64_t device_allocations = 0;    ///< device buffers allocated
+  std::uint64_t placed_cpu = 0;            ///< placement decisions for the CPU
+  std::uint64_t placed_device = 0;         ///< placement decisions for a device
+  std::uint64_t oom_fallbacks = 0;         ///< ops moved to the CPU after device out-of-memory
 
   /// Multi-line human-readable summary.
   std::string str() const;

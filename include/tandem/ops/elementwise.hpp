@@ -46,14 +46,27 @@ inline constexpr bool is_scalar_v = std::is_arithmetic_v<S>;
 TANDEM_UNARY_OPS(TANDEM_DEFINE_UNARY)
 #undef TANDEM_DEFINE_UNARY
 
-/// Round half to even at `decimals` places (NumPy's round/around): rint(a * 10^d) / 10^d.
+/// Round half to even at `decimals` places (NumPy's round/around): rint(a * 10^d) / 10^d,
+/// computed in T for floats. Integers are returned unchanged for decimals >= 0 and, for
+/// decimals < 0, rounded half to even through double as NumPy does (round(125, -1) == 120).
 template <class T>
 Array<T> round(const Array<T>& a, int decimals = 0) {
-  if (decimals == 0 || std::is_integral_v<T>) return rint(a);
-  const T scale = static_cast<T>(std::pow(10.0, decimals));
-  Array<T> r = rint(Array<T>(untyped::binary(BinaryOp::multiply, a.untyped(), detail::scalar_operand<T>(scale))));
-  r /= scale;
-  return r;
+  if constexpr (std::is_integral_v<T>) {
+    if (decimals >= 0) return a.copy();
+    const double scale = std::pow(10.0, -decimals);
+    Array<double> r = rint(Array<double>(untyped::binary(BinaryOp::divide, untyped::astype(a.untyped(), DType::float64),
+                                                         detail::scalar_operand<double>(scale))));
+    r *= scale;
+    return r.template astype<T>();
+  } else {
+    if (decimals == 0) return rint(a);
+    const T scale = static_cast<T>(std::pow(10.0, decimals < 0 ? -decimals : decimals));
+    const BinaryOp first = decimals > 0 ? BinaryOp::multiply : BinaryOp::divide;
+    Array<T> r = rint(Array<T>(untyped::binary(first, a.untyped(), detail::scalar_operand<T>(scale))));
+    if (decimals > 0) r /= scale;
+    else r *= scale;
+    return r;
+  }
 }
 
 // ---- binary ----

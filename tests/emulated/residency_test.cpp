@@ -1,0 +1,190 @@
+// Residency, placement and out-of-memory behaviour on the emulated device: data stays
+// where the work ran, moves only when needed, and every byte moved is counted.
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+#include <tandem/tandem.hpp>
+
+namespace td = tandem;
+
+namespace {
+
+td::Device device() {
+  static const td::Device d = td::emulated::add_device();
+  return d;
+}
+
+std::vector<double> iota(int n, double start) {
+  std::vector<double> v(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = start + 0.5 * i;
+  return v;
+}
+
+}  // namespace
+
+TEST(Residency, ChainOfOpsMovesNoBytesUntilTheHostRead) {
+  td::PlacementGuard on_device(device());
+  auto a = td::Array<double>::from(iota(1001, 1.0));
+  auto b = td::Array<double>::from(iota(1001, 2.0));
+  a.to(device());
+  b.to(device());
+  td::reset_stats();
+  auto c = a + b;                    // 1
+  c = c * a;                         // 2
+  c = td::sqrt(c);                   // 3
+  c = c - b;                         // 4
+  c = td::maximum(c, a);             // 5
+  c = td::exp(td::negative(c));      // 6, 7
+  c = td::where(c > a, a, c);        // 8, 9
+  td::add(c, b, c);                  // 10, in place
+  EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
+  EXPECT_EQ(td::stats().bytes_device_to_host, 0u);
+  EXPECT_EQ(td::stats().ops_emulated, 10u);
+  EXPECT_EQ(td::stats().ops_cpu, 0u);
+  EXPECT_EQ(c.device(), device());
+
+  const std::vector<double> got = c.to_vector();
+  EXPECT_EQ(td::stats().bytes_device_to_host, 1001u * sizeof(double));
+  EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
+
+  // Same chain on the CPU gives the same values (the emulated device runs CPU kernels).
+  td::PlacementGuard on_cpu(td::Placement::cpu);
+  auto ha = td::Array<double>::from(iota(1001, 1.0));
+  auto hb = td::Array<double>::from(iota(1001, 2.0));
+  auto h = td::maximum(td::sqrt((ha + hb) * ha) - hb, ha);
+  h = td::exp(td::negative(h));
+  h = td::where(h > ha, ha, h) + hb;
+  EXPECT_EQ(got, h.to_vector());
+}
+
+TEST(Residency, HostWriteAfterDeviceWorkCopiesExactlyOnce) {
+  td::PlacementGuard on_device(device());
+  auto a = td::Array<double>::from(iota(500, 0.0));
+  auto b = td::Array<double>::from(iota(500, 1.0));
+  auto c = a + b;  // uploads a and b, c lives on the device
+  td::reset_stats();
+  double* p = c.data();  // host write access: brings c home, marks the device copy stale
+  EXPECT_EQ(td::stats().bytes_device_to_host, 500u * sizeof(double));
+  p[7] = -100.0;
+  auto d = c * b;  // c must go back up, once; b is still valid on the device
+  EXPECT_EQ(td::stats().bytes_host_to_device, 500u * sizeof(double));
+  auto e = c * b;
+  EXPECT_EQ(td::stats().bytes_host_to_device, 500u * sizeof(double));
+  EXPECT_EQ(d.at({7}), -100.0 * b.at({7}));
+  EXPECT_EQ(e.at({7}), d.at({7}));
+}
+
+TEST(Residency, ViewsBroadcastingAndInPlaceOpsMatchTheCpu) {
+  auto run = [](td::Placement p) {
+    td::PlacementGuard guard = p == td::Placement::gpu ? td::PlacementGuard(device()) : td::PlacementGuard(p);
+    auto m = td::arange<double>(60.0).reshape({3, 4, 5});
+    auto row = td::arange<double>(5.0);
+    auto v = m(td::slice(td::none, td::none, -1), 1);  // (3, 5) view with a negative stride
+    auto r = v * row + m(0, 2);                          // broadcasting a (5,) view
+    m(1, td::slice(1, 3)) += 100.0;                      // in place through a view
+    r.assign(td::where(r > 50.0, r, m(2, 0)));
+    return std::make_pair(r.to_vector(), m.to_vector());
+  };
+  const auto cpu = run(td::Placement::cpu);
+  td::reset_stats();
+  const auto dev = run(td::Placement::gpu);
+  EXPECT_GT(td::stats().ops_emulated, 0u);
+  EXPECT_EQ(cpu.first, dev.first);
+  EXPECT_EQ(cpu.second, dev.second);
+}
+
+TEST(Residency, AutomaticPlacementKeepsSmallHostArraysOnTheCpuAndFollowsDeviceData) {
+  td::PlacementGuard automatic(td::Placement::automatic);
+  auto a = td::ones<float>({64});
+  td::reset_stats();
+  auto b = a + a;
+  EXPECT_EQ(td::stats().ops_cpu, 1u);
+  EXPECT_TRUE(b.device().is_cpu());
+  // Data valid only on the device pulls the op there, whatever its size.
+  td::Array<float> on_dev;
+  {
+    td::PlacementGuard g(device());
+    on_dev = a * a;
+  }
+  td::reset_stats();
+  auto c = on_dev + on_dev;
+  (void)c;
+  EXPECT_EQ(td::stats().ops_emulated, 1u);
+  EXPECT_EQ(td::stats().placed_device, 1u);
+}
+
+TEST(Residency, OutOfMemoryFallsBackUnderAutomaticAndThrowsUnderGpu) {
+  const td::Device small = td::emulated::add_device(/*memory_cap_bytes=*/64 * 1024);
+  // 24 000 bytes each: two fit on the device, three do not.
+  auto a = td::Array<double>::from(iota(3000, 1.0));
+  auto b = td::Array<double>::from(iota(3000, 3.0));
+  td::Array<double> twice;
+  {
+    td::PlacementGuard g(small);
+    twice = a + a;  // a uploaded, `twice` lives only on the device
+  }
+  ASSERT_EQ(twice.device(), small);
+
+  {
+    td::PlacementGuard g(small);  // forced: the failure surfaces
+    EXPECT_THROW(td::add(twice, b), td::OutOfMemory);
+  }
+  ASSERT_EQ(twice.device(), small);  // still valid only there
+
+  td::reset_stats();
+  {
+    // `twice` lives on the small device, so automatic placement tries there, runs out,
+    // retries once after releasing memory, then runs on the CPU.
+    td::PlacementGuard target(small);
+    td::PlacementGuard automatic(td::Placement::automatic);
+    auto c = twice + b;
+    EXPECT_EQ(c.at({10}), 2 * (1.0 + 5.0) + (3.0 + 5.0));
+  }
+  EXPECT_EQ(td::stats().oom_fallbacks, 1u);
+  EXPECT_EQ(td::stats().ops_cpu, 1u);
+  EXPECT_LE(td::emulated::bytes_in_use(small), 64u * 1024u);
+  // Nothing lost: both operands still read correctly.
+  EXPECT_EQ(twice.at({2999}), 2 * (1.0 + 0.5 * 2999));
+  EXPECT_EQ(b.at({0}), 3.0);
+  try {
+    td::PlacementGuard g(small);
+    auto big = td::zeros<double>({20000});
+    big += 1.0;
+    FAIL() << "expected OutOfMemory";
+  } catch (const td::OutOfMemory& e) {
+    EXPECT_NE(std::string(e.what()).find("emulated"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Residency, ConcurrentOpsFromSeveralHostThreads) {
+  constexpr int kThreads = 4;
+  std::vector<std::vector<double>> results(kThreads);
+  auto shared_input = td::Array<double>::from(iota(20000, 1.0));
+  shared_input.to(device());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      td::PlacementGuard g(t % 2 == 0 ? td::PlacementGuard(device()) : td::PlacementGuard(td::Placement::cpu));
+      auto x = shared_input * static_cast<double>(t + 1);
+      for (int i = 0; i < 20; ++i) x = td::sqrt(x * x) + shared_input;
+      results[static_cast<std::size_t>(t)] = x.to_vector();
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    const auto& r = results[static_cast<std::size_t>(t)];
+    ASSERT_EQ(r.size(), 20000u);
+    for (std::size_t i = 0; i < r.size(); i += 997) {
+      const double base = 1.0 + 0.5 * static_cast<double>(i);
+      EXPECT_DOUBLE_EQ(r[i], base * (t + 1) + 20 * base) << "thread " << t << " element " << i;
+    }
+  }
+}
+
+TEST(Residency, PlacementGuardRejectsUnknownDevices) {
+  EXPECT_THROW(td::PlacementGuard(td::Device::cuda(5)), td::DeviceError);
+  EXPECT_EQ(td::current_placement(), td::default_placement());
+}
