@@ -38,14 +38,26 @@ std::string format_fixed(double v, int digits, bool scientific) {
   return s;
 }
 
-// Fewest digits (<= kPrecision) whose rendering reads back as v, else kPrecision.
-int shortest_digits(double v, bool scientific) {
-  for (int p = 0; p < kPrecision; ++p)
-    if (std::strtod(format_fixed(v, p, scientific).c_str(), nullptr) == v) return p;
+// Fewest digits (<= kPrecision) whose rendering reads back as v in its own precision
+// (float32 values are read back as float), else kPrecision.
+int shortest_digits(double v, bool scientific, bool single) {
+  for (int p = 0; p < kPrecision; ++p) {
+    const std::string s = format_fixed(v, p, scientific);
+    if (single ? std::strtof(s.c_str(), nullptr) == static_cast<float>(v) : std::strtod(s.c_str(), nullptr) == v)
+      return p;
+  }
   return kPrecision;
 }
 
-FloatFormat choose_float_format(const std::vector<double>& values) {
+// NumPy trims the zeros that rounding to kPrecision digits leaves at the end ("0.4137931").
+std::string trim_fraction_zeros(std::string s) {
+  const auto dot = s.find('.');
+  if (dot == std::string::npos || s.find('e') != std::string::npos) return s;
+  while (s.size() > dot + 1 && s.back() == '0') s.pop_back();
+  return s;
+}
+
+FloatFormat choose_float_format(const std::vector<double>& values, bool single) {
   FloatFormat f;
   double max_abs = 0, min_abs = HUGE_VAL;
   for (double v : values) {
@@ -56,7 +68,7 @@ FloatFormat choose_float_format(const std::vector<double>& values) {
   }
   if (max_abs > 0 && (max_abs >= 1e16 || min_abs < 1e-4 || max_abs / min_abs > 1e3)) f.scientific = true;
   for (double v : values)
-    if (std::isfinite(v)) f.digits = std::max(f.digits, shortest_digits(v, f.scientific));
+    if (std::isfinite(v)) f.digits = std::max(f.digits, shortest_digits(v, f.scientific, single));
   return f;
 }
 
@@ -64,7 +76,7 @@ class Printer {
  public:
   explicit Printer(const UntypedArray& a) : a_(a), summarise_(a.size() > kThreshold) {
     collect(0, a_.offset());
-    if (is_floating(a_.dtype())) float_ = choose_float_format(values_);
+    if (is_floating(a_.dtype())) float_ = choose_float_format(values_, a_.dtype() == DType::float32);
     for (double v : values_) width_ = std::max(width_, format(v).size());
   }
 
@@ -128,7 +140,8 @@ class Printer {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
     if (float_.scientific) return format_fixed(v, float_.digits, true);  // common mantissa digits
-    return format_fixed(v, std::min(float_.digits, shortest_digits(v, false)), false);
+    const bool single = a_.dtype() == DType::float32;
+    return trim_fraction_zeros(format_fixed(v, std::min(float_.digits, shortest_digits(v, false, single)), false));
   }
 
   // Pads to the common width: right-aligned, except that positional floats align their
@@ -154,6 +167,7 @@ class Printer {
         std::string item = idx[k] < 0 ? std::string("...") : padded(values_[next++]);
         if (k > 0) {
           if (out.size() - line_start + 1 + item.size() + 1 > kLineWidth) {
+            while (!out.empty() && out.back() == ' ') out.pop_back();  // NumPy rstrips wrapped lines
             out += '\n';
             line_start = out.size();
             out.append(static_cast<std::size_t>(axis) + 1, ' ');
