@@ -1,5 +1,7 @@
 #include "memory/buffer.hpp"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <utility>
 
@@ -15,6 +17,9 @@ namespace {
 // 16-byte alignment, which is much cheaper to get; all SIMD paths load unaligned.
 constexpr std::size_t kHostAlignment = 64;
 constexpr std::size_t kAlignedFromBytes = 4096;
+// Buffers of at least one huge page are aligned to it and ask the kernel for transparent
+// huge pages (as NumPy does): first-touch page faults then cost 512 times fewer traps.
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 void count_download(std::size_t bytes) {
   detail::counters().bytes_device_to_host.fetch_add(bytes, std::memory_order_relaxed);
@@ -51,9 +56,13 @@ void Buffer::allocate_host_memory() {
   void* p = nullptr;
   if (bytes_ < kAlignedFromBytes) {
     p = std::malloc(bytes_ == 0 ? 1 : bytes_);  // a distinct, freeable pointer even for size 0
-  } else {
+  } else if (bytes_ < kHugePage) {
     // aligned_alloc needs a size that is a multiple of the alignment.
     p = std::aligned_alloc(kHostAlignment, (bytes_ + kHostAlignment - 1) / kHostAlignment * kHostAlignment);
+  } else {
+    const std::size_t rounded = (bytes_ + kHugePage - 1) / kHugePage * kHugePage;
+    p = std::aligned_alloc(kHugePage, rounded);
+    if (p != nullptr) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
   }
   if (p == nullptr) TANDEM_THROW(OutOfMemory, "allocate", "cannot allocate ", bytes_, " bytes of host memory");
   detail::counters().host_allocations.fetch_add(1, std::memory_order_relaxed);
