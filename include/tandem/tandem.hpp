@@ -13,6 +13,7 @@
 #include "tandem/core/untyped_array.hpp"
 #include "tandem/io.hpp"
 #include "tandem/memory/device.hpp"
+#include "tandem/memory/placement.hpp"
 #include "tandem/memory/stats.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/elementwise.hpp"

@@ -66,7 +66,7 @@ FloatFormat choose_float_format(const std::vector<double>& values, bool single) 
     max_abs = std::max(max_abs, a);
     if (a > 0) min_abs = std::min(min_abs, a);
   }
-  if (max_abs > 0 && (max_abs >= 1e16 || min_abs < 1e-4 || max_abs / min_abs > 1e3)) f.scientific = true;
+  if (max_abs > 0 && (max_abs >= 1e8 || min_abs < 1e-4 || max_abs / min_abs > 1e3)) f.scientific = true;
   for (double v : values)
     if (std::isfinite(v)) f.digits = std::max(f.digits, shortest_digits(v, f.scientific, single));
   return f;
@@ -77,12 +77,16 @@ class Printer {
   explicit Printer(const UntypedArray& a) : a_(a), summarise_(a.size() > kThreshold) {
     collect(0, a_.offset());
     if (is_floating(a_.dtype())) float_ = choose_float_format(values_, a_.dtype() == DType::float32);
-    for (double v : values_) width_ = std::max(width_, format(v).size());
+    for (double v : values_) width_ = std::max(width_, fraction_padded(v).size());
   }
 
   void print(std::ostream& os) {
     if (a_.ndim() == 0) {
       os << format(values_.at(0));
+      return;
+    }
+    if (a_.size() == 0) {  // NumPy prints every empty array as []
+      os << "[]";
       return;
     }
     std::size_t pos = 0;
@@ -146,13 +150,17 @@ class Printer {
 
   // Pads to the common width: right-aligned, except that positional floats align their
   // decimal points by padding the fraction with spaces (NumPy: "[0.1  0.25]").
-  std::string padded(double v) const {
+  std::string fraction_padded(double v) const {
     std::string s = format(v);
     if (is_floating(a_.dtype()) && !float_.scientific && std::isfinite(v)) {
       const auto dot = s.find('.');
       const std::size_t frac = s.size() - dot - 1;
       s.append(static_cast<std::size_t>(float_.digits) - std::min<std::size_t>(frac, float_.digits), ' ');
     }
+    return s;
+  }
+  std::string padded(double v) const {
+    std::string s = fraction_padded(v);
     if (s.size() < width_) s.insert(0, width_ - s.size(), ' ');
     return s;
   }

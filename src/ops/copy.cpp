@@ -13,11 +13,11 @@ namespace tandem::untyped {
 namespace {
 void copy_into(const UntypedArray& src, const UntypedArray& dst) {
   if (dst.size() == 0) return;
-  Backend& backend = choose_backend({&src}, dst.size());
-  const StridedView s = view_on(backend, src);
-  const StridedView d = view_on(backend, dst);
-  backend.copy(s, d);
-  finish_write(backend, dst);
+  execute(OpKey::of(OpFamily::copy, src.dtype()), {&src}, dst, [&](Backend& backend) {
+    const StridedView s = view_on(backend, src);
+    const StridedView d = view_on(backend, dst);
+    backend.copy(s, d);
+  });
 }
 }  // namespace
 
@@ -42,10 +42,10 @@ UntypedArray flatten(const UntypedArray& a) {
 
 void fill(const UntypedArray& dst, Scalar value) {
   if (dst.size() == 0) return;
-  Backend& backend = choose_backend({&dst}, dst.size());
-  const StridedView d = view_on(backend, dst);
-  backend.fill(d, value);
-  finish_write(backend, dst);
+  execute(OpKey::of(OpFamily::fill, dst.dtype()), {&dst}, dst, [&](Backend& backend) {
+    const StridedView d = view_on(backend, dst);
+    backend.fill(d, value);
+  });
 }
 
 void assign(const UntypedArray& dst, const UntypedArray& src) {
@@ -55,7 +55,8 @@ void assign(const UntypedArray& dst, const UntypedArray& src) {
   TANDEM_CHECK(shape == dst.shape(), ShapeError, "assign", "could not broadcast input of shape ",
                to_string(src.shape()), " into shape ", to_string(dst.shape()));
   ops::check_out("assign", dst, dst.shape(), dst.dtype());
-  copy_into(broadcast_to(ops::detach_from(src, dst), dst.shape()), dst);
+  std::optional<UntypedArray> storage;
+  copy_into(broadcast_to(*ops::detached(src, dst, storage), dst.shape()), dst);
 }
 
 Scalar item(const UntypedArray& a) {

@@ -50,11 +50,11 @@ UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
   if (result.size() == 0) return result;
   std::optional<UntypedArray> storage;
   const UntypedArray* in = ops::detached(a, result, storage);
-  Backend& backend = choose_backend({in}, result.size());
-  const StridedView vi = view_on(backend, *in);
-  const StridedView vo = view_on(backend, result);
-  backend.unary(op, vi, vo);
-  finish_write(backend, result);
+  execute(OpKey::of(op, a.dtype()), {in}, result, [&](Backend& backend) {
+    const StridedView vi = view_on(backend, *in);
+    const StridedView vo = view_on(backend, result);
+    backend.unary(op, vi, vo);
+  });
   return result;
 }
 
@@ -69,12 +69,12 @@ UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, c
   std::optional<UntypedArray> xs, ys;
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* y = ops::detached(b, result, ys);
-  Backend& backend = choose_backend({x, y}, result.size());
-  const StridedView vx = view_on(backend, *x, shape);
-  const StridedView vy = view_on(backend, *y, shape);
-  const StridedView vo = view_on(backend, result);
-  backend.binary(op, vx, vy, vo);
-  finish_write(backend, result);
+  execute(OpKey::of(op, a.dtype()), {x, y}, result, [&](Backend& backend) {
+    const StridedView vx = view_on(backend, *x, shape);
+    const StridedView vy = view_on(backend, *y, shape);
+    const StridedView vo = view_on(backend, result);
+    backend.binary(op, vx, vy, vo);
+  });
   return result;
 }
 
@@ -85,16 +85,17 @@ UntypedArray where(const UntypedArray& cond, const UntypedArray& a, const Untype
   const Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
   UntypedArray result = make_or_check_out("where", out, shape, a.dtype());
   if (result.size() == 0) return result;
-  const UntypedArray c = broadcast_to(ops::detach_from(cond, result), shape);
-  const UntypedArray x = broadcast_to(ops::detach_from(a, result), shape);
-  const UntypedArray y = broadcast_to(ops::detach_from(b, result), shape);
-  Backend& backend = choose_backend({&c, &x, &y}, result.size());
-  const StridedView vc = view_on(backend, c);
-  const StridedView vx = view_on(backend, x);
-  const StridedView vy = view_on(backend, y);
-  const StridedView vo = view_on(backend, result);
-  backend.where(vc, vx, vy, vo);
-  finish_write(backend, result);
+  std::optional<UntypedArray> cs, xs, ys;
+  const UntypedArray* c = ops::detached(cond, result, cs);
+  const UntypedArray* x = ops::detached(a, result, xs);
+  const UntypedArray* y = ops::detached(b, result, ys);
+  execute(OpKey::of(OpFamily::where, a.dtype()), {c, x, y}, result, [&](Backend& backend) {
+    const StridedView vc = view_on(backend, *c, shape);
+    const StridedView vx = view_on(backend, *x, shape);
+    const StridedView vy = view_on(backend, *y, shape);
+    const StridedView vo = view_on(backend, result);
+    backend.where(vc, vx, vy, vo);
+  });
   return result;
 }
 
@@ -105,16 +106,17 @@ UntypedArray clip(const UntypedArray& a, const UntypedArray& lo, const UntypedAr
   const Shape shape = broadcast_shapes("clip", broadcast_shapes("clip", a.shape(), lo.shape()), hi.shape());
   UntypedArray result = make_or_check_out("clip", out, shape, a.dtype());
   if (result.size() == 0) return result;
-  const UntypedArray x = broadcast_to(ops::detach_from(a, result), shape);
-  const UntypedArray l = broadcast_to(ops::detach_from(lo, result), shape);
-  const UntypedArray h = broadcast_to(ops::detach_from(hi, result), shape);
-  Backend& backend = choose_backend({&x, &l, &h}, result.size());
-  const StridedView vx = view_on(backend, x);
-  const StridedView vl = view_on(backend, l);
-  const StridedView vh = view_on(backend, h);
-  const StridedView vo = view_on(backend, result);
-  backend.clip(vx, vl, vh, vo);
-  finish_write(backend, result);
+  std::optional<UntypedArray> xs, ls, hs;
+  const UntypedArray* x = ops::detached(a, result, xs);
+  const UntypedArray* l = ops::detached(lo, result, ls);
+  const UntypedArray* h = ops::detached(hi, result, hs);
+  execute(OpKey::of(OpFamily::clip, a.dtype()), {x, l, h}, result, [&](Backend& backend) {
+    const StridedView vx = view_on(backend, *x, shape);
+    const StridedView vl = view_on(backend, *l, shape);
+    const StridedView vh = view_on(backend, *h, shape);
+    const StridedView vo = view_on(backend, result);
+    backend.clip(vx, vl, vh, vo);
+  });
   return result;
 }
 
