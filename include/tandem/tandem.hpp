@@ -19,3 +19,4 @@
 #include "tandem/ops/elementwise.hpp"
 #include "tandem/ops/manip.hpp"
 #include "tandem/ops/op_codes.hpp"
+#include "tandem/random.hpp"

@@ -1,0 +1,243 @@
+#pragma once
+// Random distributions over Philox4x32-10 blocks, shared by every backend.
+//
+// Counter layout. A generator is a 64-bit Philox key plus a 128-bit counter position
+// (stream:offset). Element i (C order) of a request's output takes its bits from block
+// j = i / k, i.e. Philox(counter = position + j, key), where k is the number of values a
+// distribution draws from one block (values_per_block). Its value is a pure function of
+// (key, position + i / k, i % k): it does not depend on threads, chunking or device. A
+// request uses ceil(n / k) counters and the generator then advances by that much.
+//
+// Rejection sampling (integers, gamma) stays per element: round 0 uses the element's own
+// block; round r >= 1 uses the same counter under the key retry_key(key, r), which no
+// ordinary draw of this generator uses. Rounds are capped at kMaxRounds; the chance of
+// reaching the cap is below 2^-64 for every parameter (see each distribution).
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/hd.hpp"
+#include "kernels/philox.hpp"
+#include "kernels/random_math.hpp"
+
+namespace tandem::kernels {
+
+enum class RandomKind : unsigned char { uniform, normal, exponential, gamma, integers, bernoulli };
+
+/// What a backend needs to fill an output: the distribution, the generator state, and
+/// the distribution's parameters (unused ones are 0).
+struct RandomRequest {
+  RandomKind kind = RandomKind::uniform;
+  PhiloxKey key{};
+  std::uint64_t counter_lo = 0;  // the generator's position: offset ...
+  std::uint64_t counter_hi = 0;  // ... and stream
+  double a = 0;  // uniform: low; normal: mean; exponential: scale; gamma: shape; bernoulli: p
+  double b = 0;  // uniform: high - low; normal: std; gamma: scale
+  std::int64_t low = 0;     // integers: low
+  std::uint64_t range = 0;  // integers: high - low (>= 1)
+};
+
+constexpr int values_per_block(RandomKind kind) {
+  return (kind == RandomKind::integers || kind == RandomKind::gamma) ? 1 : 2;
+}
+
+/// Philox counters used by a request of n elements.
+constexpr std::uint64_t counters_used(RandomKind kind, std::int64_t n) {
+  const auto k = static_cast<std::uint64_t>(values_per_block(kind));
+  return (static_cast<std::uint64_t>(n) + k - 1) / k;
+}
+
+inline constexpr int kMaxRounds = 64;
+
+TANDEM_HD inline PhiloxKey retry_key(PhiloxKey key, std::uint32_t round) {
+  return PhiloxKey{{key.k[0] ^ 0x52455452u, key.k[1] + round * kPhiloxW1}};
+}
+
+/// Philox block j of a request: counter (counter_hi:counter_lo) + j, 128-bit.
+TANDEM_HD inline PhiloxBlock block_at(const RandomRequest& r, std::uint64_t j, PhiloxKey key) {
+  const std::uint64_t lo = r.counter_lo + j;
+  const std::uint64_t hi = r.counter_hi + (lo < j ? 1 : 0);
+  return philox4x32_10(philox_counter(lo, hi), key);
+}
+
+// ---- bits to numbers ----
+
+TANDEM_HD inline std::uint64_t word64(const PhiloxBlock& w, int i) {
+  return static_cast<std::uint64_t>(w.v[2 * i]) | (static_cast<std::uint64_t>(w.v[2 * i + 1]) << 32);
+}
+
+TANDEM_HD inline int clz64(std::uint64_t x) {
+#if defined(__CUDA_ARCH__)
+  return __clzll(static_cast<long long>(x));
+#else
+  return x == 0 ? 64 : __builtin_clzll(x);
+#endif
+}
+
+TANDEM_HD inline std::uint64_t mulhi64(std::uint64_t a, std::uint64_t b, std::uint64_t* lo) {
+#if defined(__CUDA_ARCH__)
+  *lo = a * b;
+  return __umul64hi(a, b);
+#else
+  __extension__ typedef unsigned __int128 u128;
+  const u128 p = static_cast<u128>(a) * b;
+  *lo = static_cast<std::uint64_t>(p);
+  return static_cast<std::uint64_t>(p >> 64);
+#endif
+}
+
+/// x / 2^64 rounded down to a double: uniform on [0, 1). Every value at or above 2^-12 has
+/// all 52 mantissa bits random (a plain (x >> 11) * 2^-53 leaves up to 52 of them zero for
+/// small values); below 2^-12 the bits run out at 2^-64.
+TANDEM_HD inline double u01_f64(std::uint64_t x) {
+  const auto lz = static_cast<std::uint64_t>(clz64(x | 1));  // branch-free: x == 0 is fixed below
+  const std::uint64_t mantissa = ((x << lz) << 1) >> 12;
+  const std::uint64_t bits = x == 0 ? 0 : ((1022 - lz) << 52) | mantissa;
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+
+/// x / 2^64 rounded down to a float: uniform on [0, 1), all 23 mantissa bits random above 2^-41.
+TANDEM_HD inline float u01_f32(std::uint64_t x) {
+  const auto lz = static_cast<std::uint64_t>(clz64(x | 1));
+  const auto mantissa = static_cast<std::uint32_t>(((x << lz) << 1) >> 41);
+  const std::uint32_t bits = x == 0 ? 0u : (static_cast<std::uint32_t>(126 - lz) << 23) | mantissa;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+/// Uniform on (0, 1]: never 0, so its logarithm is finite.
+TANDEM_HD inline double u01_open_low(std::uint64_t x) { return 1.0 - u01_f64(x); }
+
+// ---- distributions: each fills the k = values_per_block values of block j ----
+
+template <class T>
+struct UniformBlock {
+  static constexpr int k = 2;
+  T low, span;
+  TANDEM_HD void operator()(const PhiloxBlock& w, std::uint64_t /*j*/, T* out) const {
+    for (int i = 0; i < 2; ++i) {
+      T u;
+      if constexpr (sizeof(T) == 4) u = u01_f32(word64(w, i));
+      else u = u01_f64(word64(w, i));
+      out[i] = low + span * u;
+    }
+  }
+};
+
+/// Box-Muller on the block's two 64-bit uniforms; both outputs are used. Computed in
+/// double for both dtypes, so float and double draws of one seed agree to rounding. The
+/// radius's uniform is in (0, 1] with 53 bits, so |z| <= 8.57.
+template <class T>
+struct NormalBlock {
+  static constexpr int k = 2;
+  double mean, std;
+  TANDEM_HD void operator()(const PhiloxBlock& w, std::uint64_t /*j*/, T* out) const {
+    double r2, s, c;
+    polar(w, &r2, &s, &c);
+    finish(std::sqrt(r2), s, c, out);
+  }
+  // operator() in two stages, so that CPU loops can vectorise around the sqrt (which
+  // compilers keep scalar while it may set errno): squared radius and angle, then values.
+  TANDEM_HD static void polar(const PhiloxBlock& w, double* r2, double* s, double* c) {
+    *r2 = -2.0 * log_positive(u01_open_low(word64(w, 0)));
+    sincos_turns(u01_f64(word64(w, 1)), s, c);
+  }
+  TANDEM_HD void finish(double r, double s, double c, T* out) const {
+    out[0] = static_cast<T>(mean + std * (r * c));
+    out[1] = static_cast<T>(mean + std * (r * s));
+  }
+};
+
+template <class T>
+struct ExponentialBlock {
+  static constexpr int k = 2;
+  double scale;
+  TANDEM_HD void operator()(const PhiloxBlock& w, std::uint64_t /*j*/, T* out) const {
+    for (int i = 0; i < 2; ++i) out[i] = static_cast<T>(-scale * log_positive(u01_open_low(word64(w, i))));
+  }
+};
+
+struct BernoulliBlock {
+  static constexpr int k = 2;
+  double p;
+  TANDEM_HD void operator()(const PhiloxBlock& w, std::uint64_t /*j*/, bool* out) const {
+    for (int i = 0; i < 2; ++i) out[i] = u01_f64(word64(w, i)) < p;
+  }
+};
+
+/// One Lemire attempt (Lemire 2019, "Fast random integer generation in an interval"):
+/// hi64(x * range) is accepted unless lo64(x * range) < 2^64 mod range, which removes the
+/// modulo bias exactly.
+TANDEM_HD inline bool lemire_attempt(std::uint64_t x, std::uint64_t range, std::uint64_t* out) {
+  std::uint64_t lo;
+  const std::uint64_t hi = mulhi64(x, range, &lo);
+  if (lo < range) {
+    const std::uint64_t threshold = (0 - range) % range;
+    if (lo < threshold) return false;
+  }
+  *out = hi;
+  return true;
+}
+
+/// An unbiased integer in [0, range) for block j: two attempts per round (the block's two
+/// 64-bit words). An attempt fails with probability (2^64 mod range) / 2^64 < 1/2 (< 2^-32
+/// for int32 ranges), so all 128 attempts of 64 rounds fail with probability < 2^-128;
+/// after the cap the last candidate is returned.
+TANDEM_HD inline std::uint64_t bounded_u64(const RandomRequest& r, PhiloxBlock w, std::uint64_t j,
+                                           std::uint64_t range) {
+  std::uint64_t value = 0;
+  for (std::uint32_t round = 0;; ++round) {
+    if (lemire_attempt(word64(w, 0), range, &value) || lemire_attempt(word64(w, 1), range, &value)) return value;
+    if (round + 1 == static_cast<std::uint32_t>(kMaxRounds)) return value;
+    w = block_at(r, j, retry_key(r.key, round + 1));
+  }
+}
+
+template <class T>
+struct IntegersBlock {
+  static constexpr int k = 1;
+  RandomRequest req;
+  TANDEM_HD void operator()(const PhiloxBlock& w, std::uint64_t j, T* out) const {
+    const std::uint64_t v = static_cast<std::uint64_t>(req.low) + bounded_u64(req, w, j, req.range);
+    out[0] = static_cast<T>(static_cast<std::int64_t>(v));
+  }
+};
+
+/// Marsaglia-Tsang (2000). Each round uses one block: a normal from 32-bit uniforms
+/// (words 0, 1), the acceptance uniform (word 2); for shape < 1 the boost uniform
+/// u^(1/shape) comes from word 3 of round 0. Acceptance is >= 95% per round, so the cap
+/// of 64 rounds is reached with probability < 2^-270.
+template <class T>
+struct GammaBlock {
+  static constexpr int k = 1;
+  RandomRequest req;  // a: shape, b: scale
+  TANDEM_HD void operator()(PhiloxBlock w, std::uint64_t j, T* out) const {
+    const double shape = req.a;
+    const double alpha = shape < 1.0 ? shape + 1.0 : shape;
+    const double d = alpha - 1.0 / 3.0;
+    const double c = 1.0 / std::sqrt(9.0 * d);
+    constexpr double k2m32 = 1.0 / 4294967296.0;
+    const double boost = shape < 1.0 ? std::pow((w.v[3] + 0.5) * k2m32, 1.0 / shape) : 1.0;
+    double x = d;
+    for (std::uint32_t round = 0; round < static_cast<std::uint32_t>(kMaxRounds); ++round) {
+      if (round > 0) w = block_at(req, j, retry_key(req.key, round));
+      const double u1 = 1.0 - w.v[0] * k2m32;  // (0, 1]
+      double sin_t, cos_t;
+      sincos_turns(w.v[1] * k2m32, &sin_t, &cos_t);
+      const double z = std::sqrt(-2.0 * log_positive(u1)) * cos_t;
+      const double t = 1.0 + c * z;
+      if (t <= 0.0) continue;
+      const double v = t * t * t;
+      const double u = (w.v[2] + 0.5) * k2m32;  // (0, 1)
+      x = d * v;
+      if (log_positive(u) < 0.5 * z * z + d - x + d * log_positive(v)) break;
+    }
+    out[0] = static_cast<T>(x * boost * req.b);
+  }
+};
+
+}  // namespace tandem::kernels
