@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
@@ -478,10 +479,14 @@ void save_npy(const std::string& path, const UntypedArray& a) {
 
   // Written under a temporary name in the same directory and renamed into place, so that a
   // failure never leaves a partial file under the final name.
-  const std::string tmp = path + ".tmp." + std::to_string(static_cast<long>(::getpid()));
+  // Unique per process and per save, so concurrent saves to one path never share a
+  // temporary file (O_EXCL below refuses a leftover from a crashed run with the same name).
+  static std::atomic<unsigned long> save_counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(static_cast<long>(::getpid())) + "." +
+                          std::to_string(save_counter.fetch_add(1, std::memory_order_relaxed));
   int raw_fd;
   do {
-    raw_fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    raw_fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   } while (raw_fd < 0 && errno == EINTR);
   if (raw_fd < 0) TANDEM_THROW(IoError, "save_npy", "'", path, "': cannot create '", tmp, "': ", errno_text());
   FileDescriptor fd(raw_fd);
