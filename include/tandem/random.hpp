@@ -27,8 +27,8 @@ enum class Distribution : unsigned char { uniform, normal, exponential, gamma, i
 
 /// Parameters of one draw; unused fields stay 0.
 struct DrawParams {
-  double a = 0;  ///< uniform: low; normal: mean; exponential: scale; gamma: shape; bernoulli: p
-  double b = 0;  ///< uniform: high - low; normal: std; gamma: scale
+  double a = 0;             ///< uniform: low; normal: mean; exponential: scale; gamma: shape; bernoulli: p
+  double b = 0;             ///< uniform: high - low; normal: std; gamma: scale
   std::int64_t low = 0;     ///< integers: low
   std::uint64_t range = 0;  ///< integers: high - low
 };
@@ -42,14 +42,20 @@ class Generator {
 
   /// Uniform on [0, 1); every value >= 2^-12 has all mantissa bits random.
   template <class T>
-  Array<T> random(const Shape& shape) { return uniform<T>(shape, T(0), T(1)); }
+  Array<T> random(const Shape& shape) {
+    return uniform<T>(shape, T(0), T(1));
+  }
   template <class T>
-  void random(const Array<T>& out) { uniform(out, T(0), T(1)); }
+  void random(const Array<T>& out) {
+    uniform(out, T(0), T(1));
+  }
 
   /// Uniform on [low, high) (low + (high - low) * u; rounding may reach high, as in NumPy).
   /// Throws ValueError unless low < high, both finite.
   template <class T>
-  Array<T> uniform(const Shape& shape, T low = T(0), T high = T(1)) { return fresh<T>(shape, [&](const Array<T>& a) { uniform(a, low, high); }); }
+  Array<T> uniform(const Shape& shape, T low = T(0), T high = T(1)) {
+    return fresh<T>(shape, [&](const Array<T>& a) { uniform(a, low, high); });
+  }
   template <class T>
   void uniform(const Array<T>& out, T low = T(0), T high = T(1)) {
     floating_only<T>();
@@ -58,20 +64,28 @@ class Generator {
 
   /// Normal(mean, std) by Box-Muller (two values per Philox block). Throws ValueError if std < 0.
   template <class T>
-  Array<T> normal(const Shape& shape, T mean = T(0), T std = T(1)) { return fresh<T>(shape, [&](const Array<T>& a) { normal(a, mean, std); }); }
+  Array<T> normal(const Shape& shape, T mean = T(0), T std = T(1)) {
+    return fresh<T>(shape, [&](const Array<T>& a) { normal(a, mean, std); });
+  }
   template <class T>
   void normal(const Array<T>& out, T mean = T(0), T std = T(1)) {
     floating_only<T>();
     fill(Distribution::normal, normal_params(static_cast<double>(mean), static_cast<double>(std)), out.untyped());
   }
   template <class T>
-  Array<T> standard_normal(const Shape& shape) { return normal<T>(shape, T(0), T(1)); }
+  Array<T> standard_normal(const Shape& shape) {
+    return normal<T>(shape, T(0), T(1));
+  }
   template <class T>
-  void standard_normal(const Array<T>& out) { normal(out, T(0), T(1)); }
+  void standard_normal(const Array<T>& out) {
+    normal(out, T(0), T(1));
+  }
 
   /// Exponential with the given scale (mean); throws ValueError if scale < 0.
   template <class T>
-  Array<T> exponential(const Shape& shape, T scale = T(1)) { return fresh<T>(shape, [&](const Array<T>& a) { exponential(a, scale); }); }
+  Array<T> exponential(const Shape& shape, T scale = T(1)) {
+    return fresh<T>(shape, [&](const Array<T>& a) { exponential(a, scale); });
+  }
   template <class T>
   void exponential(const Array<T>& out, T scale = T(1)) {
     floating_only<T>();
@@ -80,7 +94,9 @@ class Generator {
 
   /// Gamma(shape k, scale) by Marsaglia-Tsang; throws ValueError unless k > 0 and scale >= 0.
   template <class T>
-  Array<T> gamma(const Shape& shape, T k, T scale = T(1)) { return fresh<T>(shape, [&](const Array<T>& a) { gamma(a, k, scale); }); }
+  Array<T> gamma(const Shape& shape, T k, T scale = T(1)) {
+    return fresh<T>(shape, [&](const Array<T>& a) { gamma(a, k, scale); });
+  }
   template <class T>
   void gamma(const Array<T>& out, T k, T scale = T(1)) {
     floating_only<T>();
@@ -92,12 +108,15 @@ class Generator {
   /// Integers uniform on [low, high) (T = int32_t or int64_t), without modulo bias
   /// (Lemire's method). Throws ValueError unless low < high.
   template <class T>
-  Array<T> integers(T low, T high, const Shape& shape) { return fresh<T>(shape, [&](const Array<T>& a) { integers(a, low, high); }); }
+  Array<T> integers(T low, T high, const Shape& shape) {
+    return fresh<T>(shape, [&](const Array<T>& a) { integers(a, low, high); });
+  }
   template <class T>
   void integers(const Array<T>& out, T low, T high) {
     static_assert(std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t>,
                   "Generator::integers: T must be int32_t or int64_t");
-    fill(Distribution::integers, integer_params(static_cast<std::int64_t>(low), static_cast<std::int64_t>(high)), out.untyped());
+    fill(Distribution::integers, integer_params(static_cast<std::int64_t>(low), static_cast<std::int64_t>(high)),
+         out.untyped());
   }
 
   /// true with probability p; throws ValueError unless 0 <= p <= 1.
@@ -110,10 +129,14 @@ class Generator {
   Array<std::int64_t> permutation(std::int64_t n);
   /// A copy of a with its slices along axis 0 in random order (a must have ndim >= 1).
   template <class T>
-  Array<T> permutation(const Array<T>& a) { return Array<T>(permuted(a.untyped())); }
+  Array<T> permutation(const Array<T>& a) {
+    return Array<T>(permuted(a.untyped()));
+  }
   /// Shuffles a in place along axis 0 (the same order permutation(a) would give).
   template <class T>
-  void shuffle(const Array<T>& a) { shuffle_untyped(a.untyped()); }
+  void shuffle(const Array<T>& a) {
+    shuffle_untyped(a.untyped());
+  }
 
   /// `size` indices drawn from 0 .. n-1, with or without replacement. Throws ValueError if
   /// n < 1 (with size > 0) or, without replacement, size > n.

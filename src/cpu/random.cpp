@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 
 #include "cpu/backend.hpp"
 #include "cpu/nd_iter.hpp"
@@ -62,23 +61,27 @@ void values(const RandomRequest& req, const Block& f, std::uint64_t j0, T* vals)
 // start-up). Each clone computes the same IEEE operations in the same order, so all clones
 // give the same bits.
 #define TANDEM_RANDOM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define TANDEM_RANDOM_VALUES(T, BLOCK)                                                               \
+#define TANDEM_RANDOM_VALUES(T, BLOCK)                                                                    \
   TANDEM_RANDOM_CLONES void values(const RandomRequest& req, const BLOCK& f, std::uint64_t j0, T* vals) { \
-    batch_values(req, f, j0, vals);                                                                  \
+    batch_values(req, f, j0, vals);                                                                       \
   }
 TANDEM_RANDOM_VALUES(float, kernels::UniformBlock<float>)
 TANDEM_RANDOM_VALUES(double, kernels::UniformBlock<double>)
+TANDEM_RANDOM_VALUES(float, kernels::ExponentialBlock<float>)
+TANDEM_RANDOM_VALUES(double, kernels::ExponentialBlock<double>)
+TANDEM_RANDOM_VALUES(bool, kernels::BernoulliBlock)
 
-// Normals in three passes: the sqrt stays scalar (errno), the passes around it vectorise.
+// Normals in three vectorised passes, the sqrt in the middle through Highway.
 template <class T>
 [[gnu::always_inline]] inline void normal_values(const RandomRequest& req, const kernels::NormalBlock<T>& f,
                                                  std::uint64_t j0, T* vals) {
   cpu::PhiloxLanes batch;
   const std::uint64_t lo = req.counter_lo + j0;
   cpu::philox_lanes(req.key, lo, req.counter_hi + (lo < j0 ? 1 : 0), batch);
-  double r[kBatch], s[kBatch], c[kBatch];
+  alignas(64) double r[kBatch];
+  double s[kBatch], c[kBatch];
   for (int b = 0; b < kBatch; ++b) kernels::NormalBlock<T>::polar(block(batch, b), &r[b], &s[b], &c[b]);
-  for (int b = 0; b < kBatch; ++b) r[b] = std::sqrt(r[b]);
+  cpu::sqrt_lanes(r);
   for (int b = 0; b < kBatch; ++b) f.finish(r[b], s[b], c[b], vals + 2 * b);
 }
 TANDEM_RANDOM_CLONES void values(const RandomRequest& req, const kernels::NormalBlock<float>& f, std::uint64_t j0,
@@ -89,16 +92,12 @@ TANDEM_RANDOM_CLONES void values(const RandomRequest& req, const kernels::Normal
                                  double* vals) {
   normal_values(req, f, j0, vals);
 }
-TANDEM_RANDOM_VALUES(float, kernels::ExponentialBlock<float>)
-TANDEM_RANDOM_VALUES(double, kernels::ExponentialBlock<double>)
-TANDEM_RANDOM_VALUES(bool, kernels::BernoulliBlock)
 #undef TANDEM_RANDOM_VALUES
 #undef TANDEM_RANDOM_CLONES
 
 // Elements [first, first + n) of the request, written to o[0], o[stride], ...
 template <class T, class Block>
-void fill_run(const RandomRequest& req, const Block& f, T* o, std::int64_t stride, std::int64_t first,
-              std::int64_t n) {
+void fill_run(const RandomRequest& req, const Block& f, T* o, std::int64_t stride, std::int64_t first, std::int64_t n) {
   constexpr std::uint64_t k = Block::k;
   const auto end = static_cast<std::uint64_t>(first + n);
   auto e = static_cast<std::uint64_t>(first);
@@ -145,10 +144,14 @@ void random_floating(const RandomRequest& req, const StridedView& out) {
   switch (req.kind) {
     case RandomKind::uniform:
       return generate<T>(req, out, kernels::UniformBlock<T>{static_cast<T>(req.a), static_cast<T>(req.b)});
-    case RandomKind::normal: return generate<T>(req, out, kernels::NormalBlock<T>{req.a, req.b});
-    case RandomKind::exponential: return generate<T>(req, out, kernels::ExponentialBlock<T>{req.a});
-    case RandomKind::gamma: return generate<T>(req, out, kernels::GammaBlock<T>{req});
-    default: TANDEM_THROW(DTypeError, "random", "distribution needs an integer or bool output");
+    case RandomKind::normal:
+      return generate<T>(req, out, kernels::NormalBlock<T>{req.a, req.b});
+    case RandomKind::exponential:
+      return generate<T>(req, out, kernels::ExponentialBlock<T>{req.a});
+    case RandomKind::gamma:
+      return generate<T>(req, out, kernels::GammaBlock<T>{req});
+    default:
+      TANDEM_THROW(DTypeError, "random", "distribution needs an integer or bool output");
   }
 }
 
@@ -156,8 +159,10 @@ void random_floating(const RandomRequest& req, const StridedView& out) {
 
 void CpuBackend::random(const RandomRequest& req, const StridedView& out) {
   switch (out.dtype) {
-    case DType::float32: return random_floating<float>(req, out);
-    case DType::float64: return random_floating<double>(req, out);
+    case DType::float32:
+      return random_floating<float>(req, out);
+    case DType::float64:
+      return random_floating<double>(req, out);
     case DType::int32:
       TANDEM_CHECK(req.kind == RandomKind::integers, DTypeError, "random", "int32 output needs integers");
       return generate<std::int32_t>(req, out, kernels::IntegersBlock<std::int32_t>{req});

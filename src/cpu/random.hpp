@@ -1,7 +1,9 @@
 #pragma once
-// CPU random kernels: the Philox batch shared by the distribution loops, and a test hook.
+// CPU random kernels: the Philox batch and vector sqrt shared by the distribution loops, and
+// test hooks.
 
 #include <cstdint>
+#include <functional>
 
 #include "kernels/philox.hpp"
 
@@ -19,6 +21,14 @@ struct PhiloxLanes {
 /// Blocks for the counters (hi:lo) + l, l = 0 .. kPhiloxLanes - 1 (128-bit addition), with
 /// the best SIMD instruction set of this CPU (src/cpu/random_philox.cpp).
 void philox_lanes(kernels::PhiloxKey key, std::uint64_t lo, std::uint64_t hi, PhiloxLanes& out);
+
+/// x[l] = sqrt(x[l]) for l = 0 .. kPhiloxLanes - 1 (x aligned to 64 bytes), IEEE-rounded
+/// like std::sqrt.
+void sqrt_lanes(double* x);
+
+/// Calls f(name) once per SIMD target compiled in and supported here, with that target
+/// forced for philox_lanes and sqrt_lanes; restores the default afterwards. For tests.
+void for_each_simd_target_for_testing(const std::function<void(const char*)>& f);
 
 /// With chunk > 0, random fills are split into pieces of `chunk` elements (scheduled
 /// dynamically over the threads) instead of one static piece per thread; 0 restores the

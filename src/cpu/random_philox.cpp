@@ -1,9 +1,11 @@
-// Philox4x32-10 over consecutive counters with Highway: the 32 x 32 -> 64-bit products are
-// MulEven (one pmuludq per vector), which the auto-vectoriser does not find (it emits the
-// much slower 64-bit vpmullq). Compiled once per instruction set through foreach_target.h;
+// The Highway parts of the CPU random fills. Philox4x32-10 over consecutive counters: the
+// 32 x 32 -> 64-bit products are MulEven (one pmuludq per vector), which the auto-vectoriser
+// does not find (it emits the much slower 64-bit vpmullq). And a vector sqrt, which the
+// compiler keeps scalar while std::sqrt may set errno. Compiled once per instruction set through foreach_target.h;
 // HWY_DYNAMIC_DISPATCH picks one at run time. Equal to kernels::philox4x32_10 lane by lane.
 
 #include <cstdint>
+#include <functional>
 
 #include "cpu/random.hpp"
 #include "kernels/philox.hpp"
@@ -11,7 +13,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/random_philox.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
-
 #include <hwy/highway.h>
 
 HWY_BEFORE_NAMESPACE();
@@ -19,8 +20,7 @@ namespace tandem::cpu {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-void PhiloxBatchImpl(std::uint32_t key0, std::uint32_t key1, std::uint64_t lo, std::uint64_t hi,
-                     PhiloxLanes& out) {
+void PhiloxBatchImpl(std::uint32_t key0, std::uint32_t key1, std::uint64_t lo, std::uint64_t hi, PhiloxLanes& out) {
   std::uint64_t* c0 = out.v[0];
   std::uint64_t* c1 = out.v[1];
   std::uint64_t* c2 = out.v[2];
@@ -51,30 +51,45 @@ void PhiloxBatchImpl(std::uint32_t key0, std::uint32_t key1, std::uint64_t lo, s
   const auto m0 = hn::BitCast(d32, hn::Set(d, kernels::kPhiloxM0));
   const auto m1 = hn::BitCast(d32, hn::Set(d, kernels::kPhiloxM1));
   const std::size_t n = hn::Lanes(d);
-  for (std::size_t l = 0; l < static_cast<std::size_t>(kPhiloxLanes); l += n) {
-    auto x0 = hn::Load(d, c0 + l), x1 = hn::Load(d, c1 + l), x2 = hn::Load(d, c2 + l), x3 = hn::Load(d, c3 + l);
+  // One Philox round on four word vectors. The low products keep their high halves: x1 and
+  // x3 reach MulEven (which reads the low 32 bits of each lane) only through x0 and x2, so
+  // those bits never matter; the caller truncates the stored words to 32 bits.
+  auto round = [&](auto& x0, auto& x1, auto& x2, auto& x3, std::uint32_t k0, std::uint32_t k1) {
+    const auto p0 = hn::MulEven(hn::BitCast(d32, x0), m0);
+    const auto p1 = hn::MulEven(hn::BitCast(d32, x2), m1);
+    x0 = hn::Xor(hn::Xor(hn::ShiftRight<32>(p1), x1), hn::Set(d, k0));
+    x2 = hn::Xor(hn::Xor(hn::ShiftRight<32>(p0), x3), hn::Set(d, k1));
+    x1 = p1;
+    x3 = p0;
+  };
+  // Two vectors at a time: their rounds interleave and hide the multiply latency.
+  for (std::size_t l = 0; l < static_cast<std::size_t>(kPhiloxLanes); l += 2 * n) {
+    auto a0 = hn::Load(d, c0 + l), a1 = hn::Load(d, c1 + l), a2 = hn::Load(d, c2 + l), a3 = hn::Load(d, c3 + l);
+    auto b0 = hn::Load(d, c0 + l + n), b1 = hn::Load(d, c1 + l + n), b2 = hn::Load(d, c2 + l + n),
+         b3 = hn::Load(d, c3 + l + n);
     std::uint32_t k0 = key0, k1 = key1;
-    for (int round = 0; round < 10; ++round) {
-      const auto p0 = hn::MulEven(hn::BitCast(d32, x0), m0);
-      const auto p1 = hn::MulEven(hn::BitCast(d32, x2), m1);
-      const auto n0 = hn::Xor(hn::Xor(hn::ShiftRight<32>(p1), x1), hn::Set(d, k0));
-      const auto n2 = hn::Xor(hn::Xor(hn::ShiftRight<32>(p0), x3), hn::Set(d, k1));
-      // The low products keep their high halves: x1 and x3 only reach MulEven (which reads
-      // the low 32 bits of each lane) through x0 and x2, so the garbage never matters; the
-      // caller truncates the stored words to 32 bits.
-      x1 = p1;
-      x3 = p0;
-      x0 = n0;
-      x2 = n2;
+    for (int r = 0; r < 10; ++r) {
+      round(a0, a1, a2, a3, k0, k1);
+      round(b0, b1, b2, b3, k0, k1);
       k0 += kernels::kPhiloxW0;
       k1 += kernels::kPhiloxW1;
     }
-    hn::Store(x0, d, c0 + l);
-    hn::Store(x1, d, c1 + l);
-    hn::Store(x2, d, c2 + l);
-    hn::Store(x3, d, c3 + l);
+    hn::Store(a0, d, c0 + l);
+    hn::Store(a1, d, c1 + l);
+    hn::Store(a2, d, c2 + l);
+    hn::Store(a3, d, c3 + l);
+    hn::Store(b0, d, c0 + l + n);
+    hn::Store(b1, d, c1 + l + n);
+    hn::Store(b2, d, c2 + l + n);
+    hn::Store(b3, d, c3 + l + n);
   }
 #endif
+}
+
+void SqrtImpl(double* x) {
+  const hn::ScalableTag<double> d;
+  for (std::size_t l = 0; l < static_cast<std::size_t>(kPhiloxLanes); l += hn::Lanes(d))
+    hn::Store(hn::Sqrt(hn::Load(d, x + l)), d, x + l);
 }
 
 }  // namespace HWY_NAMESPACE
@@ -82,12 +97,25 @@ void PhiloxBatchImpl(std::uint32_t key0, std::uint32_t key1, std::uint64_t lo, s
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include <hwy/targets.h>
+
 namespace tandem::cpu {
 
 HWY_EXPORT(PhiloxBatchImpl);
+HWY_EXPORT(SqrtImpl);
 
 void philox_lanes(kernels::PhiloxKey key, std::uint64_t lo, std::uint64_t hi, PhiloxLanes& out) {
   HWY_DYNAMIC_DISPATCH(PhiloxBatchImpl)(key.k[0], key.k[1], lo, hi, out);
+}
+
+void sqrt_lanes(double* x) { HWY_DYNAMIC_DISPATCH(SqrtImpl)(x); }
+
+void for_each_simd_target_for_testing(const std::function<void(const char*)>& f) {
+  for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    hwy::SetSupportedTargetsForTest(target);
+    f(hwy::TargetName(target));
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 }  // namespace tandem::cpu

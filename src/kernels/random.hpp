@@ -32,10 +32,10 @@ struct RandomRequest {
   PhiloxKey key{};
   std::uint64_t counter_lo = 0;  // the generator's position: offset ...
   std::uint64_t counter_hi = 0;  // ... and stream
-  double a = 0;  // uniform: low; normal: mean; exponential: scale; gamma: shape; bernoulli: p
-  double b = 0;  // uniform: high - low; normal: std; gamma: scale
-  std::int64_t low = 0;     // integers: low
-  std::uint64_t range = 0;  // integers: high - low (>= 1)
+  double a = 0;                  // uniform: low; normal: mean; exponential: scale; gamma: shape; bernoulli: p
+  double b = 0;                  // uniform: high - low; normal: std; gamma: scale
+  std::int64_t low = 0;          // integers: low
+  std::uint64_t range = 0;       // integers: high - low (>= 1)
 };
 
 constexpr int values_per_block(RandomKind kind) {
@@ -121,8 +121,10 @@ struct UniformBlock {
   TANDEM_HD void operator()(const PhiloxBlock& w, std::uint64_t /*j*/, T* out) const {
     for (int i = 0; i < 2; ++i) {
       T u;
-      if constexpr (sizeof(T) == 4) u = u01_f32(word64(w, i));
-      else u = u01_f64(word64(w, i));
+      if constexpr (sizeof(T) == 4)
+        u = u01_f32(word64(w, i));
+      else
+        u = u01_f64(word64(w, i));
       out[i] = low + span * u;
     }
   }

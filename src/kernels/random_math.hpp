@@ -48,12 +48,10 @@ TANDEM_HD inline double log_positive(double x) {
 /// sin and cos of 2 pi t for t in [0, 1) (fdlibm k_sin.c / k_cos.c on |x| <= pi/4 after
 /// an exact reduction in quarter turns; error about 1 ulp).
 TANDEM_HD inline void sincos_turns(double t, double* sin_out, double* cos_out) {
-  constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03,
-                   S3 = -1.98412698298579493134e-04, S4 = 2.75573137070700676789e-06,
-                   S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
-  constexpr double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03,
-                   C3 = 2.48015872894767294178e-05, C4 = -2.75573143513906633035e-07,
-                   C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
+  constexpr double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03, S3 = -1.98412698298579493134e-04,
+                   S4 = 2.75573137070700676789e-06, S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+  constexpr double C1 = 4.16666666666666019037e-02, C2 = -1.38888888888741095749e-03, C3 = 2.48015872894767294178e-05,
+                   C4 = -2.75573143513906633035e-07, C5 = 2.08757232129817482790e-09, C6 = -1.13596475577881948265e-11;
   constexpr double half_pi = 1.57079632679489661923;
   const double y = 4.0 * t;  // quarter turns, [0, 4)
   // y rounded to the nearest integer q by adding and removing 2^52; q's low bits are then

@@ -23,33 +23,48 @@ kernels::PhiloxKey split_key(std::uint64_t key) {
 
 kernels::RandomKind kind_of(Distribution d) {
   switch (d) {
-    case Distribution::uniform: return kernels::RandomKind::uniform;
-    case Distribution::normal: return kernels::RandomKind::normal;
-    case Distribution::exponential: return kernels::RandomKind::exponential;
-    case Distribution::gamma: return kernels::RandomKind::gamma;
-    case Distribution::integers: return kernels::RandomKind::integers;
-    case Distribution::bernoulli: return kernels::RandomKind::bernoulli;
+    case Distribution::uniform:
+      return kernels::RandomKind::uniform;
+    case Distribution::normal:
+      return kernels::RandomKind::normal;
+    case Distribution::exponential:
+      return kernels::RandomKind::exponential;
+    case Distribution::gamma:
+      return kernels::RandomKind::gamma;
+    case Distribution::integers:
+      return kernels::RandomKind::integers;
+    case Distribution::bernoulli:
+      return kernels::RandomKind::bernoulli;
   }
   return kernels::RandomKind::uniform;
 }
 
 const char* name_of(Distribution d) {
   switch (d) {
-    case Distribution::uniform: return "random.uniform";
-    case Distribution::normal: return "random.normal";
-    case Distribution::exponential: return "random.exponential";
-    case Distribution::gamma: return "random.gamma";
-    case Distribution::integers: return "random.integers";
-    case Distribution::bernoulli: return "random.bernoulli";
+    case Distribution::uniform:
+      return "random.uniform";
+    case Distribution::normal:
+      return "random.normal";
+    case Distribution::exponential:
+      return "random.exponential";
+    case Distribution::gamma:
+      return "random.gamma";
+    case Distribution::integers:
+      return "random.integers";
+    case Distribution::bernoulli:
+      return "random.bernoulli";
   }
   return "random";
 }
 
 bool accepts(Distribution d, DType t) {
   switch (d) {
-    case Distribution::integers: return t == DType::int32 || t == DType::int64;
-    case Distribution::bernoulli: return t == DType::bool_;
-    default: return is_floating(t);
+    case Distribution::integers:
+      return t == DType::int32 || t == DType::int64;
+    case Distribution::bernoulli:
+      return t == DType::bool_;
+    default:
+      return is_floating(t);
   }
 }
 
@@ -101,6 +116,7 @@ DrawParams Generator::integer_params(std::int64_t low, std::int64_t high) {
 void Generator::fill(Distribution d, const DrawParams& params, const UntypedArray& out) {
   const char* name = name_of(d);
   TANDEM_CHECK(accepts(d, out.dtype()), DTypeError, name, "not supported for ", dtype_name(out.dtype()));
+  TANDEM_CHECK(d != Distribution::integers || params.range >= 1, ValueError, name, "range must be >= 1");
   ops::check_out(name, out, out.shape(), out.dtype());
   kernels::RandomRequest req;
   req.kind = kind_of(d);

@@ -1,13 +1,17 @@
 // Philox4x32-10 against the known-answer vectors of the Random123 distribution
-// (Random123/examples/kat_vectors, "philox4x32 10" lines), and the bit-to-number
-// conversions of src/kernels/random.hpp at their edges.
+// (Random123/examples/kat_vectors, "philox4x32 10" lines), the CPU's SIMD batch against the
+// scalar kernel on every instruction set, and the bit-to-number conversions of
+// src/kernels/random.hpp at their edges.
+
+#include "kernels/philox.hpp"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
-#include "kernels/philox.hpp"
+#include "cpu/random.hpp"
 #include "kernels/random.hpp"
 
 namespace k = tandem::kernels;
@@ -84,4 +88,27 @@ TEST(RandomBits, LemireRejectsExactlyTheBiasedZone) {
   // A power of two is never rejected.
   EXPECT_TRUE(k::lemire_attempt(0, 8, &v));
   EXPECT_EQ(v, 0u);
+}
+
+TEST(Philox, SimdLanesMatchTheScalarKernelOnEveryTarget) {
+  const k::PhiloxKey key{{0xa4093822u, 0x299f31d0u}};
+  const std::uint64_t lo = ~std::uint64_t{0} - 20;  // the batch carries into the high half
+  const std::uint64_t hi = 0x0123456789abcdefull;
+  int targets = 0;
+  tandem::cpu::for_each_simd_target_for_testing([&](const char* name) {
+    ++targets;
+    tandem::cpu::PhiloxLanes lanes;
+    tandem::cpu::philox_lanes(key, lo, hi, lanes);
+    for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) {
+      const std::uint64_t x = lo + static_cast<std::uint64_t>(l);
+      const k::PhiloxBlock want = k::philox4x32_10(k::philox_counter(x, hi + (x < lo ? 1 : 0)), key);
+      for (int w = 0; w < 4; ++w)
+        ASSERT_EQ(static_cast<std::uint32_t>(lanes.v[w][l]), want.v[w]) << name << " lane " << l << " word " << w;
+    }
+    alignas(64) double r[tandem::cpu::kPhiloxLanes];
+    for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) r[l] = 0.37 * l + 1e-3;
+    tandem::cpu::sqrt_lanes(r);
+    for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) ASSERT_EQ(r[l], std::sqrt(0.37 * l + 1e-3)) << name;
+  });
+  EXPECT_GE(targets, 1);
 }

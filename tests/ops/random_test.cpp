@@ -2,6 +2,8 @@
 // chunking and layout, pinned values, generator state (advance, jump, spawn), and
 // statistics with fixed seeds (mean, variance, Kolmogorov-Smirnov, chi-square).
 
+#include "cpu/random.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,7 +14,6 @@
 #include <set>
 #include <tandem/tandem.hpp>
 
-#include "cpu/random.hpp"
 #include "kernels/random.hpp"
 #include "support/test_support.hpp"
 
@@ -76,7 +77,8 @@ Draws draw_all(std::uint64_t seed, const td::Shape& shape) {
   d.uf = g.random<float>(shape);
   d.nf = g.normal<float>(shape, 1.f, 2.f);
   d.i32 = g.integers<std::int32_t>(-5, 1000003, shape);
-  d.i64 = g.integers<std::int64_t>(std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), shape);
+  d.i64 = g.integers<std::int64_t>(std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                                   shape);
   d.b = g.bernoulli(shape, 0.3);
   return d;
 }
@@ -183,7 +185,8 @@ TEST(Random, PinnedValues) {
   const auto n = host(g.standard_normal<double>({2}));
   const auto i = host(g.integers<std::int64_t>(0, 1000000, {3}));
   const auto f = host(g.random<float>({2}));
-  const std::vector<double> u_expect = {0.4685865183391049, 0.34086154938517876, 0.32706338120338474, 0.4543156017348883};
+  const std::vector<double> u_expect = {0.4685865183391049, 0.34086154938517876, 0.32706338120338474,
+                                        0.4543156017348883};
   const std::vector<double> n_expect = {0.21637628796618616, -1.4494538371141883};
   const std::vector<std::int64_t> i_expect = {670639, 839045, 293467};
   const std::vector<float> f_expect = {0.7431374788284302f, 0.18250522017478943f};
@@ -349,7 +352,8 @@ TEST(Random, ShuffleMovesRowsLikePermutation) {
   h.shuffle(b);
   EXPECT_EQ(host(b), copy);
   for (std::size_t r = 0; r < 6; ++r)
-    for (std::size_t c = 0; c < 4; ++c) ASSERT_EQ(copy[r * 4 + c], static_cast<double>(order[r] * 4 + static_cast<std::int64_t>(c)));
+    for (std::size_t c = 0; c < 4; ++c)
+      ASSERT_EQ(copy[r * 4 + c], static_cast<double>(order[r] * 4 + static_cast<std::int64_t>(c)));
   // Shuffling a non-contiguous view permutes its rows in place.
   auto base = td::arange<std::int32_t>(20).reshape({10, 2});
   auto view = base(slice(none, none, 2));
@@ -484,4 +488,16 @@ TEST(RandomStats, Bernoulli) {
   EXPECT_EQ(std::count(none_true.begin(), none_true.end(), true), 0);
   const auto all_true = host(Generator(110).bernoulli({1000}, 1.0));
   EXPECT_EQ(std::count(all_true.begin(), all_true.end(), true), 1000);
+}
+
+TEST(Random, ZeroDimensionalAndEmptyOutputs) {
+  Generator g(31), h(31);
+  const auto scalar = g.standard_normal<double>(td::Shape{});
+  EXPECT_EQ(scalar.ndim(), 0);
+  EXPECT_EQ(scalar.item(), host(h.standard_normal<double>({1}))[0]);
+  EXPECT_EQ(g.offset(), 1u);
+  const auto empty = g.integers<std::int64_t>(0, 5, {3, 0});
+  EXPECT_EQ(empty.size(), 0);
+  EXPECT_EQ(g.offset(), 1u);
+  EXPECT_EQ(g.permutation(td::zeros<float>({0, 4})).size(), 0);
 }

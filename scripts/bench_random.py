@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""Compares tandem's random fills with NumPy's default_rng (PCG64) in one run.
+
+Runs the Google Benchmark program (bench/random_bench.cpp, --benchmark_format=json) and
+NumPy alternately for a few rounds, so both see the same machine state, keeps the best time
+of each side, and prints a Markdown table with the speedup over NumPy and the issue's target.
+NumPy fills a preallocated array (out=), as the tandem benchmark does; it runs on one thread.
+
+Usage:
+  scripts/bench_random.py build/bench/tandem_bench_random [--threads 2] [--rounds 3] [--repeat 5]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import timeit
+
+import numpy as np
+
+N = 1 << 25
+
+CASES = [
+    # label, tandem benchmark, numpy statement (rng, out defined), target speedup
+    ("uniform doubles, 2^25", f"BM_Uniform<double>/{N}/real_time", "rng.random(out=out)", 4.0),
+    ("standard_normal doubles, 2^25", f"BM_StandardNormal<double>/{N}/real_time",
+     "rng.standard_normal(out=out)", 8.0),
+    ("uniform floats, 2^25", f"BM_Uniform<float>/{N}/real_time", "rng.random(dtype=np.float32, out=out32)", None),
+    ("standard_normal floats, 2^25", f"BM_StandardNormal<float>/{N}/real_time",
+     "rng.standard_normal(dtype=np.float32, out=out32)", None),
+    ("integers [0, 1000) int64, 2^25", f"BM_Integers<int64>/{N}/real_time",
+     "rng.integers(0, 1000, size=N)", None),
+]
+
+
+def run_tandem(binary, threads):
+    cmd = [binary, f"--threads={threads}", "--benchmark_format=json",
+           f"--benchmark_filter=BM_(Uniform|StandardNormal|Integers).*/{N}/", "--benchmark_min_time=0.5"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    data = json.loads(out)
+    times = {}
+    for b in data["benchmarks"]:
+        unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        times[b["name"]] = b["real_time"] * unit
+    return times, data.get("context", {})
+
+
+def run_numpy(repeat):
+    rng = np.random.default_rng(42)
+    env = {"rng": rng, "np": np, "N": N, "out": np.empty(N), "out32": np.empty(N, dtype=np.float32)}
+    return {label: min(timeit.repeat(stmt, globals=env, number=1, repeat=repeat)) for label, _, stmt, _ in CASES}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("binary")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+
+    best_td, best_np, context = {}, {}, {}
+    for _ in range(args.rounds):
+        t, context = run_tandem(args.binary, args.threads)
+        for k, v in t.items():
+            best_td[k] = min(v, best_td.get(k, float("inf")))
+        for k, v in run_numpy(args.repeat).items():
+            best_np[k] = min(v, best_np.get(k, float("inf")))
+
+    print(f"date: {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='minutes')}")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores visible, "
+          f"tandem threads: {args.threads}, NumPy {np.__version__} (1 thread)")
+    if context:
+        print(f"benchmark context: {context.get('num_cpus')} cpus @ {context.get('mhz_per_cpu')} MHz, "
+              f"build {context.get('library_build_type')}")
+    print()
+    print("| case | tandem (ms) | NumPy (ms) | speedup | target | met |")
+    print("|---|---:|---:|---:|---:|:---:|")
+    for label, bench, _, target in CASES:
+        td_t = best_td.get(bench)
+        np_t = best_np[label]
+        if td_t is None:
+            print(f"| {label} | missing | {np_t * 1e3:.1f} | | | |")
+            continue
+        speedup = np_t / td_t
+        tgt = f">= {target:g}x" if target else "-"
+        met = ("yes" if speedup >= target else "no") if target else ""
+        print(f"| {label} | {td_t * 1e3:.1f} | {np_t * 1e3:.1f} | {speedup:.2f}x | {tgt} | {met} |")
+
+
+if __name__ == "__main__":
+    main()
