@@ -8,6 +8,7 @@
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/simd.hpp"
+#include "dispatch/tuning.hpp"
 #include "kernels/elementwise.hpp"
 #include "tandem/core/error.hpp"
 
@@ -57,7 +58,7 @@ void binary_typed(const StridedView& a, const StridedView& b, const StridedView&
       const T* y = reinterpret_cast<const T*>(p[2]);
       const F f{};
       if (so == 1 && (sa == 1 || sa == 0) && (sb == 1 || sb == 0)) {
-        if (cpu::simd::binary(OP, dtype_of<T>(), x, sa, y, sb, o, n)) return;
+        if (n >= tuning::kSimdBinaryMinElements && cpu::simd::binary(OP, dtype_of<T>(), x, sa, y, sb, o, n)) return;
         // Separate loops so the compiler vectorises each shape of the common cases.
         if (sa == 1 && sb == 1) {
           for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);

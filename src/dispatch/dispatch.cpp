@@ -21,6 +21,9 @@ Backend& decided(Backend& b) {
 }  // namespace
 
 Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, std::int64_t out_size) {
+  // No accelerator registered (the common CPU-only case): nothing to decide. A guard can
+  // only name registered devices, so none can point elsewhere either.
+  if (accelerator_backend() == nullptr) return decided(cpu_backend());
   const Placement placement = current_placement();
   if (placement == Placement::cpu) return decided(cpu_backend());
   // Fast path: no accelerator at all.

@@ -1,5 +1,6 @@
 #include "dispatch/registry.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -21,6 +22,17 @@ namespace {
 struct Registry {
   std::mutex mutex;
   std::vector<std::unique_ptr<Backend>> backends;
+  // The first non-CPU backend, published for the per-op placement check without the lock.
+  // Backends are never removed, so the pointer stays valid.
+  std::atomic<Backend*> accelerator{nullptr};
+
+  void publish_accelerator() {
+    for (auto& b : backends)
+      if (!b->device().is_cpu()) {
+        accelerator.store(b.get(), std::memory_order_release);
+        return;
+      }
+  }
 
   Registry() {
     backends.push_back(std::make_unique<CpuBackend>());
@@ -33,6 +45,7 @@ struct Registry {
       const char* cap = std::getenv("TANDEM_EMULATED_MEMORY");
       backends.push_back(std::make_unique<EmulatedBackend>(0, cap ? std::strtoull(cap, nullptr, 10) : 0));
     }
+    publish_accelerator();
   }
 };
 
@@ -55,13 +68,7 @@ Backend& backend_for(Device device) {
   TANDEM_THROW(DeviceError, "backend_for", "no backend is registered for device ", device.str());
 }
 
-Backend* accelerator_backend() {
-  Registry& r = registry();
-  std::lock_guard<std::mutex> lock(r.mutex);
-  for (auto& b : r.backends)
-    if (!b->device().is_cpu()) return b.get();
-  return nullptr;
-}
+Backend* accelerator_backend() { return registry().accelerator.load(std::memory_order_acquire); }
 
 std::vector<Backend*> registered_backends() {
   Registry& r = registry();
@@ -78,6 +85,7 @@ void register_backend(std::unique_ptr<Backend> backend) {
     TANDEM_CHECK(b->device() != backend->device(), DeviceError, "register_backend", "device ",
                  backend->device().str(), " already has a backend");
   r.backends.push_back(std::move(backend));
+  r.publish_accelerator();
 }
 
 namespace emulated {
@@ -89,6 +97,7 @@ Device add_device(std::size_t memory_cap_bytes) {
   for (auto& b : r.backends)
     if (b->device().kind == DeviceKind::emulated && b->device().index >= index) index = b->device().index + 1;
   r.backends.push_back(std::make_unique<EmulatedBackend>(index, memory_cap_bytes));
+  r.publish_accelerator();
   return Device::emulated(index);
 }
 

@@ -10,6 +10,11 @@ namespace tandem::tuning {
 /// adds ~32 K doubles in about that time. bench: BM_Add/threads (docs/performance.md).
 inline constexpr std::int64_t kParallelMinElements = 32768;
 
+/// Binary ops on contiguous runs shorter than this skip the Highway dispatch: the compiler's
+/// vectorised loop is as fast there (add measured 1.0x either way, docs/accuracy.md) and the
+/// dispatch costs ~120 instructions, a tenth of a 16-element add. bench: add, out=, 16.
+inline constexpr std::int64_t kSimdBinaryMinElements = 64;
+
 /// Host arrays with fewer elements than this stay on the CPU even when a device exists:
 /// a kernel launch plus its transfers cost tens of microseconds. Placeholder until the
 /// calibration run of the dispatch issue measures it per machine.
