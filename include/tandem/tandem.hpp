@@ -19,4 +19,5 @@
 #include "tandem/ops/elementwise.hpp"
 #include "tandem/ops/manip.hpp"
 #include "tandem/ops/op_codes.hpp"
+#include "tandem/ops/reduce.hpp"
 #include "tandem/random.hpp"

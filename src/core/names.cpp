@@ -31,6 +31,27 @@ const char* op_name(BinaryOp op) {
   return "unknown";
 }
 
+const char* op_name(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::sum: return "sum";
+    case ReduceOp::prod: return "prod";
+    case ReduceOp::min: return "min";
+    case ReduceOp::max: return "max";
+    case ReduceOp::argmin: return "argmin";
+    case ReduceOp::argmax: return "argmax";
+    case ReduceOp::all: return "all";
+    case ReduceOp::any: return "any";
+    case ReduceOp::count_nonzero: return "count_nonzero";
+    case ReduceOp::nansum: return "nansum";
+    case ReduceOp::nanprod: return "nanprod";
+    case ReduceOp::nanmin: return "nanmin";
+    case ReduceOp::nanmax: return "nanmax";
+  }
+  return "unknown";
+}
+
+const char* op_name(ScanOp op) { return op == ScanOp::cumsum ? "cumsum" : "cumprod"; }
+
 #undef TANDEM_NAME_CASE
 
 }  // namespace tandem

@@ -28,7 +28,7 @@ struct StridedView {
 };
 
 /// The op families of the Backend interface.
-enum class OpFamily : unsigned char { fill, copy, unary, binary, where, clip, random };
+enum class OpFamily : unsigned char { fill, copy, unary, binary, where, clip, random, reduce, scan };
 
 /// One (op, dtype) pair, as the capability table is asked about it. `code` is the UnaryOp
 /// or BinaryOp value for those families and 0 otherwise.
@@ -39,6 +39,8 @@ struct OpKey {
 
   static OpKey of(UnaryOp op, DType t) { return {OpFamily::unary, static_cast<unsigned char>(op), t}; }
   static OpKey of(BinaryOp op, DType t) { return {OpFamily::binary, static_cast<unsigned char>(op), t}; }
+  static OpKey of(ReduceOp op, DType t) { return {OpFamily::reduce, static_cast<unsigned char>(op), t}; }
+  static OpKey of(ScanOp op, DType t) { return {OpFamily::scan, static_cast<unsigned char>(op), t}; }
   static OpKey of(OpFamily f, DType t) { return {f, 0, t}; }
 };
 
@@ -80,6 +82,36 @@ class Backend {
   /// value from the Philox counters the request assigns to index i (src/kernels/random.hpp),
   /// so the result does not depend on how the backend splits the work.
   virtual void random(const kernels::RandomRequest& req, const StridedView& out) = 0;
+
+  // Reductions and scans (dtype in the OpKey is the input's).
+  /// out[k] = op over the trailing in.ndim - out.ndim axes of in[k, ...]; in's leading axes
+  /// are out's shape. The reduced extent is never 0 (the front end handles empty
+  /// reductions). out's dtype is reduce_result_dtype(op, in.dtype). Floating-point sums
+  /// follow a pairwise tree fixed by the reduced extent alone, never by the thread count.
+  virtual void reduce(ReduceOp op, const StridedView& in, const StridedView& out) = 0;
+  /// Inclusive scan of in along `axis` into out (same shape; dtype scan_result_dtype).
+  /// in may be out itself (element for element).
+  virtual void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) = 0;
 };
+
+/// The dtype a reduction produces: int64 for sums/products/counts of integers and bools
+/// and for argmin/argmax, bool for all/any, the input's dtype otherwise.
+constexpr DType reduce_result_dtype(ReduceOp op, DType in) {
+  switch (op) {
+    case ReduceOp::sum:
+    case ReduceOp::prod:
+    case ReduceOp::nansum:
+    case ReduceOp::nanprod: return is_floating(in) ? in : DType::int64;
+    case ReduceOp::argmin:
+    case ReduceOp::argmax:
+    case ReduceOp::count_nonzero: return DType::int64;
+    case ReduceOp::all:
+    case ReduceOp::any: return DType::bool_;
+    default: return in;
+  }
+}
+
+/// The dtype a scan produces: int64 for integers and bools, the input's dtype otherwise.
+constexpr DType scan_result_dtype(DType in) { return is_floating(in) ? in : DType::int64; }
 
 }  // namespace tandem

@@ -15,6 +15,17 @@ inline constexpr std::int64_t kParallelMinElements = 32768;
 /// dispatch costs ~120 instructions, a tenth of a 16-element add. bench: add, out=, 16.
 inline constexpr std::int64_t kSimdBinaryMinElements = 64;
 
+/// Reductions longer than twice this are cut into subtrees of at most this many elements
+/// that the threads evaluate in parallel. The tree itself never depends on it (only on the
+/// reduced extent), so changing it cannot change a result. bench: BM_Sum (docs/performance.md).
+inline constexpr std::int64_t kReduceChunk = 1 << 15;
+
+/// Scans along lines longer than this use a blocked scan: each block is scanned serially
+/// and offset by the running total of the blocks before it, which lets the blocks run in
+/// parallel. This constant fixes the rounding of long scans (the block structure depends on
+/// it and on the line length only, never on the thread count). bench: BM_Cumsum.
+inline constexpr std::int64_t kScanBlock = 1 << 16;
+
 /// Host arrays with fewer elements than this stay on the CPU even when a device exists:
 /// a kernel launch plus its transfers cost tens of microseconds. Placeholder until the
 /// calibration run of the dispatch issue measures it per machine.

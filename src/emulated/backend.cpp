@@ -127,4 +127,12 @@ void EmulatedBackend::random(const kernels::RandomRequest& req, const StridedVie
   submit([=] { cpu_backend().random(req, out); });
 }
 
+void EmulatedBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& out) {
+  submit([=] { cpu_backend().reduce(op, in, out); });
+}
+
+void EmulatedBackend::scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) {
+  submit([=] { cpu_backend().scan(op, in, axis, out); });
+}
+
 }  // namespace tandem

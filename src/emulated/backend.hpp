@@ -40,6 +40,8 @@ class EmulatedBackend final : public Backend {
   void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
   void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
   void random(const kernels::RandomRequest& req, const StridedView& out) override;
+  void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
+  void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
 
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 

@@ -8,6 +8,9 @@
 
 namespace tandem::ops {
 
+/// axis in [-ndim, ndim) as a non-negative axis; IndexError naming op otherwise.
+int normalize_axis(const char* op, int axis, int ndim);
+
 /// Checks an out-parameter: exact shape and dtype, and writable (no broadcast axes).
 void check_out(const char* op, const UntypedArray& out, const Shape& shape, DType dtype);
 

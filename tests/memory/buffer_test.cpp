@@ -45,6 +45,8 @@ class FakeDevice final : public td::Backend {
   void where(const td::StridedView&, const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
   void clip(const td::StridedView&, const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
   void random(const td::kernels::RandomRequest&, const td::StridedView&) override {}
+  void reduce(td::ReduceOp, const td::StridedView&, const td::StridedView&) override {}
+  void scan(td::ScanOp, const td::StridedView&, int, const td::StridedView&) override {}
 
   int allocations = 0, frees = 0, uploads = 0, downloads = 0;
 };

@@ -27,9 +27,20 @@ enum class UnaryOp : unsigned char { TANDEM_UNARY_OPS(TANDEM_ENUM_ENTRY) };
 enum class BinaryOp : unsigned char { TANDEM_BINARY_OPS(TANDEM_ENUM_ENTRY) };
 #undef TANDEM_ENUM_ENTRY
 
+/// Reductions over some or all axes. The nan* forms skip NaNs (sum/prod treat them as 0/1,
+/// min/max ignore them).
+enum class ReduceOp : unsigned char {
+  sum, prod, min, max, argmin, argmax, all, any, count_nonzero, nansum, nanprod, nanmin, nanmax
+};
+
+/// Inclusive scans along one axis.
+enum class ScanOp : unsigned char { cumsum, cumprod };
+
 /// NumPy's name of the op ("add", "arctan2", ...).
 const char* op_name(UnaryOp op);
 const char* op_name(BinaryOp op);
+const char* op_name(ReduceOp op);
+const char* op_name(ScanOp op);
 
 /// Does the op produce bool whatever its input dtype?
 constexpr bool returns_bool(UnaryOp op) {

@@ -1,0 +1,423 @@
+// Reductions on the CPU.
+//
+// Determinism: every output reduces its elements along one fixed pairwise tree (NumPy's
+// shape: leaves of at most 128 elements summed with 8 interleaved accumulators, inner
+// nodes split at half the length rounded down to a multiple of 8). The tree depends only
+// on the reduced extent. Threads only decide who evaluates which subtree: large reductions
+// are cut at subtrees of at most kReduceChunk elements, evaluated in parallel, and
+// combined along the same tree, so the result is bitwise the same for any thread count.
+//
+// Layouts: the reduced axes are put in memory order (negative strides flipped, sorted by
+// stride) and merged; then a reduction runs one of three ways:
+//   rows     the reduced elements are contiguous: the tree reads them in place;
+//   columns  the innermost kept axis is contiguous: a tile of outputs is reduced at once,
+//            the 8 accumulators becoming 8 rows of accumulators (vectorised over outputs);
+//   gather   anything else: each leaf gathers its elements into a small buffer first.
+// All three evaluate the same tree, so they give the same bits for the same values.
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "cpu/backend.hpp"
+#include "cpu/outer_iter.hpp"
+#include "dispatch/tuning.hpp"
+#include "kernels/reduce.hpp"
+#include "tandem/core/error.hpp"
+#include "tandem/core/threads.hpp"
+
+namespace tandem {
+
+namespace {
+
+constexpr std::int64_t kLeaf = 128;
+constexpr std::int64_t kTile = 128;  // outputs per tile on the columns path
+
+std::int64_t split_point(std::int64_t n) {
+  const std::int64_t half = n / 2;
+  return half - half % 8;
+}
+
+using cpu::Axis;
+using cpu::for_each_output;
+
+/// The reduction in canonical form: kept axes (outer to inner, merged where both the input
+/// and the output allow) and reduced axes (merged; memory order unless the op needs the
+/// logical order).
+struct Layout {
+  const char* base = nullptr;  // element 0 of the (possibly flipped) input
+  char* out = nullptr;
+  std::vector<Axis> kept;
+  std::vector<Axis> reduced;  // out_stride unused
+  std::int64_t kept_size = 1;
+  std::int64_t reduced_size = 1;
+};
+
+template <class T>
+Layout canonical(const StridedView& in, const StridedView& out, bool memory_order) {
+  Layout l;
+  const int k = out.shape.size();
+  const char* base = static_cast<const char*>(in.data);
+  for (int d = 0; d < k; ++d) cpu::push_merged(l.kept, {in.shape[d], in.strides[d], out.strides[d]});
+  std::vector<Axis> red;
+  for (int d = k; d < in.shape.size(); ++d) {
+    if (in.shape[d] == 1) continue;
+    Axis a{in.shape[d], in.strides[d], 0};
+    if (memory_order && a.in_stride < 0) {
+      base += (a.extent - 1) * a.in_stride * static_cast<std::int64_t>(sizeof(T));
+      a.in_stride = -a.in_stride;
+    }
+    red.push_back(a);
+  }
+  if (memory_order) {
+    std::stable_sort(red.begin(), red.end(), [](const Axis& x, const Axis& y) { return x.in_stride > y.in_stride; });
+  }
+  for (const Axis& a : red) cpu::push_merged(l.reduced, a);
+  if (l.reduced.empty()) l.reduced.push_back({1, 1, 0});
+  for (const Axis& a : l.kept) l.kept_size *= a.extent;
+  for (const Axis& a : l.reduced) l.reduced_size *= a.extent;
+  l.base = base;
+  l.out = static_cast<char*>(out.data);
+  return l;
+}
+
+// ---- sources: where a leaf's elements come from -------------------------------------
+
+template <class T>
+struct Contiguous {
+  const T* p;
+};
+
+template <class T>
+struct Strided {
+  const T* p;
+  std::int64_t stride;
+  const T* block(std::int64_t lo, std::int64_t n, T* scratch) const {
+    const T* q = p + lo * stride;
+    for (std::int64_t i = 0; i < n; ++i) scratch[i] = q[i * stride];
+    return scratch;
+  }
+};
+
+/// Logical (C) order over several reduced axes.
+template <class T>
+struct Gather {
+  const T* p;
+  const std::vector<Axis>* axes;
+  const T* block(std::int64_t lo, std::int64_t n, T* scratch) const {
+    const std::vector<Axis>& ax = *axes;
+    const int nd = static_cast<int>(ax.size());
+    std::array<std::int64_t, kMaxDims> idx{};
+    std::int64_t off = 0;
+    std::int64_t rem = lo;
+    for (int d = nd - 1; d >= 0; --d) {
+      idx[d] = rem % ax[d].extent;
+      rem /= ax[d].extent;
+      off += idx[d] * ax[d].in_stride;
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+      scratch[i] = p[off];
+      for (int d = nd - 1; d >= 0; --d) {
+        off += ax[d].in_stride;
+        if (++idx[d] < ax[d].extent) break;
+        off -= ax[d].extent * ax[d].in_stride;
+        idx[d] = 0;
+      }
+    }
+    return scratch;
+  }
+};
+
+// ---- the tree, one output at a time ---------------------------------------------------
+
+template <class R, class T>
+typename R::acc_type leaf_values(const T* x, std::int64_t n) {
+  using A = typename R::acc_type;
+  if (n < 8) {
+    A r = R::load(x[0]);
+    for (std::int64_t i = 1; i < n; ++i) r = R::combine(r, R::load(x[i]));
+    return r;
+  }
+  A r[8];
+  for (int k = 0; k < 8; ++k) r[k] = R::load(x[k]);
+  std::int64_t i = 8;
+  for (; i + 8 <= n; i += 8) {
+    for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(x[i + k]));
+  }
+  A res = R::combine(R::combine(R::combine(r[0], r[1]), R::combine(r[2], r[3])),
+                     R::combine(R::combine(r[4], r[5]), R::combine(r[6], r[7])));
+  for (; i < n; ++i) res = R::combine(res, R::load(x[i]));
+  return res;
+}
+
+template <class R, class T, class Src>
+typename R::acc_type leaf(const Src& src, std::int64_t lo, std::int64_t n) {
+  if constexpr (std::is_same_v<Src, Contiguous<T>>) {
+    return leaf_values<R>(src.p + lo, n);
+  } else {
+    T scratch[kLeaf] = {};  // zeroed only to quiet -Wmaybe-uninitialized; block() fills n >= 1
+    return leaf_values<R>(src.block(lo, n, scratch), n);
+  }
+}
+
+template <class R, class T, class Src>
+typename R::acc_type tree(const Src& src, std::int64_t lo, std::int64_t n) {
+  if (n <= kLeaf) return leaf<R, T>(src, lo, n);
+  const std::int64_t h = split_point(n);
+  return R::combine(tree<R, T>(src, lo, h), tree<R, T>(src, lo + h, n - h));
+}
+
+/// The subtrees of at most `chunk` elements, left to right (chunk >= kLeaf, so each is a
+/// node of the tree above).
+void collect_nodes(std::int64_t lo, std::int64_t n, std::int64_t chunk, std::vector<std::array<std::int64_t, 2>>& nodes) {
+  if (n <= chunk) {
+    nodes.push_back({lo, n});
+    return;
+  }
+  const std::int64_t h = split_point(n);
+  collect_nodes(lo, h, chunk, nodes);
+  collect_nodes(lo + h, n - h, chunk, nodes);
+}
+
+/// Combines the node values along the tree, consuming them left to right.
+template <class R, class V>
+V combine_nodes(std::int64_t n, std::int64_t chunk, const V* values, std::size_t& next) {
+  if (n <= chunk) return values[next++];
+  const std::int64_t h = split_point(n);
+  const V left = combine_nodes<R>(h, chunk, values, next);
+  const V right = combine_nodes<R>(n - h, chunk, values, next);
+  return R::combine(left, right);
+}
+
+/// The whole tree for one output, its subtrees spread over the threads.
+template <class R, class T, class Src>
+typename R::acc_type tree_parallel(const Src& src, std::int64_t n, int threads) {
+  using A = typename R::acc_type;
+  const std::int64_t chunk = tuning::kReduceChunk;
+  if (threads <= 1 || n < 2 * chunk) return tree<R, T>(src, 0, n);
+  std::vector<std::array<std::int64_t, 2>> nodes;
+  collect_nodes(0, n, chunk, nodes);
+  const std::unique_ptr<A[]> values(new A[nodes.size()]);  // not std::vector: A may be bool
+  const auto count = static_cast<std::int64_t>(nodes.size());
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (std::int64_t i = 0; i < count; ++i) values[i] = tree<R, T>(src, nodes[i][0], nodes[i][1]);
+  std::size_t next = 0;
+  return combine_nodes<R>(n, chunk, values.get(), next);
+}
+
+// ---- the columns path: a tile of outputs, same tree per output -------------------------
+
+template <class R, class T>
+struct ColumnTile {
+  using A = typename R::acc_type;
+  const char* base;          // input element (row 0, column 0 of the tile)
+  std::int64_t row_stride;   // in elements
+  std::int64_t width;        // columns in this tile, <= kTile
+
+  const T* row(std::int64_t i) const { return reinterpret_cast<const T*>(base) + i * row_stride; }
+
+  void leaf(std::int64_t lo, std::int64_t n, A* res) const {
+    const std::int64_t w = width;
+    if (n < 8) {
+      const T* x = row(lo);
+      for (std::int64_t j = 0; j < w; ++j) res[j] = R::load(x[j]);
+      for (std::int64_t i = 1; i < n; ++i) {
+        x = row(lo + i);
+        for (std::int64_t j = 0; j < w; ++j) res[j] = R::combine(res[j], R::load(x[j]));
+      }
+      return;
+    }
+    A r[8][kTile];
+    for (int k = 0; k < 8; ++k) {
+      const T* x = row(lo + k);
+      for (std::int64_t j = 0; j < w; ++j) r[k][j] = R::load(x[j]);
+    }
+    std::int64_t i = 8;
+    for (; i + 8 <= n; i += 8) {
+      for (int k = 0; k < 8; ++k) {
+        const T* x = row(lo + i + k);
+        A* rk = r[k];
+        for (std::int64_t j = 0; j < w; ++j) rk[j] = R::combine(rk[j], R::load(x[j]));
+      }
+    }
+    for (std::int64_t j = 0; j < w; ++j) {
+      res[j] = R::combine(R::combine(R::combine(r[0][j], r[1][j]), R::combine(r[2][j], r[3][j])),
+                          R::combine(R::combine(r[4][j], r[5][j]), R::combine(r[6][j], r[7][j])));
+    }
+    for (; i < n; ++i) {
+      const T* x = row(lo + i);
+      for (std::int64_t j = 0; j < w; ++j) res[j] = R::combine(res[j], R::load(x[j]));
+    }
+  }
+
+  void tree(std::int64_t lo, std::int64_t n, A* res) const {
+    if (n <= kLeaf) {
+      leaf(lo, n, res);
+      return;
+    }
+    const std::int64_t h = split_point(n);
+    A right[kTile];
+    tree(lo, h, res);
+    tree(lo + h, n - h, right);
+    for (std::int64_t j = 0; j < width; ++j) res[j] = R::combine(res[j], right[j]);
+  }
+};
+
+template <class R, class T>
+void reduce_columns(const Layout& l) {
+  using A = typename R::acc_type;
+  using Out = typename R::out_type;
+  const Axis inner = l.kept.back();
+  const std::vector<Axis> outer(l.kept.begin(), l.kept.end() - 1);
+  const std::int64_t outer_size = l.kept_size / inner.extent;
+  const std::int64_t tiles = (inner.extent + kTile - 1) / kTile;
+  const std::int64_t tasks = outer_size * tiles;
+  const std::int64_t rows = l.reduced_size;
+  const std::int64_t row_stride = l.reduced[0].in_stride;
+  const int threads = l.kept_size * rows < tuning::kParallelMinElements ? 1 : num_threads();
+
+  auto run_task = [&](std::int64_t in_off, std::int64_t out_off, std::int64_t tile) {
+    const std::int64_t j0 = tile * kTile;
+    const ColumnTile<R, T> ct{l.base + (in_off + j0 * inner.in_stride) * static_cast<std::int64_t>(sizeof(T)),
+                              row_stride, std::min(kTile, inner.extent - j0)};
+    A res[kTile];
+    ct.tree(0, rows, res);
+    Out* o = reinterpret_cast<Out*>(l.out) + out_off + j0 * inner.out_stride;
+    for (std::int64_t j = 0; j < ct.width; ++j) o[j * inner.out_stride] = R::store(res[j]);
+  };
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (std::int64_t t = 0; t < tasks; ++t) {
+    for_each_output(outer, t / tiles, t / tiles + 1,
+                    [&](std::int64_t in_off, std::int64_t out_off) { run_task(in_off, out_off, t % tiles); });
+  }
+}
+
+// ---- rows and gather paths: one output at a time -------------------------------------
+
+template <class R, class T, class MakeSrc>
+void reduce_each_output(const Layout& l, MakeSrc&& make_src) {
+  using Out = typename R::out_type;
+  const std::int64_t n = l.reduced_size;
+  const int threads = l.kept_size * n < tuning::kParallelMinElements ? 1 : num_threads();
+  auto one = [&](std::int64_t in_off, std::int64_t out_off, int inner_threads) {
+    const T* p = reinterpret_cast<const T*>(l.base) + in_off;
+    reinterpret_cast<Out*>(l.out)[out_off] = R::store(tree_parallel<R, T>(make_src(p), n, inner_threads));
+  };
+  if (threads > 1 && l.kept_size >= 2 * threads) {
+    const std::int64_t k = l.kept_size;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < threads; ++t) {
+      for_each_output(l.kept, k * t / threads, k * (t + 1) / threads,
+                      [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
+    }
+  } else {
+    for_each_output(l.kept, 0, l.kept_size, [&](std::int64_t i, std::int64_t o) { one(i, o, threads); });
+  }
+}
+
+template <ReduceOp OP, class T>
+void reduce_typed(const StridedView& in, const StridedView& out) {
+  using R = kernels::Reducer<OP, T>;
+  const Layout l = canonical<T>(in, out, /*memory_order=*/true);
+  if (l.reduced.size() == 1) {
+    const std::int64_t s = l.reduced[0].in_stride;
+    if (s == 1) {
+      reduce_each_output<R, T>(l, [](const T* p) { return Contiguous<T>{p}; });
+    } else if (!l.kept.empty() && l.kept.back().in_stride == 1 && l.kept.back().extent >= 8) {
+      reduce_columns<R, T>(l);
+    } else {
+      reduce_each_output<R, T>(l, [s](const T* p) { return Strided<T>{p, s}; });
+    }
+  } else {
+    const std::vector<Axis>* axes = &l.reduced;
+    reduce_each_output<R, T>(l, [axes](const T* p) { return Gather<T>{p, axes}; });
+  }
+}
+
+// ---- argmin / argmax: logical order, first best wins ----------------------------------
+
+template <ReduceOp OP, class T>
+struct ArgBest {
+  T value;
+  std::int64_t index;
+};
+
+template <ReduceOp OP, class T>
+ArgBest<OP, T> arg_range(const Gather<T>& src, std::int64_t lo, std::int64_t n) {
+  T scratch[kLeaf];
+  ArgBest<OP, T> best{src.block(lo, 1, scratch)[0], lo};
+  for (std::int64_t b = lo; b < lo + n; b += kLeaf) {
+    const std::int64_t m = std::min(kLeaf, lo + n - b);
+    const T* x = src.block(b, m, scratch);
+    for (std::int64_t i = 0; i < m; ++i) {
+      if (kernels::arg_better<OP>(x[i], best.value)) best = {x[i], b + i};
+    }
+  }
+  return best;
+}
+
+template <ReduceOp OP, class T>
+void arg_typed(const StridedView& in, const StridedView& out) {
+  const Layout l = canonical<T>(in, out, /*memory_order=*/false);
+  const std::int64_t n = l.reduced_size;
+  const int threads = l.kept_size * n < tuning::kParallelMinElements ? 1 : num_threads();
+  auto one = [&](std::int64_t in_off, std::int64_t out_off, int inner_threads) {
+    const Gather<T> src{reinterpret_cast<const T*>(l.base) + in_off, &l.reduced};
+    ArgBest<OP, T> best{};
+    if (inner_threads <= 1 || n < 2 * tuning::kReduceChunk) {
+      best = arg_range<OP>(src, 0, n);
+    } else {
+      const std::int64_t chunk = tuning::kReduceChunk;
+      const std::int64_t pieces = (n + chunk - 1) / chunk;
+      std::vector<ArgBest<OP, T>> part(static_cast<std::size_t>(pieces));
+#pragma omp parallel for num_threads(inner_threads) schedule(static)
+      for (std::int64_t c = 0; c < pieces; ++c) part[c] = arg_range<OP>(src, c * chunk, std::min(chunk, n - c * chunk));
+      best = part[0];
+      for (std::int64_t c = 1; c < pieces; ++c) {
+        if (kernels::arg_better<OP>(part[c].value, best.value)) best = part[c];
+      }
+    }
+    reinterpret_cast<std::int64_t*>(l.out)[out_off] = best.index;
+  };
+  if (threads > 1 && l.kept_size >= 2 * threads) {
+    const std::int64_t k = l.kept_size;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < threads; ++t) {
+      for_each_output(l.kept, k * t / threads, k * (t + 1) / threads,
+                      [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
+    }
+  } else {
+    for_each_output(l.kept, 0, l.kept_size, [&](std::int64_t i, std::int64_t o) { one(i, o, threads); });
+  }
+}
+
+}  // namespace
+
+void CpuBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& out) {
+  TANDEM_CHECK(out.dtype == reduce_result_dtype(op, in.dtype), DTypeError, op_name(op), "output dtype ",
+               dtype_name(out.dtype), " is not ", dtype_name(reduce_result_dtype(op, in.dtype)));
+  visit_dtype(in.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    switch (op) {
+      case ReduceOp::sum: return reduce_typed<ReduceOp::sum, T>(in, out);
+      case ReduceOp::prod: return reduce_typed<ReduceOp::prod, T>(in, out);
+      case ReduceOp::min: return reduce_typed<ReduceOp::min, T>(in, out);
+      case ReduceOp::max: return reduce_typed<ReduceOp::max, T>(in, out);
+      case ReduceOp::all: return reduce_typed<ReduceOp::all, T>(in, out);
+      case ReduceOp::any: return reduce_typed<ReduceOp::any, T>(in, out);
+      case ReduceOp::count_nonzero: return reduce_typed<ReduceOp::count_nonzero, T>(in, out);
+      case ReduceOp::nansum: return reduce_typed<ReduceOp::nansum, T>(in, out);
+      case ReduceOp::nanprod: return reduce_typed<ReduceOp::nanprod, T>(in, out);
+      case ReduceOp::nanmin: return reduce_typed<ReduceOp::nanmin, T>(in, out);
+      case ReduceOp::nanmax: return reduce_typed<ReduceOp::nanmax, T>(in, out);
+      case ReduceOp::argmin: return arg_typed<ReduceOp::argmin, T>(in, out);
+      case ReduceOp::argmax: return arg_typed<ReduceOp::argmax, T>(in, out);
+    }
+  });
+}
+
+}  // namespace tandem
