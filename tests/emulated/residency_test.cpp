@@ -60,6 +60,42 @@ TEST(Residency, ChainOfOpsMovesNoBytesUntilTheHostRead) {
   EXPECT_EQ(got, h.to_vector());
 }
 
+// The test: ten element-wise ops and a reduction on device-resident data move
+// nothing until the host reads the (reduced) result, and then exactly its bytes.
+TEST(Residency, ChainOfOpsAndAReductionMovesOnlyTheResultBytes) {
+  td::PlacementGuard on_device(device());
+  auto a = td::Array<double>::from(iota(37 * 29, 1.0), td::Shape{37, 29});
+  auto b = td::Array<double>::from(iota(29, 2.0));
+  a.to(device());
+  b.to(device());
+  td::reset_stats();
+  auto c = a * b;                    // 1 (broadcast)
+  c = c + a;                         // 2
+  c = td::sqrt(c);                   // 3
+  c = c - b;                         // 4
+  c = td::abs(c);                    // 5
+  c = td::log1p(c);                  // 6
+  c = td::maximum(c, td::sin(a));    // 7, 8
+  c = td::where(c > b, c, b);        // 9, 10
+  auto s = td::sum(c, 0);            // 11: the reduction
+  auto m = td::cumsum(s);            // 12: and a scan
+  EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
+  EXPECT_EQ(td::stats().bytes_device_to_host, 0u);
+  EXPECT_EQ(td::stats().ops_emulated, 12u);
+  EXPECT_EQ(td::stats().ops_cpu, 0u);
+  const std::vector<double> got = m.to_vector();
+  EXPECT_EQ(td::stats().bytes_device_to_host, 29u * sizeof(double));
+  EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
+
+  td::PlacementGuard on_cpu(td::Placement::cpu);
+  const auto ha = td::Array<double>::from(iota(37 * 29, 1.0), td::Shape{37, 29});
+  const auto hb = td::Array<double>::from(iota(29, 2.0));
+  auto h = td::log1p(td::abs(td::sqrt(ha * hb + ha) - hb));
+  h = td::maximum(h, td::sin(ha));
+  h = td::where(h > hb, h, hb);
+  EXPECT_EQ(got, td::cumsum(td::sum(h, 0)).to_vector());
+}
+
 TEST(Residency, HostWriteAfterDeviceWorkCopiesExactlyOnce) {
   td::PlacementGuard on_device(device());
   auto a = td::Array<double>::from(iota(500, 0.0));
