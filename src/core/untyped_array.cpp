@@ -88,6 +88,14 @@ UntypedArray wrap_host(void* ptr, DType dtype, const Shape& shape, const Strides
   return UntypedArray(dtype, shape, st, 0, Buffer::wrap_host(ptr, bytes, std::move(deleter)));
 }
 
+UntypedArray wrap_device(void* ptr, DType dtype, const Shape& shape, Device device,
+                         std::function<void(void*)> deleter) {
+  if (device.is_cpu()) return wrap_host(ptr, dtype, shape, nullptr, std::move(deleter));
+  TANDEM_CHECK(ptr != nullptr || shape_size(shape) == 0, ValueError, "wrap", "null pointer for a non-empty array");
+  const std::size_t bytes = checked_bytes("wrap", dtype, shape);
+  return UntypedArray(dtype, shape, c_strides(shape), 0, Buffer::wrap_device(device, ptr, bytes, std::move(deleter)));
+}
+
 UntypedArray from_host(const void* src, DType dtype, const Shape& shape) {
   UntypedArray a = UntypedArray::empty(dtype, shape);
   if (a.size() > 0) std::memcpy(a.host_data(true), src, static_cast<std::size_t>(a.size()) * itemsize(dtype));

@@ -43,9 +43,36 @@ std::shared_ptr<Buffer> Buffer::wrap_host(void* ptr, std::size_t bytes, std::fun
   return std::make_shared<Buffer>(Key{}, ptr, bytes, std::move(deleter));
 }
 
+std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_t bytes,
+                                             std::function<void(void*)> deleter) {
+  if (device.is_cpu()) return wrap_host(ptr, bytes, std::move(deleter));
+  Backend& backend = backend_for(device);
+  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [](void* q) { std::free(q); });
+  b->host_valid_ = false;
+  b->device_backend_ = &backend;
+  b->device_ = ptr;
+  b->device_valid_ = true;
+  b->device_wrapped_ = true;
+  b->device_deleter_ = std::move(deleter);
+  b->update_host_only();
+  return b;
+}
+
 Buffer::~Buffer() {
-  if (device_ != nullptr) device_backend_->deallocate(device_, bytes_);
+  release_device_copy();
   if (host_deleter_ && host_ != nullptr) host_deleter_(host_);
+}
+
+void Buffer::release_device_copy() {
+  if (device_ == nullptr) return;
+  if (!device_wrapped_) {
+    device_backend_->deallocate(device_, bytes_);
+  } else if (device_deleter_) {
+    device_deleter_(device_);
+  }
+  device_ = nullptr;
+  device_valid_ = false;
+  device_wrapped_ = false;
 }
 
 void Buffer::update_host_only() {
@@ -91,9 +118,7 @@ void* Buffer::ensure_valid_on(Device device) {
       count_download(bytes_);
       host_valid_ = true;
     }
-    device_backend_->deallocate(device_, bytes_);
-    device_ = nullptr;
-    device_valid_ = false;
+    release_device_copy();
   }
   if (device_ == nullptr) {
     device_ = backend.allocate(bytes_);  // may throw OutOfMemory; nothing has changed then

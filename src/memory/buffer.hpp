@@ -24,6 +24,11 @@ class Buffer {
   static std::shared_ptr<Buffer> allocate(std::size_t bytes);
   /// Shares user host memory; deleter (may be empty) runs at destruction.
   static std::shared_ptr<Buffer> wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter);
+  /// Shares user memory on a registered device (its only valid copy); deleter (may be
+  /// empty) runs when the buffer goes or drops that copy to move to another device. A host
+  /// copy is allocated only when the host asks. Throws DeviceError for an unknown device.
+  static std::shared_ptr<Buffer> wrap_device(Device device, void* ptr, std::size_t bytes,
+                                             std::function<void(void*)> deleter);
 
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -48,6 +53,7 @@ class Buffer {
 
  private:
   void allocate_host_memory();  // with mutex_ held
+  void release_device_copy();   // with mutex_ held (or in the destructor)
 
   std::size_t bytes_;
   void* host_;  // null until the host copy is first needed
@@ -63,6 +69,8 @@ class Buffer {
   Backend* device_backend_ = nullptr;
   void* device_ = nullptr;
   bool device_valid_ = false;
+  bool device_wrapped_ = false;  // device_ is user memory: released through device_deleter_
+  std::function<void(void*)> device_deleter_;
 };
 
 }  // namespace tandem

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -223,4 +224,35 @@ TEST(Residency, ConcurrentOpsFromSeveralHostThreads) {
 TEST(Residency, PlacementGuardRejectsUnknownDevices) {
   EXPECT_THROW(td::PlacementGuard(td::Device::cuda(5)), td::DeviceError);
   EXPECT_EQ(td::current_placement(), td::default_placement());
+}
+
+// Zero-copy over "user device memory": on the emulated device, device memory is ordinary
+// host memory that only the device's worker touches, so a malloc'd block stands in for a
+// user's cudaMalloc allocation.
+TEST(Residency, WrapOverUserDeviceMemoryRunsThereWithoutCopies) {
+  const int n = 1000;
+  auto* mem = static_cast<double*>(std::malloc(n * sizeof(double)));
+  for (int i = 0; i < n; ++i) mem[i] = 0.5 * i;
+  bool freed = false;
+  {
+    td::reset_stats();
+    auto a = td::Array<double>::wrap(mem, td::Shape{n}, device(), [&](void* p) {
+      freed = true;
+      std::free(p);
+    });
+    EXPECT_EQ(a.device(), device());
+    td::PlacementGuard automatic(td::Placement::automatic);  // data only on the device: runs there
+    auto s = td::sum(a * 2.0);
+    EXPECT_EQ(td::stats().bytes_host_to_device, 8u);  // only the scalar operand 2.0 (filled on the host)
+    EXPECT_EQ(td::stats().ops_emulated, 2u);          // multiply and sum
+    EXPECT_EQ(s.item(), 0.5 * (n - 1) * n);
+    EXPECT_EQ(a.device_data(device(), false), static_cast<void*>(mem));  // still the user's block
+    EXPECT_EQ(a.cdata()[7], 3.5);  // host read copies down once
+    EXPECT_EQ(td::stats().bytes_device_to_host, 8u + n * sizeof(double));
+    EXPECT_FALSE(freed);
+  }
+  EXPECT_TRUE(freed);
+  EXPECT_THROW(td::Array<float>::wrap(nullptr, td::Shape{3}, device()), td::ValueError);
+  float three[3] = {1, 2, 3};
+  EXPECT_THROW(td::Array<float>::wrap(three, td::Shape{3}, td::Device::emulated(99)), td::DeviceError);
 }

@@ -22,6 +22,8 @@ namespace detail {
 /// Shares user memory as a buffer; deleter (may be empty) runs when the last view goes.
 UntypedArray wrap_host(void* ptr, DType dtype, const Shape& shape, const Strides* strides,
                        std::function<void(void*)> deleter);
+/// Shares user memory on `device` (C-contiguous); see Array::wrap.
+UntypedArray wrap_device(void* ptr, DType dtype, const Shape& shape, Device device, std::function<void(void*)> deleter);
 /// A new contiguous array holding a copy of n elements at src.
 UntypedArray from_host(const void* src, DType dtype, const Shape& shape);
 void print(std::ostream& os, const UntypedArray& a);
@@ -68,6 +70,13 @@ class Array {
   }
   static Array wrap(E* ptr, const Shape& shape, const Strides& strides, std::function<void(void*)> deleter = {}) {
     return Array(detail::wrap_host(ptr, dtype_of<E>(), shape, &strides, std::move(deleter)));
+  }
+  /// Zero-copy over user memory on `device` (for example a CUDA allocation of the user's,
+  /// C-contiguous): the array's only valid copy is there, ops run on it without a transfer,
+  /// and host access copies it down as for any device-resident array. deleter (may be
+  /// empty) runs when the last view goes. Throws DeviceError for an unregistered device.
+  static Array wrap(E* ptr, const Shape& shape, Device device, std::function<void(void*)> deleter = {}) {
+    return Array(detail::wrap_device(ptr, dtype_of<E>(), shape, device, std::move(deleter)));
   }
 
   // ---- information ----
