@@ -8,6 +8,7 @@ option(TANDEM_BUILD_TESTS "Build the GoogleTest suite" ON)
 option(TANDEM_BUILD_BENCH "Build the Google Benchmark programs" ON)
 option(TANDEM_BUILD_EXAMPLES "Build the examples" ON)
 option(TANDEM_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(TANDEM_TSAN "Build with ThreadSanitizer (use clang with LLVM's OpenMP: the tsan preset)" OFF)
 
 find_program(TANDEM_CCACHE ccache)
 if(TANDEM_CCACHE)
@@ -20,6 +21,11 @@ if(TANDEM_SANITIZE)
                       $<$<COMPILE_LANGUAGE:CXX>:-fno-omit-frame-pointer>
                       $<$<COMPILE_LANGUAGE:CXX>:-fno-sanitize-recover=undefined>)
   add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(TANDEM_TSAN)
+  add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-fsanitize=thread> $<$<COMPILE_LANGUAGE:CXX>:-fno-omit-frame-pointer>)
+  add_link_options(-fsanitize=thread)
 endif()
 
 # Warnings for tandem's own targets only (not for dependencies' headers).

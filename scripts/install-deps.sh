@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev                 # Google Benchmark
   zlib1g-dev
   python3 python3-numpy            # fixtures and the NumPy comparison
+  clang libomp-dev                 # the ThreadSanitizer build (clang + LLVM OpenMP with archer)
 )
 
 missing=()

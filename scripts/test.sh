@@ -4,6 +4,8 @@
 #   cuda  Release with the CUDA backend, when nvcc exists (must pass with no GPU; tests
 #         labelled "gpu" skip without a device)
 #   asan  Debug with AddressSanitizer + UndefinedBehaviorSanitizer
+#   tsan  ThreadSanitizer (clang, LLVM OpenMP + archer) over the concurrency tests: several
+#         host threads on the emulated device, and every thread-count determinism test
 #   consumer  an external CMake project built against the installed tree
 # Usage: scripts/test.sh [preset ...]   (default: all of the above)
 set -euo pipefail
@@ -13,14 +15,21 @@ presets=("$@")
 if ((${#presets[@]} == 0)); then
   presets=(cpu)
   if command -v nvcc >/dev/null 2>&1 || [[ -x /usr/local/cuda/bin/nvcc ]]; then presets+=(cuda); fi
-  presets+=(asan consumer)
+  presets+=(asan tsan consumer)
 fi
 
 jobs=$(nproc)
 for preset in "${presets[@]}"; do
   echo "=== ${preset} ==="
   start=$SECONDS
-  if [[ $preset == consumer ]]; then
+  if [[ $preset == tsan ]]; then
+    cmake --preset tsan
+    cmake --build --preset tsan -j "$jobs" --target tandem_tests
+    OMP_TOOL_LIBRARIES="$(ls /usr/lib/llvm-*/lib/libarcher.so | head -n 1)" TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+      ./build/tsan/tests/tandem_tests --gtest_filter='Residency.*:*Thread*:*Chunking*:*Concurren*'
+    TANDEM_EMULATED_DEVICE=1 TANDEM_PLACEMENT=gpu OMP_TOOL_LIBRARIES="$(ls /usr/lib/llvm-*/lib/libarcher.so | head -n 1)" \
+      TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ./build/tsan/tests/tandem_tests --gtest_filter='*Thread*:*Chunking*'
+  elif [[ $preset == consumer ]]; then
     cmake --install build/cpu --prefix build/cpu-install >/dev/null
     cmake -S examples/consumer -B build/consumer -G Ninja -DCMAKE_PREFIX_PATH="$PWD/build/cpu-install"
     cmake --build build/consumer

@@ -25,6 +25,9 @@ struct Registry {
   // The first non-CPU backend, published for the per-op placement check without the lock.
   // Backends are never removed, so the pointer stays valid.
   std::atomic<Backend*> accelerator{nullptr};
+  // The CPU backend, set once before the registry is published: read without the lock
+  // while other threads may grow `backends` (found by the ThreadSanitizer run).
+  Backend* cpu = nullptr;
 
   void publish_accelerator() {
     for (auto& b : backends)
@@ -36,6 +39,7 @@ struct Registry {
 
   Registry() {
     backends.push_back(std::make_unique<CpuBackend>());
+    cpu = backends.front().get();
 #ifdef TANDEM_HAS_CUDA
     // Registers only when the runtime finds a driver and a device.
     if (auto cuda = cuda::make_backend_if_present()) backends.push_back(std::move(cuda));
@@ -58,7 +62,7 @@ Registry& registry() {
 
 }  // namespace
 
-Backend& cpu_backend() { return *registry().backends.front(); }
+Backend& cpu_backend() { return *registry().cpu; }
 
 Backend& backend_for(Device device) {
   Registry& r = registry();

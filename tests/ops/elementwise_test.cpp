@@ -622,7 +622,9 @@ TYPED_TEST(NumericOps, WhereAndClip) {
   using T = TypeParam;
   auto cond = td::test::random_array<bool>({3, 1, 5}, 61);
   auto a = td::test::random_array<T>({4, 5}, 62), b = td::test::random_array<T>({4, 1}, 63);
-  auto cv = cond.to_vector(), av = a.to_vector(), bv = b.to_vector();
+  const auto cv = cond.to_vector();
+  const auto av = a.to_vector();
+  const auto bv = b.to_vector();
   const std::vector<std::int64_t> so{3, 4, 5};
   auto mc = td::test::broadcast_map({3, 1, 5}, so), ma = td::test::broadcast_map({4, 5}, so),
        mb = td::test::broadcast_map({4, 1}, so);
