@@ -49,6 +49,7 @@ bool UntypedArray::is_contiguous() const {
 Device UntypedArray::device() const { return buffer_->newest(); }
 
 void* UntypedArray::host_data(bool for_write) const {
+  if (for_write) buffer_->check_writable("data");
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(Device::cpu()));
   if (for_write) buffer_->mark_written_on(Device::cpu());
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
@@ -59,7 +60,10 @@ const UntypedArray& UntypedArray::to(Device device) const {
   return *this;
 }
 
+bool UntypedArray::read_only() const { return buffer_->read_only(); }
+
 void* UntypedArray::device_data(Device device, bool for_write) const {
+  if (for_write) buffer_->check_writable("device_data");
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(device));
   if (for_write) buffer_->mark_written_on(device);
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
