@@ -16,3 +16,6 @@ else()
   target_link_libraries(tandem_highway INTERFACE PkgConfig::HWY)
 endif()
 set(TANDEM_HAS_HIGHWAY ON)
+
+# zlib: deflate for .npz members (src/io/npz.cpp).
+find_package(ZLIB REQUIRED)

@@ -13,11 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
 namespace fs = std::filesystem;
 using td::test::arrays_equal;
+using td::test::read_bytes;
+using td::test::TempDir;
 using td::test::random_array;
 using td::test::throws_with;
 using td::test::values_match;
@@ -25,11 +28,6 @@ using td::test::values_match;
 namespace {
 
 std::string fixture(const std::string& name) { return std::string(TANDEM_TEST_DATA_DIR) + "/npy/" + name; }
-
-std::vector<unsigned char> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 /// Raw little-endian values (a fixture's .bin file) as a vector of T.
 template <class T>
@@ -42,32 +40,6 @@ std::vector<T> read_values(const std::string& path) {
   }
   return v;
 }
-
-/// A fresh directory under the system temp dir, removed with everything in it at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tandem_npy_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
-    return names;
-  }
-
- private:
-  std::string path_;
-};
 
 /// Same values and the same bits (so -0.0 and NaN payloads survive too).
 template <class T>
