@@ -78,6 +78,8 @@ void check_output_writable(const OpKey& op, const UntypedArray& out) {
 
 void finish_write(Backend& backend, const UntypedArray& a) {
   a.buffer()->mark_written_on(backend.device());
+  // Memory that other processes or a file see (mmap, shared memory) gets the result now.
+  if (a.buffer()->writes_back() && !backend.device().is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
   auto& c = detail::counters();
   switch (backend.device().kind) {
     case DeviceKind::cpu: c.ops_cpu.fetch_add(1, std::memory_order_relaxed); break;

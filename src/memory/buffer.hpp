@@ -42,6 +42,7 @@ class Buffer {
 
   std::size_t bytes() const { return bytes_; }
   bool read_only() const { return flags_.read_only; }
+  bool writes_back() const { return flags_.write_back; }
   /// Throws ValueError naming op when the buffer is read-only; every write path (host_data
   /// and device_data for writing, dispatch's execute) calls it before touching the memory.
   void check_writable(const char* op) const;
