@@ -12,7 +12,7 @@ packages=(
   libbenchmark-dev                 # Google Benchmark
   zlib1g-dev                       # .npz deflate
   libdlpack-dev                    # DLPack C ABI header (dlpack/dlpack.h)
-  clang libclang-rt-dev            # libFuzzer targets (scripts/fuzz.sh)
+  clang libclang-rt-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh)
   python3 python3-numpy            # fixtures and the NumPy comparison
 )
 
