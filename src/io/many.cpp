@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <system_error>
 #include <thread>
 
 #include "tandem/core/error.hpp"
@@ -25,7 +26,13 @@ void run_pool(std::size_t n, int threads, Task&& task) {
   };
   std::vector<std::thread> pool;
   pool.reserve(workers - 1);
-  for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+  for (std::size_t w = 1; w < workers; ++w) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) do all the work
+    }
+  }
   work();
   for (auto& t : pool) t.join();
 }
