@@ -18,14 +18,21 @@ UntypedArray::UntypedArray(DType dtype, const Shape& shape, const Strides& strid
 namespace {
 // Bytes for a shape, refusing negative extents and sizes that overflow.
 std::size_t checked_bytes(const char* op, DType dtype, const Shape& shape) {
+  // The product of the non-zero extents must fit even when the array is empty: strides are
+  // computed from it.
   std::int64_t n = 1;
+  bool empty = false;
   for (std::int64_t e : shape) {
     TANDEM_CHECK(e >= 0, ValueError, op, "negative dimensions are not allowed, got shape ", to_string(shape));
-    TANDEM_CHECK(e == 0 || n <= std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(itemsize(dtype)) / e,
+    if (e == 0) {
+      empty = true;
+      continue;
+    }
+    TANDEM_CHECK(n <= std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(itemsize(dtype)) / e,
                  ValueError, op, "array of shape ", to_string(shape), " is too big");
     n *= e;
   }
-  return static_cast<std::size_t>(n) * itemsize(dtype);
+  return empty ? 0 : static_cast<std::size_t>(n) * itemsize(dtype);
 }
 }  // namespace
 

@@ -95,15 +95,19 @@ UntypedArray from_dlpack(DLManagedTensor* tensor, const DType* expected) {
 
   Shape shape;
   Strides strides;
-  std::int64_t count = 1;
+  // The product of the non-zero extents must fit even for an empty tensor (strides come from it).
+  std::int64_t nonzero = 1;
+  bool empty = false;
   for (int d = 0; d < t.ndim; ++d) {
     const std::int64_t e = t.shape[d];
     TANDEM_CHECK(e >= 0, ValueError, op, "negative extent ", e, " on axis ", d);
-    TANDEM_CHECK(e == 0 || count <= std::numeric_limits<std::int64_t>::max() / 8 / e, ValueError, op,
-                 "the tensor's size overflows");
-    count *= e;
+    if (e == 0) empty = true;
+    else TANDEM_CHECK(nonzero <= std::numeric_limits<std::int64_t>::max() / 8 / e, ValueError, op,
+                      "the tensor's size overflows");
+    if (e != 0) nonzero *= e;
     shape.push_back(e);
   }
+  const std::int64_t count = empty ? 0 : nonzero;
   if (t.strides != nullptr)
     for (int d = 0; d < t.ndim; ++d) strides.push_back(t.strides[d]);
   else

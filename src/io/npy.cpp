@@ -318,18 +318,26 @@ NpyLayout read_npy_header(ByteSource& src, const char* op, const std::string& pa
 
   const Header h = interpret_header(op, path, HeaderParser(op, path, header).parse());
 
-  // Element count and byte count, checked for overflow before anything is allocated.
+  // Element count and byte count, checked for overflow before anything is allocated. The
+  // product of the non-zero extents must fit too, even when another extent is 0: strides
+  // are computed from it.
   const std::uint64_t item = itemsize(h.dtype);
-  std::uint64_t count = 1;
-  bool overflow = false;
+  const auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / item;
+  std::uint64_t nonzero = 1;
+  bool overflow = false, empty = false;
   for (std::int64_t e : h.shape) {
     const auto ue = static_cast<std::uint64_t>(e);
-    if (ue != 0 && count > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / ue) overflow = true;
-    count *= ue;
-    if (overflow || count == 0) break;
+    if (ue == 0) {
+      empty = true;
+      continue;
+    }
+    if (nonzero > limit / ue) {
+      overflow = true;
+      break;
+    }
+    nonzero *= ue;
   }
-  if (!overflow && count > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / item)
-    overflow = true;
+  const std::uint64_t count = empty ? 0 : nonzero;
   if (overflow)
     TANDEM_THROW(IoError, op, "'", path, "': shape ", to_string(h.shape), " is too large (size overflows)");
   const std::uint64_t data_bytes = count * item;

@@ -72,15 +72,20 @@ UntypedArray create_untyped(const std::string& name, DType dtype, const Shape& s
   const std::string n = posix_name(op, name);
   TANDEM_CHECK(shape.size() <= kMaxDims, ValueError, op, "shape ", to_string(shape), " has more than ", kMaxDims,
                " dimensions");
-  std::uint64_t count = 1;
+  std::uint64_t nonzero = 1;
+  bool empty = false;
   for (std::int64_t e : shape) {
     TANDEM_CHECK(e >= 0, ValueError, op, "negative dimensions are not allowed, got shape ", to_string(shape));
-    TANDEM_CHECK(e == 0 || count <= (std::numeric_limits<std::uint64_t>::max() >> 2) / itemsize(dtype) /
-                                         static_cast<std::uint64_t>(e),
+    if (e == 0) {
+      empty = true;
+      continue;
+    }
+    TANDEM_CHECK(nonzero <= (std::numeric_limits<std::uint64_t>::max() >> 2) / itemsize(dtype) /
+                                static_cast<std::uint64_t>(e),
                  ValueError, op, "shape ", to_string(shape), " is too big");
-    count *= static_cast<std::uint64_t>(e);
+    nonzero *= static_cast<std::uint64_t>(e);
   }
-  const std::uint64_t bytes = count * itemsize(dtype);
+  const std::uint64_t bytes = empty ? 0 : nonzero * itemsize(dtype);
   const std::size_t length = kDataOffset + static_cast<std::size_t>(bytes);
 
   const int fd = ::shm_open(n.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -138,16 +143,19 @@ UntypedArray attach_untyped(const std::string& name) {
                " dimensions; at most ", kMaxDims);
   TANDEM_CHECK(offset == kDataOffset, IoError, op, "segment '", n, "' has data offset ", offset, ", expected ",
                kDataOffset);
+  // The product of the non-zero extents must stay small even for an empty array, since
+  // strides are computed from it.
   Shape shape;
-  std::uint64_t count = 1;
-  bool overflow = false;
+  std::uint64_t nonzero = 1;
+  bool overflow = false, empty = false;
   for (std::uint64_t i = 0; i < ndim; ++i) {
     const std::uint64_t e = get(h + 48 + 8 * i, 8);
-    if (e > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) overflow = true;
-    else if (e != 0 && count > (std::numeric_limits<std::uint64_t>::max() >> 4) / e) overflow = true;
-    else count *= e;
-    shape.push_back(static_cast<std::int64_t>(e));
+    if (e == 0) empty = true;
+    else if (nonzero > (std::numeric_limits<std::uint64_t>::max() >> 4) / e) overflow = true;
+    else nonzero *= e;
+    shape.push_back(overflow ? 0 : static_cast<std::int64_t>(e));
   }
+  const std::uint64_t count = empty ? 0 : nonzero;
   TANDEM_CHECK(!overflow && count * itemsize(dtype) == bytes, IoError, op, "segment '", n, "': malformed header (shape ",
                to_string(shape), " of ", dtype_name(dtype), " does not take ", bytes, " bytes)");
   TANDEM_CHECK(size >= kDataOffset && size - kDataOffset >= bytes, IoError, op, "segment '", n, "' has ", size,

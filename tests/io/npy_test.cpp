@@ -368,6 +368,8 @@ TEST(NpyErrors, HeaderContentIsValidated) {
   const std::vector<std::pair<std::string, const char*>> cases = {
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1), }", "at most 16"},
       {"{'descr': '<f8', 'fortran_order': 1, 'shape': (1,), }", "not True or False"},
+      // Empty, but the other extents' product overflows (strides are computed from it).
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1099511627776, 1099511627776), }", "too large"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (1), }", "not a tuple"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'extra': 0}", "unexpected key 'extra'"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'shape': (1,)}", "duplicate key"},
