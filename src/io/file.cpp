@@ -10,6 +10,9 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "io/format.hpp"
 #include "tandem/core/error.hpp"
@@ -62,6 +65,43 @@ std::size_t MemorySource::read(void* dst, std::size_t n) {
   if (k > 0) std::memcpy(dst, p_ + pos_, k);
   pos_ += k;
   return k;
+}
+
+void pread_parallel(int fd, char* dst, std::uint64_t offset, std::uint64_t n, const char* op,
+                    const std::string& where) {
+  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const std::uint64_t parts = std::min<std::uint64_t>({4, hw, std::max<std::uint64_t>(1, n >> 24)});
+  // Ranges are multiples of 2 MiB (a huge page), so no two threads fault the same page.
+  const std::uint64_t step = ((n / parts) + (std::uint64_t{2} << 20) - 1) & ~((std::uint64_t{2} << 20) - 1);
+  std::vector<std::exception_ptr> errors(parts);
+  auto part = [&](std::uint64_t p) {
+    try {
+      const std::uint64_t begin = std::min(n, p * step), end = std::min(n, begin + step);
+      std::uint64_t done = begin;
+      while (done < end) {
+        const std::size_t chunk = static_cast<std::size_t>(std::min<std::uint64_t>(end - done, std::uint64_t{1} << 30));
+        const ssize_t r = ::pread(fd, dst + done, chunk, static_cast<off_t>(offset + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) TANDEM_THROW(IoError, op, "'", where, "': read failed: ", errno_text());
+        if (r == 0) TANDEM_THROW(IoError, op, "'", where, "': truncated: the file shrank while it was read");
+        done += static_cast<std::uint64_t>(r);
+      }
+    } catch (...) {
+      errors[p] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::uint64_t p = 1; p < parts; ++p) {
+    try {
+      threads.emplace_back(part, p);
+    } catch (const std::system_error&) {
+      part(p);  // no thread to be had: read this range here
+    }
+  }
+  part(0);
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 // ---- atomic writes ----

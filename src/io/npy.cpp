@@ -359,6 +359,13 @@ NpyLayout read_npy_header(ByteSource& src, const char* op, const std::string& pa
 }
 
 UntypedArray read_npy_data(ByteSource& src, const NpyLayout& h, const char* op, const std::string& path) {
+  return read_npy_data_with(h, [&](void* dst) {
+    if (src.read(dst, static_cast<std::size_t>(h.data_bytes)) != h.data_bytes)
+      TANDEM_THROW(IoError, op, "'", path, "': truncated: the file shrank while it was read");
+  });
+}
+
+UntypedArray read_npy_data_with(const NpyLayout& h, const std::function<void(void*)>& fill) {
   // Fortran order is C order of the reversed shape; read that, then transpose.
   Shape stored = h.shape;
   if (h.fortran_order) {
@@ -369,8 +376,7 @@ UntypedArray read_npy_data(ByteSource& src, const NpyLayout& h, const char* op, 
   UntypedArray out = UntypedArray::empty(h.dtype, stored);
   if (h.data_bytes > 0) {
     void* dst = out.host_data(true);
-    if (src.read(dst, static_cast<std::size_t>(h.data_bytes)) != h.data_bytes)
-      TANDEM_THROW(IoError, op, "'", path, "': truncated: the file shrank while it was read");
+    fill(dst);
     // A C++ bool must hold 0 or 1; NumPy may store any nonzero byte as true.
     if (h.dtype == DType::bool_) {
       auto* b = static_cast<unsigned char*>(dst);
@@ -437,10 +443,17 @@ std::string npy_preamble(const UntypedArray& c, const char* op) { return preambl
 namespace tandem {
 
 UntypedArray load_npy_untyped(const std::string& path) {
+  const char* op = "load_npy";
   std::uint64_t size = 0;
-  detail::FileDescriptor fd(detail::open_regular_file("load_npy", path, O_RDONLY, size));
-  detail::FdSource src(fd.get(), size, "load_npy", path);
-  return detail::read_npy(src, "load_npy", path);
+  detail::FileDescriptor fd(detail::open_regular_file(op, path, O_RDONLY, size));
+  detail::FdSource src(fd.get(), size, op, path);
+  const detail::NpyLayout h = detail::read_npy_header(src, op, path);
+  if (h.data_bytes < detail::kParallelReadBytes) return detail::read_npy_data(src, h, op, path);
+  // Large files: a few threads pread disjoint ranges, so the page faults of the new array
+  // and the copies out of the page cache run on several cores (bench/io_bench.cpp).
+  return detail::read_npy_data_with(h, [&](void* dst) {
+    detail::pread_parallel(fd.get(), static_cast<char*>(dst), h.data_offset, h.data_bytes, op, path);
+  });
 }
 
 void save_npy(const std::string& path, const UntypedArray& a) {

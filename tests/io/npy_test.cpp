@@ -385,3 +385,16 @@ TEST(NpyErrors, HeaderContentIsValidated) {
   write(path, "{'descr': '<i8', 'fortran_order': False, 'shape': (1L,), }");
   EXPECT_TRUE(values_match(td::load_npy<std::int64_t>(path), {0}, {1}));
 }
+
+TEST(NpyRoundTrip, LargeFilesAreReadInParallelRanges) {
+  // Above 64 MiB of data, load_npy reads disjoint ranges on several threads; an odd size
+  // leaves a short last range.
+  TempDir dir;
+  const std::int64_t n = (std::int64_t{64} << 17) + 1027;
+  const auto a = td::arange<double>(0.0, static_cast<double>(n), 1.0) * 0.5;
+  td::save_npy(dir.file("big.npy"), a);
+  const auto b = td::load_npy<double>(dir.file("big.npy"));
+  EXPECT_TRUE(same_bits(b, a));
+  const auto m = td::mmap_npy<double>(dir.file("big.npy"));
+  EXPECT_EQ(m.at({n - 1}), static_cast<double>(n - 1) * 0.5);
+}
