@@ -342,3 +342,15 @@ print('numpy npz check ok')
       "/usr/bin/python3 '" + dir.file("check.py") + "' '" + dir.file("s.npz") + "' '" + dir.file("c.npz") + "'";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << "NumPy rejected an archive tandem wrote; see the Python error above";
 }
+
+TEST(NpzRoundTrip, BracedDictionaryAndReplacement) {
+  TempDir dir;
+  const auto a = td::Array<std::int32_t>::from({1, 2, 3});
+  const auto b = td::Array<float>::from({0.5f});
+  td::savez(dir.file("a.npz"), {{"a", a.untyped()}, {"b", b.untyped()}});
+  td::ArrayDict d = td::load_npz(dir.file("a.npz"));
+  EXPECT_TRUE(arrays_equal(d.get<std::int32_t>("a"), a));
+  d.insert("a", b);  // replaces, keeps the position
+  EXPECT_EQ(d.names(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(d["a"].dtype(), td::DType::float32);
+}
