@@ -16,3 +16,10 @@ else()
   target_link_libraries(tandem_highway INTERFACE PkgConfig::HWY)
 endif()
 set(TANDEM_HAS_HIGHWAY ON)
+
+# zlib: deflate for .npz members (src/io/npz.cpp).
+find_package(ZLIB REQUIRED)
+
+# DLPack: the C ABI header only (Debian libdlpack-dev), included by src/io/dlpack.cpp and
+# the tests; tandem's public headers only forward-declare DLManagedTensor.
+find_path(TANDEM_DLPACK_INCLUDE_DIR dlpack/dlpack.h REQUIRED)

@@ -7,6 +7,7 @@ set_property(CACHE TANDEM_CUDA PROPERTY STRINGS AUTO ON OFF)
 option(TANDEM_BUILD_TESTS "Build the GoogleTest suite" ON)
 option(TANDEM_BUILD_BENCH "Build the Google Benchmark programs" ON)
 option(TANDEM_BUILD_EXAMPLES "Build the examples" ON)
+option(TANDEM_BUILD_FUZZ "Build the libFuzzer targets (clang; see scripts/fuzz.sh)" OFF)
 option(TANDEM_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(TANDEM_TSAN "Build with ThreadSanitizer (use clang with LLVM's OpenMP: the tsan preset)" OFF)
 

@@ -10,7 +10,9 @@ packages=(
   liblapacke-dev                   # LAPACK C interface
   libgtest-dev libgmock-dev        # GoogleTest
   libbenchmark-dev                 # Google Benchmark
-  zlib1g-dev
+  zlib1g-dev                       # .npz deflate
+  libdlpack-dev                    # DLPack C ABI header (dlpack/dlpack.h)
+  clang libclang-rt-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh)
   python3 python3-numpy            # fixtures and the NumPy comparison
   clang libomp-dev                 # the ThreadSanitizer build (clang + LLVM OpenMP with archer)
 )

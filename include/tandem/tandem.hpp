@@ -11,6 +11,7 @@
 #include "tandem/core/scalar.hpp"
 #include "tandem/core/threads.hpp"
 #include "tandem/core/untyped_array.hpp"
+#include "tandem/dlpack.hpp"
 #include "tandem/io.hpp"
 #include "tandem/memory/device.hpp"
 #include "tandem/memory/placement.hpp"
@@ -21,3 +22,4 @@
 #include "tandem/ops/op_codes.hpp"
 #include "tandem/ops/reduce.hpp"
 #include "tandem/random.hpp"
+#include "tandem/shared.hpp"

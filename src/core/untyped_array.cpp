@@ -18,14 +18,21 @@ UntypedArray::UntypedArray(DType dtype, const Shape& shape, const Strides& strid
 namespace {
 // Bytes for a shape, refusing negative extents and sizes that overflow.
 std::size_t checked_bytes(const char* op, DType dtype, const Shape& shape) {
+  // The product of the non-zero extents must fit even when the array is empty: strides are
+  // computed from it.
   std::int64_t n = 1;
+  bool empty = false;
   for (std::int64_t e : shape) {
     TANDEM_CHECK(e >= 0, ValueError, op, "negative dimensions are not allowed, got shape ", to_string(shape));
-    TANDEM_CHECK(e == 0 || n <= std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(itemsize(dtype)) / e,
+    if (e == 0) {
+      empty = true;
+      continue;
+    }
+    TANDEM_CHECK(n <= std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(itemsize(dtype)) / e,
                  ValueError, op, "array of shape ", to_string(shape), " is too big");
     n *= e;
   }
-  return static_cast<std::size_t>(n) * itemsize(dtype);
+  return empty ? 0 : static_cast<std::size_t>(n) * itemsize(dtype);
 }
 }  // namespace
 
@@ -49,6 +56,7 @@ bool UntypedArray::is_contiguous() const {
 Device UntypedArray::device() const { return buffer_->newest(); }
 
 void* UntypedArray::host_data(bool for_write) const {
+  if (for_write) buffer_->check_writable("data");
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(Device::cpu()));
   if (for_write) buffer_->mark_written_on(Device::cpu());
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
@@ -59,7 +67,10 @@ const UntypedArray& UntypedArray::to(Device device) const {
   return *this;
 }
 
+bool UntypedArray::read_only() const { return buffer_->read_only(); }
+
 void* UntypedArray::device_data(Device device, bool for_write) const {
+  if (for_write) buffer_->check_writable("device_data");
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(device));
   if (for_write) buffer_->mark_written_on(device);
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));

@@ -60,8 +60,26 @@ StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape)
   return v;
 }
 
+void check_output_writable(const OpKey& op, const UntypedArray& out) {
+  if (!out.read_only()) return;
+  const char* name = "write";
+  switch (op.family) {
+    case OpFamily::fill: name = "fill"; break;
+    case OpFamily::copy: name = "assign"; break;
+    case OpFamily::unary: name = op_name(static_cast<UnaryOp>(op.code)); break;
+    case OpFamily::binary: name = op_name(static_cast<BinaryOp>(op.code)); break;
+    case OpFamily::where: name = "where"; break;
+    case OpFamily::clip: name = "clip"; break;
+    case OpFamily::random: name = "random"; break;
+    default: break;  // families added later report "write"
+  }
+  out.buffer()->check_writable(name);
+}
+
 void finish_write(Backend& backend, const UntypedArray& a) {
   a.buffer()->mark_written_on(backend.device());
+  // Memory that other processes or a file see (mmap, shared memory) gets the result now.
+  if (a.buffer()->writes_back() && !backend.device().is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
   auto& c = detail::counters();
   switch (backend.device().kind) {
     case DeviceKind::cpu: c.ops_cpu.fetch_add(1, std::memory_order_relaxed); break;

@@ -22,6 +22,8 @@ Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArra
 /// the shapes broadcast).
 StridedView view_on(Backend& backend, const UntypedArray& a);
 StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape);
+/// Throws ValueError naming the op when `out` is read-only (a read-only memory map).
+void check_output_writable(const OpKey& op, const UntypedArray& out);
 /// Records a write to `a` on `backend` (other copies become stale) and counts the op.
 void finish_write(Backend& backend, const UntypedArray& a);
 
@@ -40,6 +42,7 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what);  // rethrows
 template <class Launch>
 void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
              Launch&& launch) {
+  check_output_writable(op, out);
   Backend& backend = choose_backend(op, inputs, out.size());
   if (backend.device().is_cpu()) {
     launch(backend);

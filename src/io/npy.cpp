@@ -4,19 +4,16 @@
 // np.save writes for the same array, byte for byte (version 1.0 unless the header needs 2.0).
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "io/format.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/io.hpp"
 
@@ -24,7 +21,7 @@
 #error "tandem's .npy reader and writer assume a little-endian host"
 #endif
 
-namespace tandem {
+namespace tandem::detail {
 namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
@@ -37,8 +34,6 @@ constexpr std::size_t kGrowthAxisMaxDigits = 21;
 // Headers of supported arrays take well under a kilobyte; a larger length means a corrupt
 // file, and this bound keeps such a file from making the reader allocate gigabytes.
 constexpr std::uint64_t kMaxHeaderLen = std::uint64_t{1} << 24;
-
-std::string errno_text() { return std::strerror(errno); }
 
 // ---- the element type ----
 
@@ -68,7 +63,8 @@ struct Literal {
 
 class HeaderParser {
  public:
-  HeaderParser(const std::string& path, const std::string& header) : path_(path), s_(header) {}
+  HeaderParser(const char* op, const std::string& path, const std::string& header)
+      : op_(op), path_(path), s_(header) {}
 
   Literal parse() {
     Literal dict = value(0);
@@ -81,7 +77,7 @@ class HeaderParser {
  private:
   [[noreturn]] void fail(const std::string& what) const {
     const std::size_t shown = 200;
-    TANDEM_THROW(IoError, "load_npy", "'", path_, "': malformed header (", what, " at byte ", pos_,
+    TANDEM_THROW(IoError, op_, "'", path_, "': malformed header (", what, " at byte ", pos_,
                  "): ", s_.substr(0, shown), s_.size() > shown ? "..." : "");
   }
 
@@ -207,6 +203,7 @@ class HeaderParser {
     }
   }
 
+  const char* op_;
   const std::string& path_;
   const std::string& s_;
   std::size_t pos_ = 0;
@@ -218,9 +215,9 @@ struct Header {
   Shape shape;
 };
 
-DType dtype_from_descr(const std::string& path, const Literal& descr) {
+DType dtype_from_descr(const char* op, const std::string& path, const Literal& descr) {
   if (descr.kind != Literal::kString)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': unsupported dtype ", descr.text,
+    TANDEM_THROW(IoError, op, "'", path, "': unsupported dtype ", descr.text,
                  " (structured dtypes are not supported; expected one of '|b1', '<i4', '<i8', '<f4', '<f8')");
   const std::string& d = descr.str;
   if (d == "|b1") return DType::bool_;
@@ -229,12 +226,12 @@ DType dtype_from_descr(const std::string& path, const Literal& descr) {
   if (d == "<f4") return DType::float32;
   if (d == "<f8") return DType::float64;
   if (!d.empty() && d[0] == '>')
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': big-endian data is not supported (descr '", d, "')");
-  TANDEM_THROW(IoError, "load_npy", "'", path, "': unsupported dtype '", d,
+    TANDEM_THROW(IoError, op, "'", path, "': big-endian data is not supported (descr '", d, "')");
+  TANDEM_THROW(IoError, op, "'", path, "': unsupported dtype '", d,
                "' (expected one of '|b1', '<i4', '<i8', '<f4', '<f8')");
 }
 
-Header interpret_header(const std::string& path, const Literal& dict) {
+Header interpret_header(const char* op, const std::string& path, const Literal& dict) {
   const Literal* descr = nullptr;
   const Literal* fortran = nullptr;
   const Literal* shape = nullptr;
@@ -245,29 +242,29 @@ Header interpret_header(const std::string& path, const Literal& dict) {
     if (key.kind == Literal::kString && key.str == "descr") slot = &descr;
     else if (key.kind == Literal::kString && key.str == "fortran_order") slot = &fortran;
     else if (key.kind == Literal::kString && key.str == "shape") slot = &shape;
-    else TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header (unexpected key ", key.text, ")");
-    if (*slot) TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header (duplicate key ", key.text, ")");
+    else TANDEM_THROW(IoError, op, "'", path, "': malformed header (unexpected key ", key.text, ")");
+    if (*slot) TANDEM_THROW(IoError, op, "'", path, "': malformed header (duplicate key ", key.text, ")");
     *slot = &value;
   }
   if (!descr || !fortran || !shape)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header (missing key '",
+    TANDEM_THROW(IoError, op, "'", path, "': malformed header (missing key '",
                  !descr ? "descr" : !fortran ? "fortran_order" : "shape", "')");
 
   Header h;
-  h.dtype = dtype_from_descr(path, *descr);
+  h.dtype = dtype_from_descr(op, path, *descr);
   if (fortran->kind != Literal::kBool)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header ('fortran_order' is ", fortran->text,
+    TANDEM_THROW(IoError, op, "'", path, "': malformed header ('fortran_order' is ", fortran->text,
                  ", not True or False)");
   h.fortran_order = fortran->boolean;
   if (shape->kind != Literal::kTuple)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header ('shape' is ", shape->text,
+    TANDEM_THROW(IoError, op, "'", path, "': malformed header ('shape' is ", shape->text,
                  ", not a tuple)");
   if (shape->items.size() > static_cast<std::size_t>(kMaxDims))
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': shape ", shape->text, " has ", shape->items.size(),
+    TANDEM_THROW(IoError, op, "'", path, "': shape ", shape->text, " has ", shape->items.size(),
                  " dimensions; tandem supports at most ", kMaxDims);
   for (const Literal& e : shape->items) {
     if (e.kind != Literal::kInt || e.integer < 0)
-      TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header (shape ", shape->text,
+      TANDEM_THROW(IoError, op, "'", path, "': malformed header (shape ", shape->text,
                    " must hold non-negative integers)");
     h.shape.push_back(e.integer);
   }
@@ -275,43 +272,6 @@ Header interpret_header(const std::string& path, const Literal& dict) {
 }
 
 // ---- reading ----
-
-// Closes a file descriptor on every path out of a function.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int release() {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
-// Reads exactly n bytes (fewer only at end of file; returns how many were read).
-std::size_t read_fully(int fd, void* dst, std::size_t n, const std::string& path) {
-  auto* p = static_cast<unsigned char*>(dst);
-  std::size_t done = 0;
-  while (done < n) {
-    const std::size_t chunk = std::min<std::size_t>(n - done, std::size_t{1} << 30);
-    const ssize_t r = ::read(fd, p + done, chunk);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      TANDEM_THROW(IoError, "load_npy", "'", path, "': read failed: ", errno_text());
-    }
-    if (r == 0) break;
-    done += static_cast<std::size_t>(r);
-  }
-  return done;
-}
 
 std::uint32_t little_endian_u32(const unsigned char* p, int bytes) {
   std::uint32_t v = 0;
@@ -321,76 +281,91 @@ std::uint32_t little_endian_u32(const unsigned char* p, int bytes) {
 
 }  // namespace
 
-UntypedArray load_npy_untyped(const std::string& path) {
-  int raw_fd;
-  do {
-    raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (raw_fd < 0 && errno == EINTR);
-  if (raw_fd < 0) TANDEM_THROW(IoError, "load_npy", "'", path, "': cannot open: ", errno_text());
-  FileDescriptor fd(raw_fd);
-
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) TANDEM_THROW(IoError, "load_npy", "'", path, "': cannot stat: ", errno_text());
-  if (!S_ISREG(st.st_mode)) TANDEM_THROW(IoError, "load_npy", "'", path, "': not a regular file");
-  const auto file_size = static_cast<std::uint64_t>(st.st_size);
+NpyLayout read_npy_header(ByteSource& src, const char* op, const std::string& path) {
+  const std::uint64_t file_size = src.size();
 
   // Magic, version, header length: 10 bytes for version 1.0, 12 for 2.0 and 3.0.
   unsigned char prefix[12] = {};
-  const std::size_t got = read_fully(fd.get(), prefix, std::min<std::uint64_t>(file_size, 10), path);
+  const std::size_t got = src.read(prefix, std::min<std::uint64_t>(file_size, 10));
   if (got < kMagicLen || std::memcmp(prefix, kMagic, kMagicLen) != 0)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': not a .npy file (bad magic string)");
-  if (got < 8) TANDEM_THROW(IoError, "load_npy", "'", path, "': truncated: the file ends inside the format version");
+    TANDEM_THROW(IoError, op, "'", path, "': not a .npy file (bad magic string)");
+  if (got < 8) TANDEM_THROW(IoError, op, "'", path, "': truncated: the file ends inside the format version");
   const int major = prefix[6], minor = prefix[7];
   if (major < 1 || major > 3 || minor != 0)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': unsupported .npy format version ", major, ".", minor,
+    TANDEM_THROW(IoError, op, "'", path, "': unsupported .npy format version ", major, ".", minor,
                  " (supported: 1.0, 2.0, 3.0)");
   const std::size_t prefix_len = major == 1 ? 10 : 12;
   if (file_size < prefix_len)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': truncated: the file ends inside the header length");
-  if (prefix_len > got && read_fully(fd.get(), prefix + got, prefix_len - got, path) != prefix_len - got)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': truncated: the file ends inside the header length");
+    TANDEM_THROW(IoError, op, "'", path, "': truncated: the file ends inside the header length");
+  if (prefix_len > got && src.read(prefix + got, prefix_len - got) != prefix_len - got)
+    TANDEM_THROW(IoError, op, "'", path, "': truncated: the file ends inside the header length");
   const std::uint64_t header_len = little_endian_u32(prefix + 8, major == 1 ? 2 : 4);
-  if (header_len == 0) TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header (length 0)");
+  if (header_len == 0) TANDEM_THROW(IoError, op, "'", path, "': malformed header (length 0)");
   if (header_len > kMaxHeaderLen)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header (length ", header_len, " exceeds the limit of ",
+    TANDEM_THROW(IoError, op, "'", path, "': malformed header (length ", header_len, " exceeds the limit of ",
                  kMaxHeaderLen, " bytes)");
   if (header_len > file_size - prefix_len)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': truncated: header length ", header_len, " exceeds the ",
+    TANDEM_THROW(IoError, op, "'", path, "': truncated: header length ", header_len, " exceeds the ",
                  file_size - prefix_len, " bytes left in the file");
 
   // Bounded by the file size just checked, so this allocation is never larger than the file.
   std::string header(static_cast<std::size_t>(header_len), '\0');
-  if (read_fully(fd.get(), header.data(), header.size(), path) != header.size())
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': truncated: the file ends inside the header");
+  if (src.read(header.data(), header.size()) != header.size())
+    TANDEM_THROW(IoError, op, "'", path, "': truncated: the file ends inside the header");
   if (header.back() != '\n')
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': malformed header (does not end with a newline)");
+    TANDEM_THROW(IoError, op, "'", path, "': malformed header (does not end with a newline)");
   header.pop_back();
 
-  const Header h = interpret_header(path, HeaderParser(path, header).parse());
+  const Header h = interpret_header(op, path, HeaderParser(op, path, header).parse());
 
-  // Element count and byte count, checked for overflow before anything is allocated.
+  // Element count and byte count, checked for overflow before anything is allocated. The
+  // product of the non-zero extents must fit too, even when another extent is 0: strides
+  // are computed from it.
   const std::uint64_t item = itemsize(h.dtype);
-  std::uint64_t count = 1;
-  bool overflow = false;
+  const auto limit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / item;
+  std::uint64_t nonzero = 1;
+  bool overflow = false, empty = false;
   for (std::int64_t e : h.shape) {
     const auto ue = static_cast<std::uint64_t>(e);
-    if (ue != 0 && count > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / ue) overflow = true;
-    count *= ue;
-    if (overflow || count == 0) break;
+    if (ue == 0) {
+      empty = true;
+      continue;
+    }
+    if (nonzero > limit / ue) {
+      overflow = true;
+      break;
+    }
+    nonzero *= ue;
   }
-  if (!overflow && count > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) / item)
-    overflow = true;
+  const std::uint64_t count = empty ? 0 : nonzero;
   if (overflow)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': shape ", to_string(h.shape), " is too large (size overflows)");
+    TANDEM_THROW(IoError, op, "'", path, "': shape ", to_string(h.shape), " is too large (size overflows)");
   const std::uint64_t data_bytes = count * item;
   const std::uint64_t available = file_size - prefix_len - header_len;
   if (available < data_bytes)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': truncated: expected ", data_bytes, " bytes of data, found ",
+    TANDEM_THROW(IoError, op, "'", path, "': truncated: expected ", data_bytes, " bytes of data, found ",
                  available);
   if (available > data_bytes)
-    TANDEM_THROW(IoError, "load_npy", "'", path, "': unexpected trailing data: expected ", data_bytes,
+    TANDEM_THROW(IoError, op, "'", path, "': unexpected trailing data: expected ", data_bytes,
                  " bytes of data, found ", available);
 
+  NpyLayout layout;
+  layout.dtype = h.dtype;
+  layout.fortran_order = h.fortran_order;
+  layout.shape = h.shape;
+  layout.data_offset = prefix_len + header_len;
+  layout.data_bytes = data_bytes;
+  return layout;
+}
+
+UntypedArray read_npy_data(ByteSource& src, const NpyLayout& h, const char* op, const std::string& path) {
+  return read_npy_data_with(h, [&](void* dst) {
+    if (src.read(dst, static_cast<std::size_t>(h.data_bytes)) != h.data_bytes)
+      TANDEM_THROW(IoError, op, "'", path, "': truncated: the file shrank while it was read");
+  });
+}
+
+UntypedArray read_npy_data_with(const NpyLayout& h, const std::function<void(void*)>& fill) {
   // Fortran order is C order of the reversed shape; read that, then transpose.
   Shape stored = h.shape;
   if (h.fortran_order) {
@@ -399,18 +374,22 @@ UntypedArray load_npy_untyped(const std::string& path) {
     stored = reversed;
   }
   UntypedArray out = UntypedArray::empty(h.dtype, stored);
-  if (data_bytes > 0) {
+  if (h.data_bytes > 0) {
     void* dst = out.host_data(true);
-    if (read_fully(fd.get(), dst, static_cast<std::size_t>(data_bytes), path) != data_bytes)
-      TANDEM_THROW(IoError, "load_npy", "'", path, "': truncated: the file shrank while it was read");
+    fill(dst);
     // A C++ bool must hold 0 or 1; NumPy may store any nonzero byte as true.
     if (h.dtype == DType::bool_) {
       auto* b = static_cast<unsigned char*>(dst);
-      for (std::uint64_t i = 0; i < data_bytes; ++i) b[i] = b[i] != 0;
+      for (std::uint64_t i = 0; i < h.data_bytes; ++i) b[i] = b[i] != 0;
     }
   }
   if (h.fortran_order && h.shape.size() > 1) out = untyped::copy(untyped::transpose(out));
   return out;
+}
+
+UntypedArray read_npy(ByteSource& src, const char* op, const std::string& where) {
+  const NpyLayout layout = read_npy_header(src, op, where);
+  return read_npy_data(src, layout, op, where);
 }
 
 // ---- writing ----
@@ -436,7 +415,7 @@ std::string npy_header(const UntypedArray& a) {
 }
 
 // magic + version + length + header + padding + '\n', the data then starting on kArrayAlign.
-std::string npy_preamble(const std::string& dict) {
+std::string preamble_for(const std::string& dict, const char* op) {
   for (int major = 1; major <= 2; ++major) {
     const std::size_t len_bytes = major == 1 ? 2 : 4;
     const std::size_t hlen = dict.size() + 1;
@@ -452,55 +431,41 @@ std::string npy_preamble(const std::string& dict) {
     out += '\n';
     return out;
   }
-  TANDEM_THROW(IoError, "save_npy", "header of ", dict.size(), " bytes is too long");
-}
-
-void write_fully(int fd, const void* src, std::size_t n, const std::string& path) {
-  const auto* p = static_cast<const unsigned char*>(src);
-  std::size_t done = 0;
-  while (done < n) {
-    const std::size_t chunk = std::min<std::size_t>(n - done, std::size_t{1} << 30);
-    const ssize_t w = ::write(fd, p + done, chunk);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      TANDEM_THROW(IoError, "save_npy", "'", path, "': write failed: ", errno_text());
-    }
-    done += static_cast<std::size_t>(w);
-  }
+  TANDEM_THROW(IoError, op, "header of ", dict.size(), " bytes is too long");
 }
 
 }  // namespace
 
+std::string npy_preamble(const UntypedArray& c, const char* op) { return preamble_for(npy_header(c), op); }
+
+}  // namespace tandem::detail
+
+namespace tandem {
+
+UntypedArray load_npy_untyped(const std::string& path) {
+  const char* op = "load_npy";
+  std::uint64_t size = 0;
+  detail::FileDescriptor fd(detail::open_regular_file(op, path, O_RDONLY, size));
+  detail::FdSource src(fd.get(), size, op, path);
+  const detail::NpyLayout h = detail::read_npy_header(src, op, path);
+  if (h.data_bytes < detail::kParallelReadBytes) return detail::read_npy_data(src, h, op, path);
+  // Large files: a few threads pread disjoint ranges, so the page faults of the new array
+  // and the copies out of the page cache run on several cores (bench/io_bench.cpp).
+  return detail::read_npy_data_with(h, [&](void* dst) {
+    detail::pread_parallel(fd.get(), static_cast<char*>(dst), h.data_offset, h.data_bytes, op, path);
+  });
+}
+
 void save_npy(const std::string& path, const UntypedArray& a) {
   const UntypedArray c = untyped::contiguous(a);
-  const std::string preamble = npy_preamble(npy_header(c));
+  const std::string preamble = detail::npy_preamble(c, "save_npy");
   const std::size_t data_bytes = static_cast<std::size_t>(c.size()) * itemsize(c.dtype());
-  const void* data = data_bytes > 0 ? c.host_data(false) : nullptr;
-
   // Written under a temporary name in the same directory and renamed into place, so that a
   // failure never leaves a partial file under the final name.
-  // Unique per process and per save, so concurrent saves to one path never share a
-  // temporary file (O_EXCL below refuses a leftover from a crashed run with the same name).
-  static std::atomic<unsigned long> save_counter{0};
-  const std::string tmp = path + ".tmp." + std::to_string(static_cast<long>(::getpid())) + "." +
-                          std::to_string(save_counter.fetch_add(1, std::memory_order_relaxed));
-  int raw_fd;
-  do {
-    raw_fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  } while (raw_fd < 0 && errno == EINTR);
-  if (raw_fd < 0) TANDEM_THROW(IoError, "save_npy", "'", path, "': cannot create '", tmp, "': ", errno_text());
-  FileDescriptor fd(raw_fd);
-  try {
-    write_fully(fd.get(), preamble.data(), preamble.size(), path);
-    if (data_bytes > 0) write_fully(fd.get(), data, data_bytes, path);
-    if (::fsync(fd.get()) != 0) TANDEM_THROW(IoError, "save_npy", "'", path, "': fsync failed: ", errno_text());
-    if (::close(fd.release()) != 0) TANDEM_THROW(IoError, "save_npy", "'", path, "': close failed: ", errno_text());
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-      TANDEM_THROW(IoError, "save_npy", "'", path, "': cannot rename '", tmp, "' into place: ", errno_text());
-  } catch (...) {
-    ::unlink(tmp.c_str());
-    throw;
-  }
+  detail::AtomicFile file("save_npy", path);
+  file.write(preamble.data(), preamble.size());
+  if (data_bytes > 0) file.write(c.host_data(false), data_bytes);
+  file.commit();
 }
 
 }  // namespace tandem

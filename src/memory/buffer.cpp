@@ -39,8 +39,16 @@ std::shared_ptr<Buffer> Buffer::allocate(std::size_t bytes) {
   return b;
 }
 
-std::shared_ptr<Buffer> Buffer::wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter) {
-  return std::make_shared<Buffer>(Key{}, ptr, bytes, std::move(deleter));
+std::shared_ptr<Buffer> Buffer::wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter,
+                                          HostMemoryFlags flags) {
+  auto b = std::make_shared<Buffer>(Key{}, ptr, bytes, std::move(deleter));
+  b->flags_ = flags;
+  return b;
+}
+
+void Buffer::check_writable(const char* op) const {
+  TANDEM_CHECK(!flags_.read_only, ValueError, op,
+               "the array is read-only (a read-only memory map); copy() it, or map the file read-write");
 }
 
 std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_t bytes,
@@ -59,6 +67,13 @@ std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_
 }
 
 Buffer::~Buffer() {
+  if (flags_.write_back && device_ != nullptr && device_valid_ && !host_valid_ && host_ != nullptr) {
+    try {
+      device_backend_->copy_to_host(host_, device_, bytes_);
+      count_download(bytes_);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the device copy is lost
+    }
+  }
   release_device_copy();
   if (host_deleter_ && host_ != nullptr) host_deleter_(host_);
 }

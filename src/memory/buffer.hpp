@@ -16,6 +16,16 @@ namespace tandem {
 
 class Backend;
 
+/// How wrapped host memory may be used.
+struct HostMemoryFlags {
+  /// Writes are refused (check_writable throws): a read-only memory map, whose pages would
+  /// fault on a store.
+  bool read_only = false;
+  /// The memory outlives the process's view of it (a file map, shared memory): at
+  /// destruction a newer device copy is copied back into it first.
+  bool write_back = false;
+};
+
 class Buffer {
  public:
   /// A buffer with uninitialised contents and no memory yet: memory is allocated on the
@@ -23,7 +33,8 @@ class Buffer {
   /// output lives only where the op ran. Host memory is 64-byte aligned from 4 KiB on.
   static std::shared_ptr<Buffer> allocate(std::size_t bytes);
   /// Shares user host memory; deleter (may be empty) runs at destruction.
-  static std::shared_ptr<Buffer> wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter);
+  static std::shared_ptr<Buffer> wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter,
+                                           HostMemoryFlags flags = {});
   /// Shares user memory on a registered device (its only valid copy); deleter (may be
   /// empty) runs when the buffer goes or drops that copy to move to another device. A host
   /// copy is allocated only when the host asks. Throws DeviceError for an unknown device.
@@ -35,6 +46,11 @@ class Buffer {
   ~Buffer();
 
   std::size_t bytes() const { return bytes_; }
+  bool read_only() const { return flags_.read_only; }
+  bool writes_back() const { return flags_.write_back; }
+  /// Throws ValueError naming op when the buffer is read-only; every write path (host_data
+  /// and device_data for writing, dispatch's execute) calls it before touching the memory.
+  void check_writable(const char* op) const;
 
   /// Base pointer of the copy on `device`, made valid first (allocating and copying from
   /// the valid copy if needed). Other copies stay valid.
@@ -58,6 +74,7 @@ class Buffer {
   std::size_t bytes_;
   void* host_;  // null until the host copy is first needed
   std::function<void(void*)> host_deleter_;
+  HostMemoryFlags flags_;
   bool host_valid_ = true;
   bool fresh_ = false;  // contents never written: every copy counts as valid, none is copied
 

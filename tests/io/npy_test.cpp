@@ -13,11 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
 namespace fs = std::filesystem;
 using td::test::arrays_equal;
+using td::test::read_bytes;
+using td::test::TempDir;
 using td::test::random_array;
 using td::test::throws_with;
 using td::test::values_match;
@@ -25,11 +28,6 @@ using td::test::values_match;
 namespace {
 
 std::string fixture(const std::string& name) { return std::string(TANDEM_TEST_DATA_DIR) + "/npy/" + name; }
-
-std::vector<unsigned char> read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 /// Raw little-endian values (a fixture's .bin file) as a vector of T.
 template <class T>
@@ -42,32 +40,6 @@ std::vector<T> read_values(const std::string& path) {
   }
   return v;
 }
-
-/// A fresh directory under the system temp dir, removed with everything in it at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "tandem_npy_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_)) names.push_back(e.path().filename().string());
-    return names;
-  }
-
- private:
-  std::string path_;
-};
 
 /// Same values and the same bits (so -0.0 and NaN payloads survive too).
 template <class T>
@@ -396,6 +368,8 @@ TEST(NpyErrors, HeaderContentIsValidated) {
   const std::vector<std::pair<std::string, const char*>> cases = {
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1), }", "at most 16"},
       {"{'descr': '<f8', 'fortran_order': 1, 'shape': (1,), }", "not True or False"},
+      // Empty, but the other extents' product overflows (strides are computed from it).
+      {"{'descr': '<f8', 'fortran_order': False, 'shape': (0, 1099511627776, 1099511627776), }", "too large"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (1), }", "not a tuple"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'extra': 0}", "unexpected key 'extra'"},
       {"{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'shape': (1,)}", "duplicate key"},
@@ -410,4 +384,17 @@ TEST(NpyErrors, HeaderContentIsValidated) {
   // Python 2 wrote shapes with an 'L' suffix; NumPy still reads those files.
   write(path, "{'descr': '<i8', 'fortran_order': False, 'shape': (1L,), }");
   EXPECT_TRUE(values_match(td::load_npy<std::int64_t>(path), {0}, {1}));
+}
+
+TEST(NpyRoundTrip, LargeFilesAreReadInParallelRanges) {
+  // Above 64 MiB of data, load_npy reads disjoint ranges on several threads; an odd size
+  // leaves a short last range.
+  TempDir dir;
+  const std::int64_t n = (std::int64_t{64} << 17) + 1027;
+  const auto a = td::arange<double>(0.0, static_cast<double>(n), 1.0) * 0.5;
+  td::save_npy(dir.file("big.npy"), a);
+  const auto b = td::load_npy<double>(dir.file("big.npy"));
+  EXPECT_TRUE(same_bits(b, a));
+  const auto m = td::mmap_npy<double>(dir.file("big.npy"));
+  EXPECT_EQ(m.at({n - 1}), static_cast<double>(n - 1) * 0.5);
 }

@@ -41,6 +41,9 @@ class UntypedArray {
   bool is_contiguous() const;
   /// Where the newest copy of the data is (the CPU when the host copy is valid).
   Device device() const;
+  /// True for data that must not be written (a read-only memory map): every write (data(),
+  /// fill, assign, out=, in-place ops) throws ValueError instead.
+  bool read_only() const;
 
   /// The typed handle; throws DTypeError if T is not this array's dtype.
   template <class T>

@@ -1,0 +1,152 @@
+#pragma once
+// Pieces shared by the .npy, .npz, memory-map and many-file code: byte sources the .npy
+// reader parses from (a file, memory, an inflating zip entry), the .npy header reader and
+// writer, and atomic file writing (temporary name in the same directory, fsync, rename)
+// with a hook that lets tests inject a failure in the middle of a write.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "tandem/core/untyped_array.hpp"
+
+namespace tandem::detail {
+
+std::string errno_text();
+
+// ---- reading ----
+
+/// A sequence of bytes of known total length, read front to back.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  /// Total bytes the source holds from its start (a file's size, a zip entry's size).
+  virtual std::uint64_t size() const = 0;
+  /// Reads up to n bytes; fewer only at the end. Throws IoError on failure.
+  virtual std::size_t read(void* dst, std::size_t n) = 0;
+};
+
+/// Closes a file descriptor on every path out of a scope.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd = -1) : fd_(fd) {}
+  ~FileDescriptor();
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd);  // closes the old descriptor
+
+ private:
+  int fd_;
+};
+
+/// Opens path (retrying on EINTR); throws IoError "op: 'path': cannot open: why". The file
+/// must be a regular file; its size is returned through size.
+int open_regular_file(const char* op, const std::string& path, int flags, std::uint64_t& size);
+
+/// Reads a file descriptor from its current position; size() is the file size.
+class FdSource : public ByteSource {
+ public:
+  FdSource(int fd, std::uint64_t size, const char* op, const std::string& where)
+      : fd_(fd), size_(size), op_(op), where_(where) {}
+  std::uint64_t size() const override { return size_; }
+  std::size_t read(void* dst, std::size_t n) override;
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+  const char* op_;
+  const std::string& where_;
+};
+
+class MemorySource : public ByteSource {
+ public:
+  MemorySource(const void* data, std::size_t size) : p_(static_cast<const unsigned char*>(data)), size_(size) {}
+  std::uint64_t size() const override { return size_; }
+  std::size_t read(void* dst, std::size_t n) override;
+
+ private:
+  const unsigned char* p_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+};
+
+/// What a .npy header says, checked against the source size.
+struct NpyLayout {
+  DType dtype = DType::float64;
+  bool fortran_order = false;
+  Shape shape;                    // the array's shape (not reversed for Fortran order)
+  std::uint64_t data_offset = 0;  // bytes from the start of the source to the data
+  std::uint64_t data_bytes = 0;   // exactly what the rest of the source holds
+};
+
+/// Reads and checks the magic string, version and header dict, leaving src at the data.
+/// Every problem throws IoError "op: 'where': ...": malformed or truncated headers,
+/// unsupported dtypes, big-endian data, shapes whose size overflows, and data that does not
+/// fill the rest of the source exactly (so nothing is allocated beyond what src holds).
+NpyLayout read_npy_header(ByteSource& src, const char* op, const std::string& where);
+
+/// Reads the data that follows the header into a new C-contiguous host array (Fortran
+/// order transposed, bool bytes normalised to 0/1).
+UntypedArray read_npy_data(ByteSource& src, const NpyLayout& layout, const char* op, const std::string& where);
+
+/// As read_npy_data, with fill(dst) writing the data_bytes bytes into the new array.
+UntypedArray read_npy_data_with(const NpyLayout& layout, const std::function<void(void*)>& fill);
+
+/// Files with at least this much data are read by several threads (pread_parallel).
+inline constexpr std::uint64_t kParallelReadBytes = std::uint64_t{64} << 20;
+/// Reads bytes [offset, offset + n) of fd into dst with up to 4 threads (no more than the
+/// hardware has), each a disjoint range; throws IoError (op, where) on failure or short read.
+void pread_parallel(int fd, char* dst, std::uint64_t offset, std::uint64_t n, const char* op,
+                    const std::string& where);
+
+/// Reads a whole .npy from src.
+UntypedArray read_npy(ByteSource& src, const char* op, const std::string& where);
+
+// ---- writing ----
+
+/// The magic string, version, header length, header dict and padding that np.save writes
+/// before the data of the C-contiguous array c.
+std::string npy_preamble(const UntypedArray& c, const char* op);
+
+/// Writes a new file under a temporary name in the destination's directory; commit()
+/// flushes it to disk and renames it into place. Destroyed without commit() (an exception
+/// anywhere), it removes the temporary: the final name keeps its old file, or stays absent.
+class AtomicFile {
+ public:
+  AtomicFile(const char* op, const std::string& path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  /// Appends n bytes.
+  void write(const void* data, std::size_t n);
+  /// Overwrites n bytes at offset (< offset()), as zip headers need once sizes are known.
+  void write_at(std::uint64_t offset, const void* data, std::size_t n);
+  /// Bytes appended so far.
+  std::uint64_t offset() const { return offset_; }
+  /// fsync, close, rename into place.
+  void commit();
+
+ private:
+  const char* op_;
+  std::string path_;
+  std::string tmp_;
+  FileDescriptor fd_;
+  std::uint64_t offset_ = 0;
+  bool committed_ = false;
+};
+
+/// Test hook: called before every write that AtomicFile makes, with the final path and the
+/// bytes written so far; a test throws from it to simulate a failure mid-write (disk full,
+/// I/O error). Empty (the default) to disable. Global: it sees writes from every thread.
+using WriteHook = std::function<void(const std::string& path, std::uint64_t offset)>;
+void set_write_hook_for_testing(WriteHook hook);
+
+}  // namespace tandem::detail
