@@ -85,7 +85,9 @@ void check_input(const std::string& k) {
       EXPECT_TRUE(matches(td::nanmin(x, c.axes), "nanmin_" + s));
       EXPECT_TRUE(matches(td::nanmax(x, c.axes), "nanmax_" + s));
       EXPECT_TRUE(matches(td::nanmean(x, c.axes), "nanmean_" + s));
-      if (exists("norm_" + s)) EXPECT_TRUE(matches(td::norm(x, c.axes), "norm_" + s));
+      if (exists("norm_" + s)) {
+        EXPECT_TRUE(matches(td::norm(x, c.axes), "norm_" + s));
+      }
     }
     const bool single = c.axes.is_all() || c.axes.list().size() == 1;
     if (!single) continue;

@@ -44,7 +44,7 @@ std::vector<long double> ref_sum_axis(const std::vector<double>& x, const std::v
 }
 
 TEST(Reduce, SumAlongEachAxisOfOddShapesMatchesReference) {
-  for (const std::vector<std::int64_t> shape : {std::vector<std::int64_t>{3, 1, 7}, {17, 33, 5}, {1, 1, 1}, {129, 3, 200}}) {
+  for (const auto& shape : {std::vector<std::int64_t>{3, 1, 7}, {17, 33, 5}, {1, 1, 1}, {129, 3, 200}}) {
     const auto v = td::test::random_values<double>(td::test::numel(shape), 11);
     const auto a = td::Array<double>::from(v, td::Shape(shape));
     for (int ax = 0; ax < 3; ++ax) {
