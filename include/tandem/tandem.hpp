@@ -17,6 +17,7 @@
 #include "tandem/memory/stats.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/elementwise.hpp"
+#include "tandem/ops/linalg.hpp"
 #include "tandem/ops/manip.hpp"
 #include "tandem/ops/op_codes.hpp"
 #include "tandem/random.hpp"

@@ -23,6 +23,8 @@ class CpuBackend final : public Backend {
   void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
   void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
   void random(const kernels::RandomRequest& req, const StridedView& out) override;
+  void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
+  void linalg(const kernels::LinalgRequest& req) override;
 };
 
 }  // namespace tandem

@@ -5,6 +5,7 @@
 
 #include "dispatch/registry.hpp"
 #include "kernels/capabilities.hpp"
+#include "kernels/linalg.hpp"
 #include "kernels/random.hpp"
 #include "tandem/core/error.hpp"
 
@@ -125,6 +126,14 @@ void EmulatedBackend::clip(const StridedView& a, const StridedView& lo, const St
 
 void EmulatedBackend::random(const kernels::RandomRequest& req, const StridedView& out) {
   submit([=] { cpu_backend().random(req, out); });
+}
+
+void EmulatedBackend::matmul(const StridedView& a, const StridedView& b, const StridedView& out) {
+  submit([=] { cpu_backend().matmul(a, b, out); });
+}
+// Synchronous, so that LinAlgError (singular, not positive definite) reaches the caller.
+void EmulatedBackend::linalg(const kernels::LinalgRequest& req) {
+  run_and_wait([=] { cpu_backend().linalg(req); });
 }
 
 }  // namespace tandem
