@@ -146,21 +146,17 @@ void det(const LinalgRequest& req, std::int64_t i) {
   load(req.a, i, a.data(), ld);
   const lapack_int info = n == 0 ? 0 : getrf(static_cast<int>(n), a.data(), static_cast<int>(ld), ipiv.data());
   if (info < 0) lapack_failed(req, i, info, "");
+  // det = prod(diag(U)) * (-1)^(row swaps); the log form cannot overflow.
   const bool singular = info > 0;
   T sign = singular ? T(0) : T(1);
   T logdet = singular ? -std::numeric_limits<T>::infinity() : T(0);
   T product = singular ? T(0) : T(1);
-  if (!singular) {
-    for (std::int64_t j = 0; j < n; ++j) {
-      const T d = a[static_cast<std::size_t>(j + j * ld)];
-      if (ipiv[static_cast<std::size_t>(j)] != j + 1) sign = -sign;
-      if (d < 0) sign = -sign;
-      logdet += std::log(std::fabs(d));
-      product *= d;
-    }
-    if (ipiv.size() > 0)
-      for (std::int64_t j = 0; j < n; ++j)
-        if (ipiv[static_cast<std::size_t>(j)] != j + 1) product = -product;
+  for (std::int64_t j = 0; j < n && !singular; ++j) {
+    const T d = a[static_cast<std::size_t>(j + j * ld)];
+    const bool swapped = ipiv[static_cast<std::size_t>(j)] != j + 1;
+    if (swapped != (d < 0)) sign = -sign;
+    logdet += std::log(std::fabs(d));
+    product *= swapped ? -d : d;
   }
   if (req.op == LinalgOp::det) {
     scalar_at<T>(req.out[0], i) = product;

@@ -207,7 +207,7 @@ void matmul_typed(const StridedView& av, const StridedView& bv, const StridedVie
   const std::int64_t work = m * n * std::max<std::int64_t>(k, 1);
   if constexpr (std::is_floating_point_v<T>) {
     cpu::for_each_batch(batches, work, [&](std::int64_t i) {
-      thread_local std::vector<T> sa, sb, sc;
+      std::vector<T> sa, sb, sc;  // scratch, allocated only for operands BLAS cannot read
       blas_matmul_one(mat(av, i, m, k), mat(bv, i, k, n), mat(cv, i, m, n), sa, sb, sc);
     });
   } else {
@@ -218,7 +218,7 @@ void matmul_typed(const StridedView& av, const StridedView& bv, const StridedVie
     const int threads = work * batches >= tuning::kParallelMinElements ? num_threads() : 1;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
     for (std::int64_t piece = 0; piece < pieces; ++piece) {
-      thread_local Pack<T> pack;
+      Pack<T> pack;  // allocated only when b's rows are strided
       const std::int64_t i = piece / per_matrix, r0 = (piece % per_matrix) * rows_per;
       int_matmul_rows(mat(av, i, m, k), mat(bv, i, k, n), mat(cv, i, m, n), r0, std::min(m, r0 + rows_per), pack);
     }
