@@ -253,6 +253,24 @@ TYPED_TEST(LinalgTyped, PinvAndRankAndNormIdentities) {
   EXPECT_NEAR(la::norm(a).item(), std::sqrt(static_cast<double>(td::vdot(a, a))), tol<T>() * 10);
 }
 
+TYPED_TEST(LinalgTyped, StridedAndReversedInputs) {
+  using T = TypeParam;
+  // Rows reversed, every other column: LAPACK gets a packed copy, the input stays intact.
+  const auto base = td::test::random_array<T>({2, 7, 14}, 60, -1, 1);
+  const auto before = base.to_vector();
+  const auto v = base(td::ellipsis, slice(none, none, -1), slice(none, none, 2));  // (2, 7, 7)
+  const auto f = la::qr(v);
+  EXPECT_LE(max_diff(td::matmul(f.Q, f.R), v.copy()), tol<T>() * 10);
+  const auto g = la::svd(v);
+  EXPECT_LE(max_diff(recompose(g, 7, 7), v.copy()), tol<T>() * 10);
+  const auto w = v + td::eye<T>(7) * T(8);
+  EXPECT_LE(max_diff(td::matmul(w, la::inv(w)), identity_batch<T>({2}, 7)), tol<T>());
+  const auto p = td::matmul(v, v.swapaxes(-1, -2)) + td::eye<T>(7);
+  const auto l = la::cholesky(p.swapaxes(-1, -2));  // symmetric: the transpose view is the same matrix
+  EXPECT_LE(max_diff(td::matmul(l, l.swapaxes(-1, -2)), p), tol<T>() * 10);
+  EXPECT_TRUE(values_match(base, before, {2, 7, 14})) << "input modified";
+}
+
 // ---- NumPy fixtures (float64) ----
 std::string fixture(const std::string& name) { return std::string(TANDEM_TEST_DATA_DIR) + "/linalg/" + name + ".npy"; }
 template <class T>
