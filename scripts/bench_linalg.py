@@ -42,6 +42,7 @@ CASES = [
     ("sgemm 2048 (a @ b)", f"BM_Matmul<float>/{N}/real_time", f"BM_Cblas<float>/{N}/real_time", "a32 @ b32"),
     ("dgemm 2048 (a.T @ b)", f"BM_MatmulTransposed<double>/{N}/real_time", f"BM_Cblas<double>/{N}/real_time", "a.T @ b"),
     ("batched 4096 x (16x16 @ 16x16) double", "BM_BatchedMatmul<double>/16/real_time", None, "x @ y"),
+    ("same, out= (no allocation)", "BM_BatchedMatmulOut<double>/16/real_time", None, "np.matmul(x, y, out=z)"),
     ("solve 2048 (vector b) double", f"BM_Solve<double>/{N}/real_time", None, "np.linalg.solve(s, v)"),
     ("cholesky 2048 double", f"BM_Cholesky<double>/{N}/real_time", None, "np.linalg.cholesky(p)"),
 ]
@@ -65,6 +66,7 @@ def numpy_env():
     m = rng.uniform(-1, 1, (N, N))
     return {"np": np, "a": a, "b": b, "a32": a.astype(np.float32), "b32": b.astype(np.float32),
             "x": rng.uniform(-1, 1, (4096, 16, 16)), "y": rng.uniform(-1, 1, (4096, 16, 16)),
+            "z": np.empty((4096, 16, 16)),
             "s": m + N * np.eye(N), "v": rng.uniform(-1, 1, N), "p": m @ m.T + N * np.eye(N)}
 
 

@@ -3,8 +3,10 @@
 // the hand-off to Backend::matmul.
 
 #include <algorithm>
+#include <optional>
 
 #include "dispatch/dispatch.hpp"
+#include "ops/run.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/linalg.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
@@ -27,7 +29,8 @@ Shape with_core(Shape batch, std::int64_t rows, std::int64_t cols) {
 
 /// matmul as `op` reports it: a 1-d a is a row vector, a 1-d b a column vector, and the
 /// vector axes are dropped from the result.
-UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray& b) {
+UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray& b,
+                       const UntypedArray* out = nullptr) {
   TANDEM_CHECK(a.dtype() == b.dtype(), DTypeError, op, "operands have different dtypes ", dtype_name(a.dtype()),
                " and ", dtype_name(b.dtype()), "; convert one with astype<T>() first");
   TANDEM_CHECK(a.ndim() >= 1 && b.ndim() >= 1, ShapeError, op, "operands must have at least one dimension, got ",
@@ -39,19 +42,34 @@ UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray
   TANDEM_CHECK(k == kb, ShapeError, op, "shapes ", to_string(a.shape()), " and ", to_string(b.shape()),
                " do not fit: the contracted axes have ", k, " and ", kb, " elements");
   const Shape batch = broadcast_shapes(op, leading(a2.shape(), 2), leading(b2.shape(), 2));
-  const UntypedArray result = UntypedArray::empty(a.dtype(), with_core(batch, m, n));
+  Shape shape = batch;  // the result's shape: vector axes dropped
+  if (a.ndim() > 1) shape.push_back(m);
+  if (b.ndim() > 1) shape.push_back(n);
+  UntypedArray result;  // (batch..., m, n): the output itself, or a view of out= with the vector axes back
+  if (out == nullptr) {
+    result = UntypedArray::empty(a.dtype(), with_core(batch, m, n));
+  } else {
+    ops::check_out(op, *out, shape, a.dtype());
+    result = *out;
+    if (a.ndim() == 1) result = expand_dims(result, result.ndim() - (b.ndim() == 1 ? 0 : 1));
+    if (b.ndim() == 1) result = expand_dims(result, result.ndim());
+  }
   if (result.size() > 0) {
-    execute(OpKey::of(OpFamily::matmul, a.dtype()), {&a2, &b2}, result, [&](Backend& backend) {
-      const StridedView va = view_on(backend, a2, with_core(batch, m, k));
-      const StridedView vb = view_on(backend, b2, with_core(batch, k, n));
+    // Inputs that overlap out= are copied first (BLAS must not read what it writes).
+    // Unlike element-wise ops, even an identical view is unsafe: every output element
+    // reads a whole row and column.
+    std::optional<UntypedArray> as, bs;
+    const UntypedArray* x = out && ops::may_overlap(a2, result) ? &as.emplace(copy(a2)) : &a2;
+    const UntypedArray* y = out && ops::may_overlap(b2, result) ? &bs.emplace(copy(b2)) : &b2;
+    execute(OpKey::of(OpFamily::matmul, a.dtype()), {x, y}, result, [&](Backend& backend) {
+      const StridedView va = view_on(backend, *x, with_core(batch, m, k));
+      const StridedView vb = view_on(backend, *y, with_core(batch, k, n));
       const StridedView vo = view_on(backend, result);
       backend.matmul(va, vb, vo);
     });
   }
+  if (out != nullptr) return *out;
   if (a.ndim() > 1 && b.ndim() > 1) return result;
-  Shape shape = batch;
-  if (a.ndim() > 1) shape.push_back(m);
-  if (b.ndim() > 1) shape.push_back(n);
   return reshape(result, shape);
 }
 
@@ -108,7 +126,9 @@ UntypedArray tensordot_as(const char* op, const UntypedArray& a, const UntypedAr
 
 }  // namespace
 
-UntypedArray matmul(const UntypedArray& a, const UntypedArray& b) { return matmul_as("matmul", a, b); }
+UntypedArray matmul(const UntypedArray& a, const UntypedArray& b, const UntypedArray* out) {
+  return matmul_as("matmul", a, b, out);
+}
 
 UntypedArray dot(const UntypedArray& a, const UntypedArray& b) {
   if (a.ndim() == 0 || b.ndim() == 0) {

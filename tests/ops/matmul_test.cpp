@@ -228,6 +228,39 @@ TYPED_TEST(MatmulTyped, OuterAndVdot) {
   EXPECT_TRUE(matches(td::Array<T>::from({v}), want, bound, {1}));
 }
 
+/// Equal for integers and bool; for floats within a few ulps (gemv, gemm and a scratch
+/// output may round the last bit differently).
+template <class T>
+::testing::AssertionResult near_equal(const td::Array<T>& got, const td::Array<T>& want) {
+  return values_match(got, want.to_vector(), td::test::shape_vec(want.shape()), 16, 1e-12);
+}
+
+TYPED_TEST(MatmulTyped, IntoOutIncludingAliasedAndStrided) {
+  using T = TypeParam;
+  const auto av = td::test::random_values<T>(2 * 7 * 7, 61), bv = td::test::random_values<T>(7 * 7, 62);
+  const auto a = td::Array<T>::from(av, td::Shape{2, 7, 7}), b = td::Array<T>::from(bv, td::Shape{7, 7});
+  const auto want = td::matmul(a, b);
+  auto out = td::zeros<T>({2, 7, 7});
+  EXPECT_EQ(&td::matmul(a, b, out), &out);
+  EXPECT_TRUE(near_equal(out, want));
+  // A strided out (every other column of a wider array) and a transposed one.
+  auto wide = td::zeros<T>({2, 7, 14});
+  td::matmul(a, b, wide(td::ellipsis, slice(none, none, 2)));
+  EXPECT_TRUE(near_equal(wide(td::ellipsis, slice(none, none, 2)).copy(), want));
+  auto t = td::zeros<T>({2, 7, 7});
+  td::matmul(a, b, t.swapaxes(-1, -2));
+  EXPECT_TRUE(near_equal(t.swapaxes(-1, -2).copy(), want));
+  // out is an input: a = a @ b reads the old a.
+  const auto a2 = a.copy();
+  td::matmul(a2, b, a2);
+  EXPECT_TRUE(near_equal(a2, want));
+  // 1-d operands: (7,) @ (7, 7) -> (7,).
+  auto v = td::zeros<T>({7});
+  td::matmul(a(0, 0), b, v);
+  EXPECT_TRUE(near_equal(v, want(0, 0).copy()));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::matmul(a, b, td::zeros<T>({7, 7})); }, {"matmul", "(7, 7)"}));
+}
+
 TEST(MatmulErrors, ShapesAndDtypes) {
   const auto a = td::zeros<double>({3, 4}), b = td::zeros<double>({5, 2});
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::matmul(a, b); }, {"matmul", "(3, 4)", "(5, 2)"}));

@@ -27,7 +27,8 @@
 namespace tandem {
 
 namespace untyped {
-UntypedArray matmul(const UntypedArray& a, const UntypedArray& b);
+/// out (optional): written in place, shape and dtype of the result (ShapeError otherwise).
+UntypedArray matmul(const UntypedArray& a, const UntypedArray& b, const UntypedArray* out = nullptr);
 UntypedArray dot(const UntypedArray& a, const UntypedArray& b);
 UntypedArray vdot(const UntypedArray& a, const UntypedArray& b);  // 0-d
 UntypedArray inner(const UntypedArray& a, const UntypedArray& b);
@@ -43,6 +44,13 @@ UntypedArray tensordot(const UntypedArray& a, const UntypedArray& b, const std::
 template <class T>
 Array<T> matmul(const Array<T>& a, const Array<T>& b) {
   return Array<T>(untyped::matmul(a.untyped(), b.untyped()));
+}
+/// matmul into an existing array of the result's shape and dtype (any strides), without
+/// allocating; out may overlap a or b (they are then copied first).
+template <class T>
+const Array<T>& matmul(const Array<T>& a, const Array<T>& b, const Array<T>& out) {
+  untyped::matmul(a.untyped(), b.untyped(), &out.untyped());
+  return out;
 }
 
 /// NumPy's dot: the product of 0-d operands, the inner product of 1-d ones, matmul for
