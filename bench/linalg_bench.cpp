@@ -14,9 +14,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
-
 #include <tandem/tandem.hpp>
+#include <vector>
 
 namespace td = tandem;
 
@@ -133,19 +132,43 @@ void cholesky(benchmark::State& state) {
 
 void register_all() {
   for (std::int64_t n : {std::int64_t{256}, std::int64_t{2048}}) {
-    benchmark::RegisterBenchmark("BM_Matmul<double>", matmul<double>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_Matmul<float>", matmul<float>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_Cblas<double>", cblas_direct<double>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_Cblas<float>", cblas_direct<float>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Matmul<double>", matmul<double>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Matmul<float>", matmul<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Cblas<double>", cblas_direct<double>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Cblas<float>", cblas_direct<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BM_MatmulTransposed<double>", matmul_transposed<double>)
-        ->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_Solve<double>", solve<double>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_Cholesky<double>", cholesky<double>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Solve<double>", solve<double>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Cholesky<double>", cholesky<double>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("BM_BatchedMatmul<double>", batched_matmul<double>)
-      ->Arg(16)->UseRealTime()->Unit(benchmark::kMillisecond);
+      ->Arg(16)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("BM_BatchedMatmulOut<double>", batched_matmul_out<double>)
-      ->Arg(16)->UseRealTime()->Unit(benchmark::kMillisecond);
+      ->Arg(16)
+      ->UseRealTime()
+      ->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // column-major scratch buffer (LAPACK overwrites its input, and column-major spares
 // LAPACKE's own transposes), factored, and the results written through the output views.
 
+#include "kernels/linalg.hpp"
+
 #include <lapacke.h>
 
 #include <climits>
@@ -12,7 +14,6 @@
 
 #include "cpu/backend.hpp"
 #include "cpu/blas_support.hpp"
-#include "kernels/linalg.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
@@ -30,12 +31,20 @@ lapack_int gesv(int n, int k, float* a, int lda, lapack_int* ipiv, float* b, int
 lapack_int gesv(int n, int k, double* a, int lda, lapack_int* ipiv, double* b, int ldb) {
   return LAPACKE_dgesv(LAPACK_COL_MAJOR, n, k, a, lda, ipiv, b, ldb);
 }
-lapack_int getrf(int n, float* a, int lda, lapack_int* ipiv) { return LAPACKE_sgetrf(LAPACK_COL_MAJOR, n, n, a, lda, ipiv); }
-lapack_int getrf(int n, double* a, int lda, lapack_int* ipiv) { return LAPACKE_dgetrf(LAPACK_COL_MAJOR, n, n, a, lda, ipiv); }
+lapack_int getrf(int n, float* a, int lda, lapack_int* ipiv) {
+  return LAPACKE_sgetrf(LAPACK_COL_MAJOR, n, n, a, lda, ipiv);
+}
+lapack_int getrf(int n, double* a, int lda, lapack_int* ipiv) {
+  return LAPACKE_dgetrf(LAPACK_COL_MAJOR, n, n, a, lda, ipiv);
+}
 lapack_int potrf(int n, float* a, int lda) { return LAPACKE_spotrf(LAPACK_COL_MAJOR, 'L', n, a, lda); }
 lapack_int potrf(int n, double* a, int lda) { return LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', n, a, lda); }
-lapack_int geqrf(int m, int n, float* a, int lda, float* tau) { return LAPACKE_sgeqrf(LAPACK_COL_MAJOR, m, n, a, lda, tau); }
-lapack_int geqrf(int m, int n, double* a, int lda, double* tau) { return LAPACKE_dgeqrf(LAPACK_COL_MAJOR, m, n, a, lda, tau); }
+lapack_int geqrf(int m, int n, float* a, int lda, float* tau) {
+  return LAPACKE_sgeqrf(LAPACK_COL_MAJOR, m, n, a, lda, tau);
+}
+lapack_int geqrf(int m, int n, double* a, int lda, double* tau) {
+  return LAPACKE_dgeqrf(LAPACK_COL_MAJOR, m, n, a, lda, tau);
+}
 lapack_int orgqr(int m, int n, int k, float* a, int lda, const float* tau) {
   return LAPACKE_sorgqr(LAPACK_COL_MAJOR, m, n, k, a, lda, tau);
 }
@@ -48,12 +57,17 @@ lapack_int gesdd(char job, int m, int n, float* a, int lda, float* s, float* u, 
 lapack_int gesdd(char job, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt) {
   return LAPACKE_dgesdd(LAPACK_COL_MAJOR, job, m, n, a, lda, s, u, ldu, vt, ldvt);
 }
-lapack_int syevd(char job, int n, float* a, int lda, float* w) { return LAPACKE_ssyevd(LAPACK_COL_MAJOR, job, 'L', n, a, lda, w); }
-lapack_int syevd(char job, int n, double* a, int lda, double* w) { return LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, 'L', n, a, lda, w); }
+lapack_int syevd(char job, int n, float* a, int lda, float* w) {
+  return LAPACKE_ssyevd(LAPACK_COL_MAJOR, job, 'L', n, a, lda, w);
+}
+lapack_int syevd(char job, int n, double* a, int lda, double* w) {
+  return LAPACKE_dsyevd(LAPACK_COL_MAJOR, job, 'L', n, a, lda, w);
+}
 lapack_int gelsd(int m, int n, int k, float* a, int lda, float* b, int ldb, float* s, float rcond, lapack_int* rank) {
   return LAPACKE_sgelsd(LAPACK_COL_MAJOR, m, n, k, a, lda, b, ldb, s, rcond, rank);
 }
-lapack_int gelsd(int m, int n, int k, double* a, int lda, double* b, int ldb, double* s, double rcond, lapack_int* rank) {
+lapack_int gelsd(int m, int n, int k, double* a, int lda, double* b, int ldb, double* s, double rcond,
+                 lapack_int* rank) {
   return LAPACKE_dgelsd(LAPACK_COL_MAJOR, m, n, k, a, lda, b, ldb, s, rcond, rank);
 }
 
@@ -66,7 +80,8 @@ void load(const StridedView& v, std::int64_t i, T* buf, std::int64_t ld) {
   const int r = dim_of(v, 2), c = dim_of(v, 1);
   const T* p = cpu::at<T>(v, cpu::batch_offset(v, 2, i));
   for (std::int64_t col = 0; col < v.shape[c]; ++col)
-    for (std::int64_t row = 0; row < v.shape[r]; ++row) buf[row + col * ld] = p[row * v.strides[r] + col * v.strides[c]];
+    for (std::int64_t row = 0; row < v.shape[r]; ++row)
+      buf[row + col * ld] = p[row * v.strides[r] + col * v.strides[c]];
 }
 
 /// Writes the matrix of batch i of v from buf (column-major, leading dim ld).
@@ -75,7 +90,8 @@ void store(const StridedView& v, std::int64_t i, const T* buf, std::int64_t ld) 
   const int r = dim_of(v, 2), c = dim_of(v, 1);
   T* p = cpu::at<T>(v, cpu::batch_offset(v, 2, i));
   for (std::int64_t row = 0; row < v.shape[r]; ++row)
-    for (std::int64_t col = 0; col < v.shape[c]; ++col) p[row * v.strides[r] + col * v.strides[c]] = buf[row + col * ld];
+    for (std::int64_t col = 0; col < v.shape[c]; ++col)
+      p[row * v.strides[r] + col * v.strides[c]] = buf[row + col * ld];
 }
 
 /// Writes the vector of batch i of v (last axis) from buf.
@@ -130,8 +146,10 @@ void solve_or_inv(const LinalgRequest& req, std::int64_t i, bool inverse) {
   std::vector<T> a(static_cast<std::size_t>(ld * n)), b(static_cast<std::size_t>(ld * std::max<std::int64_t>(k, 1)));
   std::vector<lapack_int> ipiv(static_cast<std::size_t>(ld));
   load(req.a, i, a.data(), ld);
-  if (inverse) identity(b.data(), n, n, ld);
-  else load(req.b, i, b.data(), ld);
+  if (inverse)
+    identity(b.data(), n, n, ld);
+  else
+    load(req.b, i, b.data(), ld);
   const lapack_int info = gesv(static_cast<int>(n), static_cast<int>(k), a.data(), static_cast<int>(ld), ipiv.data(),
                                b.data(), static_cast<int>(ld));
   if (info != 0) lapack_failed(req, i, info, "singular matrix");
@@ -183,7 +201,8 @@ void qr(const LinalgRequest& req, std::int64_t i) {
   const std::int64_t m = req.a.shape[dim_of(req.a, 2)], n = req.a.shape[dim_of(req.a, 1)];
   const std::int64_t k = std::min(m, n), ld = ld_of(m);
   const std::int64_t qcols = req.flag ? m : k, rrows = qcols;
-  std::vector<T> a(static_cast<std::size_t>(ld * std::max(n, qcols))), tau(static_cast<std::size_t>(std::max<std::int64_t>(k, 1)));
+  std::vector<T> a(static_cast<std::size_t>(ld * std::max(n, qcols))),
+      tau(static_cast<std::size_t>(std::max<std::int64_t>(k, 1)));
   load(req.a, i, a.data(), ld);
   if (k > 0) {
     const lapack_int info = geqrf(static_cast<int>(m), static_cast<int>(n), a.data(), static_cast<int>(ld), tau.data());
@@ -232,9 +251,9 @@ void svd_into(const LinalgRequest& req, std::int64_t i, std::vector<T>& s, std::
   }
   T dummy = 0;
   const char job = u == nullptr ? 'N' : (full ? 'A' : 'S');
-  const lapack_int info = gesdd(job, static_cast<int>(m), static_cast<int>(n), a.data(), static_cast<int>(ld), s.data(),
-                                u ? u->data() : &dummy, static_cast<int>(ldu), vt ? vt->data() : &dummy,
-                                static_cast<int>(ldvt));
+  const lapack_int info =
+      gesdd(job, static_cast<int>(m), static_cast<int>(n), a.data(), static_cast<int>(ld), s.data(),
+            u ? u->data() : &dummy, static_cast<int>(ldu), vt ? vt->data() : &dummy, static_cast<int>(ldvt));
   if (info != 0) lapack_failed(req, i, info, "SVD did not converge");
 }
 
@@ -258,7 +277,8 @@ void eigh(const LinalgRequest& req, std::int64_t i) {
   std::vector<T> a(static_cast<std::size_t>(ld * n)), w(static_cast<std::size_t>(ld));
   load(req.a, i, a.data(), ld);
   if (n > 0) {
-    const lapack_int info = syevd(req.vectors ? 'V' : 'N', static_cast<int>(n), a.data(), static_cast<int>(ld), w.data());
+    const lapack_int info =
+        syevd(req.vectors ? 'V' : 'N', static_cast<int>(n), a.data(), static_cast<int>(ld), w.data());
     if (info != 0) lapack_failed(req, i, info, "eigenvalues did not converge");
   }
   store_vector(req.out[0], i, w.data());
@@ -269,15 +289,16 @@ template <class T>
 void lstsq(const LinalgRequest& req) {
   const std::int64_t m = req.a.shape[0], n = req.a.shape[1], k = req.b.shape[1];
   const std::int64_t lda = ld_of(m), ldb = ld_of(std::max(m, n));
-  std::vector<T> a(static_cast<std::size_t>(lda * n)), b(static_cast<std::size_t>(ldb * std::max<std::int64_t>(k, 1)), T(0));
+  std::vector<T> a(static_cast<std::size_t>(lda * n)),
+      b(static_cast<std::size_t>(ldb * std::max<std::int64_t>(k, 1)), T(0));
   std::vector<T> s(static_cast<std::size_t>(std::max<std::int64_t>(std::min(m, n), 1)));
   load(req.a, 0, a.data(), lda);
   load(req.b, 0, b.data(), ldb);
   lapack_int rank = 0;
   if (std::min(m, n) > 0 && k > 0) {
-    const lapack_int info = gelsd(static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), a.data(),
-                                  static_cast<int>(lda), b.data(), static_cast<int>(ldb), s.data(),
-                                  static_cast<T>(req.param), &rank);
+    const lapack_int info =
+        gelsd(static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), a.data(), static_cast<int>(lda), b.data(),
+              static_cast<int>(ldb), s.data(), static_cast<T>(req.param), &rank);
     if (info != 0) lapack_failed(req, 0, info, "SVD did not converge");
   } else if (std::min(m, n) > 0) {
     std::int64_t ldu = 1, ldvt = 1;
@@ -295,7 +316,8 @@ void lstsq(const LinalgRequest& req) {
   if (res.shape[0] > 0)
     for (std::int64_t j = 0; j < k; ++j) {
       T sum = 0;
-      for (std::int64_t r = n; r < m; ++r) sum += b[static_cast<std::size_t>(r + j * ldb)] * b[static_cast<std::size_t>(r + j * ldb)];
+      for (std::int64_t r = n; r < m; ++r)
+        sum += b[static_cast<std::size_t>(r + j * ldb)] * b[static_cast<std::size_t>(r + j * ldb)];
       cpu::at<T>(res, 0)[j * res.strides[0]] = sum;
     }
   store(req.out[0], 0, b.data(), ldb);
@@ -351,8 +373,10 @@ void norm(const LinalgRequest& req, std::int64_t i) {
       std::int64_t ldu = 1, ldvt = 1;
       svd_into<T>(req, i, s, nullptr, nullptr, ldu, ldvt);
       const std::int64_t k = std::min(m, n);
-      if (ord == NormOrd::two) result = k > 0 ? s[0] : 0;
-      else if (ord == NormOrd::minus_two) result = k > 0 ? s[static_cast<std::size_t>(k - 1)] : 0;
+      if (ord == NormOrd::two)
+        result = k > 0 ? s[0] : 0;
+      else if (ord == NormOrd::minus_two)
+        result = k > 0 ? s[static_cast<std::size_t>(k - 1)] : 0;
       else
         for (std::int64_t j = 0; j < k; ++j) result += s[static_cast<std::size_t>(j)];
       break;
@@ -375,16 +399,33 @@ void run(const LinalgRequest& req) {
   const std::int64_t work = m * n * std::min(m, n);
   cpu::for_each_batch(cpu::batch_count(req.a, 2), work, [&](std::int64_t i) {
     switch (req.op) {
-      case LinalgOp::solve: solve_or_inv<T>(req, i, false); break;
-      case LinalgOp::inv: solve_or_inv<T>(req, i, true); break;
+      case LinalgOp::solve:
+        solve_or_inv<T>(req, i, false);
+        break;
+      case LinalgOp::inv:
+        solve_or_inv<T>(req, i, true);
+        break;
       case LinalgOp::det:
-      case LinalgOp::slogdet: det<T>(req, i); break;
-      case LinalgOp::cholesky: cholesky<T>(req, i); break;
-      case LinalgOp::qr: qr<T>(req, i); break;
-      case LinalgOp::svd: svd<T>(req, i); break;
-      case LinalgOp::eigh: eigh<T>(req, i); break;
-      case LinalgOp::norm: norm<T>(req, i); break;
-      case LinalgOp::lstsq: break;
+      case LinalgOp::slogdet:
+        det<T>(req, i);
+        break;
+      case LinalgOp::cholesky:
+        cholesky<T>(req, i);
+        break;
+      case LinalgOp::qr:
+        qr<T>(req, i);
+        break;
+      case LinalgOp::svd:
+        svd<T>(req, i);
+        break;
+      case LinalgOp::eigh:
+        eigh<T>(req, i);
+        break;
+      case LinalgOp::norm:
+        norm<T>(req, i);
+        break;
+      case LinalgOp::lstsq:
+        break;
     }
   });
 }
@@ -392,8 +433,10 @@ void run(const LinalgRequest& req) {
 }  // namespace
 
 void CpuBackend::linalg(const LinalgRequest& req) {
-  if (req.a.dtype == DType::float32) run<float>(req);
-  else run<double>(req);
+  if (req.a.dtype == DType::float32)
+    run<float>(req);
+  else
+    run<double>(req);
 }
 
 }  // namespace tandem

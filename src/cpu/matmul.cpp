@@ -56,8 +56,8 @@ Mat<T> packed(const Mat<T>& m, std::vector<T>& scratch) {
   return {scratch.data(), m.rows, m.cols, m.cols, 1};
 }
 
-void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b,
-          int ldb, float* c, int ldc) {
+void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const float* a, int lda, const float* b, int ldb,
+          float* c, int ldc) {
   cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
 }
 void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, const double* a, int lda, const double* b,
@@ -77,15 +77,14 @@ template <class T>
 bool try_gemv(const BlasLayout& L, bool transpose_stored, const T* mp, std::int64_t stored_rows,
               std::int64_t stored_cols, const T* x, std::int64_t incx, T* y, std::int64_t incy) {
   if (incx <= 0 || incy <= 0 || incx > INT_MAX || incy > INT_MAX) return false;
-  gemv(transpose_stored ? CblasTrans : CblasNoTrans, static_cast<int>(stored_rows), static_cast<int>(stored_cols),
-       mp, L.ld, x, static_cast<int>(incx), y, static_cast<int>(incy));
+  gemv(transpose_stored ? CblasTrans : CblasNoTrans, static_cast<int>(stored_rows), static_cast<int>(stored_cols), mp,
+       L.ld, x, static_cast<int>(incx), y, static_cast<int>(incy));
   return true;
 }
 
 /// c = a @ b for one float or double matrix.
 template <class T>
-void blas_matmul_one(Mat<T> a, Mat<T> b, const Mat<T>& c, std::vector<T>& sa, std::vector<T>& sb,
-                     std::vector<T>& sc) {
+void blas_matmul_one(Mat<T> a, Mat<T> b, const Mat<T>& c, std::vector<T>& sa, std::vector<T>& sb, std::vector<T>& sc) {
   const std::int64_t m = a.rows, k = a.cols, n = b.cols;
   if (k == 0) {
     for (std::int64_t i = 0; i < m; ++i)

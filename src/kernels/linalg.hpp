@@ -34,23 +34,33 @@ struct LinalgRequest {
   StridedView a;
   StridedView b;
   std::array<StridedView, 4> out{};
-  bool flag = false;     // qr: complete; svd: full_matrices
-  bool vectors = true;   // svd, eigh: compute U/V (else only S / w)
-  double param = 0;      // lstsq: rcond (< 0: machine precision); norm: NormOrd
+  bool flag = false;    // qr: complete; svd: full_matrices
+  bool vectors = true;  // svd, eigh: compute U/V (else only S / w)
+  double param = 0;     // lstsq: rcond (< 0: machine precision); norm: NormOrd
 };
 
 constexpr const char* linalg_op_name(LinalgOp op) {
   switch (op) {
-    case LinalgOp::solve: return "linalg.solve";
-    case LinalgOp::inv: return "linalg.inv";
-    case LinalgOp::det: return "linalg.det";
-    case LinalgOp::slogdet: return "linalg.slogdet";
-    case LinalgOp::cholesky: return "linalg.cholesky";
-    case LinalgOp::qr: return "linalg.qr";
-    case LinalgOp::svd: return "linalg.svd";
-    case LinalgOp::eigh: return "linalg.eigh";
-    case LinalgOp::lstsq: return "linalg.lstsq";
-    case LinalgOp::norm: return "linalg.norm";
+    case LinalgOp::solve:
+      return "linalg.solve";
+    case LinalgOp::inv:
+      return "linalg.inv";
+    case LinalgOp::det:
+      return "linalg.det";
+    case LinalgOp::slogdet:
+      return "linalg.slogdet";
+    case LinalgOp::cholesky:
+      return "linalg.cholesky";
+    case LinalgOp::qr:
+      return "linalg.qr";
+    case LinalgOp::svd:
+      return "linalg.svd";
+    case LinalgOp::eigh:
+      return "linalg.eigh";
+    case LinalgOp::lstsq:
+      return "linalg.lstsq";
+    case LinalgOp::norm:
+      return "linalg.norm";
   }
   return "linalg";
 }

@@ -2,12 +2,13 @@
 // allocation, and the hand-off to Backend::linalg. matrix_rank, pinv and norm's vector
 // forms are composed from the SVD and other ops, so they run wherever those run.
 
+#include "kernels/linalg.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 
 #include "dispatch/dispatch.hpp"
-#include "kernels/linalg.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/linalg.hpp"
@@ -66,8 +67,10 @@ void run(LinalgRequest req, const UntypedArray& a, const Shape& a_shape, const U
     for (const UntypedArray* o : outs)
       if (o != &first) finish_write(backend, *o);
   };
-  if (b != nullptr) execute(key, {&a, b}, first, launch);
-  else execute(key, {&a}, first, launch);
+  if (b != nullptr)
+    execute(key, {&a, b}, first, launch);
+  else
+    execute(key, {&a}, first, launch);
 }
 
 UntypedArray new_array(DType t, const Shape& s) { return UntypedArray::empty(t, s); }
@@ -197,8 +200,8 @@ Outputs lstsq(const UntypedArray& a, const UntypedArray& b, double rcond) {
   TANDEM_CHECK(rows(b2) == m, ShapeError, "linalg.lstsq", "a of shape ", to_string(a.shape()), " and b of shape ",
                to_string(b.shape()), " do not fit: b needs ", m, " rows");
   const std::int64_t k = cols(b2);
-  const double eps = a.dtype() == DType::float32 ? std::numeric_limits<float>::epsilon()
-                                                 : std::numeric_limits<double>::epsilon();
+  const double eps =
+      a.dtype() == DType::float32 ? std::numeric_limits<float>::epsilon() : std::numeric_limits<double>::epsilon();
   Outputs r;
   r.first = new_array(a.dtype(), Shape{n, k});
   UntypedArray residuals = new_array(a.dtype(), Shape{m > n ? k : 0});
@@ -227,7 +230,8 @@ UntypedArray matrix_rank(const UntypedArray& a, double tol) {
   auto scalar = [&](double v) { return scalar_array(single ? Scalar::of(static_cast<float>(v)) : Scalar::of(v)); };
   if (a.ndim() < 2) {  // NumPy: rank 1 unless every element is zero
     const UntypedArray nonzero = astype(binary(BinaryOp::not_equal, reshape(a, Shape{-1}), scalar(0.0)), DType::int64);
-    const UntypedArray count = untyped::matmul(nonzero, full(DType::int64, Shape{a.size()}, Scalar::of(std::int64_t{1})));
+    const UntypedArray count =
+        untyped::matmul(nonzero, full(DType::int64, Shape{a.size()}, Scalar::of(std::int64_t{1})));
     return binary(BinaryOp::minimum, count, scalar_array(Scalar::of(std::int64_t{1})));
   }
   const std::int64_t m = rows(a), n = cols(a), k = std::min(m, n);
@@ -235,8 +239,8 @@ UntypedArray matrix_rank(const UntypedArray& a, double tol) {
   UntypedArray threshold;
   if (tol < 0) {
     // max(S) is S[..., 0] (descending): a view, scaled by max(M, N) * eps.
-    const double eps = a.dtype() == DType::float32 ? std::numeric_limits<float>::epsilon()
-                                                   : std::numeric_limits<double>::epsilon();
+    const double eps =
+        a.dtype() == DType::float32 ? std::numeric_limits<float>::epsilon() : std::numeric_limits<double>::epsilon();
     const double scale = eps * static_cast<double>(std::max(m, n));
     const Index idx[] = {Index(ellipsis), Index(slice(0, 1))};
     threshold = binary(BinaryOp::multiply, index(s, idx, 2), scalar(scale));
@@ -326,11 +330,16 @@ UntypedArray norm(const UntypedArray& a, double ord) {
     // its 1-norm (largest column), min |x| its -1-norm.
     const double inf = std::numeric_limits<double>::infinity();
     NormOrd o = NormOrd::fro;
-    if (ord == 1) o = NormOrd::inf;
-    else if (ord == 2) o = NormOrd::fro;
-    else if (ord == inf) o = NormOrd::one;
-    else if (ord == -inf) o = NormOrd::minus_one;
-    else TANDEM_THROW(ValueError, "linalg.norm", "vector norm order ", ord, " is not supported (1, 2, inf, -inf)");
+    if (ord == 1)
+      o = NormOrd::inf;
+    else if (ord == 2)
+      o = NormOrd::fro;
+    else if (ord == inf)
+      o = NormOrd::one;
+    else if (ord == -inf)
+      o = NormOrd::minus_one;
+    else
+      TANDEM_THROW(ValueError, "linalg.norm", "vector norm order ", ord, " is not supported (1, 2, inf, -inf)");
     return reshape(run_norm("linalg.norm", reshape(a, Shape{std::int64_t{1}, a.size()}), o), Shape{});
   }
   TANDEM_CHECK(a.ndim() == 2, ShapeError, "linalg.norm", "ord ", ord, " needs a 1-d or 2-d array, got shape ",

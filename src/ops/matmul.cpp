@@ -74,8 +74,8 @@ UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray
 }
 
 int normalized_axis(const char* op, int axis, int ndim) {
-  TANDEM_CHECK(axis >= -ndim && axis < ndim, IndexError, op, "axis ", axis, " is out of bounds for an array of dimension ",
-               ndim);
+  TANDEM_CHECK(axis >= -ndim && axis < ndim, IndexError, op, "axis ", axis,
+               " is out of bounds for an array of dimension ", ndim);
   return axis < 0 ? axis + ndim : axis;
 }
 
@@ -86,7 +86,8 @@ UntypedArray tensordot_as(const char* op, const UntypedArray& a, const UntypedAr
                " and ", dtype_name(b.dtype()), "; convert one with astype<T>() first");
   TANDEM_CHECK(axes_a.size() == axes_b.size(), ShapeError, op, "axes lists have different lengths ", axes_a.size(),
                " and ", axes_b.size());
-  std::vector<bool> summed_a(static_cast<std::size_t>(a.ndim()), false), summed_b(static_cast<std::size_t>(b.ndim()), false);
+  std::vector<bool> summed_a(static_cast<std::size_t>(a.ndim()), false),
+      summed_b(static_cast<std::size_t>(b.ndim()), false);
   std::vector<int> perm_a, perm_b;
   std::int64_t k = 1;
   for (std::size_t i = 0; i < axes_a.size(); ++i) {

@@ -154,7 +154,8 @@ TYPED_TEST(LinalgTyped, Cholesky) {
 
 TYPED_TEST(LinalgTyped, QrReducedAndComplete) {
   using T = TypeParam;
-  for (auto [m, n] : std::vector<std::pair<std::int64_t, std::int64_t>>{{7, 3}, {3, 7}, {33, 33}, {1, 1}, {0, 3}, {4, 0}}) {
+  for (auto [m, n] :
+       std::vector<std::pair<std::int64_t, std::int64_t>>{{7, 3}, {3, 7}, {33, 33}, {1, 1}, {0, 3}, {4, 0}}) {
     const auto a = td::test::random_array<T>({2, m, n}, 20 + static_cast<std::uint64_t>(m * 40 + n), -1, 1);
     const std::int64_t k = std::min(m, n);
     const auto f = la::qr(a);
@@ -165,7 +166,8 @@ TYPED_TEST(LinalgTyped, QrReducedAndComplete) {
     const auto rv = f.R.to_vector();
     for (std::int64_t b = 0; b < 2; ++b)
       for (std::int64_t i = 0; i < k; ++i)
-        for (std::int64_t j = 0; j < std::min(i, n); ++j) EXPECT_EQ(rv[static_cast<std::size_t>(b * k * n + i * n + j)], T(0));
+        for (std::int64_t j = 0; j < std::min(i, n); ++j)
+          EXPECT_EQ(rv[static_cast<std::size_t>(b * k * n + i * n + j)], T(0));
     const auto c = la::qr(a, la::QrMode::complete);
     ASSERT_EQ(c.Q.shape(), S({2, m, m}));
     ASSERT_EQ(c.R.shape(), S({2, m, n}));
@@ -216,7 +218,8 @@ TYPED_TEST(LinalgTyped, EighIdentities) {
     const auto f = la::eigh(a);
     ASSERT_EQ(f.eigenvalues.shape(), S({2, n}));
     EXPECT_LE(max_diff(td::matmul(a, f.eigenvectors), f.eigenvectors * f.eigenvalues.expand_dims(-2)),
-              tol<T>() * (n + 1)) << "n=" << n;
+              tol<T>() * (n + 1))
+        << "n=" << n;
     EXPECT_LE(max_diff(la::eigvalsh(a), f.eigenvalues), tol<T>() * (n + 1));
     const auto w = f.eigenvalues.to_vector();
     for (std::size_t i = 1; i < w.size(); ++i)
@@ -277,7 +280,8 @@ template <class T>
 td::Array<T> load(const std::string& name) {
   return td::load_npy<T>(fixture(name));
 }
-::testing::AssertionResult near_fixture(const td::Array<double>& got, const std::string& name, double tolerance = 1e-10) {
+::testing::AssertionResult near_fixture(const td::Array<double>& got, const std::string& name,
+                                        double tolerance = 1e-10) {
   const auto want = load<double>(name);
   return values_match(got, want.to_vector(), td::test::shape_vec(want.shape()), 0, tolerance);
 }
@@ -335,11 +339,17 @@ TEST(LinalgNumpy, RankPinvNormsSpectra) {
 TEST(LinalgErrors, SingularAndNotPositiveDefiniteNameTheBatch) {
   auto a = td::eye<double>(3).broadcast_to({4, 3, 3}).copy();
   a(2, 1) = 0.0;  // batch 2 has a zero row: singular
-  EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::solve(a, td::ones<double>({4, 3, 1})); },
-                                                     {"linalg.solve", "singular", "batch index (2,)"}));
+  EXPECT_TRUE(td::test::throws_with<td::LinAlgError>(
+      [&] {
+        la::solve(a, td::ones<double>({4, 3, 1}));
+      },
+      {"linalg.solve", "singular", "batch index (2,)"}));
   EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::inv(a); }, {"linalg.inv", "singular", "(2,)"}));
-  EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::inv(td::zeros<float>({2, 2})); },
-                                                     {"linalg.inv", "singular"}));
+  EXPECT_TRUE(td::test::throws_with<td::LinAlgError>(
+      [&] {
+        la::inv(td::zeros<float>({2, 2}));
+      },
+      {"linalg.inv", "singular"}));
   auto s = td::eye<double>(3).broadcast_to({2, 2, 3, 3}).copy();
   s(1, 0, 2, 2) = -1.0;  // not positive definite at (1, 0)
   EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::cholesky(s); },
@@ -348,17 +358,28 @@ TEST(LinalgErrors, SingularAndNotPositiveDefiniteNameTheBatch) {
 
 TEST(LinalgErrors, ShapesAndDtypes) {
   const auto sq = td::eye<double>(3);
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { la::inv(td::zeros<double>({3, 4})); }, {"linalg.inv", "square"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        la::inv(td::zeros<double>({3, 4}));
+      },
+      {"linalg.inv", "square"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { la::det(td::zeros<double>({3})); }, {"linalg.det", "(3,)"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { la::solve(sq, td::ones<double>({4})); },
-                                                     {"linalg.solve", "(3, 3)", "(4,)"}));
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { la::solve(td::eye<double>(3).broadcast_to({2, 3, 3}), td::ones<double>({4, 3, 1})); },
-                                                    {"linalg.solve", "broadcast"}));
+                                                    {"linalg.solve", "(3, 3)", "(4,)"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        la::solve(td::eye<double>(3).broadcast_to({2, 3, 3}), td::ones<double>({4, 3, 1}));
+      },
+      {"linalg.solve", "broadcast"}));
   EXPECT_TRUE(td::test::throws_with<td::DTypeError>([&] { la::inv(td::eye<std::int32_t>(3)); },
                                                     {"linalg.inv", "int32", "astype"}));
-  EXPECT_TRUE(td::test::throws_with<td::DTypeError>([&] { la::svd(td::eye<std::int64_t>(3)); }, {"linalg.svd", "int64"}));
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { la::lstsq(td::zeros<double>({3, 2}), td::zeros<double>({4})); },
-                                                    {"linalg.lstsq"}));
+  EXPECT_TRUE(
+      td::test::throws_with<td::DTypeError>([&] { la::svd(td::eye<std::int64_t>(3)); }, {"linalg.svd", "int64"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        la::lstsq(td::zeros<double>({3, 2}), td::zeros<double>({4}));
+      },
+      {"linalg.lstsq"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { la::norm(sq, 3.0); }, {"linalg.norm", "order"}));
 }
 

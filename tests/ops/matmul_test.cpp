@@ -4,7 +4,6 @@
 // BLAS is the OpenMP build of OpenBLAS and follows set_num_threads.
 
 #include <gtest/gtest.h>
-
 #include <time.h>
 
 #include <cmath>
@@ -76,18 +75,19 @@ void reference(const std::vector<T>& a, const std::vector<T>& b, std::int64_t m,
 }
 
 template <class T>
-::testing::AssertionResult matches(const td::Array<T>& got, const std::vector<T>& want, const std::vector<double>& bound,
-                                   const std::vector<std::int64_t>& shape) {
+::testing::AssertionResult matches(const td::Array<T>& got, const std::vector<T>& want,
+                                   const std::vector<double>& bound, const std::vector<std::int64_t>& shape) {
   if (td::test::shape_vec(got.shape()) != shape)
-    return ::testing::AssertionFailure() << "shape " << td::to_string(got.shape()) << " != " << td::to_string(td::Shape(shape));
+    return ::testing::AssertionFailure() << "shape " << td::to_string(got.shape())
+                                         << " != " << td::to_string(td::Shape(shape));
   const auto g = got.to_vector();
   for (std::size_t i = 0; i < g.size(); ++i) {
     const bool ok = std::is_floating_point_v<T>
                         ? std::fabs(static_cast<double>(g[i]) - static_cast<double>(want[i])) <= bound[i]
                         : g[i] == want[i];
     if (!ok)
-      return ::testing::AssertionFailure() << "[" << i << "] got " << td::test::show(g[i]) << ", expected "
-                                           << td::test::show(want[i]);
+      return ::testing::AssertionFailure()
+             << "[" << i << "] got " << td::test::show(g[i]) << ", expected " << td::test::show(want[i]);
   }
   return ::testing::AssertionSuccess();
 }
@@ -103,13 +103,15 @@ td::Array<T> layout(const std::vector<T>& v, std::int64_t rows, std::int64_t col
     case 1: {
       std::vector<T> t(v.size());
       for (std::int64_t i = 0; i < rows; ++i)
-        for (std::int64_t j = 0; j < cols; ++j) t[static_cast<std::size_t>(j * rows + i)] = v[static_cast<std::size_t>(i * cols + j)];
+        for (std::int64_t j = 0; j < cols; ++j)
+          t[static_cast<std::size_t>(j * rows + i)] = v[static_cast<std::size_t>(i * cols + j)];
       return td::Array<T>::from(t, td::Shape{cols, rows}).T();
     }
     case 2: {
       std::vector<T> w(static_cast<std::size_t>(rows * cols * 2), T(0));
       for (std::int64_t i = 0; i < rows; ++i)
-        for (std::int64_t j = 0; j < cols; ++j) w[static_cast<std::size_t>(i * 2 * cols + 2 * j)] = v[static_cast<std::size_t>(i * cols + j)];
+        for (std::int64_t j = 0; j < cols; ++j)
+          w[static_cast<std::size_t>(i * 2 * cols + 2 * j)] = v[static_cast<std::size_t>(i * cols + j)];
       return td::Array<T>::from(w, td::Shape{rows, 2 * cols})(slice(), slice(none, none, 2));
     }
     case 3: {
@@ -122,17 +124,19 @@ td::Array<T> layout(const std::vector<T>& v, std::int64_t rows, std::int64_t col
     case 4: {
       std::vector<T> w(static_cast<std::size_t>(rows * cols * 2), T(0));
       for (std::int64_t i = 0; i < rows; ++i)
-        for (std::int64_t j = 0; j < cols; ++j) w[static_cast<std::size_t>(2 * i * cols + j)] = v[static_cast<std::size_t>(i * cols + j)];
+        for (std::int64_t j = 0; j < cols; ++j)
+          w[static_cast<std::size_t>(2 * i * cols + j)] = v[static_cast<std::size_t>(i * cols + j)];
       return td::Array<T>::from(w, td::Shape{2 * rows, cols})(slice(none, none, 2));
     }
-    default: return td::Array<T>::from(v, shape);
+    default:
+      return td::Array<T>::from(v, shape);
   }
 }
 
 struct Mkn {
   std::int64_t m, k, n;
 };
-const std::vector<Mkn> kSizes = {{0, 3, 4}, {3, 0, 4}, {1, 1, 1}, {7, 33, 1}, {1, 7, 33},
+const std::vector<Mkn> kSizes = {{0, 3, 4},  {3, 0, 4},  {1, 1, 1},    {7, 33, 1}, {1, 7, 33},
                                  {33, 7, 7}, {7, 1, 33}, {33, 33, 33}, {2, 5, 0}};
 
 TYPED_TEST(MatmulTyped, EverySizeAndLayout) {
@@ -174,13 +178,15 @@ TYPED_TEST(MatmulTyped, BatchedWithBroadcasting) {
   std::vector<T> at(av.size());
   for (int i = 0; i < 2; ++i)
     for (int r = 0; r < 5; ++r)
-      for (int q = 0; q < 3; ++q) at[static_cast<std::size_t>(i * 15 + q * 5 + r)] = av[static_cast<std::size_t>(i * 15 + r * 3 + q)];
+      for (int q = 0; q < 3; ++q)
+        at[static_cast<std::size_t>(i * 15 + q * 5 + r)] = av[static_cast<std::size_t>(i * 15 + r * 3 + q)];
   const auto a_t = td::Array<T>::from(at, td::Shape{2, 1, 3, 5}).swapaxes(-1, -2);
   const auto b_wide = b.broadcast_to(td::Shape{2, 4, 3, 6});
   const auto c2 = td::matmul(a_t, b_wide);
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 4; ++j) {
-      std::vector<T> ai(av.begin() + i * 15, av.begin() + (i + 1) * 15), bj(bv.begin() + j * 18, bv.begin() + (j + 1) * 18);
+      std::vector<T> ai(av.begin() + i * 15, av.begin() + (i + 1) * 15),
+          bj(bv.begin() + j * 18, bv.begin() + (j + 1) * 18);
       std::vector<T> want;
       std::vector<double> bound;
       reference(ai, bj, 5, 3, 6, want, bound);
@@ -258,7 +264,11 @@ TYPED_TEST(MatmulTyped, IntoOutIncludingAliasedAndStrided) {
   auto v = td::zeros<T>({7});
   td::matmul(a(0, 0), b, v);
   EXPECT_TRUE(near_equal(v, want(0, 0).copy()));
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::matmul(a, b, td::zeros<T>({7, 7})); }, {"matmul", "(7, 7)"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        td::matmul(a, b, td::zeros<T>({7, 7}));
+      },
+      {"matmul", "(7, 7)"}));
 }
 
 TEST(MatmulErrors, ShapesAndDtypes) {
@@ -266,15 +276,23 @@ TEST(MatmulErrors, ShapesAndDtypes) {
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::matmul(a, b); }, {"matmul", "(3, 4)", "(5, 2)"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::matmul(td::zeros<double>({}), a); }, {"matmul"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
-      [&] { td::matmul(td::zeros<double>({2, 3, 4}), td::zeros<double>({3, 4, 2})); }, {"matmul", "broadcast"}));
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::dot(td::zeros<double>({3}), td::zeros<double>({4})); },
-                                                     {"dot"}));
+      [&] {
+        td::matmul(td::zeros<double>({2, 3, 4}), td::zeros<double>({3, 4, 2}));
+      },
+      {"matmul", "broadcast"}));
+  EXPECT_TRUE(
+      td::test::throws_with<td::ShapeError>([&] { td::dot(td::zeros<double>({3}), td::zeros<double>({4})); }, {"dot"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::vdot(td::zeros<double>({3}), td::zeros<double>({4})); },
-                                                     {"vdot"}));
+                                                    {"vdot"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
-      [&] { td::tensordot(td::zeros<double>({2, 3}), td::zeros<double>({2, 3}), 1); }, {"tensordot", "mismatch"}));
+      [&] {
+        td::tensordot(td::zeros<double>({2, 3}), td::zeros<double>({2, 3}), 1);
+      },
+      {"tensordot", "mismatch"}));
   EXPECT_TRUE(td::test::throws_with<td::DTypeError>(
-      [&] { td::untyped::matmul(td::zeros<double>({2, 2}).untyped(), td::zeros<float>({2, 2}).untyped()); },
+      [&] {
+        td::untyped::matmul(td::zeros<double>({2, 2}).untyped(), td::zeros<float>({2, 2}).untyped());
+      },
       {"matmul", "float64", "float32"}));
 }
 
@@ -313,7 +331,8 @@ TEST(MatmulNumpy, TensordotDotInner) {
   // tensordot with an integer axis count: the last two axes of a against the first two of b.
   const auto a = load<double>("tensordot_a"), b = load<double>("tensordot_b");
   const auto bt = b.transpose({1, 0, 2});  // (3, 4, 5): now b's first axes are a's last
-  EXPECT_TRUE(values_match(td::tensordot(a, bt, 2), want_t.to_vector(), td::test::shape_vec(want_t.shape()), 64, 1e-12));
+  EXPECT_TRUE(
+      values_match(td::tensordot(a, bt, 2), want_t.to_vector(), td::test::shape_vec(want_t.shape()), 64, 1e-12));
 }
 
 // ---- threads ----
@@ -377,7 +396,8 @@ TYPED_TEST(MatmulFloat, BatchesCorrectUnderOneAndTwoThreads) {
   // threaded, batches in turn): both paths, both thread counts, against the reference.
   for (const Mkn& s : {Mkn{9, 7, 5}, Mkn{120, 110, 100}}) {
     const std::int64_t batches = s.m < 100 ? 37 : 3;
-    const auto av = td::test::random_values<T>(batches * s.m * s.k, 51), bv = td::test::random_values<T>(batches * s.k * s.n, 52);
+    const auto av = td::test::random_values<T>(batches * s.m * s.k, 51),
+               bv = td::test::random_values<T>(batches * s.k * s.n, 52);
     const auto a = td::Array<T>::from(av, td::Shape{batches, s.m, s.k});
     const auto b = td::Array<T>::from(bv, td::Shape{batches, s.k, s.n});
     for (int threads : {1, 2}) {
