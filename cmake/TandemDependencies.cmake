@@ -23,3 +23,29 @@ find_package(ZLIB REQUIRED)
 # DLPack: the C ABI header only (Debian libdlpack-dev), included by src/io/dlpack.cpp and
 # the tests; tandem's public headers only forward-declare DLManagedTensor.
 find_path(TANDEM_DLPACK_INCLUDE_DIR dlpack/dlpack.h REQUIRED)
+
+# BLAS and LAPACK: OpenBLAS built against OpenMP, so that BLAS threads and tandem's own
+# parallel regions share one libgomp pool (the pthread build would oversubscribe). Debian
+# keeps the OpenMP build in its own folder; we link that file by path and put the folder in
+# the run path, so the pthread or reference variant selected by update-alternatives is never
+# picked up at run time. LAPACKE (the C interface) comes from netlib and calls the LAPACK
+# symbols that libopenblas exports.
+find_library(TANDEM_OPENBLAS_LIBRARY NAMES openblas
+  PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
+find_path(TANDEM_OPENBLAS_INCLUDE_DIR NAMES cblas.h
+  PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
+if(NOT TANDEM_OPENBLAS_LIBRARY OR NOT TANDEM_OPENBLAS_INCLUDE_DIR)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(TANDEM_OPENBLAS_PC REQUIRED openblas)
+  find_library(TANDEM_OPENBLAS_LIBRARY NAMES openblas HINTS ${TANDEM_OPENBLAS_PC_LIBRARY_DIRS} REQUIRED)
+  find_path(TANDEM_OPENBLAS_INCLUDE_DIR NAMES cblas.h HINTS ${TANDEM_OPENBLAS_PC_INCLUDE_DIRS} REQUIRED)
+endif()
+find_library(TANDEM_LAPACKE_LIBRARY NAMES lapacke REQUIRED)
+find_path(TANDEM_LAPACKE_INCLUDE_DIR NAMES lapacke.h REQUIRED)
+get_filename_component(TANDEM_OPENBLAS_DIR ${TANDEM_OPENBLAS_LIBRARY} DIRECTORY)
+message(STATUS "tandem: OpenBLAS ${TANDEM_OPENBLAS_LIBRARY}, LAPACKE ${TANDEM_LAPACKE_LIBRARY}")
+
+add_library(tandem_blas INTERFACE)
+# OpenBLAS first: LAPACKE's LAPACK calls then resolve to OpenBLAS's LAPACK.
+target_link_libraries(tandem_blas INTERFACE ${TANDEM_OPENBLAS_LIBRARY} ${TANDEM_LAPACKE_LIBRARY})
+target_include_directories(tandem_blas SYSTEM INTERFACE ${TANDEM_OPENBLAS_INCLUDE_DIR} ${TANDEM_LAPACKE_INCLUDE_DIR})

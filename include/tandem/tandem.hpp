@@ -18,6 +18,7 @@
 #include "tandem/memory/stats.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/elementwise.hpp"
+#include "tandem/ops/linalg.hpp"
 #include "tandem/ops/manip.hpp"
 #include "tandem/ops/op_codes.hpp"
 #include "tandem/ops/reduce.hpp"

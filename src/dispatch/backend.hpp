@@ -7,12 +7,14 @@
 
 #include "tandem/core/dims.hpp"
 #include "tandem/core/dtype.hpp"
+#include "tandem/core/error.hpp"
 #include "tandem/core/scalar.hpp"
 #include "tandem/memory/device.hpp"
 #include "tandem/ops/op_codes.hpp"
 
 namespace tandem::kernels {
 struct RandomRequest;  // src/kernels/random.hpp
+struct LinalgRequest;  // src/kernels/linalg.hpp
 }  // namespace tandem::kernels
 
 namespace tandem {
@@ -28,7 +30,11 @@ struct StridedView {
 };
 
 /// The op families of the Backend interface.
-enum class OpFamily : unsigned char { fill, copy, unary, binary, where, clip, random, reduce, scan };
+enum class OpFamily : unsigned char {
+  fill, copy, unary, binary, where, clip, random,
+  reduce, scan,    // reductions and scans (issue 3); the OpKey code is the ReduceOp / ScanOp
+  matmul, linalg,  // linear algebra (issue 4); linalg's OpKey code is a kernels::LinalgOp
+};
 
 /// One (op, dtype) pair, as the capability table is asked about it. `code` is the UnaryOp
 /// or BinaryOp value for those families and 0 otherwise.
@@ -92,6 +98,21 @@ class Backend {
   /// Inclusive scan of in along `axis` into out (same shape; dtype scan_result_dtype).
   /// in may be out itself (element for element).
   virtual void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) = 0;
+
+  // Linear algebra (issue 4). Not pure: a backend without them answers supports() = false
+  /// for these families and is never asked to run them.
+  /// out = a @ b for every batch index: a (..., m, k), b (..., k, n), out (..., m, n), all
+  /// three with the same batch axes (a and b already broadcast, stride 0 on broadcast axes)
+  /// and any strides. All dtypes: integers wrap, bool is the logical or of ands (NumPy).
+  virtual void matmul(const StridedView& /*a*/, const StridedView& /*b*/, const StridedView& /*out*/) {
+    TANDEM_THROW(DeviceError, "matmul", "not implemented by the ", name(), " backend");
+  }
+  /// One LAPACK-style op over a batch of matrices (src/kernels/linalg.hpp), float32 and
+  /// float64. Runs synchronously: a singular or not positive definite matrix throws
+  /// LinAlgError naming the op and the first failing batch index.
+  virtual void linalg(const kernels::LinalgRequest& /*req*/) {
+    TANDEM_THROW(DeviceError, "linalg", "not implemented by the ", name(), " backend");
+  }
 };
 
 /// The dtype a reduction produces: int64 for sums/products/counts of integers and bools

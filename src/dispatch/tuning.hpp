@@ -31,4 +31,17 @@ inline constexpr std::int64_t kScanBlock = 1 << 16;
 /// calibration run of the dispatch issue measures it per machine.
 inline constexpr std::int64_t kDeviceMinElements = 1 << 20;
 
+/// Batched matmul and linalg: matrices whose work (m*n*k multiply-adds, n^3 for LAPACK ops)
+/// is below this run one per thread, each BLAS/LAPACK call single-threaded; larger ones run
+/// one after another, each with all threads inside BLAS. Either way one level of threads.
+/// OpenBLAS itself stays single-threaded below 64^3 (its SMP threshold), so batches of
+/// such matrices gain only from splitting the batch; 96^3 leaves room for a second thread
+/// to pay off inside BLAS. Not yet calibrated per machine. bench: BM_BatchedMatmul
+/// (docs/performance.md, linear algebra).
+inline constexpr std::int64_t kBatchPerThreadMaxWork = std::int64_t{96} * 96 * 96;
+
+/// Integer and bool matmul split rows into pieces of this many rows across threads when
+/// the product has at least kParallelMinElements multiply-adds.
+inline constexpr std::int64_t kIntMatmulRowsPerPiece = 16;
+
 }  // namespace tandem::tuning

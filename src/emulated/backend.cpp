@@ -5,6 +5,7 @@
 
 #include "dispatch/registry.hpp"
 #include "kernels/capabilities.hpp"
+#include "kernels/linalg.hpp"
 #include "kernels/random.hpp"
 #include "tandem/core/error.hpp"
 
@@ -133,6 +134,14 @@ void EmulatedBackend::reduce(ReduceOp op, const StridedView& in, const StridedVi
 
 void EmulatedBackend::scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) {
   submit([=] { cpu_backend().scan(op, in, axis, out); });
+}
+
+void EmulatedBackend::matmul(const StridedView& a, const StridedView& b, const StridedView& out) {
+  submit([=] { cpu_backend().matmul(a, b, out); });
+}
+// Synchronous, so that LinAlgError (singular, not positive definite) reaches the caller.
+void EmulatedBackend::linalg(const kernels::LinalgRequest& req) {
+  run_and_wait([=] { cpu_backend().linalg(req); });
 }
 
 }  // namespace tandem

@@ -42,6 +42,8 @@ class EmulatedBackend final : public Backend {
   void random(const kernels::RandomRequest& req, const StridedView& out) override;
   void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
   void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
+  void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
+  void linalg(const kernels::LinalgRequest& req) override;
 
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 

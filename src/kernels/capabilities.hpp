@@ -12,6 +12,7 @@ constexpr bool accepts(const OpKey& op) {
     case OpFamily::unary: return accepts(static_cast<UnaryOp>(op.code), op.dtype);
     case OpFamily::binary: return accepts(static_cast<BinaryOp>(op.code), op.dtype);
     case OpFamily::clip: return op.dtype != DType::bool_;
+    case OpFamily::linalg: return is_floating(op.dtype);  // LAPACK: float32 and float64
     default: return true;
   }
 }

@@ -1,0 +1,68 @@
+#pragma once
+// What a backend needs to run one batched linear-algebra op (Backend::linalg). The front
+// end (src/ops/linalg.cpp) validates shapes and dtypes, broadcasts batch axes and
+// allocates every output; a backend only reads `a` and `b` and writes the outputs.
+
+#include <array>
+
+#include "dispatch/backend.hpp"
+
+namespace tandem::kernels {
+
+enum class LinalgOp : unsigned char { solve, inv, det, slogdet, cholesky, qr, svd, eigh, lstsq, norm };
+
+/// Matrix norms of Backend::linalg(norm); `LinalgRequest::param` holds one of these.
+enum class NormOrd : int { fro = 0, nuc = 1, one = 2, minus_one = 3, inf = 4, minus_inf = 5, two = 6, minus_two = 7 };
+
+/// Operands by op. Batch axes are the leading ones and are the same in a, b and every
+/// batched output. `a` is (..., m, n) unless said otherwise; outputs may have any strides.
+///   solve     a (..., n, n), b (..., n, k)   -> out[0] x (..., n, k)
+///   inv       a (..., n, n)                  -> out[0] (..., n, n)
+///   det       a (..., n, n)                  -> out[0] (...)
+///   slogdet   a (..., n, n)                  -> out[0] sign (...), out[1] log|det| (...)
+///   cholesky  a (..., n, n), lower triangle  -> out[0] L (..., n, n), zeros above
+///   qr        flag: complete                 -> out[0] Q (..., m, m or K), out[1] R (..., m or K, n)
+///   svd       flag: full_matrices, vectors   -> out[0] U (..., m, m or K), out[1] S (..., K),
+///                                               out[2] Vh (..., n or K, n); S only without vectors
+///   eigh      a (..., n, n), lower triangle, vectors -> out[0] w (..., n) ascending, out[1] V (..., n, n)
+///   lstsq     a (m, n), b (m, k), param rcond -> out[0] x (n, k), out[1] residuals (k) or (0),
+///                                                out[2] rank (int64, 0-d), out[3] S (K)
+///   norm      param: a NormOrd                -> out[0] (...)
+/// with K = min(m, n).
+struct LinalgRequest {
+  LinalgOp op = LinalgOp::solve;
+  StridedView a;
+  StridedView b;
+  std::array<StridedView, 4> out{};
+  bool flag = false;    // qr: complete; svd: full_matrices
+  bool vectors = true;  // svd, eigh: compute U/V (else only S / w)
+  double param = 0;     // lstsq: rcond (< 0: machine precision); norm: NormOrd
+};
+
+constexpr const char* linalg_op_name(LinalgOp op) {
+  switch (op) {
+    case LinalgOp::solve:
+      return "linalg.solve";
+    case LinalgOp::inv:
+      return "linalg.inv";
+    case LinalgOp::det:
+      return "linalg.det";
+    case LinalgOp::slogdet:
+      return "linalg.slogdet";
+    case LinalgOp::cholesky:
+      return "linalg.cholesky";
+    case LinalgOp::qr:
+      return "linalg.qr";
+    case LinalgOp::svd:
+      return "linalg.svd";
+    case LinalgOp::eigh:
+      return "linalg.eigh";
+    case LinalgOp::lstsq:
+      return "linalg.lstsq";
+    case LinalgOp::norm:
+      return "linalg.norm";
+  }
+  return "linalg";
+}
+
+}  // namespace tandem::kernels
