@@ -1,0 +1,203 @@
+// sort, argsort and searchsorted on the CPU. Each line along the sort axis is gathered into
+// contiguous memory (the output's own line when it is contiguous), sorted there and written
+// back; lines run in parallel. Keys sort with Highway's vqsort after NaNs are moved to the
+// end (NumPy's order); argsort sorts (key, index) pairs, which makes every result stable.
+
+#include <hwy/contrib/sort/vqsort.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "cpu/backend.hpp"
+#include "cpu/nd_iter.hpp"
+#include "cpu/parallel.hpp"
+#include "dispatch/tuning.hpp"
+#include "tandem/core/threads.hpp"
+
+namespace tandem {
+
+namespace {
+
+// The 1-d lines of two same-shape views along one axis, numbered in C order of the other
+// axes.
+struct AxisLines {
+  std::int64_t count = 1;
+  std::int64_t length = 0;
+  int outer = 0;
+  std::array<std::int64_t, kMaxDims> extent{};
+  std::array<std::int64_t, kMaxDims> stride_a{};  // elements
+  std::array<std::int64_t, kMaxDims> stride_b{};
+  std::int64_t step_a = 0;
+  std::int64_t step_b = 0;
+
+  void offsets(std::int64_t line, std::int64_t& oa, std::int64_t& ob) const {
+    oa = ob = 0;
+    for (int d = outer - 1; d >= 0; --d) {
+      const std::int64_t i = line % extent[static_cast<std::size_t>(d)];
+      line /= extent[static_cast<std::size_t>(d)];
+      oa += i * stride_a[static_cast<std::size_t>(d)];
+      ob += i * stride_b[static_cast<std::size_t>(d)];
+    }
+  }
+};
+
+AxisLines make_lines(const StridedView& a, const StridedView& b, int axis) {
+  AxisLines l;
+  l.length = a.shape[axis];
+  l.step_a = a.strides[axis];
+  l.step_b = b.strides[axis];
+  for (int d = 0; d < a.shape.size(); ++d) {
+    if (d == axis || a.shape[d] == 1) continue;
+    const auto k = static_cast<std::size_t>(l.outer++);
+    l.extent[k] = a.shape[d];
+    l.stride_a[k] = a.strides[d];
+    l.stride_b[k] = b.strides[d];
+    l.count *= a.shape[d];
+  }
+  return l;
+}
+
+// Calls f(line) for every line, in parallel when there is enough work.
+template <class F>
+void for_each_line(const AxisLines& lines, F&& f) {
+  const int threads = num_threads();
+  if (lines.count > 1 && threads > 1 && lines.count * lines.length >= tuning::kParallelMinElements) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::int64_t line = 0; line < lines.count; ++line) f(line);
+  } else {
+    for (std::int64_t line = 0; line < lines.count; ++line) f(line);
+  }
+}
+
+template <class T>
+bool is_nan(T x) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(x);
+  else return false;
+}
+
+// NumPy's order: NaNs after every number.
+template <class T>
+bool less_nan_last(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) return a < b || (std::isnan(b) && !std::isnan(a));
+  else return a < b;
+}
+
+template <class T>
+void sort_contiguous(T* p, std::int64_t n) {
+  if (n < 2) return;
+  if constexpr (std::is_same_v<T, bool>) {
+    const auto trues = std::count(p, p + n, true);
+    std::fill(p, p + (n - trues), false);
+    std::fill(p + (n - trues), p + n, true);
+  } else {
+    std::int64_t m = n;
+    if constexpr (std::is_floating_point_v<T>) m = std::partition(p, p + n, [](T x) { return !std::isnan(x); }) - p;
+    if (m < 2) return;
+    if (m <= 16) {
+      std::sort(p, p + m);
+      return;
+    }
+    thread_local const hwy::Sorter sorter;  // owns scratch memory; one per thread
+    sorter(p, static_cast<std::size_t>(m), hwy::SortAscending());
+  }
+}
+
+template <class T>
+void sort_typed(const StridedView& src, const StridedView& dst, int axis) {
+  const AxisLines lines = make_lines(src, dst, axis);
+  const T* s = static_cast<const T*>(src.data);
+  T* d = static_cast<T*>(dst.data);
+  const std::int64_t n = lines.length;
+  for_each_line(lines, [&](std::int64_t line) {
+    std::int64_t os, od;
+    lines.offsets(line, os, od);
+    const T* in = s + os;
+    T* out = d + od;
+    using Store = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;  // not vector<bool>
+    thread_local std::vector<Store> scratch;
+    T* work = out;
+    if (lines.step_b != 1) {
+      scratch.resize(static_cast<std::size_t>(n));
+      work = reinterpret_cast<T*>(scratch.data());
+    }
+    if (lines.step_a == 1) {
+      if (work != in) std::memmove(work, in, static_cast<std::size_t>(n) * sizeof(T));
+    } else {
+      for (std::int64_t i = 0; i < n; ++i) work[i] = in[i * lines.step_a];
+    }
+    sort_contiguous(work, n);
+    if (work != out)
+      for (std::int64_t i = 0; i < n; ++i) out[i * lines.step_b] = work[i];
+  });
+}
+
+template <class T>
+void argsort_typed(const StridedView& src, const StridedView& dst, int axis) {
+  const AxisLines lines = make_lines(src, dst, axis);
+  const T* s = static_cast<const T*>(src.data);
+  auto* d = static_cast<std::int64_t*>(dst.data);
+  const std::int64_t n = lines.length;
+  for_each_line(lines, [&](std::int64_t line) {
+    std::int64_t os, od;
+    lines.offsets(line, os, od);
+    thread_local std::vector<std::pair<T, std::int64_t>> keyed;
+    keyed.resize(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) keyed[static_cast<std::size_t>(i)] = {s[os + i * lines.step_a], i};
+    // Ties broken by position: the order is total, so std::sort gives the stable result.
+    std::sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) {
+      if (less_nan_last(x.first, y.first)) return true;
+      if (less_nan_last(y.first, x.first)) return false;
+      return x.second < y.second;
+    });
+    for (std::int64_t i = 0; i < n; ++i) d[od + i * lines.step_b] = keyed[static_cast<std::size_t>(i)].second;
+  });
+}
+
+template <class T>
+void searchsorted_typed(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) {
+  const T* base = static_cast<const T*>(sorted.data);
+  const std::int64_t n = sorted.shape[0];
+  const std::int64_t step = sorted.strides[0];
+  const auto loop = cpu::make_loop<2>({&out, &values});
+  const std::int64_t so = loop.inner_stride(0) / static_cast<std::int64_t>(sizeof(std::int64_t));
+  const std::int64_t sv = loop.inner_stride(1) / static_cast<std::int64_t>(sizeof(T));
+  cpu::parallel_for(loop.size, [&](std::int64_t begin, std::int64_t end) {
+    cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t count) {
+      auto* o = reinterpret_cast<std::int64_t*>(p[0]);
+      const T* v = reinterpret_cast<const T*>(p[1]);
+      for (std::int64_t i = 0; i < count; ++i) {
+        const T x = v[i * sv];
+        std::int64_t lo = 0, hi = n;  // first position where the predicate holds
+        while (lo < hi) {
+          const std::int64_t mid = lo + (hi - lo) / 2;
+          const T y = base[mid * step];
+          const bool after = right ? less_nan_last(x, y) : !less_nan_last(y, x);
+          if (after) hi = mid;
+          else lo = mid + 1;
+        }
+        o[i * so] = lo;
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void CpuBackend::sort(const StridedView& src, const StridedView& dst, int axis) {
+  visit_dtype(src.dtype, [&](auto tag) { sort_typed<decltype(tag)>(src, dst, axis); });
+}
+
+void CpuBackend::argsort(const StridedView& src, const StridedView& dst, int axis, bool /*stable*/) {
+  visit_dtype(src.dtype, [&](auto tag) { argsort_typed<decltype(tag)>(src, dst, axis); });
+}
+
+void CpuBackend::searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
+                              bool right) {
+  visit_dtype(sorted.dtype, [&](auto tag) { searchsorted_typed<decltype(tag)>(sorted, values, out, right); });
+}
+
+}  // namespace tandem
