@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -94,15 +95,34 @@ void sort_contiguous(T* p, std::int64_t n) {
     std::fill(p, p + (n - trues), false);
     std::fill(p + (n - trues), p + n, true);
   } else {
+    T* finite = p;
     std::int64_t m = n;
-    if constexpr (std::is_floating_point_v<T>) m = std::partition(p, p + n, [](T x) { return !std::isnan(x); }) - p;
+    if constexpr (std::is_floating_point_v<T>) {
+      // vqsort orders NaN nowhere in particular, and Highway 1.0.3 turns infinities into the
+      // largest finite value; so only finite keys go to it: -inf first, then +inf, NaN last.
+      std::int64_t k = 0, neg_inf = 0, pos_inf = 0;
+      T nan = T(0);
+      for (std::int64_t i = 0; i < n; ++i) {
+        const T x = p[i];
+        if (std::isfinite(x)) p[k++] = x;
+        else if (std::isnan(x)) nan = x;
+        else if (x > 0) ++pos_inf;
+        else ++neg_inf;
+      }
+      if (neg_inf > 0) std::memmove(p + neg_inf, p, static_cast<std::size_t>(k) * sizeof(T));
+      std::fill(p, p + neg_inf, -std::numeric_limits<T>::infinity());
+      std::fill(p + neg_inf + k, p + neg_inf + k + pos_inf, std::numeric_limits<T>::infinity());
+      std::fill(p + neg_inf + k + pos_inf, p + n, nan);
+      finite = p + neg_inf;
+      m = k;
+    }
     if (m < 2) return;
     if (m <= 16) {
-      std::sort(p, p + m);
+      std::sort(finite, finite + m);
       return;
     }
     thread_local const hwy::Sorter sorter;  // owns scratch memory; one per thread
-    sorter(p, static_cast<std::size_t>(m), hwy::SortAscending());
+    sorter(finite, static_cast<std::size_t>(m), hwy::SortAscending());
   }
 }
 
