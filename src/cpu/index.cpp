@@ -8,6 +8,7 @@
 
 #include "cpu/backend.hpp"
 #include "cpu/nd_iter.hpp"
+#include "cpu/parallel.hpp"
 #include "dispatch/tuning.hpp"
 #include "tandem/core/threads.hpp"
 
@@ -86,6 +87,25 @@ void gather_scatter(const StridedView& indexed, const StridedView& indices, cons
   U* xbase = static_cast<U*>(indexed.data);
   U* pbase = static_cast<U*>(plain.data);
 
+  if (!scatter && block.size == 1) {
+    // Single elements (take along the last axis, or of a 1-d array): a flat gather over
+    // (outer, j), split across threads however many outer positions there are.
+    cpu::parallel_for(outer.count * m, [&](std::int64_t begin, std::int64_t end) {
+      std::int64_t o = begin / m, j = begin % m;
+      std::int64_t ox, op;
+      outer.offsets(o, ox, op);
+      for (std::int64_t f = begin; f < end; ++f) {
+        std::int64_t k = idx[j * istep];
+        if (k < 0) k += n;
+        pbase[op + j * step_p] = xbase[ox + k * step_x];
+        if (++j == m && f + 1 < end) {
+          j = 0;
+          outer.offsets(++o, ox, op);
+        }
+      }
+    });
+    return;
+  }
   auto one_outer = [&](std::int64_t o) {
     std::int64_t ox, op;
     outer.offsets(o, ox, op);

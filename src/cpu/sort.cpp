@@ -122,7 +122,16 @@ void sort_contiguous(T* p, std::int64_t n) {
       return;
     }
     thread_local const hwy::Sorter sorter;  // owns scratch memory; one per thread
-    sorter(finite, static_cast<std::size_t>(m), hwy::SortAscending());
+    if constexpr (sizeof(T) == 4 && tuning::kSortWiden32BitKeys) {
+      using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+      thread_local std::vector<Wide> wide;
+      wide.resize(static_cast<std::size_t>(m));
+      std::copy(finite, finite + m, wide.begin());
+      sorter(wide.data(), wide.size(), hwy::SortAscending());
+      std::copy(wide.begin(), wide.end(), finite);  // exact: every value came from a T
+    } else {
+      sorter(finite, static_cast<std::size_t>(m), hwy::SortAscending());
+    }
   }
 }
 

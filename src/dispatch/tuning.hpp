@@ -20,4 +20,11 @@ inline constexpr std::int64_t kSimdBinaryMinElements = 64;
 /// calibration run of the dispatch issue measures it per machine.
 inline constexpr std::int64_t kDeviceMinElements = 1 << 20;
 
+/// Sorting: 32-bit keys are sorted as 64-bit ones (float -> double, int32 -> int64, both
+/// exact and order-preserving). Highway 1.0.3's vqsort is 4x slower on 32-bit keys than on
+/// 64-bit keys on the AMD EPYC CI machine: 2^24 floats 770 ms, widened 190-240 ms, doubles
+/// 180 ms (its 32-bit path leans on compress-stores, which that core microcodes).
+/// bench: BM_Sort<float>/16777216 (docs/performance.md, "Sorting and indexing").
+inline constexpr bool kSortWiden32BitKeys = true;
+
 }  // namespace tandem::tuning
