@@ -87,51 +87,112 @@ bool less_nan_last(T a, T b) {
   else return a < b;
 }
 
+// Moves the non-finite floats out of the way: -inf first, then the finite values, then
+// +inf, NaN last; returns the finite range. vqsort orders NaN nowhere in particular, and
+// Highway 1.0.3 turns infinities into the largest finite value, so only finite keys go to it.
 template <class T>
-void sort_contiguous(T* p, std::int64_t n) {
+std::pair<T*, std::int64_t> set_aside_nonfinite(T* p, std::int64_t n) {
+  if constexpr (std::is_floating_point_v<T>) {
+    std::int64_t k = 0, neg_inf = 0, pos_inf = 0;
+    T nan = T(0);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const T x = p[i];
+      if (std::isfinite(x)) p[k++] = x;
+      else if (std::isnan(x)) nan = x;
+      else if (x > 0) ++pos_inf;
+      else ++neg_inf;
+    }
+    if (neg_inf > 0) std::memmove(p + neg_inf, p, static_cast<std::size_t>(k) * sizeof(T));
+    std::fill(p, p + neg_inf, -std::numeric_limits<T>::infinity());
+    std::fill(p + neg_inf + k, p + neg_inf + k + pos_inf, std::numeric_limits<T>::infinity());
+    std::fill(p + neg_inf + k + pos_inf, p + n, nan);
+    return {p + neg_inf, k};
+  } else {
+    return {p, n};
+  }
+}
+
+// Sorts finite (non-bool) keys.
+template <class T>
+void sort_finite(T* p, std::int64_t m) {
+  if (m < 2) return;
+  if (m <= 16) {
+    std::sort(p, p + m);
+    return;
+  }
+  thread_local const hwy::Sorter sorter;  // owns scratch memory; one per thread
+  if constexpr (sizeof(T) == 4 && tuning::kSortWiden32BitKeys) {
+    using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+    thread_local std::vector<Wide> wide;
+    wide.resize(static_cast<std::size_t>(m));
+    std::copy(p, p + m, wide.begin());
+    sorter(wide.data(), wide.size(), hwy::SortAscending());
+    std::copy(wide.begin(), wide.end(), p);  // exact: every value came from a T
+  } else {
+    sorter(p, static_cast<std::size_t>(m), hwy::SortAscending());
+  }
+}
+
+// Merges sorted a[0, na) and b[0, nb) into out on `threads` threads: each thread takes an
+// equal share of the output and finds where it starts in a and b by binary search along
+// the merge path.
+template <class T>
+void parallel_merge(const T* a, std::int64_t na, const T* b, std::int64_t nb, T* out, int threads) {
+  const std::int64_t total = na + nb;
+  auto split = [&](std::int64_t d) {  // elements of a among the first d of the output
+    std::int64_t lo = std::max<std::int64_t>(0, d - nb), hi = std::min(d, na);
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      if (!(b[d - mid - 1] < a[mid])) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (int t = 0; t < threads; ++t) {
+    const std::int64_t d0 = total * t / threads, d1 = total * (t + 1) / threads;
+    const std::int64_t i0 = split(d0), i1 = split(d1);
+    std::merge(a + i0, a + i1, b + (d0 - i0), b + (d1 - i1), out + d0);
+  }
+}
+
+// One long line on several threads: equal chunks sorted independently, then merged pairwise.
+template <class T>
+void sort_finite_parallel(T* p, std::int64_t m, int threads) {
+  std::vector<std::int64_t> bounds;
+  for (int t = 0; t <= threads; ++t) bounds.push_back(m * t / threads);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+  for (int t = 0; t < threads; ++t) sort_finite(p + bounds[static_cast<std::size_t>(t)], bounds[static_cast<std::size_t>(t) + 1] - bounds[static_cast<std::size_t>(t)]);
+  std::vector<T> scratch(static_cast<std::size_t>(m));
+  T* src = p;
+  T* dst = scratch.data();
+  while (bounds.size() > 2) {
+    std::vector<std::int64_t> merged{0};
+    for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
+      const std::int64_t lo = bounds[r], mid = bounds[r + 1];
+      const std::int64_t hi = r + 2 < bounds.size() ? bounds[r + 2] : mid;
+      if (hi > mid) parallel_merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo, threads);
+      else std::copy(src + lo, src + mid, dst + lo);
+      merged.push_back(hi);
+    }
+    bounds.swap(merged);
+    std::swap(src, dst);
+  }
+  if (src != p) std::copy(src, src + m, p);
+}
+
+template <class T>
+void sort_contiguous(T* p, std::int64_t n, int threads) {
   if (n < 2) return;
   if constexpr (std::is_same_v<T, bool>) {
+    (void)threads;
     const auto trues = std::count(p, p + n, true);
     std::fill(p, p + (n - trues), false);
     std::fill(p + (n - trues), p + n, true);
   } else {
-    T* finite = p;
-    std::int64_t m = n;
-    if constexpr (std::is_floating_point_v<T>) {
-      // vqsort orders NaN nowhere in particular, and Highway 1.0.3 turns infinities into the
-      // largest finite value; so only finite keys go to it: -inf first, then +inf, NaN last.
-      std::int64_t k = 0, neg_inf = 0, pos_inf = 0;
-      T nan = T(0);
-      for (std::int64_t i = 0; i < n; ++i) {
-        const T x = p[i];
-        if (std::isfinite(x)) p[k++] = x;
-        else if (std::isnan(x)) nan = x;
-        else if (x > 0) ++pos_inf;
-        else ++neg_inf;
-      }
-      if (neg_inf > 0) std::memmove(p + neg_inf, p, static_cast<std::size_t>(k) * sizeof(T));
-      std::fill(p, p + neg_inf, -std::numeric_limits<T>::infinity());
-      std::fill(p + neg_inf + k, p + neg_inf + k + pos_inf, std::numeric_limits<T>::infinity());
-      std::fill(p + neg_inf + k + pos_inf, p + n, nan);
-      finite = p + neg_inf;
-      m = k;
-    }
-    if (m < 2) return;
-    if (m <= 16) {
-      std::sort(finite, finite + m);
-      return;
-    }
-    thread_local const hwy::Sorter sorter;  // owns scratch memory; one per thread
-    if constexpr (sizeof(T) == 4 && tuning::kSortWiden32BitKeys) {
-      using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-      thread_local std::vector<Wide> wide;
-      wide.resize(static_cast<std::size_t>(m));
-      std::copy(finite, finite + m, wide.begin());
-      sorter(wide.data(), wide.size(), hwy::SortAscending());
-      std::copy(wide.begin(), wide.end(), finite);  // exact: every value came from a T
-    } else {
-      sorter(finite, static_cast<std::size_t>(m), hwy::SortAscending());
-    }
+    const auto [finite, m] = set_aside_nonfinite(p, n);
+    if (threads > 1 && m >= tuning::kSortParallelMinElements) sort_finite_parallel(finite, m, threads);
+    else sort_finite(finite, m);
   }
 }
 
@@ -141,6 +202,8 @@ void sort_typed(const StridedView& src, const StridedView& dst, int axis) {
   const T* s = static_cast<const T*>(src.data);
   T* d = static_cast<T*>(dst.data);
   const std::int64_t n = lines.length;
+  // A single line long enough uses every thread itself; several lines run one per thread.
+  const int threads_per_line = lines.count == 1 ? num_threads() : 1;
   for_each_line(lines, [&](std::int64_t line) {
     std::int64_t os, od;
     lines.offsets(line, os, od);
@@ -158,7 +221,7 @@ void sort_typed(const StridedView& src, const StridedView& dst, int axis) {
     } else {
       for (std::int64_t i = 0; i < n; ++i) work[i] = in[i * lines.step_a];
     }
-    sort_contiguous(work, n);
+    sort_contiguous(work, n, threads_per_line);
     if (work != out)
       for (std::int64_t i = 0; i < n; ++i) out[i * lines.step_b] = work[i];
   });

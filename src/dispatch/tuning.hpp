@@ -27,4 +27,8 @@ inline constexpr std::int64_t kDeviceMinElements = 1 << 20;
 /// bench: BM_Sort<float>/16777216 (docs/performance.md, "Sorting and indexing").
 inline constexpr bool kSortWiden32BitKeys = true;
 
+/// A single line at least this long is sorted in chunks on every thread and then merged
+/// (the merge pass costs about as much as sorting 1/8 of the data). bench: BM_Sort<*>.
+inline constexpr std::int64_t kSortParallelMinElements = 1 << 17;
+
 }  // namespace tandem::tuning

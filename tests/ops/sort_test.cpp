@@ -96,6 +96,19 @@ TYPED_TEST(SortTyped, OddSizesMatchStdSort) {
   }
 }
 
+TYPED_TEST(SortTyped, OneLongLineOnAnyThreadCount) {
+  using T = TypeParam;
+  const td::test::ThreadCountGuard guard;
+  const std::int64_t n = 300007;  // above the parallel threshold, split unevenly
+  const auto vals = random_with_nans<T>(n, 17);
+  auto want = vals;
+  std::sort(want.begin(), want.end(), less_nan_last<T>);
+  for (int threads : {1, 2, 3, 4}) {
+    td::set_num_threads(threads);
+    EXPECT_TRUE(values_match(td::sort(td::Array<T>::from(vals)), want, {n})) << threads << " threads";
+  }
+}
+
 TYPED_TEST(SortTyped, ExtremeValues) {
   using T = TypeParam;
   using L = std::numeric_limits<T>;
