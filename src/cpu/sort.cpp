@@ -1,7 +1,8 @@
 // sort, argsort and searchsorted on the CPU. Each line along the sort axis is gathered into
 // contiguous memory (the output's own line when it is contiguous), sorted there and written
 // back; lines run in parallel. Keys sort with Highway's vqsort after NaNs are moved to the
-// end (NumPy's order); argsort sorts (key, index) pairs, which makes every result stable.
+// end (NumPy's order); argsort packs (key, index) into one integer for vqsort, which makes
+// every result stable.
 
 #include <hwy/contrib/sort/vqsort.h>
 
@@ -72,12 +73,6 @@ void for_each_line(const AxisLines& lines, F&& f) {
   } else {
     for (std::int64_t line = 0; line < lines.count; ++line) f(line);
   }
-}
-
-template <class T>
-bool is_nan(T x) {
-  if constexpr (std::is_floating_point_v<T>) return std::isnan(x);
-  else return false;
 }
 
 // NumPy's order: NaNs after every number.
@@ -227,25 +222,73 @@ void sort_typed(const StridedView& src, const StridedView& dst, int axis) {
   });
 }
 
+// An unsigned key with the order of NumPy's sort: NaN last (all NaNs equal), -0.0 == 0.0.
+template <class T>
+auto ordered_key(T x) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return static_cast<std::uint32_t>(x);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
+    constexpr U sign = U{1} << (8 * sizeof(T) - 1);
+    if (std::isnan(x)) return static_cast<U>(~U{0});
+    if (x == T(0)) return sign;  // +0.0 and -0.0 alike
+    U bits;
+    std::memcpy(&bits, &x, sizeof(T));
+    return (bits & sign) ? static_cast<U>(~bits) : static_cast<U>(bits | sign);
+  } else {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<U>(static_cast<U>(x) ^ (U{1} << (8 * sizeof(T) - 1)));
+  }
+}
+
+// argsort of one contiguous line of keys: (key, index) packed into one integer, so that a
+// plain vqsort orders ties by position (the stable order). 32-bit keys pack into 64 bits,
+// 64-bit keys into 128.
+template <class T, class Read>
+void argsort_line(std::int64_t n, Read read, std::int64_t* out, std::int64_t out_step, int threads) {
+  using Packed = std::conditional_t<sizeof(T) <= 4, std::uint64_t, hwy::uint128_t>;
+  thread_local std::vector<Packed> packed;
+  packed.resize(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) {
+    if constexpr (sizeof(T) <= 4) {
+      packed[static_cast<std::size_t>(i)] = (std::uint64_t{ordered_key(read(i))} << 32) | static_cast<std::uint64_t>(i);
+    } else {
+      packed[static_cast<std::size_t>(i)] = hwy::uint128_t{static_cast<std::uint64_t>(i), ordered_key(read(i))};
+    }
+  }
+  if (threads > 1 && n >= tuning::kSortParallelMinElements) sort_finite_parallel(packed.data(), n, threads);
+  else sort_finite(packed.data(), n);
+  for (std::int64_t i = 0; i < n; ++i) {
+    if constexpr (sizeof(T) <= 4) out[i * out_step] = static_cast<std::int64_t>(packed[static_cast<std::size_t>(i)] & 0xffffffffu);
+    else out[i * out_step] = static_cast<std::int64_t>(packed[static_cast<std::size_t>(i)].lo);
+  }
+}
+
 template <class T>
 void argsort_typed(const StridedView& src, const StridedView& dst, int axis) {
   const AxisLines lines = make_lines(src, dst, axis);
   const T* s = static_cast<const T*>(src.data);
   auto* d = static_cast<std::int64_t*>(dst.data);
   const std::int64_t n = lines.length;
+  const int threads_per_line = lines.count == 1 ? num_threads() : 1;
+  if constexpr (sizeof(T) <= 4) {
+    if (n >= (std::int64_t{1} << 32)) {
+      // Indices no longer fit beside a 32-bit key: widen the key and pack into 128 bits.
+      for_each_line(lines, [&](std::int64_t line) {
+        std::int64_t os, od;
+        lines.offsets(line, os, od);
+        argsort_line<std::int64_t>(
+            n, [&](std::int64_t i) { return static_cast<std::int64_t>(ordered_key(s[os + i * lines.step_a])); },
+            d + od, lines.step_b, threads_per_line);
+      });
+      return;
+    }
+  }
   for_each_line(lines, [&](std::int64_t line) {
     std::int64_t os, od;
     lines.offsets(line, os, od);
-    thread_local std::vector<std::pair<T, std::int64_t>> keyed;
-    keyed.resize(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) keyed[static_cast<std::size_t>(i)] = {s[os + i * lines.step_a], i};
-    // Ties broken by position: the order is total, so std::sort gives the stable result.
-    std::sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) {
-      if (less_nan_last(x.first, y.first)) return true;
-      if (less_nan_last(y.first, x.first)) return false;
-      return x.second < y.second;
-    });
-    for (std::int64_t i = 0; i < n; ++i) d[od + i * lines.step_b] = keyed[static_cast<std::size_t>(i)].second;
+    argsort_line<T>(n, [&](std::int64_t i) { return s[os + i * lines.step_a]; }, d + od, lines.step_b,
+                    threads_per_line);
   });
 }
 
