@@ -75,6 +75,31 @@ void for_each_line(const AxisLines& lines, F&& f) {
   }
 }
 
+// Scratch memory for one line. Short lines (sorts of many rows) reuse a per-thread buffer;
+// long ones get their own, freed at the end, so that one big sort does not pin memory.
+// At most one Scratch<T> per type is alive on a thread at a time.
+template <class T>
+class Scratch {
+ public:
+  explicit Scratch(std::int64_t n) {
+    const auto size = static_cast<std::size_t>(n);
+    if (n <= kReuseMax) {
+      thread_local std::vector<T> reused;
+      if (reused.size() < size) reused.resize(size);
+      data_ = reused.data();
+    } else {
+      own_.resize(size);
+      data_ = own_.data();
+    }
+  }
+  T* data() const { return data_; }
+
+ private:
+  static constexpr std::int64_t kReuseMax = 1 << 16;
+  std::vector<T> own_;
+  T* data_ = nullptr;
+};
+
 // NumPy's order: NaNs after every number.
 template <class T>
 bool less_nan_last(T a, T b) {
@@ -118,11 +143,10 @@ void sort_finite(T* p, std::int64_t m) {
   thread_local const hwy::Sorter sorter;  // owns scratch memory; one per thread
   if constexpr (sizeof(T) == 4 && tuning::kSortWiden32BitKeys) {
     using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-    thread_local std::vector<Wide> wide;
-    wide.resize(static_cast<std::size_t>(m));
-    std::copy(p, p + m, wide.begin());
-    sorter(wide.data(), wide.size(), hwy::SortAscending());
-    std::copy(wide.begin(), wide.end(), p);  // exact: every value came from a T
+    const Scratch<Wide> wide(m);
+    std::copy(p, p + m, wide.data());
+    sorter(wide.data(), static_cast<std::size_t>(m), hwy::SortAscending());
+    std::copy(wide.data(), wide.data() + m, p);  // exact: every value came from a T
   } else {
     sorter(p, static_cast<std::size_t>(m), hwy::SortAscending());
   }
@@ -205,12 +229,8 @@ void sort_typed(const StridedView& src, const StridedView& dst, int axis) {
     const T* in = s + os;
     T* out = d + od;
     using Store = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;  // not vector<bool>
-    thread_local std::vector<Store> scratch;
-    T* work = out;
-    if (lines.step_b != 1) {
-      scratch.resize(static_cast<std::size_t>(n));
-      work = reinterpret_cast<T*>(scratch.data());
-    }
+    const Scratch<Store> scratch(lines.step_b != 1 ? n : 0);
+    T* work = lines.step_b != 1 ? reinterpret_cast<T*>(scratch.data()) : out;
     if (lines.step_a == 1) {
       if (work != in) std::memmove(work, in, static_cast<std::size_t>(n) * sizeof(T));
     } else {
@@ -247,20 +267,20 @@ auto ordered_key(T x) {
 template <class T, class Read>
 void argsort_line(std::int64_t n, Read read, std::int64_t* out, std::int64_t out_step, int threads) {
   using Packed = std::conditional_t<sizeof(T) <= 4, std::uint64_t, hwy::uint128_t>;
-  thread_local std::vector<Packed> packed;
-  packed.resize(static_cast<std::size_t>(n));
+  const Scratch<Packed> scratch(n);
+  Packed* packed = scratch.data();
   for (std::int64_t i = 0; i < n; ++i) {
     if constexpr (sizeof(T) <= 4) {
-      packed[static_cast<std::size_t>(i)] = (std::uint64_t{ordered_key(read(i))} << 32) | static_cast<std::uint64_t>(i);
+      packed[i] = (std::uint64_t{ordered_key(read(i))} << 32) | static_cast<std::uint64_t>(i);
     } else {
-      packed[static_cast<std::size_t>(i)] = hwy::uint128_t{static_cast<std::uint64_t>(i), ordered_key(read(i))};
+      packed[i] = hwy::uint128_t{static_cast<std::uint64_t>(i), ordered_key(read(i))};
     }
   }
-  if (threads > 1 && n >= tuning::kSortParallelMinElements) sort_finite_parallel(packed.data(), n, threads);
-  else sort_finite(packed.data(), n);
+  if (threads > 1 && n >= tuning::kSortParallelMinElements) sort_finite_parallel(packed, n, threads);
+  else sort_finite(packed, n);
   for (std::int64_t i = 0; i < n; ++i) {
-    if constexpr (sizeof(T) <= 4) out[i * out_step] = static_cast<std::int64_t>(packed[static_cast<std::size_t>(i)] & 0xffffffffu);
-    else out[i * out_step] = static_cast<std::int64_t>(packed[static_cast<std::size_t>(i)].lo);
+    if constexpr (sizeof(T) <= 4) out[i * out_step] = static_cast<std::int64_t>(packed[i] & 0xffffffffu);
+    else out[i * out_step] = static_cast<std::int64_t>(packed[i].lo);
   }
 }
 
