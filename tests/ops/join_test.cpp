@@ -114,6 +114,10 @@ TYPED_TEST(JoinTyped, TileRepeatRoll) {
   for (int i = 0; i < 6; ++i) wf[static_cast<std::size_t>((i + 4) % 6)] = vals[static_cast<std::size_t>(i)];
   EXPECT_TRUE(values_match(td::roll(a, 4), wf, {2, 3}));
   EXPECT_TRUE(values_match(td::roll(a, 0, 0), vals, {2, 3}));
+  std::vector<T> w2;
+  for (int r = 0; r < 2; ++r)
+    for (int c = 0; c < 3; ++c) w2.push_back(vals[static_cast<std::size_t>(((r + 1) % 2) * 3 + (c + 2) % 3)]);
+  EXPECT_TRUE(values_match(td::roll(a, {1, 1}, {0, 1}), w2, {2, 3}));
 }
 
 TYPED_TEST(JoinTyped, FlipIsANegativeStrideView) {
@@ -178,6 +182,7 @@ TEST(JoinErrors, NameTheOpAndTheProblem) {
       [&] { td::pad(td::zeros<float>({0, 2}), 1, td::PadMode::edge); }, {"pad", "empty axis 0"}));
   EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::flip(a, 3); }, {"flip", "axis 3"}));
   EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::roll(a, 1, -3); }, {"roll", "axis -3"}));
+  EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::roll(a, {1, 2}, {0}); }, {"roll", "2 shifts"}));
 }
 
 }  // namespace

@@ -138,6 +138,15 @@ template <class T>
 Array<T> roll(const Array<T>& a, std::int64_t shift, int axis) {
   return Array<T>(untyped::roll(a.untyped(), shift, axis));
 }
+/// roll along several axes at once (NumPy's roll with tuples): shifts[i] along axes[i].
+template <class T>
+Array<T> roll(const Array<T>& a, const std::vector<std::int64_t>& shifts, const std::vector<int>& axes) {
+  TANDEM_CHECK(shifts.size() == axes.size(), ValueError, "roll", "got ", shifts.size(), " shifts for ", axes.size(),
+               " axes");
+  Array<T> r = a.copy();
+  for (std::size_t i = 0; i < axes.size(); ++i) r = roll(r, shifts[i], axes[i]);
+  return r;
+}
 /// roll over the flattened array; the result has a's shape.
 template <class T>
 Array<T> roll(const Array<T>& a, std::int64_t shift) {
