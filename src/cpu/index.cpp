@@ -5,6 +5,9 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <vector>
+
+#include <omp.h>
 
 #include "cpu/backend.hpp"
 #include "cpu/nd_iter.hpp"
@@ -149,6 +152,49 @@ void CpuBackend::put(const StridedView& dst, const StridedView& indices, const S
   visit_size(dst.dtype, [&](auto unit) { gather_scatter<decltype(unit)>(dst, indices, values, axis, true); });
 }
 
+namespace {
+
+// Runs body(p, count, k) over the runs of `loop` (operand 0 the mask) in C order, where k is
+// the number of true mask elements before the run. Long masks run on every thread: each
+// counts its share first, then a prefix sum gives every share its first k.
+template <class Body>
+void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
+  const std::int64_t sm = loop.inner_stride(0);
+  auto count_true = [&](std::int64_t begin, std::int64_t end) {
+    std::int64_t c = 0;
+    cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t count) {
+      const auto* m = reinterpret_cast<const bool*>(p[0]);
+      for (std::int64_t i = 0; i < count; ++i) c += m[i * sm] ? 1 : 0;
+    });
+    return c;
+  };
+  const int threads = num_threads();
+  if (threads <= 1 || loop.size < tuning::kParallelMinElements) {
+    std::int64_t k = 0;
+    cpu::for_each_run(loop, 0, loop.size, [&](const std::array<char*, 2>& p, std::int64_t count) {
+      k = body(p, count, k);
+    });
+    return;
+  }
+  std::vector<std::int64_t> first(static_cast<std::size_t>(threads) + 1, 0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const int team = omp_get_num_threads();  // the runtime may grant fewer than asked
+    auto bound = [&](int i) { return loop.size * i / team; };
+    first[static_cast<std::size_t>(t) + 1] = count_true(bound(t), bound(t + 1));
+#pragma omp barrier
+#pragma omp single
+    for (int i = 0; i < team; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
+    std::int64_t k = first[static_cast<std::size_t>(t)];
+    cpu::for_each_run(loop, bound(t), bound(t + 1), [&](const std::array<char*, 2>& p, std::int64_t count) {
+      k = body(p, count, k);
+    });
+  }
+}
+
+}  // namespace
+
 void CpuBackend::mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) {
   visit_size(src.dtype, [&](auto unit) {
     using U = decltype(unit);
@@ -157,12 +203,12 @@ void CpuBackend::mask_select(const StridedView& src, const StridedView& mask, co
     const std::int64_t ss = loop.inner_stride(1) / static_cast<std::int64_t>(sizeof(U));
     U* o = static_cast<U*>(out.data);
     const std::int64_t so = out.strides[0];
-    std::int64_t k = 0;
-    cpu::for_each_run(loop, 0, loop.size, [&](const std::array<char*, 2>& p, std::int64_t count) {
+    for_each_masked_run(loop, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k) {
       const auto* m = reinterpret_cast<const bool*>(p[0]);
       const U* s = reinterpret_cast<const U*>(p[1]);
       for (std::int64_t i = 0; i < count; ++i)
         if (m[i * sm]) o[(k++) * so] = s[i * ss];
+      return k;
     });
   });
 }
@@ -175,12 +221,12 @@ void CpuBackend::mask_assign(const StridedView& dst, const StridedView& mask, co
     const std::int64_t sd = loop.inner_stride(1) / static_cast<std::int64_t>(sizeof(U));
     const U* v = static_cast<const U*>(values.data);
     const std::int64_t sv = values.strides[0];
-    std::int64_t k = 0;
-    cpu::for_each_run(loop, 0, loop.size, [&](const std::array<char*, 2>& p, std::int64_t count) {
+    for_each_masked_run(loop, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k) {
       const auto* m = reinterpret_cast<const bool*>(p[0]);
       U* d = reinterpret_cast<U*>(p[1]);
       for (std::int64_t i = 0; i < count; ++i)
         if (m[i * sm]) d[i * sd] = v[(k++) * sv];
+      return k;
     });
   });
 }
