@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -155,8 +156,8 @@ void sort_finite(T* p, std::int64_t m) {
 // Merges sorted a[0, na) and b[0, nb) into out on `threads` threads: each thread takes an
 // equal share of the output and finds where it starts in a and b by binary search along
 // the merge path.
-template <class T>
-void parallel_merge(const T* a, std::int64_t na, const T* b, std::int64_t nb, T* out, int threads) {
+template <class T, class Out>
+void parallel_merge(const T* a, std::int64_t na, const T* b, std::int64_t nb, Out* out, int threads) {
   const std::int64_t total = na + nb;
   auto split = [&](std::int64_t d) {  // elements of a among the first d of the output
     std::int64_t lo = std::max<std::int64_t>(0, d - nb), hi = std::min(d, na);
@@ -175,29 +176,59 @@ void parallel_merge(const T* a, std::int64_t na, const T* b, std::int64_t nb, T*
   }
 }
 
-// One long line on several threads: equal chunks sorted independently, then merged pairwise.
-template <class T>
-void sort_finite_parallel(T* p, std::int64_t m, int threads) {
-  std::vector<std::int64_t> bounds;
-  for (int t = 0; t <= threads; ++t) bounds.push_back(m * t / threads);
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (int t = 0; t < threads; ++t) sort_finite(p + bounds[static_cast<std::size_t>(t)], bounds[static_cast<std::size_t>(t) + 1] - bounds[static_cast<std::size_t>(t)]);
-  std::vector<T> scratch(static_cast<std::size_t>(m));
-  T* src = p;
-  T* dst = scratch.data();
+// Merges the sorted runs [bounds[i], bounds[i+1]) of keys pairwise until one is left, and
+// writes it to out (converting K to Out). keys is overwritten; out must not overlap keys.
+template <class K, class Out>
+void merge_runs(K* keys, std::vector<std::int64_t> bounds, Out* out, int threads) {
+  const std::int64_t m = bounds.back();
+  std::unique_ptr<K[]> spare;  // default-initialised: no pass to zero it
+  K* src = keys;
   while (bounds.size() > 2) {
+    const bool last = bounds.size() <= 3;
+    if (!last && !spare) spare.reset(new K[static_cast<std::size_t>(m)]);
+    K* dst = last ? nullptr : (src == keys ? spare.get() : keys);
     std::vector<std::int64_t> merged{0};
     for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
       const std::int64_t lo = bounds[r], mid = bounds[r + 1];
       const std::int64_t hi = r + 2 < bounds.size() ? bounds[r + 2] : mid;
-      if (hi > mid) parallel_merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo, threads);
+      if (last) parallel_merge(src + lo, mid - lo, src + mid, hi - mid, out + lo, threads);
+      else if (hi > mid) parallel_merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo, threads);
       else std::copy(src + lo, src + mid, dst + lo);
       merged.push_back(hi);
     }
     bounds.swap(merged);
-    std::swap(src, dst);
+    if (!last) src = dst;
   }
-  if (src != p) std::copy(src, src + m, p);
+}
+
+// One long line on several threads: equal chunks sorted independently, then merged pairwise
+// (the last merge writes the result). 32-bit keys are widened chunk by chunk on the threads
+// and narrowed by the last merge, so the wide copy is made and read once.
+template <class T>
+void sort_finite_parallel(T* p, std::int64_t m, int threads) {
+  std::vector<std::int64_t> bounds;
+  for (int t = 0; t <= threads; ++t) bounds.push_back(m * t / threads);
+  const auto chunk = [&](int t) { return std::make_pair(bounds[static_cast<std::size_t>(t)], bounds[static_cast<std::size_t>(t) + 1]); };
+  if constexpr (sizeof(T) == 4 && tuning::kSortWiden32BitKeys) {
+    using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+    std::unique_ptr<Wide[]> wide(new Wide[static_cast<std::size_t>(m)]);
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int t = 0; t < threads; ++t) {
+      const auto [lo, hi] = chunk(t);
+      std::copy(p + lo, p + hi, wide.get() + lo);
+      sort_finite(wide.get() + lo, hi - lo);
+    }
+    merge_runs(wide.get(), bounds, p, threads);
+  } else {
+#pragma omp parallel for num_threads(threads) schedule(static, 1)
+    for (int t = 0; t < threads; ++t) {
+      const auto [lo, hi] = chunk(t);
+      sort_finite(p + lo, hi - lo);
+    }
+    std::unique_ptr<T[]> out(new T[static_cast<std::size_t>(m)]);
+    merge_runs(p, bounds, out.get(), threads);
+    std::copy(out.get(), out.get() + m, p);
+  }
 }
 
 template <class T>

@@ -21,7 +21,8 @@ UntypedArray checked_indices(const char* op, const UntypedArray& indices, std::i
   const UntypedArray flat = indices.dtype() == DType::int64 ? reshape(contiguous(indices), Shape{-1})
                                                             : reshape(astype(indices, DType::int64), Shape{-1});
   const auto* p = static_cast<const std::int64_t*>(flat.host_data(false));
-  for (std::int64_t i = 0; i < flat.size(); ++i)
+  const std::int64_t count = flat.size();
+  for (std::int64_t i = 0; i < count; ++i)
     TANDEM_CHECK(p[i] >= -n && p[i] < n, IndexError, op, "index ", p[i], " is out of bounds for axis ", axis,
                  " with size ", n);
   return flat;
