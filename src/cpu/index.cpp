@@ -98,6 +98,11 @@ void gather_scatter(const StridedView& indexed, const StridedView& indices, cons
       std::int64_t ox, op;
       outer.offsets(o, ox, op);
       for (std::int64_t f = begin; f < end; ++f) {
+        if (j + tuning::kGatherPrefetchDistance < m) {  // random reads: start the miss early
+          std::int64_t ahead = idx[(j + tuning::kGatherPrefetchDistance) * istep];
+          if (ahead < 0) ahead += n;
+          __builtin_prefetch(xbase + ox + ahead * step_x);
+        }
         std::int64_t k = idx[j * istep];
         if (k < 0) k += n;
         pbase[op + j * step_p] = xbase[ox + k * step_x];
