@@ -201,34 +201,24 @@ void merge_runs(K* keys, std::vector<std::int64_t> bounds, Out* out, int threads
   }
 }
 
-// One long line on several threads: equal chunks sorted independently, then merged pairwise
-// (the last merge writes the result). 32-bit keys are widened chunk by chunk on the threads
-// and narrowed by the last merge, so the wide copy is made and read once.
+// One long line on several threads: each thread copies its chunk into a key buffer (32-bit
+// keys widened there) and sorts it; the chunks are then merged pairwise, the last merge
+// writing the result back into p (narrowing widened keys).
 template <class T>
 void sort_finite_parallel(T* p, std::int64_t m, int threads) {
+  constexpr bool widen = sizeof(T) == 4 && tuning::kSortWiden32BitKeys;
+  using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+  using Key = std::conditional_t<widen, Wide, T>;
   std::vector<std::int64_t> bounds;
   for (int t = 0; t <= threads; ++t) bounds.push_back(m * t / threads);
-  const auto chunk = [&](int t) { return std::make_pair(bounds[static_cast<std::size_t>(t)], bounds[static_cast<std::size_t>(t) + 1]); };
-  if constexpr (sizeof(T) == 4 && tuning::kSortWiden32BitKeys) {
-    using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
-    std::unique_ptr<Wide[]> wide(new Wide[static_cast<std::size_t>(m)]);
+  std::unique_ptr<Key[]> keys(new Key[static_cast<std::size_t>(m)]);  // not zero-filled
 #pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (int t = 0; t < threads; ++t) {
-      const auto [lo, hi] = chunk(t);
-      std::copy(p + lo, p + hi, wide.get() + lo);
-      sort_finite(wide.get() + lo, hi - lo);
-    }
-    merge_runs(wide.get(), bounds, p, threads);
-  } else {
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-    for (int t = 0; t < threads; ++t) {
-      const auto [lo, hi] = chunk(t);
-      sort_finite(p + lo, hi - lo);
-    }
-    std::unique_ptr<T[]> out(new T[static_cast<std::size_t>(m)]);
-    merge_runs(p, bounds, out.get(), threads);
-    std::copy(out.get(), out.get() + m, p);
+  for (int t = 0; t < threads; ++t) {
+    const std::int64_t lo = bounds[static_cast<std::size_t>(t)], hi = bounds[static_cast<std::size_t>(t) + 1];
+    std::copy(p + lo, p + hi, keys.get() + lo);
+    sort_finite(keys.get() + lo, hi - lo);
   }
+  merge_runs(keys.get(), bounds, p, threads);
 }
 
 template <class T>
