@@ -11,9 +11,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <vector>
-
 #include <tandem/tandem.hpp>
+#include <vector>
 
 namespace td = tandem;
 
@@ -82,11 +81,26 @@ void take_1d(benchmark::State& state) {
 
 void register_all() {
   for (std::int64_t n : {std::int64_t{1} << 16, std::int64_t{1} << 20, std::int64_t{1} << 24}) {
-    benchmark::RegisterBenchmark("BM_Sort<float>", sort_1d<float>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_Sort<double>", sort_1d<double>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_Sort<int32>", sort_1d<std::int32_t>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_SortRows<float>", sort_rows<float>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("BM_Argsort<float>", argsort_1d<float>)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Sort<float>", sort_1d<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Sort<double>", sort_1d<double>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Sort<int32>", sort_1d<std::int32_t>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_SortRows<float>", sort_rows<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Argsort<float>", argsort_1d<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BM_Take<float>", take_1d)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
   }
 }

@@ -2,12 +2,12 @@
 // These move elements without looking at them, so they switch on the element size, not the
 // dtype.
 
+#include <omp.h>
+
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <vector>
-
-#include <omp.h>
 
 #include "cpu/backend.hpp"
 #include "cpu/nd_iter.hpp"
@@ -23,9 +23,15 @@ namespace {
 template <class F>
 void visit_size(DType t, F&& f) {
   switch (itemsize(t)) {
-    case 1: f(std::uint8_t{}); return;
-    case 4: f(std::uint32_t{}); return;
-    default: f(std::uint64_t{}); return;
+    case 1:
+      f(std::uint8_t{});
+      return;
+    case 4:
+      f(std::uint32_t{});
+      return;
+    default:
+      f(std::uint64_t{});
+      return;
   }
 }
 
@@ -176,9 +182,8 @@ void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
   const int threads = num_threads();
   if (threads <= 1 || loop.size < tuning::kParallelMinElements) {
     std::int64_t k = 0;
-    cpu::for_each_run(loop, 0, loop.size, [&](const std::array<char*, 2>& p, std::int64_t count) {
-      k = body(p, count, k);
-    });
+    cpu::for_each_run(loop, 0, loop.size,
+                      [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
     return;
   }
   std::vector<std::int64_t> first(static_cast<std::size_t>(threads) + 1, 0);
@@ -192,9 +197,8 @@ void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
 #pragma omp single
     for (int i = 0; i < team; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
     std::int64_t k = first[static_cast<std::size_t>(t)];
-    cpu::for_each_run(loop, bound(t), bound(t + 1), [&](const std::array<char*, 2>& p, std::int64_t count) {
-      k = body(p, count, k);
-    });
+    cpu::for_each_run(loop, bound(t), bound(t + 1),
+                      [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
   }
 }
 

@@ -104,8 +104,10 @@ class Scratch {
 // NumPy's order: NaNs after every number.
 template <class T>
 bool less_nan_last(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) return a < b || (std::isnan(b) && !std::isnan(a));
-  else return a < b;
+  if constexpr (std::is_floating_point_v<T>)
+    return a < b || (std::isnan(b) && !std::isnan(a));
+  else
+    return a < b;
 }
 
 // Moves the non-finite floats out of the way: -inf first, then the finite values, then
@@ -118,10 +120,14 @@ std::pair<T*, std::int64_t> set_aside_nonfinite(T* p, std::int64_t n) {
     T nan = T(0);
     for (std::int64_t i = 0; i < n; ++i) {
       const T x = p[i];
-      if (std::isfinite(x)) p[k++] = x;
-      else if (std::isnan(x)) nan = x;
-      else if (x > 0) ++pos_inf;
-      else ++neg_inf;
+      if (std::isfinite(x))
+        p[k++] = x;
+      else if (std::isnan(x))
+        nan = x;
+      else if (x > 0)
+        ++pos_inf;
+      else
+        ++neg_inf;
     }
     if (neg_inf > 0) std::memmove(p + neg_inf, p, static_cast<std::size_t>(k) * sizeof(T));
     std::fill(p, p + neg_inf, -std::numeric_limits<T>::infinity());
@@ -163,8 +169,10 @@ void parallel_merge(const T* a, std::int64_t na, const T* b, std::int64_t nb, Ou
     std::int64_t lo = std::max<std::int64_t>(0, d - nb), hi = std::min(d, na);
     while (lo < hi) {
       const std::int64_t mid = lo + (hi - lo) / 2;
-      if (!(b[d - mid - 1] < a[mid])) lo = mid + 1;
-      else hi = mid;
+      if (!(b[d - mid - 1] < a[mid]))
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     return lo;
   };
@@ -191,9 +199,12 @@ void merge_runs(K* keys, std::vector<std::int64_t> bounds, Out* out, int threads
     for (std::size_t r = 0; r + 1 < bounds.size(); r += 2) {
       const std::int64_t lo = bounds[r], mid = bounds[r + 1];
       const std::int64_t hi = r + 2 < bounds.size() ? bounds[r + 2] : mid;
-      if (last) parallel_merge(src + lo, mid - lo, src + mid, hi - mid, out + lo, threads);
-      else if (hi > mid) parallel_merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo, threads);
-      else std::copy(src + lo, src + mid, dst + lo);
+      if (last)
+        parallel_merge(src + lo, mid - lo, src + mid, hi - mid, out + lo, threads);
+      else if (hi > mid)
+        parallel_merge(src + lo, mid - lo, src + mid, hi - mid, dst + lo, threads);
+      else
+        std::copy(src + lo, src + mid, dst + lo);
       merged.push_back(hi);
     }
     bounds.swap(merged);
@@ -231,8 +242,10 @@ void sort_contiguous(T* p, std::int64_t n, int threads) {
     std::fill(p + (n - trues), p + n, true);
   } else {
     const auto [finite, m] = set_aside_nonfinite(p, n);
-    if (threads > 1 && m >= tuning::kSortParallelMinElements) sort_finite_parallel(finite, m, threads);
-    else sort_finite(finite, m);
+    if (threads > 1 && m >= tuning::kSortParallelMinElements)
+      sort_finite_parallel(finite, m, threads);
+    else
+      sort_finite(finite, m);
   }
 }
 
@@ -297,11 +310,15 @@ void argsort_line(std::int64_t n, Read read, std::int64_t* out, std::int64_t out
       packed[i] = hwy::uint128_t{static_cast<std::uint64_t>(i), ordered_key(read(i))};
     }
   }
-  if (threads > 1 && n >= tuning::kSortParallelMinElements) sort_finite_parallel(packed, n, threads);
-  else sort_finite(packed, n);
+  if (threads > 1 && n >= tuning::kSortParallelMinElements)
+    sort_finite_parallel(packed, n, threads);
+  else
+    sort_finite(packed, n);
   for (std::int64_t i = 0; i < n; ++i) {
-    if constexpr (sizeof(T) <= 4) out[i * out_step] = static_cast<std::int64_t>(packed[i] & 0xffffffffu);
-    else out[i * out_step] = static_cast<std::int64_t>(packed[i].lo);
+    if constexpr (sizeof(T) <= 4)
+      out[i * out_step] = static_cast<std::int64_t>(packed[i] & 0xffffffffu);
+    else
+      out[i * out_step] = static_cast<std::int64_t>(packed[i].lo);
   }
 }
 
@@ -319,8 +336,8 @@ void argsort_typed(const StridedView& src, const StridedView& dst, int axis) {
         std::int64_t os, od;
         lines.offsets(line, os, od);
         argsort_line<std::int64_t>(
-            n, [&](std::int64_t i) { return static_cast<std::int64_t>(ordered_key(s[os + i * lines.step_a])); },
-            d + od, lines.step_b, threads_per_line);
+            n, [&](std::int64_t i) { return static_cast<std::int64_t>(ordered_key(s[os + i * lines.step_a])); }, d + od,
+            lines.step_b, threads_per_line);
       });
       return;
     }
@@ -328,8 +345,8 @@ void argsort_typed(const StridedView& src, const StridedView& dst, int axis) {
   for_each_line(lines, [&](std::int64_t line) {
     std::int64_t os, od;
     lines.offsets(line, os, od);
-    argsort_line<T>(n, [&](std::int64_t i) { return s[os + i * lines.step_a]; }, d + od, lines.step_b,
-                    threads_per_line);
+    argsort_line<T>(
+        n, [&](std::int64_t i) { return s[os + i * lines.step_a]; }, d + od, lines.step_b, threads_per_line);
   });
 }
 
@@ -352,8 +369,10 @@ void searchsorted_typed(const StridedView& sorted, const StridedView& values, co
           const std::int64_t mid = lo + (hi - lo) / 2;
           const T y = base[mid * step];
           const bool after = right ? less_nan_last(x, y) : !less_nan_last(y, x);
-          if (after) hi = mid;
-          else lo = mid + 1;
+          if (after)
+            hi = mid;
+          else
+            lo = mid + 1;
         }
         o[i * so] = lo;
       }

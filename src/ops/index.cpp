@@ -78,8 +78,8 @@ void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray&
   ops::check_out("put", a, a.shape(), a.dtype());
   const UntypedArray idx = checked_indices("put", indices, a.shape()[ax], ax);
   const Shape target = replace_axis(a.shape(), ax, indices.shape());
-  TANDEM_CHECK(broadcast_shapes("put", values.shape(), target) == target, ShapeError, "put",
-               "values of shape ", to_string(values.shape()), " cannot be broadcast to ", to_string(target));
+  TANDEM_CHECK(broadcast_shapes("put", values.shape(), target) == target, ShapeError, "put", "values of shape ",
+               to_string(values.shape()), " cannot be broadcast to ", to_string(target));
   if (idx.size() == 0 || a.size() == 0) return;
   std::optional<UntypedArray> storage;
   const UntypedArray* v = ops::detached(values, a, storage);
@@ -129,8 +129,8 @@ UntypedArray mask_select(const UntypedArray& a, const UntypedArray& mask) {
 
 void mask_assign(const UntypedArray& a, const UntypedArray& mask, const UntypedArray& values) {
   check_mask("mask_assign", mask);
-  TANDEM_CHECK(mask.shape() == a.shape(), ShapeError, "mask_assign", "boolean index of shape ",
-               to_string(mask.shape()), " does not match the array's shape ", to_string(a.shape()));
+  TANDEM_CHECK(mask.shape() == a.shape(), ShapeError, "mask_assign", "boolean index of shape ", to_string(mask.shape()),
+               " does not match the array's shape ", to_string(a.shape()));
   TANDEM_CHECK(values.dtype() == a.dtype(), DTypeError, "mask_assign", "cannot assign ", dtype_name(values.dtype()),
                " to ", dtype_name(a.dtype()), " (convert with astype first)");
   ops::check_out("mask_assign", a, a.shape(), a.dtype());

@@ -50,8 +50,8 @@ UntypedArray concatenate(const std::vector<UntypedArray>& arrays, int axis) {
       TANDEM_CHECK(d == ax || a.shape()[d] == first.shape()[d], ShapeError, "concatenate",
                    "all the input array dimensions except for the concatenation axis must match exactly, but along "
                    "dimension ",
-                   d, ", the array at index 0 has size ", first.shape()[d], " and the array at index ", i,
-                   " has size ", a.shape()[d]);
+                   d, ", the array at index 0 has size ", first.shape()[d], " and the array at index ", i, " has size ",
+                   a.shape()[d]);
     shape[ax] += a.shape()[ax];
   }
   UntypedArray out = UntypedArray::empty(first.dtype(), shape);
@@ -152,7 +152,8 @@ UntypedArray repeat(const UntypedArray& a, const std::vector<std::int64_t>& repe
   TANDEM_CHECK(static_cast<std::int64_t>(repeats.size()) == n, ValueError, "repeat", "got ", repeats.size(),
                " repetition counts for an axis of length ", n);
   std::vector<std::int64_t> idx;
-  for (std::int64_t i = 0; i < n; ++i) idx.insert(idx.end(), static_cast<std::size_t>(repeats[static_cast<std::size_t>(i)]), i);
+  for (std::int64_t i = 0; i < n; ++i)
+    idx.insert(idx.end(), static_cast<std::size_t>(repeats[static_cast<std::size_t>(i)]), i);
   return take(a, from_indices(idx), ax);
 }
 
@@ -179,8 +180,8 @@ UntypedArray roll(const UntypedArray& a, std::int64_t shift, int axis) {
 
 UntypedArray pad(const UntypedArray& a, const std::vector<PadWidth>& widths, PadMode mode, Scalar value) {
   const int nd = a.ndim();
-  TANDEM_CHECK(widths.size() == 1 || static_cast<int>(widths.size()) == nd, ValueError, "pad", "got ",
-               widths.size(), " (before, after) widths for an array of dimension ", nd);
+  TANDEM_CHECK(widths.size() == 1 || static_cast<int>(widths.size()) == nd, ValueError, "pad", "got ", widths.size(),
+               " (before, after) widths for an array of dimension ", nd);
   auto width = [&](int d) { return widths.size() == 1 ? widths.front() : widths[static_cast<std::size_t>(d)]; };
   Shape shape = a.shape();
   for (int d = 0; d < nd; ++d) {
@@ -213,8 +214,12 @@ UntypedArray pad(const UntypedArray& a, const std::vector<PadWidth>& widths, Pad
       const std::int64_t j = static_cast<std::int64_t>(i) - w.first;
       std::int64_t k = 0;
       switch (mode) {
-        case PadMode::edge: k = std::min(std::max(j, std::int64_t{0}), n - 1); break;
-        case PadMode::wrap: k = floor_mod(j, n); break;
+        case PadMode::edge:
+          k = std::min(std::max(j, std::int64_t{0}), n - 1);
+          break;
+        case PadMode::wrap:
+          k = floor_mod(j, n);
+          break;
         case PadMode::reflect:
           if (n > 1) {
             k = floor_mod(j, 2 * n - 2);
@@ -225,7 +230,8 @@ UntypedArray pad(const UntypedArray& a, const std::vector<PadWidth>& widths, Pad
           k = floor_mod(j, 2 * n);
           if (k >= n) k = 2 * n - 1 - k;
           break;
-        case PadMode::constant: break;
+        case PadMode::constant:
+          break;
       }
       idx[i] = k;
     }

@@ -62,8 +62,10 @@ namespace {
 
 template <class T>
 bool same_value(T x, T y) {
-  if constexpr (std::is_floating_point_v<T>) return x == y || (std::isnan(x) && std::isnan(y));
-  else return x == y;
+  if constexpr (std::is_floating_point_v<T>)
+    return x == y || (std::isnan(x) && std::isnan(y));
+  else
+    return x == y;
 }
 
 UntypedArray host_array(const void* data, DType dtype, std::int64_t n) {

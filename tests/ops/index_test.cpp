@@ -111,7 +111,8 @@ TYPED_TEST(IndexTyped, TakeLargeRunsInParallel) {
   const std::int64_t rows = m.shape(0), cols = m.shape(1);
   std::vector<T> want2;
   for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t c : {std::int64_t{5}, std::int64_t{0}, cols - 1}) want2.push_back(mv[static_cast<std::size_t>(r * cols + c)]);
+    for (std::int64_t c : {std::int64_t{5}, std::int64_t{0}, cols - 1})
+      want2.push_back(mv[static_cast<std::size_t>(r * cols + c)]);
   EXPECT_TRUE(values_match(got, want2, {rows, 3}));
 }
 
@@ -126,7 +127,8 @@ TYPED_TEST(IndexTyped, PutAlongAxisWritesIntoViews) {
   std::vector<T> want = vals;
   for (int r = 0; r < 4; ++r) {
     const int cols[] = {0, 4, 2};  // view columns
-    for (int j = 0; j < 3; ++j) want[static_cast<std::size_t>(r * 5 + (4 - cols[j]))] = newv[static_cast<std::size_t>(r * 3 + j)];
+    for (int j = 0; j < 3; ++j)
+      want[static_cast<std::size_t>(r * 5 + (4 - cols[j]))] = newv[static_cast<std::size_t>(r * 3 + j)];
   }
   EXPECT_TRUE(values_match(base, want, shape));
   // A repeated index: the last value wins; a broadcast row of values; int32 indices.
@@ -148,7 +150,8 @@ TYPED_TEST(IndexTyped, PutAlongAxisWritesIntoViews) {
 
 TYPED_TEST(IndexTyped, MaskSelectAndAssign) {
   using T = TypeParam;
-  for (std::int64_t n : {std::int64_t{0}, std::int64_t{1}, std::int64_t{7}, std::int64_t{1023}, (std::int64_t{1} << 20) + 3}) {
+  for (std::int64_t n :
+       {std::int64_t{0}, std::int64_t{1}, std::int64_t{7}, std::int64_t{1023}, (std::int64_t{1} << 20) + 3}) {
     const auto vals = td::test::random_values<T>(n, 6 + static_cast<std::uint64_t>(n));
     const auto maskv = td::test::random_values<bool>(n, 7 + static_cast<std::uint64_t>(n));
     std::vector<T> want;
@@ -194,7 +197,9 @@ TYPED_TEST(IndexTyped, MaskOnViewsAndLeadingAxes) {
   const auto got = td::mask_select(v, td::Array<bool>::from(rows));
   std::vector<T> wr;
   for (std::size_t r = 0; r < 6; ++r)
-    if (rows[r]) wr.insert(wr.end(), vv.begin() + static_cast<std::ptrdiff_t>(3 * r), vv.begin() + static_cast<std::ptrdiff_t>(3 * r + 3));
+    if (rows[r])
+      wr.insert(wr.end(), vv.begin() + static_cast<std::ptrdiff_t>(3 * r),
+                vv.begin() + static_cast<std::ptrdiff_t>(3 * r + 3));
   EXPECT_TRUE(values_match(got, wr, {3, 3}));
   // Assign through the strided view reaches the base.
   auto base = x.copy();
@@ -220,9 +225,11 @@ TYPED_TEST(IndexTyped, NonzeroWhereArgwhere) {
   const auto count = static_cast<std::int64_t>(want[0].size());
   const auto nz = td::nonzero(a);
   ASSERT_EQ(nz.size(), 3u);
-  for (int d = 0; d < 3; ++d) EXPECT_TRUE(values_match(nz[static_cast<std::size_t>(d)], want[static_cast<std::size_t>(d)], {count}));
+  for (int d = 0; d < 3; ++d)
+    EXPECT_TRUE(values_match(nz[static_cast<std::size_t>(d)], want[static_cast<std::size_t>(d)], {count}));
   const auto w = td::where(td::flip(td::flip(a).copy()));  // negative strides
-  for (int d = 0; d < 3; ++d) EXPECT_TRUE(values_match(w[static_cast<std::size_t>(d)], want[static_cast<std::size_t>(d)], {count}));
+  for (int d = 0; d < 3; ++d)
+    EXPECT_TRUE(values_match(w[static_cast<std::size_t>(d)], want[static_cast<std::size_t>(d)], {count}));
   const auto aw = td::argwhere(a);
   Vec flat;
   for (std::int64_t k = 0; k < count; ++k)
@@ -241,19 +248,32 @@ TEST(IndexErrors, NamesOpIndexAndAxis) {
                                                     {"take", "axis 2"}));
   EXPECT_TRUE(td::test::throws_with<td::DTypeError>(
       [&] { td::untyped::take(a.untyped(), td::arange<double>(0, 2).untyped(), 0); }, {"take", "int32 or int64"}));
-  EXPECT_TRUE(td::test::throws_with<td::IndexError>(
-      [&] { td::put(a, td::Array<std::int64_t>::from({2}), 1.0, 0); }, {"put", "index 2", "size 2"}));
+  EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::put(a, td::Array<std::int64_t>::from({2}), 1.0, 0); },
+                                                    {"put", "index 2", "size 2"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
-      [&] { td::put(a, td::Array<std::int64_t>::from({0, 1}), td::zeros<double>({3, 2}), 1); }, {"put"}));
+      [&] {
+        td::put(a, td::Array<std::int64_t>::from({0, 1}), td::zeros<double>({3, 2}), 1);
+      },
+      {"put"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>(
-      [&] { td::put(a.broadcast_to({3, 2, 5}), td::Array<std::int64_t>::from({0}), 1.0, 0); }, {"put", "broadcast"}));
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::mask_select(a, td::Array<bool>::from({true, false, true})); },
-                                                    {"mask_select", "(3,)", "(2, 5)"}));
+      [&] {
+        td::put(a.broadcast_to({3, 2, 5}), td::Array<std::int64_t>::from({0}), 1.0, 0);
+      },
+      {"put", "broadcast"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
-      [&] { td::mask_assign(a, td::ones<bool>({2, 5}), td::zeros<double>({3})); }, {"mask_assign", "10 selected"}));
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::mask_assign(a, td::ones<bool>({5}), 1.0); },
-                                                    {"mask_assign"}));
-  EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::nonzero(td::full<double>({}, 1.0)); }, {"nonzero", "0-d"}));
+      [&] {
+        td::mask_select(a, td::Array<bool>::from({true, false, true}));
+      },
+      {"mask_select", "(3,)", "(2, 5)"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        td::mask_assign(a, td::ones<bool>({2, 5}), td::zeros<double>({3}));
+      },
+      {"mask_assign", "10 selected"}));
+  EXPECT_TRUE(
+      td::test::throws_with<td::ShapeError>([&] { td::mask_assign(a, td::ones<bool>({5}), 1.0); }, {"mask_assign"}));
+  EXPECT_TRUE(
+      td::test::throws_with<td::ValueError>([&] { td::nonzero(td::full<double>({}, 1.0)); }, {"nonzero", "0-d"}));
 }
 
 }  // namespace

@@ -161,25 +161,37 @@ TEST(JoinPad, ConstantValueAndUniformWidth) {
 
 TEST(JoinErrors, NameTheOpAndTheProblem) {
   const auto a = td::zeros<float>({2, 3});
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::concatenate({a, td::zeros<float>({2, 4})}, 0); },
-                                                    {"concatenate", "dimension 1", "size 3", "size 4"}));
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::concatenate({a, td::zeros<float>({3})}); },
-                                                    {"concatenate", "dimension"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        td::concatenate({a, td::zeros<float>({2, 4})}, 0);
+      },
+      {"concatenate", "dimension 1", "size 3", "size 4"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        td::concatenate({a, td::zeros<float>({3})});
+      },
+      {"concatenate", "dimension"}));
   EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::concatenate({a, a}, 2); }, {"concatenate", "axis 2"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::concatenate(std::vector<td::Array<float>>{}); },
                                                     {"concatenate", "at least one"}));
   EXPECT_TRUE(td::test::throws_with<td::DTypeError>(
-      [&] { td::untyped::concatenate({a.untyped(), td::zeros<double>({2, 3}).untyped()}, 0); },
+      [&] {
+        td::untyped::concatenate({a.untyped(), td::zeros<double>({2, 3}).untyped()}, 0);
+      },
       {"concatenate", "float64"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::stack({a, a.T()}); }, {"stack", "same shape"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::split(a, 2, 1); }, {"split", "equal division"}));
-  EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::array_split(a, 0, 1); }, {"array_split", "larger than 0"}));
+  EXPECT_TRUE(
+      td::test::throws_with<td::ValueError>([&] { td::array_split(a, 0, 1); }, {"array_split", "larger than 0"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::repeat(a, -1, 0); }, {"repeat", "negative"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::repeat(a, Vec{1, 2}, 1); }, {"repeat", "length 3"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::tile(a, {-1}); }, {"tile", "negative"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::pad(a, -1); }, {"pad", "negative"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>(
-      [&] { td::pad(td::zeros<float>({0, 2}), 1, td::PadMode::edge); }, {"pad", "empty axis 0"}));
+      [&] {
+        td::pad(td::zeros<float>({0, 2}), 1, td::PadMode::edge);
+      },
+      {"pad", "empty axis 0"}));
   EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::flip(a, 3); }, {"flip", "axis 3"}));
   EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::roll(a, 1, -3); }, {"roll", "axis -3"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::roll(a, {1, 2}, {0}); }, {"roll", "2 shifts"}));

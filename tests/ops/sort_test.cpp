@@ -22,11 +22,16 @@ namespace {
 
 template <class T>
 std::string tag() {
-  if constexpr (std::is_same_v<T, bool>) return "b";
-  else if constexpr (std::is_same_v<T, float>) return "f32";
-  else if constexpr (std::is_same_v<T, double>) return "f64";
-  else if constexpr (std::is_same_v<T, std::int32_t>) return "i32";
-  else return "i64";
+  if constexpr (std::is_same_v<T, bool>)
+    return "b";
+  else if constexpr (std::is_same_v<T, float>)
+    return "f32";
+  else if constexpr (std::is_same_v<T, double>)
+    return "f64";
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return "i32";
+  else
+    return "i64";
 }
 
 template <class T>
@@ -48,8 +53,10 @@ std::vector<td::Array<T>> layouts2d(const td::Array<T>& x) {
 /// NumPy's order: NaNs after all numbers.
 template <class T>
 bool less_nan_last(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>) return a < b || (std::isnan(b) && !std::isnan(a));
-  else return a < b;
+  if constexpr (std::is_floating_point_v<T>)
+    return a < b || (std::isnan(b) && !std::isnan(a));
+  else
+    return a < b;
 }
 
 template <class T>
@@ -74,8 +81,8 @@ TYPED_TEST(SortTyped, MatchesNumpyOnEveryLayoutAndAxis) {
     for (const auto& v : layouts2d(x)) {
       EXPECT_TRUE(td::test::arrays_equal(td::sort(v, axis), want)) << "axis " << axis << " layout " << layout;
       EXPECT_TRUE(td::test::arrays_equal(td::sort(v, axis - 2), want)) << "negative axis " << axis - 2;
-      EXPECT_TRUE(td::test::arrays_equal(td::argsort(v, axis, true), want_idx)) << "axis " << axis << " layout "
-                                                                                 << layout;
+      EXPECT_TRUE(td::test::arrays_equal(td::argsort(v, axis, true), want_idx))
+          << "axis " << axis << " layout " << layout;
       ++layout;
     }
   }
@@ -84,8 +91,8 @@ TYPED_TEST(SortTyped, MatchesNumpyOnEveryLayoutAndAxis) {
 
 TYPED_TEST(SortTyped, OddSizesMatchStdSort) {
   using T = TypeParam;
-  for (std::int64_t n : {std::int64_t{0}, std::int64_t{1}, std::int64_t{7}, std::int64_t{1023},
-                         (std::int64_t{1} << 20) + 3}) {
+  for (std::int64_t n :
+       {std::int64_t{0}, std::int64_t{1}, std::int64_t{7}, std::int64_t{1023}, (std::int64_t{1} << 20) + 3}) {
     const auto vals = random_with_nans<T>(n, 7 + static_cast<std::uint64_t>(n));
     auto want = vals;
     std::sort(want.begin(), want.end(), less_nan_last<T>);
@@ -154,7 +161,8 @@ TYPED_TEST(SortTyped, ManyRowsInParallelAlongEitherAxis) {
     std::vector<T> col;
     for (std::int64_t i = 0; i < r; ++i) col.push_back(vals[static_cast<std::size_t>(i * c + j)]);
     std::sort(col.begin(), col.end(), less_nan_last<T>);
-    for (std::int64_t i = 0; i < r; ++i) want_cols[static_cast<std::size_t>(i * c + j)] = col[static_cast<std::size_t>(i)];
+    for (std::int64_t i = 0; i < r; ++i)
+      want_cols[static_cast<std::size_t>(i * c + j)] = col[static_cast<std::size_t>(i)];
   }
   EXPECT_TRUE(values_match(td::sort(a, 1), want_rows, {r, c}));
   EXPECT_TRUE(values_match(td::sort(a, 0), want_cols, {r, c}));
@@ -163,7 +171,8 @@ TYPED_TEST(SortTyped, ManyRowsInParallelAlongEitherAxis) {
   std::vector<T> gathered(vals.size());
   for (std::int64_t i = 0; i < r; ++i)
     for (std::int64_t j = 0; j < c; ++j)
-      gathered[static_cast<std::size_t>(i * c + j)] = vals[static_cast<std::size_t>(i * c + idx[static_cast<std::size_t>(i * c + j)])];
+      gathered[static_cast<std::size_t>(i * c + j)] =
+          vals[static_cast<std::size_t>(i * c + idx[static_cast<std::size_t>(i * c + j)])];
   EXPECT_TRUE(values_match(td::Array<T>::from(gathered, {r, c}), want_rows, {r, c}));
 }
 
@@ -179,7 +188,8 @@ TYPED_TEST(SortTyped, ThreeDimensionsMiddleAxis) {
       std::vector<T> line;
       for (int j = 0; j < 9; ++j) line.push_back(src[static_cast<std::size_t>((i * 9 + j) * 4 + k)]);
       std::sort(line.begin(), line.end(), less_nan_last<T>);
-      for (int j = 0; j < 9; ++j) want[static_cast<std::size_t>((i * 9 + j) * 4 + k)] = line[static_cast<std::size_t>(j)];
+      for (int j = 0; j < 9; ++j)
+        want[static_cast<std::size_t>((i * 9 + j) * 4 + k)] = line[static_cast<std::size_t>(j)];
     }
   EXPECT_TRUE(values_match(got, want, {5, 9, 4}));
   EXPECT_TRUE(got.is_contiguous());

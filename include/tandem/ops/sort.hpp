@@ -69,9 +69,7 @@ Array<std::int64_t> searchsorted(const Array<T>& sorted, const Array<T>& values,
 /// The insertion point of one value.
 template <class T>
 std::int64_t searchsorted(const Array<T>& sorted, T value, Side side = Side::left) {
-  return Array<std::int64_t>(
-             untyped::searchsorted(sorted.untyped(), Array<T>::from({value}).untyped(), side))
-      .item();
+  return Array<std::int64_t>(untyped::searchsorted(sorted.untyped(), Array<T>::from({value}).untyped(), side)).item();
 }
 
 /// The sorted distinct values of the flattened array (NaNs collapse into one, as NumPy's
@@ -84,10 +82,10 @@ Array<T> unique(const Array<T>& a) {
 /// NumPy's unique with every output (np.unique_all).
 template <class T>
 struct UniqueResult {
-  Array<T> values;                  ///< sorted distinct values
-  Array<std::int64_t> indices;      ///< flat index of each value's first occurrence
-  Array<std::int64_t> inverse;      ///< for each element of a (flattened), its position in values
-  Array<std::int64_t> counts;       ///< how often each value occurs
+  Array<T> values;              ///< sorted distinct values
+  Array<std::int64_t> indices;  ///< flat index of each value's first occurrence
+  Array<std::int64_t> inverse;  ///< for each element of a (flattened), its position in values
+  Array<std::int64_t> counts;   ///< how often each value occurs
 };
 
 /// unique with first-occurrence indices, the inverse and the counts.
