@@ -27,6 +27,17 @@ class CpuBackend final : public Backend {
   void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
   void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
   void linalg(const kernels::LinalgRequest& req) override;
+
+  // Sorting and indexing (src/cpu/sort.cpp, src/cpu/index.cpp).
+  void sort(const StridedView& src, const StridedView& dst, int axis) override;
+  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
+  void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
+                    bool right) override;
+  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
+  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
+  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
+  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
+  void nonzero(const StridedView& mask, const StridedView& out) override;
 };
 
 }  // namespace tandem

@@ -34,6 +34,8 @@ enum class OpFamily : unsigned char {
   fill, copy, unary, binary, where, clip, random,
   reduce, scan,    // reductions and scans (issue 3); the OpKey code is the ReduceOp / ScanOp
   matmul, linalg,  // linear algebra (issue 4); linalg's OpKey code is a kernels::LinalgOp
+  // Sorting and indexing (issue 3).
+  sort, argsort, searchsorted, take, put, compress,
 };
 
 /// One (op, dtype) pair, as the capability table is asked about it. `code` is the UnaryOp
@@ -113,6 +115,30 @@ class Backend {
   virtual void linalg(const kernels::LinalgRequest& /*req*/) {
     TANDEM_THROW(DeviceError, "linalg", "not implemented by the ", name(), " backend");
   }
+  // Sorting and indexing (issue 3). Index operands are int64 and already checked against
+  // the axis size by the front end; negative entries count from the end.
+  /// dst = src sorted ascending along `axis` (NaNs last); src and dst share a shape.
+  virtual void sort(const StridedView& src, const StridedView& dst, int axis) = 0;
+  /// dst (int64) = the indices that sort src along `axis` (NaNs last); `stable` keeps equal
+  /// elements in their original order.
+  virtual void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) = 0;
+  /// out (int64, values' shape) = insertion points of values in the ascending 1-d `sorted`:
+  /// the first (right = false) or last (right = true) position that keeps it sorted.
+  virtual void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
+                            bool right) = 0;
+  /// out = src taken along `axis` at the 1-d `indices`: out's extent on `axis` is the
+  /// number of indices, its other extents are src's.
+  virtual void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) = 0;
+  /// dst[..., indices[j], ...] = values[..., j, ...] along `axis` (values has take's output
+  /// shape, possibly broadcast); for repeated indices the last write wins.
+  virtual void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) = 0;
+  /// out (1-d) = the elements of src where mask (bool, src's shape) is true, in C order.
+  virtual void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) = 0;
+  /// dst[mask] = values: the k-th true element of mask (C order) takes values[k] (1-d,
+  /// stride 0 for a scalar).
+  virtual void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) = 0;
+  /// out (int64, shape (ndim, count)) = the indices of the true elements of mask, in C order.
+  virtual void nonzero(const StridedView& mask, const StridedView& out) = 0;
 };
 
 /// The dtype a reduction produces: int64 for sums/products/counts of integers and bools

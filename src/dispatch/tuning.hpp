@@ -44,4 +44,21 @@ inline constexpr std::int64_t kBatchPerThreadMaxWork = std::int64_t{96} * 96 * 9
 /// the product has at least kParallelMinElements multiply-adds.
 inline constexpr std::int64_t kIntMatmulRowsPerPiece = 16;
 
+/// Sorting: 32-bit keys are sorted as 64-bit ones (float -> double, int32 -> int64, both
+/// exact and order-preserving). Highway 1.0.3's vqsort is 4x slower on 32-bit keys than on
+/// 64-bit keys on the AMD EPYC CI machine: 2^24 floats 770 ms, widened 190-240 ms, doubles
+/// 180 ms (measured with vqsort alone; the cause inside vqsort was not investigated).
+/// bench: BM_Sort<float>/16777216 (docs/performance.md, "Sorting and indexing").
+inline constexpr bool kSortWiden32BitKeys = true;
+
+/// A single line at least this long is sorted in chunks on every thread and then merged.
+/// A placeholder, not tuned: set so that a chunk still amortises an OpenMP region; on a free
+/// second core 2^24 floats go from 266 to 182 ms. bench: BM_Sort<*> (docs/performance.md).
+inline constexpr std::int64_t kSortParallelMinElements = 1 << 17;
+
+/// take of single elements prefetches the source element this many indices ahead: random
+/// gathers are bound by cache misses, and starting them early took 2^24 random float
+/// indices from 255 to 188 ms on one thread (32: 191 ms, 64: 233 ms). bench: BM_Take<float>.
+inline constexpr std::int64_t kGatherPrefetchDistance = 16;
+
 }  // namespace tandem::tuning

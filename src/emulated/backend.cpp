@@ -144,4 +144,30 @@ void EmulatedBackend::linalg(const kernels::LinalgRequest& req) {
   run_and_wait([=] { cpu_backend().linalg(req); });
 }
 
+void EmulatedBackend::sort(const StridedView& src, const StridedView& dst, int axis) {
+  submit([=] { cpu_backend().sort(src, dst, axis); });
+}
+void EmulatedBackend::argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) {
+  submit([=] { cpu_backend().argsort(src, dst, axis, stable); });
+}
+void EmulatedBackend::searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
+                                   bool right) {
+  submit([=] { cpu_backend().searchsorted(sorted, values, out, right); });
+}
+void EmulatedBackend::take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) {
+  submit([=] { cpu_backend().take(src, indices, out, axis); });
+}
+void EmulatedBackend::put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) {
+  submit([=] { cpu_backend().put(dst, indices, values, axis); });
+}
+void EmulatedBackend::mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) {
+  submit([=] { cpu_backend().mask_select(src, mask, out); });
+}
+void EmulatedBackend::mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) {
+  submit([=] { cpu_backend().mask_assign(dst, mask, values); });
+}
+void EmulatedBackend::nonzero(const StridedView& mask, const StridedView& out) {
+  submit([=] { cpu_backend().nonzero(mask, out); });
+}
+
 }  // namespace tandem

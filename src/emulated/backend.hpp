@@ -45,6 +45,17 @@ class EmulatedBackend final : public Backend {
   void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
   void linalg(const kernels::LinalgRequest& req) override;
 
+  // Sorting and indexing (queued; the CPU kernels run them).
+  void sort(const StridedView& src, const StridedView& dst, int axis) override;
+  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
+  void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
+                    bool right) override;
+  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
+  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
+  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
+  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
+  void nonzero(const StridedView& mask, const StridedView& out) override;
+
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 
  private:

@@ -47,6 +47,14 @@ class FakeDevice final : public td::Backend {
   void random(const td::kernels::RandomRequest&, const td::StridedView&) override {}
   void reduce(td::ReduceOp, const td::StridedView&, const td::StridedView&) override {}
   void scan(td::ScanOp, const td::StridedView&, int, const td::StridedView&) override {}
+  void sort(const td::StridedView&, const td::StridedView&, int) override {}
+  void argsort(const td::StridedView&, const td::StridedView&, int, bool) override {}
+  void searchsorted(const td::StridedView&, const td::StridedView&, const td::StridedView&, bool) override {}
+  void take(const td::StridedView&, const td::StridedView&, const td::StridedView&, int) override {}
+  void put(const td::StridedView&, const td::StridedView&, const td::StridedView&, int) override {}
+  void mask_select(const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
+  void mask_assign(const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
+  void nonzero(const td::StridedView&, const td::StridedView&) override {}
 
   int allocations = 0, frees = 0, uploads = 0, downloads = 0;
 };

@@ -1,0 +1,126 @@
+// Sorting and indexing: td::sort / argsort / take on random inputs, compared with NumPy by
+// scripts/bench_sort.py (same sizes, same kind of data, one run).
+//
+// Usage: tandem_bench_sort [--threads=N] [Google Benchmark flags]
+//   --threads=N   threads for tandem (td::set_num_threads); default: $TANDEM_BENCH_THREADS, else 2.
+// Each iteration sorts a fresh copy (td::sort returns a new array, as np.sort does); times
+// are wall-clock (UseRealTime). Items processed = elements sorted.
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <tandem/tandem.hpp>
+#include <vector>
+
+namespace td = tandem;
+
+namespace {
+
+int g_threads = 2;
+
+template <class T>
+td::Array<T> random_input(const td::Shape& shape) {
+  td::random::Generator g(7);
+  if constexpr (std::is_floating_point_v<T>) {
+    return g.uniform<T>(shape);
+  } else {
+    auto a = td::zeros<T>(shape);
+    g.integers(a, T(0), T(1) << 30);
+    return a;
+  }
+}
+
+template <class T>
+void sort_1d(benchmark::State& state) {
+  const auto n = state.range(0);
+  const auto a = random_input<T>({n});
+  for (auto _ : state) {
+    auto s = td::sort(a);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+// rows x 4096 along the last axis: the lines are sorted in parallel.
+template <class T>
+void sort_rows(benchmark::State& state) {
+  const auto n = state.range(0);
+  const auto a = random_input<T>(td::Shape{n / 4096, std::int64_t{4096}});
+  for (auto _ : state) {
+    auto s = td::sort(a, -1);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+template <class T>
+void argsort_1d(benchmark::State& state) {
+  const auto n = state.range(0);
+  const auto a = random_input<T>({n});
+  for (auto _ : state) {
+    auto s = td::argsort(a, -1, true);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+void take_1d(benchmark::State& state) {
+  const auto n = state.range(0);
+  const auto a = random_input<float>({n});
+  td::random::Generator g(9);
+  auto idx = td::zeros<std::int64_t>({n});
+  g.integers(idx, std::int64_t{0}, n);
+  for (auto _ : state) {
+    auto s = td::take(a, idx, 0);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+void register_all() {
+  for (std::int64_t n : {std::int64_t{1} << 16, std::int64_t{1} << 20, std::int64_t{1} << 24}) {
+    benchmark::RegisterBenchmark("BM_Sort<float>", sort_1d<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Sort<double>", sort_1d<double>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Sort<int32>", sort_1d<std::int32_t>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_SortRows<float>", sort_rows<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Argsort<float>", argsort_1d<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Take<float>", take_1d)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (const char* env = std::getenv("TANDEM_BENCH_THREADS")) g_threads = std::atoi(env);
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--threads=", 10) == 0)
+      g_threads = std::atoi(argv[i] + 10);
+    else
+      rest.push_back(argv[i]);
+  }
+  td::set_num_threads(g_threads);
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  register_all();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

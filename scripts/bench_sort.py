@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""Compares tandem's sort / argsort / take with NumPy in one run.
+
+Runs the Google Benchmark program (bench/sort_bench.cpp, --benchmark_format=json) and NumPy
+alternately for a few rounds, so both see the same machine state, keeps the best time of
+each side, and prints a Markdown table with the speedup over NumPy and the issue's target.
+Inputs: uniform floats in [0, 1) and integers in [0, 2^30), as the C++ benchmark uses. NumPy
+sorts on one thread (np.sort, default kind; np.argsort kind='stable').
+
+Usage:
+  scripts/bench_sort.py build/bench/bench/tandem_bench_sort [--threads 2] [--rounds 3] [--repeat 3]
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import timeit
+
+import numpy as np
+
+BIG = 1 << 24
+MID = 1 << 20
+
+CASES = [
+    # label, tandem benchmark, numpy statement, target speedup
+    ("sort float32, 2^24", f"BM_Sort<float>/{BIG}/real_time", "np.sort(f32)", 3.0),
+    ("sort float64, 2^24", f"BM_Sort<double>/{BIG}/real_time", "np.sort(f64)", None),
+    ("sort int32, 2^24", f"BM_Sort<int32>/{BIG}/real_time", "np.sort(i32)", None),
+    ("sort rows float32, (4096, 4096) axis -1", f"BM_SortRows<float>/{BIG}/real_time", "np.sort(rows, axis=-1)", None),
+    ("argsort stable float32, 2^20", f"BM_Argsort<float>/{MID}/real_time", "np.argsort(f32m, kind='stable')", None),
+    ("take float32, 2^24 random indices", f"BM_Take<float>/{BIG}/real_time", "np.take(f32, idx)", None),
+]
+
+
+def run_tandem(binary, threads):
+    cmd = [binary, f"--threads={threads}", "--benchmark_format=json",
+           f"--benchmark_filter=BM_(Sort|SortRows|Take).*/{BIG}/|BM_Argsort.*/{MID}/", "--benchmark_min_time=0.5"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    data = json.loads(out)
+    times = {}
+    for b in data["benchmarks"]:
+        unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        times[b["name"]] = b["real_time"] * unit
+    return times, data.get("context", {})
+
+
+def run_numpy(repeat):
+    rng = np.random.default_rng(7)
+    env = {"np": np,
+           "f32": rng.random(BIG, dtype=np.float32), "f64": rng.random(BIG),
+           "i32": rng.integers(0, 1 << 30, BIG, dtype=np.int32),
+           "rows": rng.random((BIG // 4096, 4096), dtype=np.float32),
+           "f32m": rng.random(MID, dtype=np.float32), "idx": rng.integers(0, BIG, BIG)}
+    return {label: min(timeit.repeat(stmt, globals=env, number=1, repeat=repeat)) for label, _, stmt, _ in CASES}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("binary")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    best_td, best_np, context = {}, {}, {}
+    for _ in range(args.rounds):
+        t, context = run_tandem(args.binary, args.threads)
+        for k, v in t.items():
+            best_td[k] = min(v, best_td.get(k, float("inf")))
+        for k, v in run_numpy(args.repeat).items():
+            best_np[k] = min(v, best_np.get(k, float("inf")))
+
+    print(f"date: {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='minutes')}")
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores visible, "
+          f"load average {os.getloadavg()[0]:.1f}, tandem threads: {args.threads}, NumPy {np.__version__} (1 thread)")
+    if context:
+        print(f"benchmark context: {context.get('num_cpus')} cpus @ {context.get('mhz_per_cpu')} MHz, "
+              f"build {context.get('library_build_type')}")
+    print()
+    print("| case | tandem (ms) | NumPy (ms) | speedup | target | met |")
+    print("|---|---:|---:|---:|---:|:---:|")
+    for label, bench, _, target in CASES:
+        td_t = best_td.get(bench)
+        np_t = best_np[label]
+        if td_t is None:
+            print(f"| {label} | missing | {np_t * 1e3:.1f} | | | |")
+            continue
+        speedup = np_t / td_t
+        tgt = f">= {target:g}x" if target else "-"
+        met = ("yes" if speedup >= target else "no") if target else ""
+        print(f"| {label} | {td_t * 1e3:.1f} | {np_t * 1e3:.1f} | {speedup:.2f}x | {tgt} | {met} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+// take / put along an axis, boolean-mask selection and assignment, and nonzero on the CPU.
+// These move elements without looking at them, so they switch on the element size, not the
+// dtype.
+
+#include <omp.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "cpu/backend.hpp"
+#include "cpu/nd_iter.hpp"
+#include "cpu/parallel.hpp"
+#include "dispatch/tuning.hpp"
+#include "tandem/core/threads.hpp"
+
+namespace tandem {
+
+namespace {
+
+// Unsigned integer of the element size: the copy unit.
+template <class F>
+void visit_size(DType t, F&& f) {
+  switch (itemsize(t)) {
+    case 1:
+      f(std::uint8_t{});
+      return;
+    case 4:
+      f(std::uint32_t{});
+      return;
+    default:
+      f(std::uint64_t{});
+      return;
+  }
+}
+
+// The axes before `axis` of two views, as an odometer over their offsets (in elements).
+struct OuterAxes {
+  int n = 0;
+  std::int64_t count = 1;
+  std::array<std::int64_t, kMaxDims> extent{};
+  std::array<std::int64_t, kMaxDims> stride_a{};
+  std::array<std::int64_t, kMaxDims> stride_b{};
+
+  OuterAxes(const StridedView& a, const StridedView& b, int axis) {
+    for (int d = 0; d < axis; ++d) {
+      const auto k = static_cast<std::size_t>(n++);
+      extent[k] = a.shape[d];
+      stride_a[k] = a.strides[d];
+      stride_b[k] = b.strides[d];
+      count *= a.shape[d];
+    }
+  }
+  void offsets(std::int64_t i, std::int64_t& oa, std::int64_t& ob) const {
+    oa = ob = 0;
+    for (int d = n - 1; d >= 0; --d) {
+      const auto k = static_cast<std::size_t>(d);
+      oa += (i % extent[k]) * stride_a[k];
+      ob += (i % extent[k]) * stride_b[k];
+      i /= extent[k];
+    }
+  }
+};
+
+// The axes after `axis` of a view, as its own view (one element when there are none).
+StridedView trailing(const StridedView& v, int axis) {
+  StridedView t;
+  t.data = v.data;
+  t.dtype = v.dtype;
+  for (int d = axis + 1; d < v.shape.size(); ++d) {
+    t.shape.push_back(v.shape[d]);
+    t.strides.push_back(v.strides[d]);
+  }
+  return t;
+}
+
+// The shared loop of take and put: for every outer position and every index j, copies the
+// trailing block between `indexed` at position indices[j] and `plain` at position j along
+// `axis`. scatter = false: plain <- indexed (take); true: indexed <- plain (put).
+template <class U>
+void gather_scatter(const StridedView& indexed, const StridedView& indices, const StridedView& plain, int axis,
+                    bool scatter) {
+  const OuterAxes outer(indexed, plain, axis);
+  const std::int64_t n = indexed.shape[axis];
+  const std::int64_t m = plain.shape[axis];
+  const std::int64_t step_x = indexed.strides[axis];
+  const std::int64_t step_p = plain.strides[axis];
+  const auto* idx = static_cast<const std::int64_t*>(indices.data);
+  const std::int64_t istep = indices.strides[0];
+  const StridedView tx = trailing(indexed, axis);
+  const StridedView tp = trailing(plain, axis);
+  const auto block = cpu::make_loop<2>({&tp, &tx});
+  const std::int64_t sp = block.inner_stride(0) / static_cast<std::int64_t>(sizeof(U));
+  const std::int64_t sx = block.inner_stride(1) / static_cast<std::int64_t>(sizeof(U));
+  U* xbase = static_cast<U*>(indexed.data);
+  U* pbase = static_cast<U*>(plain.data);
+
+  if (!scatter && block.size == 1) {
+    // Single elements (take along the last axis, or of a 1-d array): a flat gather over
+    // (outer, j), split across threads however many outer positions there are.
+    cpu::parallel_for(outer.count * m, [&](std::int64_t begin, std::int64_t end) {
+      std::int64_t o = begin / m, j = begin % m;
+      std::int64_t ox, op;
+      outer.offsets(o, ox, op);
+      for (std::int64_t f = begin; f < end; ++f) {
+        if (j + tuning::kGatherPrefetchDistance < m) {  // random reads: start the miss early
+          std::int64_t ahead = idx[(j + tuning::kGatherPrefetchDistance) * istep];
+          if (ahead < 0) ahead += n;
+          __builtin_prefetch(xbase + ox + ahead * step_x);
+        }
+        std::int64_t k = idx[j * istep];
+        if (k < 0) k += n;
+        pbase[op + j * step_p] = xbase[ox + k * step_x];
+        if (++j == m && f + 1 < end) {
+          j = 0;
+          outer.offsets(++o, ox, op);
+        }
+      }
+    });
+    return;
+  }
+  auto one_outer = [&](std::int64_t o) {
+    std::int64_t ox, op;
+    outer.offsets(o, ox, op);
+    auto loop = block;
+    for (std::int64_t j = 0; j < m; ++j) {
+      std::int64_t k = idx[j * istep];
+      if (k < 0) k += n;
+      loop.base[0] = reinterpret_cast<char*>(pbase + op + j * step_p);
+      loop.base[1] = reinterpret_cast<char*>(xbase + ox + k * step_x);
+      cpu::for_each_run(loop, 0, loop.size, [&](const std::array<char*, 2>& p, std::int64_t count) {
+        U* a = reinterpret_cast<U*>(p[0]);
+        U* b = reinterpret_cast<U*>(p[1]);
+        if (scatter) {
+          for (std::int64_t i = 0; i < count; ++i) b[i * sx] = a[i * sp];
+        } else if (sp == 1 && sx == 1) {
+          std::memcpy(a, b, static_cast<std::size_t>(count) * sizeof(U));
+        } else {
+          for (std::int64_t i = 0; i < count; ++i) a[i * sp] = b[i * sx];
+        }
+      });
+    }
+  };
+  // Outer positions write disjoint memory, so they may run in parallel; within one, the
+  // indices run in order (put: the last of repeated indices wins).
+  const int threads = num_threads();
+  if (outer.count > 1 && threads > 1 && outer.count * m * block.size >= tuning::kParallelMinElements) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (std::int64_t o = 0; o < outer.count; ++o) one_outer(o);
+  } else {
+    for (std::int64_t o = 0; o < outer.count; ++o) one_outer(o);
+  }
+}
+
+}  // namespace
+
+void CpuBackend::take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) {
+  visit_size(src.dtype, [&](auto unit) { gather_scatter<decltype(unit)>(src, indices, out, axis, false); });
+}
+
+void CpuBackend::put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) {
+  visit_size(dst.dtype, [&](auto unit) { gather_scatter<decltype(unit)>(dst, indices, values, axis, true); });
+}
+
+namespace {
+
+// Runs body(p, count, k) over the runs of `loop` (operand 0 the mask) in C order, where k is
+// the number of true mask elements before the run. Long masks run on every thread: each
+// counts its share first, then a prefix sum gives every share its first k.
+template <class Body>
+void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
+  const std::int64_t sm = loop.inner_stride(0);
+  auto count_true = [&](std::int64_t begin, std::int64_t end) {
+    std::int64_t c = 0;
+    cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t count) {
+      const auto* m = reinterpret_cast<const bool*>(p[0]);
+      for (std::int64_t i = 0; i < count; ++i) c += m[i * sm] ? 1 : 0;
+    });
+    return c;
+  };
+  const int threads = num_threads();
+  if (threads <= 1 || loop.size < tuning::kParallelMinElements) {
+    std::int64_t k = 0;
+    cpu::for_each_run(loop, 0, loop.size,
+                      [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
+    return;
+  }
+  std::vector<std::int64_t> first(static_cast<std::size_t>(threads) + 1, 0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const int team = omp_get_num_threads();  // the runtime may grant fewer than asked
+    auto bound = [&](int i) { return loop.size * i / team; };
+    first[static_cast<std::size_t>(t) + 1] = count_true(bound(t), bound(t + 1));
+#pragma omp barrier
+#pragma omp single
+    for (int i = 0; i < team; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
+    std::int64_t k = first[static_cast<std::size_t>(t)];
+    cpu::for_each_run(loop, bound(t), bound(t + 1),
+                      [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
+  }
+}
+
+}  // namespace
+
+void CpuBackend::mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) {
+  visit_size(src.dtype, [&](auto unit) {
+    using U = decltype(unit);
+    const auto loop = cpu::make_loop<2>({&mask, &src});
+    const std::int64_t sm = loop.inner_stride(0);
+    const std::int64_t ss = loop.inner_stride(1) / static_cast<std::int64_t>(sizeof(U));
+    U* o = static_cast<U*>(out.data);
+    const std::int64_t so = out.strides[0];
+    for_each_masked_run(loop, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k) {
+      const auto* m = reinterpret_cast<const bool*>(p[0]);
+      const U* s = reinterpret_cast<const U*>(p[1]);
+      for (std::int64_t i = 0; i < count; ++i)
+        if (m[i * sm]) o[(k++) * so] = s[i * ss];
+      return k;
+    });
+  });
+}
+
+void CpuBackend::mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) {
+  visit_size(dst.dtype, [&](auto unit) {
+    using U = decltype(unit);
+    const auto loop = cpu::make_loop<2>({&mask, &dst});
+    const std::int64_t sm = loop.inner_stride(0);
+    const std::int64_t sd = loop.inner_stride(1) / static_cast<std::int64_t>(sizeof(U));
+    const U* v = static_cast<const U*>(values.data);
+    const std::int64_t sv = values.strides[0];
+    for_each_masked_run(loop, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k) {
+      const auto* m = reinterpret_cast<const bool*>(p[0]);
+      U* d = reinterpret_cast<U*>(p[1]);
+      for (std::int64_t i = 0; i < count; ++i)
+        if (m[i * sm]) d[i * sd] = v[(k++) * sv];
+      return k;
+    });
+  });
+}
+
+void CpuBackend::nonzero(const StridedView& mask, const StridedView& out) {
+  const int nd = mask.shape.size();
+  const auto* m = static_cast<const bool*>(mask.data);
+  auto* o = static_cast<std::int64_t*>(out.data);
+  const std::int64_t row = out.strides[0];
+  const std::int64_t col = out.strides[1];
+  std::array<std::int64_t, kMaxDims> idx{};
+  std::int64_t offset = 0;
+  std::int64_t k = 0;
+  const std::int64_t size = shape_size(mask.shape);
+  for (std::int64_t flat = 0; flat < size; ++flat) {
+    if (m[offset]) {
+      for (int d = 0; d < nd; ++d) o[d * row + k * col] = idx[static_cast<std::size_t>(d)];
+      ++k;
+    }
+    for (int d = nd - 1; d >= 0; --d) {
+      const auto u = static_cast<std::size_t>(d);
+      offset += mask.strides[d];
+      if (++idx[u] < mask.shape[d]) break;
+      offset -= idx[u] * mask.strides[d];
+      idx[u] = 0;
+    }
+  }
+}
+
+}  // namespace tandem

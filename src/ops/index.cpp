@@ -1,0 +1,171 @@
+// Front end of take, put, mask_select, mask_assign and nonzero: index and mask checks (on
+// the host), output shapes, aliasing, and the hand-off to the chosen backend.
+
+#include "tandem/ops/index.hpp"
+
+#include <algorithm>
+
+#include "dispatch/dispatch.hpp"
+#include "ops/axis.hpp"
+#include "ops/run.hpp"
+#include "tandem/core/error.hpp"
+
+namespace tandem::untyped {
+
+namespace {
+
+// The indices as a 1-d contiguous int64 array, each checked against the axis size n.
+UntypedArray checked_indices(const char* op, const UntypedArray& indices, std::int64_t n, int axis) {
+  TANDEM_CHECK(indices.dtype() == DType::int32 || indices.dtype() == DType::int64, DTypeError, op,
+               "indices must be int32 or int64, got ", dtype_name(indices.dtype()));
+  const UntypedArray flat = indices.dtype() == DType::int64 ? reshape(contiguous(indices), Shape{-1})
+                                                            : reshape(astype(indices, DType::int64), Shape{-1});
+  const auto* p = static_cast<const std::int64_t*>(flat.host_data(false));
+  const std::int64_t count = flat.size();
+  for (std::int64_t i = 0; i < count; ++i)
+    TANDEM_CHECK(p[i] >= -n && p[i] < n, IndexError, op, "index ", p[i], " is out of bounds for axis ", axis,
+                 " with size ", n);
+  return flat;
+}
+
+// a.shape[:axis] + middle + a.shape[axis+1:]
+Shape replace_axis(const Shape& shape, int axis, const Shape& middle) {
+  Shape out;
+  for (int d = 0; d < axis; ++d) out.push_back(shape[d]);
+  for (std::int64_t e : middle) out.push_back(e);
+  for (int d = axis + 1; d < shape.size(); ++d) out.push_back(shape[d]);
+  return out;
+}
+
+std::int64_t count_true(const UntypedArray& mask) {
+  const UntypedArray c = contiguous(mask);
+  const auto* p = static_cast<const bool*>(c.host_data(false));
+  return std::count(p, p + c.size(), true);
+}
+
+void check_mask(const char* op, const UntypedArray& mask) {
+  TANDEM_CHECK(mask.dtype() == DType::bool_, DTypeError, op, "mask must be bool, got ", dtype_name(mask.dtype()));
+}
+
+}  // namespace
+
+UntypedArray take(const UntypedArray& a, const UntypedArray& indices, int axis) {
+  TANDEM_CHECK(a.ndim() > 0, IndexError, "take", "cannot take along an axis of a 0-d array");
+  const int ax = ops::normalize_axis("take", axis, a.ndim());
+  const std::int64_t n = a.shape()[ax];
+  const UntypedArray idx = checked_indices("take", indices, n, ax);
+  UntypedArray out = UntypedArray::empty(a.dtype(), replace_axis(a.shape(), ax, Shape{idx.size()}));
+  if (out.size() > 0) {
+    execute(OpKey::of(OpFamily::take, a.dtype()), {&a, &idx}, out, [&](Backend& backend) {
+      const StridedView vs = view_on(backend, a);
+      const StridedView vi = view_on(backend, idx);
+      const StridedView vo = view_on(backend, out);
+      backend.take(vs, vi, vo, ax);
+    });
+  }
+  return reshape(out, replace_axis(a.shape(), ax, indices.shape()));
+}
+
+UntypedArray take(const UntypedArray& a, const UntypedArray& indices) {
+  return take(reshape(a, Shape{-1}), indices, 0);
+}
+
+void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values, int axis) {
+  TANDEM_CHECK(a.ndim() > 0, IndexError, "put", "cannot put along an axis of a 0-d array");
+  TANDEM_CHECK(values.dtype() == a.dtype(), DTypeError, "put", "cannot put ", dtype_name(values.dtype()),
+               " values into a ", dtype_name(a.dtype()), " array (convert with astype first)");
+  const int ax = ops::normalize_axis("put", axis, a.ndim());
+  ops::check_out("put", a, a.shape(), a.dtype());
+  const UntypedArray idx = checked_indices("put", indices, a.shape()[ax], ax);
+  const Shape target = replace_axis(a.shape(), ax, indices.shape());
+  TANDEM_CHECK(broadcast_shapes("put", values.shape(), target) == target, ShapeError, "put", "values of shape ",
+               to_string(values.shape()), " cannot be broadcast to ", to_string(target));
+  if (idx.size() == 0 || a.size() == 0) return;
+  std::optional<UntypedArray> storage;
+  const UntypedArray* v = ops::detached(values, a, storage);
+  const UntypedArray spread = reshape(broadcast_to(*v, target), replace_axis(a.shape(), ax, Shape{idx.size()}));
+  execute(OpKey::of(OpFamily::put, a.dtype()), {&a, &idx, &spread}, a, [&](Backend& backend) {
+    const StridedView vd = view_on(backend, a);
+    const StridedView vi = view_on(backend, idx);
+    const StridedView vv = view_on(backend, spread);
+    backend.put(vd, vi, vv, ax);
+  });
+}
+
+void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values) {
+  if (a.is_contiguous()) {
+    put(reshape(a, Shape{-1}), indices, values, 0);
+    return;
+  }
+  const UntypedArray flat = flatten(a);
+  put(flat, indices, values, 0);
+  assign(a, reshape(flat, a.shape()));
+}
+
+UntypedArray mask_select(const UntypedArray& a, const UntypedArray& mask) {
+  check_mask("mask_select", mask);
+  const int k = mask.ndim();
+  bool leading = k <= a.ndim();
+  for (int d = 0; d < k && leading; ++d) leading = mask.shape()[d] == a.shape()[d];
+  TANDEM_CHECK(leading, ShapeError, "mask_select", "boolean index of shape ", to_string(mask.shape()),
+               " does not match the array's shape ", to_string(a.shape()), " (or its leading axes)");
+  if (k < a.ndim() || k == 0) {
+    // Whole sub-arrays: the flat positions of the true entries, taken along one merged axis.
+    Shape merged{shape_size(mask.shape())};
+    for (int d = k; d < a.ndim(); ++d) merged.push_back(a.shape()[d]);
+    const UntypedArray positions = nonzero(reshape(mask, Shape{-1}), false);
+    return take(reshape(a, merged), reshape(positions, Shape{-1}), 0);
+  }
+  UntypedArray out = UntypedArray::empty(a.dtype(), Shape{count_true(mask)});
+  if (out.size() == 0) return out;
+  execute(OpKey::of(OpFamily::compress, a.dtype()), {&a, &mask}, out, [&](Backend& backend) {
+    const StridedView vs = view_on(backend, a);
+    const StridedView vm = view_on(backend, mask);
+    const StridedView vo = view_on(backend, out);
+    backend.mask_select(vs, vm, vo);
+  });
+  return out;
+}
+
+void mask_assign(const UntypedArray& a, const UntypedArray& mask, const UntypedArray& values) {
+  check_mask("mask_assign", mask);
+  TANDEM_CHECK(mask.shape() == a.shape(), ShapeError, "mask_assign", "boolean index of shape ", to_string(mask.shape()),
+               " does not match the array's shape ", to_string(a.shape()));
+  TANDEM_CHECK(values.dtype() == a.dtype(), DTypeError, "mask_assign", "cannot assign ", dtype_name(values.dtype()),
+               " to ", dtype_name(a.dtype()), " (convert with astype first)");
+  ops::check_out("mask_assign", a, a.shape(), a.dtype());
+  const std::int64_t count = count_true(mask);
+  const Shape target{count};
+  TANDEM_CHECK(values.size() == 1 || (values.ndim() <= 1 && values.size() == count), ShapeError, "mask_assign",
+               "cannot assign ", to_string(values.shape()), " values to the ", count, " selected elements");
+  if (count == 0) return;
+  std::optional<UntypedArray> vs, ms;
+  const UntypedArray* v = ops::detached(values, a, vs);
+  const UntypedArray* m = ops::detached(mask, a, ms);
+  const UntypedArray spread = broadcast_to(reshape(*v, Shape{-1}), target);
+  execute(OpKey::of(OpFamily::compress, a.dtype()), {&a, m, &spread}, a, [&](Backend& backend) {
+    const StridedView vd = view_on(backend, a);
+    const StridedView vm = view_on(backend, *m);
+    const StridedView vv = view_on(backend, spread);
+    backend.mask_assign(vd, vm, vv);
+  });
+}
+
+UntypedArray nonzero(const UntypedArray& a, bool count_major) {
+  TANDEM_CHECK(a.ndim() > 0, ValueError, count_major ? "argwhere" : "nonzero",
+               "not allowed on 0-d arrays; use atleast_1d / reshape({1}) first");
+  const Scalar zero = visit_dtype(a.dtype(), [](auto tag) { return Scalar::of(decltype(tag)(0)); });
+  const UntypedArray mask = a.dtype() == DType::bool_ ? a : binary(BinaryOp::not_equal, a, scalar_array(zero));
+  const std::int64_t count = count_true(mask);
+  UntypedArray out = count_major ? UntypedArray::empty(DType::int64, Shape{count, std::int64_t{a.ndim()}})
+                                 : UntypedArray::empty(DType::int64, Shape{std::int64_t{a.ndim()}, count});
+  if (count == 0) return out;
+  execute(OpKey::of(OpFamily::compress, DType::bool_), {&mask}, out, [&](Backend& backend) {
+    const StridedView vm = view_on(backend, mask);
+    const StridedView vo = view_on(backend, count_major ? transpose(out) : out);
+    backend.nonzero(vm, vo);
+  });
+  return out;
+}
+
+}  // namespace tandem::untyped
