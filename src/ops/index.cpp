@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "dispatch/dispatch.hpp"
-#include "ops/axis.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
 

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "ops/axis.hpp"
+#include "ops/run.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/index.hpp"

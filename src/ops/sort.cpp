@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "dispatch/dispatch.hpp"
-#include "ops/axis.hpp"
+#include "ops/run.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem::untyped {
