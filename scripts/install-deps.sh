@@ -12,9 +12,9 @@ packages=(
   libbenchmark-dev                 # Google Benchmark
   zlib1g-dev                       # .npz deflate
   libdlpack-dev                    # DLPack C ABI header (dlpack/dlpack.h)
-  clang libclang-rt-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh)
+  clang libclang-rt-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh) and the ThreadSanitizer
+                                   # build (clang + LLVM OpenMP with archer, scripts/test.sh)
   python3 python3-numpy            # fixtures and the NumPy comparison
-  clang libomp-dev                 # the ThreadSanitizer build (clang + LLVM OpenMP with archer)
 )
 
 missing=()

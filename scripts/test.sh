@@ -23,11 +23,14 @@ for preset in "${presets[@]}"; do
   echo "=== ${preset} ==="
   start=$SECONDS
   if [[ $preset == tsan ]]; then
+    # Archer (LLVM OpenMP's TSan support) from the same LLVM as the clang++ that builds.
+    archer="$(clang++ -print-resource-dir)/../../libarcher.so"
+    [[ -f $archer ]] || { echo "test.sh: libarcher.so not found next to clang ($archer)" >&2; exit 1; }
     cmake --preset tsan
     cmake --build --preset tsan -j "$jobs" --target tandem_tests
-    OMP_TOOL_LIBRARIES="$(ls /usr/lib/llvm-*/lib/libarcher.so | head -n 1)" TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
+    OMP_TOOL_LIBRARIES="$archer" TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
       ./build/tsan/tests/tandem_tests --gtest_filter='Residency.*:*Thread*:*Chunking*:*Concurren*'
-    TANDEM_EMULATED_DEVICE=1 TANDEM_PLACEMENT=gpu OMP_TOOL_LIBRARIES="$(ls /usr/lib/llvm-*/lib/libarcher.so | head -n 1)" \
+    TANDEM_EMULATED_DEVICE=1 TANDEM_PLACEMENT=gpu OMP_TOOL_LIBRARIES="$archer" \
       TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ./build/tsan/tests/tandem_tests --gtest_filter='*Thread*:*Chunking*'
   elif [[ $preset == consumer ]]; then
     cmake --install build/cpu --prefix build/cpu-install >/dev/null

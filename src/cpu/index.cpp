@@ -174,7 +174,7 @@ void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
   auto count_true = [&](std::int64_t begin, std::int64_t end) {
     std::int64_t c = 0;
     cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t count) {
-      const auto* m = reinterpret_cast<const bool*>(p[0]);
+      const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
       for (std::int64_t i = 0; i < count; ++i) c += m[i * sm] ? 1 : 0;
     });
     return c;
@@ -213,7 +213,7 @@ void CpuBackend::mask_select(const StridedView& src, const StridedView& mask, co
     U* o = static_cast<U*>(out.data);
     const std::int64_t so = out.strides[0];
     for_each_masked_run(loop, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k) {
-      const auto* m = reinterpret_cast<const bool*>(p[0]);
+      const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
       const U* s = reinterpret_cast<const U*>(p[1]);
       for (std::int64_t i = 0; i < count; ++i)
         if (m[i * sm]) o[(k++) * so] = s[i * ss];
@@ -231,7 +231,7 @@ void CpuBackend::mask_assign(const StridedView& dst, const StridedView& mask, co
     const U* v = static_cast<const U*>(values.data);
     const std::int64_t sv = values.strides[0];
     for_each_masked_run(loop, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k) {
-      const auto* m = reinterpret_cast<const bool*>(p[0]);
+      const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
       U* d = reinterpret_cast<U*>(p[1]);
       for (std::int64_t i = 0; i < count; ++i)
         if (m[i * sm]) d[i * sd] = v[(k++) * sv];
@@ -242,7 +242,7 @@ void CpuBackend::mask_assign(const StridedView& dst, const StridedView& mask, co
 
 void CpuBackend::nonzero(const StridedView& mask, const StridedView& out) {
   const int nd = mask.shape.size();
-  const auto* m = static_cast<const bool*>(mask.data);
+  const auto* m = static_cast<const unsigned char*>(mask.data);
   auto* o = static_cast<std::int64_t*>(out.data);
   const std::int64_t row = out.strides[0];
   const std::int64_t col = out.strides[1];

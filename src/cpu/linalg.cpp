@@ -336,12 +336,21 @@ void norm(const LinalgRequest& req, std::int64_t i) {
   switch (ord) {
     case NormOrd::fro: {
       // Scaled sum of squares (as LAPACK's nrm2): no overflow for large entries.
+      // NaN anywhere gives NaN, else any infinity gives inf (inf/inf would make NaN below).
       double scale = 0, ssq = 1;
+      bool has_nan = false, has_inf = false;
       for (std::int64_t row = 0; row < m; ++row)
         for (std::int64_t col = 0; col < n; ++col) {
           const double v = std::fabs(static_cast<double>(x(row, col)));
           if (v == 0) continue;
-          if (std::isnan(v)) scale = v;
+          if (std::isnan(v)) {
+            has_nan = true;
+            continue;
+          }
+          if (std::isinf(v)) {
+            has_inf = true;
+            continue;
+          }
           if (scale < v) {
             ssq = 1 + ssq * (scale / v) * (scale / v);
             scale = v;
@@ -349,7 +358,9 @@ void norm(const LinalgRequest& req, std::int64_t i) {
             ssq += (v / scale) * (v / scale);
           }
         }
-      result = scale * std::sqrt(ssq);
+      result = has_nan ? std::numeric_limits<double>::quiet_NaN()
+               : has_inf ? std::numeric_limits<double>::infinity()
+                         : scale * std::sqrt(ssq);
       break;
     }
     case NormOrd::one:

@@ -71,7 +71,16 @@ void check_output_writable(const OpKey& op, const UntypedArray& out) {
     case OpFamily::where: name = "where"; break;
     case OpFamily::clip: name = "clip"; break;
     case OpFamily::random: name = "random"; break;
-    default: break;  // families added later report "write"
+    case OpFamily::reduce: name = op_name(static_cast<ReduceOp>(op.code)); break;
+    case OpFamily::scan: name = op_name(static_cast<ScanOp>(op.code)); break;
+    case OpFamily::matmul: name = "matmul"; break;
+    case OpFamily::linalg: name = "linalg"; break;
+    case OpFamily::sort: name = "sort"; break;
+    case OpFamily::argsort: name = "argsort"; break;
+    case OpFamily::searchsorted: name = "searchsorted"; break;
+    case OpFamily::take: name = "take"; break;
+    case OpFamily::put: name = "put"; break;
+    case OpFamily::compress: name = "mask_assign"; break;
   }
   out.buffer()->check_writable(name);
 }

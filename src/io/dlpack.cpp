@@ -125,13 +125,20 @@ UntypedArray from_dlpack(DLManagedTensor* tensor, const DType* expected) {
   TANDEM_CHECK(reinterpret_cast<std::uintptr_t>(first) % item == 0, ValueError, op, "the data pointer is not aligned to ",
                item, " bytes");
   // The elements span [lo, hi] in element units around the first one (strides may be negative).
+  // A producer's strides are untrusted: every product and sum is checked for overflow.
   std::int64_t lo = 0, hi = 0;
   for (int d = 0; d < t.ndim; ++d) {
-    const std::int64_t reach = (shape[d] - 1) * strides[d];
-    (reach < 0 ? lo : hi) += reach;
+    std::int64_t reach = 0;
+    bool overflow = __builtin_mul_overflow(shape[d] - 1, strides[d], &reach);
+    overflow = overflow || __builtin_add_overflow(reach < 0 ? lo : hi, reach, reach < 0 ? &lo : &hi);
+    TANDEM_CHECK(!overflow, ValueError, op, "the strides overflow (axis ", d, ", stride ", strides[d], ")");
   }
+  std::int64_t span = 0, span_bytes = 0;
+  TANDEM_CHECK(!__builtin_sub_overflow(hi, lo, &span) && !__builtin_add_overflow(span, 1, &span) &&
+                   !__builtin_mul_overflow(span, static_cast<std::int64_t>(item), &span_bytes),
+               ValueError, op, "the strides overflow");
   char* base = first + lo * static_cast<std::int64_t>(item);
-  const auto bytes = static_cast<std::size_t>(hi - lo + 1) * item;
+  const auto bytes = static_cast<std::size_t>(span_bytes);
   auto buffer = Buffer::wrap_host(base, bytes, [tensor](void*) {
     if (tensor->deleter != nullptr) tensor->deleter(tensor);
   });

@@ -72,7 +72,9 @@ void pread_parallel(int fd, char* dst, std::uint64_t offset, std::uint64_t n, co
   const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
   const std::uint64_t parts = std::min<std::uint64_t>({4, hw, std::max<std::uint64_t>(1, n >> 24)});
   // Ranges are multiples of 2 MiB (a huge page), so no two threads fault the same page.
-  const std::uint64_t step = ((n / parts) + (std::uint64_t{2} << 20) - 1) & ~((std::uint64_t{2} << 20) - 1);
+  // The share is rounded up (ceil, then to 2 MiB), so the parts always cover all n bytes.
+  const std::uint64_t share = (n + parts - 1) / parts;
+  const std::uint64_t step = (share + (std::uint64_t{2} << 20) - 1) & ~((std::uint64_t{2} << 20) - 1);
   std::vector<std::exception_ptr> errors(parts);
   auto part = [&](std::uint64_t p) {
     try {

@@ -36,10 +36,13 @@ Shape replace_axis(const Shape& shape, int axis, const Shape& middle) {
   return out;
 }
 
+// Masks are read as bytes, any non-zero byte counting as true (here and in the CPU
+// kernels): bool data that tandem did not write (a memory map, a shared segment, a DLPack
+// import) may hold bytes other than 0 and 1, and the count must agree with the kernels.
 std::int64_t count_true(const UntypedArray& mask) {
   const UntypedArray c = contiguous(mask);
-  const auto* p = static_cast<const bool*>(c.host_data(false));
-  return std::count(p, p + c.size(), true);
+  const auto* p = static_cast<const unsigned char*>(c.host_data(false));
+  return std::count_if(p, p + c.size(), [](unsigned char b) { return b != 0; });
 }
 
 void check_mask(const char* op, const UntypedArray& mask) {
@@ -75,7 +78,10 @@ void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray&
                " values into a ", dtype_name(a.dtype()), " array (convert with astype first)");
   const int ax = ops::normalize_axis("put", axis, a.ndim());
   ops::check_out("put", a, a.shape(), a.dtype());
-  const UntypedArray idx = checked_indices("put", indices, a.shape()[ax], ax);
+  // Indices that share memory with a (an int64 a scattered into at its own values) are
+  // copied first, so the scatter never reads an index it has already overwritten.
+  const UntypedArray checked = checked_indices("put", indices, a.shape()[ax], ax);
+  const UntypedArray idx = ops::may_overlap(checked, a) ? copy(checked) : checked;
   const Shape target = replace_axis(a.shape(), ax, indices.shape());
   TANDEM_CHECK(broadcast_shapes("put", values.shape(), target) == target, ShapeError, "put", "values of shape ",
                to_string(values.shape()), " cannot be broadcast to ", to_string(target));

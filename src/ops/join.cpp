@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/convert.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/creation.hpp"
@@ -193,7 +194,7 @@ UntypedArray pad(const UntypedArray& a, const std::vector<PadWidth>& widths, Pad
   if (mode == PadMode::constant) {
     const Scalar fill_value = visit_dtype(a.dtype(), [&](auto tag) {
       using T = decltype(tag);
-      return Scalar::of(visit_dtype(value.dtype, [&](auto vt) { return static_cast<T>(value.get<decltype(vt)>()); }));
+      return Scalar::of(kernels::scalar_cast<T>(value));  // astype's rules: NaN -> 0, saturating
     });
     UntypedArray out = full(a.dtype(), shape, fill_value);
     std::vector<Index> center;

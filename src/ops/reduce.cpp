@@ -143,6 +143,7 @@ UntypedArray mean(const UntypedArray& a, const Axes& axes, bool keepdims, const 
     const UntypedArray s = reduce(ReduceOp::sum, a, axes, keepdims, out);
     return divide_by(s, static_cast<double>(p.reduced_size), &s);
   }
+  if (out != nullptr) ops::check_out("mean", *out, keepdims ? p.keep_shape : p.result_shape, DType::float64);
   const UntypedArray s = astype(reduce(ReduceOp::sum, a, axes, keepdims), DType::float64);
   return divide_by(s, static_cast<double>(p.reduced_size), out != nullptr ? out : &s);
 }

@@ -398,3 +398,19 @@ TEST(NpyRoundTrip, LargeFilesAreReadInParallelRanges) {
   const auto m = td::mmap_npy<double>(dir.file("big.npy"));
   EXPECT_EQ(m.at({n - 1}), static_cast<double>(n - 1) * 0.5);
 }
+
+// A bool file just over the parallel-read threshold whose size is not a multiple of the
+// thread count: every byte, the last one included, must be read.
+TEST(NpyLarge, OddSizedBoolFileIsReadToTheLastByte) {
+  TempDir dir;
+  const std::int64_t n = (std::int64_t{1} << 26) + 1;
+  auto a = td::zeros<bool>({n});
+  bool* p = a.data();
+  p[0] = true;
+  p[n / 2] = true;
+  p[n - 1] = true;
+  td::save_npy(dir.file("odd.npy"), a);
+  const auto b = td::load_npy<bool>(dir.file("odd.npy"));
+  EXPECT_EQ(td::count_nonzero(b).item(), 3);
+  EXPECT_TRUE(b.cdata()[n - 1]);
+}

@@ -276,4 +276,26 @@ TEST(IndexErrors, NamesOpIndexAndAxis) {
       td::test::throws_with<td::ValueError>([&] { td::nonzero(td::full<double>({}, 1.0)); }, {"nonzero", "0-d"}));
 }
 
+// put into an int64 array at indices that are that same array: the indices are read
+// before any element is overwritten (NumPy copies overlapping index arrays too).
+TEST(IndexPut, IndicesAliasingTheDestination) {
+  auto a = td::Array<std::int64_t>::from({1, 0, 3, 2});
+  td::put(a, a, td::Array<std::int64_t>::from({10, 20, 30, 40}), 0);
+  EXPECT_TRUE(td::test::values_match(a, std::vector<std::int64_t>{20, 10, 40, 30}));
+}
+
+// Bool data written by someone else (a memory map, shared memory, DLPack) may hold bytes
+// other than 0 and 1: masks treat any non-zero byte as true, consistently.
+TEST(IndexMask, NonCanonicalBoolBytesCountAsTrue) {
+  auto mask = td::zeros<bool>({6});
+  auto* bytes = reinterpret_cast<unsigned char*>(mask.data());
+  bytes[1] = 2;
+  bytes[4] = 255;
+  const auto a = td::Array<double>::from({0, 1, 2, 3, 4, 5});
+  EXPECT_TRUE(td::test::values_match(td::mask_select(a, mask), std::vector<double>{1, 4}));
+  auto b = a.copy();
+  td::mask_assign(b, mask, 9.0);
+  EXPECT_TRUE(td::test::values_match(b, std::vector<double>{0, 9, 2, 3, 9, 5}));
+}
+
 }  // namespace

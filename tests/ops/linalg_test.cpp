@@ -383,4 +383,11 @@ TEST(LinalgErrors, ShapesAndDtypes) {
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { la::norm(sq, 3.0); }, {"linalg.norm", "order"}));
 }
 
+TEST(LinalgNorm, InfinitiesAndNaNAsNumPy) {
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(la::norm(td::Array<double>::from({inf, inf, 1.0})).item(), inf);
+  EXPECT_EQ(la::norm(td::Array<double>::from({-inf, 2.0}, {1, 2})).item(), inf);
+  EXPECT_TRUE(std::isnan(la::norm(td::Array<double>::from({inf, std::nan(""), 1.0})).item()));
+}
+
 }  // namespace
