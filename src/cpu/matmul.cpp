@@ -86,6 +86,9 @@ bool try_gemv(const BlasLayout& L, bool transpose_stored, const T* mp, std::int6
 template <class T>
 void blas_matmul_one(Mat<T> a, Mat<T> b, const Mat<T>& c, std::vector<T>& sa, std::vector<T>& sb, std::vector<T>& sc) {
   const std::int64_t m = a.rows, k = a.cols, n = b.cols;
+  // BLAS takes int extents; a larger one would be truncated silently.
+  TANDEM_CHECK(m <= INT_MAX && n <= INT_MAX && k <= INT_MAX, ValueError, "matmul", "extent ", std::max({m, n, k}),
+               " exceeds BLAS's 32-bit int (", INT_MAX, "); split the product");
   if (k == 0) {
     for (std::int64_t i = 0; i < m; ++i)
       for (std::int64_t j = 0; j < n; ++j) c(i, j) = T(0);
