@@ -17,11 +17,12 @@
 #include <tandem/tandem.hpp>
 #include <vector>
 
+#include "bench_main.hpp"
+
 namespace td = tandem;
 
 namespace {
 
-int g_threads = 2;
 
 template <class T>
 td::Array<T> random_matrix(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
@@ -68,7 +69,7 @@ void cblas_direct(benchmark::State& state) {
   const auto n = state.range(0);
   const auto a = random_matrix<T>(n, n, 1), b = random_matrix<T>(n, n, 2);
   std::vector<T> c(static_cast<std::size_t>(n * n));
-  openblas_set_num_threads(g_threads);
+  openblas_set_num_threads(td::num_threads());
   for (auto _ : state) {
     gemm(static_cast<int>(n), a.cdata(), b.cdata(), c.data());
     benchmark::ClobberMemory();
@@ -173,20 +174,4 @@ void register_all() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (const char* env = std::getenv("TANDEM_BENCH_THREADS")) g_threads = std::atoi(env);
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--threads=", 10) == 0)
-      g_threads = std::atoi(argv[i] + 10);
-    else
-      rest.push_back(argv[i]);
-  }
-  td::set_num_threads(g_threads);
-  int n = static_cast<int>(rest.size());
-  benchmark::Initialize(&n, rest.data());
-  register_all();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return td::bench::run_main("tandem_bench_linalg", argc, argv, register_all); }

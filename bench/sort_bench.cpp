@@ -14,11 +14,12 @@
 #include <tandem/tandem.hpp>
 #include <vector>
 
+#include "bench_main.hpp"
+
 namespace td = tandem;
 
 namespace {
 
-int g_threads = 2;
 
 template <class T>
 td::Array<T> random_input(const td::Shape& shape) {
@@ -107,20 +108,4 @@ void register_all() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (const char* env = std::getenv("TANDEM_BENCH_THREADS")) g_threads = std::atoi(env);
-  std::vector<char*> rest;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--threads=", 10) == 0)
-      g_threads = std::atoi(argv[i] + 10);
-    else
-      rest.push_back(argv[i]);
-  }
-  td::set_num_threads(g_threads);
-  int n = static_cast<int>(rest.size());
-  benchmark::Initialize(&n, rest.data());
-  register_all();
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return td::bench::run_main("tandem_bench_sort", argc, argv, register_all); }

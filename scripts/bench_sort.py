@@ -12,14 +12,13 @@ Usage:
 """
 
 import argparse
-import datetime
-import json
 import os
-import platform
-import subprocess
-import timeit
+import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
 
 BIG = 1 << 24
 MID = 1 << 20
@@ -35,18 +34,6 @@ CASES = [
 ]
 
 
-def run_tandem(binary, threads):
-    cmd = [binary, f"--threads={threads}", "--benchmark_format=json",
-           f"--benchmark_filter=BM_(Sort|SortRows|Take).*/{BIG}/|BM_Argsort.*/{MID}/", "--benchmark_min_time=0.5"]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    data = json.loads(out)
-    times = {}
-    for b in data["benchmarks"]:
-        unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-        times[b["name"]] = b["real_time"] * unit
-    return times, data.get("context", {})
-
-
 def run_numpy(repeat):
     rng = np.random.default_rng(7)
     env = {"np": np,
@@ -54,7 +41,7 @@ def run_numpy(repeat):
            "i32": rng.integers(0, 1 << 30, BIG, dtype=np.int32),
            "rows": rng.random((BIG // 4096, 4096), dtype=np.float32),
            "f32m": rng.random(MID, dtype=np.float32), "idx": rng.integers(0, BIG, BIG)}
-    return {label: min(timeit.repeat(stmt, globals=env, number=1, repeat=repeat)) for label, _, stmt, _ in CASES}
+    return benchlib.time_numpy([(label, stmt) for label, _, stmt, _ in CASES], env, repeat)
 
 
 def main():
@@ -65,21 +52,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
-    best_td, best_np, context = {}, {}, {}
-    for _ in range(args.rounds):
-        t, context = run_tandem(args.binary, args.threads)
-        for k, v in t.items():
-            best_td[k] = min(v, best_td.get(k, float("inf")))
-        for k, v in run_numpy(args.repeat).items():
-            best_np[k] = min(v, best_np.get(k, float("inf")))
-
-    print(f"date: {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='minutes')}")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores visible, "
-          f"load average {os.getloadavg()[0]:.1f}, tandem threads: {args.threads}, NumPy {np.__version__} (1 thread)")
-    if context:
-        print(f"benchmark context: {context.get('num_cpus')} cpus @ {context.get('mhz_per_cpu')} MHz, "
-              f"build {context.get('library_build_type')}")
-    print()
+    best_td, best_np, context = benchlib.best_of_rounds(
+        args.rounds,
+        lambda: benchlib.run_tandem(args.binary, args.threads, f"BM_(Sort|SortRows|Take).*/{BIG}/|BM_Argsort.*/{MID}/"),
+        lambda: run_numpy(args.repeat))
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    benchlib.print_header(args.threads, context)
     print("| case | tandem (ms) | NumPy (ms) | speedup | target | met |")
     print("|---|---:|---:|---:|---:|:---:|")
     for label, bench, _, target in CASES:

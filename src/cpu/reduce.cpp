@@ -313,6 +313,23 @@ void reduce_columns(const Layout& l) {
   }
 }
 
+/// Calls one(in_offset, out_offset, inner_threads) for every output: many outputs are split
+/// over the threads (each reduced on one thread), few are taken one at a time with all
+/// threads inside each.
+template <class One>
+void for_outputs(const Layout& l, int threads, One&& one) {
+  if (threads > 1 && l.kept_size >= 2 * threads) {
+    const std::int64_t k = l.kept_size;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < threads; ++t) {
+      for_each_output(l.kept, k * t / threads, k * (t + 1) / threads,
+                      [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
+    }
+  } else {
+    for_each_output(l.kept, 0, l.kept_size, [&](std::int64_t i, std::int64_t o) { one(i, o, threads); });
+  }
+}
+
 // ---- rows and gather paths: one output at a time -------------------------------------
 
 template <class R, class T, class MakeSrc>
@@ -324,16 +341,7 @@ void reduce_each_output(const Layout& l, MakeSrc&& make_src) {
     const T* p = reinterpret_cast<const T*>(l.base) + in_off;
     reinterpret_cast<Out*>(l.out)[out_off] = R::store(tree_parallel<R, T>(make_src(p), n, inner_threads));
   };
-  if (threads > 1 && l.kept_size >= 2 * threads) {
-    const std::int64_t k = l.kept_size;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; ++t) {
-      for_each_output(l.kept, k * t / threads, k * (t + 1) / threads,
-                      [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
-    }
-  } else {
-    for_each_output(l.kept, 0, l.kept_size, [&](std::int64_t i, std::int64_t o) { one(i, o, threads); });
-  }
+  for_outputs(l, threads, one);
 }
 
 template <ReduceOp OP, class T>
@@ -400,16 +408,7 @@ void arg_typed(const StridedView& in, const StridedView& out) {
     }
     reinterpret_cast<std::int64_t*>(l.out)[out_off] = best.index;
   };
-  if (threads > 1 && l.kept_size >= 2 * threads) {
-    const std::int64_t k = l.kept_size;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; ++t) {
-      for_each_output(l.kept, k * t / threads, k * (t + 1) / threads,
-                      [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
-    }
-  } else {
-    for_each_output(l.kept, 0, l.kept_size, [&](std::int64_t i, std::int64_t o) { one(i, o, threads); });
-  }
+  for_outputs(l, threads, one);
 }
 
 }  // namespace
