@@ -12,6 +12,7 @@
 #include <atomic>
 
 #include "cpu/backend.hpp"
+#include "cpu/clones.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "kernels/random.hpp"
@@ -57,24 +58,8 @@ void values(const RandomRequest& req, const Block& f, std::uint64_t j0, T* vals)
   batch_values(req, f, j0, vals);
 }
 
-// The straight-line distributions, cloned per instruction set (the loader picks one at
-// start-up). Each clone computes the same IEEE operations in the same order, so all clones
-// give the same bits.
-// ThreadSanitizer builds get one baseline clone: the clones' IFUNC resolver runs while the
-// loader relocates the library, before the TSan runtime is up, and its instrumented entry
-// crashes there.
-#if defined(__SANITIZE_THREAD__)
-#define TANDEM_NO_CLONES 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TANDEM_NO_CLONES 1
-#endif
-#endif
-#if defined(TANDEM_NO_CLONES)
-#define TANDEM_RANDOM_CLONES
-#else
-#define TANDEM_RANDOM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
+// The straight-line distributions, cloned per instruction set (src/cpu/clones.hpp).
+#define TANDEM_RANDOM_CLONES TANDEM_ISA_CLONES
 #define TANDEM_RANDOM_VALUES(T, BLOCK)                                                                    \
   TANDEM_RANDOM_CLONES void values(const RandomRequest& req, const BLOCK& f, std::uint64_t j0, T* vals) { \
     batch_values(req, f, j0, vals);                                                                       \

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cpu/backend.hpp"
+#include "cpu/clones.hpp"
 #include "cpu/outer_iter.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/reduce.hpp"
@@ -219,6 +220,13 @@ typename R::acc_type tree_parallel(const Src& src, std::int64_t n, int threads) 
 
 // ---- the columns path: a tile of outputs, same tree per output -------------------------
 
+/// rk[j] = combine(rk[j], load(x[j])): the hot loop of column reductions, cloned for
+/// AVX-512/AVX2 (the library's baseline is SSE2); every clone gives the same bits.
+template <class R, class A, class T>
+TANDEM_ISA_CLONES void accumulate_row(A* __restrict rk, const T* __restrict x, std::int64_t w) {
+  for (std::int64_t j = 0; j < w; ++j) rk[j] = R::combine(rk[j], R::load(x[j]));
+}
+
 template <class R, class T>
 struct ColumnTile {
   using A = typename R::acc_type;
@@ -251,7 +259,7 @@ struct ColumnTile {
       for (int k = 0; k < 8; ++k) {
         const T* x = row(lo + i + k);
         A* rk = acc + k * w;
-        for (std::int64_t j = 0; j < w; ++j) rk[j] = R::combine(rk[j], R::load(x[j]));
+        accumulate_row<R>(rk, x, w);
       }
     }
     const A* r0 = acc;
