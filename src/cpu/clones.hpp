@@ -4,7 +4,8 @@
 // computes the same IEEE operations in the same order (no fast-math), so all give the same
 // bits. ThreadSanitizer builds get the baseline only: the IFUNC resolver runs while the
 // loader relocates the library, before the TSan runtime is up, and its instrumented entry
-// crashes there.
+// crashes there. Clang (the tsan and fuzz builds) gets the baseline too: it does not
+// multiversion function templates.
 
 #if defined(__SANITIZE_THREAD__)
 #define TANDEM_NO_CLONES 1
@@ -14,7 +15,7 @@
 #endif
 #endif
 
-#if defined(TANDEM_NO_CLONES) || !defined(__x86_64__)
+#if defined(TANDEM_NO_CLONES) || defined(__clang__) || !defined(__x86_64__)
 #define TANDEM_ISA_CLONES
 #else
 #define TANDEM_ISA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
