@@ -17,6 +17,12 @@ std::string errno_text();
 
 // ---- reading ----
 
+/// NumPy's descr string for a dtype ("<f8", "|b1", ...; little-endian), as .npy headers
+/// and shared-memory segments store it.
+const char* npy_descr(DType t);
+/// The dtype of a descr string; false for any other descr.
+bool dtype_of_npy_descr(const std::string& descr, DType& t);
+
 /// A sequence of bytes of known total length, read front to back.
 class ByteSource {
  public:

@@ -22,6 +22,28 @@
 #endif
 
 namespace tandem::detail {
+
+const char* npy_descr(DType t) {
+  switch (t) {
+    case DType::bool_: return "|b1";
+    case DType::int32: return "<i4";
+    case DType::int64: return "<i8";
+    case DType::float32: return "<f4";
+    case DType::float64: return "<f8";
+  }
+  return "<f8";
+}
+
+bool dtype_of_npy_descr(const std::string& d, DType& t) {
+  if (d == "|b1") t = DType::bool_;
+  else if (d == "<i4") t = DType::int32;
+  else if (d == "<i8") t = DType::int64;
+  else if (d == "<f4") t = DType::float32;
+  else if (d == "<f8") t = DType::float64;
+  else return false;
+  return true;
+}
+
 namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
@@ -36,17 +58,6 @@ constexpr std::size_t kGrowthAxisMaxDigits = 21;
 constexpr std::uint64_t kMaxHeaderLen = std::uint64_t{1} << 24;
 
 // ---- the element type ----
-
-const char* descr_of(DType t) {
-  switch (t) {
-    case DType::bool_: return "|b1";
-    case DType::int32: return "<i4";
-    case DType::int64: return "<i8";
-    case DType::float32: return "<f4";
-    case DType::float64: return "<f8";
-  }
-  return "<f8";
-}
 
 // ---- the header dict, a Python literal ----
 
@@ -220,11 +231,8 @@ DType dtype_from_descr(const char* op, const std::string& path, const Literal& d
     TANDEM_THROW(IoError, op, "'", path, "': unsupported dtype ", descr.text,
                  " (structured dtypes are not supported; expected one of '|b1', '<i4', '<i8', '<f4', '<f8')");
   const std::string& d = descr.str;
-  if (d == "|b1") return DType::bool_;
-  if (d == "<i4") return DType::int32;
-  if (d == "<i8") return DType::int64;
-  if (d == "<f4") return DType::float32;
-  if (d == "<f8") return DType::float64;
+  DType t = DType::float64;
+  if (dtype_of_npy_descr(d, t)) return t;
   if (!d.empty() && d[0] == '>')
     TANDEM_THROW(IoError, op, "'", path, "': big-endian data is not supported (descr '", d, "')");
   TANDEM_THROW(IoError, op, "'", path, "': unsupported dtype '", d,
@@ -406,7 +414,7 @@ std::string npy_header(const UntypedArray& a) {
   }
   shape += a.ndim() == 1 ? ",)" : ")";
   std::string dict =
-      std::string("{'descr': '") + descr_of(a.dtype()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
+      std::string("{'descr': '") + npy_descr(a.dtype()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
   if (a.ndim() > 0) {
     const std::size_t digits = std::to_string(a.shape()[0]).size();
     dict.append(kGrowthAxisMaxDigits - std::min(digits, kGrowthAxisMaxDigits), ' ');

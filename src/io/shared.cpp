@@ -28,27 +28,6 @@ std::string posix_name(const char* op, const std::string& name) {
   return n;
 }
 
-const char* descr_of(DType t) {
-  switch (t) {
-    case DType::bool_: return "|b1";
-    case DType::int32: return "<i4";
-    case DType::int64: return "<i8";
-    case DType::float32: return "<f4";
-    case DType::float64: return "<f8";
-  }
-  return "<f8";
-}
-
-bool dtype_of_descr(const std::string& d, DType& t) {
-  if (d == "|b1") t = DType::bool_;
-  else if (d == "<i4") t = DType::int32;
-  else if (d == "<i8") t = DType::int64;
-  else if (d == "<f4") t = DType::float32;
-  else if (d == "<f8") t = DType::float64;
-  else return false;
-  return true;
-}
-
 void put(unsigned char* p, std::uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) p[i] = static_cast<unsigned char>((v >> (8 * i)) & 0xFF);
 }
@@ -108,7 +87,7 @@ UntypedArray create_untyped(const std::string& name, DType dtype, const Shape& s
   put(h + 12, static_cast<std::uint64_t>(shape.size()), 4);
   put(h + 16, kDataOffset, 8);
   put(h + 24, bytes, 8);
-  std::memcpy(h + 32, descr_of(dtype), std::strlen(descr_of(dtype)));
+  std::memcpy(h + 32, detail::npy_descr(dtype), std::strlen(detail::npy_descr(dtype)));
   for (int i = 0; i < shape.size(); ++i) put(h + 48 + 8 * i, static_cast<std::uint64_t>(shape[i]), 8);
   std::atomic_thread_fence(std::memory_order_release);
   std::memcpy(h, kMagic, 8);
@@ -137,7 +116,7 @@ UntypedArray attach_untyped(const std::string& name) {
                kVersion);
   const std::string descr(reinterpret_cast<const char*>(h + 32), strnlen(reinterpret_cast<const char*>(h + 32), 16));
   DType dtype{};
-  TANDEM_CHECK(dtype_of_descr(descr, dtype), IoError, op, "segment '", n, "' holds unsupported dtype '", descr,
+  TANDEM_CHECK(detail::dtype_of_npy_descr(descr, dtype), IoError, op, "segment '", n, "' holds unsupported dtype '", descr,
                "' (expected one of '|b1', '<i4', '<i8', '<f4', '<f8')");
   TANDEM_CHECK(ndim <= static_cast<std::uint64_t>(kMaxDims), IoError, op, "segment '", n, "' has ", ndim,
                " dimensions; at most ", kMaxDims);
