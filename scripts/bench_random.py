@@ -53,18 +53,7 @@ def main():
         lambda: benchlib.run_tandem(args.binary, args.threads, f"BM_(Uniform|StandardNormal|Integers).*/{N}/"),
         lambda: run_numpy(args.repeat))
     benchlib.print_header(args.threads, context)
-    print("| case | tandem (ms) | NumPy (ms) | speedup | target | met |")
-    print("|---|---:|---:|---:|---:|:---:|")
-    for label, bench, _, target in CASES:
-        td_t = best_td.get(bench)
-        np_t = best_np[label]
-        if td_t is None:
-            print(f"| {label} | missing | {np_t * 1e3:.1f} | | | |")
-            continue
-        speedup = np_t / td_t
-        tgt = f">= {target:g}x" if target else "-"
-        met = ("yes" if speedup >= target else "no") if target else ""
-        print(f"| {label} | {td_t * 1e3:.1f} | {np_t * 1e3:.1f} | {speedup:.2f}x | {tgt} | {met} |")
+    benchlib.print_target_table(CASES, best_td, best_np)
 
 
 if __name__ == "__main__":

@@ -50,3 +50,19 @@ def print_header(threads, context):
         print(f"benchmark context: {context.get('num_cpus')} cpus @ {context.get('mhz_per_cpu')} MHz, "
               f"build {context.get('library_build_type')}")
     print()
+
+
+def print_target_table(cases, best_td, best_np):
+    """Markdown table of (label, benchmark, statement, target speedup or None) cases."""
+    print("| case | tandem (ms) | NumPy (ms) | speedup | target | met |")
+    print("|---|---:|---:|---:|---:|:---:|")
+    for label, bench, _, target in cases:
+        td_t = best_td.get(bench)
+        np_t = best_np[label]
+        if td_t is None:
+            print(f"| {label} | missing | {np_t * 1e3:.1f} | | | |")
+            continue
+        speedup = np_t / td_t
+        tgt = f">= {target:g}x" if target else "-"
+        met = ("yes" if speedup >= target else "no") if target else ""
+        print(f"| {label} | {td_t * 1e3:.1f} | {np_t * 1e3:.1f} | {speedup:.2f}x | {tgt} | {met} |")
