@@ -15,6 +15,7 @@
 #include "tandem/io.hpp"
 #include "tandem/memory/device.hpp"
 #include "tandem/memory/placement.hpp"
+#include "tandem/memory/stream.hpp"
 #include "tandem/memory/stats.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/elementwise.hpp"

@@ -4,6 +4,7 @@
 // switch on dtype once per call.
 
 #include <cstddef>
+#include <memory>
 
 #include "tandem/core/dims.hpp"
 #include "tandem/core/dtype.hpp"
@@ -52,6 +53,15 @@ struct OpKey {
   static OpKey of(OpFamily f, DType t) { return {f, 0, t}; }
 };
 
+/// A point in one stream's queued work: the work queued on `stream` before the event was
+/// recorded. The token is the backend's (a cudaEvent_t holder, the emulated stream's
+/// sequence number); an empty event stands for work that is already complete (the CPU's).
+struct Event {
+  int stream = 0;
+  std::shared_ptr<const void> token;
+  explicit operator bool() const { return token != nullptr; }
+};
+
 class Backend {
  public:
   Backend() = default;
@@ -71,8 +81,31 @@ class Backend {
   virtual void deallocate(void* ptr, std::size_t bytes) = 0;
   virtual void copy_from_host(void* dst, const void* src, std::size_t bytes) = 0;
   virtual void copy_to_host(void* dst, const void* src, std::size_t bytes) = 0;
-  /// Waits for all work queued on this backend; rethrows a failure of queued work.
+  /// Waits for all work queued on this backend (every stream); rethrows a failure of
+  /// queued work.
   virtual void synchronize() {}
+
+  // Streams (issue 7). Every op entry point below, and every copy and deallocate, runs on
+  // the calling thread's current stream of this device (current_stream(device()), from
+  // dispatch/stream.hpp). Stream 0 always exists. Work on one stream runs in submission
+  // order; work on different streams may overlap, so callers order it with events (the
+  // Buffer does, per buffer). copy_from_host and copy_to_host return when the copy is done.
+  // A synchronous backend (the CPU) keeps these defaults: one stream, events always done.
+  /// A new stream; its id is never reused while the backend lives.
+  virtual int create_stream() { return 0; }
+  /// Waits for the stream's queued work, then releases it; ids other than 0 only.
+  virtual void destroy_stream(int /*stream*/) {}
+  /// Waits for the work queued on `stream`; rethrows a failure of its queued work.
+  virtual void synchronize_stream(int /*stream*/) {}
+  /// An event after the work queued on `stream` so far.
+  virtual Event record_event(int /*stream*/) { return {}; }
+  /// Work queued on `stream` after this call starts only when `event` has completed.
+  virtual void wait_event(int /*stream*/, const Event& /*event*/) {}
+  /// The host waits for `event`.
+  virtual void synchronize_event(const Event& /*event*/) {}
+  /// The native handle of a stream (a cudaStream_t) for users' own kernels; nullptr when
+  /// the backend has none.
+  virtual void* native_stream(int /*stream*/) { return nullptr; }
   /// Returns cached or pending-free memory to the device (called before retrying an
   /// allocation that failed).
   virtual void release_cached_memory() {}
