@@ -3,6 +3,8 @@
 #include <cstring>
 #include <limits>
 
+#include "dispatch/registry.hpp"
+#include "dispatch/stream.hpp"
 #include "memory/buffer.hpp"
 #include "tandem/core/array.hpp"
 #include "tandem/core/error.hpp"
@@ -72,6 +74,8 @@ bool UntypedArray::read_only() const { return buffer_->read_only(); }
 void* UntypedArray::device_data(Device device, bool for_write) const {
   if (for_write) buffer_->check_writable("device_data");
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(device));
+  // The user's work goes on the current stream: order it after other streams' work here.
+  if (!device.is_cpu()) buffer_->order_use(backend_for(device), current_stream(device), for_write);
   if (for_write) buffer_->mark_written_on(device);
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
 }
@@ -96,7 +100,7 @@ UntypedArray wrap_host(void* ptr, DType dtype, const Shape& shape, const Strides
     st = *strides;
     bytes = shape_size(shape) == 0 ? 0 : static_cast<std::size_t>(span + 1) * itemsize(dtype);
   }
-  return UntypedArray(dtype, shape, st, 0, Buffer::wrap_host(ptr, bytes, std::move(deleter)));
+  return UntypedArray(dtype, shape, st, 0, Buffer::wrap_host(ptr, bytes, std::move(deleter), {/*read_only=*/false, /*write_back=*/true}));
 }
 
 UntypedArray wrap_device(void* ptr, DType dtype, const Shape& shape, Device device,

@@ -101,7 +101,7 @@ class Backend {
   virtual Event record_event(int /*stream*/) { return {}; }
   /// Work queued on `stream` after this call starts only when `event` has completed.
   virtual void wait_event(int /*stream*/, const Event& /*event*/) {}
-  /// The host waits for `event`.
+  /// The host waits for `event`; rethrows a failure of the work queued on its stream.
   virtual void synchronize_event(const Event& /*event*/) {}
   /// The native handle of a stream (a cudaStream_t) for users' own kernels; nullptr when
   /// the backend has none.

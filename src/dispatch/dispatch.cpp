@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "dispatch/registry.hpp"
+#include "dispatch/stream.hpp"
 #include "dispatch/tuning.hpp"
 #include "memory/buffer.hpp"
 #include "memory/stats_counters.hpp"
@@ -85,8 +86,10 @@ void check_output_writable(const OpKey& op, const UntypedArray& out) {
   out.buffer()->check_writable(name);
 }
 
-void finish_write(Backend& backend, const UntypedArray& a) {
+namespace {
+void mark_written(Backend& backend, const UntypedArray& a, const Event& event) {
   a.buffer()->mark_written_on(backend.device());
+  a.buffer()->record_use(event, true);
   // Memory that other processes or a file see (mmap, shared memory) gets the result now.
   if (a.buffer()->writes_back() && !backend.device().is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
   auto& c = detail::counters();
@@ -96,8 +99,26 @@ void finish_write(Backend& backend, const UntypedArray& a) {
     case DeviceKind::emulated: c.ops_emulated.fetch_add(1, std::memory_order_relaxed); break;
   }
 }
+}  // namespace
+
+void finish_write(Backend& backend, const UntypedArray& a) {
+  const Device d = backend.device();
+  mark_written(backend, a, d.is_cpu() ? Event{} : backend.record_event(current_stream(d)));
+}
 
 namespace detail {
+void order_operands(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out) {
+  const int stream = current_stream(backend.device());
+  for (const UntypedArray* a : inputs) a->buffer()->order_use(backend, stream, false);
+  out.buffer()->order_use(backend, stream, true);
+}
+
+void finish_op(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out) {
+  const Event event = backend.record_event(current_stream(backend.device()));
+  for (const UntypedArray* a : inputs) a->buffer()->record_use(event, false);
+  mark_written(backend, out, event);  // after the reads: an in-place op's write replaces them
+}
+
 Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   if (current_placement() == Placement::gpu) throw;  // NOLINT: rethrows the active OutOfMemory
   counters().oom_fallbacks.fetch_add(1, std::memory_order_relaxed);

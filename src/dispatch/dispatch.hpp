@@ -24,7 +24,8 @@ StridedView view_on(Backend& backend, const UntypedArray& a);
 StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape);
 /// Throws ValueError naming the op when `out` is read-only (a read-only memory map).
 void check_output_writable(const OpKey& op, const UntypedArray& out);
-/// Records a write to `a` on `backend` (other copies become stale) and counts the op.
+/// Records a write to `a` on `backend` (other copies become stale; on a device, the event
+/// of the work just queued becomes its last writer) and counts the op.
 void finish_write(Backend& backend, const UntypedArray& a);
 
 /// Runs launch(backend) on the chosen backend and marks `out` written there. If the device
@@ -37,7 +38,12 @@ void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs,
 
 namespace detail {
 Backend& cpu_fallback_after_oom(Backend& device, const char* what);  // rethrows under gpu
-}
+/// On a device: makes the current stream wait for other streams' unfinished work on the
+/// operands (their writers; for `out`, also their readers).
+void order_operands(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out);
+/// After the op is queued: one event marks the inputs read and `out` written (finish_write).
+void finish_op(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out);
+}  // namespace detail
 
 template <class Launch>
 void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
@@ -51,8 +57,9 @@ void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs,
   }
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
+      detail::order_operands(backend, inputs, out);
       launch(backend);
-      finish_write(backend, out);
+      detail::finish_op(backend, inputs, out);
       return;
     } catch (const OutOfMemory& e) {
       if (attempt == 0) {

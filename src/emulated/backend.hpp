@@ -1,16 +1,16 @@
 #pragma once
-// The emulated device: separate allocations, explicit copies, and one worker thread that
-// runs queued work in submission order, like a CUDA stream. Its kernels are the CPU
-// backend's. A test device for residency, dispatch and out-of-memory paths; never a
-// performance claim.
+// The emulated device: separate allocations, explicit copies, and one worker thread per
+// stream that runs the stream's queued work in submission order, like a CUDA stream, while
+// different streams run concurrently. Its kernels are the CPU backend's. A test device for
+// residency, streams, dispatch and out-of-memory paths; never a performance claim.
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
+#include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
+#include <memory>
 #include <mutex>
-#include <thread>
 
 #include "dispatch/backend.hpp"
 
@@ -32,6 +32,13 @@ class EmulatedBackend final : public Backend {
   void copy_to_host(void* dst, const void* src, std::size_t bytes) override;
   void synchronize() override;
   void release_cached_memory() override;
+
+  int create_stream() override;
+  void destroy_stream(int stream) override;
+  void synchronize_stream(int stream) override;
+  Event record_event(int stream) override;
+  void wait_event(int stream, const Event& event) override;
+  void synchronize_event(const Event& event) override;
 
   void fill(const StridedView& dst, Scalar value) override;
   void copy(const StridedView& src, const StridedView& dst) override;
@@ -58,24 +65,27 @@ class EmulatedBackend final : public Backend {
 
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 
+  /// Queues `work` on the calling thread's current stream, as an op would (tests use it to
+  /// hold a stream at a known point).
+  void submit_for_testing(std::function<void()> work) { submit(std::move(work)); }
+
+  struct Queue;  // one stream: a worker thread and its work (backend.cpp)
+
  private:
+  std::shared_ptr<Queue> queue(int stream);
+  /// Queues work on the calling thread's current stream.
   void submit(std::function<void()> work);
-  /// Queues work and waits for it (and so for everything queued before it).
+  /// Queues work on the current stream and waits for it (and so for everything queued on
+  /// that stream before it); rethrows a failure of that stream's work.
   void run_and_wait(std::function<void()> work);
-  void worker_loop();
 
   const int index_;
   const std::size_t cap_;
   std::atomic<std::size_t> in_use_{0};
 
-  std::mutex mutex_;
-  std::condition_variable work_ready_;
-  std::condition_variable idle_;
-  std::deque<std::function<void()>> queue_;
-  bool busy_ = false;
-  bool stopping_ = false;
-  std::exception_ptr error_;  // first failure of queued work, reported at the next sync
-  std::thread worker_;
+  std::mutex streams_mutex_;
+  std::map<int, std::shared_ptr<Queue>> streams_;  // 0 is the default stream
+  int next_stream_ = 1;
 };
 
 }  // namespace tandem

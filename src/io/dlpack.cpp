@@ -139,9 +139,12 @@ UntypedArray from_dlpack(DLManagedTensor* tensor, const DType* expected) {
                ValueError, op, "the strides overflow");
   char* base = first + lo * static_cast<std::int64_t>(item);
   const auto bytes = static_cast<std::size_t>(span_bytes);
-  auto buffer = Buffer::wrap_host(base, bytes, [tensor](void*) {
-    if (tensor->deleter != nullptr) tensor->deleter(tensor);
-  });
+  // The producer still reads the memory: device results are copied back into it.
+  auto buffer = Buffer::wrap_host(
+      base, bytes, [tensor](void*) {
+        if (tensor->deleter != nullptr) tensor->deleter(tensor);
+      },
+      {/*read_only=*/false, /*write_back=*/true});
   return UntypedArray(dtype, shape, strides, -lo, std::move(buffer));
 }
 

@@ -7,6 +7,7 @@
 
 #include "dispatch/backend.hpp"
 #include "dispatch/registry.hpp"
+#include "dispatch/stream.hpp"
 #include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
 
@@ -69,6 +70,7 @@ std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_
 Buffer::~Buffer() {
   if (flags_.write_back && device_ != nullptr && device_valid_ && !host_valid_ && host_ != nullptr) {
     try {
+      device_backend_->synchronize_event(device_write_);
       device_backend_->copy_to_host(host_, device_, bytes_);
       count_download(bytes_);
     } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the device copy is lost
@@ -81,13 +83,57 @@ Buffer::~Buffer() {
 void Buffer::release_device_copy() {
   if (device_ == nullptr) return;
   if (!device_wrapped_) {
+    // Stream-ordered free on the current stream, after every use on other streams.
+    const int stream = current_stream(device_backend_->device());
+    order_use_locked(*device_backend_, stream, true);
     device_backend_->deallocate(device_, bytes_);
-  } else if (device_deleter_) {
-    device_deleter_(device_);
+  } else {
+    try {
+      wait_device_uses_locked();  // user memory: its deleter may free it at once
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the failed work's error; the memory still goes
+    }
+    if (device_deleter_) device_deleter_(device_);
   }
   device_ = nullptr;
   device_valid_ = false;
   device_wrapped_ = false;
+  device_write_ = Event{};
+  device_reads_.clear();
+}
+
+void Buffer::order_use_locked(Backend& backend, int stream, bool write) {
+  if (device_ == nullptr || device_backend_ != &backend) return;
+  if (device_write_ && device_write_.stream != stream) backend.wait_event(stream, device_write_);
+  if (!write) return;
+  for (const Event& e : device_reads_)
+    if (e.stream != stream) backend.wait_event(stream, e);
+}
+
+void Buffer::wait_device_uses_locked() {
+  if (device_backend_ == nullptr) return;
+  for (const Event& e : device_reads_) device_backend_->synchronize_event(e);
+  device_backend_->synchronize_event(device_write_);
+}
+
+void Buffer::order_use(Backend& backend, int stream, bool write) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  order_use_locked(backend, stream, write);
+}
+
+void Buffer::record_use(const Event& event, bool write) {
+  if (!event) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (write) {
+    device_write_ = event;
+    device_reads_.clear();
+    return;
+  }
+  for (Event& e : device_reads_)
+    if (e.stream == event.stream) {
+      e = event;  // later on the same stream: covers the earlier read
+      return;
+    }
+  device_reads_.push_back(event);
 }
 
 void Buffer::update_host_only() {
@@ -117,6 +163,7 @@ void* Buffer::ensure_valid_on(Device device) {
   if (device.is_cpu()) {
     if (host_ == nullptr) allocate_host_memory();
     if (!host_valid_ && !fresh_) {
+      device_backend_->synchronize_event(device_write_);  // the writer may be on another stream
       device_backend_->copy_to_host(host_, device_, bytes_);
       count_download(bytes_);
     }
@@ -129,6 +176,7 @@ void* Buffer::ensure_valid_on(Device device) {
     // Moving to another device: bring the data home first, then drop the old copy.
     if (host_ == nullptr) allocate_host_memory();
     if (!host_valid_ && !fresh_) {
+      device_backend_->synchronize_event(device_write_);
       device_backend_->copy_to_host(host_, device_, bytes_);
       count_download(bytes_);
       host_valid_ = true;
@@ -142,7 +190,12 @@ void* Buffer::ensure_valid_on(Device device) {
     update_host_only();
   }
   if (!device_valid_ && !fresh_) {
+    // Overwrites the device copy: after every queued use of it on other streams. The copy
+    // returns when done, and so when they are.
+    order_use_locked(backend, current_stream(device), true);
     backend.copy_from_host(device_, host_, bytes_);
+    device_write_ = Event{};
+    device_reads_.clear();
     detail::counters().bytes_host_to_device.fetch_add(bytes_, std::memory_order_relaxed);
   }
   device_valid_ = true;

@@ -3,13 +3,21 @@
 // An op makes its inputs valid where it runs (ensure_valid_on) and then marks its output
 // written there (mark_written_on), which makes every other copy stale. Every byte copied
 // between copies is counted in tandem::stats().
+//
+// Device work is asynchronous, on streams. The buffer remembers the event of the last work
+// that wrote its device copy and of the work on each stream that read it since; ops order
+// themselves after those on other streams (order_use before queuing, record_use after),
+// host reads wait for the writer, and the device copy is overwritten or freed only after
+// every recorded use.
 
 #include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <vector>
 
+#include "dispatch/backend.hpp"
 #include "tandem/memory/device.hpp"
 
 namespace tandem {
@@ -61,6 +69,13 @@ class Buffer {
   /// The device whose copy is valid, preferring a non-host device (where work went last).
   Device newest() const;
 
+  /// Before queuing work that reads (or writes) the device copy on `stream` of `backend`:
+  /// makes that stream wait for unfinished work of other streams that wrote the copy (and,
+  /// for a write, that read it). Nothing when the device copy is not on `backend`.
+  void order_use(Backend& backend, int stream, bool write);
+  /// After queuing that work: `event` follows it.
+  void record_use(const Event& event, bool write);
+
  private:
   struct Key {};  // lets make_shared reach the constructor, and nobody else
 
@@ -70,6 +85,8 @@ class Buffer {
  private:
   void allocate_host_memory();  // with mutex_ held
   void release_device_copy();   // with mutex_ held (or in the destructor)
+  void order_use_locked(Backend& backend, int stream, bool write);
+  void wait_device_uses_locked();  // the host waits for every recorded use
 
   std::size_t bytes_;
   void* host_;  // null until the host copy is first needed
@@ -88,6 +105,8 @@ class Buffer {
   bool device_valid_ = false;
   bool device_wrapped_ = false;  // device_ is user memory: released through device_deleter_
   std::function<void(void*)> device_deleter_;
+  Event device_write_;               // the last writer of the device copy (empty: none pending)
+  std::vector<Event> device_reads_;  // readers since, at most one per stream
 };
 
 }  // namespace tandem

@@ -26,13 +26,15 @@ Stats stats() {
   s.placed_cpu = c.placed_cpu.load(std::memory_order_relaxed);
   s.placed_device = c.placed_device.load(std::memory_order_relaxed);
   s.oom_fallbacks = c.oom_fallbacks.load(std::memory_order_relaxed);
+  s.stream_waits = c.stream_waits.load(std::memory_order_relaxed);
   return s;
 }
 
 void reset_stats() {
   auto& c = detail::counters();
   for (auto* a : {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.ops_cpu, &c.ops_cuda, &c.ops_emulated,
-                  &c.host_allocations, &c.device_allocations, &c.placed_cpu, &c.placed_device, &c.oom_fallbacks})
+                  &c.host_allocations, &c.device_allocations, &c.placed_cpu, &c.placed_device, &c.oom_fallbacks,
+                  &c.stream_waits})
     a->store(0, std::memory_order_relaxed);
 }
 
@@ -43,7 +45,8 @@ std::string Stats::str() const {
     << "ops cpu/cuda/emulated: " << ops_cpu << "/" << ops_cuda << "/" << ops_emulated << "\n"
     << "allocations host/device: " << host_allocations << "/" << device_allocations << "\n"
     << "placements cpu/device: " << placed_cpu << "/" << placed_device << " (out-of-memory fallbacks: "
-    << oom_fallbacks << ")\n";
+    << oom_fallbacks << ")\n"
+    << "waits between streams: " << stream_waits << "\n";
   return s.str();
 }
 

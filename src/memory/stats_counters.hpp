@@ -17,6 +17,7 @@ struct Counters {
   std::atomic<std::uint64_t> placed_cpu{0};
   std::atomic<std::uint64_t> placed_device{0};
   std::atomic<std::uint64_t> oom_fallbacks{0};
+  std::atomic<std::uint64_t> stream_waits{0};
 };
 
 Counters& counters();

@@ -64,7 +64,8 @@ class Array {
 
   /// Zero-copy view over user host memory, C-contiguous or with explicit strides (in
   /// elements). The memory must outlive every view unless a deleter is given, which then
-  /// runs when the last view is released.
+  /// runs when the last view is released. The memory stays the user's to read: an op that
+  /// writes the array on a device copies the result back into it before returning.
   static Array wrap(E* ptr, const Shape& shape, std::function<void(void*)> deleter = {}) {
     return Array(detail::wrap_host(ptr, dtype_of<E>(), shape, nullptr, std::move(deleter)));
   }

@@ -19,6 +19,7 @@ struct Stats {
   std::uint64_t placed_cpu = 0;            ///< placement decisions for the CPU
   std::uint64_t placed_device = 0;         ///< placement decisions for a device
   std::uint64_t oom_fallbacks = 0;         ///< ops moved to the CPU after device out-of-memory
+  std::uint64_t stream_waits = 0;          ///< waits queued on one stream for another's unfinished work
 
   /// Multi-line human-readable summary.
   std::string str() const;
