@@ -1,0 +1,32 @@
+#pragma once
+// What the CUDA backend implements: its capability table. Every pair it answers true for
+// is also accepted by the shared rule (kernels::accepts); everything else is answered
+// false and the dispatcher runs it on the CPU. Free of CUDA headers, so the host tests
+// check it (tests/cuda/capabilities_test.cpp) on machines without a GPU.
+
+#include "dispatch/backend.hpp"
+#include "kernels/capabilities.hpp"
+
+namespace tandem::cuda {
+
+constexpr bool supports(const OpKey& op) {
+  if (!kernels::accepts(op)) return false;
+  switch (op.family) {
+    case OpFamily::fill:
+    case OpFamily::copy:
+    case OpFamily::unary:
+    case OpFamily::binary:
+    case OpFamily::where:
+    case OpFamily::clip:
+    case OpFamily::random:
+    case OpFamily::reduce:
+    case OpFamily::scan:
+      return true;
+    case OpFamily::matmul:
+      return is_floating(op.dtype);  // cuBLAS gemm; integer/bool on the CPU
+    default:
+      return false;  // linalg, sort and indexing: not written yet (issue 8)
+  }
+}
+
+}  // namespace tandem::cuda
