@@ -19,9 +19,9 @@ std::string device_description(int device);
 /// the start-up self-test of the toolchain and driver. Throws DeviceError on failure.
 void self_test(int n);
 
-/// The device backend when a driver and a device answer, else nullptr. The element-wise,
-/// reduction and linear-algebra kernels arrive with the CUDA backend issue; until then no
-/// backend is returned even on a GPU machine, and every op runs on the CPU.
+/// The backend of device 0 when a driver and a device answer and self_test passes, else
+/// nullptr (the library then runs every op on the CPU). A device that answers but fails
+/// the self-test is reported once on stderr.
 std::unique_ptr<Backend> make_backend_if_present();
 
 }  // namespace tandem::cuda

@@ -1,9 +1,11 @@
 // Device discovery and the first kernel of the CUDA backend.
 
+#include <cstdio>
 #include <vector>
 
 #include "cuda/backend.hpp"
 #include "cuda/check.hpp"
+#include "cuda/cuda_backend.hpp"
 
 namespace tandem::cuda {
 
@@ -50,6 +52,17 @@ void self_test(int n) {
   for (float v : h) TANDEM_CHECK(v == 3.5f, DeviceError, "cuda::self_test", "fill kernel wrote ", v, ", expected 3.5");
 }
 
-std::unique_ptr<Backend> make_backend_if_present() { return nullptr; }
+std::unique_ptr<Backend> make_backend_if_present() {
+  if (device_count() == 0) return nullptr;
+  try {
+    self_test(1 << 16);
+    return std::make_unique<CudaBackend>(0);
+  } catch (const Error& e) {
+    // A device that answers but cannot run a kernel (wrong architecture in the build, a
+    // broken driver): say so once and run on the CPU.
+    std::fprintf(stderr, "tandem: CUDA device 0 is present but unusable, running on the CPU: %s\n", e.what());
+    return nullptr;
+  }
+}
 
 }  // namespace tandem::cuda

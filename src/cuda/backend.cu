@@ -1,0 +1,239 @@
+// The CUDA backend's memory, streams and events. Kernels live in one file per op family
+// (elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu).
+
+#include <limits>
+#include <memory>
+
+#include "cuda/cuda_backend.hpp"
+#include "dispatch/stream.hpp"
+
+namespace tandem::cuda {
+
+namespace {
+
+/// cuBLAS workspace per handle: 32 MiB, the size cuBLAS recommends for Hopper.
+constexpr std::size_t kCublasWorkspaceBytes = std::size_t{32} << 20;
+
+}  // namespace
+
+[[noreturn]] void not_implemented(const char* op) {
+  TANDEM_THROW(DeviceError, op,
+               "not implemented by the cuda backend (supports() is false; the dispatcher runs it on "
+               "the CPU)");
+}
+
+CudaBackend::CudaBackend(int device) : device_(device) {
+  make_current();
+  TANDEM_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device_));
+  int pools = 0;
+  TANDEM_CUDA_CHECK(cudaDeviceGetAttribute(&pools, cudaDevAttrMemoryPoolsSupported, device_));
+  TANDEM_CHECK(pools != 0, DeviceError, "cuda backend", "device ", device_, " has no stream-ordered memory pools");
+  TANDEM_CUDA_CHECK(cudaDeviceGetDefaultMemPool(&pool_, device_));
+  // Freed memory stays cached in the pool (no release at synchronisation points); the
+  // dispatcher trims it through release_cached_memory() when an allocation fails.
+  std::uint64_t threshold = std::numeric_limits<std::uint64_t>::max();
+  TANDEM_CUDA_CHECK(cudaMemPoolSetAttribute(pool_, cudaMemPoolAttrReleaseThreshold, &threshold));
+  cudaStream_t s = nullptr;
+  TANDEM_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  streams_[0] = s;
+}
+
+CudaBackend::~CudaBackend() {
+  // Errors are ignored: the runtime may already be unloading at process exit.
+  for (auto& [stream, c] : cublas_) cublasDestroy(c.handle);
+  for (auto& [id, stream] : streams_) {
+    cudaStreamSynchronize(stream);
+    cudaStreamDestroy(stream);
+  }
+}
+
+void CudaBackend::make_current() const { TANDEM_CUDA_CHECK(cudaSetDevice(device_)); }
+
+cudaStream_t CudaBackend::stream_of(int id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = streams_.find(id);
+  TANDEM_CHECK(it != streams_.end(), DeviceError, "cuda stream", "no stream ", id, " on ", device().str());
+  return it->second;
+}
+
+cudaStream_t CudaBackend::stream() {
+  make_current();
+  return stream_of(current_stream(device()));
+}
+
+// ---- memory ---------------------------------------------------------------------------
+
+void* CudaBackend::allocate_on(cudaStream_t s, std::size_t bytes) {
+  void* p = nullptr;
+  const cudaError_t err = cudaMallocFromPoolAsync(&p, bytes == 0 ? 1 : bytes, pool_, s);
+  if (err == cudaErrorMemoryAllocation) {
+    cudaGetLastError();  // not sticky: clear it so the retry starts clean
+    TANDEM_THROW(OutOfMemory, "allocate", "out of memory on ", device().str(), ": ", bytes, " bytes requested");
+  }
+  TANDEM_CUDA_CHECK(err);
+  return p;
+}
+
+void* CudaBackend::allocate(std::size_t bytes) { return allocate_on(stream(), bytes); }
+
+void CudaBackend::deallocate(void* ptr, std::size_t /*bytes*/) {
+  // Called from Buffer destructors, so it never throws; a sticky error surfaces at the
+  // next checked call.
+  if (cudaSetDevice(device_) != cudaSuccess) return;
+  cudaStream_t s = nullptr;
+  try {
+    s = stream_of(current_stream(device()));
+  } catch (...) {  // NOLINT(bugprone-empty-catch): the stream went away; free on stream 0 instead
+    s = stream_of(0);
+  }
+  if (cudaFreeAsync(ptr, s) != cudaSuccess) cudaGetLastError();
+}
+
+void CudaBackend::release_cached_memory() {
+  synchronize();
+  TANDEM_CUDA_CHECK(cudaMemPoolTrimTo(pool_, 0));
+}
+
+CudaBackend::Scratch::Scratch(CudaBackend& backend, cudaStream_t s, std::size_t bytes)
+    : ptr_(backend.allocate_on(s, bytes)), stream_(s) {}
+
+CudaBackend::Scratch::~Scratch() {
+  if (cudaFreeAsync(ptr_, stream_) != cudaSuccess) cudaGetLastError();
+}
+
+// Pageable host memory: the runtime stages it; the copy is complete when this returns.
+void CudaBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) {
+  if (bytes == 0) return;
+  cudaStream_t s = stream();
+  TANDEM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s));
+  TANDEM_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+void CudaBackend::copy_to_host(void* dst, const void* src, std::size_t bytes) {
+  if (bytes == 0) return;
+  cudaStream_t s = stream();
+  TANDEM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, s));
+  TANDEM_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+void CudaBackend::synchronize() {
+  make_current();
+  std::map<int, cudaStream_t> streams;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    streams = streams_;
+  }
+  for (auto& [id, s] : streams) TANDEM_CUDA_CHECK(cudaStreamSynchronize(s));
+}
+
+// ---- streams and events -----------------------------------------------------------------
+
+int CudaBackend::create_stream() {
+  make_current();
+  cudaStream_t s = nullptr;
+  TANDEM_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  std::lock_guard<std::mutex> lock(mutex_);
+  const int id = next_stream_++;
+  streams_[id] = s;
+  return id;
+}
+
+void CudaBackend::destroy_stream(int id) {
+  if (id == 0) return;
+  make_current();
+  cudaStream_t s = stream_of(id);
+  const cudaError_t done = cudaStreamSynchronize(s);
+  Cublas c{nullptr, nullptr};
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    streams_.erase(id);
+    if (const auto it = cublas_.find(s); it != cublas_.end()) {
+      c = it->second;
+      cublas_.erase(it);
+    }
+  }
+  if (c.handle != nullptr) {
+    cublasDestroy(c.handle);
+    cudaFree(c.workspace);  // the stream is idle: no stream order to respect
+  }
+  TANDEM_CUDA_CHECK(cudaStreamDestroy(s));
+  TANDEM_CUDA_CHECK(done);
+}
+
+void CudaBackend::synchronize_stream(int id) {
+  make_current();
+  TANDEM_CUDA_CHECK(cudaStreamSynchronize(stream_of(id)));
+}
+
+Event CudaBackend::record_event(int id) {
+  make_current();
+  cudaEvent_t e = nullptr;
+  TANDEM_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+  // The token owns the event; the last holder destroys it (errors ignored at exit).
+  std::shared_ptr<CUevent_st> token(e, [](cudaEvent_t ev) { cudaEventDestroy(ev); });
+  TANDEM_CUDA_CHECK(cudaEventRecord(e, stream_of(id)));
+  return Event{id, std::static_pointer_cast<const void>(std::shared_ptr<const CUevent_st>(token))};
+}
+
+namespace {
+cudaEvent_t event_of(const Event& event) {
+  return const_cast<cudaEvent_t>(static_cast<const CUevent_st*>(event.token.get()));
+}
+}  // namespace
+
+void CudaBackend::wait_event(int id, const Event& event) {
+  if (!event) return;  // already complete
+  make_current();
+  TANDEM_CUDA_CHECK(cudaStreamWaitEvent(stream_of(id), event_of(event), 0));
+}
+
+void CudaBackend::synchronize_event(const Event& event) {
+  if (!event) return;
+  TANDEM_CUDA_CHECK(cudaEventSynchronize(event_of(event)));
+}
+
+void* CudaBackend::native_stream(int id) { return stream_of(id); }
+
+cublasHandle_t CudaBackend::cublas(cudaStream_t s) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const auto it = cublas_.find(s); it != cublas_.end()) return it->second.handle;
+  }
+  cublasHandle_t handle = nullptr;
+  TANDEM_CUBLAS_CHECK(cublasCreate(&handle));
+  std::unique_ptr<cublasContext, cublasStatus_t (*)(cublasHandle_t)> guard(handle, cublasDestroy);
+  TANDEM_CUBLAS_CHECK(cublasSetStream(handle, s));
+  // The workspace comes from the pool, allocated in the stream's order; it lives as long as
+  // the handle (freed with the stream, or never for stream 0).
+  void* workspace = allocate_on(s, kCublasWorkspaceBytes);
+  const cublasStatus_t set = cublasSetWorkspace(handle, workspace, kCublasWorkspaceBytes);
+  if (set != CUBLAS_STATUS_SUCCESS) cudaFreeAsync(workspace, s);
+  TANDEM_CUBLAS_CHECK(set);
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto [it, inserted] = cublas_.emplace(s, Cublas{handle, workspace});
+  if (inserted) {
+    guard.release();
+  } else {  // another thread made one for this stream meanwhile: keep theirs
+    cudaFreeAsync(workspace, s);
+  }
+  return it->second.handle;
+}
+
+// ---- not implemented on the GPU (supports() is false) -------------------------------------
+
+void CudaBackend::sort(const StridedView&, const StridedView&, int) { not_implemented("sort"); }
+void CudaBackend::argsort(const StridedView&, const StridedView&, int, bool) { not_implemented("argsort"); }
+void CudaBackend::searchsorted(const StridedView&, const StridedView&, const StridedView&, bool) {
+  not_implemented("searchsorted");
+}
+void CudaBackend::take(const StridedView&, const StridedView&, const StridedView&, int) { not_implemented("take"); }
+void CudaBackend::put(const StridedView&, const StridedView&, const StridedView&, int) { not_implemented("put"); }
+void CudaBackend::mask_select(const StridedView&, const StridedView&, const StridedView&) {
+  not_implemented("mask_select");
+}
+void CudaBackend::mask_assign(const StridedView&, const StridedView&, const StridedView&) {
+  not_implemented("mask_assign");
+}
+void CudaBackend::nonzero(const StridedView&, const StridedView&) { not_implemented("nonzero"); }
+
+}  // namespace tandem::cuda

@@ -1,0 +1,124 @@
+#pragma once
+// The CUDA backend: device memory from a stream-ordered pool, streams and events, and one
+// entry point per op family (defined in the .cu file of that family, as src/cpu does).
+// Included only by src/cuda/*.cu: it includes CUDA headers.
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+
+#include "cuda/capabilities.hpp"
+#include "cuda/check.hpp"
+#include "cuda/launch_config.hpp"
+#include "dispatch/backend.hpp"
+
+/// The checking macro of cuBLAS calls: names the call, file, line and status.
+#define TANDEM_CUBLAS_CHECK(call)                                                                               \
+  do {                                                                                                          \
+    const cublasStatus_t tandem_status_ = (call);                                                               \
+    if (tandem_status_ != CUBLAS_STATUS_SUCCESS)                                                                \
+      TANDEM_THROW(DeviceError, #call, cublasGetStatusString(tandem_status_), " at ", __FILE__, ":", __LINE__); \
+  } while (0)
+
+namespace tandem::cuda {
+
+class CudaBackend final : public Backend {
+ public:
+  /// Sets up device `device`: its default memory pool and stream 0. Throws DeviceError.
+  explicit CudaBackend(int device);
+  ~CudaBackend() override;
+
+  Device device() const override { return Device::cuda(device_); }
+  const char* name() const override { return "cuda"; }
+  bool supports(const OpKey& op) const override { return cuda::supports(op); }
+
+  void* allocate(std::size_t bytes) override;
+  void deallocate(void* ptr, std::size_t bytes) override;
+  void copy_from_host(void* dst, const void* src, std::size_t bytes) override;
+  void copy_to_host(void* dst, const void* src, std::size_t bytes) override;
+  void synchronize() override;
+  void release_cached_memory() override;
+
+  int create_stream() override;
+  void destroy_stream(int stream) override;
+  void synchronize_stream(int stream) override;
+  Event record_event(int stream) override;
+  void wait_event(int stream, const Event& event) override;
+  void synchronize_event(const Event& event) override;
+  void* native_stream(int stream) override;
+
+  void fill(const StridedView& dst, Scalar value) override;
+  void copy(const StridedView& src, const StridedView& dst) override;
+  void unary(UnaryOp op, const StridedView& in, const StridedView& out) override;
+  void binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) override;
+  void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
+  void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
+  void random(const kernels::RandomRequest& req, const StridedView& out) override;
+  void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
+  void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
+  void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
+
+  // Not implemented on the GPU yet: supports() answers false, so the dispatcher runs these
+  // on the CPU and never calls them; a direct call throws DeviceError.
+  void sort(const StridedView& src, const StridedView& dst, int axis) override;
+  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
+  void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) override;
+  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
+  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
+  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
+  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
+  void nonzero(const StridedView& mask, const StridedView& out) override;
+
+  // ---- for the kernels of src/cuda ----
+
+  /// The calling thread's current stream of this device (current_stream(device())), with
+  /// this device made current on the thread.
+  cudaStream_t stream();
+  /// Blocks for a grid-stride kernel over `items` work items.
+  unsigned grid_blocks(std::int64_t items, int threads = kThreadsPerBlock) const {
+    return cuda::grid_blocks(items, threads, sm_count_);
+  }
+  int sm_count() const { return sm_count_; }
+  /// The cuBLAS handle bound to `s` (one per stream, created on first use).
+  cublasHandle_t cublas(cudaStream_t s);
+
+  /// Pool memory for the duration of one op, allocated and freed in the order of stream
+  /// `s` (so it is safe to free while kernels queued on s still use it).
+  class Scratch {
+   public:
+    Scratch(CudaBackend& backend, cudaStream_t s, std::size_t bytes);
+    ~Scratch();
+    Scratch(const Scratch&) = delete;
+    Scratch& operator=(const Scratch&) = delete;
+    void* get() const { return ptr_; }
+
+   private:
+    void* ptr_ = nullptr;
+    cudaStream_t stream_;
+  };
+
+ private:
+  cudaStream_t stream_of(int id);  // throws DeviceError for an unknown id
+  void make_current() const;
+  void* allocate_on(cudaStream_t s, std::size_t bytes);
+
+  const int device_;
+  int sm_count_ = 1;
+  cudaMemPool_t pool_ = nullptr;
+
+  std::mutex mutex_;  // guards the maps and next_stream_
+  std::map<int, cudaStream_t> streams_;
+  int next_stream_ = 1;
+  struct Cublas {
+    cublasHandle_t handle;
+    void* workspace;  // pool memory, freed with the handle
+  };
+  std::map<cudaStream_t, Cublas> cublas_;
+};
+
+[[noreturn]] void not_implemented(const char* op);
+
+}  // namespace tandem::cuda
