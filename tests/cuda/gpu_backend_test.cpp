@@ -1,0 +1,119 @@
+// The CUDA backend on a real GPU: bitwise agreement with the CPU where promised (random,
+// scans, integer reductions), reproducible float reductions, streams and out-of-memory.
+// Every test skips without a device (ctest label "gpu" through the Gpu name).
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <tandem/tandem.hpp>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+namespace td = tandem;
+
+namespace {
+
+#define TANDEM_REQUIRE_GPU() \
+  if (!td::has_gpu()) GTEST_SKIP() << "no CUDA device"
+
+template <class T>
+bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::memcmp(&a[i], &b[i], sizeof(T)) != 0) return false;
+  return true;
+}
+
+template <class T, class Make>
+void expect_same_on_cpu_and_gpu(Make&& make) {
+  std::vector<T> cpu, gpu;
+  {
+    td::PlacementGuard g(td::Placement::cpu);
+    cpu = make().to_vector();
+  }
+  {
+    td::PlacementGuard g(td::Placement::gpu);
+    auto a = make();
+    EXPECT_EQ(a.device(), td::Device::cuda(0));
+    gpu = a.to_vector();
+  }
+  EXPECT_TRUE(same_bits(cpu, gpu));
+}
+
+}  // namespace
+
+TEST(GpuRandom, BitIdenticalToCpu) {
+  TANDEM_REQUIRE_GPU();
+  const td::Shape shape{1001, 37};
+  expect_same_on_cpu_and_gpu<float>([&] { return td::random::Generator(42).uniform<float>(shape); });
+  expect_same_on_cpu_and_gpu<double>([&] { return td::random::Generator(42).uniform<double>(shape, -3.0, 5.0); });
+  expect_same_on_cpu_and_gpu<double>([&] { return td::random::Generator(7).normal<double>(shape, 1.0, 2.0); });
+  expect_same_on_cpu_and_gpu<float>([&] { return td::random::Generator(7).normal<float>(shape, 0.0f, 1.0f); });
+}
+
+TEST(GpuRandom, NonContiguousOutputMatchesCpu) {
+  TANDEM_REQUIRE_GPU();
+  auto fill = [] {
+    auto a = td::zeros<double>({64, 64});
+    auto view = a.T();
+    td::random::Generator(3).uniform(view, 0.0, 1.0);
+    return a;
+  };
+  expect_same_on_cpu_and_gpu<double>(fill);
+}
+
+TEST(GpuReduce, FloatSumIsReproducibleAndClose) {
+  TANDEM_REQUIRE_GPU();
+  auto x = td::test::random_array<float>({(1 << 22) + 3}, 11);
+  float cpu_sum = 0;
+  {
+    td::PlacementGuard g(td::Placement::cpu);
+    cpu_sum = td::sum(x).item();
+  }
+  td::PlacementGuard g(td::Placement::gpu);
+  const float first = td::sum(x).item();
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(td::sum(x).item(), first);  // bitwise, run to run
+  EXPECT_NEAR(first, cpu_sum, 1e-3 * std::abs(cpu_sum) + 1.0);
+}
+
+TEST(GpuReduce, OuterAxisMatchesInnerAxisOfTranspose) {
+  TANDEM_REQUIRE_GPU();
+  td::PlacementGuard g(td::Placement::gpu);
+  auto x = td::test::random_array<double>({3000, 513}, 5);
+  auto a = td::sum(x, 0).to_vector();
+  auto b = td::sum(x.T().copy(), 1).to_vector();
+  EXPECT_TRUE(same_bits(a, b));  // the GPU tree follows the logical order, not the layout
+}
+
+TEST(GpuReduce, IntegerReductionsAndScansEqualCpu) {
+  TANDEM_REQUIRE_GPU();
+  auto x = td::test::random_array<std::int32_t>({257, 1031}, 9);
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::sum(x, 1); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argmax(x, 0); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(x, 1); });
+  auto f = td::test::random_array<double>({3, 200003}, 10);
+  expect_same_on_cpu_and_gpu<double>([&] { return td::cumsum(f, 1); });  // the CPU's blocking
+}
+
+TEST(GpuStreams, WorkOnAStreamIsVisibleAfterItsSynchronize) {
+  TANDEM_REQUIRE_GPU();
+  td::PlacementGuard g(td::Placement::gpu);
+  auto s = td::Stream::create(td::Device::cuda(0));
+  EXPECT_NE(s.native_handle(), nullptr);
+  td::Array<float> a;
+  {
+    td::StreamGuard on(s);
+    a = td::ones<float>({1 << 20}) * 3.0f;
+  }
+  s.synchronize();
+  EXPECT_EQ(td::sum(a).item(), 3.0f * (1 << 20));
+}
+
+TEST(GpuMemory, OutOfMemoryThrowsUnderGpuPlacement) {
+  TANDEM_REQUIRE_GPU();
+  td::PlacementGuard g(td::Placement::gpu);
+  EXPECT_THROW(td::zeros<float>({std::int64_t{1} << 48}), td::OutOfMemory);
+  // The device still works afterwards.
+  EXPECT_EQ(td::sum(td::ones<float>({1000})).item(), 1000.0f);
+}
