@@ -22,7 +22,9 @@ TEST(CudaCapabilities, NeverWiderThanTheSharedRule) {
     for (int f = 0; f <= static_cast<int>(OpFamily::compress); ++f) {
       for (int code = 0; code < 32; ++code) {
         const OpKey key{static_cast<OpFamily>(f), static_cast<unsigned char>(code), t};
-        if (td::cuda::supports(key)) EXPECT_TRUE(td::kernels::accepts(key)) << f << " " << code;
+        if (td::cuda::supports(key)) {
+          EXPECT_TRUE(td::kernels::accepts(key)) << f << " " << code;
+        }
       }
     }
   }
