@@ -96,7 +96,7 @@ void tandem_uniform(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * n * 4);
 }
 
-/// sort of n floats (runs on the CPU until the CUDA sort lands: supports() is false).
+/// sort of n floats (CUB radix sort).
 void tandem_sort(benchmark::State& state) {
   const auto n = state.range(0);
   td::PlacementGuard g(td::Placement::gpu);

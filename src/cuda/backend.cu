@@ -1,5 +1,5 @@
 // The CUDA backend's memory, streams and events. Kernels live in one file per op family
-// (elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu).
+// (elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu).
 
 #include <limits>
 #include <memory>
@@ -221,8 +221,6 @@ cublasHandle_t CudaBackend::cublas(cudaStream_t s) {
 
 // ---- not implemented on the GPU (supports() is false) -------------------------------------
 
-void CudaBackend::sort(const StridedView&, const StridedView&, int) { not_implemented("sort"); }
-void CudaBackend::argsort(const StridedView&, const StridedView&, int, bool) { not_implemented("argsort"); }
 void CudaBackend::searchsorted(const StridedView&, const StridedView&, const StridedView&, bool) {
   not_implemented("searchsorted");
 }

@@ -21,11 +21,13 @@ constexpr bool supports(const OpKey& op) {
     case OpFamily::random:
     case OpFamily::reduce:
     case OpFamily::scan:
+    case OpFamily::sort:
+    case OpFamily::argsort:
       return true;
     case OpFamily::matmul:
       return is_floating(op.dtype);  // cuBLAS gemm; integer/bool on the CPU
     default:
-      return false;  // linalg, sort and indexing: not written yet (issue 8)
+      return false;  // linalg, searchsorted and indexing: not written yet (issue 8)
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The CUDA backend: device memory from a stream-ordered pool, streams and events, and one
-// entry point per op family (defined in the .cu file of that family, as src/cpu does).
+// entry point per op family (defined in the .cu file of that family, as src/cpu does:
+// elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu).
 // Included only by src/cuda/*.cu: it includes CUDA headers.
 
 #include <cublas_v2.h>
@@ -60,11 +61,11 @@ class CudaBackend final : public Backend {
   void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
   void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
   void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
+  void sort(const StridedView& src, const StridedView& dst, int axis) override;
+  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
 
   // Not implemented on the GPU yet: supports() answers false, so the dispatcher runs these
   // on the CPU and never calls them; a direct call throws DeviceError.
-  void sort(const StridedView& src, const StridedView& dst, int axis) override;
-  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
   void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) override;
   void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
   void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;

@@ -25,8 +25,20 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
   return true;
 }
 
+/// Equal values, NaN == NaN and -0.0 == 0.0 (the CPU's sort leaves the order of -0.0 and
+/// 0.0 unspecified).
+template <class T>
+bool same_values(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(a[i] == b[i] || (a[i] != a[i] && b[i] != b[i]))) return false;
+  return true;
+}
+
+enum class Compare { bits, values };
+
 template <class T, class Make>
-void expect_same_on_cpu_and_gpu(Make&& make) {
+void expect_same_on_cpu_and_gpu(Make&& make, Compare how = Compare::bits) {
   std::vector<T> cpu, gpu;
   {
     td::PlacementGuard g(td::Placement::cpu);
@@ -38,7 +50,7 @@ void expect_same_on_cpu_and_gpu(Make&& make) {
     EXPECT_EQ(a.device(), td::Device::cuda(0));
     gpu = a.to_vector();
   }
-  EXPECT_TRUE(same_bits(cpu, gpu));
+  EXPECT_TRUE(how == Compare::bits ? same_bits(cpu, gpu) : same_values(cpu, gpu));
 }
 
 }  // namespace
@@ -116,4 +128,25 @@ TEST(GpuMemory, OutOfMemoryThrowsUnderGpuPlacement) {
   EXPECT_THROW(td::zeros<float>({std::int64_t{1} << 48}), td::OutOfMemory);
   // The device still works afterwards.
   EXPECT_EQ(td::sum(td::ones<float>({1000})).item(), 1000.0f);
+}
+
+TEST(GpuSort, SortAndArgsortEqualCpuWithNaNsAndZeros) {
+  TANDEM_REQUIRE_GPU();
+  auto x = td::test::random_array<double>({300, 517}, 12);
+  {
+    td::PlacementGuard g(td::Placement::cpu);
+    x(td::slice(0, 300, 7)) = std::nan("");
+    x(td::slice(1, 300, 11)) = -0.0;
+    x(td::slice(2, 300, 13)) = 0.0;
+  }
+  for (int axis : {0, 1}) {
+    expect_same_on_cpu_and_gpu<double>([&] { return td::sort(x, axis); }, Compare::values);
+    expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(x, axis, true); });
+  }
+  auto flat = td::test::random_array<float>({(1 << 20) + 7}, 13);  // one long line
+  expect_same_on_cpu_and_gpu<float>([&] { return td::sort(flat); }, Compare::values);
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(flat); });
+  auto ints = td::test::random_array<std::int32_t>({4096, 33}, 14);  // many short lines
+  expect_same_on_cpu_and_gpu<std::int32_t>([&] { return td::sort(ints, 1); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(ints, 1); });
 }
