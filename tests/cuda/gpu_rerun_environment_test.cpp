@@ -18,10 +18,14 @@ class RequireCudaEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     const char* require = std::getenv("TANDEM_REQUIRE_CUDA");
-    if (require != nullptr && std::string(require) == "1" && tandem::cuda_device_count() == 0) {
+    if (require == nullptr || std::string(require) != "1") return;
+    if (tandem::cuda_device_count() == 0) {
       std::printf("[  SKIPPED ] no CUDA device: the cuda rerun of the suite does not run\n");
       GTEST_SKIP() << "no CUDA device";
     }
+    // A device that answers but whose backend did not register (failed self-test) would
+    // make this run repeat the CPU run and pass: fail instead.
+    if (!tandem::has_gpu()) GTEST_FAIL() << "a CUDA device is present but the cuda backend is not registered";
   }
 };
 
