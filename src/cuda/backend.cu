@@ -1,5 +1,5 @@
 // The CUDA backend's memory, streams and events. Kernels live in one file per op family
-// (elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu).
+// (elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu, index.cu).
 
 #include <limits>
 #include <memory>
@@ -224,8 +224,6 @@ cublasHandle_t CudaBackend::cublas(cudaStream_t s) {
 void CudaBackend::searchsorted(const StridedView&, const StridedView&, const StridedView&, bool) {
   not_implemented("searchsorted");
 }
-void CudaBackend::take(const StridedView&, const StridedView&, const StridedView&, int) { not_implemented("take"); }
-void CudaBackend::put(const StridedView&, const StridedView&, const StridedView&, int) { not_implemented("put"); }
 void CudaBackend::mask_select(const StridedView&, const StridedView&, const StridedView&) {
   not_implemented("mask_select");
 }

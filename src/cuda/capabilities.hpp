@@ -23,11 +23,13 @@ constexpr bool supports(const OpKey& op) {
     case OpFamily::scan:
     case OpFamily::sort:
     case OpFamily::argsort:
+    case OpFamily::take:
+    case OpFamily::put:
       return true;
     case OpFamily::matmul:
       return is_floating(op.dtype);  // cuBLAS gemm; integer/bool on the CPU
     default:
-      return false;  // linalg, searchsorted and indexing: not written yet (issue 8)
+      return false;  // linalg, searchsorted, masks and nonzero: not written yet (issue 8)
   }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The CUDA backend: device memory from a stream-ordered pool, streams and events, and one
 // entry point per op family (defined in the .cu file of that family, as src/cpu does:
-// elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu).
+// elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu, index.cu).
 // Included only by src/cuda/*.cu: it includes CUDA headers.
 
 #include <cublas_v2.h>
@@ -63,12 +63,12 @@ class CudaBackend final : public Backend {
   void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
   void sort(const StridedView& src, const StridedView& dst, int axis) override;
   void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
+  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
+  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
 
   // Not implemented on the GPU yet: supports() answers false, so the dispatcher runs these
   // on the CPU and never calls them; a direct call throws DeviceError.
   void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) override;
-  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
-  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
   void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
   void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
   void nonzero(const StridedView& mask, const StridedView& out) override;

@@ -150,3 +150,22 @@ TEST(GpuSort, SortAndArgsortEqualCpuWithNaNsAndZeros) {
   expect_same_on_cpu_and_gpu<std::int32_t>([&] { return td::sort(ints, 1); });
   expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(ints, 1); });
 }
+
+TEST(GpuIndex, TakeAndPutEqualCpuWithNegativeAndRepeatedIndices) {
+  TANDEM_REQUIRE_GPU();
+  auto x = td::test::random_array<float>({64, 130, 3}, 15);
+  auto idx = td::Array<std::int64_t>::from({5, -1, 0, 5, 129, -130, 7});
+  for (int axis : {0, 1}) {
+    auto axis_idx = td::Array<std::int64_t>::from({5, -1, 0, 5, 63, -64, 7});
+    const auto& use = axis == 0 ? axis_idx : idx;
+    expect_same_on_cpu_and_gpu<float>([&] { return td::take(x, use, axis); });
+    // Repeated indices (5 twice): the last write wins, as on the CPU.
+    expect_same_on_cpu_and_gpu<float>([&] {
+      auto dst = x.copy();
+      auto values = td::test::random_array<float>(
+          axis == 0 ? std::vector<std::int64_t>{7, 130, 3} : std::vector<std::int64_t>{64, 7, 3}, 16);
+      td::put(dst, use, values, axis);
+      return dst;
+    });
+  }
+}
