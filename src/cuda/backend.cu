@@ -3,6 +3,8 @@
 
 #include <limits>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "cuda/cuda_backend.hpp"
 #include "dispatch/stream.hpp"
@@ -22,7 +24,7 @@ constexpr std::size_t kCublasWorkspaceBytes = std::size_t{32} << 20;
                "the CPU)");
 }
 
-CudaBackend::CudaBackend(int device) : device_(device) {
+CudaBackend::CudaBackend(int device) : device_(device), events_(std::make_shared<EventPool>()) {
   make_current();
   TANDEM_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device_));
   int pools = 0;
@@ -165,13 +167,48 @@ void CudaBackend::synchronize_stream(int id) {
   TANDEM_CUDA_CHECK(cudaStreamSynchronize(stream_of(id)));
 }
 
+struct CudaBackend::EventPool {
+  /// Events kept for reuse at most; more are destroyed when their last holder goes.
+  static constexpr std::size_t kMaxFree = 1024;
+  std::mutex mutex;
+  std::vector<cudaEvent_t> free;
+
+  ~EventPool() {
+    for (cudaEvent_t e : free) cudaEventDestroy(e);  // errors ignored: may run at exit
+  }
+  cudaEvent_t take() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!free.empty()) {
+        cudaEvent_t e = free.back();
+        free.pop_back();
+        return e;
+      }
+    }
+    cudaEvent_t e = nullptr;
+    TANDEM_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    return e;
+  }
+  void give_back(cudaEvent_t e) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (free.size() < kMaxFree) {
+        free.push_back(e);
+        return;
+      }
+    }
+    cudaEventDestroy(e);
+  }
+};
+
 Event CudaBackend::record_event(int id) {
   make_current();
-  cudaEvent_t e = nullptr;
-  TANDEM_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
-  // The token owns the event; the last holder destroys it (errors ignored at exit).
-  std::shared_ptr<CUevent_st> token(e, [](cudaEvent_t ev) { cudaEventDestroy(ev); });
-  TANDEM_CUDA_CHECK(cudaEventRecord(e, stream_of(id)));
+  cudaStream_t s = stream_of(id);
+  cudaEvent_t e = events_->take();
+  // The token owns the event; the last holder gives it back to the pool (a recorded event
+  // may be recorded again once nobody waits on it any more).
+  std::shared_ptr<CUevent_st> token(e, [pool = events_](cudaEvent_t ev) { pool->give_back(ev); });
+  TANDEM_CUDA_CHECK(cudaEventRecord(e, s));
   return Event{id, std::static_pointer_cast<const void>(std::shared_ptr<const CUevent_st>(token))};
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "cuda/capabilities.hpp"
@@ -109,6 +110,11 @@ class CudaBackend final : public Backend {
   const int device_;
   int sm_count_ = 1;
   cudaMemPool_t pool_ = nullptr;
+
+  /// Finished events for reuse: the dispatcher records one after every op, and creating a
+  /// CUDA event costs a driver call. Shared with the tokens, which return their event here.
+  struct EventPool;
+  std::shared_ptr<EventPool> events_;
 
   std::mutex mutex_;  // guards the maps and next_stream_
   std::map<int, cudaStream_t> streams_;
