@@ -261,12 +261,5 @@ cublasHandle_t CudaBackend::cublas(cudaStream_t s) {
 void CudaBackend::searchsorted(const StridedView&, const StridedView&, const StridedView&, bool) {
   not_implemented("searchsorted");
 }
-void CudaBackend::mask_select(const StridedView&, const StridedView&, const StridedView&) {
-  not_implemented("mask_select");
-}
-void CudaBackend::mask_assign(const StridedView&, const StridedView&, const StridedView&) {
-  not_implemented("mask_assign");
-}
-void CudaBackend::nonzero(const StridedView&, const StridedView&) { not_implemented("nonzero"); }
 
 }  // namespace tandem::cuda

@@ -25,11 +25,12 @@ constexpr bool supports(const OpKey& op) {
     case OpFamily::argsort:
     case OpFamily::take:
     case OpFamily::put:
+    case OpFamily::compress:  // mask_select, mask_assign, nonzero
       return true;
     case OpFamily::matmul:
       return is_floating(op.dtype);  // cuBLAS gemm; integer/bool on the CPU
     default:
-      return false;  // linalg, searchsorted, masks and nonzero: not written yet (issue 8)
+      return false;  // linalg and searchsorted: not written yet (issue 8)
   }
 }
 

@@ -66,13 +66,13 @@ class CudaBackend final : public Backend {
   void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
   void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
   void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
+  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
+  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
+  void nonzero(const StridedView& mask, const StridedView& out) override;
 
   // Not implemented on the GPU yet: supports() answers false, so the dispatcher runs these
   // on the CPU and never calls them; a direct call throws DeviceError.
   void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) override;
-  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
-  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
-  void nonzero(const StridedView& mask, const StridedView& out) override;
 
   // ---- for the kernels of src/cuda ----
 

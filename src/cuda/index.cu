@@ -1,13 +1,18 @@
-// take and put along one axis on the GPU; both move elements without converting them, so
-// they are instantiated per element size (1, 4, 8 bytes), not per dtype. mask_select,
-// mask_assign and nonzero are not implemented here yet (supports() is false).
+// take and put along one axis, and the boolean-mask ops (mask_select, mask_assign, nonzero)
+// on the GPU. All move elements without converting them, so they are instantiated per
+// element size (1, 4, 8 bytes), not per dtype.
+//
+// Mask ops: the mask is gathered as dense 0/1 flags (int64), CUB's exclusive sum gives
+// every element the number of true elements before it in C order (its place in the
+// output), and one thread per element moves it if its flag is set.
 //
 // put with repeated indices: the CPU writes them in order, so the last one wins. Parallel
 // writes would pick an arbitrary one, so a first kernel records, per destination position
 // along the axis, the largest j that targets it (atomicMax), and put writes only from that j.
 
-#include "cuda/cuda_backend.hpp"
-#include "cuda/strided_index.hpp"
+#include <cub/device/device_scan.cuh>
+
+#include "cuda/elementwise.cuh"
 
 namespace tandem::cuda {
 
@@ -85,7 +90,119 @@ __global__ void put_kernel(U* dst, const std::int64_t* idx, const U* values, con
   }
 }
 
+struct FlagFn {
+  __device__ std::int64_t operator()(bool b) const { return b ? 1 : 0; }
+};
+
+/// The mask's flags and each element's place among the true ones (C order), in scratch.
+struct MaskPositions {
+  CudaBackend::Scratch flags;
+  CudaBackend::Scratch places;
+  MaskPositions(CudaBackend& backend, cudaStream_t s, const StridedView& mask)
+      : flags(backend, s, bytes(mask)), places(backend, s, bytes(mask)) {
+    const std::int64_t n = shape_size(mask.shape);
+    const StridedView dense{flags.get(), DType::int64, mask.shape, c_strides(mask.shape)};
+    launch_elementwise<std::int64_t, FlagFn, bool>(backend, {}, elementwise_args<2>({&dense, &mask}));
+    std::size_t temp_bytes = 0;
+    TANDEM_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(nullptr, temp_bytes, flag(), place(), n, s));
+    CudaBackend::Scratch temp(backend, s, temp_bytes);
+    TANDEM_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(temp.get(), temp_bytes, flag(), place(), n, s));
+  }
+  static std::size_t bytes(const StridedView& mask) {
+    return static_cast<std::size_t>(shape_size(mask.shape)) * sizeof(std::int64_t);
+  }
+  std::int64_t* flag() const { return static_cast<std::int64_t*>(flags.get()); }
+  std::int64_t* place() const { return static_cast<std::int64_t*>(places.get()); }
+};
+
+template <class U>
+__global__ void mask_select_kernel(const U* src, Indexer<1> ix, const std::int64_t* flag, const std::int64_t* place,
+                                   U* out, std::int64_t out_stride, std::int64_t n) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) {
+    if (!flag[i]) continue;
+    std::int64_t off;
+    ix.offsets(i, &off);
+    out[place[i] * out_stride] = src[off];
+  }
+}
+
+template <class U>
+__global__ void mask_assign_kernel(U* dst, Indexer<1> ix, const std::int64_t* flag, const std::int64_t* place,
+                                   const U* values, std::int64_t values_stride, std::int64_t n) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) {
+    if (!flag[i]) continue;
+    std::int64_t off;
+    ix.offsets(i, &off);
+    dst[off] = values[place[i] * values_stride];
+  }
+}
+
+/// The shape as it is (not collapsed): nonzero reports coordinates along every axis.
+struct Extents {
+  int ndim;
+  std::int64_t extent[kMaxDims];
+};
+
+__global__ void nonzero_kernel(Extents shape, const std::int64_t* flag, const std::int64_t* place, std::int64_t* out,
+                               std::int64_t row, std::int64_t col, std::int64_t n) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n; i += step) {
+    if (!flag[i]) continue;
+    std::int64_t rest = i;
+    std::int64_t* o = out + place[i] * col;
+#pragma unroll
+    for (int d = kMaxDims - 1; d >= 0; --d) {
+      if (d < shape.ndim) {
+        o[d * row] = rest % shape.extent[d];
+        rest /= shape.extent[d];
+      }
+    }
+  }
+}
+
 }  // namespace
+
+void CudaBackend::mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) {
+  const std::int64_t n = shape_size(mask.shape);
+  if (n == 0 || shape_size(out.shape) == 0) return;
+  cudaStream_t s = stream();
+  const MaskPositions mp(*this, s, mask);
+  const Indexer<1> ix = make_indexer<1>(src.shape, {&src.strides});
+  visit_size(src.dtype, [&](auto unit) {
+    using U = decltype(unit);
+    mask_select_kernel<U><<<grid_blocks(n), kThreadsPerBlock, 0, s>>>(
+        static_cast<const U*>(src.data), ix, mp.flag(), mp.place(), static_cast<U*>(out.data), out.strides[0], n);
+    TANDEM_CUDA_CHECK_LAUNCH();
+  });
+}
+
+void CudaBackend::mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) {
+  const std::int64_t n = shape_size(mask.shape);
+  if (n == 0) return;
+  cudaStream_t s = stream();
+  const MaskPositions mp(*this, s, mask);
+  const Indexer<1> ix = make_indexer<1>(dst.shape, {&dst.strides});
+  visit_size(dst.dtype, [&](auto unit) {
+    using U = decltype(unit);
+    mask_assign_kernel<U><<<grid_blocks(n), kThreadsPerBlock, 0, s>>>(
+        static_cast<U*>(dst.data), ix, mp.flag(), mp.place(), static_cast<const U*>(values.data), values.strides[0], n);
+    TANDEM_CUDA_CHECK_LAUNCH();
+  });
+}
+
+void CudaBackend::nonzero(const StridedView& mask, const StridedView& out) {
+  const std::int64_t n = shape_size(mask.shape);
+  if (n == 0 || shape_size(out.shape) == 0) return;
+  cudaStream_t s = stream();
+  const MaskPositions mp(*this, s, mask);
+  Extents shape{mask.shape.size(), {}};
+  for (int d = 0; d < mask.shape.size(); ++d) shape.extent[d] = mask.shape[d];
+  nonzero_kernel<<<grid_blocks(n), kThreadsPerBlock, 0, s>>>(
+      shape, mp.flag(), mp.place(), static_cast<std::int64_t*>(out.data), out.strides[0], out.strides[1], n);
+  TANDEM_CUDA_CHECK_LAUNCH();
+}
 
 void CudaBackend::take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) {
   TANDEM_CHECK(indices.dtype == DType::int64, DTypeError, "take", "indices must be int64");

@@ -169,3 +169,18 @@ TEST(GpuIndex, TakeAndPutEqualCpuWithNegativeAndRepeatedIndices) {
     });
   }
 }
+
+TEST(GpuIndex, MasksAndNonzeroEqualCpu) {
+  TANDEM_REQUIRE_GPU();
+  auto x = td::test::random_array<double>({257, 33}, 17);
+  auto mask = td::test::random_array<bool>({257, 33}, 18);
+  expect_same_on_cpu_and_gpu<double>([&] { return td::mask_select(x, mask); });
+  expect_same_on_cpu_and_gpu<double>([&] { return td::mask_select(x.T(), mask.T().copy()); });  // strided
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argwhere(mask); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::nonzero(mask)[1]; });
+  expect_same_on_cpu_and_gpu<double>([&] {
+    auto dst = x.copy();
+    td::mask_assign(dst, mask, -1.0);
+    return dst;
+  });
+}
