@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <vector>
 
 #include "bench_main.hpp"
 
@@ -122,8 +123,10 @@ void cublas_gemm(benchmark::State& state) {
   BENCH_CUDA(cudaMalloc(&a, bytes));
   BENCH_CUDA(cudaMalloc(&b, bytes));
   BENCH_CUDA(cudaMalloc(&c, bytes));
-  BENCH_CUDA(cudaMemset(a, 0, bytes));
-  BENCH_CUDA(cudaMemset(b, 0, bytes));
+  // The same values as tandem_gemm's operands: a GPU's power draw depends on the data.
+  const std::vector<float> ones(static_cast<std::size_t>(n * n), 1.0f), halves(ones.size(), 0.5f);
+  BENCH_CUDA(cudaMemcpy(a, ones.data(), bytes, cudaMemcpyHostToDevice));
+  BENCH_CUDA(cudaMemcpy(b, halves.data(), bytes, cudaMemcpyHostToDevice));
   cublasHandle_t h;
   if (cublasCreate(&h) != CUBLAS_STATUS_SUCCESS) std::exit(1);
   cudaEvent_t start, stop;
@@ -133,7 +136,11 @@ void cublas_gemm(benchmark::State& state) {
   const int ni = static_cast<int>(n);
   for (auto _ : state) {
     BENCH_CUDA(cudaEventRecord(start));
-    cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, ni, ni, ni, &one, a, ni, b, ni, &zero, c, ni);
+    if (cublasSgemm(h, CUBLAS_OP_N, CUBLAS_OP_N, ni, ni, ni, &one, a, ni, b, ni, &zero, c, ni) !=
+        CUBLAS_STATUS_SUCCESS) {
+      state.SkipWithError("cublasSgemm failed");
+      break;
+    }
     BENCH_CUDA(cudaEventRecord(stop));
     BENCH_CUDA(cudaEventSynchronize(stop));
     float ms = 0;

@@ -156,7 +156,7 @@ void CudaBackend::destroy_stream(int id) {
   }
   if (c.handle != nullptr) {
     cublasDestroy(c.handle);
-    cudaFree(c.workspace);  // the stream is idle: no stream order to respect
+    cudaFreeAsync(c.workspace, s);  // stream-ordered: cudaFree would synchronise the device
   }
   TANDEM_CUDA_CHECK(cudaStreamDestroy(s));
   TANDEM_CUDA_CHECK(done);

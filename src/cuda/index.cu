@@ -90,8 +90,10 @@ __global__ void put_kernel(U* dst, const std::int64_t* idx, const U* values, con
   }
 }
 
+// Mask bytes are read as bytes: foreign masks (mmap, shared memory, DLPack) may hold values
+// other than 0 and 1, and the count must agree with the host's (any non-zero byte).
 struct FlagFn {
-  __device__ std::int64_t operator()(bool b) const { return b ? 1 : 0; }
+  __device__ std::int64_t operator()(std::uint8_t b) const { return b != 0 ? 1 : 0; }
 };
 
 /// The mask's flags and each element's place among the true ones (C order), in scratch.
@@ -102,7 +104,7 @@ struct MaskPositions {
       : flags(backend, s, bytes(mask)), places(backend, s, bytes(mask)) {
     const std::int64_t n = shape_size(mask.shape);
     const StridedView dense{flags.get(), DType::int64, mask.shape, c_strides(mask.shape)};
-    launch_elementwise<std::int64_t, FlagFn, bool>(backend, {}, elementwise_args<2>({&dense, &mask}));
+    launch_elementwise<std::int64_t, FlagFn, std::uint8_t>(backend, {}, elementwise_args<2>({&dense, &mask}));
     std::size_t temp_bytes = 0;
     TANDEM_CUDA_CHECK(cub::DeviceScan::ExclusiveSum(nullptr, temp_bytes, flag(), place(), n, s));
     CudaBackend::Scratch temp(backend, s, temp_bytes);

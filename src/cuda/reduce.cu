@@ -113,8 +113,13 @@ struct ArgGroup {
     return op == ReduceOp::argmin ? kernels::arg_better<ReduceOp::argmin>(x, best)
                                   : kernels::arg_better<ReduceOp::argmax>(x, best);
   }
-  // a holds lower indices than b (the tree is in order), so a tie keeps a.
-  __device__ Acc combine(Acc a, Acc b) const { return better(b.value, a.value) ? b : a; }
+  // The tree does not keep index order: ties go to the lower index (kernels/reduce.hpp).
+  __device__ Acc combine(Acc a, Acc b) const {
+    const bool second = op == ReduceOp::argmin
+                            ? kernels::arg_keeps_second<ReduceOp::argmin>(a.value, a.index, b.value, b.index)
+                            : kernels::arg_keeps_second<ReduceOp::argmax>(a.value, a.index, b.value, b.index);
+    return second ? b : a;
+  }
   __device__ void store(void* out, std::int64_t off, Acc a) const { static_cast<std::int64_t*>(out)[off] = a.index; }
 };
 
@@ -210,8 +215,10 @@ __global__ void reduce_thread_kernel(G g, Pass<G, X> p) {
   const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   for (std::int64_t item = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; item < items;
        item += step) {
-    const std::int64_t m = item / p.tiles;
-    const std::int64_t b = item - m * p.tiles;
+    // Outputs fastest: neighbouring threads read neighbouring outputs of the same tile,
+    // which for a reduction over an outer axis are neighbouring addresses.
+    const std::int64_t m = item % p.outputs;
+    const std::int64_t b = item / p.outputs;
     std::int64_t out_off;
     const auto fetch = fetcher_for<G, X, kFirst>(g, p, m, b, &out_off);
     const std::int64_t len = p.len - b * kReduceTile < kReduceTile ? p.len - b * kReduceTile : kReduceTile;
@@ -223,10 +230,13 @@ __global__ void reduce_thread_kernel(G g, Pass<G, X> p) {
 template <class G, class X, bool kFirst>
 void launch_pass(CudaBackend& backend, cudaStream_t s, const G& g, const Pass<G, X>& p, bool dense_reduced) {
   const std::int64_t items = p.outputs * p.tiles;
-  // A thread per tile when there are enough tiles to fill the device and the block
-  // kernel's lanes would read strided memory or sit mostly idle.
+  // A thread per tile when the reduced axis is strided and a warp's worth of outputs sit
+  // side by side (the block kernel's lanes would read one element per row), or when there
+  // are enough tiles to fill the device and the block kernel's lanes would sit mostly idle.
+  // Both kernels evaluate the same tree: the choice never changes the bits.
   const bool enough = items >= std::int64_t{4} * backend.sm_count() * kThreadsPerBlock;
-  if (enough && (!dense_reduced || p.len <= 64)) {
+  const bool per_thread = dense_reduced ? (enough && p.len <= 64) : (enough || p.outputs >= 32);
+  if (per_thread) {
     reduce_thread_kernel<G, X, kFirst><<<backend.grid_blocks(items), kThreadsPerBlock, 0, s>>>(g, p);
   } else {
     const auto blocks =

@@ -130,6 +130,17 @@ TANDEM_HD bool arg_better(T x, T best) {
   }
 }
 
+/// Combines two (value, index) candidates of argmin/argmax from a tree that does not keep
+/// index order (the GPU's lanes fold t, t + 256, ...): the better value wins; on a tie, or
+/// two NaNs, the lower index, so the result is the first occurrence as in NumPy. True when
+/// (xb, ib) is the one to keep.
+template <ReduceOp OP, class T>
+TANDEM_HD bool arg_keeps_second(T xa, std::int64_t ia, T xb, std::int64_t ib) {
+  if (arg_better<OP>(xb, xa)) return true;
+  if (arg_better<OP>(xa, xb)) return false;
+  return ib < ia;
+}
+
 /// Scans accumulate in the reduction's wide type and store int64 for integers and bools.
 template <ScanOp OP, class T>
 struct Scanner {

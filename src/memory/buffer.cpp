@@ -84,8 +84,16 @@ void Buffer::release_device_copy() {
   if (device_ == nullptr) return;
   if (!device_wrapped_) {
     // Stream-ordered free on the current stream, after every use on other streams.
-    const int stream = current_stream(device_backend_->device());
-    order_use_locked(*device_backend_, stream, true);
+    // A destructor must not throw: if ordering fails (a sticky device error), wait on the
+    // host instead, and free regardless.
+    try {
+      order_use_locked(*device_backend_, current_stream(device_backend_->device()), true);
+    } catch (...) {
+      try {
+        wait_device_uses_locked();
+      } catch (...) {  // NOLINT(bugprone-empty-catch): the device failed; the error was its work's
+      }
+    }
     device_backend_->deallocate(device_, bytes_);
   } else {
     try {

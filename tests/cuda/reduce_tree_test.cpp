@@ -6,10 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "kernels/reduce.hpp"
+
 namespace cu = tandem::cuda;
+namespace td = tandem;
 
 namespace {
 
@@ -78,4 +84,35 @@ TEST(CudaReduceTree, FloatSumMatchesAcrossEvaluations) {
   for (int s = 1; s < cu::kReduceLanes; s <<= 1)
     for (int t = 0; t + s < cu::kReduceLanes; t += 2 * s) lanes[t] = lanes[t] + lanes[t + s];
   EXPECT_EQ(serial, lanes[0]);
+}
+
+TEST(CudaReduceTree, ArgmaxOverTheTreeFindsTheFirstOccurrence) {
+  // Lane 0 folds elements 0 and 256, so the tree meets index 256 before index 1: the
+  // combine must prefer the lower index on ties (and among NaNs), as NumPy does.
+  using Cand = std::pair<double, std::int64_t>;
+  const auto combine = [](Cand a, Cand b) {
+    return td::kernels::arg_keeps_second<td::ReduceOp::argmax>(a.first, a.second, b.first, b.second) ? b : a;
+  };
+  for (const double top : {5.0, std::numeric_limits<double>::quiet_NaN()}) {
+    std::vector<double> x(257, 0.0);
+    x[1] = top;
+    x[256] = top;
+    const Cand best = cu::tile_value_serial<Cand>(
+        257, [&](std::int64_t e) { return Cand{x[static_cast<std::size_t>(e)], e}; }, combine);
+    EXPECT_EQ(best.second, 1) << top;
+  }
+  // argmin: the first of equal minima; a NaN anywhere wins over numbers.
+  std::vector<double> y(300, 1.0);
+  y[7] = -2.0;
+  y[263] = -2.0;
+  const auto combine_min = [](Cand a, Cand b) {
+    return td::kernels::arg_keeps_second<td::ReduceOp::argmin>(a.first, a.second, b.first, b.second) ? b : a;
+  };
+  const auto first_min = cu::tile_value_serial<Cand>(
+      300, [&](std::int64_t e) { return Cand{y[static_cast<std::size_t>(e)], e}; }, combine_min);
+  EXPECT_EQ(first_min.second, 7);
+  y[290] = std::numeric_limits<double>::quiet_NaN();
+  const auto nan_min = cu::tile_value_serial<Cand>(
+      300, [&](std::int64_t e) { return Cand{y[static_cast<std::size_t>(e)], e}; }, combine_min);
+  EXPECT_EQ(nan_min.second, 290);
 }
