@@ -238,6 +238,45 @@ TYPED_TEST(IndexTyped, NonzeroWhereArgwhere) {
   EXPECT_EQ(td::test::shape_vec(td::nonzero(td::zeros<T>({4}))[0].shape()), (Vec{0}));
 }
 
+TYPED_TEST(IndexTyped, NonzeroOfLongArraysIsTheSameOnAnyThreadCount) {
+  // Long enough to run on every thread (counted per share, then written from the prefix
+  // sums); odd sizes, a strided view and a reversed one.
+  using T = TypeParam;
+  const int saved = td::num_threads();
+  for (const Vec& shape : {Vec{(1 << 20) + 3}, Vec{3, 1023, 17}}) {
+    const std::int64_t n = td::test::numel(shape);
+    auto vals = td::test::random_values<T>(static_cast<std::size_t>(n), 20, -1, 1);
+    for (std::size_t i = 0; i < vals.size(); i += 3) vals[i] = T(0);  // zeros, and runs of them
+    for (std::size_t i = vals.size() / 2; i < vals.size() / 2 + 5000; ++i) vals[i] = T(0);
+    const auto a = td::Array<T>::from(vals, shape);
+    const auto reversed = td::flip(td::flip(a).copy());
+    std::vector<Vec> want(shape.size());
+    for (std::int64_t f = 0; f < n; ++f) {
+      if (vals[static_cast<std::size_t>(f)] == T(0)) continue;
+      const Vec i = unflat(f, shape);
+      for (std::size_t d = 0; d < shape.size(); ++d) want[d].push_back(i[d]);
+    }
+    const auto count = static_cast<std::int64_t>(want[0].size());
+    for (int threads : {1, 2, 7}) {
+      td::set_num_threads(threads);
+      for (const auto& x : {a, reversed}) {
+        const auto nz = td::nonzero(x);
+        for (std::size_t d = 0; d < shape.size(); ++d)
+          ASSERT_TRUE(values_match(nz[d], want[d], {count})) << "threads " << threads << " axis " << d;
+      }
+    }
+    if (shape.size() == 3) {  // a strided view: every other row of a bigger array
+      auto big = td::zeros<T>({3, 2046, 17});
+      auto view = big(slice(), slice(none, none, 2), slice());
+      view.assign(a);
+      td::set_num_threads(2);
+      const auto nz = td::nonzero(view);
+      for (std::size_t d = 0; d < 3; ++d) ASSERT_TRUE(values_match(nz[d], want[d], {count})) << d;
+    }
+  }
+  td::set_num_threads(saved);
+}
+
 TEST(IndexErrors, NamesOpIndexAndAxis) {
   const auto a = td::arange<double>(0, 10).reshape({2, 5});
   EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::take(a, td::Array<std::int64_t>::from({7}), 1); },
