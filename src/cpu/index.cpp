@@ -204,7 +204,8 @@ void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
     return c;
   };
   scan_shares(loop.size, count_true, [&](std::int64_t begin, std::int64_t end, std::int64_t k) {
-    cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
+    cpu::for_each_run(loop, begin, end,
+                      [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
   });
 }
 

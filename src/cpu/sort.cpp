@@ -269,7 +269,8 @@ bool sort_finite_buckets(T* p, std::int64_t m, int threads) {
   constexpr std::int64_t kOversample = 64;
   const std::int64_t samples = kOversample * buckets;
   std::vector<Key> splitters(static_cast<std::size_t>(samples));
-  for (std::int64_t i = 0; i < samples; ++i) splitters[static_cast<std::size_t>(i)] = static_cast<Key>(p[i * m / samples]);
+  for (std::int64_t i = 0; i < samples; ++i)
+    splitters[static_cast<std::size_t>(i)] = static_cast<Key>(p[i * m / samples]);
   std::sort(splitters.begin(), splitters.end());
   for (int b = 1; b < buckets; ++b)
     splitters[static_cast<std::size_t>(b - 1)] = splitters[static_cast<std::size_t>(b * kOversample)];

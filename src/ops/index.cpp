@@ -140,8 +140,10 @@ UntypedArray along_axis_positions(const char* op, const Shape& shape, const Unty
   std::vector<std::int64_t> step(static_cast<std::size_t>(nd), 0);
   std::int64_t c = 1, axis_stride = 1;
   for (int d = nd - 1; d >= 0; --d) {
-    if (d == ax) axis_stride = c;
-    else if (shape[d] != 1) step[static_cast<std::size_t>(d)] = c;
+    if (d == ax)
+      axis_stride = c;
+    else if (shape[d] != 1)
+      step[static_cast<std::size_t>(d)] = c;
     c *= shape[d];
   }
   const std::int64_t n = shape[ax];

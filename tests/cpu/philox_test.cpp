@@ -119,7 +119,8 @@ tandem::cpu::PhiloxLanes batch_of(const std::vector<std::uint64_t>& words, std::
   tandem::cpu::PhiloxLanes b;
   for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) {
     for (int i = 0; i < 2; ++i) {
-      const std::uint64_t w = words[(first + 2 * static_cast<std::size_t>(l) + static_cast<std::size_t>(i)) % words.size()];
+      const std::uint64_t w =
+          words[(first + 2 * static_cast<std::size_t>(l) + static_cast<std::size_t>(i)) % words.size()];
       b.v[2 * i][l] = (w & 0xffffffffu) | 0xdead000000000000ull;  // high halves are "not defined"
       b.v[2 * i + 1][l] = w >> 32;
     }
@@ -142,7 +143,8 @@ void expect_ziggurat_lanes_match(const std::vector<std::uint64_t>& words, double
     tandem::cpu::ziggurat_lanes(batch, mean, std_dev, out, rejected);
     for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) {
       for (int i = 0; i < 2; ++i) {
-        const std::uint64_t w = words[(first + 2 * static_cast<std::size_t>(l) + static_cast<std::size_t>(i)) % words.size()];
+        const std::uint64_t w =
+            words[(first + 2 * static_cast<std::size_t>(l) + static_cast<std::size_t>(i)) % words.size()];
         const bool quick = k::ziggurat_quick_accept(w, t);
         ASSERT_EQ(((rejected[i] >> l) & 1) == 0, quick) << target << " word " << std::hex << w;
         if (!quick) continue;

@@ -368,21 +368,35 @@ TEST(IndexErrors, AlongAxisNamesTheOp) {
   EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::take_along_axis(a, i, 1); },
                                                     {"take_along_axis", "index 4", "axis 1", "size 4"}));
   EXPECT_TRUE(td::test::throws_with<td::IndexError>(
-      [&] { td::put_along_axis(a, td::Array<std::int32_t>::from({-4}, {1, 1}), 1.0, 0); },
+      [&] {
+        td::put_along_axis(a, td::Array<std::int32_t>::from({-4}, {1, 1}), 1.0, 0);
+      },
       {"put_along_axis", "index -4", "axis 0", "size 3"}));
   EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::take_along_axis(a, i, 2); }, {"take_along_axis"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
-      [&] { td::take_along_axis(a, td::Array<std::int64_t>::from({0, 1}), 0); }, {"take_along_axis", "dimensions"}));
+      [&] {
+        td::take_along_axis(a, td::Array<std::int64_t>::from({0, 1}), 0);
+      },
+      {"take_along_axis", "dimensions"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
-      [&] { td::take_along_axis(a, td::zeros<std::int64_t>({2, 2}), 0); }, {"take_along_axis", "broadcast", "(3, 4)"}));
+      [&] {
+        td::take_along_axis(a, td::zeros<std::int64_t>({2, 2}), 0);
+      },
+      {"take_along_axis", "broadcast", "(3, 4)"}));
   EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
-      [&] { td::put_along_axis(a, td::zeros<std::int64_t>({3, 1}), td::zeros<double>({2}), 1); },
+      [&] {
+        td::put_along_axis(a, td::zeros<std::int64_t>({3, 1}), td::zeros<double>({2}), 1);
+      },
       {"put_along_axis", "(2,)", "(3, 1)"}));
   EXPECT_TRUE(td::test::throws_with<td::DTypeError>(
-      [&] { td::untyped::take_along_axis(a.untyped(), td::zeros<double>({3, 1}).untyped(), 1); },
+      [&] {
+        td::untyped::take_along_axis(a.untyped(), td::zeros<double>({3, 1}).untyped(), 1);
+      },
       {"take_along_axis", "int32 or int64"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>(
-      [&] { td::put_along_axis(a.broadcast_to({2, 3, 4}), td::zeros<std::int64_t>({1, 1, 1}), 1.0, 0); },
+      [&] {
+        td::put_along_axis(a.broadcast_to({2, 3, 4}), td::zeros<std::int64_t>({1, 1, 1}), 1.0, 0);
+      },
       {"put_along_axis"}));
   // Empty indices give an empty result and write nothing.
   EXPECT_EQ(td::take_along_axis(a, td::zeros<std::int64_t>({3, 0}), 1).size(), 0);

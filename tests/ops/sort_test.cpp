@@ -127,7 +127,8 @@ TYPED_TEST(SortTyped, OneLongLineBucketedOrChunked) {
   std::vector<std::vector<T>> inputs;
   inputs.push_back(random_with_nans<T>(n, 41));
   auto few = td::test::random_values<T>(static_cast<std::size_t>(n), 42, -3, 3);
-  for (std::size_t i = 0; i < few.size(); ++i) few[i] = static_cast<T>(static_cast<std::int64_t>(few[i]));  // 5-7 values
+  for (std::size_t i = 0; i < few.size(); ++i)
+    few[i] = static_cast<T>(static_cast<std::int64_t>(few[i]));  // 5-7 values
   inputs.push_back(few);
   auto dominant = td::test::random_values<T>(static_cast<std::size_t>(n), 43);
   for (std::size_t i = 0; i < dominant.size(); ++i)
