@@ -4,7 +4,11 @@
 
 // No FMA contraction, so that every instruction-set clone below (and the CUDA build) rounds
 // alike. Set before the includes so the shared functors get it too.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#else
 #pragma GCC optimize("fp-contract=off")
+#endif
 
 #include "cpu/random.hpp"
 

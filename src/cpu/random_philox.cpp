@@ -9,7 +9,11 @@
 // No FMA contraction (GCC contracts across Highway's Mul and Add otherwise): the normal
 // values must round exactly as the scalar kernels do. Before the includes, so that every
 // target's code gets it.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#else
 #pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <cstdint>
 #include <cstring>
