@@ -16,6 +16,7 @@
 #include <exception>
 #include <initializer_list>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -51,7 +52,8 @@ class ArrayDict {
   ArrayDict() = default;
   ArrayDict(std::initializer_list<std::pair<std::string, UntypedArray>> items);
 
-  /// Adds or replaces the array called name.
+  /// Adds or replaces the array called name (a replaced one keeps its place). Average O(1):
+  /// a hash index over the names sits beside the ordered items.
   void insert(const std::string& name, const UntypedArray& a);
   template <class T>
   void insert(const std::string& name, const Array<T>& a) {
@@ -73,6 +75,7 @@ class ArrayDict {
 
  private:
   std::vector<std::pair<std::string, UntypedArray>> items_;
+  std::unordered_map<std::string, std::size_t> index_;  // name -> position in items_
 };
 
 /// Writes arrays as an uncompressed .npz (a ZIP archive of NAME.npy members, as

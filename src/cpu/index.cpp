@@ -165,6 +165,30 @@ void CpuBackend::put(const StridedView& dst, const StridedView& indices, const S
 
 namespace {
 
+// Splits [0, size) into one share per thread; runs count(begin, end) on every share, then
+// write(begin, end, k) with k the sum of the counts of the shares before it. Short ranges
+// (or one thread) are one share on the calling thread, written directly.
+template <class Count, class Write>
+void scan_shares(std::int64_t size, Count&& count, Write&& write) {
+  const int threads = num_threads();
+  if (threads <= 1 || size < tuning::kParallelMinElements) {
+    write(std::int64_t{0}, size, std::int64_t{0});
+    return;
+  }
+  std::vector<std::int64_t> first(static_cast<std::size_t>(threads) + 1, 0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const int team = omp_get_num_threads();  // the runtime may grant fewer than asked
+    auto bound = [&](int i) { return size * i / team; };
+    first[static_cast<std::size_t>(t) + 1] = count(bound(t), bound(t + 1));
+#pragma omp barrier
+#pragma omp single
+    for (int i = 0; i < team; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
+    write(bound(t), bound(t + 1), first[static_cast<std::size_t>(t)]);
+  }
+}
+
 // Runs body(p, count, k) over the runs of `loop` (operand 0 the mask) in C order, where k is
 // the number of true mask elements before the run. Long masks run on every thread: each
 // counts its share first, then a prefix sum gives every share its first k.
@@ -179,27 +203,10 @@ void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
     });
     return c;
   };
-  const int threads = num_threads();
-  if (threads <= 1 || loop.size < tuning::kParallelMinElements) {
-    std::int64_t k = 0;
-    cpu::for_each_run(loop, 0, loop.size,
+  scan_shares(loop.size, count_true, [&](std::int64_t begin, std::int64_t end, std::int64_t k) {
+    cpu::for_each_run(loop, begin, end,
                       [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
-    return;
-  }
-  std::vector<std::int64_t> first(static_cast<std::size_t>(threads) + 1, 0);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const int team = omp_get_num_threads();  // the runtime may grant fewer than asked
-    auto bound = [&](int i) { return loop.size * i / team; };
-    first[static_cast<std::size_t>(t) + 1] = count_true(bound(t), bound(t + 1));
-#pragma omp barrier
-#pragma omp single
-    for (int i = 0; i < team; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
-    std::int64_t k = first[static_cast<std::size_t>(t)];
-    cpu::for_each_run(loop, bound(t), bound(t + 1),
-                      [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
-  }
+  });
 }
 
 }  // namespace
@@ -246,23 +253,40 @@ void CpuBackend::nonzero(const StridedView& mask, const StridedView& out) {
   auto* o = static_cast<std::int64_t*>(out.data);
   const std::int64_t row = out.strides[0];
   const std::int64_t col = out.strides[1];
-  std::array<std::int64_t, kMaxDims> idx{};
-  std::int64_t offset = 0;
-  std::int64_t k = 0;
-  const std::int64_t size = shape_size(mask.shape);
-  for (std::int64_t flat = 0; flat < size; ++flat) {
-    if (m[offset]) {
+  // Visits the flat (C-order) positions [begin, end) of the mask with their indices and
+  // offsets, calling on_true(idx) at the true ones.
+  auto visit = [&](std::int64_t begin, std::int64_t end, auto&& on_true) {
+    if (begin >= end) return;
+    std::array<std::int64_t, kMaxDims> idx{};
+    std::int64_t offset = 0;
+    for (std::int64_t q = begin, d = nd - 1; d >= 0; --d) {
+      const auto u = static_cast<std::size_t>(d);
+      idx[u] = q % mask.shape[d];
+      q /= mask.shape[d];
+      offset += idx[u] * mask.strides[d];
+    }
+    for (std::int64_t flat = begin; flat < end; ++flat) {
+      if (m[offset]) on_true(idx);
+      for (int d = nd - 1; d >= 0; --d) {
+        const auto u = static_cast<std::size_t>(d);
+        offset += mask.strides[d];
+        if (++idx[u] < mask.shape[d]) break;
+        offset -= idx[u] * mask.strides[d];
+        idx[u] = 0;
+      }
+    }
+  };
+  auto count = [&](std::int64_t begin, std::int64_t end) {
+    std::int64_t c = 0;
+    visit(begin, end, [&](const auto&) { ++c; });
+    return c;
+  };
+  scan_shares(shape_size(mask.shape), count, [&](std::int64_t begin, std::int64_t end, std::int64_t k) {
+    visit(begin, end, [&](const std::array<std::int64_t, kMaxDims>& idx) {
       for (int d = 0; d < nd; ++d) o[d * row + k * col] = idx[static_cast<std::size_t>(d)];
       ++k;
-    }
-    for (int d = nd - 1; d >= 0; --d) {
-      const auto u = static_cast<std::size_t>(d);
-      offset += mask.strides[d];
-      if (++idx[u] < mask.shape[d]) break;
-      offset -= idx[u] * mask.strides[d];
-      idx[u] = 0;
-    }
-  }
+    });
+  });
 }
 
 }  // namespace tandem

@@ -4,7 +4,11 @@
 
 // No FMA contraction, so that every instruction-set clone below (and the CUDA build) rounds
 // alike. Set before the includes so the shared functors get it too.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#else
 #pragma GCC optimize("fp-contract=off")
+#endif
 
 #include "cpu/random.hpp"
 
@@ -70,26 +74,22 @@ TANDEM_RANDOM_VALUES(float, kernels::ExponentialBlock<float>)
 TANDEM_RANDOM_VALUES(double, kernels::ExponentialBlock<double>)
 TANDEM_RANDOM_VALUES(bool, kernels::BernoulliBlock)
 
-// Normals in three vectorised passes, the sqrt in the middle through Highway.
+// Normals: the ziggurat's fast path with Highway (src/cpu/random_philox.cpp), then the
+// rare words its quick test rejects (0.44 %) by the shared scalar kernel.
 template <class T>
-[[gnu::always_inline]] inline void normal_values(const RandomRequest& req, const kernels::NormalBlock<T>& f,
-                                                 std::uint64_t j0, T* vals) {
+void values(const RandomRequest& req, const kernels::NormalBlock<T>& f, std::uint64_t j0, T* vals) {
   cpu::PhiloxLanes batch;
   const std::uint64_t lo = req.counter_lo + j0;
   cpu::philox_lanes(req.key, lo, req.counter_hi + (lo < j0 ? 1 : 0), batch);
-  alignas(64) double r[kBatch];
-  double s[kBatch], c[kBatch];
-  for (int b = 0; b < kBatch; ++b) kernels::NormalBlock<T>::polar(block(batch, b), &r[b], &s[b], &c[b]);
-  cpu::sqrt_lanes(r);
-  for (int b = 0; b < kBatch; ++b) f.finish(r[b], s[b], c[b], vals + 2 * b);
-}
-TANDEM_RANDOM_CLONES void values(const RandomRequest& req, const kernels::NormalBlock<float>& f, std::uint64_t j0,
-                                 float* vals) {
-  normal_values(req, f, j0, vals);
-}
-TANDEM_RANDOM_CLONES void values(const RandomRequest& req, const kernels::NormalBlock<double>& f, std::uint64_t j0,
-                                 double* vals) {
-  normal_values(req, f, j0, vals);
+  std::uint64_t rejected[2];
+  cpu::ziggurat_lanes(batch, f.req.a, f.req.b, vals, rejected);
+  for (int i = 0; i < 2; ++i) {
+    for (std::uint64_t m = rejected[i]; m != 0; m &= m - 1) {
+      const int b = __builtin_ctzll(m);
+      const std::uint64_t w = (batch.v[2 * i][b] & 0xffffffffu) | (batch.v[2 * i + 1][b] << 32);
+      vals[2 * b + i] = f.finish(kernels::ziggurat_rare(req, j0 + static_cast<std::uint64_t>(b), i, w));
+    }
+  }
 }
 #undef TANDEM_RANDOM_VALUES
 #undef TANDEM_RANDOM_CLONES
@@ -103,10 +103,15 @@ void fill_run(const RandomRequest& req, const Block& f, T* o, std::int64_t strid
   T vals[kBatch * k];
   while (e < end) {
     const std::uint64_t j0 = e / k;
-    values(req, f, j0, vals);
     const std::uint64_t stop = std::min(end, (j0 + kBatch) * k);
-    const T* src = vals + (e - j0 * k);
     T* dst = o + static_cast<std::int64_t>(e - static_cast<std::uint64_t>(first)) * stride;
+    if (stride == 1 && e == j0 * k && stop == (j0 + kBatch) * k) {  // a whole batch: no copy
+      values(req, f, j0, dst);
+      e = stop;
+      continue;
+    }
+    values(req, f, j0, vals);
+    const T* src = vals + (e - j0 * k);
     const auto count = static_cast<std::int64_t>(stop - e);
     if (stride == 1) {
       std::copy(src, src + count, dst);
@@ -144,7 +149,7 @@ void random_floating(const RandomRequest& req, const StridedView& out) {
     case RandomKind::uniform:
       return generate<T>(req, out, kernels::UniformBlock<T>{static_cast<T>(req.a), static_cast<T>(req.b)});
     case RandomKind::normal:
-      return generate<T>(req, out, kernels::NormalBlock<T>{req.a, req.b});
+      return generate<T>(req, out, kernels::NormalBlock<T>{req});
     case RandomKind::exponential:
       return generate<T>(req, out, kernels::ExponentialBlock<T>{req.a});
     case RandomKind::gamma:

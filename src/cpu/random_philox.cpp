@@ -1,14 +1,27 @@
 // The Highway parts of the CPU random fills. Philox4x32-10 over consecutive counters: the
 // 32 x 32 -> 64-bit products are MulEven (one pmuludq per vector), which the auto-vectoriser
-// does not find (it emits the much slower 64-bit vpmullq). And a vector sqrt, which the
-// compiler keeps scalar while std::sqrt may set errno. Compiled once per instruction set through foreach_target.h;
-// HWY_DYNAMIC_DISPATCH picks one at run time. Equal to kernels::philox4x32_10 lane by lane.
+// does not find (it emits the much slower 64-bit vpmullq). And the fast path of the normal
+// ziggurat, whose table lookups the auto-vectoriser leaves scalar (here: one gather per
+// vector). Compiled once per instruction set through foreach_target.h; HWY_DYNAMIC_DISPATCH
+// picks one at run time. Equal to kernels::philox4x32_10 and kernels::ziggurat_candidate
+// lane by lane.
+
+// No FMA contraction (GCC contracts across Highway's Mul and Add otherwise): the normal
+// values must round exactly as the scalar kernels do. Before the includes, so that every
+// target's code gets it.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#else
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 
 #include "cpu/random.hpp"
 #include "kernels/philox.hpp"
+#include "kernels/random.hpp"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/random_philox.cpp"
@@ -86,10 +99,53 @@ void PhiloxBatchImpl(std::uint32_t key0, std::uint32_t key1, std::uint64_t lo, s
 #endif
 }
 
-void SqrtImpl(double* x) {
-  const hn::ScalableTag<double> d;
-  for (std::size_t l = 0; l < static_cast<std::size_t>(kPhiloxLanes); l += hn::Lanes(d))
-    hn::Store(hn::Sqrt(hn::Load(d, x + l)), d, x + l);
+// Normal values 2l + i = mean + std * z (then T) for word i of block l, where z is the
+// ziggurat's candidate; bit l of rejected[i] marks the words whose candidate the quick test
+// rejects (their values are to be replaced by the caller).
+template <class T>
+void ZigguratImpl(const PhiloxLanes& in, double mean, double stddev, T* HWY_RESTRICT out, std::uint64_t* rejected) {
+  const hn::ScalableTag<std::uint64_t> du;
+  const hn::RebindToSigned<decltype(du)> di;
+  const hn::RebindToFloat<decltype(du)> dd;
+  const hn::Rebind<T, decltype(dd)> dt;
+  const std::size_t n = hn::Lanes(du);
+  const double* widths = kernels::kZigguratHost.w;
+  // The same operations as kernels::ziggurat_candidate and ziggurat_quick_accept.
+  auto candidate = [&](int i, std::size_t l) {
+    const auto w = hn::Or(hn::And(hn::Load(du, in.v[2 * i] + l), hn::Set(du, 0xffffffffu)),
+                          hn::ShiftLeft<32>(hn::Load(du, in.v[2 * i + 1] + l)));
+    const auto width = hn::GatherIndex(dd, widths, hn::BitCast(di, hn::And(w, hn::Set(du, 0x3ff))));
+    const auto u = hn::Sub(hn::BitCast(dd, hn::Or(hn::ShiftRight<12>(w), hn::Set(du, 0x4330000000000000ull))),
+                           hn::Set(dd, 0x1p52));
+    const auto sign = hn::ShiftLeft<53>(hn::And(w, hn::Set(du, 0x400)));
+    const auto bound = hn::BitCast(di, hn::And(hn::BitCast(du, width), hn::Set(du, 0xfff)));
+    const auto reject = hn::Not(hn::Lt(hn::BitCast(di, hn::ShiftRight<52>(w)), bound));
+    std::uint8_t bits[8] = {};
+    hn::StoreMaskBits(di, reject, bits);
+    std::uint64_t mask;
+    std::memcpy(&mask, bits, sizeof mask);
+    rejected[i] |= mask << l;
+    return hn::BitCast(dd, hn::Xor(hn::BitCast(du, hn::Mul(u, width)), sign));
+  };
+  const auto vmean = hn::Set(dd, mean);
+  const auto vstd = hn::Set(dd, stddev);
+  rejected[0] = rejected[1] = 0;
+  for (std::size_t l = 0; l < static_cast<std::size_t>(kPhiloxLanes); l += n) {
+    const auto y0 = hn::Add(vmean, hn::Mul(vstd, candidate(0, l)));
+    const auto y1 = hn::Add(vmean, hn::Mul(vstd, candidate(1, l)));
+    if constexpr (sizeof(T) == sizeof(double)) {
+      hn::StoreInterleaved2(y0, y1, dd, out + 2 * l);
+    } else {
+      hn::StoreInterleaved2(hn::DemoteTo(dt, y0), hn::DemoteTo(dt, y1), dt, out + 2 * l);
+    }
+  }
+}
+
+void ZigguratDoubleImpl(const PhiloxLanes& in, double mean, double stddev, double* out, std::uint64_t* rejected) {
+  ZigguratImpl(in, mean, stddev, out, rejected);
+}
+void ZigguratFloatImpl(const PhiloxLanes& in, double mean, double stddev, float* out, std::uint64_t* rejected) {
+  ZigguratImpl(in, mean, stddev, out, rejected);
 }
 
 }  // namespace HWY_NAMESPACE
@@ -102,13 +158,19 @@ HWY_AFTER_NAMESPACE();
 namespace tandem::cpu {
 
 HWY_EXPORT(PhiloxBatchImpl);
-HWY_EXPORT(SqrtImpl);
+HWY_EXPORT(ZigguratDoubleImpl);
+HWY_EXPORT(ZigguratFloatImpl);
 
 void philox_lanes(kernels::PhiloxKey key, std::uint64_t lo, std::uint64_t hi, PhiloxLanes& out) {
   HWY_DYNAMIC_DISPATCH(PhiloxBatchImpl)(key.k[0], key.k[1], lo, hi, out);
 }
 
-void sqrt_lanes(double* x) { HWY_DYNAMIC_DISPATCH(SqrtImpl)(x); }
+void ziggurat_lanes(const PhiloxLanes& in, double mean, double std, double* out, std::uint64_t rejected[2]) {
+  HWY_DYNAMIC_DISPATCH(ZigguratDoubleImpl)(in, mean, std, out, rejected);
+}
+void ziggurat_lanes(const PhiloxLanes& in, double mean, double std, float* out, std::uint64_t rejected[2]) {
+  HWY_DYNAMIC_DISPATCH(ZigguratFloatImpl)(in, mean, std, out, rejected);
+}
 
 void for_each_simd_target_for_testing(const std::function<void(const char*)>& f) {
   for (const std::int64_t target : hwy::SupportedAndGeneratedTargets()) {

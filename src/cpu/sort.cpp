@@ -1,8 +1,9 @@
 // sort, argsort and searchsorted on the CPU. Each line along the sort axis is gathered into
 // contiguous memory (the output's own line when it is contiguous), sorted there and written
-// back; lines run in parallel. Keys sort with Highway's vqsort after NaNs are moved to the
-// end (NumPy's order); argsort packs (key, index) into one integer for vqsort, which makes
-// every result stable.
+// back; lines run in parallel, and one long line is bucketed by value and its buckets sorted
+// on every thread (chunked and merged where the values do not spread). Keys sort with
+// Highway's vqsort after NaNs are moved to the end (NumPy's order); argsort packs (key,
+// index) into one integer for vqsort, which makes every result stable.
 
 #include <hwy/contrib/sort/vqsort.h>
 
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "cpu/backend.hpp"
+#include "cpu/clones.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "dispatch/tuning.hpp"
@@ -232,6 +234,108 @@ void sort_finite_parallel(T* p, std::int64_t m, int threads) {
   merge_runs(keys.get(), bounds, p, threads);
 }
 
+// Bucket ids of x[0, n) for 16 buckets: the number of the 15 splitters <= each value.
+// Compares with every splitter instead of searching, so the loop vectorises (cloned for
+// AVX2 / AVX-512).
+template <class T, class Key>
+TANDEM_ISA_CLONES void bucket_ids16(const T* __restrict x, std::int64_t n, const Key* __restrict split,
+                                    std::uint8_t* __restrict id) {
+  Key s[15];
+  for (int j = 0; j < 15; ++j) s[j] = split[j];
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto v = static_cast<Key>(x[i]);
+    int b = 0;
+    for (int j = 0; j < 15; ++j) b += s[j] <= v ? 1 : 0;
+    id[i] = static_cast<std::uint8_t>(b);
+  }
+}
+
+// One long line on several threads, balanced dynamically (a sample sort): splitters from an
+// evenly spaced sample cut the values into a power-of-two number of buckets, more buckets
+// than threads; pieces of the input (more pieces than threads) count and then scatter their
+// keys into the buckets (32-bit keys widened there), and the buckets are sorted and written
+// back, biggest first, each by whichever thread is free. No merge pass, and a thread slowed
+// by other work just sorts fewer buckets. Returns false, having changed nothing, when one
+// bucket would hold more than a thread's share (few distinct values): the caller then
+// chunks and merges (sort_finite_parallel).
+template <class T>
+bool sort_finite_buckets(T* p, std::int64_t m, int threads) {
+  constexpr bool widen = sizeof(T) == 4 && tuning::kSortWiden32BitKeys;
+  using Wide = std::conditional_t<std::is_floating_point_v<T>, double, std::int64_t>;
+  using Key = std::conditional_t<widen, Wide, T>;
+  int buckets = 1;
+  while (buckets < threads * tuning::kSortBucketsPerThread) buckets *= 2;
+  if (buckets > 128) return false;  // bucket ids are bytes
+  constexpr std::int64_t kOversample = 64;
+  const std::int64_t samples = kOversample * buckets;
+  std::vector<Key> splitters(static_cast<std::size_t>(samples));
+  for (std::int64_t i = 0; i < samples; ++i)
+    splitters[static_cast<std::size_t>(i)] = static_cast<Key>(p[i * m / samples]);
+  std::sort(splitters.begin(), splitters.end());
+  for (int b = 1; b < buckets; ++b)
+    splitters[static_cast<std::size_t>(b - 1)] = splitters[static_cast<std::size_t>(b * kOversample)];
+  splitters.resize(static_cast<std::size_t>(buckets - 1));
+  const Key* split = splitters.data();
+  // The number of splitters <= x, branch-free (buckets is a power of two).
+  auto bucket_of = [split, buckets](Key x) {
+    int b = 0;
+    for (int step = buckets / 2; step >= 1; step /= 2) b += (split[b + step - 1] <= x) ? step : 0;
+    return b;
+  };
+  const int pieces = threads * tuning::kSortPiecesPerThread;
+  auto piece_begin = [&](int q) { return m * q / pieces; };
+  const auto nb = static_cast<std::size_t>(buckets);
+  std::vector<std::int64_t> count(static_cast<std::size_t>(pieces) * nb, 0);
+  std::unique_ptr<std::uint8_t[]> ids(new std::uint8_t[static_cast<std::size_t>(m)]);  // buckets <= 128
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int q = 0; q < pieces; ++q) {
+    std::int64_t* c = count.data() + static_cast<std::size_t>(q) * nb;
+    const std::int64_t lo = piece_begin(q), hi = piece_begin(q + 1);
+    std::uint8_t* id = ids.get() + lo;
+    if (buckets == 16) {
+      bucket_ids16(p + lo, hi - lo, split, id);
+    } else {
+      for (std::int64_t i = lo; i < hi; ++i) id[i - lo] = static_cast<std::uint8_t>(bucket_of(static_cast<Key>(p[i])));
+    }
+    for (std::int64_t i = 0; i < hi - lo; ++i) ++c[id[i]];
+  }
+  // Bucket b holds [start[b], start[b + 1]); piece q writes its part of it from next[q][b].
+  std::vector<std::int64_t> start(nb + 1, 0), next(count.size());
+  for (std::size_t b = 0; b < nb; ++b) {
+    std::int64_t at = start[b];
+    for (std::size_t q = 0; q < static_cast<std::size_t>(pieces); ++q) {
+      next[q * nb + b] = at;
+      at += count[q * nb + b];
+    }
+    start[b + 1] = at;
+  }
+  std::int64_t largest = 0;
+  for (std::size_t b = 0; b < nb; ++b) largest = std::max(largest, start[b + 1] - start[b]);
+  if (largest > m / threads) return false;
+  std::unique_ptr<Key[]> keys(new Key[static_cast<std::size_t>(m)]);  // not zero-filled
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int q = 0; q < pieces; ++q) {
+    std::int64_t* at = next.data() + static_cast<std::size_t>(q) * nb;
+    for (std::int64_t i = piece_begin(q); i < piece_begin(q + 1); ++i)
+      keys[static_cast<std::size_t>(at[ids[static_cast<std::size_t>(i)]]++)] = static_cast<Key>(p[i]);
+  }
+  std::vector<int> order(nb);
+  for (std::size_t b = 0; b < nb; ++b) order[b] = static_cast<int>(b);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return start[static_cast<std::size_t>(a) + 1] - start[static_cast<std::size_t>(a)] >
+           start[static_cast<std::size_t>(b) + 1] - start[static_cast<std::size_t>(b)];
+  });
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int k = 0; k < buckets; ++k) {
+    const auto b = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
+    Key* lo = keys.get() + start[b];
+    const std::int64_t len = start[b + 1] - start[b];
+    sort_finite(lo, len);
+    std::copy(lo, lo + len, p + start[b]);  // exact: every key came from a T
+  }
+  return true;
+}
+
 template <class T>
 void sort_contiguous(T* p, std::int64_t n, int threads) {
   if (n < 2) return;
@@ -242,10 +346,11 @@ void sort_contiguous(T* p, std::int64_t n, int threads) {
     std::fill(p + (n - trues), p + n, true);
   } else {
     const auto [finite, m] = set_aside_nonfinite(p, n);
-    if (threads > 1 && m >= tuning::kSortParallelMinElements)
-      sort_finite_parallel(finite, m, threads);
-    else
+    if (threads > 1 && m >= tuning::kSortParallelMinElements) {
+      if (!sort_finite_buckets(finite, m, threads)) sort_finite_parallel(finite, m, threads);
+    } else {
       sort_finite(finite, m);
+    }
   }
 }
 

@@ -51,10 +51,18 @@ inline constexpr std::int64_t kIntMatmulRowsPerPiece = 16;
 /// bench: BM_Sort<float>/16777216 (docs/performance.md, "Sorting and indexing").
 inline constexpr bool kSortWiden32BitKeys = true;
 
-/// A single line at least this long is sorted in chunks on every thread and then merged.
+/// A single line at least this long is sorted on every thread (buckets, or chunks and a merge).
 /// A placeholder, not tuned: set so that a chunk still amortises an OpenMP region; on a free
 /// second core 2^24 floats go from 266 to 182 ms. bench: BM_Sort<*> (docs/performance.md).
 inline constexpr std::int64_t kSortParallelMinElements = 1 << 17;
+
+/// One long line is sorted as a sample sort: buckets by value, at least this many per
+/// thread (rounded up to a power of two), each sorted by whichever thread is free; and the
+/// input is counted and scattered in this many pieces per thread. More buckets than threads
+/// is what lets a thread slowed by other work (a shared machine) take fewer; 8 and 4 were
+/// the first values tried, not tuned. bench: BM_Sort<*> (docs/performance.md).
+inline constexpr int kSortBucketsPerThread = 8;
+inline constexpr int kSortPiecesPerThread = 4;
 
 /// take of single elements prefetches the source element this many indices ahead: random
 /// gathers are bound by cache misses, and starting them early took 2^24 random float

@@ -30,22 +30,17 @@ ArrayDict::ArrayDict(std::initializer_list<std::pair<std::string, UntypedArray>>
 }
 
 void ArrayDict::insert(const std::string& name, const UntypedArray& a) {
-  for (auto& item : items_) {
-    if (item.first == name) {
-      item.second = a;
-      return;
-    }
-  }
-  items_.emplace_back(name, a);
+  const auto [it, added] = index_.try_emplace(name, items_.size());
+  if (added)
+    items_.emplace_back(name, a);
+  else
+    items_[it->second].second = a;
 }
 
-bool ArrayDict::contains(const std::string& name) const {
-  return std::any_of(items_.begin(), items_.end(), [&](const auto& item) { return item.first == name; });
-}
+bool ArrayDict::contains(const std::string& name) const { return index_.count(name) != 0; }
 
 const UntypedArray& ArrayDict::operator[](const std::string& name) const {
-  for (const auto& item : items_)
-    if (item.first == name) return item.second;
+  if (const auto it = index_.find(name); it != index_.end()) return items_[it->second].second;
   std::string present;
   for (const auto& item : items_) present += (present.empty() ? "'" : ", '") + item.first + "'";
   TANDEM_THROW(IndexError, "ArrayDict", "no array named '", name, "' (present: ", present.empty() ? "none" : present,
@@ -513,7 +508,6 @@ ArrayDict read_npz(RandomAccess& in, const char* op, const std::string& path) {
   }
 
   ArrayDict out;
-  std::set<std::string> names;
   for (const Member& m : members) {
     const std::string where = path + ":" + m.name;
     if (m.flags & 1) TANDEM_THROW(IoError, op, "'", where, "': encrypted members are not supported");
@@ -531,7 +525,7 @@ ArrayDict read_npz(RandomAccess& in, const char* op, const std::string& path) {
                    " bytes) runs past the end of the file");
     std::string key = m.name;
     if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
-    if (!names.insert(key).second) TANDEM_THROW(IoError, op, "'", where, "': duplicate member name");
+    if (out.contains(key)) TANDEM_THROW(IoError, op, "'", where, "': duplicate member name");
 
     UntypedArray a;
     std::uint32_t crc;

@@ -20,6 +20,7 @@
 #include "kernels/hd.hpp"
 #include "kernels/philox.hpp"
 #include "kernels/random_math.hpp"
+#include "kernels/ziggurat_tables.hpp"
 
 namespace tandem::kernels {
 
@@ -130,28 +131,115 @@ struct UniformBlock {
   }
 };
 
-/// Box-Muller on the block's two 64-bit uniforms; both outputs are used. Computed in
-/// double for both dtypes, so float and double draws of one seed agree to rounding. The
-/// radius's uniform is in (0, 1] with 53 bits, so |z| <= 8.57.
+// ---- the standard normal: a 1024-layer ziggurat (tables: src/kernels/ziggurat_tables.hpp) ----
+
+struct ZigguratTable {
+  std::uint64_t k[kZigguratLayers];  // inside the layer's rectangle when the 52-bit uniform is below k
+  double w[kZigguratLayers];         // the candidate is the 52-bit uniform times w; low 12 bits: k >> 40
+  double f[kZigguratLayers];         // the density exp(-x^2 / 2) at the layer's right edge
+};
+inline constexpr ZigguratTable kZigguratHost = {TANDEM_ZIGGURAT_K, TANDEM_ZIGGURAT_W, TANDEM_ZIGGURAT_F};
+#if defined(__CUDACC__)
+static __device__ const ZigguratTable kZigguratDevice = {TANDEM_ZIGGURAT_K, TANDEM_ZIGGURAT_W, TANDEM_ZIGGURAT_F};
+#endif
+
+TANDEM_HD inline const ZigguratTable& ziggurat_table() {
+#if defined(__CUDA_ARCH__)
+  return kZigguratDevice;
+#else
+  return kZigguratHost;
+#endif
+}
+
+/// The ziggurat's candidate from a 64-bit word: layer = bits 0-9, sign = bit 10, and the
+/// 52-bit uniform u = bits 12-63; the candidate is +-u * w[layer] (exact conversion of u,
+/// one rounding in the product). Branch-free, so CPU loops vectorise it (one gather).
+TANDEM_HD inline double ziggurat_candidate(std::uint64_t w, const ZigguratTable& t) {
+  const std::uint64_t ubits = (w >> 12) | 0x4330000000000000ull;  // 2^52 + u, exactly
+  double u;
+  std::memcpy(&u, &ubits, sizeof u);
+  const double x = (u - 0x1p52) * t.w[w & 0x3ff];
+  std::uint64_t xbits;
+  std::memcpy(&xbits, &x, sizeof xbits);
+  xbits ^= (w & 0x400) << 53;
+  double out;
+  std::memcpy(&out, &xbits, sizeof out);
+  return out;
+}
+
+/// The fast test: the top 12 bits of the 52-bit uniform below the 12-bit bound k >> 40
+/// kept in the low bits of w[layer] (so the test needs no second lookup). A subset of the
+/// exact test u < k[layer]; it accepts 99.56 % of words, ziggurat_rare the rest.
+TANDEM_HD inline bool ziggurat_quick_accept(std::uint64_t w, const ZigguratTable& t) {
+  std::uint64_t wbits;
+  std::memcpy(&wbits, &t.w[w & 0x3ff], sizeof wbits);
+  return (w >> 52) < (wbits & 0xfff);
+}
+
+/// The key of block s of the rare-path stream of value i: (k0 ^ "NORM", k1 + (2 s + i) W1).
+TANDEM_HD inline PhiloxKey normal_key(PhiloxKey key, std::uint32_t s, int i) {
+  return PhiloxKey{{key.k[0] ^ 0x4e4f524du, key.k[1] + (2 * s + static_cast<std::uint32_t>(i)) * kPhiloxW1}};
+}
+
+/// The value of a word the quick test rejected (value i of block j). Its further draws
+/// come from its own stream: the 64-bit words of the blocks at counter j under the keys
+/// normal_key(key, s, i), s = 0, 1, ..., which no other draw uses; so the value still
+/// depends only on (key, counter, i). Each round is a new ziggurat attempt, a wedge test
+/// (one word) or one step of Marsaglia's tail method beyond r (two words). A round after
+/// the first fails with probability < 0.07, so the cap of kMaxRounds rounds (after which
+/// the last candidate is returned) is reached with probability < 2^-240.
+TANDEM_HD inline double ziggurat_rare(const RandomRequest& r, std::uint64_t j, int i, std::uint64_t w) {
+  const ZigguratTable& t = ziggurat_table();
+  std::uint32_t block_index = 0;
+  int used = 2;
+  PhiloxBlock aux{};
+  auto next_word = [&]() {
+    if (used == 2) {
+      const PhiloxKey key = normal_key(r.key, block_index, i);
+      aux = block_at(r, j, key);
+      ++block_index;
+      used = 0;
+    }
+    return word64(aux, used++);
+  };
+  double x = ziggurat_candidate(w, t);
+  for (int round = 0; round < kMaxRounds; ++round) {
+    const unsigned layer = static_cast<unsigned>(w & 0x3ff);
+    if ((w >> 12) < t.k[layer]) return x;  // inside the rectangle
+    if (layer == 0) {
+      // Beyond r: x = r + e1 / r with e1, e2 exponential, accepted when 2 e2 > (e1 / r)^2.
+      for (; round < kMaxRounds; ++round) {
+        const double xx = -kZigguratInvR * log_positive(u01_open_low(next_word()));
+        const double yy = -log_positive(u01_open_low(next_word()));
+        if (yy + yy > xx * xx) return (w & 0x400) ? -(kZigguratR + xx) : kZigguratR + xx;
+      }
+      return x;
+    }
+    // The wedge between the layer's rectangle and the curve.
+    const double y = (t.f[layer - 1] - t.f[layer]) * u01_f64(next_word()) + t.f[layer];
+    if (y < exp_nonpositive(-0.5 * x * x)) return x;
+    w = next_word();
+    x = ziggurat_candidate(w, t);
+  }
+  return x;
+}
+
+/// Standard normal value i of block j from its 64-bit word.
+TANDEM_HD inline double standard_normal_at(const RandomRequest& r, std::uint64_t j, int i, std::uint64_t w) {
+  const ZigguratTable& t = ziggurat_table();
+  return ziggurat_quick_accept(w, t) ? ziggurat_candidate(w, t) : ziggurat_rare(r, j, i, w);
+}
+
+/// Normal values: one per 64-bit word of the block, by the ziggurat above, computed in
+/// double for both dtypes (float and double draws of one seed agree to rounding).
 template <class T>
 struct NormalBlock {
   static constexpr int k = 2;
-  double mean, std;
-  TANDEM_HD void operator()(const PhiloxBlock& w, std::uint64_t /*j*/, T* out) const {
-    double r2, s, c;
-    polar(w, &r2, &s, &c);
-    finish(std::sqrt(r2), s, c, out);
+  RandomRequest req;  // a: mean, b: std
+  TANDEM_HD void operator()(const PhiloxBlock& w, std::uint64_t j, T* out) const {
+    for (int i = 0; i < 2; ++i) out[i] = finish(standard_normal_at(req, j, i, word64(w, i)));
   }
-  // operator() in two stages, so that CPU loops can vectorise around the sqrt (which
-  // compilers keep scalar while it may set errno): squared radius and angle, then values.
-  TANDEM_HD static void polar(const PhiloxBlock& w, double* r2, double* s, double* c) {
-    *r2 = -2.0 * log_positive(u01_open_low(word64(w, 0)));
-    sincos_turns(u01_f64(word64(w, 1)), s, c);
-  }
-  TANDEM_HD void finish(double r, double s, double c, T* out) const {
-    out[0] = static_cast<T>(mean + std * (r * c));
-    out[1] = static_cast<T>(mean + std * (r * s));
-  }
+  TANDEM_HD T finish(double z) const { return static_cast<T>(req.a + req.b * z); }
 };
 
 template <class T>

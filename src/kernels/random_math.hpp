@@ -45,6 +45,27 @@ TANDEM_HD inline double log_positive(double x) {
   return dk * ln2_hi - ((hfsq - (s * (hfsq + r) + dk * ln2_lo)) - f);
 }
 
+/// e^x for x in [-700, 0] (fdlibm e_exp.c; error < 1 ulp). Used on the normal
+/// distribution's rare path only, so it keeps fdlibm's division and integer scaling.
+TANDEM_HD inline double exp_nonpositive(double x) {
+  constexpr double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10,
+                   inv_ln2 = 1.44269504088896338700e+00;
+  constexpr double P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05,
+                   P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
+  // k = x / ln 2 rounded to the nearest integer by adding and removing 1.5 * 2^52.
+  const double kd = (x * inv_ln2 + 0x1.8p52) - 0x1.8p52;
+  const double hi = x - kd * ln2_hi;  // exact: ln2_hi has 32 trailing zero bits
+  const double lo = kd * ln2_lo;
+  const double r = hi - lo;
+  const double t = r * r;
+  const double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  const double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+  const std::uint64_t scale_bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(kd) + 1023) << 52;
+  double scale;
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  return y * scale;
+}
+
 /// sin and cos of 2 pi t for t in [0, 1) (fdlibm k_sin.c / k_cos.c on |x| <= pi/4 after
 /// an exact reduction in quarter turns; error about 1 ulp).
 TANDEM_HD inline void sincos_turns(double t, double* sin_out, double* cos_out) {

@@ -1,5 +1,6 @@
-// Front end of take, put, mask_select, mask_assign and nonzero: index and mask checks (on
-// the host), output shapes, aliasing, and the hand-off to the chosen backend.
+// Front end of take, put, take_along_axis, put_along_axis, mask_select, mask_assign and
+// nonzero: index and mask checks (on the host), output shapes, aliasing, and the hand-off
+// to the chosen backend.
 
 #include "tandem/ops/index.hpp"
 
@@ -105,6 +106,82 @@ void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray&
   const UntypedArray flat = flatten(a);
   put(flat, indices, values, 0);
   assign(a, reshape(flat, a.shape()));
+}
+
+namespace {
+
+// NumPy's take_along_axis / put_along_axis address a[i_0, ..., idx[i], ..., i_nd-1] for every
+// i of the broadcast of indices against a's shape with the axis left out. This computes
+// those elements' flat C-order positions in a (checked and made non-negative), with the
+// broadcast shape; flat take and put then do the moving on any backend.
+UntypedArray along_axis_positions(const char* op, const Shape& shape, const UntypedArray& indices, int axis) {
+  TANDEM_CHECK(indices.dtype() == DType::int32 || indices.dtype() == DType::int64, DTypeError, op,
+               "indices must be int32 or int64, got ", dtype_name(indices.dtype()));
+  const int nd = shape.size();
+  TANDEM_CHECK(indices.ndim() == nd, ShapeError, op, "indices of shape ", to_string(indices.shape()),
+               " must have as many dimensions as the array of shape ", to_string(shape));
+  const int ax = ops::normalize_axis(op, axis, nd);
+  Shape result = indices.shape();
+  for (int d = 0; d < nd; ++d) {
+    if (d == ax) continue;
+    const std::int64_t i = indices.shape()[d], n = shape[d];
+    TANDEM_CHECK(i == n || i == 1 || n == 1, ShapeError, op, "indices of shape ", to_string(indices.shape()),
+                 " do not broadcast against the array's shape ", to_string(shape), " (axis ", d, ")");
+    result[d] = i == 1 ? n : i;
+  }
+  UntypedArray positions = UntypedArray::empty(DType::int64, result);
+  const std::int64_t total = positions.size();
+  if (total == 0) return positions;
+  const UntypedArray idx = contiguous(broadcast_to(astype(indices, DType::int64), result));
+  const auto* in = static_cast<const std::int64_t*>(idx.host_data(false));
+  auto* out = static_cast<std::int64_t*>(positions.host_data(true));
+  // Position step of each result axis: a's C-order stride, 0 where a has extent 1 (and on
+  // the axis itself, whose position comes from the index).
+  std::vector<std::int64_t> step(static_cast<std::size_t>(nd), 0);
+  std::int64_t c = 1, axis_stride = 1;
+  for (int d = nd - 1; d >= 0; --d) {
+    if (d == ax)
+      axis_stride = c;
+    else if (shape[d] != 1)
+      step[static_cast<std::size_t>(d)] = c;
+    c *= shape[d];
+  }
+  const std::int64_t n = shape[ax];
+  std::vector<std::int64_t> at(static_cast<std::size_t>(nd), 0);
+  std::int64_t base = 0;
+  for (std::int64_t f = 0; f < total; ++f) {
+    const std::int64_t v = in[f];
+    TANDEM_CHECK(v >= -n && v < n, IndexError, op, "index ", v, " is out of bounds for axis ", ax, " with size ", n);
+    out[f] = base + (v < 0 ? v + n : v) * axis_stride;
+    for (int d = nd - 1; d >= 0; --d) {  // the odometer over the result
+      const auto u = static_cast<std::size_t>(d);
+      base += step[u];
+      if (++at[u] < result[d]) break;
+      base -= at[u] * step[u];
+      at[u] = 0;
+    }
+  }
+  return positions;
+}
+
+}  // namespace
+
+UntypedArray take_along_axis(const UntypedArray& a, const UntypedArray& indices, int axis) {
+  const UntypedArray positions = along_axis_positions("take_along_axis", a.shape(), indices, axis);
+  if (positions.size() == 0) return UntypedArray::empty(a.dtype(), positions.shape());
+  return take(a, positions);
+}
+
+void put_along_axis(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values, int axis) {
+  TANDEM_CHECK(values.dtype() == a.dtype(), DTypeError, "put_along_axis", "cannot put ", dtype_name(values.dtype()),
+               " values into a ", dtype_name(a.dtype()), " array (convert with astype first)");
+  ops::check_out("put_along_axis", a, a.shape(), a.dtype());
+  const UntypedArray positions = along_axis_positions("put_along_axis", a.shape(), indices, axis);
+  TANDEM_CHECK(broadcast_shapes("put_along_axis", values.shape(), positions.shape()) == positions.shape(), ShapeError,
+               "put_along_axis", "values of shape ", to_string(values.shape()), " cannot be broadcast to ",
+               to_string(positions.shape()));
+  if (positions.size() == 0) return;
+  put(a, positions, values);
 }
 
 UntypedArray mask_select(const UntypedArray& a, const UntypedArray& mask) {

@@ -9,7 +9,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
+#include <vector>
 
 #include "cpu/random.hpp"
 #include "kernels/random.hpp"
@@ -105,10 +107,115 @@ TEST(Philox, SimdLanesMatchTheScalarKernelOnEveryTarget) {
       for (int w = 0; w < 4; ++w)
         ASSERT_EQ(static_cast<std::uint32_t>(lanes.v[w][l]), want.v[w]) << name << " lane " << l << " word " << w;
     }
-    alignas(64) double r[tandem::cpu::kPhiloxLanes];
-    for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) r[l] = 0.37 * l + 1e-3;
-    tandem::cpu::sqrt_lanes(r);
-    for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) ASSERT_EQ(r[l], std::sqrt(0.37 * l + 1e-3)) << name;
   });
   EXPECT_GE(targets, 1);
+}
+
+namespace {
+
+// A batch whose word i of block l is words[(2 l + i) % size]: ziggurat_lanes reads the
+// batch's 32-bit halves, so any 64-bit words can be fed to it.
+tandem::cpu::PhiloxLanes batch_of(const std::vector<std::uint64_t>& words, std::size_t first) {
+  tandem::cpu::PhiloxLanes b;
+  for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) {
+    for (int i = 0; i < 2; ++i) {
+      const std::uint64_t w =
+          words[(first + 2 * static_cast<std::size_t>(l) + static_cast<std::size_t>(i)) % words.size()];
+      b.v[2 * i][l] = (w & 0xffffffffu) | 0xdead000000000000ull;  // high halves are "not defined"
+      b.v[2 * i + 1][l] = w >> 32;
+    }
+  }
+  return b;
+}
+
+template <class T>
+void expect_ziggurat_lanes_match(const std::vector<std::uint64_t>& words, double mean, double std_dev,
+                                 const char* target) {
+  const k::ZigguratTable& t = k::ziggurat_table();
+  k::RandomRequest req;
+  req.a = mean;
+  req.b = std_dev;
+  const k::NormalBlock<T> f{req};
+  for (std::size_t first = 0; first < words.size(); first += 2 * tandem::cpu::kPhiloxLanes) {
+    const auto batch = batch_of(words, first);
+    alignas(64) T out[2 * tandem::cpu::kPhiloxLanes];
+    std::uint64_t rejected[2];
+    tandem::cpu::ziggurat_lanes(batch, mean, std_dev, out, rejected);
+    for (int l = 0; l < tandem::cpu::kPhiloxLanes; ++l) {
+      for (int i = 0; i < 2; ++i) {
+        const std::uint64_t w =
+            words[(first + 2 * static_cast<std::size_t>(l) + static_cast<std::size_t>(i)) % words.size()];
+        const bool quick = k::ziggurat_quick_accept(w, t);
+        ASSERT_EQ(((rejected[i] >> l) & 1) == 0, quick) << target << " word " << std::hex << w;
+        if (!quick) continue;
+        const T want = f.finish(k::ziggurat_candidate(w, t));
+        const T got = out[2 * l + i];
+        ASSERT_EQ(std::memcmp(&want, &got, sizeof(T)), 0) << target << " word " << std::hex << w << " " << got;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST(Ziggurat, SimdFastPathIsBitwiseTheScalarKernelOnEveryTarget) {
+  // Random words, and crafted ones: every layer with the 52-bit uniform at 0, at its
+  // largest value, and at the quick test's bound and one below it (k >> 40 in the top 12
+  // bits), both signs.
+  std::vector<std::uint64_t> words;
+  const k::PhiloxKey key{{0x12345678u, 0x9abcdef0u}};
+  for (std::uint64_t c = 0; c < 20000; ++c) {
+    const auto b = k::philox4x32_10(k::philox_counter(c, 0), key);
+    words.push_back(k::word64(b, 0));
+    words.push_back(k::word64(b, 1));
+  }
+  const k::ZigguratTable& t = k::ziggurat_table();
+  for (std::uint64_t layer = 0; layer < static_cast<std::uint64_t>(k::kZigguratLayers); ++layer) {
+    std::uint64_t wbits;
+    std::memcpy(&wbits, &t.w[layer], sizeof wbits);
+    const std::uint64_t bound = wbits & 0xfff;
+    for (std::uint64_t sign : {std::uint64_t{0}, std::uint64_t{0x400}}) {
+      for (std::uint64_t top : {std::uint64_t{0}, std::uint64_t{0xfff}, bound, bound == 0 ? 0 : bound - 1}) {
+        words.push_back((top << 52) | sign | layer);
+        words.push_back((top << 52) | (0xfffffffffull << 12) | 0x800 | sign | layer);
+      }
+    }
+  }
+  int targets = 0;
+  tandem::cpu::for_each_simd_target_for_testing([&](const char* name) {
+    ++targets;
+    expect_ziggurat_lanes_match<double>(words, 0.0, 1.0, name);
+    expect_ziggurat_lanes_match<double>(words, 2.5, 0.75, name);
+    expect_ziggurat_lanes_match<float>(words, 0.0, 1.0, name);
+    expect_ziggurat_lanes_match<float>(words, -1.0, 3.0, name);
+  });
+  EXPECT_GE(targets, 1);
+}
+
+TEST(Ziggurat, TablesDescribeAClosedZiggurat) {
+  // Widths increase downwards, densities decrease, and the rectangle bounds are the width
+  // ratios; the quick bound never exceeds the exact one.
+  const k::ZigguratTable& t = k::ziggurat_table();
+  EXPECT_EQ(t.k[1], 0u);
+  EXPECT_EQ(t.f[0], 1.0);
+  EXPECT_NEAR(t.w[k::kZigguratLayers - 1] * 0x1p52, k::kZigguratR, 0x1p-39 * k::kZigguratR);  // low bits: the bound
+  for (int i = 2; i < k::kZigguratLayers; ++i) {
+    ASSERT_LT(t.w[i - 1], t.w[i]) << i;
+    ASSERT_GT(t.f[i - 1], t.f[i]) << i;
+    ASSERT_NEAR(static_cast<double>(t.k[i]) * 0x1p-52, t.w[i - 1] / t.w[i], 1e-11) << i;
+    ASSERT_NEAR(t.f[i], std::exp(-0.5 * (t.w[i] * 0x1p52) * (t.w[i] * 0x1p52)), 1e-10 * t.f[i]) << i;
+  }
+  for (int i = 0; i < k::kZigguratLayers; ++i) {
+    std::uint64_t wbits;
+    std::memcpy(&wbits, &t.w[i], sizeof wbits);
+    ASSERT_LE((wbits & 0xfff) << 40, t.k[i]) << i;
+  }
+}
+
+TEST(Ziggurat, PortableExpMatchesLibm) {
+  for (double x = -700.0; x <= 0.0; x += 0.0137) {
+    const double want = std::exp(x);
+    ASSERT_NEAR(k::exp_nonpositive(x), want, 2.3e-16 * want) << x;
+  }
+  EXPECT_EQ(k::exp_nonpositive(0.0), 1.0);
 }

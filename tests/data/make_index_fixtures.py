@@ -15,6 +15,10 @@ Layout (<dt> in f32 f64 i32 i64 b):
   unique_<dt>_{values,index,inverse,counts}.npy  np.unique(x, return_*=True) (x = sort_<dt>_x)
   pad_<mode>.npy                        np.pad(pad_x, ((5, 7), (2, 0)), mode) with pad_x (3, 4) f64
   tile.npy, repeat.npy, roll.npy        tile(pad_x, (2, 1, 3)), repeat(pad_x, [1,0,3], 0), roll(pad_x, 5, 1)
+  along_x.npy                           (4, 5, 6) f64 input of the *_along_axis cases
+  along_<c>_idx.npy, along_<c>_take.npy np.take_along_axis(x_c, idx, axis) for the cases c of
+                                        ALONG_CASES (int64 indices, some negative; broadcasting)
+  along_<c>_values.npy, along_<c>_put.npy  np.put_along_axis(x_c.copy(), idx, values, axis)
 """
 import os
 
@@ -69,6 +73,29 @@ def main():
     save("tile", np.tile(px, (2, 1, 3)))
     save("repeat", np.repeat(px, [1, 0, 3], axis=0))
     save("roll", np.roll(px, 5, axis=1))
+
+    # take_along_axis / put_along_axis. Each case: name, the array (a slice of along_x, as
+    # the C++ test takes it), axis, indices, and the shape of the values put (which
+    # broadcast to the result). Put indices are distinct along the axis, so no element is
+    # written twice (NumPy leaves the winner of a repeat unspecified).
+    ax = np.round(RNG.standard_normal((4, 5, 6)) * 10, 2)
+    save("along_x", ax)
+    order1 = np.argsort(ax, axis=1, kind="stable")
+    cases = [
+        ("sort1", ax, 1, order1, (4, 5, 6)),                                          # argsort's order
+        ("neg2", ax, 2, RNG.permutation(6)[:4].reshape(1, 1, 4) - 6, (1, 4)),          # negatives, broadcast
+        ("bcast0", ax, 0, np.array([[[3]], [[-3]], [[0]]]), (3, 5, 6)),                # (3, 1, 1) against (4, 5, 6)
+        ("unit1", ax[:, :1, :], 2, np.argsort(RNG.random((4, 3, 6)), 2)[:, :, :2], ()),  # a's extent 1 broadcasts
+    ]
+    for name, x, axis, idx, vshape in cases:
+        idx = np.asarray(idx, dtype=np.int64)
+        save(f"along_{name}_idx", idx)
+        save(f"along_{name}_take", np.take_along_axis(x, idx, axis))
+        values = np.round(RNG.standard_normal(vshape) * 100, 1)
+        save(f"along_{name}_values", values)
+        y = x.copy()
+        np.put_along_axis(y, idx, values, axis)
+        save(f"along_{name}_put", y)
 
 
 if __name__ == "__main__":

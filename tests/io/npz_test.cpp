@@ -112,6 +112,47 @@ TEST(NpzFixtures, UnsupportedMemberNamesArchiveAndMember) {
                                        {"load_npz: ", path.c_str(), ":bad.npy", "big-endian"}));
 }
 
+// ---- ArrayDict ----
+
+TEST(ArrayDict, KeepsInsertionOrderAndReplacesInPlace) {
+  td::ArrayDict d;
+  const std::int64_t n = 100000;  // a linear insert made this quadratic (issue 3)
+  for (std::int64_t i = 0; i < n; ++i) d.insert("a" + std::to_string((i * 7919) % n), td::full<std::int64_t>({}, i));
+  ASSERT_EQ(d.size(), static_cast<std::size_t>(n));
+  d.insert("a7919", td::full<std::int64_t>({}, -1));  // replaced: keeps its place (second)
+  ASSERT_EQ(d.size(), static_cast<std::size_t>(n));
+  const auto names = d.names();
+  for (std::int64_t i = 0; i < n; i += 997) {
+    const std::string name = "a" + std::to_string((i * 7919) % n);
+    ASSERT_EQ(names[static_cast<std::size_t>(i)], name);
+    ASSERT_EQ(d.get<std::int64_t>(name).item(), i == 1 ? -1 : i);
+  }
+  EXPECT_EQ(names[1], "a7919");
+  EXPECT_EQ(d.get<std::int64_t>("a7919").item(), -1);
+  EXPECT_TRUE(d.contains("a0"));
+  EXPECT_FALSE(d.contains("a100000"));
+  const td::ArrayDict copy = d;  // the index is copied with the items
+  EXPECT_EQ(copy.get<std::int64_t>("a7919").item(), -1);
+}
+
+TEST(ArrayDict, ManyMembersRoundTrip) {
+  TempDir dir;
+  td::ArrayDict d;
+  const int n = 20000;
+  for (int i = 0; i < n; ++i) d.insert("m" + std::to_string(n - i), td::full<std::int32_t>({i % 3}, i));
+  const std::string path = dir.file("many.npz");
+  td::savez(path, d);
+  const td::ArrayDict back = td::load_npz(path);
+  ASSERT_EQ(back.names(), d.names());
+  for (int i = 0; i < n; i += 101) {
+    const auto a = back.get<std::int32_t>("m" + std::to_string(n - i));
+    ASSERT_EQ(a.size(), i % 3);
+    if (a.size() > 0) {
+      ASSERT_EQ(a.to_vector()[0], i);
+    }
+  }
+}
+
 // ---- round trips ----
 
 template <class T>

@@ -1,8 +1,11 @@
-// take, put, mask_select, mask_assign, nonzero / where / argwhere against brute-force
-// references computed here from to_vector() values, on contiguous and strided inputs.
+// take, put, take_along_axis, put_along_axis, mask_select, mask_assign, nonzero / where /
+// argwhere against brute-force references computed here from to_vector() values, on
+// contiguous and strided inputs, and the *_along_axis ops against NumPy fixtures
+// (tests/data/make_index_fixtures.py).
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <tandem/tandem.hpp>
 
 #include "support/test_support.hpp"
@@ -236,6 +239,169 @@ TYPED_TEST(IndexTyped, NonzeroWhereArgwhere) {
     for (int d = 0; d < 3; ++d) flat.push_back(want[static_cast<std::size_t>(d)][static_cast<std::size_t>(k)]);
   EXPECT_TRUE(values_match(aw, flat, {count, 3}));
   EXPECT_EQ(td::test::shape_vec(td::nonzero(td::zeros<T>({4}))[0].shape()), (Vec{0}));
+}
+
+TYPED_TEST(IndexTyped, NonzeroOfLongArraysIsTheSameOnAnyThreadCount) {
+  // Long enough to run on every thread (counted per share, then written from the prefix
+  // sums); odd sizes, a strided view and a reversed one.
+  using T = TypeParam;
+  const int saved = td::num_threads();
+  for (const Vec& shape : {Vec{(1 << 20) + 3}, Vec{3, 1023, 17}}) {
+    const std::int64_t n = td::test::numel(shape);
+    auto vals = td::test::random_values<T>(static_cast<std::size_t>(n), 20, -1, 1);
+    for (std::size_t i = 0; i < vals.size(); i += 3) vals[i] = T(0);  // zeros, and runs of them
+    for (std::size_t i = vals.size() / 2; i < vals.size() / 2 + 5000; ++i) vals[i] = T(0);
+    const auto a = td::Array<T>::from(vals, shape);
+    const auto reversed = td::flip(td::flip(a).copy());
+    std::vector<Vec> want(shape.size());
+    for (std::int64_t f = 0; f < n; ++f) {
+      if (vals[static_cast<std::size_t>(f)] == T(0)) continue;
+      const Vec i = unflat(f, shape);
+      for (std::size_t d = 0; d < shape.size(); ++d) want[d].push_back(i[d]);
+    }
+    const auto count = static_cast<std::int64_t>(want[0].size());
+    for (int threads : {1, 2, 7}) {
+      td::set_num_threads(threads);
+      for (const auto& x : {a, reversed}) {
+        const auto nz = td::nonzero(x);
+        for (std::size_t d = 0; d < shape.size(); ++d)
+          ASSERT_TRUE(values_match(nz[d], want[d], {count})) << "threads " << threads << " axis " << d;
+      }
+    }
+    if (shape.size() == 3) {  // a strided view: every other row of a bigger array
+      auto big = td::zeros<T>({3, 2046, 17});
+      auto view = big(slice(), slice(none, none, 2), slice());
+      view.assign(a);
+      td::set_num_threads(2);
+      const auto nz = td::nonzero(view);
+      for (std::size_t d = 0; d < 3; ++d) ASSERT_TRUE(values_match(nz[d], want[d], {count})) << d;
+    }
+  }
+  td::set_num_threads(saved);
+}
+
+// np.take_along_axis written out: shape = broadcast of idx against a outside the axis.
+template <class T>
+std::vector<T> reference_take_along(const std::vector<T>& a, const Vec& shape, const std::vector<std::int64_t>& idx,
+                                    const Vec& idx_shape, int axis, Vec& out_shape) {
+  const auto ax = static_cast<std::size_t>(axis);
+  out_shape = idx_shape;
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (d != ax && idx_shape[d] == 1) out_shape[d] = shape[d];
+  std::vector<T> out(static_cast<std::size_t>(td::test::numel(out_shape)));
+  for (std::size_t f = 0; f < out.size(); ++f) {
+    const Vec o = unflat(static_cast<std::int64_t>(f), out_shape);
+    Vec ii = o, ai = o;
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      if (idx_shape[d] == 1) ii[d] = 0;
+      if (shape[d] == 1) ai[d] = 0;
+    }
+    const std::int64_t k = idx[static_cast<std::size_t>(flat_of(ii, idx_shape))];
+    ai[ax] = k < 0 ? k + shape[ax] : k;
+    out[f] = a[static_cast<std::size_t>(flat_of(ai, shape))];
+  }
+  return out;
+}
+
+TYPED_TEST(IndexTyped, TakeAndPutAlongAxis) {
+  using T = TypeParam;
+  const Vec shape{5, 7, 9};
+  const auto vals = td::test::random_values<T>(5 * 7 * 9, 30, -50, 50);
+  const auto x = td::Array<T>::from(vals, shape);
+  for (int axis = 0; axis < 3; ++axis) {
+    const auto ax = static_cast<std::size_t>(axis);
+    // Full-extent indices with negatives, and indices of extent 1 outside the axis (broadcast).
+    for (const bool narrow : {false, true}) {
+      Vec idx_shape = shape;
+      idx_shape[ax] = 4;
+      if (narrow) idx_shape[(ax + 1) % 3] = 1;
+      const std::int64_t n = shape[ax];
+      std::vector<std::int64_t> idx(static_cast<std::size_t>(td::test::numel(idx_shape)));
+      for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<std::int64_t>((i * 2654435761u) % (2 * n)) - n;
+      const auto ia = td::Array<std::int64_t>::from(idx, idx_shape);
+      Vec out_shape;
+      const auto want = reference_take_along(vals, shape, idx, idx_shape, axis, out_shape);
+      for (const auto& view : layouts3d(x)) {
+        ASSERT_TRUE(values_match(td::take_along_axis(view, ia, axis), want, out_shape)) << axis << narrow;
+        ASSERT_TRUE(values_match(td::take_along_axis(view, ia.astype<std::int32_t>(), axis - 3), want, out_shape));
+      }
+      // put_along_axis of what take_along_axis read, into a zeroed copy (every layout):
+      // exactly the addressed elements come back.
+      for (const auto& view : layouts3d(x)) {
+        auto target = view.copy();
+        target.fill(T(0));
+        auto strided_target = layouts3d(target)[2];
+        td::put_along_axis(strided_target, ia, td::take_along_axis(x, ia, axis), axis);
+        ASSERT_TRUE(values_match(td::take_along_axis(strided_target, ia, axis), want, out_shape));
+      }
+    }
+  }
+}
+
+TEST(IndexAlongAxisNumpy, MatchesFixtures) {
+  const auto load = [](const std::string& name) {
+    return td::load_npy_untyped(std::string(TANDEM_TEST_DATA_DIR) + "/index/" + name + ".npy");
+  };
+  const auto x = load("along_x").as<double>();
+  struct Case {
+    const char* name;
+    td::Array<double> a;
+    int axis;
+  };
+  for (const Case& c : {Case{"sort1", x, 1}, Case{"neg2", x, 2}, Case{"bcast0", x, 0},
+                        Case{"unit1", x(slice(), slice(0, 1), slice()), 2}}) {
+    SCOPED_TRACE(c.name);
+    const std::string n = std::string("along_") + c.name;
+    const auto idx = load(n + "_idx").as<std::int64_t>();
+    EXPECT_TRUE(td::test::arrays_equal(td::take_along_axis(c.a, idx, c.axis), load(n + "_take").as<double>()));
+    auto y = c.a.copy();
+    td::put_along_axis(y, idx, load(n + "_values").as<double>(), c.axis);
+    EXPECT_TRUE(td::test::arrays_equal(y, load(n + "_put").as<double>()));
+  }
+  // take_along_axis with argsort's order is np.sort along that axis.
+  EXPECT_TRUE(td::test::arrays_equal(td::take_along_axis(x, td::argsort(x, 1), 1), td::sort(x, 1)));
+}
+
+TEST(IndexErrors, AlongAxisNamesTheOp) {
+  const auto a = td::arange<double>(0, 12).reshape({3, 4});
+  const auto i = td::Array<std::int64_t>::from({0, 4, 1}, {3, 1});
+  EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::take_along_axis(a, i, 1); },
+                                                    {"take_along_axis", "index 4", "axis 1", "size 4"}));
+  EXPECT_TRUE(td::test::throws_with<td::IndexError>(
+      [&] {
+        td::put_along_axis(a, td::Array<std::int32_t>::from({-4}, {1, 1}), 1.0, 0);
+      },
+      {"put_along_axis", "index -4", "axis 0", "size 3"}));
+  EXPECT_TRUE(td::test::throws_with<td::IndexError>([&] { td::take_along_axis(a, i, 2); }, {"take_along_axis"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        td::take_along_axis(a, td::Array<std::int64_t>::from({0, 1}), 0);
+      },
+      {"take_along_axis", "dimensions"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        td::take_along_axis(a, td::zeros<std::int64_t>({2, 2}), 0);
+      },
+      {"take_along_axis", "broadcast", "(3, 4)"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        td::put_along_axis(a, td::zeros<std::int64_t>({3, 1}), td::zeros<double>({2}), 1);
+      },
+      {"put_along_axis", "(2,)", "(3, 1)"}));
+  EXPECT_TRUE(td::test::throws_with<td::DTypeError>(
+      [&] {
+        td::untyped::take_along_axis(a.untyped(), td::zeros<double>({3, 1}).untyped(), 1);
+      },
+      {"take_along_axis", "int32 or int64"}));
+  EXPECT_TRUE(td::test::throws_with<td::ValueError>(
+      [&] {
+        td::put_along_axis(a.broadcast_to({2, 3, 4}), td::zeros<std::int64_t>({1, 1, 1}), 1.0, 0);
+      },
+      {"put_along_axis"}));
+  // Empty indices give an empty result and write nothing.
+  EXPECT_EQ(td::take_along_axis(a, td::zeros<std::int64_t>({3, 0}), 1).size(), 0);
+  td::put_along_axis(a, td::zeros<std::int64_t>({0, 4}), 5.0, 0);
+  EXPECT_EQ(td::sum(a).item(), 66.0);
 }
 
 TEST(IndexErrors, NamesOpIndexAndAxis) {

@@ -146,9 +146,11 @@ TEST(Random, ValuesAreTheScalarKernelsAtTheirCounters) {
     for (std::int64_t i = 0; i < n; ++i)
       ASSERT_EQ(f[static_cast<std::size_t>(i)], reference<float>(r, k::UniformBlock<float>{0.f, 1.f}, i)) << i;
     r = request_for(g);
+    r.a = 0.0;
+    r.b = 1.0;
     auto z = host(g.standard_normal<double>({n}));
     for (std::int64_t i = 0; i < n; ++i)
-      ASSERT_EQ(z[static_cast<std::size_t>(i)], reference<double>(r, k::NormalBlock<double>{0.0, 1.0}, i)) << i;
+      ASSERT_EQ(z[static_cast<std::size_t>(i)], reference<double>(r, k::NormalBlock<double>{r}, i)) << i;
     r = request_for(g);
     r.low = -3;
     r.range = 10;
@@ -179,7 +181,8 @@ TEST(Random, SuccessiveCallsContinueTheSequence) {
 
 TEST(Random, PinnedValues) {
   // The same seed must give these on every platform and backend. They were computed by an
-  // independent Python transcription of Philox4x32-10 and the bit conversions.
+  // independent Python transcription of Philox4x32-10, the bit conversions and the normal
+  // ziggurat (scripts/random_reference.py).
   Generator g(42);
   const auto u = host(g.random<double>({4}));
   const auto n = host(g.standard_normal<double>({2}));
@@ -187,13 +190,42 @@ TEST(Random, PinnedValues) {
   const auto f = host(g.random<float>({2}));
   const std::vector<double> u_expect = {0.4685865183391049, 0.34086154938517876, 0.32706338120338474,
                                         0.4543156017348883};
-  const std::vector<double> n_expect = {0.21637628796618616, -1.4494538371141883};
+  const std::vector<double> n_expect = {1.0535731242384931, -1.0560128721380837};
   const std::vector<std::int64_t> i_expect = {670639, 839045, 293467};
   const std::vector<float> f_expect = {0.7431374788284302f, 0.18250522017478943f};
   EXPECT_EQ(u, u_expect);
   EXPECT_EQ(n, n_expect);
   EXPECT_EQ(i, i_expect);
   EXPECT_EQ(f, f_expect);
+}
+
+TEST(Random, PinnedNormalsFromTheRarePath) {
+  // scripts/random_reference.py 42: element 191 is the first whose word the quick test
+  // rejects (layer 2, settled by the wedge test); element 5256 is the first drawn from the
+  // tail beyond r (layer 0). The tail goes through log, so it is compared to 1e-15.
+  const auto z = host(Generator(42).standard_normal<double>({5257}));
+  EXPECT_EQ(z[191], -1.3220310685565169);
+  EXPECT_NEAR(z[5256], -4.618866499508162, 1e-15 * 4.62);
+}
+
+TEST(Random, NormalsOfLongRunsAreTheScalarKernels) {
+  // 2^16 + 5 values from an offset that is not a multiple of the batch: about 290 of them
+  // take the rare path. Double and float, standard and scaled.
+  Generator g(777, 3);
+  g.advance(13);
+  const std::int64_t n = (1 << 16) + 5;
+  auto r = request_for(g);
+  r.a = 0.0;
+  r.b = 1.0;
+  const auto z = host(g.standard_normal<double>({n}));
+  for (std::int64_t i = 0; i < n; ++i)
+    ASSERT_EQ(z[static_cast<std::size_t>(i)], reference<double>(r, k::NormalBlock<double>{r}, i)) << i;
+  r = request_for(g);
+  r.a = -1.5;
+  r.b = 0.25;
+  const auto f = host(g.normal<float>({n}, -1.5f, 0.25f));
+  for (std::int64_t i = 0; i < n; ++i)
+    ASSERT_EQ(f[static_cast<std::size_t>(i)], reference<float>(r, k::NormalBlock<float>{r}, i)) << i;
 }
 
 // ---------------------------------------------------------------- invariance
@@ -423,6 +455,45 @@ TEST(RandomStats, Normal) {
   const auto f = host(Generator(103).standard_normal<float>({kStatN}));
   std::vector<double> d(f.begin(), f.end());
   EXPECT_LT(ks_distance(d, [](double t) { return 0.5 * std::erfc(-t / std::sqrt(2.0)); }), kKsBound);
+}
+
+TEST(RandomStats, NormalTailsAndHistogram) {
+  // 2^26 standard normals in chunks. Tail counts against the exact probabilities (5 sigma;
+  // P(|x| > 4) = 6.334e-5, P(|x| > r = 4.0388) = 5.37e-5 comes only from the tail method,
+  // P(|x| > 5) = 5.733e-7), and a chi-square over bins of width 0.25 on [-5, 5].
+  Generator g(2718);
+  const std::int64_t chunk = 1 << 22, n = std::int64_t{1} << 26;
+  std::vector<double> count(41, 0);  // bin 0: x < -5, 1..40: [-5 + 0.25 (b - 1), ...), 40 also x >= 5
+  double beyond4 = 0, beyond_r = 0, beyond5 = 0, max_abs = 0;
+  for (std::int64_t done = 0; done < n; done += chunk) {
+    for (double x : host(g.standard_normal<double>({chunk}))) {
+      const double a = std::abs(x);
+      beyond4 += a > 4.0;
+      beyond_r += a > k::kZigguratR;
+      beyond5 += a > 5.0;
+      max_abs = std::max(max_abs, a);
+      const double pos = std::floor((x + 5.0) / 0.25) + 1;
+      count[static_cast<std::size_t>(std::clamp(pos, 0.0, 40.0))] += 1;
+    }
+  }
+  auto expect_count = [&](double seen, double p, const char* what) {
+    const double e = p * static_cast<double>(n);
+    EXPECT_NEAR(seen, e, 5 * std::sqrt(e)) << what;
+  };
+  const auto two_tails = [](double t) { return std::erfc(t / std::sqrt(2.0)); };
+  expect_count(beyond4, two_tails(4.0), "|x| > 4");
+  expect_count(beyond_r, two_tails(k::kZigguratR), "|x| > r");
+  expect_count(beyond5, two_tails(5.0), "|x| > 5");
+  EXPECT_LT(max_abs, 8.0);
+  const auto cdf = [](double t) { return 0.5 * std::erfc(-t / std::sqrt(2.0)); };
+  double chi2 = 0;
+  for (std::size_t b = 0; b < count.size(); ++b) {
+    const double lo = b == 0 ? -INFINITY : -5.0 + 0.25 * static_cast<double>(b - 1);
+    const double hi = b == 0 ? -5.0 : (b == 40 ? INFINITY : lo + 0.25);
+    const double e = (cdf(hi) - cdf(lo)) * static_cast<double>(n);
+    chi2 += (count[b] - e) * (count[b] - e) / e;
+  }
+  EXPECT_LT(chi2, 73.4);  // 40 dof, p = 0.001
 }
 
 TEST(RandomStats, Exponential) {

@@ -116,6 +116,41 @@ TYPED_TEST(SortTyped, OneLongLineOnAnyThreadCount) {
   }
 }
 
+TYPED_TEST(SortTyped, OneLongLineBucketedOrChunked) {
+  // The long-line paths: values that spread (sample sort, buckets), few distinct values and
+  // one dominant value (chunk-and-merge fallback), sorted and reversed runs, extremes and
+  // (floats) NaN / inf / -0.0 mixed in; 2, 3 and 7 threads, odd sizes.
+  using T = TypeParam;
+  using L = std::numeric_limits<T>;
+  const td::test::ThreadCountGuard guard;
+  const std::int64_t n = (1 << 18) + 5;
+  std::vector<std::vector<T>> inputs;
+  inputs.push_back(random_with_nans<T>(n, 41));
+  auto few = td::test::random_values<T>(static_cast<std::size_t>(n), 42, -3, 3);
+  for (std::size_t i = 0; i < few.size(); ++i)
+    few[i] = static_cast<T>(static_cast<std::int64_t>(few[i]));  // 5-7 values
+  inputs.push_back(few);
+  auto dominant = td::test::random_values<T>(static_cast<std::size_t>(n), 43);
+  for (std::size_t i = 0; i < dominant.size(); ++i)
+    if (i % 4 != 0) dominant[i] = T(1);
+  inputs.push_back(dominant);
+  auto runs = td::test::random_values<T>(static_cast<std::size_t>(n), 44);
+  std::sort(runs.begin(), runs.begin() + n / 2, less_nan_last<T>);
+  std::sort(runs.begin() + n / 2, runs.end(), [](T a, T b) { return less_nan_last<T>(b, a); });
+  for (std::size_t i = 0; i < runs.size(); i += 1001) runs[i] = (i % 2) ? L::max() : L::lowest();
+  if constexpr (std::is_floating_point_v<T>)
+    for (std::size_t i = 500; i < runs.size(); i += 997) runs[i] = (i % 3 == 0) ? -T(0) : L::infinity();
+  inputs.push_back(runs);
+  for (std::size_t c = 0; c < inputs.size(); ++c) {
+    auto want = inputs[c];
+    std::sort(want.begin(), want.end(), less_nan_last<T>);
+    for (int threads : {2, 3, 7}) {
+      td::set_num_threads(threads);
+      ASSERT_TRUE(values_match(td::sort(td::Array<T>::from(inputs[c])), want, {n})) << c << ", " << threads;
+    }
+  }
+}
+
 TYPED_TEST(SortTyped, ExtremeValues) {
   using T = TypeParam;
   using L = std::numeric_limits<T>;

@@ -1,7 +1,8 @@
 #pragma once
 /// @file index.hpp
-/// Integer-array and boolean-mask indexing with NumPy's semantics: take, put, mask_select
-/// (NumPy's `a[mask]`), mask_assign (`a[mask] = v`), nonzero, one-argument where, argwhere.
+/// Integer-array and boolean-mask indexing with NumPy's semantics: take, put,
+/// take_along_axis, put_along_axis, mask_select (NumPy's `a[mask]`), mask_assign
+/// (`a[mask] = v`), nonzero, one-argument where, argwhere.
 ///
 /// Index arrays are int32 or int64 of any shape; negative entries count from the end of the
 /// axis; an entry outside [-n, n) throws IndexError naming the op, the index and the axis
@@ -22,6 +23,8 @@ UntypedArray take(const UntypedArray& a, const UntypedArray& indices, int axis);
 UntypedArray take(const UntypedArray& a, const UntypedArray& indices);  // over the flattened array
 void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values, int axis);
 void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values);  // flat
+UntypedArray take_along_axis(const UntypedArray& a, const UntypedArray& indices, int axis);
+void put_along_axis(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values, int axis);
 UntypedArray mask_select(const UntypedArray& a, const UntypedArray& mask);
 void mask_assign(const UntypedArray& a, const UntypedArray& mask, const UntypedArray& values);
 /// The indices of the nonzero elements: shape (ndim, count), or (count, ndim) when
@@ -73,6 +76,32 @@ void put(const Array<T>& a, const Array<I>& indices, const Array<T>& values) {
 template <class T, class I>
 void put(const Array<T>& a, const Array<I>& indices, T value) {
   put(a, indices, Array<T>::from({value}));
+}
+
+/// NumPy's np.take_along_axis(a, indices, axis): out[i] = a[i_0, ..., indices[i], ..., i_nd-1]
+/// with indices[i] on `axis` (say, the order argsort returned). indices has a's number of
+/// dimensions; outside `axis` it broadcasts against a (extents equal, or 1 on either side),
+/// and the result has the broadcast shape with indices' extent on `axis`. Throws ShapeError
+/// for mismatched shapes, IndexError (naming the op, index, axis and size) for a bad axis
+/// or an index outside [-n, n), DTypeError for non-integer indices.
+template <class T, class I>
+Array<T> take_along_axis(const Array<T>& a, const Array<I>& indices, int axis) {
+  static_assert(detail::is_index_type_v<I>, "take_along_axis: indices must be int32 or int64");
+  return Array<T>(untyped::take_along_axis(a.untyped(), indices.untyped(), axis));
+}
+
+/// NumPy's np.put_along_axis(a, indices, values, axis): writes values (broadcast to
+/// take_along_axis's result shape) into the elements take_along_axis would read; for a
+/// repeated element the last value wins. Writes into a (which may be a view). Throws as
+/// take_along_axis, and ShapeError if values do not broadcast.
+template <class T, class I>
+void put_along_axis(const Array<T>& a, const Array<I>& indices, const Array<T>& values, int axis) {
+  static_assert(detail::is_index_type_v<I>, "put_along_axis: indices must be int32 or int64");
+  untyped::put_along_axis(a.untyped(), indices.untyped(), values.untyped(), axis);
+}
+template <class T, class I>
+void put_along_axis(const Array<T>& a, const Array<I>& indices, T value, int axis) {
+  put_along_axis(a, indices, Array<T>::from({value}), axis);
 }
 
 /// NumPy's `a[mask]`: a 1-d copy of the elements where mask is true, in C order. mask has
