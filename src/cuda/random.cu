@@ -62,7 +62,7 @@ void random_floating(CudaBackend& backend, const RandomRequest& req, const Strid
       return launch_random<T>(backend, kernels::UniformBlock<T>{static_cast<T>(req.a), static_cast<T>(req.b)}, req,
                               out);
     case RandomKind::normal:
-      return launch_random<T>(backend, kernels::NormalBlock<T>{req.a, req.b}, req, out);
+      return launch_random<T>(backend, kernels::NormalBlock<T>{req}, req, out);
     case RandomKind::exponential:
       return launch_random<T>(backend, kernels::ExponentialBlock<T>{req.a}, req, out);
     case RandomKind::gamma:
