@@ -311,7 +311,7 @@ struct GammaBlock {
     const double d = alpha - 1.0 / 3.0;
     const double c = 1.0 / std::sqrt(9.0 * d);
     constexpr double k2m32 = 1.0 / 4294967296.0;
-    const double boost = shape < 1.0 ? std::pow((w.v[3] + 0.5) * k2m32, 1.0 / shape) : 1.0;
+    const double boost = shape < 1.0 ? pow_unit((w.v[3] + 0.5) * k2m32, 1.0 / shape) : 1.0;
     double x = d;
     for (std::uint32_t round = 0; round < static_cast<std::uint32_t>(kMaxRounds); ++round) {
       if (round > 0) w = block_at(req, j, retry_key(req.key, round));

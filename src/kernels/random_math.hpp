@@ -66,6 +66,22 @@ TANDEM_HD inline double exp_nonpositive(double x) {
   return y * scale;
 }
 
+/// e^x for any x <= 0 by exp_nonpositive: below -700 as the square of e^(x/2) (subnormal
+/// results, two roundings), and 0 below -1400. The same bits on every backend, unlike
+/// libm's exp and pow.
+TANDEM_HD inline double exp_negative(double x) {
+  if (x >= -700.0) return exp_nonpositive(x);
+  if (x >= -1400.0) {
+    const double h = exp_nonpositive(0.5 * x);
+    return h * h;
+  }
+  return 0.0;
+}
+
+/// u^p for u in (0, 1) and p > 0, as e^(p log u) through the functions above: gamma's
+/// boost for shape < 1, bitwise the same on the CPU and the GPU (std::pow is not).
+TANDEM_HD inline double pow_unit(double u, double p) { return exp_negative(log_positive(u) * p); }
+
 /// sin and cos of 2 pi t for t in [0, 1) (fdlibm k_sin.c / k_cos.c on |x| <= pi/4 after
 /// an exact reduction in quarter turns; error about 1 ulp).
 TANDEM_HD inline void sincos_turns(double t, double* sin_out, double* cos_out) {

@@ -219,3 +219,26 @@ TEST(Ziggurat, PortableExpMatchesLibm) {
   }
   EXPECT_EQ(k::exp_nonpositive(0.0), 1.0);
 }
+
+TEST(RandomMath, PortablePowOfAUnitUniformMatchesLibm) {
+  // Gamma's boost u^(1/shape) for shape < 1: no libm pow, so the GPU gets the same bits.
+  for (double x = -1399.0; x < -700.0; x += 0.731) {  // e^(x/2) squared: subnormal results
+    const double want = std::exp(x);
+    ASSERT_NEAR(k::exp_negative(x), want, 1e-15 * want + 5e-324) << x;
+  }
+  EXPECT_EQ(k::exp_negative(-1500.0), 0.0);
+  EXPECT_EQ(k::exp_negative(-3.0), k::exp_nonpositive(-3.0));
+  std::uint64_t state = 12345;
+  for (int i = 0; i < 20000; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const double u = (static_cast<double>(state >> 32) + 0.5) / 4294967296.0;  // (0, 1) as gamma draws it
+    for (double shape : {0.9, 0.5, 0.3, 0.05, 0.004}) {
+      const double want = std::pow(u, 1.0 / shape);
+      const double got = k::pow_unit(u, 1.0 / shape);
+      // e^(p log u) turns the roundings of log u and of the product (an ulp each, relative)
+      // into an absolute error of the exponent: about 2 ulp per unit of |p log u|.
+      const double tol = (4e-16 + 4.5e-16 * std::abs(std::log(u) / shape)) * want;
+      ASSERT_NEAR(got, want, tol + 5e-324) << u << " " << shape;
+    }
+  }
+}

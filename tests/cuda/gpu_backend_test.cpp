@@ -62,6 +62,9 @@ TEST(GpuRandom, BitIdenticalToCpu) {
   expect_same_on_cpu_and_gpu<double>([&] { return td::random::Generator(42).uniform<double>(shape, -3.0, 5.0); });
   expect_same_on_cpu_and_gpu<double>([&] { return td::random::Generator(7).normal<double>(shape, 1.0, 2.0); });
   expect_same_on_cpu_and_gpu<float>([&] { return td::random::Generator(7).normal<float>(shape, 0.0f, 1.0f); });
+  expect_same_on_cpu_and_gpu<double>([&] { return td::random::Generator(9).gamma<double>(shape, 0.5, 2.0); });
+  expect_same_on_cpu_and_gpu<double>([&] { return td::random::Generator(9).gamma<double>(shape, 3.5); });
+  expect_same_on_cpu_and_gpu<double>([&] { return td::random::Generator(5).exponential<double>(shape, 2.0); });
 }
 
 TEST(GpuRandom, NonContiguousOutputMatchesCpu) {
