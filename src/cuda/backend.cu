@@ -258,8 +258,5 @@ cublasHandle_t CudaBackend::cublas(cudaStream_t s) {
 
 // ---- not implemented on the GPU (supports() is false) -------------------------------------
 
-void CudaBackend::searchsorted(const StridedView&, const StridedView&, const StridedView&, bool) {
-  not_implemented("searchsorted");
-}
 
 }  // namespace tandem::cuda

@@ -23,6 +23,7 @@ constexpr bool supports(const OpKey& op) {
     case OpFamily::scan:
     case OpFamily::sort:
     case OpFamily::argsort:
+    case OpFamily::searchsorted:
     case OpFamily::take:
     case OpFamily::put:
     case OpFamily::compress:  // mask_select, mask_assign, nonzero
@@ -30,7 +31,7 @@ constexpr bool supports(const OpKey& op) {
     case OpFamily::matmul:
       return is_floating(op.dtype);  // cuBLAS gemm; integer/bool on the CPU
     default:
-      return false;  // linalg and searchsorted: not written yet (issue 8)
+      return false;  // linalg: not written yet (issue 8)
   }
 }
 

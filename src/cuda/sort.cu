@@ -178,6 +178,41 @@ void sort_typed(CudaBackend& backend, const StridedView& src, const StridedView&
   backend.copy(dense_view(iout, DType::int64, src_last.shape), dst_last);
 }
 
+/// a < b with NaN the largest value (all NaNs equal): the order the array was sorted in.
+template <class T>
+__device__ bool less_nan_last(T a, T b) {
+  if constexpr (std::is_floating_point_v<T>) {
+    return a < b || (b != b && a == a);
+  } else {
+    return a < b;
+  }
+}
+
+/// One thread per value: a binary search of the 1-d sorted array (n elements, `step`
+/// apart), the CPU's predicate (src/cpu/sort.cpp), so the indices are the CPU's.
+template <class T>
+__global__ void searchsorted_kernel(const T* sorted, std::int64_t n, std::int64_t step, const T* values,
+                                    std::int64_t* out, Indexer<2> ix, std::int64_t count, bool right) {
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < count; i += stride) {
+    std::int64_t off[2];
+    ix.offsets(i, off);
+    const T x = values[off[1]];
+    std::int64_t lo = 0, hi = n;  // the first position where the predicate holds
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      const T y = sorted[mid * step];
+      const bool after = right ? less_nan_last(x, y) : !less_nan_last(y, x);
+      if (after) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    out[off[0]] = lo;
+  }
+}
+
 }  // namespace
 
 void CudaBackend::sort(const StridedView& src, const StridedView& dst, int axis) {
@@ -191,6 +226,27 @@ void CudaBackend::argsort(const StridedView& src, const StridedView& dst, int ax
   TANDEM_CHECK(dst.dtype == DType::int64, DTypeError, "argsort", "output dtype ", dtype_name(dst.dtype),
                " is not int64");
   visit_dtype(src.dtype, [&](auto tag) { sort_typed<decltype(tag)>(*this, src, dst, axis, true); });
+}
+
+}  // namespace tandem::cuda
+
+namespace tandem::cuda {
+
+void CudaBackend::searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
+                               bool right) {
+  TANDEM_CHECK(sorted.dtype == values.dtype && out.dtype == DType::int64 && sorted.shape.size() == 1, DTypeError,
+               "searchsorted", "expected a 1-d sorted array, values of its dtype and an int64 output");
+  const std::int64_t count = shape_size(values.shape);
+  if (count == 0) return;
+  cudaStream_t s = stream();
+  const Indexer<2> ix = make_indexer<2>(values.shape, {&out.strides, &values.strides});
+  visit_dtype(sorted.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    searchsorted_kernel<T><<<grid_blocks(count), kThreadsPerBlock, 0, s>>>(
+        static_cast<const T*>(sorted.data), sorted.shape[0], sorted.strides[0], static_cast<const T*>(values.data),
+        static_cast<std::int64_t*>(out.data), ix, count, right);
+    TANDEM_CUDA_CHECK_LAUNCH();
+  });
 }
 
 }  // namespace tandem::cuda

@@ -154,6 +154,31 @@ TEST(GpuSort, SortAndArgsortEqualCpuWithNaNsAndZeros) {
   expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(ints, 1); });
 }
 
+TEST(GpuSort, SearchsortedEqualsCpuWithNaNsDuplicatesAndStridedInputs) {
+  TANDEM_REQUIRE_GPU();
+  td::Array<double> sorted;
+  {
+    td::PlacementGuard g(td::Placement::cpu);
+    auto raw = td::test::random_array<double>({20001}, 15);
+    raw(td::slice(0, 20001, 5)) = 0.25;  // runs of equal values
+    raw(td::slice(3, 20001, 97)) = std::nan("");
+    sorted = td::sort(raw)(td::slice(td::none, td::none, 2));  // a strided 1-d view
+  }
+  auto values = td::test::random_array<double>({300, 41}, 16);
+  {
+    td::PlacementGuard g(td::Placement::cpu);
+    values(td::slice(0, 300, 3)) = 0.25;
+    values(td::slice(1, 300, 29)) = std::nan("");
+  }
+  for (td::Side side : {td::Side::left, td::Side::right}) {
+    expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::searchsorted(sorted, values, side); });
+    expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::searchsorted(sorted, values.T(), side); });
+  }
+  auto ints = td::sort(td::test::random_array<std::int32_t>({777}, 17));
+  auto probes = td::test::random_array<std::int32_t>({1000}, 18);
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::searchsorted(ints, probes, td::Side::right); });
+}
+
 TEST(GpuIndex, TakeAndPutEqualCpuWithNegativeAndRepeatedIndices) {
   TANDEM_REQUIRE_GPU();
   auto x = td::test::random_array<float>({64, 130, 3}, 15);
