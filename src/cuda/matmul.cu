@@ -70,29 +70,22 @@ void matmul_typed(CudaBackend& backend, const StridedView& a_in, const StridedVi
   cudaStream_t s = backend.stream();
 
   // Operands cuBLAS cannot read in place are copied to dense scratch first (and the
-  // result copied back out).
-  StridedView a = a_in, b = b_in, out = out_in;
+  // result copied back out): `view` then points at the copy, whose layout is returned.
   std::unique_ptr<DenseCopy> a_copy, b_copy, out_copy;
-  MatrixLayout la = layout_of(m, k, a.strides[nd - 2], a.strides[nd - 1]);
-  if (!la.ok) {
-    a_copy = std::make_unique<DenseCopy>(backend, s, a_in);
-    backend.copy(a_in, a_copy->view);
-    a = a_copy->view;
-    la = layout_of(m, k, a.strides[nd - 2], a.strides[nd - 1]);
-  }
-  MatrixLayout lb = layout_of(k, n, b.strides[nd - 2], b.strides[nd - 1]);
-  if (!lb.ok) {
-    b_copy = std::make_unique<DenseCopy>(backend, s, b_in);
-    backend.copy(b_in, b_copy->view);
-    b = b_copy->view;
-    lb = layout_of(k, n, b.strides[nd - 2], b.strides[nd - 1]);
-  }
-  MatrixLayout lc = layout_of(m, n, out.strides[nd - 2], out.strides[nd - 1]);
-  if (!lc.ok) {
-    out_copy = std::make_unique<DenseCopy>(backend, s, out_in);
-    out = out_copy->view;
-    lc = layout_of(m, n, out.strides[nd - 2], out.strides[nd - 1]);
-  }
+  const auto usable = [&](const StridedView& in, std::int64_t rows, std::int64_t cols, bool load,
+                          std::unique_ptr<DenseCopy>& copy, StridedView& view) {
+    view = in;
+    const MatrixLayout l = layout_of(rows, cols, in.strides[nd - 2], in.strides[nd - 1]);
+    if (l.ok) return l;
+    copy = std::make_unique<DenseCopy>(backend, s, in);
+    if (load) backend.copy(in, copy->view);
+    view = copy->view;
+    return layout_of(rows, cols, view.strides[nd - 2], view.strides[nd - 1]);
+  };
+  StridedView a, b, out;
+  const MatrixLayout la = usable(a_in, m, k, true, a_copy, a);
+  const MatrixLayout lb = usable(b_in, k, n, true, b_copy, b);
+  const MatrixLayout lc = usable(out_in, m, n, false, out_copy, out);
 
   // Batch axes collapsed over the three operands; the innermost goes to cuBLAS's batch.
   Shape batch_shape;
