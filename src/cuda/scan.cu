@@ -135,9 +135,7 @@ void scan_typed(CudaBackend& backend, const StridedView& in, int axis, const Str
 }  // namespace
 
 void CudaBackend::scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) {
-  TANDEM_CHECK(out.dtype == scan_result_dtype(in.dtype), DTypeError, op_name(op), "output dtype ",
-               dtype_name(out.dtype), " is not ", dtype_name(scan_result_dtype(in.dtype)));
-  TANDEM_CHECK(axis >= 0 && axis < in.shape.size(), ValueError, op_name(op), "axis ", axis, " out of range");
+  check_scan_operands(op, in, axis, out);
   visit_dtype(in.dtype, [&](auto tag) {
     using T = decltype(tag);
     if (op == ScanOp::cumsum) {

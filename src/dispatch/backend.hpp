@@ -194,4 +194,11 @@ constexpr DType reduce_result_dtype(ReduceOp op, DType in) {
 /// The dtype a scan produces: int64 for integers and bools, the input's dtype otherwise.
 constexpr DType scan_result_dtype(DType in) { return is_floating(in) ? in : DType::int64; }
 
+/// The contract of Backend::scan, checked by every backend that runs one.
+inline void check_scan_operands(ScanOp op, const StridedView& in, int axis, const StridedView& out) {
+  TANDEM_CHECK(out.dtype == scan_result_dtype(in.dtype), DTypeError, op_name(op), "output dtype ",
+               dtype_name(out.dtype), " is not ", dtype_name(scan_result_dtype(in.dtype)));
+  TANDEM_CHECK(axis >= 0 && axis < in.shape.size(), ValueError, op_name(op), "axis ", axis, " out of range");
+}
+
 }  // namespace tandem
