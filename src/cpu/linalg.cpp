@@ -9,7 +9,6 @@
 #include <climits>
 #include <cmath>
 #include <limits>
-#include <string>
 #include <vector>
 
 #include "cpu/backend.hpp"
@@ -109,27 +108,8 @@ T& scalar_at(const StridedView& v, std::int64_t i) {
 
 std::int64_t ld_of(std::int64_t rows) { return std::max<std::int64_t>(rows, 1); }
 
-/// " (batch index (1, 2))" for batched inputs, "" for a single matrix.
-std::string where_in_batch(const StridedView& a, std::int64_t i) {
-  const int nb = a.shape.size() - 2;
-  if (nb <= 0) return "";
-  std::string s = " at batch index (";
-  std::int64_t rem = i;
-  std::vector<std::int64_t> idx(static_cast<std::size_t>(nb));
-  for (int d = nb - 1; d >= 0; --d) {
-    idx[static_cast<std::size_t>(d)] = rem % a.shape[d];
-    rem /= a.shape[d];
-  }
-  for (int d = 0; d < nb; ++d) s += (d ? ", " : "") + std::to_string(idx[static_cast<std::size_t>(d)]);
-  return s + (nb == 1 ? ",)" : ")");
-}
-
 [[noreturn]] void lapack_failed(const LinalgRequest& req, std::int64_t i, lapack_int info, const char* what) {
-  const char* op = kernels::linalg_op_name(req.op);
-  if (info < 0)
-    TANDEM_THROW(LinAlgError, op, "LAPACK rejected argument ", -info, where_in_batch(req.a, i),
-                 " (does the input contain NaN?)");
-  TANDEM_THROW(LinAlgError, op, what, where_in_batch(req.a, i));
+  kernels::throw_linalg_failure(req, i, info, what, "LAPACK");
 }
 
 template <class T>

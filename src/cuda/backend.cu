@@ -43,6 +43,7 @@ CudaBackend::CudaBackend(int device) : device_(device), events_(std::make_shared
 CudaBackend::~CudaBackend() {
   // Errors are ignored: the runtime may already be unloading at process exit.
   for (auto& [stream, c] : cublas_) cublasDestroy(c.handle);
+  for (auto& [stream, solver] : solvers_) destroy(solver);
   for (auto& [id, stream] : streams_) {
     cudaStreamSynchronize(stream);
     cudaStreamDestroy(stream);
@@ -146,6 +147,7 @@ void CudaBackend::destroy_stream(int id) {
   cudaStream_t s = stream_of(id);
   const cudaError_t done = cudaStreamSynchronize(s);
   Cublas c{nullptr, nullptr};
+  Solver solver{nullptr, nullptr};
   {
     std::lock_guard<std::mutex> lock(mutex_);
     streams_.erase(id);
@@ -153,7 +155,12 @@ void CudaBackend::destroy_stream(int id) {
       c = it->second;
       cublas_.erase(it);
     }
+    if (const auto it = solvers_.find(s); it != solvers_.end()) {
+      solver = it->second;
+      solvers_.erase(it);
+    }
   }
+  destroy(solver);
   if (c.handle != nullptr) {
     cublasDestroy(c.handle);
     cudaFreeAsync(c.workspace, s);  // stream-ordered: cudaFree would synchronise the device
@@ -258,5 +265,53 @@ cublasHandle_t CudaBackend::cublas(cudaStream_t s) {
 
 // ---- not implemented on the GPU (supports() is false) -------------------------------------
 
+
+CudaBackend::Solver CudaBackend::cusolver(cudaStream_t s) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const auto it = solvers_.find(s); it != solvers_.end()) return it->second;
+  }
+  Solver solver{nullptr, nullptr};
+  TANDEM_CUSOLVER_CHECK(cusolverDnCreate(&solver.handle));
+  std::unique_ptr<Solver, void (*)(Solver*)> guard(&solver, [](Solver* p) { destroy(*p); });
+  TANDEM_CUSOLVER_CHECK(cusolverDnSetStream(solver.handle, s));
+  TANDEM_CUSOLVER_CHECK(cusolverDnCreateParams(&solver.params));
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto [it, inserted] = solvers_.emplace(s, solver);
+  if (inserted) guard.release();  // else another thread made one for this stream meanwhile: keep theirs
+  return it->second;
+}
+
+void CudaBackend::destroy(const Solver& solver) {
+  if (solver.params != nullptr) cusolverDnDestroyParams(solver.params);
+  if (solver.handle != nullptr) cusolverDnDestroy(solver.handle);
+}
+
+const char* cusolver_status_name(cusolverStatus_t status) {
+  switch (status) {
+    case CUSOLVER_STATUS_SUCCESS:
+      return "CUSOLVER_STATUS_SUCCESS";
+    case CUSOLVER_STATUS_NOT_INITIALIZED:
+      return "CUSOLVER_STATUS_NOT_INITIALIZED";
+    case CUSOLVER_STATUS_ALLOC_FAILED:
+      return "CUSOLVER_STATUS_ALLOC_FAILED";
+    case CUSOLVER_STATUS_INVALID_VALUE:
+      return "CUSOLVER_STATUS_INVALID_VALUE";
+    case CUSOLVER_STATUS_ARCH_MISMATCH:
+      return "CUSOLVER_STATUS_ARCH_MISMATCH";
+    case CUSOLVER_STATUS_EXECUTION_FAILED:
+      return "CUSOLVER_STATUS_EXECUTION_FAILED";
+    case CUSOLVER_STATUS_INTERNAL_ERROR:
+      return "CUSOLVER_STATUS_INTERNAL_ERROR";
+    case CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED:
+      return "CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED";
+    case CUSOLVER_STATUS_NOT_SUPPORTED:
+      return "CUSOLVER_STATUS_NOT_SUPPORTED";
+    case CUSOLVER_STATUS_INVALID_WORKSPACE:
+      return "CUSOLVER_STATUS_INVALID_WORKSPACE";
+    default:
+      return "cuSOLVER error";
+  }
+}
 
 }  // namespace tandem::cuda

@@ -6,6 +6,7 @@
 
 #include "dispatch/backend.hpp"
 #include "kernels/capabilities.hpp"
+#include "kernels/linalg.hpp"
 
 namespace tandem::cuda {
 
@@ -30,9 +31,16 @@ constexpr bool supports(const OpKey& op) {
       return true;
     case OpFamily::matmul:
       return is_floating(op.dtype);  // cuBLAS gemm; integer/bool on the CPU
-    default:
-      return false;  // linalg: not written yet (issue 8)
+    case OpFamily::linalg:  // cuSOLVER; lstsq and the matrix norms run on the CPU
+      switch (static_cast<kernels::LinalgOp>(op.code)) {
+        case kernels::LinalgOp::lstsq:
+        case kernels::LinalgOp::norm:
+          return false;
+        default:
+          return true;
+      }
   }
+  return false;
 }
 
 }  // namespace tandem::cuda

@@ -1,11 +1,12 @@
 #pragma once
 // The CUDA backend: device memory from a stream-ordered pool, streams and events, and one
 // entry point per op family (defined in the .cu file of that family, as src/cpu does:
-// elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu, index.cu).
+// elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, linalg.cu, sort.cu, index.cu).
 // Included only by src/cuda/*.cu: it includes CUDA headers.
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+#include <cusolverDn.h>
 
 #include <cstdint>
 #include <map>
@@ -23,6 +24,22 @@
     const cublasStatus_t tandem_status_ = (call);                                                               \
     if (tandem_status_ != CUBLAS_STATUS_SUCCESS)                                                                \
       TANDEM_THROW(DeviceError, #call, cublasGetStatusString(tandem_status_), " at ", __FILE__, ":", __LINE__); \
+  } while (0)
+
+namespace tandem::cuda {
+
+/// The name of a cuSOLVER status (the library has no string function of its own).
+const char* cusolver_status_name(cusolverStatus_t status);
+
+}  // namespace tandem::cuda
+
+/// The checking macro of cuSOLVER calls: names the call, file, line and status.
+#define TANDEM_CUSOLVER_CHECK(call)                                                                     \
+  do {                                                                                                  \
+    const cusolverStatus_t tandem_status_ = (call);                                                     \
+    if (tandem_status_ != CUSOLVER_STATUS_SUCCESS)                                                      \
+      TANDEM_THROW(DeviceError, #call, ::tandem::cuda::cusolver_status_name(tandem_status_), " at ",  \
+                   __FILE__, ":", __LINE__);                                                            \
   } while (0)
 
 namespace tandem::cuda {
@@ -62,6 +79,7 @@ class CudaBackend final : public Backend {
   void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
   void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
   void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
+  void linalg(const kernels::LinalgRequest& req) override;
   void sort(const StridedView& src, const StridedView& dst, int axis) override;
   void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
   void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
@@ -86,6 +104,13 @@ class CudaBackend final : public Backend {
   int sm_count() const { return sm_count_; }
   /// The cuBLAS handle bound to `s` (one per stream, created on first use).
   cublasHandle_t cublas(cudaStream_t s);
+  /// The cuSOLVER handle bound to `s` and its parameters of the 64-bit API (one per
+  /// stream, created on first use).
+  struct Solver {
+    cusolverDnHandle_t handle;
+    cusolverDnParams_t params;
+  };
+  Solver cusolver(cudaStream_t s);
 
   /// Pool memory for the duration of one op, allocated and freed in the order of stream
   /// `s` (so it is safe to free while kernels queued on s still use it).
@@ -124,6 +149,8 @@ class CudaBackend final : public Backend {
     void* workspace;  // pool memory, freed with the handle
   };
   std::map<cudaStream_t, Cublas> cublas_;
+  std::map<cudaStream_t, Solver> solvers_;
+  static void destroy(const Solver& solver);
 };
 
 [[noreturn]] void not_implemented(const char* op);

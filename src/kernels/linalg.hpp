@@ -4,8 +4,12 @@
 // allocates every output; a backend only reads `a` and `b` and writes the outputs.
 
 #include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include "dispatch/backend.hpp"
+#include "tandem/core/error.hpp"
 
 namespace tandem::kernels {
 
@@ -63,6 +67,33 @@ constexpr const char* linalg_op_name(LinalgOp op) {
       return "linalg.norm";
   }
   return "linalg";
+}
+
+/// " at batch index (1, 2)" for matrix i of a batched input a (C order over the batch
+/// axes), "" for a single matrix.
+inline std::string batch_position(const StridedView& a, std::int64_t i) {
+  const int nb = a.shape.size() - 2;
+  if (nb <= 0) return "";
+  std::vector<std::int64_t> idx(static_cast<std::size_t>(nb));
+  for (int d = nb - 1; d >= 0; --d) {
+    idx[static_cast<std::size_t>(d)] = i % a.shape[d];
+    i /= a.shape[d];
+  }
+  std::string s = " at batch index (";
+  for (int d = 0; d < nb; ++d) s += (d ? ", " : "") + std::to_string(idx[static_cast<std::size_t>(d)]);
+  return s + (nb == 1 ? ",)" : ")");
+}
+
+/// The LinAlgError of a failed factorisation of matrix i: `info` is the solver's (LAPACK
+/// convention: < 0 a rejected argument, > 0 the failure `what` names); `solver` names the
+/// library ("LAPACK", "cuSOLVER").
+[[noreturn]] inline void throw_linalg_failure(const LinalgRequest& req, std::int64_t i, std::int64_t info,
+                                              const char* what, const char* solver) {
+  const char* op = linalg_op_name(req.op);
+  if (info < 0)
+    TANDEM_THROW(LinAlgError, op, solver, " rejected argument ", -info, batch_position(req.a, i),
+                 " (does the input contain NaN?)");
+  TANDEM_THROW(LinAlgError, op, what, batch_position(req.a, i));
 }
 
 }  // namespace tandem::kernels

@@ -38,7 +38,14 @@ TEST(CudaCapabilities, ImplementedFamilies) {
       EXPECT_TRUE(td::cuda::supports(OpKey::of(f, t)));
     EXPECT_EQ(td::cuda::supports(OpKey::of(OpFamily::clip, t)), t != DType::bool_);
     EXPECT_EQ(td::cuda::supports(OpKey::of(OpFamily::matmul, t)), td::is_floating(t));
-    EXPECT_FALSE(td::cuda::supports(OpKey::of(OpFamily::linalg, t)));
+    // cuSOLVER: every factorisation for float32/float64; lstsq and the norms on the CPU.
+    for (int op = 0; op <= static_cast<int>(td::kernels::LinalgOp::norm); ++op) {
+      const auto code = static_cast<td::kernels::LinalgOp>(op);
+      const bool on_cpu = code == td::kernels::LinalgOp::lstsq || code == td::kernels::LinalgOp::norm;
+      EXPECT_EQ(td::cuda::supports(OpKey{OpFamily::linalg, static_cast<unsigned char>(op), t}),
+                td::is_floating(t) && !on_cpu)
+          << op;
+    }
     for (int op = 0; op <= static_cast<int>(td::ReduceOp::nanmax); ++op)
       EXPECT_TRUE(td::cuda::supports(OpKey::of(static_cast<td::ReduceOp>(op), t)));
   }
