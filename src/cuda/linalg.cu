@@ -6,8 +6,10 @@
 // major, so every matrix of the batch is first copied into scratch as a column-major
 // matrix: here the whole batch at once, by the strided copy kernel, matrix after matrix in
 // pool memory. Then one cuSOLVER call per matrix, in stream order, all sharing one
-// workspace. The info words of every matrix are read back once, at the end of the op, and a
-// failure raises the CPU's LinAlgError for the first failing matrix of the batch.
+// workspace; or, for LU and Cholesky of many small matrices, one batched call for all of
+// them (tuning::kCudaBatchedLinalgMaxOrder). The info words of every matrix are read back
+// once, at the end of the op, and a failure raises the CPU's LinAlgError for the first
+// failing matrix of the batch.
 //
 // gesvd needs m >= n: a wide matrix is factored as its transpose (A^T = U S V^T, so
 // A = V S U^T), which costs nothing but swapped strides when the factors are copied out.
@@ -21,6 +23,7 @@
 
 #include "cuda/cuda_backend.hpp"
 #include "cuda/strided_index.hpp"
+#include "dispatch/tuning.hpp"
 #include "kernels/linalg.hpp"
 
 namespace tandem::cuda {
@@ -153,7 +156,34 @@ struct Job {
   std::int64_t m, n;   // rows and columns of each
 };
 
+/// Many small matrices: one batched call for the whole batch instead of a call per matrix.
+bool use_batched(const Job& job) {
+  return job.count > 1 && job.count <= INT_MAX && job.n <= tuning::kCudaBatchedLinalgMaxOrder;
+}
+
 // ---- kernels ----
+
+template <class T>
+__global__ void pointers_kernel(T** out, T* base, std::int64_t size, std::int64_t count) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < count; i += step)
+    out[i] = base + i * size;
+}
+
+/// The device array of pointers to every matrix of a, as the batched routines take them.
+template <class T>
+class Pointers {
+ public:
+  Pointers(CudaBackend& backend, cudaStream_t s, const Matrices<T>& a)
+      : memory_(backend, s, static_cast<std::size_t>(a.count()) * sizeof(T*)) {
+    pointers_kernel<<<backend.grid_blocks(a.count()), kThreadsPerBlock, 0, s>>>(get(), a.data(), a.size(), a.count());
+    TANDEM_CUDA_CHECK_LAUNCH();
+  }
+  T** get() const { return static_cast<T**>(memory_.get()); }
+
+ private:
+  CudaBackend::Scratch memory_;
+};
 
 template <class T>
 __global__ void identity_kernel(T* p, std::int64_t items, std::int64_t size, std::int64_t ld) {
@@ -205,15 +235,16 @@ void store_triangle(CudaBackend& backend, cudaStream_t s, const Matrices<T>& a, 
 }
 
 /// det and slogdet from the LU factors, one thread per matrix, in the CPU's order:
-/// det = prod(diag(U)) * (-1)^(row swaps); the log form cannot overflow. ipiv is 1-based
-/// (LAPACK's convention, which cuSOLVER keeps); info > 0 means a zero pivot: singular.
-template <class T>
-__global__ void det_kernel(const T* lu, std::int64_t size, std::int64_t ld, std::int64_t n, const std::int64_t* ipiv,
+/// det = prod(diag(U)) * (-1)^(row swaps); the log form cannot overflow. Pivots are 1-based
+/// (LAPACK's convention, which cuSOLVER and cuBLAS keep), n per matrix; info > 0 means a
+/// zero pivot: singular.
+template <class T, class P>
+__global__ void det_kernel(const T* lu, std::int64_t size, std::int64_t ld, std::int64_t n, const P* ipiv,
                            const int* info, std::int64_t count, T* out0, T* out1, Indexer<2> ix) {
   const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < count; i += step) {
     const T* a = lu + i * size;
-    const std::int64_t* piv = ipiv + i * n;
+    const P* piv = ipiv + i * n;
     const bool singular = info[i] > 0;
     T sign = singular ? T(0) : T(1);
     T logdet = singular ? -std::numeric_limits<T>::infinity() : T(0);
@@ -238,20 +269,92 @@ __global__ void det_kernel(const T* lu, std::int64_t size, std::int64_t ld, std:
 
 // ---- the ops ----
 
-/// LU factors of every matrix into a (and its pivots into ipiv, n per matrix), info > 0
-/// for a singular matrix.
-template <class T>
-void getrf_all(const Job& job, const Matrices<T>& a, std::int64_t* ipiv, std::int64_t ipiv_step, const Infos& info) {
-  const auto t = kDataType<T>;
-  Workspace w(job.stream);
-  TANDEM_CUSOLVER_CHECK(cusolverDnXgetrf_bufferSize(job.solver.handle, job.solver.params, job.n, job.n, t, a[0],
-                                                    a.ld(), t, &w.device_bytes, &w.host_bytes));
-  w.allocate(job.backend);
-  for (std::int64_t i = 0; i < job.count; ++i)
-    TANDEM_CUSOLVER_CHECK(cusolverDnXgetrf(job.solver.handle, job.solver.params, job.n, job.n, t, a[i], a.ld(),
-                                           ipiv + i * ipiv_step, t, w.device(), w.device_bytes, w.host(),
-                                           w.host_bytes, info[i]));
+cublasStatus_t getrf_batched(cublasHandle_t h, int n, float* const a[], int lda, int* piv, int* info, int count) {
+  return cublasSgetrfBatched(h, n, a, lda, piv, info, count);
 }
+cublasStatus_t getrf_batched(cublasHandle_t h, int n, double* const a[], int lda, int* piv, int* info, int count) {
+  return cublasDgetrfBatched(h, n, a, lda, piv, info, count);
+}
+cublasStatus_t getrs_batched(cublasHandle_t h, int n, int k, const float* const a[], int lda, const int* piv,
+                             float* const b[], int ldb, int* info, int count) {
+  return cublasSgetrsBatched(h, CUBLAS_OP_N, n, k, a, lda, piv, b, ldb, info, count);
+}
+cublasStatus_t getrs_batched(cublasHandle_t h, int n, int k, const double* const a[], int lda, const int* piv,
+                             double* const b[], int ldb, int* info, int count) {
+  return cublasDgetrsBatched(h, CUBLAS_OP_N, n, k, a, lda, piv, b, ldb, info, count);
+}
+cusolverStatus_t potrf_batched(cusolverDnHandle_t h, int n, float* a[], int lda, int* info, int count) {
+  return cusolverDnSpotrfBatched(h, CUBLAS_FILL_MODE_LOWER, n, a, lda, info, count);
+}
+cusolverStatus_t potrf_batched(cusolverDnHandle_t h, int n, double* a[], int lda, int* info, int count) {
+  return cusolverDnDpotrfBatched(h, CUBLAS_FILL_MODE_LOWER, n, a, lda, info, count);
+}
+
+/// The LU factors of every matrix of a, in place, with their pivots (n per matrix: int for
+/// the batched call, int64 otherwise) and info words (> 0: singular).
+template <class T>
+class LuFactors {
+ public:
+  LuFactors(const Job& job, const Matrices<T>& a, const Infos& info)
+      : batched_(use_batched(job)),
+        pivots_(job.backend, job.stream,
+                static_cast<std::size_t>(job.count * std::max<std::int64_t>(job.n, 1)) * sizeof(std::int64_t)) {
+    const int nn = static_cast<int>(job.n), lda = static_cast<int>(a.ld());
+    if (batched_) {
+      pointers_ = std::make_unique<Pointers<T>>(job.backend, job.stream, a);
+      TANDEM_CUBLAS_CHECK(getrf_batched(job.backend.cublas(job.stream), nn, pointers_->get(), lda, int32(), info[0],
+                                        static_cast<int>(job.count)));
+      return;
+    }
+    const auto t = kDataType<T>;
+    Workspace w(job.stream);
+    TANDEM_CUSOLVER_CHECK(cusolverDnXgetrf_bufferSize(job.solver.handle, job.solver.params, job.n, job.n, t, a[0],
+                                                      a.ld(), t, &w.device_bytes, &w.host_bytes));
+    w.allocate(job.backend);
+    for (std::int64_t i = 0; i < job.count; ++i)
+      TANDEM_CUSOLVER_CHECK(cusolverDnXgetrf(job.solver.handle, job.solver.params, job.n, job.n, t, a[i], a.ld(),
+                                             int64() + i * job.n, t, w.device(), w.device_bytes, w.host(),
+                                             w.host_bytes, info[i]));
+  }
+
+  /// b = a^-1 b for every matrix (b: n x k each); argument errors only in solve_info.
+  void solve(const Job& job, const Matrices<T>& a, const Matrices<T>& b, std::int64_t k, const Infos& solve_info) {
+    if (batched_) {
+      const Pointers<T> bp(job.backend, job.stream, b);
+      int host_info = 0;
+      TANDEM_CUBLAS_CHECK(getrs_batched(job.backend.cublas(job.stream), static_cast<int>(job.n), static_cast<int>(k),
+                                        pointers_->get(), static_cast<int>(a.ld()), int32(), bp.get(),
+                                        static_cast<int>(b.ld()), &host_info, static_cast<int>(job.count)));
+      TANDEM_CHECK(host_info == 0, DeviceError, kernels::linalg_op_name(job.req.op),
+                   "cublasXgetrsBatched rejected argument ", -host_info);
+      return;
+    }
+    const auto t = kDataType<T>;
+    for (std::int64_t i = 0; i < job.count; ++i)
+      TANDEM_CUSOLVER_CHECK(cusolverDnXgetrs(job.solver.handle, job.solver.params, CUBLAS_OP_N, job.n, k, t, a[i],
+                                             a.ld(), int64() + i * job.n, t, b[i], b.ld(), solve_info[i]));
+  }
+
+  /// det (or sign and log|det|) of every matrix into the output views.
+  void determinants(const Job& job, const Matrices<T>& a, const Infos& info, T* out0, T* out1, const Indexer<2>& ix) {
+    const unsigned blocks = job.backend.grid_blocks(job.count);
+    if (batched_)
+      det_kernel<<<blocks, kThreadsPerBlock, 0, job.stream>>>(a.data(), a.size(), a.ld(), job.n, int32(), info[0],
+                                                               job.count, out0, out1, ix);
+    else
+      det_kernel<<<blocks, kThreadsPerBlock, 0, job.stream>>>(a.data(), a.size(), a.ld(), job.n, int64(), info[0],
+                                                               job.count, out0, out1, ix);
+    TANDEM_CUDA_CHECK_LAUNCH();
+  }
+
+ private:
+  int* int32() const { return static_cast<int*>(pivots_.get()); }
+  std::int64_t* int64() const { return static_cast<std::int64_t*>(pivots_.get()); }
+
+  bool batched_;
+  CudaBackend::Scratch pivots_;
+  std::unique_ptr<Pointers<T>> pointers_;
+};
 
 template <class T>
 void solve_or_inv(const Job& job, bool inverse) {
@@ -259,7 +362,6 @@ void solve_or_inv(const Job& job, bool inverse) {
   const std::int64_t n = job.n;
   const std::int64_t k = inverse ? n : req.b.shape[req.b.shape.size() - 1];
   if (n == 0) return;  // x is empty
-  const auto t = kDataType<T>;
   Matrices<T> a(job.backend, job.stream, job.count, n, n);
   job.backend.copy(req.a, a.view(job.batch, n, n));
   Matrices<T> b(job.backend, job.stream, job.count, n, k);
@@ -267,15 +369,9 @@ void solve_or_inv(const Job& job, bool inverse) {
     set_identity(job.backend, job.stream, b);
   else if (k > 0)
     job.backend.copy(req.b, b.view(job.batch, n, k));
-  // One matrix at a time: its pivots are used by getrs right after getrf, in stream order.
-  CudaBackend::Scratch ipiv(job.backend, job.stream, static_cast<std::size_t>(job.count * n) * sizeof(std::int64_t));
-  auto* piv = static_cast<std::int64_t*>(ipiv.get());
   const Infos info(job.backend, job.stream, job.count), solve_info(job.backend, job.stream, job.count);
-  getrf_all(job, a, piv, n, info);
-  if (k > 0)
-    for (std::int64_t i = 0; i < job.count; ++i)
-      TANDEM_CUSOLVER_CHECK(cusolverDnXgetrs(job.solver.handle, job.solver.params, CUBLAS_OP_N, n, k, t, a[i], a.ld(),
-                                             piv + i * n, t, b[i], b.ld(), solve_info[i]));
+  LuFactors<T> lu(job, a, info);
+  if (k > 0) lu.solve(job, a, b, k, solve_info);
   info.check(req, job.stream, "singular matrix");
   solve_info.check(req, job.stream, "");
   if (k > 0) job.backend.copy(b.view(job.batch, n, k), req.out[0]);
@@ -286,21 +382,25 @@ void det(const Job& job) {
   const LinalgRequest& req = job.req;
   const std::int64_t n = job.n;
   Matrices<T> a(job.backend, job.stream, job.count, n, n);
-  CudaBackend::Scratch ipiv(job.backend, job.stream,
-                            static_cast<std::size_t>(job.count * std::max<std::int64_t>(n, 1)) * sizeof(std::int64_t));
   const Infos info(job.backend, job.stream, job.count);
+  std::unique_ptr<LuFactors<T>> lu;
   if (n > 0) {
     job.backend.copy(req.a, a.view(job.batch, n, n));
-    getrf_all(job, a, static_cast<std::int64_t*>(ipiv.get()), n, info);
+    lu = std::make_unique<LuFactors<T>>(job, a, info);
   }
   const bool log_form = req.op == LinalgOp::slogdet;
   const StridedView& out0 = req.out[0];
   const StridedView& out1 = log_form ? req.out[1] : req.out[0];
   const Indexer<2> ix = make_indexer<2>(job.batch, {&out0.strides, &out1.strides});
-  det_kernel<<<job.backend.grid_blocks(job.count), kThreadsPerBlock, 0, job.stream>>>(
-      a.data(), a.size(), a.ld(), n, static_cast<const std::int64_t*>(ipiv.get()), info[0], job.count,
-      static_cast<T*>(out0.data), log_form ? static_cast<T*>(out1.data) : nullptr, ix);
-  TANDEM_CUDA_CHECK_LAUNCH();
+  T* p0 = static_cast<T*>(out0.data);
+  T* p1 = log_form ? static_cast<T*>(out1.data) : nullptr;
+  if (lu) {
+    lu->determinants(job, a, info, p0, p1, ix);
+  } else {  // 0 x 0 matrices: det 1 (no pivots are read)
+    det_kernel<<<job.backend.grid_blocks(job.count), kThreadsPerBlock, 0, job.stream>>>(
+        a.data(), a.size(), a.ld(), n, static_cast<const int*>(nullptr), info[0], job.count, p0, p1, ix);
+    TANDEM_CUDA_CHECK_LAUNCH();
+  }
 }
 
 template <class T>
@@ -311,13 +411,20 @@ void cholesky(const Job& job) {
   Matrices<T> a(job.backend, job.stream, job.count, n, n);
   job.backend.copy(job.req.a, a.view(job.batch, n, n));
   const Infos info(job.backend, job.stream, job.count);
-  Workspace w(job.stream);
-  TANDEM_CUSOLVER_CHECK(cusolverDnXpotrf_bufferSize(job.solver.handle, job.solver.params, CUBLAS_FILL_MODE_LOWER, n,
-                                                    t, a[0], a.ld(), t, &w.device_bytes, &w.host_bytes));
-  w.allocate(job.backend);
-  for (std::int64_t i = 0; i < job.count; ++i)
-    TANDEM_CUSOLVER_CHECK(cusolverDnXpotrf(job.solver.handle, job.solver.params, CUBLAS_FILL_MODE_LOWER, n, t, a[i],
-                                           a.ld(), t, w.device(), w.device_bytes, w.host(), w.host_bytes, info[i]));
+  if (use_batched(job)) {
+    const Pointers<T> p(job.backend, job.stream, a);
+    TANDEM_CUSOLVER_CHECK(potrf_batched(job.solver.handle, static_cast<int>(n), p.get(), static_cast<int>(a.ld()),
+                                        info[0], static_cast<int>(job.count)));
+  } else {
+    Workspace w(job.stream);
+    TANDEM_CUSOLVER_CHECK(cusolverDnXpotrf_bufferSize(job.solver.handle, job.solver.params, CUBLAS_FILL_MODE_LOWER,
+                                                      n, t, a[0], a.ld(), t, &w.device_bytes, &w.host_bytes));
+    w.allocate(job.backend);
+    for (std::int64_t i = 0; i < job.count; ++i)
+      TANDEM_CUSOLVER_CHECK(cusolverDnXpotrf(job.solver.handle, job.solver.params, CUBLAS_FILL_MODE_LOWER, n, t,
+                                             a[i], a.ld(), t, w.device(), w.device_bytes, w.host(), w.host_bytes,
+                                             info[i]));
+  }
   info.check(job.req, job.stream, "matrix is not positive definite");
   store_triangle(job.backend, job.stream, a, false, job.req.out[0]);
 }

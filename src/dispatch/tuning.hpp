@@ -69,4 +69,10 @@ inline constexpr int kSortPiecesPerThread = 4;
 /// indices from 255 to 188 ms on one thread (32: 191 ms, 64: 233 ms). bench: BM_Take<float>.
 inline constexpr std::int64_t kGatherPrefetchDistance = 16;
 
+/// CUDA linalg: a batch of matrices of at most this order is solved by one batched call
+/// (cuBLAS getrfBatched / getrsBatched, cuSOLVER potrfBatched: "intended for matrices of
+/// small sizes where the launch overhead is a significant factor") instead of one cuSOLVER
+/// call per matrix. A guess, not measured: no session has had a GPU yet.
+inline constexpr std::int64_t kCudaBatchedLinalgMaxOrder = 32;
+
 }  // namespace tandem::tuning

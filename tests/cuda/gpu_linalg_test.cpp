@@ -95,6 +95,13 @@ void solve_inv_det_match_cpu() {
     expect_close_to_cpu<T>([&] { return la::slogdet(a).sign; });
     if (n <= 7) expect_close_to_cpu<T>([&] { return la::det(a) / la::det(a)(0).copy(); }, 10);  // float overflows at 33
   }
+  // Many small matrices (one batched cuBLAS/cuSOLVER call) and a single one (a call each).
+  const auto many = well_conditioned<T>({10, 100}, 4, 5);
+  expect_close_to_cpu<T>([&] { return la::solve(many, many(0, 0)); });
+  expect_close_to_cpu<T>([&] { return la::inv(many); });
+  expect_close_to_cpu<T>([&] { return la::slogdet(many).logabsdet; });
+  expect_close_to_cpu<T>([&] { return la::cholesky(spd<T>({1000}, 5, 6)); }, 5);
+  expect_close_to_cpu<T>([&] { return la::inv(well_conditioned<T>({}, 40, 7)); }, 10);
   // Singular matrices: det 0, sign 0, log|det| -inf on both.
   expect_close_to_cpu<T>([] { return la::det(td::zeros<T>({2, 4, 4})); });
   td::PlacementGuard g(td::Placement::gpu);
@@ -167,6 +174,9 @@ TEST(GpuLinalg, ErrorsNameTheBatchAsOnTheCpu) {
   EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::solve(a, td::ones<double>({4, 3, 1})); },
                                                      {"linalg.solve", "singular", "batch index (2,)"}));
   EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::inv(a); }, {"linalg.inv", "singular", "(2,)"}));
+  auto big = td::eye<double>(40).broadcast_to({3, 40, 40}).copy();  // past the batched calls' order
+  big(1, 39, 39) = 0.0;
+  EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::inv(big); }, {"linalg.inv", "singular", "(1,)"}));
   auto s = td::eye<float>(3).broadcast_to({2, 2, 3, 3}).copy();
   s(1, 0, 2, 2) = -1.0f;  // not positive definite at (1, 0)
   EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::cholesky(s); },
