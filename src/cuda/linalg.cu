@@ -6,8 +6,8 @@
 // major, so every matrix of the batch is first copied into scratch as a column-major
 // matrix: here the whole batch at once, by the strided copy kernel, matrix after matrix in
 // pool memory. Then one cuSOLVER call per matrix, in stream order, all sharing one
-// workspace; or, for LU and Cholesky of many small matrices, one batched call for all of
-// them (tuning::kCudaBatchedLinalgMaxOrder). The info words of every matrix are read back
+// workspace; or, for many small matrices (tuning::kCudaBatchedLinalgMaxOrder), one
+// batched call for all of them: LU, Cholesky, symmetric eigenvalues, and Jacobi SVD. The info words of every matrix are read back
 // once, at the end of the op, and a failure raises the CPU's LinAlgError for the first
 // failing matrix of the batch.
 //
@@ -485,6 +485,60 @@ void qr(const Job& job) {
   job.backend.copy(a.view(job.batch, m, qcols), req.out[0]);
 }
 
+cusolverStatus_t gesvdj_batched_buffer_size(cusolverDnHandle_t h, cusolverEigMode_t mode, int m, int n, const float* a,
+                                            int lda, const float* s, const float* u, int ldu, const float* v, int ldv,
+                                            int* lwork, gesvdjInfo_t params, int count) {
+  return cusolverDnSgesvdjBatched_bufferSize(h, mode, m, n, a, lda, s, u, ldu, v, ldv, lwork, params, count);
+}
+cusolverStatus_t gesvdj_batched_buffer_size(cusolverDnHandle_t h, cusolverEigMode_t mode, int m, int n,
+                                            const double* a, int lda, const double* s, const double* u, int ldu,
+                                            const double* v, int ldv, int* lwork, gesvdjInfo_t params, int count) {
+  return cusolverDnDgesvdjBatched_bufferSize(h, mode, m, n, a, lda, s, u, ldu, v, ldv, lwork, params, count);
+}
+cusolverStatus_t gesvdj_batched(cusolverDnHandle_t h, cusolverEigMode_t mode, int m, int n, float* a, int lda, float* s,
+                                float* u, int ldu, float* v, int ldv, float* work, int lwork, int* info,
+                                gesvdjInfo_t params, int count) {
+  return cusolverDnSgesvdjBatched(h, mode, m, n, a, lda, s, u, ldu, v, ldv, work, lwork, info, params, count);
+}
+cusolverStatus_t gesvdj_batched(cusolverDnHandle_t h, cusolverEigMode_t mode, int m, int n, double* a, int lda,
+                                double* s, double* u, int ldu, double* v, int ldv, double* work, int lwork, int* info,
+                                gesvdjInfo_t params, int count) {
+  return cusolverDnDgesvdjBatched(h, mode, m, n, a, lda, s, u, ldu, v, ldv, work, lwork, info, params, count);
+}
+
+/// The SVD of many small matrices in one call: Jacobi (gesvdjBatched, at most 32 x 32, full
+/// U and V, singular values sorted descending by default; tolerance machine precision,
+/// at most 100 sweeps, info > 0 when a matrix did not converge).
+template <class T>
+void svd_batched(const Job& job) {
+  static_assert(tuning::kCudaBatchedLinalgMaxOrder <= 32, "gesvdjBatched takes matrices of at most 32 x 32");
+  const LinalgRequest& req = job.req;
+  const std::int64_t m = job.m, n = job.n, k = std::min(m, n);
+  const std::int64_t ucols = req.flag ? m : k, vrows = req.flag ? n : k;
+  const int mi = static_cast<int>(m), ni = static_cast<int>(n), count = static_cast<int>(job.count);
+  Matrices<T> a(job.backend, job.stream, job.count, m, n), s(job.backend, job.stream, job.count, k, 1);
+  Matrices<T> u(job.backend, job.stream, job.count, m, m), v(job.backend, job.stream, job.count, n, n);
+  job.backend.copy(req.a, a.view(job.batch, m, n));
+  gesvdjInfo_t params = nullptr;
+  TANDEM_CUSOLVER_CHECK(cusolverDnCreateGesvdjInfo(&params));
+  const std::unique_ptr<gesvdjInfo, cusolverStatus_t (*)(gesvdjInfo_t)> owned(params, cusolverDnDestroyGesvdjInfo);
+  const cusolverEigMode_t mode = req.vectors ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  int lwork = 0;
+  TANDEM_CUSOLVER_CHECK(gesvdj_batched_buffer_size(job.solver.handle, mode, mi, ni, a.data(), static_cast<int>(a.ld()),
+                                                   s.data(), u.data(), static_cast<int>(u.ld()), v.data(),
+                                                   static_cast<int>(v.ld()), &lwork, params, count));
+  CudaBackend::Scratch work(job.backend, job.stream, static_cast<std::size_t>(lwork) * sizeof(T));
+  const Infos info(job.backend, job.stream, job.count);
+  TANDEM_CUSOLVER_CHECK(gesvdj_batched(job.solver.handle, mode, mi, ni, a.data(), static_cast<int>(a.ld()), s.data(),
+                                       u.data(), static_cast<int>(u.ld()), v.data(), static_cast<int>(v.ld()),
+                                       static_cast<T*>(work.get()), lwork, info[0], params, count));
+  info.check(req, job.stream, "SVD did not converge");
+  job.backend.copy(s.vectors(job.batch, k), req.out[1]);
+  if (!req.vectors) return;
+  job.backend.copy(u.view(job.batch, m, ucols), req.out[0]);
+  job.backend.copy(transposed(v.view(job.batch, n, vrows)), req.out[2]);  // V^T: rows of V's columns
+}
+
 template <class T>
 void svd(const Job& job) {
   const LinalgRequest& req = job.req;
@@ -501,6 +555,7 @@ void svd(const Job& job) {
     }
     return;
   }
+  if (use_batched(job) && m <= tuning::kCudaBatchedLinalgMaxOrder) return svd_batched<T>(job);
   // gesvd factors tall matrices (rows >= columns): a wide one is factored as its transpose.
   const bool wide = m < n;
   const std::int64_t rows = wide ? n : m, cols = wide ? m : n;  // cols == k
@@ -550,14 +605,24 @@ void eigh(const Job& job) {
   Matrices<T> w(job.backend, job.stream, job.count, n, 1);
   const Infos info(job.backend, job.stream, job.count);
   Workspace work(job.stream);
-  TANDEM_CUSOLVER_CHECK(cusolverDnXsyevd_bufferSize(job.solver.handle, job.solver.params, mode, CUBLAS_FILL_MODE_LOWER,
-                                                    n, t, a[0], a.ld(), t, w[0], t, &work.device_bytes,
-                                                    &work.host_bytes));
-  work.allocate(job.backend);
-  for (std::int64_t i = 0; i < job.count; ++i)
-    TANDEM_CUSOLVER_CHECK(cusolverDnXsyevd(job.solver.handle, job.solver.params, mode, CUBLAS_FILL_MODE_LOWER, n, t,
-                                           a[i], a.ld(), t, w[i], t, work.device(), work.device_bytes, work.host(),
-                                           work.host_bytes, info[i]));
+  const cublasFillMode_t lower = CUBLAS_FILL_MODE_LOWER;
+  if (use_batched(job)) {  // many small matrices: one call (the matrices lie one after another)
+    TANDEM_CUSOLVER_CHECK(cusolverDnXsyevBatched_bufferSize(job.solver.handle, job.solver.params, mode, lower, n, t,
+                                                            a[0], a.ld(), t, w[0], t, &work.device_bytes,
+                                                            &work.host_bytes, job.count));
+    work.allocate(job.backend);
+    TANDEM_CUSOLVER_CHECK(cusolverDnXsyevBatched(job.solver.handle, job.solver.params, mode, lower, n, t, a[0], a.ld(),
+                                                 t, w[0], t, work.device(), work.device_bytes, work.host(),
+                                                 work.host_bytes, info[0], job.count));
+  } else {
+    TANDEM_CUSOLVER_CHECK(cusolverDnXsyevd_bufferSize(job.solver.handle, job.solver.params, mode, lower, n, t, a[0],
+                                                      a.ld(), t, w[0], t, &work.device_bytes, &work.host_bytes));
+    work.allocate(job.backend);
+    for (std::int64_t i = 0; i < job.count; ++i)
+      TANDEM_CUSOLVER_CHECK(cusolverDnXsyevd(job.solver.handle, job.solver.params, mode, lower, n, t, a[i], a.ld(), t,
+                                             w[i], t, work.device(), work.device_bytes, work.host(), work.host_bytes,
+                                             info[i]));
+  }
   info.check(req, job.stream, "eigenvalues did not converge");
   job.backend.copy(w.vectors(job.batch, n), req.out[0]);
   if (req.vectors) job.backend.copy(a.view(job.batch, n, n), req.out[1]);

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <tuple>
 #include <tandem/tandem.hpp>
 #include <vector>
 
@@ -121,8 +122,18 @@ void factorisations_match_cpu() {
     const auto vw = e.eigenvectors * e.eigenvalues.expand_dims(-2);
     EXPECT_LE(max_diff(av, vw), tol<T>() * n * n);
   }
-  for (auto [m, n] : {std::pair<std::int64_t, std::int64_t>{9, 5}, {5, 9}, {7, 7}, {1, 4}}) {
-    const auto a = td::test::random_array<T>(with_matrix({2}, m, n), 31 + m * n, -1, 1);
+  {  // many small symmetric matrices: one batched call
+    const auto s = spd<T>({500}, 3, 41);
+    expect_close_to_cpu<T>([&] { return la::eigvalsh(s); }, 3);
+    td::PlacementGuard g(td::Placement::gpu);
+    const auto e = la::eigh(s);
+    EXPECT_LE(max_diff(td::matmul(s, e.eigenvectors), e.eigenvectors * e.eigenvalues.expand_dims(-2)), tol<T>() * 9);
+  }
+  // Batches of 2 (one call per matrix) and of 300 small ones (one Jacobi call); order 40 is
+  // past the batched calls' limit.
+  for (auto [b, m, n] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{2, 9, 5}, {2, 5, 9}, {2, 7, 7}, {2, 1, 4},
+                         {300, 4, 3}, {300, 3, 5}, {3, 40, 33}}) {
+    const auto a = td::test::random_array<T>(with_matrix({b}, m, n), 31 + m * n, -1, 1);
     expect_close_to_cpu<T>([&] { return la::svdvals(a); });
     expect_close_to_cpu<T>([&] { return la::svdvals(a.swapaxes(-1, -2)); });
     // |R| is unique up to the signs of its rows (Householder's choice may differ).
@@ -134,6 +145,9 @@ void factorisations_match_cpu() {
       const auto u = f.U(td::ellipsis, td::slice(), td::slice(0, k));
       const auto vh = f.Vh(td::ellipsis, td::slice(0, k), td::slice());
       EXPECT_LE(max_diff(td::matmul(u * f.S.expand_dims(-2), vh), a), tol<T>() * 10);
+      EXPECT_LE(max_diff(td::matmul(f.Vh, f.Vh.swapaxes(-1, -2)), td::eye<T>(f.Vh.shape()[1]).broadcast_to(
+                                                                      {b, f.Vh.shape()[1], f.Vh.shape()[1]})),
+                tol<T>() * 10);
       const auto q = la::qr(a, full ? la::QrMode::complete : la::QrMode::reduced);
       EXPECT_LE(max_diff(td::matmul(q.Q, q.R), a), tol<T>() * 10);
       EXPECT_EQ(q.Q.device(), td::Device::cuda(0));
