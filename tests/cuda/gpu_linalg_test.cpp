@@ -29,19 +29,7 @@ double tol() {
   return std::is_same_v<T, float> ? 5e-4 : 1e-10;
 }
 
-template <class T>
-double max_diff(const td::Array<T>& x, const td::Array<T>& y) {
-  EXPECT_EQ(x.shape(), y.shape());
-  if (x.shape() != y.shape()) return std::numeric_limits<double>::infinity();
-  const auto a = x.to_vector(), b = y.to_vector();
-  double d = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const double e = std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
-    if (std::isnan(e)) return std::numeric_limits<double>::infinity();
-    d = std::max(d, e);
-  }
-  return d;
-}
+using td::test::max_diff;
 
 std::vector<std::int64_t> with_matrix(std::vector<std::int64_t> batch, std::int64_t m, std::int64_t n) {
   batch.push_back(m);

@@ -33,20 +33,7 @@ double tol() {
   return std::is_same_v<T, float> ? 2e-4 : 1e-11;
 }
 
-/// Largest |x - y| over all elements; shapes must match.
-template <class T>
-double max_diff(const td::Array<T>& x, const td::Array<T>& y) {
-  EXPECT_EQ(x.shape(), y.shape());
-  if (x.shape() != y.shape()) return std::numeric_limits<double>::infinity();
-  const auto a = x.to_vector(), b = y.to_vector();
-  double d = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const double e = std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
-    if (std::isnan(e)) return std::numeric_limits<double>::infinity();
-    d = std::max(d, e);
-  }
-  return d;
-}
+using td::test::max_diff;
 
 /// Random n x n matrices with n added on the diagonal (well conditioned), batch shape in front.
 template <class T>

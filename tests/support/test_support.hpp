@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -238,5 +239,20 @@ class ThreadCountGuard {
  private:
   int saved_;
 };
+
+/// Largest |x - y| over all elements (infinity for a NaN difference); shapes must match.
+template <class T>
+double max_diff(const Array<T>& x, const Array<T>& y) {
+  EXPECT_EQ(x.shape(), y.shape());
+  if (x.shape() != y.shape()) return std::numeric_limits<double>::infinity();
+  const auto a = x.to_vector(), b = y.to_vector();
+  double d = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double e = std::fabs(static_cast<double>(a[i]) - static_cast<double>(b[i]));
+    if (std::isnan(e)) return std::numeric_limits<double>::infinity();
+    d = std::max(d, e);
+  }
+  return d;
+}
 
 }  // namespace tandem::test
