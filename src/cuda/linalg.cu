@@ -454,7 +454,9 @@ void qr(const Job& job) {
   const auto t = kDataType<T>;
   Matrices<T> a(job.backend, job.stream, job.count, m, std::max(n, qcols));
   Matrices<T> tau(job.backend, job.stream, job.count, k, 1);
-  const Infos info(job.backend, job.stream, job.count);
+  // geqrf and orgqr report into separate words: orgqr writes its info word even when it
+  // succeeds, which would hide a failure of geqrf on the same matrix.
+  const Infos geqrf_info(job.backend, job.stream, job.count), info(job.backend, job.stream, job.count);
   if (k > 0) {
     job.backend.copy(req.a, a.view(job.batch, m, n));
     Workspace w(job.stream);
@@ -463,11 +465,11 @@ void qr(const Job& job) {
     w.allocate(job.backend);
     for (std::int64_t i = 0; i < job.count; ++i)
       TANDEM_CUSOLVER_CHECK(cusolverDnXgeqrf(job.solver.handle, job.solver.params, m, n, t, a[i], a.ld(), t, tau[i],
-                                             t, w.device(), w.device_bytes, w.host(), w.host_bytes, info[i]));
+                                             t, w.device(), w.device_bytes, w.host(), w.host_bytes, geqrf_info[i]));
     // R: the upper triangle of the first qcols rows (zeros below).
     store_triangle(job.backend, job.stream, a, true, req.out[1]);
   }
-  if (m == 0 || qcols == 0) return info.check(req, job.stream, "QR factorisation failed");
+  if (m == 0 || qcols == 0) return geqrf_info.check(req, job.stream, "QR factorisation failed");
   if (k == 0) {  // no reflectors (n == 0, complete mode): Q is the identity
     set_identity(job.backend, job.stream, a);
   } else {
@@ -481,6 +483,7 @@ void qr(const Job& job) {
       TANDEM_CUSOLVER_CHECK(orgqr(job.solver.handle, static_cast<int>(m), static_cast<int>(qcols), static_cast<int>(k),
                                   a[i], static_cast<int>(a.ld()), tau[i], static_cast<T*>(work.get()), lwork, info[i]));
   }
+  geqrf_info.check(req, job.stream, "QR factorisation failed");
   info.check(req, job.stream, "QR factorisation failed");
   job.backend.copy(a.view(job.batch, m, qcols), req.out[0]);
 }
@@ -506,16 +509,20 @@ cusolverStatus_t gesvdj_batched(cusolverDnHandle_t h, cusolverEigMode_t mode, in
   return cusolverDnDgesvdjBatched(h, mode, m, n, a, lda, s, u, ldu, v, ldv, work, lwork, info, params, count);
 }
 
-/// The SVD of many small matrices in one call: Jacobi (gesvdjBatched, at most 32 x 32, full
-/// U and V, singular values sorted descending by default; tolerance machine precision,
-/// at most 100 sweeps, info > 0 when a matrix did not converge).
+/// Matrices per gesvdjBatched call: a bound on its int workspace size, not a tuned value.
+constexpr std::int64_t kJacobiChunk = std::int64_t{1} << 16;
+
+/// The SVD of many small matrices in one call per kJacobiChunk of them: Jacobi
+/// (gesvdjBatched, at most 32 x 32, full U and V, singular values sorted descending by
+/// default; tolerance machine precision, at most 100 sweeps, info > 0 when a matrix did
+/// not converge).
 template <class T>
 void svd_batched(const Job& job) {
   static_assert(tuning::kCudaBatchedLinalgMaxOrder <= 32, "gesvdjBatched takes matrices of at most 32 x 32");
   const LinalgRequest& req = job.req;
   const std::int64_t m = job.m, n = job.n, k = std::min(m, n);
   const std::int64_t ucols = req.flag ? m : k, vrows = req.flag ? n : k;
-  const int mi = static_cast<int>(m), ni = static_cast<int>(n), count = static_cast<int>(job.count);
+  const int mi = static_cast<int>(m), ni = static_cast<int>(n);
   Matrices<T> a(job.backend, job.stream, job.count, m, n), s(job.backend, job.stream, job.count, k, 1);
   Matrices<T> u(job.backend, job.stream, job.count, m, m), v(job.backend, job.stream, job.count, n, n);
   job.backend.copy(req.a, a.view(job.batch, m, n));
@@ -523,15 +530,22 @@ void svd_batched(const Job& job) {
   TANDEM_CUSOLVER_CHECK(cusolverDnCreateGesvdjInfo(&params));
   const std::unique_ptr<gesvdjInfo, cusolverStatus_t (*)(gesvdjInfo_t)> owned(params, cusolverDnDestroyGesvdjInfo);
   const cusolverEigMode_t mode = req.vectors ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
+  // The workspace grows with the batch, and its size (lwork) is an int count of elements:
+  // a batch of millions could overflow it. Calls of at most kJacobiChunk matrices, one
+  // after another on the stream, share one workspace sized for the first (largest) call.
+  const int chunk = static_cast<int>(std::min<std::int64_t>(job.count, kJacobiChunk));
   int lwork = 0;
   TANDEM_CUSOLVER_CHECK(gesvdj_batched_buffer_size(job.solver.handle, mode, mi, ni, a.data(), static_cast<int>(a.ld()),
                                                    s.data(), u.data(), static_cast<int>(u.ld()), v.data(),
-                                                   static_cast<int>(v.ld()), &lwork, params, count));
+                                                   static_cast<int>(v.ld()), &lwork, params, chunk));
   CudaBackend::Scratch work(job.backend, job.stream, static_cast<std::size_t>(lwork) * sizeof(T));
   const Infos info(job.backend, job.stream, job.count);
-  TANDEM_CUSOLVER_CHECK(gesvdj_batched(job.solver.handle, mode, mi, ni, a.data(), static_cast<int>(a.ld()), s.data(),
-                                       u.data(), static_cast<int>(u.ld()), v.data(), static_cast<int>(v.ld()),
-                                       static_cast<T*>(work.get()), lwork, info[0], params, count));
+  for (std::int64_t first = 0; first < job.count; first += chunk) {
+    const int count = static_cast<int>(std::min<std::int64_t>(chunk, job.count - first));
+    TANDEM_CUSOLVER_CHECK(gesvdj_batched(job.solver.handle, mode, mi, ni, a[first], static_cast<int>(a.ld()), s[first],
+                                         u[first], static_cast<int>(u.ld()), v[first], static_cast<int>(v.ld()),
+                                         static_cast<T*>(work.get()), lwork, info[first], params, count));
+  }
   info.check(req, job.stream, "SVD did not converge");
   job.backend.copy(s.vectors(job.batch, k), req.out[1]);
   if (!req.vectors) return;
@@ -662,6 +676,10 @@ void CudaBackend::linalg(const LinalgRequest& req) {
   for (int d = 0; d < nd; ++d)
     TANDEM_CHECK(req.a.shape[d] <= INT_MAX, ValueError, name, "axis ", d, " has ", req.a.shape[d],
                  " elements, more than cuSOLVER's 32-bit indices allow");
+  // solve's right-hand sides: cublasXgetrsBatched takes their count (nrhs) as an int.
+  if (req.op == kernels::LinalgOp::solve && req.b.shape.size() > 0)
+    TANDEM_CHECK(req.b.shape[req.b.shape.size() - 1] <= INT_MAX, ValueError, name, "b has ",
+                 req.b.shape[req.b.shape.size() - 1], " columns, more than cuBLAS's 32-bit indices allow");
   cudaStream_t s = stream();
   Shape batch;
   for (int d = 0; d < nd - 2; ++d) batch.push_back(req.a.shape[d]);

@@ -98,6 +98,30 @@ void solve_inv_det_match_cpu() {
   EXPECT_EQ(la::det(td::zeros<T>({2, 0, 0})).to_vector(), (std::vector<T>{1, 1}));
 }
 
+/// Well-conditioned matrices with their rows reversed: the largest entry of every column is
+/// off the diagonal, so partial pivoting swaps rows and the pivots are not the identity
+/// sequence (the matrices above never pivot, so they cannot tell a wrong pivot base, layout
+/// or stride from a right one). Reversing n rows is floor(n / 2) swaps, and the unreversed
+/// matrices have det > 0 (diagonally dominant with a positive diagonal).
+template <class T>
+void pivoting_matches_cpu() {
+  for (auto [b, n] : {std::pair<std::int64_t, std::int64_t>{200, 3}, {200, 4}, {3, 7}, {1, 6}, {2, 33}}) {
+    const auto w = well_conditioned<T>({b}, n, 60 + n);
+    const auto a = w(td::ellipsis, td::slice(td::none, td::none, -1), td::slice()).copy();
+    const auto rhs = td::test::random_array<T>(with_matrix({}, n, 3), 70 + n, -1, 1);
+    expect_close_to_cpu<T>([&] { return la::solve(a, rhs); });  // rhs broadcast over the batch
+    expect_close_to_cpu<T>([&] { return la::inv(a); });
+    expect_close_to_cpu<T>([&] { return la::slogdet(a).sign; });
+    expect_close_to_cpu<T>([&] { return la::slogdet(a).logabsdet; });
+    td::PlacementGuard g(td::Placement::gpu);
+    const T sign = (n / 2) % 2 == 0 ? T(1) : T(-1);
+    EXPECT_EQ(la::slogdet(a).sign.to_vector(), std::vector<T>(static_cast<std::size_t>(b), sign)) << "n=" << n;
+    if (n <= 7) {  // det(a) = sign * det(w); float overflows at 33
+      EXPECT_LE(max_diff(la::det(a) / la::det(w), td::full<T>({b}, sign)), tol<T>() * 10) << "n=" << n;
+    }
+  }
+}
+
 template <class T>
 void factorisations_match_cpu() {
   for (std::int64_t n : {1, 7, 33}) {
@@ -108,7 +132,7 @@ void factorisations_match_cpu() {
     const auto e = la::eigh(s);
     const auto av = td::matmul(s, e.eigenvectors);
     const auto vw = e.eigenvectors * e.eigenvalues.expand_dims(-2);
-    EXPECT_LE(max_diff(av, vw), tol<T>() * n * n);
+    EXPECT_LE(max_diff(av, vw), tol<T>() * n);
   }
   {  // many small symmetric matrices: one batched call
     const auto s = spd<T>({500}, 3, 41);
@@ -133,11 +157,18 @@ void factorisations_match_cpu() {
       const auto u = f.U(td::ellipsis, td::slice(), td::slice(0, k));
       const auto vh = f.Vh(td::ellipsis, td::slice(0, k), td::slice());
       EXPECT_LE(max_diff(td::matmul(u * f.S.expand_dims(-2), vh), a), tol<T>() * 10);
+      // Orthonormal bases, the columns that U S Vh does not use (full_matrices) included.
       EXPECT_LE(max_diff(td::matmul(f.Vh, f.Vh.swapaxes(-1, -2)), td::eye<T>(f.Vh.shape()[1]).broadcast_to(
                                                                       {b, f.Vh.shape()[1], f.Vh.shape()[1]})),
                 tol<T>() * 10);
+      EXPECT_LE(max_diff(td::matmul(f.U.swapaxes(-1, -2), f.U),
+                         td::eye<T>(f.U.shape()[2]).broadcast_to({b, f.U.shape()[2], f.U.shape()[2]})),
+                tol<T>() * 10);
       const auto q = la::qr(a, full ? la::QrMode::complete : la::QrMode::reduced);
       EXPECT_LE(max_diff(td::matmul(q.Q, q.R), a), tol<T>() * 10);
+      EXPECT_LE(max_diff(td::matmul(q.Q.swapaxes(-1, -2), q.Q),
+                         td::eye<T>(q.Q.shape()[2]).broadcast_to({b, q.Q.shape()[2], q.Q.shape()[2]})),
+                tol<T>() * 10);
       EXPECT_EQ(q.Q.device(), td::Device::cuda(0));
     }
   }
@@ -149,6 +180,12 @@ TEST(GpuLinalg, SolveInvDetMatchCpu) {
   TANDEM_REQUIRE_GPU();
   solve_inv_det_match_cpu<float>();
   solve_inv_det_match_cpu<double>();
+}
+
+TEST(GpuLinalg, RowSwapsMatchCpu) {
+  TANDEM_REQUIRE_GPU();
+  pivoting_matches_cpu<float>();
+  pivoting_matches_cpu<double>();
 }
 
 TEST(GpuLinalg, FactorisationsMatchCpuAndTheirIdentities) {
