@@ -40,9 +40,9 @@ constexpr bool is_sticky(cudaError_t err) {
 
 }  // namespace tandem::cuda
 
-#define TANDEM_CUDA_CHECK(call)                                                                      \
-  do {                                                                                               \
-    const cudaError_t tandem_err_ = (call);                                                          \
+#define TANDEM_CUDA_CHECK(call)                                                                               \
+  do {                                                                                                        \
+    const cudaError_t tandem_err_ = (call);                                                                   \
     if (tandem_err_ != cudaSuccess) ::tandem::cuda::throw_cuda_error(tandem_err_, #call, __FILE__, __LINE__); \
   } while (0)
 

@@ -7,9 +7,9 @@
 // matrix: here the whole batch at once, by the strided copy kernel, matrix after matrix in
 // pool memory. Then one cuSOLVER call per matrix, in stream order, all sharing one
 // workspace; or, for many small matrices (tuning::kCudaBatchedLinalgMaxOrder), one
-// batched call for all of them: LU, Cholesky, symmetric eigenvalues, and Jacobi SVD. The info words of every matrix are read back
-// once, at the end of the op, and a failure raises the CPU's LinAlgError for the first
-// failing matrix of the batch.
+// batched call for all of them: LU, Cholesky, symmetric eigenvalues, and Jacobi SVD. The
+// info words of every matrix are read back once, at the end of the op, and a failure
+// raises the CPU's LinAlgError for the first failing matrix of the batch.
 //
 // gesvd needs m >= n: a wide matrix is factored as its transpose (A^T = U S V^T, so
 // A = V S U^T), which costs nothing but swapped strides when the factors are copied out.
@@ -106,7 +106,8 @@ class Infos {
   /// word is not 0 (`what` names the failure of info > 0).
   void check(const LinalgRequest& req, cudaStream_t s, const char* what) const {
     std::vector<int> host(static_cast<std::size_t>(count_));
-    TANDEM_CUDA_CHECK(cudaMemcpyAsync(host.data(), memory_.get(), host.size() * sizeof(int), cudaMemcpyDeviceToHost, s));
+    TANDEM_CUDA_CHECK(
+        cudaMemcpyAsync(host.data(), memory_.get(), host.size() * sizeof(int), cudaMemcpyDeviceToHost, s));
     TANDEM_CUDA_CHECK(cudaStreamSynchronize(s));
     for (std::int64_t i = 0; i < count_; ++i)
       if (host[static_cast<std::size_t>(i)] != 0)
@@ -313,8 +314,8 @@ class LuFactors {
     w.allocate(job.backend);
     for (std::int64_t i = 0; i < job.count; ++i)
       TANDEM_CUSOLVER_CHECK(cusolverDnXgetrf(job.solver.handle, job.solver.params, job.n, job.n, t, a[i], a.ld(),
-                                             int64() + i * job.n, t, w.device(), w.device_bytes, w.host(),
-                                             w.host_bytes, info[i]));
+                                             int64() + i * job.n, t, w.device(), w.device_bytes, w.host(), w.host_bytes,
+                                             info[i]));
   }
 
   /// b = a^-1 b for every matrix (b: n x k each); argument errors only in solve_info.
@@ -340,10 +341,10 @@ class LuFactors {
     const unsigned blocks = job.backend.grid_blocks(job.count);
     if (batched_)
       det_kernel<<<blocks, kThreadsPerBlock, 0, job.stream>>>(a.data(), a.size(), a.ld(), job.n, int32(), info[0],
-                                                               job.count, out0, out1, ix);
+                                                              job.count, out0, out1, ix);
     else
       det_kernel<<<blocks, kThreadsPerBlock, 0, job.stream>>>(a.data(), a.size(), a.ld(), job.n, int64(), info[0],
-                                                               job.count, out0, out1, ix);
+                                                              job.count, out0, out1, ix);
     TANDEM_CUDA_CHECK_LAUNCH();
   }
 
@@ -417,20 +418,19 @@ void cholesky(const Job& job) {
                                         info[0], static_cast<int>(job.count)));
   } else {
     Workspace w(job.stream);
-    TANDEM_CUSOLVER_CHECK(cusolverDnXpotrf_bufferSize(job.solver.handle, job.solver.params, CUBLAS_FILL_MODE_LOWER,
-                                                      n, t, a[0], a.ld(), t, &w.device_bytes, &w.host_bytes));
+    TANDEM_CUSOLVER_CHECK(cusolverDnXpotrf_bufferSize(job.solver.handle, job.solver.params, CUBLAS_FILL_MODE_LOWER, n,
+                                                      t, a[0], a.ld(), t, &w.device_bytes, &w.host_bytes));
     w.allocate(job.backend);
     for (std::int64_t i = 0; i < job.count; ++i)
-      TANDEM_CUSOLVER_CHECK(cusolverDnXpotrf(job.solver.handle, job.solver.params, CUBLAS_FILL_MODE_LOWER, n, t,
-                                             a[i], a.ld(), t, w.device(), w.device_bytes, w.host(), w.host_bytes,
-                                             info[i]));
+      TANDEM_CUSOLVER_CHECK(cusolverDnXpotrf(job.solver.handle, job.solver.params, CUBLAS_FILL_MODE_LOWER, n, t, a[i],
+                                             a.ld(), t, w.device(), w.device_bytes, w.host(), w.host_bytes, info[i]));
   }
   info.check(job.req, job.stream, "matrix is not positive definite");
   store_triangle(job.backend, job.stream, a, false, job.req.out[0]);
 }
 
-cusolverStatus_t orgqr_buffer_size(cusolverDnHandle_t h, int m, int n, int k, const float* a, int lda,
-                                   const float* tau, int* lwork) {
+cusolverStatus_t orgqr_buffer_size(cusolverDnHandle_t h, int m, int n, int k, const float* a, int lda, const float* tau,
+                                   int* lwork) {
   return cusolverDnSorgqr_bufferSize(h, m, n, k, a, lda, tau, lwork);
 }
 cusolverStatus_t orgqr_buffer_size(cusolverDnHandle_t h, int m, int n, int k, const double* a, int lda,
@@ -441,8 +441,8 @@ cusolverStatus_t orgqr(cusolverDnHandle_t h, int m, int n, int k, float* a, int 
                        int lwork, int* info) {
   return cusolverDnSorgqr(h, m, n, k, a, lda, tau, work, lwork, info);
 }
-cusolverStatus_t orgqr(cusolverDnHandle_t h, int m, int n, int k, double* a, int lda, const double* tau,
-                       double* work, int lwork, int* info) {
+cusolverStatus_t orgqr(cusolverDnHandle_t h, int m, int n, int k, double* a, int lda, const double* tau, double* work,
+                       int lwork, int* info) {
   return cusolverDnDorgqr(h, m, n, k, a, lda, tau, work, lwork, info);
 }
 
@@ -464,8 +464,8 @@ void qr(const Job& job) {
                                                       tau[0], t, &w.device_bytes, &w.host_bytes));
     w.allocate(job.backend);
     for (std::int64_t i = 0; i < job.count; ++i)
-      TANDEM_CUSOLVER_CHECK(cusolverDnXgeqrf(job.solver.handle, job.solver.params, m, n, t, a[i], a.ld(), t, tau[i],
-                                             t, w.device(), w.device_bytes, w.host(), w.host_bytes, geqrf_info[i]));
+      TANDEM_CUSOLVER_CHECK(cusolverDnXgeqrf(job.solver.handle, job.solver.params, m, n, t, a[i], a.ld(), t, tau[i], t,
+                                             w.device(), w.device_bytes, w.host(), w.host_bytes, geqrf_info[i]));
     // R: the upper triangle of the first qcols rows (zeros below).
     store_triangle(job.backend, job.stream, a, true, req.out[1]);
   }
@@ -493,9 +493,9 @@ cusolverStatus_t gesvdj_batched_buffer_size(cusolverDnHandle_t h, cusolverEigMod
                                             int* lwork, gesvdjInfo_t params, int count) {
   return cusolverDnSgesvdjBatched_bufferSize(h, mode, m, n, a, lda, s, u, ldu, v, ldv, lwork, params, count);
 }
-cusolverStatus_t gesvdj_batched_buffer_size(cusolverDnHandle_t h, cusolverEigMode_t mode, int m, int n,
-                                            const double* a, int lda, const double* s, const double* u, int ldu,
-                                            const double* v, int ldv, int* lwork, gesvdjInfo_t params, int count) {
+cusolverStatus_t gesvdj_batched_buffer_size(cusolverDnHandle_t h, cusolverEigMode_t mode, int m, int n, const double* a,
+                                            int lda, const double* s, const double* u, int ldu, const double* v,
+                                            int ldv, int* lwork, gesvdjInfo_t params, int count) {
   return cusolverDnDgesvdjBatched_bufferSize(h, mode, m, n, a, lda, s, u, ldu, v, ldv, lwork, params, count);
 }
 cusolverStatus_t gesvdj_batched(cusolverDnHandle_t h, cusolverEigMode_t mode, int m, int n, float* a, int lda, float* s,
@@ -585,8 +585,8 @@ void svd(const Job& job) {
   const signed char job_vt = job_u;  // V^T is cols x cols either way (cols == k)
   const Infos info(job.backend, job.stream, job.count);
   Workspace w(job.stream);
-  TANDEM_CUSOLVER_CHECK(cusolverDnXgesvd_bufferSize(job.solver.handle, job.solver.params, job_u, job_vt, rows, cols,
-                                                    t, a[0], a.ld(), t, s[0], t, u[0], u.ld(), t, vt[0], vt.ld(), t,
+  TANDEM_CUSOLVER_CHECK(cusolverDnXgesvd_bufferSize(job.solver.handle, job.solver.params, job_u, job_vt, rows, cols, t,
+                                                    a[0], a.ld(), t, s[0], t, u[0], u.ld(), t, vt[0], vt.ld(), t,
                                                     &w.device_bytes, &w.host_bytes));
   w.allocate(job.backend);
   for (std::int64_t i = 0; i < job.count; ++i) {

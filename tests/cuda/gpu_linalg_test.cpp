@@ -10,8 +10,8 @@
 #include <cmath>
 #include <functional>
 #include <limits>
-#include <tuple>
 #include <tandem/tandem.hpp>
+#include <tuple>
 #include <vector>
 
 #include "support/test_support.hpp"
@@ -143,8 +143,13 @@ void factorisations_match_cpu() {
   }
   // Batches of 2 (one call per matrix) and of 300 small ones (one Jacobi call); order 40 is
   // past the batched calls' limit.
-  for (auto [b, m, n] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{2, 9, 5}, {2, 5, 9}, {2, 7, 7}, {2, 1, 4},
-                         {300, 4, 3}, {300, 3, 5}, {3, 40, 33}}) {
+  for (auto [b, m, n] : {std::tuple<std::int64_t, std::int64_t, std::int64_t>{2, 9, 5},
+                         {2, 5, 9},
+                         {2, 7, 7},
+                         {2, 1, 4},
+                         {300, 4, 3},
+                         {300, 3, 5},
+                         {3, 40, 33}}) {
     const auto a = td::test::random_array<T>(with_matrix({b}, m, n), 31 + m * n, -1, 1);
     expect_close_to_cpu<T>([&] { return la::svdvals(a); });
     expect_close_to_cpu<T>([&] { return la::svdvals(a.swapaxes(-1, -2)); });
@@ -158,8 +163,8 @@ void factorisations_match_cpu() {
       const auto vh = f.Vh(td::ellipsis, td::slice(0, k), td::slice());
       EXPECT_LE(max_diff(td::matmul(u * f.S.expand_dims(-2), vh), a), tol<T>() * 10);
       // Orthonormal bases, the columns that U S Vh does not use (full_matrices) included.
-      EXPECT_LE(max_diff(td::matmul(f.Vh, f.Vh.swapaxes(-1, -2)), td::eye<T>(f.Vh.shape()[1]).broadcast_to(
-                                                                      {b, f.Vh.shape()[1], f.Vh.shape()[1]})),
+      EXPECT_LE(max_diff(td::matmul(f.Vh, f.Vh.swapaxes(-1, -2)),
+                         td::eye<T>(f.Vh.shape()[1]).broadcast_to({b, f.Vh.shape()[1], f.Vh.shape()[1]})),
                 tol<T>() * 10);
       EXPECT_LE(max_diff(td::matmul(f.U.swapaxes(-1, -2), f.U),
                          td::eye<T>(f.U.shape()[2]).broadcast_to({b, f.U.shape()[2], f.U.shape()[2]})),
@@ -210,8 +215,11 @@ TEST(GpuLinalg, ErrorsNameTheBatchAsOnTheCpu) {
   td::PlacementGuard g(td::Placement::gpu);
   auto a = td::eye<double>(3).broadcast_to({4, 3, 3}).copy();
   a(2, 1) = 0.0;  // batch 2 is singular
-  EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::solve(a, td::ones<double>({4, 3, 1})); },
-                                                     {"linalg.solve", "singular", "batch index (2,)"}));
+  EXPECT_TRUE(td::test::throws_with<td::LinAlgError>(
+      [&] {
+        la::solve(a, td::ones<double>({4, 3, 1}));
+      },
+      {"linalg.solve", "singular", "batch index (2,)"}));
   EXPECT_TRUE(td::test::throws_with<td::LinAlgError>([&] { la::inv(a); }, {"linalg.inv", "singular", "(2,)"}));
   auto big = td::eye<double>(40).broadcast_to({3, 40, 40}).copy();  // past the batched calls' order
   big(1, 39, 39) = 0.0;
