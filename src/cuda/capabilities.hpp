@@ -27,9 +27,8 @@ constexpr bool supports(const OpKey& op) {
     case OpFamily::take:
     case OpFamily::put:
     case OpFamily::compress:  // mask_select, mask_assign, nonzero
+    case OpFamily::matmul:    // cuBLAS for floats, a kernel of our own for integers and bool
       return true;
-    case OpFamily::matmul:
-      return is_floating(op.dtype);  // cuBLAS gemm; integer/bool on the CPU
     default:
       return false;  // linalg: not written yet (issue 8)
   }
