@@ -116,6 +116,10 @@ class CudaBackend final : public Backend {
   struct EventPool;
   std::shared_ptr<EventPool> events_;
 
+  /// Two pinned host buffers through which large host transfers are copied in chunks.
+  struct HostStaging;
+  std::unique_ptr<HostStaging> staging_;
+
   std::mutex mutex_;  // guards the maps and next_stream_
   std::map<int, cudaStream_t> streams_;
   int next_stream_ = 1;
