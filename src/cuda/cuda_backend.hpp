@@ -69,9 +69,6 @@ class CudaBackend final : public Backend {
   void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
   void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
   void nonzero(const StridedView& mask, const StridedView& out) override;
-
-  // Not implemented on the GPU yet: supports() answers false, so the dispatcher runs these
-  // on the CPU and never calls them; a direct call throws DeviceError.
   void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) override;
 
   // ---- for the kernels of src/cuda ----
