@@ -1,7 +1,8 @@
 // GPU benchmarks (CUDA builds only): tandem's element-wise add, sum, uniform random fill,
 // sort and float GEMM on the CUDA device, each next to its reference measured in the same
 // run: cudaMemcpyAsync device-to-device bandwidth (for add, sum and random) and cuBLAS
-// sgemm called directly (for GEMM). Times are wall-clock around synchronised iterations
+// sgemm called directly (for GEMM); and host transfers next to cudaMemcpy from pageable
+// and from pinned memory. Times are wall-clock around synchronised iterations
 // (UseManualTime with CUDA events for the references, tandem::synchronize() for tandem).
 //
 // Usage: tandem_bench_gpu [Google Benchmark flags]; scripts/gpu-check.sh runs it and
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "bench_main.hpp"
@@ -154,6 +156,58 @@ void cublas_gemm(benchmark::State& state) {
   cudaFree(c);
 }
 
+/// n bytes between a host buffer (pageable, or pinned with cudaMallocHost) and the device
+/// with cudaMemcpy called directly: the references of tandem's transfers.
+void raw_transfer(benchmark::State& state, bool pinned, cudaMemcpyKind kind) {
+  const auto n = static_cast<std::size_t>(state.range(0));
+  std::vector<unsigned char> pageable;
+  void* host = nullptr;
+  if (pinned) {
+    BENCH_CUDA(cudaMallocHost(&host, n));
+  } else {
+    pageable.assign(n, 1);
+    host = pageable.data();
+  }
+  void* device = nullptr;
+  BENCH_CUDA(cudaMalloc(&device, n));
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (kind == cudaMemcpyHostToDevice) {
+      BENCH_CUDA(cudaMemcpy(device, host, n, kind));
+    } else {
+      BENCH_CUDA(cudaMemcpy(host, device, n, kind));
+    }
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  state.SetBytesProcessed(state.iterations() * state.range(0));
+  cudaFree(device);
+  if (pinned) cudaFreeHost(host);
+}
+
+/// n bytes of a tandem array moved to the device (h2d) or back to the host (d2h): the
+/// backend's copy_from_host / copy_to_host, through pinned staging from
+/// tuning::kPinnedStagingMinBytes on.
+void tandem_transfer(benchmark::State& state, cudaMemcpyKind kind) {
+  const auto n = state.range(0);
+  auto a = td::Array<float>::from(std::vector<float>(static_cast<std::size_t>(n / 4), 1.0f));
+  a.to(td::Device::cuda(0));
+  for (auto _ : state) {
+    if (kind == cudaMemcpyHostToDevice) {
+      a.data();  // written on the host: the device copy is stale
+    } else {
+      a.device_data(td::Device::cuda(0));  // written on the device: the host copy is stale
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    if (kind == cudaMemcpyHostToDevice) {
+      a.to(td::Device::cuda(0));
+    } else {
+      benchmark::DoNotOptimize(a.cdata());
+    }
+    state.SetIterationTime(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  state.SetBytesProcessed(state.iterations() * n);
+}
+
 constexpr std::int64_t kElements = std::int64_t{1} << 28;  // 1 GiB of floats
 constexpr std::int64_t kSortElements = std::int64_t{1} << 24;
 constexpr std::int64_t kGemmN = 8192;
@@ -191,5 +245,25 @@ int main(int argc, char** argv) {
         ->Arg(kGemmN)
         ->UseManualTime()
         ->Unit(benchmark::kMillisecond);
+    // Host transfers around the pinned staging threshold: tandem's path against cudaMemcpy
+    // from pageable and from pinned memory.
+    const auto transfer_sizes = [](benchmark::internal::Benchmark* b) {
+      for (std::int64_t bytes :
+           {std::int64_t{1} << 20, std::int64_t{4} << 20, std::int64_t{16} << 20, std::int64_t{256} << 20})
+        b->Arg(bytes);
+      b->UseManualTime()->Unit(benchmark::kMillisecond);
+    };
+    for (cudaMemcpyKind kind : {cudaMemcpyHostToDevice, cudaMemcpyDeviceToHost}) {
+      const std::string dir = kind == cudaMemcpyHostToDevice ? "h2d" : "d2h";
+      benchmark::RegisterBenchmark(("tandem_" + dir).c_str(), [kind](benchmark::State& st) {
+        tandem_transfer(st, kind);
+      })->Apply(transfer_sizes);
+      benchmark::RegisterBenchmark(("pageable_" + dir).c_str(), [kind](benchmark::State& st) {
+        raw_transfer(st, false, kind);
+      })->Apply(transfer_sizes);
+      benchmark::RegisterBenchmark(("pinned_" + dir).c_str(), [kind](benchmark::State& st) {
+        raw_transfer(st, true, kind);
+      })->Apply(transfer_sizes);
+    }
   });
 }

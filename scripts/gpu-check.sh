@@ -57,5 +57,17 @@ print("| benchmark | ratio | target | met |")
 print("|---|---|---|---|")
 for name, ratio, target, unit in rows:
     print(f"| {name} | {ratio:.2f} {unit} | >= {target} | {'yes' if ratio >= target else 'NO'} |")
+# Host transfers (GB/s): tandem (pinned staging from tuning::kPinnedStagingMinBytes on)
+# against cudaMemcpy from pageable and from pinned memory; they set that threshold.
+transfers = {}
+for b in json.load(open(sys.argv[1]))["benchmarks"]:
+    parts = b["run_name"].split("/")
+    if b.get("aggregate_name") == "median" and parts[0].split("_")[-1] in ("h2d", "d2h"):
+        transfers[(parts[0], int(parts[1]))] = b["bytes_per_second"] / 1e9
+cols = [f"{who}_{d}" for d in ("h2d", "d2h") for who in ("tandem", "pageable", "pinned")]
+print("| MiB | " + " | ".join(cols) + " |")
+print("|---" * (len(cols) + 1) + "|")
+for size in sorted({s for _, s in transfers}):
+    print(f"| {size >> 20} | " + " | ".join(f"{transfers.get((c, size), 0):.1f}" for c in cols) + " |")
 PY
 exit "$test_status"

@@ -13,6 +13,7 @@
 #include "cpu/backend.hpp"
 #include "cpu/blas_support.hpp"
 #include "cpu/parallel.hpp"
+#include "kernels/matmul.hpp"
 
 namespace tandem {
 
@@ -134,16 +135,6 @@ void blas_matmul_one(Mat<T> a, Mat<T> b, const Mat<T>& c, std::vector<T>& sa, st
       for (std::int64_t j = 0; j < n; ++j) c(i, j) = sc[static_cast<std::size_t>(i * n + j)];
 }
 
-/// Integer products accumulate unsigned (wrapping without undefined behaviour); bool in bytes.
-template <class T>
-struct Accumulator {
-  using type = std::make_unsigned_t<T>;
-};
-template <>
-struct Accumulator<bool> {
-  using type = unsigned char;
-};
-
 /// Scratch for packing b; not std::vector, which has no data() for bool.
 template <class T>
 struct Pack {
@@ -163,7 +154,8 @@ struct Pack {
 template <class T>
 void int_matmul_rows(const Mat<T>& a, const Mat<T>& b, const Mat<T>& c, std::int64_t r0, std::int64_t r1,
                      Pack<T>& pack) {
-  using Acc = typename Accumulator<T>::type;
+  using M = kernels::IntMatmul<T>;  // the arithmetic the CUDA kernel shares
+  using Acc = typename M::acc_type;
   constexpr std::int64_t kBlock = 512;
   const std::int64_t k = a.cols, n = b.cols;
   const bool b_rows_contiguous = b.cs == 1 || n == 1;
@@ -185,14 +177,13 @@ void int_matmul_rows(const Mat<T>& a, const Mat<T>& b, const Mat<T>& c, std::int
         const T x = a(i, p);
         if (x == T(0)) continue;
         const T* row = bp + p * brs;
-        if constexpr (std::is_same_v<T, bool>) {
-          for (std::int64_t j = 0; j < w; ++j) acc[static_cast<std::size_t>(j)] |= static_cast<Acc>(row[j]);
-        } else {
-          const auto ux = static_cast<Acc>(x);
-          for (std::int64_t j = 0; j < w; ++j) acc[static_cast<std::size_t>(j)] += ux * static_cast<Acc>(row[j]);
+        const Acc ux = M::load(x);
+        for (std::int64_t j = 0; j < w; ++j) {
+          Acc& sum = acc[static_cast<std::size_t>(j)];
+          sum = M::multiply_add(sum, ux, M::load(row[j]));
         }
       }
-      for (std::int64_t j = 0; j < w; ++j) c(i, j0 + j) = static_cast<T>(acc[static_cast<std::size_t>(j)]);
+      for (std::int64_t j = 0; j < w; ++j) c(i, j0 + j) = M::store(acc[static_cast<std::size_t>(j)]);
     }
   }
 }

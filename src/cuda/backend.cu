@@ -1,13 +1,16 @@
-// The CUDA backend's memory, streams and events. Kernels live in one file per op family
+// The CUDA backend's memory, host transfers, streams and events. Kernels live in one file per op family
 // (elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu, index.cu).
 
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 #include "cuda/cuda_backend.hpp"
+#include "cuda/staging.hpp"
 #include "dispatch/stream.hpp"
+#include "dispatch/tuning.hpp"
 
 namespace tandem::cuda {
 
@@ -15,6 +18,13 @@ namespace {
 
 /// cuBLAS workspace per handle: 32 MiB, the size cuBLAS recommends for Hopper.
 constexpr std::size_t kCublasWorkspaceBytes = std::size_t{32} << 20;
+
+/// Can the DMA engines reach p directly (pinned, registered or managed memory)?
+bool is_page_locked(const void* p) {
+  cudaPointerAttributes attributes{};
+  TANDEM_CUDA_CHECK(cudaPointerGetAttributes(&attributes, p));
+  return attributes.type == cudaMemoryTypeHost || attributes.type == cudaMemoryTypeManaged;
+}
 
 }  // namespace
 
@@ -24,7 +34,102 @@ constexpr std::size_t kCublasWorkspaceBytes = std::size_t{32} << 20;
                "the CPU)");
 }
 
-CudaBackend::CudaBackend(int device) : device_(device), events_(std::make_shared<EventPool>()) {
+// ---- pinned staging of host transfers ----------------------------------------------------
+
+/// A large transfer between pageable host memory and the device goes through two pinned
+/// buffers in chunks (src/cuda/staging.hpp): the host's memcpy of one chunk overlaps the
+/// DMA of the chunk before it, and each DMA runs from pinned memory at full bandwidth.
+/// One transfer at a time uses the buffers; a transfer that finds them busy takes the
+/// pageable path instead of waiting.
+struct CudaBackend::HostStaging {
+  std::mutex mutex;          // held by the transfer using the buffers
+  bool unavailable = false;  // cudaMallocHost failed: every transfer takes the pageable path
+  void* buffer[2] = {};
+  cudaEvent_t done[2] = {};  // recorded after the last DMA from or into buffer[i]
+
+  ~HostStaging() {
+    // Errors are ignored: the runtime may already be unloading at process exit.
+    for (int i = 0; i < 2; ++i) {
+      if (done[i] != nullptr) cudaEventDestroy(done[i]);
+      if (buffer[i] != nullptr) cudaFreeHost(buffer[i]);
+    }
+  }
+
+  /// Allocates the buffers and events on first use; false when pinned memory is refused
+  /// (a container's locked-memory limit, say), which is remembered.
+  bool ready() {
+    if (done[1] != nullptr) return true;
+    if (unavailable) return false;
+    for (void*& b : buffer) {
+      if (b != nullptr) continue;
+      const cudaError_t err = cudaMallocHost(&b, tuning::kPinnedStagingChunkBytes);
+      if (err == cudaErrorMemoryAllocation) {
+        cudaGetLastError();  // not sticky: clear it
+        b = nullptr;
+        for (void*& other : buffer)
+          if (other != nullptr && cudaFreeHost(other) == cudaSuccess) other = nullptr;
+        unavailable = true;
+        return false;
+      }
+      TANDEM_CUDA_CHECK(err);
+    }
+    for (cudaEvent_t& e : done)
+      if (e == nullptr) TANDEM_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    return true;
+  }
+
+  /// Waits for the DMAs that may still use the buffers, on every way out of a transfer (an
+  /// error included), so that the next transfer never touches a buffer a DMA still uses.
+  struct Drain {
+    HostStaging& staging;
+    ~Drain() {
+      for (cudaEvent_t e : staging.done)
+        if (e != nullptr && cudaEventSynchronize(e) != cudaSuccess) cudaGetLastError();
+    }
+  };
+
+  /// dst = src (bytes) on stream s through the buffers, the caller holding `mutex`.
+  void to_device(unsigned char* dst, const unsigned char* src, std::size_t bytes, cudaStream_t s) {
+    const Drain drain{*this};
+    const std::size_t chunks = chunk_count(bytes, tuning::kPinnedStagingChunkBytes);
+    for (std::size_t i = 0; i < chunks; ++i) {
+      const ChunkRange r = chunk_range(bytes, tuning::kPinnedStagingChunkBytes, i);
+      const int b = staging_buffer(i);
+      TANDEM_CUDA_CHECK(cudaEventSynchronize(done[b]));  // chunk i - 2's DMA has read buffer b
+      std::memcpy(buffer[b], src + r.offset, r.bytes);
+      TANDEM_CUDA_CHECK(cudaMemcpyAsync(dst + r.offset, buffer[b], r.bytes, cudaMemcpyHostToDevice, s));
+      TANDEM_CUDA_CHECK(cudaEventRecord(done[b], s));
+    }
+    // The last chunk's DMA, and with it every one before it on s.
+    TANDEM_CUDA_CHECK(cudaEventSynchronize(done[staging_buffer(chunks - 1)]));
+  }
+
+  void to_host(unsigned char* dst, const unsigned char* src, std::size_t bytes, cudaStream_t s) {
+    const Drain drain{*this};
+    const std::size_t chunks = chunk_count(bytes, tuning::kPinnedStagingChunkBytes);
+    const auto start_dma = [&](std::size_t i) {
+      const ChunkRange r = chunk_range(bytes, tuning::kPinnedStagingChunkBytes, i);
+      const int b = staging_buffer(i);
+      TANDEM_CUDA_CHECK(cudaMemcpyAsync(buffer[b], src + r.offset, r.bytes, cudaMemcpyDeviceToHost, s));
+      TANDEM_CUDA_CHECK(cudaEventRecord(done[b], s));
+    };
+    start_dma(0);
+    for (std::size_t i = 0; i < chunks; ++i) {
+      // Chunk i + 1's DMA runs while the host copies chunk i out; it fills the buffer of
+      // chunk i - 1, which the previous iteration has emptied.
+      if (i + 1 < chunks) start_dma(i + 1);
+      const ChunkRange r = chunk_range(bytes, tuning::kPinnedStagingChunkBytes, i);
+      const int b = staging_buffer(i);
+      TANDEM_CUDA_CHECK(cudaEventSynchronize(done[b]));
+      std::memcpy(dst + r.offset, buffer[b], r.bytes);
+    }
+  }
+};
+
+// ---- set-up -------------------------------------------------------------------------------
+
+CudaBackend::CudaBackend(int device)
+    : device_(device), events_(std::make_shared<EventPool>()), staging_(std::make_unique<HostStaging>()) {
   make_current();
   TANDEM_CUDA_CHECK(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, device_));
   int pools = 0;
@@ -104,10 +209,18 @@ CudaBackend::Scratch::~Scratch() {
   if (cudaFreeAsync(ptr_, stream_) != cudaSuccess) cudaGetLastError();
 }
 
-// Pageable host memory: the runtime stages it; the copy is complete when this returns.
+// Small transfers, or host memory the DMA engines reach directly: one cudaMemcpyAsync (the
+// driver stages pageable memory itself). Either way the copy is complete when this returns.
 void CudaBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) {
   if (bytes == 0) return;
   cudaStream_t s = stream();
+  if (use_staging(bytes) && !is_page_locked(src)) {
+    std::unique_lock<std::mutex> lock(staging_->mutex, std::try_to_lock);
+    if (lock.owns_lock() && staging_->ready()) {
+      staging_->to_device(static_cast<unsigned char*>(dst), static_cast<const unsigned char*>(src), bytes, s);
+      return;
+    }
+  }
   TANDEM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, s));
   TANDEM_CUDA_CHECK(cudaStreamSynchronize(s));
 }
@@ -115,6 +228,13 @@ void CudaBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) 
 void CudaBackend::copy_to_host(void* dst, const void* src, std::size_t bytes) {
   if (bytes == 0) return;
   cudaStream_t s = stream();
+  if (use_staging(bytes) && !is_page_locked(dst)) {
+    std::unique_lock<std::mutex> lock(staging_->mutex, std::try_to_lock);
+    if (lock.owns_lock() && staging_->ready()) {
+      staging_->to_host(static_cast<unsigned char*>(dst), static_cast<const unsigned char*>(src), bytes, s);
+      return;
+    }
+  }
   TANDEM_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, s));
   TANDEM_CUDA_CHECK(cudaStreamSynchronize(s));
 }
@@ -262,9 +382,6 @@ cublasHandle_t CudaBackend::cublas(cudaStream_t s) {
   }
   return it->second.handle;
 }
-
-// ---- not implemented on the GPU (supports() is false) -------------------------------------
-
 
 CudaBackend::Solver CudaBackend::cusolver(cudaStream_t s) {
   {

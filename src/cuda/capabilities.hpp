@@ -28,9 +28,8 @@ constexpr bool supports(const OpKey& op) {
     case OpFamily::take:
     case OpFamily::put:
     case OpFamily::compress:  // mask_select, mask_assign, nonzero
+    case OpFamily::matmul:    // cuBLAS for floats, a kernel of our own for integers and bool
       return true;
-    case OpFamily::matmul:
-      return is_floating(op.dtype);  // cuBLAS gemm; integer/bool on the CPU
     case OpFamily::linalg:  // cuSOLVER; lstsq and the matrix norms run on the CPU
       switch (static_cast<kernels::LinalgOp>(op.code)) {
         case kernels::LinalgOp::lstsq:

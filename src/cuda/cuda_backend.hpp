@@ -87,9 +87,6 @@ class CudaBackend final : public Backend {
   void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
   void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
   void nonzero(const StridedView& mask, const StridedView& out) override;
-
-  // Not implemented on the GPU yet: supports() answers false, so the dispatcher runs these
-  // on the CPU and never calls them; a direct call throws DeviceError.
   void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) override;
 
   // ---- for the kernels of src/cuda ----
@@ -140,6 +137,10 @@ class CudaBackend final : public Backend {
   /// CUDA event costs a driver call. Shared with the tokens, which return their event here.
   struct EventPool;
   std::shared_ptr<EventPool> events_;
+
+  /// Two pinned host buffers through which large host transfers are copied in chunks.
+  struct HostStaging;
+  std::unique_ptr<HostStaging> staging_;
 
   std::mutex mutex_;  // guards the maps and next_stream_
   std::map<int, cudaStream_t> streams_;

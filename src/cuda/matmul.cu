@@ -1,16 +1,20 @@
-// matmul on the GPU through cuBLAS (float32, float64; integer and bool matmul answer
-// supports() = false and run on the CPU). Row-major views are handed to column-major
-// cuBLAS as transposes (flags, not copies): a row-major X with row stride ld is the
-// column-major X^T with leading dimension ld. Batches go to one strided-batched call per
-// innermost batch axis (stride 0 for a broadcast operand). Operands that are neither row-
-// nor column-major (a non-unit inner stride) are first copied to dense pool scratch.
+// matmul on the GPU. float32 and float64 go through cuBLAS: row-major views are handed to
+// column-major cuBLAS as transposes (flags, not copies): a row-major X with row stride ld
+// is the column-major X^T with leading dimension ld. Batches go to one strided-batched call
+// per innermost batch axis (stride 0 for a broadcast operand). Operands that are neither
+// row- nor column-major (a non-unit inner stride) are first copied to dense pool scratch.
+// int32, int64 and bool go through a shared-memory tiled kernel of our own (cuBLAS's
+// integer GEMM takes 8-bit inputs only) with the CPU's arithmetic (kernels::IntMatmul),
+// reading every operand in place through its strides.
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <type_traits>
 
 #include "cuda/cuda_backend.hpp"
 #include "cuda/strided_index.hpp"
+#include "kernels/matmul.hpp"
 
 namespace tandem::cuda {
 
@@ -57,7 +61,7 @@ struct DenseCopy {
 };
 
 template <class T>
-void matmul_typed(CudaBackend& backend, const StridedView& a_in, const StridedView& b_in, const StridedView& out_in) {
+void blas_matmul(CudaBackend& backend, const StridedView& a_in, const StridedView& b_in, const StridedView& out_in) {
   const int nd = out_in.shape.size();
   const std::int64_t m = out_in.shape[nd - 2];
   const std::int64_t n = out_in.shape[nd - 1];
@@ -127,17 +131,157 @@ void matmul_typed(CudaBackend& backend, const StridedView& a_in, const StridedVi
   if (out_copy) backend.copy(out, out_in);
 }
 
+// ---- integer and bool: a tiled kernel ------------------------------------------------------
+
+/// A block computes a kTile x kTile tile of one output matrix with kTile x kTileRows
+/// threads, each thread kTile / kTileRows elements of one column; the contracted axis goes
+/// kTile at a time through shared memory. Not tuned on a GPU (none has run it).
+constexpr int kTile = 32;
+constexpr int kTileRows = 8;
+constexpr int kTileThreads = kTile * kTileRows;
+constexpr int kPerThread = kTile / kTileRows;
+/// Grid limits of the y and z dimensions; the kernel loops over tiles and batches past them.
+constexpr std::int64_t kMaxGridYZ = 65535;
+
+/// bool is read and written as bytes (any non-zero byte is true, as on the CPU).
+template <class T>
+using Stored = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;
+
+template <class T>
+struct IntMatmulArgs {
+  const Stored<T>* a;
+  const Stored<T>* b;
+  Stored<T>* c;
+  std::int64_t m, n, k, batches;
+  std::int64_t a_rs, a_cs, b_rs, b_cs, c_rs, c_cs;  // element strides of rows and columns
+  bool a_cols_fast, b_cols_fast;                    // see cols_fast
+  Indexer<3> batch;                                 // batch index -> offsets of a, b, c
+};
+
+/// Tile (row0.., col0..) of a rows x cols matrix x into s, zeros past its edges (they add
+/// nothing to a sum or an or). The 32 lanes of a warp read 32 consecutive elements along
+/// the axis of smaller stride, so row-major and transposed operands are both coalesced.
+template <class T, class A>
+__device__ void load_tile(A (*s)[kTile + 1], const Stored<T>* x, std::int64_t rows, std::int64_t cols, std::int64_t rs,
+                          std::int64_t cs, bool cols_fast, std::int64_t row0, std::int64_t col0) {
+  const int t = threadIdx.y * kTile + threadIdx.x;
+#pragma unroll
+  for (int q = 0; q < kPerThread; ++q) {
+    const int e = t + q * kTileThreads;
+    const int fast = e % kTile;
+    const int slow = e / kTile;
+    const int r = cols_fast ? slow : fast;
+    const int c = cols_fast ? fast : slow;
+    const std::int64_t i = row0 + r;
+    const std::int64_t j = col0 + c;
+    s[r][c] = i < rows && j < cols ? kernels::IntMatmul<T>::load(static_cast<T>(x[i * rs + j * cs])) : A(0);
+  }
+}
+
+template <class T>
+__global__ void __launch_bounds__(kTileThreads) int_matmul_kernel(IntMatmulArgs<T> g) {
+  using M = kernels::IntMatmul<T>;
+  using A = typename M::acc_type;
+  __shared__ A sa[kTile][kTile + 1];
+  __shared__ A sb[kTile][kTile + 1];
+  const std::int64_t tiles_m = (g.m + kTile - 1) / kTile;
+  const std::int64_t tiles_n = (g.n + kTile - 1) / kTile;
+  // Every loop bound is the same for the whole block, so all threads reach each barrier.
+  for (std::int64_t batch = blockIdx.z; batch < g.batches; batch += gridDim.z) {
+    std::int64_t off[3];
+    g.batch.offsets(batch, off);
+    const Stored<T>* a = g.a + off[0];
+    const Stored<T>* b = g.b + off[1];
+    Stored<T>* c = g.c + off[2];
+    for (std::int64_t ti = blockIdx.y; ti < tiles_m; ti += gridDim.y) {
+      for (std::int64_t tj = blockIdx.x; tj < tiles_n; tj += gridDim.x) {
+        const std::int64_t row0 = ti * kTile;
+        const std::int64_t col0 = tj * kTile;
+        A acc[kPerThread] = {};
+        for (std::int64_t p0 = 0; p0 < g.k; p0 += kTile) {
+          load_tile<T>(sa, a, g.m, g.k, g.a_rs, g.a_cs, g.a_cols_fast, row0, p0);
+          load_tile<T>(sb, b, g.k, g.n, g.b_rs, g.b_cs, g.b_cols_fast, p0, col0);
+          __syncthreads();
+#pragma unroll
+          for (int q = 0; q < kTile; ++q) {
+            const A y = sb[q][threadIdx.x];
+#pragma unroll
+            for (int r = 0; r < kPerThread; ++r)
+              acc[r] = M::multiply_add(acc[r], sa[threadIdx.y + r * kTileRows][q], y);
+          }
+          __syncthreads();
+        }
+        const std::int64_t j = col0 + threadIdx.x;
+#pragma unroll
+        for (int r = 0; r < kPerThread; ++r) {
+          const std::int64_t i = row0 + threadIdx.y + r * kTileRows;
+          if (i < g.m && j < g.n) c[i * g.c_rs + j * g.c_cs] = static_cast<Stored<T>>(M::store(acc[r]));
+        }
+      }
+    }
+  }
+}
+
+/// Should a warp's loads run along the columns of a rows x cols operand (see load_tile)?
+/// Along the axis of smaller stride; an axis of one element has no stride that matters.
+bool cols_fast(std::int64_t rows, std::int64_t cols, std::int64_t row_stride, std::int64_t col_stride) {
+  if (rows == 1 || cols == 1) return rows == 1;
+  return std::abs(col_stride) <= std::abs(row_stride);
+}
+
+template <class T>
+void int_matmul(CudaBackend& backend, const StridedView& a, const StridedView& b, const StridedView& out) {
+  const int nd = out.shape.size();
+  if (shape_size(out.shape) == 0) return;
+  IntMatmulArgs<T> g{};
+  g.a = static_cast<const Stored<T>*>(a.data);
+  g.b = static_cast<const Stored<T>*>(b.data);
+  g.c = static_cast<Stored<T>*>(out.data);
+  g.m = out.shape[nd - 2];
+  g.n = out.shape[nd - 1];
+  g.k = a.shape[nd - 1];
+  if (g.k == 0) {  // an empty sum: zeros
+    backend.fill(out, Scalar::of(T(0)));
+    return;
+  }
+  g.a_rs = a.strides[nd - 2];
+  g.a_cs = a.strides[nd - 1];
+  g.b_rs = b.strides[nd - 2];
+  g.b_cs = b.strides[nd - 1];
+  g.c_rs = out.strides[nd - 2];
+  g.c_cs = out.strides[nd - 1];
+  g.a_cols_fast = cols_fast(g.m, g.k, g.a_rs, g.a_cs);
+  g.b_cols_fast = cols_fast(g.k, g.n, g.b_rs, g.b_cs);
+  Shape batch_shape;
+  Strides sa, sb, sc;
+  for (int d = 0; d < nd - 2; ++d) {
+    batch_shape.push_back(out.shape[d]);
+    sa.push_back(a.strides[d]);
+    sb.push_back(b.strides[d]);
+    sc.push_back(out.strides[d]);
+  }
+  g.batches = shape_size(batch_shape);
+  g.batch = make_indexer<3>(batch_shape, {&sa, &sb, &sc});
+  const std::int64_t tiles_m = (g.m + kTile - 1) / kTile;
+  const std::int64_t tiles_n = (g.n + kTile - 1) / kTile;
+  const dim3 grid(static_cast<unsigned>(std::min<std::int64_t>(tiles_n, 0x7fffffff)),
+                  static_cast<unsigned>(std::min(tiles_m, kMaxGridYZ)),
+                  static_cast<unsigned>(std::min(g.batches, kMaxGridYZ)));
+  int_matmul_kernel<T><<<grid, dim3(kTile, kTileRows), 0, backend.stream()>>>(g);
+  TANDEM_CUDA_CHECK_LAUNCH();
+}
+
 }  // namespace
 
 void CudaBackend::matmul(const StridedView& a, const StridedView& b, const StridedView& out) {
-  switch (a.dtype) {
-    case DType::float32:
-      return matmul_typed<float>(*this, a, b, out);
-    case DType::float64:
-      return matmul_typed<double>(*this, a, b, out);
-    default:
-      TANDEM_THROW(DTypeError, "matmul", dtype_name(a.dtype), " matmul is not implemented by the cuda backend");
-  }
+  visit_dtype(a.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      blas_matmul<T>(*this, a, b, out);
+    } else {
+      int_matmul<T>(*this, a, b, out);
+    }
+  });
 }
 
 }  // namespace tandem::cuda

@@ -1,6 +1,7 @@
 #pragma once
 // Every tuning constant in one place, each with the benchmark that justified it.
 
+#include <cstddef>
 #include <cstdint>
 
 namespace tandem::tuning {
@@ -30,6 +31,16 @@ inline constexpr std::int64_t kScanBlock = 1 << 16;
 /// a kernel launch plus its transfers cost tens of microseconds. Placeholder until the
 /// calibration run of the dispatch issue measures it per machine.
 inline constexpr std::int64_t kDeviceMinElements = 1 << 20;
+
+/// Host transfers of the CUDA backend of at least this many bytes go through its two
+/// pinned staging buffers in chunks of kPinnedStagingChunkBytes, the host's memcpy of one
+/// chunk overlapping the DMA of the other (src/cuda/backend.cu); smaller ones are a single
+/// cudaMemcpyAsync from pageable memory, which the driver stages itself. Two chunks, since
+/// nothing overlaps below that. A guess, never measured: no session has had a GPU yet; to
+/// be set from bench/gpu_bench.cpp's transfer benchmarks (staged vs pageable vs pinned)
+/// on a GPU machine.
+inline constexpr std::size_t kPinnedStagingChunkBytes = std::size_t{2} << 20;
+inline constexpr std::size_t kPinnedStagingMinBytes = 2 * kPinnedStagingChunkBytes;
 
 /// Batched matmul and linalg: matrices whose work (m*n*k multiply-adds, n^3 for LAPACK ops)
 /// is below this run one per thread, each BLAS/LAPACK call single-threaded; larger ones run

@@ -34,10 +34,9 @@ TEST(CudaCapabilities, ImplementedFamilies) {
   for (DType t : kDTypes) {
     for (OpFamily f : {OpFamily::fill, OpFamily::copy, OpFamily::where, OpFamily::random, OpFamily::scan,
                        OpFamily::sort, OpFamily::argsort, OpFamily::searchsorted, OpFamily::take, OpFamily::put,
-                       OpFamily::compress})
+                       OpFamily::compress, OpFamily::matmul})
       EXPECT_TRUE(td::cuda::supports(OpKey::of(f, t)));
     EXPECT_EQ(td::cuda::supports(OpKey::of(OpFamily::clip, t)), t != DType::bool_);
-    EXPECT_EQ(td::cuda::supports(OpKey::of(OpFamily::matmul, t)), td::is_floating(t));
     // cuSOLVER: every factorisation for float32/float64; lstsq and the norms on the CPU.
     for (int op = 0; op <= static_cast<int>(td::kernels::LinalgOp::norm); ++op) {
       const auto code = static_cast<td::kernels::LinalgOp>(op);

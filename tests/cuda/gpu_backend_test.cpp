@@ -1,13 +1,17 @@
 // The CUDA backend on a real GPU: bitwise agreement with the CPU where promised (random,
-// scans, integer reductions), reproducible float reductions, streams and out-of-memory.
+// scans, integer reductions, integer and bool matmul), reproducible float reductions,
+// streams, out-of-memory and large host transfers.
 // Every test skips without a device (ctest label "gpu" through the Gpu name).
 
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <tandem/tandem.hpp>
+#include <thread>
+#include <type_traits>
 #include <vector>
 
+#include "dispatch/tuning.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
@@ -19,10 +23,14 @@ namespace {
 
 template <class T>
 bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::memcmp(&a[i], &b[i], sizeof(T)) != 0) return false;
-  return true;
+  if constexpr (std::is_same_v<T, bool>) {
+    return a == b;  // std::vector<bool> has no element addresses
+  } else {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (std::memcmp(&a[i], &b[i], sizeof(T)) != 0) return false;
+    return true;
+  }
 }
 
 /// Equal values, NaN == NaN and -0.0 == 0.0 (the CPU's sort leaves the order of -0.0 and
@@ -211,4 +219,125 @@ TEST(GpuIndex, MasksAndNonzeroEqualCpu) {
     td::mask_assign(dst, mask, -1.0);
     return dst;
   });
+}
+
+namespace {
+
+/// Random operands over the dtype's whole range, so that int32 and int64 products and sums
+/// overflow (and wrap, as NumPy's do); fair coin flips for bool.
+template <class T>
+td::Array<T> full_range(const std::vector<std::int64_t>& shape, std::uint64_t seed) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return td::test::random_array<T>(shape, seed);
+  } else {
+    const double bound = std::is_same_v<T, std::int32_t> ? 2147483647.0 : 4.0e18;
+    return td::test::random_array<T>(shape, seed, -bound, bound);
+  }
+}
+
+/// a @ b on the CPU and the GPU, bitwise, for (m, k) @ (k, n) operands given as they are,
+/// transposed (column-major views), reversed (negative strides) and with every other
+/// column (a non-unit inner stride), and into a transposed out=.
+template <class T>
+void expect_matmul_matches_cpu(std::int64_t m, std::int64_t k, std::int64_t n, std::uint64_t seed) {
+  SCOPED_TRACE(testing::Message() << td::test::TypeNames::GetName<T>(0) << " " << m << "x" << k << " @ " << k << "x"
+                                  << n);
+  const auto a = full_range<T>({m, k}, seed), b = full_range<T>({k, n}, seed + 1);
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(a, b); });
+  const auto at = full_range<T>({k, m}, seed + 2), bt = full_range<T>({n, k}, seed + 3);
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(at.T(), b); });
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(a, bt.T()); });
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(at.T(), bt.T()); });
+  const td::Slice reversed = td::slice(td::none, td::none, -1);
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(a(reversed), b(td::slice(), reversed)); });
+  const auto wide = full_range<T>({m, 2 * k}, seed + 4);
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(wide(td::slice(), td::slice(td::none, td::none, 2)), b); });
+  expect_same_on_cpu_and_gpu<T>([&] {
+    auto out = td::zeros<T>({n, m});
+    td::matmul(a, b, out.T());
+    return out;
+  });
+}
+
+template <class T>
+void expect_batched_matmul_matches_cpu(std::uint64_t seed) {
+  SCOPED_TRACE(td::test::TypeNames::GetName<T>(0));
+  // Broadcast batch axes (stride 0 on both sides), and a 2-d operand against a batch.
+  const auto a = full_range<T>({4, 1, 33, 65}, seed), b = full_range<T>({3, 65, 17}, seed + 1);
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(a, b); });
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(a(0, 0), b); });
+  const auto bt = full_range<T>({3, 17, 65}, seed + 2);
+  expect_same_on_cpu_and_gpu<T>([&] { return td::matmul(a, bt.transpose({0, 2, 1})); });
+  expect_same_on_cpu_and_gpu<T>([&] {
+    return td::matmul(td::broadcast_to(b(1), {5, 65, 17}).transpose({0, 2, 1}), a(0, 0).T());
+  });
+  // An empty contracted axis gives zeros.
+  expect_same_on_cpu_and_gpu<T>([&] {
+    return td::matmul(full_range<T>({2, 7, 0}, seed + 3), full_range<T>({2, 0, 5}, seed + 4));
+  });
+}
+
+}  // namespace
+
+TEST(GpuMatmul, IntegersAndBoolEqualCpuBitwise) {
+  TANDEM_REQUIRE_GPU();
+  const std::int64_t sizes[][3] = {{1, 1, 1}, {7, 7, 7}, {33, 65, 17}, {1, 65, 17}, {33, 65, 1}, {130, 257, 67}};
+  std::uint64_t seed = 100;
+  for (const auto& s : sizes) {
+    expect_matmul_matches_cpu<std::int32_t>(s[0], s[1], s[2], seed += 10);
+    expect_matmul_matches_cpu<std::int64_t>(s[0], s[1], s[2], seed += 10);
+    expect_matmul_matches_cpu<bool>(s[0], s[1], s[2], seed += 10);
+  }
+}
+
+TEST(GpuMatmul, BroadcastBatchesEqualCpuBitwise) {
+  TANDEM_REQUIRE_GPU();
+  expect_batched_matmul_matches_cpu<std::int32_t>(200);
+  expect_batched_matmul_matches_cpu<std::int64_t>(210);
+  expect_batched_matmul_matches_cpu<bool>(220);
+}
+
+TEST(GpuMatmul, GridsPastTheYAndZLimits) {
+  TANDEM_REQUIRE_GPU();
+  // More batches than a grid's z extent (65535) and more row tiles than its y extent.
+  const auto batches = full_range<std::int32_t>({70001, 2, 3}, 230), b = full_range<std::int32_t>({3, 2}, 231);
+  expect_same_on_cpu_and_gpu<std::int32_t>([&] { return td::matmul(batches, b); });
+  const auto tall = full_range<std::int64_t>({65535 * 32 + 33, 2}, 232), c = full_range<std::int64_t>({2, 3}, 233);
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::matmul(tall, c); });
+}
+
+TEST(GpuTransfers, LargeCopiesThroughPinnedStagingAreExact) {
+  TANDEM_REQUIRE_GPU();
+  // Byte counts around the staging threshold and the chunk size (bool: one byte each).
+  const auto chunk = static_cast<std::int64_t>(td::tuning::kPinnedStagingChunkBytes);
+  for (std::int64_t bytes : {2 * chunk - 1, 2 * chunk, 2 * chunk + 1, 5 * chunk, 7 * chunk + 3}) {
+    const auto values = td::test::random_values<bool>(bytes, static_cast<std::uint64_t>(bytes));
+    auto x = td::Array<bool>::from(values);
+    x.to(td::Device::cuda(0));  // host to device
+    td::PlacementGuard g(td::Placement::gpu);
+    auto y = x.copy();  // a device-only result: to_vector copies it back to the host
+    EXPECT_EQ(y.device(), td::Device::cuda(0));
+    EXPECT_TRUE(y.to_vector() == values) << bytes << " bytes";
+  }
+}
+
+TEST(GpuTransfers, ConcurrentLargeCopiesFromSeveralThreads) {
+  TANDEM_REQUIRE_GPU();
+  // One thread at a time uses the staging buffers; the others take the pageable path.
+  constexpr std::size_t kThreads = 4;
+  std::vector<std::vector<std::int32_t>> inputs(kThreads), outputs(kThreads);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < kThreads; ++t) {
+    inputs[t] = td::test::random_values<std::int32_t>((std::int64_t{3} << 20) + static_cast<std::int64_t>(t), 240 + t,
+                                                      -1e9, 1e9);
+    threads.emplace_back([&, t] {
+      td::PlacementGuard g(td::Placement::gpu);
+      for (int round = 0; round < 3; ++round) {
+        auto x = td::Array<std::int32_t>::from(inputs[t]);  // 12 MiB: staged both ways
+        outputs[t] = (x + 0).to_vector();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (std::size_t t = 0; t < kThreads; ++t) EXPECT_TRUE(outputs[t] == inputs[t]) << "thread " << t;
 }
