@@ -74,6 +74,15 @@ inline constexpr int kSortPiecesPerThread = 4;
 /// gpu_bench's sort over (lines, length) pairs.
 inline constexpr std::int64_t kCudaSortLengthPerLineCall = std::int64_t{1} << 16;
 
+/// CUDA cumsum and cumprod of integers and bools (src/cuda/scan.cu): exact (wrapping) integer
+/// arithmetic is associative, so CUB's DeviceScan gives the CPU's bits in any order. Lines
+/// are scanned by one DeviceScan call each, the whole GPU on one line, when there are at
+/// most length / kCudaScanLengthPerLineCall of them; otherwise one thread per (line,
+/// kScanBlock block), as floats always are (that keeps their rounding the CPU's). A guess,
+/// not measured (no GPU has run it): a DeviceScan call costs about two launches, and one
+/// thread scans a block serially; to be measured on a GPU over (lines, length) pairs.
+inline constexpr std::int64_t kCudaScanLengthPerLineCall = std::int64_t{1} << 14;
+
 /// take of single elements prefetches the source element this many indices ahead: random
 /// gathers are bound by cache misses, and starting them early took 2^24 random float
 /// indices from 255 to 188 ms on one thread (32: 191 ms, 64: 233 ms). bench: BM_Take<float>.

@@ -367,3 +367,35 @@ TEST(GpuIndex, MasksAndNonzeroEqualCpu) {
     return dst;
   });
 }
+
+// Integer and bool scans of a few long lines go to CUB's DeviceScan (wrapping 64-bit
+// arithmetic, any grouping): bitwise the CPU's, overflow included.
+TEST(GpuScan, IntegerScansOfLongLinesWrapBitwiseAsCpu) {
+  TANDEM_REQUIRE_GPU();
+  const std::int64_t n = (1 << 20) + 12347;  // a multiple of 3
+  std::mt19937_64 rng(41);
+  std::vector<std::int64_t> big(static_cast<std::size_t>(n)), odd(big.size());
+  std::vector<std::int32_t> big32(big.size()), odd32(big.size());
+  for (std::size_t i = 0; i < big.size(); ++i) {
+    big[i] = static_cast<std::int64_t>(rng());  // the sum wraps many times
+    odd[i] = big[i] | 1;                        // products wrap and never reach 0
+    big32[i] = static_cast<std::int32_t>(big[i] >> 32);
+    odd32[i] = static_cast<std::int32_t>(static_cast<int>(rng() % 4) * 2 - 3);  // -3, -1, 1, 3
+  }
+  const auto x = td::Array<std::int64_t>::from(big);
+  const auto p = td::Array<std::int64_t>::from(odd);
+  const auto x32 = td::Array<std::int32_t>::from(big32);
+  const auto p32 = td::Array<std::int32_t>::from(odd32);
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(x); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumprod(p); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(x32); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumprod(p32); });
+  const auto flags = td::test::random_array<bool>({(1 << 21) + 1}, 42);
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(flags); });
+  // Strided lines: three columns (stride 3) and a reversed line.
+  const auto cols = td::Array<std::int64_t>::from(big, td::Shape{n / 3, std::int64_t{3}});
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(cols, 0); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumprod(p(td::slice(td::none, td::none, -1))); });
+  // Many lines stay on one thread per (line, block), as floats: still the CPU's bits.
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(cols, 1); });
+}
