@@ -106,8 +106,7 @@ std::vector<T> zeros_nans_and_ties(std::size_t n, T nan, std::uint64_t seed) {
 }
 
 /// Bit for bit equal, except that zeros may differ in sign: the CPU's sort keeps the signs of
-/// zeros neither in order nor in number (vqsort's min/max networks may copy one zero over
-/// another).
+/// zeros neither in order nor, for lines vqsort sorts, in number (docs/gpu.md).
 template <class T>
 bool same_bits_but_signs_of_zeros(const std::vector<T>& a, const std::vector<T>& b) {
   if (a.size() != b.size()) return false;
