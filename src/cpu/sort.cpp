@@ -21,6 +21,7 @@
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "dispatch/tuning.hpp"
+#include "kernels/sort_key.hpp"
 #include "tandem/core/threads.hpp"
 
 namespace tandem {
@@ -381,25 +382,6 @@ void sort_typed(const StridedView& src, const StridedView& dst, int axis) {
   });
 }
 
-// An unsigned key with the order of NumPy's sort: NaN last (all NaNs equal), -0.0 == 0.0.
-template <class T>
-auto ordered_key(T x) {
-  if constexpr (std::is_same_v<T, bool>) {
-    return static_cast<std::uint32_t>(x);
-  } else if constexpr (std::is_floating_point_v<T>) {
-    using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    constexpr U sign = U{1} << (8 * sizeof(T) - 1);
-    if (std::isnan(x)) return static_cast<U>(~U{0});
-    if (x == T(0)) return sign;  // +0.0 and -0.0 alike
-    U bits;
-    std::memcpy(&bits, &x, sizeof(T));
-    return (bits & sign) ? static_cast<U>(~bits) : static_cast<U>(bits | sign);
-  } else {
-    using U = std::make_unsigned_t<T>;
-    return static_cast<U>(static_cast<U>(x) ^ (U{1} << (8 * sizeof(T) - 1)));
-  }
-}
-
 // argsort of one contiguous line of keys: (key, index) packed into one integer, so that a
 // plain vqsort orders ties by position (the stable order). 32-bit keys pack into 64 bits,
 // 64-bit keys into 128.
@@ -410,9 +392,9 @@ void argsort_line(std::int64_t n, Read read, std::int64_t* out, std::int64_t out
   Packed* packed = scratch.data();
   for (std::int64_t i = 0; i < n; ++i) {
     if constexpr (sizeof(T) <= 4) {
-      packed[i] = (std::uint64_t{ordered_key(read(i))} << 32) | static_cast<std::uint64_t>(i);
+      packed[i] = (std::uint64_t{kernels::ordered_key(read(i))} << 32) | static_cast<std::uint64_t>(i);
     } else {
-      packed[i] = hwy::uint128_t{static_cast<std::uint64_t>(i), ordered_key(read(i))};
+      packed[i] = hwy::uint128_t{static_cast<std::uint64_t>(i), kernels::ordered_key(read(i))};
     }
   }
   if (threads > 1 && n >= tuning::kSortParallelMinElements)
@@ -441,8 +423,9 @@ void argsort_typed(const StridedView& src, const StridedView& dst, int axis) {
         std::int64_t os, od;
         lines.offsets(line, os, od);
         argsort_line<std::int64_t>(
-            n, [&](std::int64_t i) { return static_cast<std::int64_t>(ordered_key(s[os + i * lines.step_a])); }, d + od,
-            lines.step_b, threads_per_line);
+            n,
+            [&](std::int64_t i) { return static_cast<std::int64_t>(kernels::ordered_key(s[os + i * lines.step_a])); },
+            d + od, lines.step_b, threads_per_line);
       });
       return;
     }

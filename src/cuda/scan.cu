@@ -1,9 +1,24 @@
-// Inclusive scans (cumsum, cumprod) on the GPU, with the CPU's blocking so that the bits
-// are the CPU's: a line is cut into blocks of tuning::kScanBlock elements; each block is
-// scanned serially from its own first element and then offset by the totals of the blocks
-// before it, combined left to right (src/cpu/scan.cpp). One thread per (line, block):
-// fast for many lines, slow for a few very long ones (a line of 10^8 elements has only
-// 1526 blocks); a decoupled look-back scan would be faster but would round differently.
+// Inclusive scans (cumsum, cumprod) on the GPU, bitwise the CPU's (src/cpu/scan.cpp).
+//
+// Floats keep the CPU's blocking, which fixes their rounding: a line is cut into blocks of
+// tuning::kScanBlock elements; each block is scanned serially from its own first element and
+// then offset by the totals of the blocks before it, combined left to right. One thread per
+// (line, block): fast for many lines, slow for a few very long ones (a line of 10^8 elements
+// has only 1526 blocks); a decoupled look-back scan would be faster but would round
+// differently.
+//
+// Integers and bools accumulate in wrapping 64-bit unsigned arithmetic (kernels::Scanner),
+// which is associative, so any grouping gives the CPU's bits: a few long lines
+// (tuning::kCudaScanLengthPerLineCall) are scanned by CUB's DeviceScan::InclusiveScan, one
+// call per line over the whole GPU, reading and writing through the lines' strides. Both
+// ops and the three input dtypes share one DeviceScan instantiation.
+
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/tabulate_output_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
+
+#include <cub/device/device_scan.cuh>
+#include <type_traits>
 
 #include "cuda/cuda_backend.hpp"
 #include "cuda/strided_index.hpp"
@@ -93,6 +108,76 @@ __global__ void scan_blocks_kernel(Lines<S, T> p) {
   }
 }
 
+// Integer and bool cumsum and cumprod load and store alike (kernels::Scanner: widen to
+// uint64, store int64) and differ only in how they combine, which is chosen at run time
+// here, so one DeviceScan instantiation serves both ops and all three dtypes.
+template <ScanOp OP, class T>
+constexpr bool scans_wide() {
+  using S = kernels::Scanner<OP, T>;
+  return std::is_same_v<typename S::acc_type, std::uint64_t> && std::is_same_v<typename S::out_type, std::int64_t>;
+}
+static_assert(scans_wide<ScanOp::cumsum, bool>() && scans_wide<ScanOp::cumsum, std::int32_t>() &&
+                  scans_wide<ScanOp::cumsum, std::int64_t>() && scans_wide<ScanOp::cumprod, bool>() &&
+                  scans_wide<ScanOp::cumprod, std::int32_t>() && scans_wide<ScanOp::cumprod, std::int64_t>(),
+              "integer and bool scans share one 64-bit accumulator and the int64 output");
+using WideScanner = kernels::Scanner<ScanOp::cumsum, std::int64_t>;
+
+/// Element i of an integer or bool line, `stride` elements apart, as the 64-bit accumulator
+/// (int32 sign-extended, bool as 0 or 1).
+struct LoadWide {
+  const void* line;
+  std::int64_t stride;
+  DType dtype;
+  __host__ __device__ std::uint64_t operator()(std::int64_t i) const {
+    switch (dtype) {
+      case DType::bool_:
+        return kernels::Scanner<ScanOp::cumsum, bool>::load(static_cast<const bool*>(line)[i * stride]);
+      case DType::int32:
+        return kernels::Scanner<ScanOp::cumsum, std::int32_t>::load(static_cast<const std::int32_t*>(line)[i * stride]);
+      default:
+        return WideScanner::load(static_cast<const std::int64_t*>(line)[i * stride]);
+    }
+  }
+};
+
+struct CombineWide {
+  ScanOp op;
+  __host__ __device__ std::uint64_t operator()(std::uint64_t a, std::uint64_t b) const {
+    return op == ScanOp::cumsum ? kernels::Scanner<ScanOp::cumsum, std::int64_t>::combine(a, b)
+                                : kernels::Scanner<ScanOp::cumprod, std::int64_t>::combine(a, b);
+  }
+};
+
+/// Writes the scan's value at position i of an int64 output line, `stride` elements apart.
+struct StoreWide {
+  std::int64_t* line;
+  std::int64_t stride;
+  __host__ __device__ void operator()(std::int64_t i, std::uint64_t acc) const {
+    line[i * stride] = WideScanner::store(acc);
+  }
+};
+
+/// Scans `lines` integer or bool lines of `dtype` (elements of in_size bytes; line l starts
+/// at the offsets ix gives for l) into int64 lines, one CUB DeviceScan::InclusiveScan call
+/// per line over the whole GPU.
+void scan_lines_device_wide(CudaBackend& backend, cudaStream_t s, ScanOp op, DType dtype, const char* in,
+                            std::int64_t in_size, std::int64_t* out, std::int64_t lines, std::int64_t length,
+                            std::int64_t in_stride, std::int64_t out_stride, const Indexer<2>& ix) {
+  using In = thrust::transform_iterator<LoadWide, thrust::counting_iterator<std::int64_t>>;
+  using Out = thrust::tabulate_output_iterator<StoreWide, thrust::use_default, std::int64_t>;
+  const auto run = [&](void* temp, std::size_t& bytes, std::int64_t line) {
+    std::int64_t off[2];
+    ix.offsets(line, off);
+    const In first(thrust::counting_iterator<std::int64_t>(0), LoadWide{in + off[0] * in_size, in_stride, dtype});
+    const Out result(StoreWide{out + off[1], out_stride});
+    return cub::DeviceScan::InclusiveScan(temp, bytes, first, result, CombineWide{op}, length, s);
+  };
+  std::size_t bytes = 0;
+  TANDEM_CUDA_CHECK(run(nullptr, bytes, 0));  // the scratch size depends on the length alone
+  CudaBackend::Scratch temp(backend, s, bytes);
+  for (std::int64_t line = 0; line < lines; ++line) TANDEM_CUDA_CHECK(run(temp.get(), bytes, line));
+}
+
 template <ScanOp OP, class T>
 void scan_typed(CudaBackend& backend, const StridedView& in, int axis, const StridedView& out) {
   using S = kernels::Scanner<OP, T>;
@@ -115,8 +200,15 @@ void scan_typed(CudaBackend& backend, const StridedView& in, int axis, const Str
                 make_indexer<2>(shape, {&in_strides, &out_strides}),
                 nullptr};
   if (p.lines == 0 || p.length == 0) return;
-  p.blocks = (p.length + tuning::kScanBlock - 1) / tuning::kScanBlock;
   cudaStream_t s = backend.stream();
+  if constexpr (std::is_integral_v<T>) {
+    if (p.lines <= p.length / tuning::kCudaScanLengthPerLineCall) {
+      scan_lines_device_wide(backend, s, OP, in.dtype, static_cast<const char*>(in.data), sizeof(T), p.out, p.lines,
+                             p.length, p.in_stride, p.out_stride, p.ix);
+      return;
+    }
+  }
+  p.blocks = (p.length + tuning::kScanBlock - 1) / tuning::kScanBlock;
   if (p.blocks == 1) {
     scan_blocks_kernel<S, T><<<backend.grid_blocks(p.lines), kThreadsPerBlock, 0, s>>>(p);
     TANDEM_CUDA_CHECK_LAUNCH();

@@ -1,75 +1,58 @@
-// sort and argsort on the GPU with CUB's radix sort (stable), in the CPU's order: NaNs last
-// (all NaNs equal), and for argsort -0.0 == 0.0, so argsort gives the CPU's indices.
+// sort and argsort on the GPU with CUB's stable sorts, in the CPU's order: NaNs last.
 //
-// Each element becomes an unsigned key with the same order (src/cpu/sort.cpp's
-// ordered_key), gathered into dense scratch with the sort axis last; the keys are sorted
-// (with their index along the axis for argsort) and turned back into values, or the
-// indices copied, through the output's own strides. Only three key types (8, 32 and 64
-// bits) reach CUB, which keeps its instantiations to 3 x (keys, pairs) x (one segment,
-// segmented). Lines of at least kOwnSortMin elements (or a single line) are sorted one
-// CUB DeviceRadixSort call each; many shorter lines go to DeviceSegmentedRadixSort in
-// chunks of at most INT_MAX items (its item count is an int).
+// Each element becomes an unsigned key (src/kernels/sort_key.hpp), gathered into dense
+// scratch with the sort axis last. sort keys by bits_key, a bijection on bit patterns in the
+// values' order, and turns the sorted keys back into the same bit patterns: every NaN payload
+// and the sign of every zero survive (-0.0 sorts before 0.0). argsort keys by ordered_key,
+// the CPU's (all NaNs equal, -0.0 == 0.0), in 64 bits: the index along the line rides in the
+// low bits of a 32-bit type's key, otherwise beside the key as its value; the sorts are
+// stable, so the indices are the CPU's.
+//
+// A single line, or a few lines long enough to fill the GPU each
+// (tuning::kCudaSortLengthPerLineCall), get one DeviceRadixSort call per line; more lines go
+// to one DeviceSegmentedSort call, which sorts short lines in a warp or a block and gives
+// each long line a block of its own. Three sorts reach CUB, each as DeviceRadixSort and as
+// DeviceSegmentedSort (6 instantiations; a segmented one costs ~8 s of compile time): 32-bit
+// keys (sort of float, int32, bool), 64-bit keys (sort of double, int64; argsort of 32-bit
+// types) and 64-bit keys with int64 values (argsort of 64-bit types or of longer lines).
 
-#include <algorithm>
-#include <climits>
-#include <cstring>
 #include <cub/device/device_radix_sort.cuh>
-#include <cub/device/device_segmented_radix_sort.cuh>
-#include <limits>
+#include <cub/device/device_segmented_sort.cuh>
 #include <type_traits>
 
 #include "cuda/elementwise.cuh"
+#include "dispatch/tuning.hpp"
+#include "kernels/sort_key.hpp"
 
 namespace tandem::cuda {
 
 namespace {
 
-constexpr std::int64_t kOwnSortMin = std::int64_t{1} << 16;
+using kernels::sort_key_t;
 
+/// sort's key: a bijection, so ValueOfKey gives back every value bit for bit.
 template <class T>
-using key_t = std::conditional_t<std::is_same_v<T, bool>, std::uint8_t,
-                                 std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>;
-
-/// T -> an unsigned key of the same order; NaN is the largest key. kEqualZeros: -0.0 and
-/// 0.0 get one key (argsort, as the CPU); otherwise -0.0 sorts first, so the sorted
-/// values keep their sign.
-template <class T, bool kEqualZeros>
-struct ToKey {
-  __device__ key_t<T> operator()(T x) const {
-    using U = key_t<T>;
-    if constexpr (std::is_same_v<T, bool>) {
-      return x ? U{1} : U{0};
-    } else if constexpr (std::is_floating_point_v<T>) {
-      constexpr U sign = U{1} << (8 * sizeof(T) - 1);
-      if (x != x) return static_cast<U>(~U{0});
-      if (kEqualZeros && x == T(0)) return sign;
-      U bits;
-      std::memcpy(&bits, &x, sizeof(T));
-      return (bits & sign) ? static_cast<U>(~bits) : static_cast<U>(bits | sign);
-    } else {
-      return static_cast<U>(static_cast<U>(x) ^ (U{1} << (8 * sizeof(T) - 1)));
-    }
-  }
+struct SortKey {
+  __device__ sort_key_t<T> operator()(T x) const { return kernels::bits_key(x); }
 };
 
-/// The inverse of ToKey<T, false> (a NaN comes back as the quiet NaN).
 template <class T>
-struct FromKey {
-  __device__ T operator()(key_t<T> k) const {
-    using U = key_t<T>;
-    if constexpr (std::is_same_v<T, bool>) {
-      return k != 0;
-    } else if constexpr (std::is_floating_point_v<T>) {
-      constexpr U sign = U{1} << (8 * sizeof(T) - 1);
-      if (k == static_cast<U>(~U{0})) return std::numeric_limits<T>::quiet_NaN();
-      const U bits = (k & sign) ? static_cast<U>(k & ~sign) : static_cast<U>(~k);
-      T x;
-      std::memcpy(&x, &bits, sizeof(T));
-      return x;
-    } else {
-      return static_cast<T>(static_cast<U>(k ^ (U{1} << (8 * sizeof(T) - 1))));
-    }
-  }
+struct ValueOfKey {
+  __device__ T operator()(sort_key_t<T> k) const { return kernels::value_of_bits_key<T>(k); }
+};
+
+/// argsort's key, always 64 bits: the CPU's ordered_key, in which equal values (NaNs, -0.0
+/// and 0.0) tie, shifted left by `shift` to make room for the index below it (or not).
+template <class T>
+struct ArgsortKey {
+  int shift;
+  __device__ std::uint64_t operator()(T x) const { return std::uint64_t{kernels::ordered_key(x)} << shift; }
+};
+
+/// The index packed into the low bits of an argsort key.
+struct PackedIndex {
+  std::uint64_t mask;
+  __device__ std::int64_t operator()(std::uint64_t k) const { return static_cast<std::int64_t>(k & mask); }
 };
 
 /// v[i] = i % len: each element's index along its line.
@@ -79,6 +62,13 @@ __global__ void index_along_line_kernel(std::int64_t* v, std::int64_t n, std::in
     v[i] = i % len;
 }
 
+/// keys[i] |= i % len: packs each element's index along its line into its key.
+__global__ void pack_index_kernel(std::uint64_t* keys, std::int64_t n, std::int64_t len) {
+  const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < n; i += step)
+    keys[i] |= static_cast<std::uint64_t>(i % len);
+}
+
 /// offsets[i] = i * len, i = 0 .. count.
 __global__ void segment_offsets_kernel(std::int64_t* offsets, std::int64_t count, std::int64_t len) {
   const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
@@ -86,48 +76,38 @@ __global__ void segment_offsets_kernel(std::int64_t* offsets, std::int64_t count
     offsets[i] = i * len;
 }
 
-/// Sorts `segments` dense lines of `len` keys (and, with values, their int64 values).
+/// Sorts `lines` dense lines of `len` keys each (and, with values_in, their int64 values
+/// alongside), stably. end_bit: the keys' significant bits (DeviceRadixSort skips the rest).
 template <class U>
-void radix_sort(CudaBackend& backend, cudaStream_t s, const U* keys_in, U* keys_out, const std::int64_t* values_in,
-                std::int64_t* values_out, std::int64_t segments, std::int64_t len) {
-  constexpr int bits = static_cast<int>(8 * sizeof(U));
+void sort_lines(CudaBackend& backend, cudaStream_t s, const U* keys_in, U* keys_out, const std::int64_t* values_in,
+                std::int64_t* values_out, std::int64_t lines, std::int64_t len, int end_bit) {
   const bool pairs = values_in != nullptr;
-  if (segments == 1 || len >= kOwnSortMin) {
-    for (std::int64_t g = 0; g < segments; ++g) {
-      const std::int64_t o = g * len;
-      std::size_t bytes = 0;
-      const auto run = [&](void* temp) {
-        return pairs ? cub::DeviceRadixSort::SortPairs(temp, bytes, keys_in + o, keys_out + o, values_in + o,
-                                                       values_out + o, len, 0, bits, s)
-                     : cub::DeviceRadixSort::SortKeys(temp, bytes, keys_in + o, keys_out + o, len, 0, bits, s);
-      };
-      TANDEM_CUDA_CHECK(run(nullptr));
-      CudaBackend::Scratch temp(backend, s, bytes);
-      TANDEM_CUDA_CHECK(run(temp.get()));
-    }
+  std::size_t bytes = 0;
+  if (lines == 1 || lines <= len / tuning::kCudaSortLengthPerLineCall) {
+    const auto run = [&](void* temp, std::int64_t o) {
+      return pairs ? cub::DeviceRadixSort::SortPairs(temp, bytes, keys_in + o, keys_out + o, values_in + o,
+                                                     values_out + o, len, 0, end_bit, s)
+                   : cub::DeviceRadixSort::SortKeys(temp, bytes, keys_in + o, keys_out + o, len, 0, end_bit, s);
+    };
+    TANDEM_CUDA_CHECK(run(nullptr, 0));  // the scratch size depends on len alone: one for every line
+    CudaBackend::Scratch temp(backend, s, bytes);
+    for (std::int64_t line = 0; line < lines; ++line) TANDEM_CUDA_CHECK(run(temp.get(), line * len));
     return;
   }
-  const std::int64_t per_call = std::max<std::int64_t>(1, INT_MAX / len);
-  const std::int64_t first_count = std::min(per_call, segments);
-  CudaBackend::Scratch offsets(backend, s, static_cast<std::size_t>(first_count + 1) * sizeof(std::int64_t));
+  CudaBackend::Scratch offsets(backend, s, static_cast<std::size_t>(lines + 1) * sizeof(std::int64_t));
   auto* off = static_cast<std::int64_t*>(offsets.get());
-  segment_offsets_kernel<<<backend.grid_blocks(first_count + 1), kThreadsPerBlock, 0, s>>>(off, first_count, len);
+  segment_offsets_kernel<<<backend.grid_blocks(lines + 1), kThreadsPerBlock, 0, s>>>(off, lines, len);
   TANDEM_CUDA_CHECK_LAUNCH();
-  for (std::int64_t g = 0; g < segments; g += per_call) {
-    const auto count = static_cast<int>(std::min(per_call, segments - g));
-    const auto items = static_cast<int>(count * len);
-    const std::int64_t o = g * len;
-    std::size_t bytes = 0;
-    const auto run = [&](void* temp) {
-      return pairs ? cub::DeviceSegmentedRadixSort::SortPairs(temp, bytes, keys_in + o, keys_out + o, values_in + o,
-                                                              values_out + o, items, count, off, off + 1, 0, bits, s)
-                   : cub::DeviceSegmentedRadixSort::SortKeys(temp, bytes, keys_in + o, keys_out + o, items, count, off,
-                                                             off + 1, 0, bits, s);
-    };
-    TANDEM_CUDA_CHECK(run(nullptr));
-    CudaBackend::Scratch temp(backend, s, bytes);
-    TANDEM_CUDA_CHECK(run(temp.get()));
-  }
+  const std::int64_t items = lines * len;
+  const auto run = [&](void* temp) {
+    return pairs ? cub::DeviceSegmentedSort::StableSortPairs(temp, bytes, keys_in, keys_out, values_in, values_out,
+                                                             items, lines, off, off + 1, s)
+                 : cub::DeviceSegmentedSort::StableSortKeys(temp, bytes, keys_in, keys_out, items, lines, off, off + 1,
+                                                            s);
+  };
+  TANDEM_CUDA_CHECK(run(nullptr));
+  CudaBackend::Scratch temp(backend, s, bytes);
+  TANDEM_CUDA_CHECK(run(temp.get()));
 }
 
 /// The view with `axis` moved last (a permutation of shape and strides, no copy).
@@ -144,37 +124,69 @@ StridedView axis_last(const StridedView& v, int axis) {
 /// see it (the key types are not tandem dtypes).
 StridedView dense_view(void* data, DType tag, const Shape& shape) { return {data, tag, shape, c_strides(shape)}; }
 
+/// The values of `src` sorted along `axis` into `dst`.
 template <class T>
-void sort_typed(CudaBackend& backend, const StridedView& src, const StridedView& dst, int axis, bool indices) {
-  using U = key_t<T>;
+void sort_typed(CudaBackend& backend, const StridedView& src, const StridedView& dst, int axis) {
+  using U = sort_key_t<T>;
   const std::int64_t total = shape_size(src.shape);
-  const std::int64_t len = src.shape[axis];
   if (total == 0) return;
-  const std::int64_t segments = total / len;
+  const std::int64_t len = src.shape[axis];
+  const StridedView src_last = axis_last(src, axis);
+  cudaStream_t s = backend.stream();
+  CudaBackend::Scratch keys_in(backend, s, static_cast<std::size_t>(total) * sizeof(U));
+  CudaBackend::Scratch keys_out(backend, s, static_cast<std::size_t>(total) * sizeof(U));
+  const StridedView keys_in_view = dense_view(keys_in.get(), src.dtype, src_last.shape);
+  const StridedView keys_out_view = dense_view(keys_out.get(), src.dtype, src_last.shape);
+  launch_elementwise<U, SortKey<T>, T>(backend, {}, elementwise_args<2>({&keys_in_view, &src_last}));
+  sort_lines<U>(backend, s, static_cast<U*>(keys_in.get()), static_cast<U*>(keys_out.get()), nullptr, nullptr,
+                total / len, len, std::is_same_v<T, bool> ? 1 : static_cast<int>(8 * sizeof(U)));
+  const StridedView dst_last = axis_last(dst, axis);
+  launch_elementwise<T, ValueOfKey<T>, U>(backend, {}, elementwise_args<2>({&dst_last, &keys_out_view}));
+}
+
+/// The stable argsort of `src` along `axis` into `dst` (int64). The keys of 32-bit types
+/// along lines of at most 2^32 elements carry the index in their low bits (key << index
+/// bits | index: ties broken by position, and only the bits in use are radix-sorted) and are
+/// sorted alone, the same 64-bit key sort as sort's of 64-bit types; other keys are sorted
+/// with their indices as values.
+template <class T>
+void argsort_typed(CudaBackend& backend, const StridedView& src, const StridedView& dst, int axis) {
+  using K = std::uint64_t;
+  const std::int64_t total = shape_size(src.shape);
+  if (total == 0) return;
+  const std::int64_t len = src.shape[axis];
+  const std::int64_t lines = total / len;
+  const int key_bits = std::is_same_v<T, bool> ? 1 : static_cast<int>(8 * sizeof(sort_key_t<T>));
+  const bool packed = key_bits <= 32 && len <= (std::int64_t{1} << 32);
   const StridedView src_last = axis_last(src, axis);
   const StridedView dst_last = axis_last(dst, axis);
   cudaStream_t s = backend.stream();
   const auto n = static_cast<std::size_t>(total);
-  CudaBackend::Scratch keys_in(backend, s, n * sizeof(U));
-  CudaBackend::Scratch keys_out(backend, s, n * sizeof(U));
+  CudaBackend::Scratch keys_in(backend, s, n * sizeof(K));
+  CudaBackend::Scratch keys_out(backend, s, n * sizeof(K));
   const StridedView keys_in_view = dense_view(keys_in.get(), src.dtype, src_last.shape);
   const StridedView keys_out_view = dense_view(keys_out.get(), src.dtype, src_last.shape);
-  auto* kin = static_cast<U*>(keys_in.get());
-  auto* kout = static_cast<U*>(keys_out.get());
-  if (!indices) {
-    launch_elementwise<U, ToKey<T, false>, T>(backend, {}, elementwise_args<2>({&keys_in_view, &src_last}));
-    radix_sort<U>(backend, s, kin, kout, nullptr, nullptr, segments, len);
-    launch_elementwise<T, FromKey<T>, U>(backend, {}, elementwise_args<2>({&dst_last, &keys_out_view}));
+  auto* kin = static_cast<K*>(keys_in.get());
+  auto* kout = static_cast<K*>(keys_out.get());
+  int index_bits = 0;
+  while ((std::int64_t{1} << index_bits) < len) ++index_bits;
+  launch_elementwise<K, ArgsortKey<T>, T>(backend, ArgsortKey<T>{packed ? index_bits : 0},
+                                          elementwise_args<2>({&keys_in_view, &src_last}));
+  if (packed) {
+    pack_index_kernel<<<backend.grid_blocks(total), kThreadsPerBlock, 0, s>>>(kin, total, len);
+    TANDEM_CUDA_CHECK_LAUNCH();
+    sort_lines<K>(backend, s, kin, kout, nullptr, nullptr, lines, len, key_bits + index_bits);
+    const PackedIndex index{(std::uint64_t{1} << index_bits) - 1};
+    launch_elementwise<std::int64_t, PackedIndex, K>(backend, index, elementwise_args<2>({&dst_last, &keys_out_view}));
     return;
   }
-  launch_elementwise<U, ToKey<T, true>, T>(backend, {}, elementwise_args<2>({&keys_in_view, &src_last}));
   CudaBackend::Scratch idx_in(backend, s, n * sizeof(std::int64_t));
   CudaBackend::Scratch idx_out(backend, s, n * sizeof(std::int64_t));
   auto* iin = static_cast<std::int64_t*>(idx_in.get());
   auto* iout = static_cast<std::int64_t*>(idx_out.get());
   index_along_line_kernel<<<backend.grid_blocks(total), kThreadsPerBlock, 0, s>>>(iin, total, len);
   TANDEM_CUDA_CHECK_LAUNCH();
-  radix_sort<U>(backend, s, kin, kout, iin, iout, segments, len);
+  sort_lines<K>(backend, s, kin, kout, iin, iout, lines, len, key_bits);
   backend.copy(dense_view(iout, DType::int64, src_last.shape), dst_last);
 }
 
@@ -218,14 +230,14 @@ __global__ void searchsorted_kernel(const T* sorted, std::int64_t n, std::int64_
 void CudaBackend::sort(const StridedView& src, const StridedView& dst, int axis) {
   TANDEM_CHECK(src.dtype == dst.dtype, DTypeError, "sort", "output dtype ", dtype_name(dst.dtype), " is not ",
                dtype_name(src.dtype));
-  visit_dtype(src.dtype, [&](auto tag) { sort_typed<decltype(tag)>(*this, src, dst, axis, false); });
+  visit_dtype(src.dtype, [&](auto tag) { sort_typed<decltype(tag)>(*this, src, dst, axis); });
 }
 
 void CudaBackend::argsort(const StridedView& src, const StridedView& dst, int axis, bool /*stable*/) {
-  // Radix sort is stable, so every argsort is (as on the CPU).
+  // Both CUB sorts used are stable, so every argsort is (as on the CPU).
   TANDEM_CHECK(dst.dtype == DType::int64, DTypeError, "argsort", "output dtype ", dtype_name(dst.dtype),
                " is not int64");
-  visit_dtype(src.dtype, [&](auto tag) { sort_typed<decltype(tag)>(*this, src, dst, axis, true); });
+  visit_dtype(src.dtype, [&](auto tag) { argsort_typed<decltype(tag)>(*this, src, dst, axis); });
 }
 
 }  // namespace tandem::cuda

@@ -75,6 +75,25 @@ inline constexpr std::int64_t kSortParallelMinElements = 1 << 17;
 inline constexpr int kSortBucketsPerThread = 8;
 inline constexpr int kSortPiecesPerThread = 4;
 
+/// CUDA sort and argsort of several lines (src/cuda/sort.cu): they are sorted by one
+/// DeviceRadixSort call each, the whole GPU on one line, when there are at most
+/// length / kCudaSortLengthPerLineCall of them; otherwise by one DeviceSegmentedSort call,
+/// which gives each long line a single thread block and so leaves SMs idle when a few very
+/// long lines are all there is. A single line always gets one DeviceRadixSort call. A guess,
+/// not measured (no GPU has run it): a DeviceRadixSort call costs a few launches (tens of
+/// microseconds), and a block sorts about a key per nanosecond; to be measured on a GPU with
+/// gpu_bench's sort over (lines, length) pairs.
+inline constexpr std::int64_t kCudaSortLengthPerLineCall = std::int64_t{1} << 16;
+
+/// CUDA cumsum and cumprod of integers and bools (src/cuda/scan.cu): exact (wrapping) integer
+/// arithmetic is associative, so CUB's DeviceScan gives the CPU's bits in any order. Lines
+/// are scanned by one DeviceScan call each, the whole GPU on one line, when there are at
+/// most length / kCudaScanLengthPerLineCall of them; otherwise one thread per (line,
+/// kScanBlock block), as floats always are (that keeps their rounding the CPU's). A guess,
+/// not measured (no GPU has run it): a DeviceScan call costs about two launches, and one
+/// thread scans a block serially; to be measured on a GPU over (lines, length) pairs.
+inline constexpr std::int64_t kCudaScanLengthPerLineCall = std::int64_t{1} << 14;
+
 /// take of single elements prefetches the source element this many indices ahead: random
 /// gathers are bound by cache misses, and starting them early took 2^24 random float
 /// indices from 255 to 188 ms on one thread (32: 191 ms, 64: 233 ms). bench: BM_Take<float>.

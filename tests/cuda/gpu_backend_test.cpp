@@ -1,17 +1,21 @@
 // The CUDA backend on a real GPU: bitwise agreement with the CPU where promised (random,
-// scans, integer reductions, integer and bool matmul), reproducible float reductions,
-// streams, out-of-memory and large host transfers.
+// scans, integer reductions, integer and bool matmul, sorts), reproducible float
+// reductions, streams, out-of-memory and large host transfers.
 // Every test skips without a device (ctest label "gpu" through the Gpu name).
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
+#include <random>
 #include <tandem/tandem.hpp>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "dispatch/tuning.hpp"
+#include "kernels/sort_key.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
@@ -32,6 +36,8 @@ bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
     return true;
   }
 }
+
+bool same_bits(const std::vector<bool>& a, const std::vector<bool>& b) { return a == b; }
 
 /// Equal values, NaN == NaN and -0.0 == 0.0 (the CPU's sort leaves the order of -0.0 and
 /// 0.0 unspecified).
@@ -59,6 +65,62 @@ void expect_same_on_cpu_and_gpu(Make&& make, Compare how = Compare::bits) {
     gpu = a.to_vector();
   }
   EXPECT_TRUE(how == Compare::bits ? same_bits(cpu, gpu) : same_values(cpu, gpu));
+}
+
+template <class T>
+void expect_sort_and_argsort_equal_cpu(const td::Array<T>& x, int axis) {
+  expect_same_on_cpu_and_gpu<T>([&] { return td::sort(x, axis); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(x, axis, true); });
+}
+
+template <class T>
+std::uint64_t bits_of(T x) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &x, sizeof(T));
+  return bits;
+}
+
+template <class T>
+T with_bits(std::uint64_t bits) {
+  T x;
+  std::memcpy(&x, &bits, sizeof(T));
+  return x;
+}
+
+/// Lines of `len` values, each sorted on the host by sort's key: what the GPU's sort must
+/// give bit for bit (every pattern kept, NaNs after +inf).
+template <class T>
+std::vector<T> sorted_by_bits_key(std::vector<T> v, std::size_t len) {
+  for (std::size_t lo = 0; lo < v.size(); lo += len)
+    std::sort(v.begin() + static_cast<std::ptrdiff_t>(lo), v.begin() + static_cast<std::ptrdiff_t>(lo + len),
+              [](T a, T b) { return td::kernels::bits_key(a) < td::kernels::bits_key(b); });
+  return v;
+}
+
+/// Random values: 1 / 8 zeros of either sign, 1 / 8 NaNs with the bits of `nan`, the rest
+/// small integers (many ties, more zeros).
+template <class T>
+std::vector<T> zeros_nans_and_ties(std::size_t n, T nan, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<T> v(n);
+  for (auto& x : v) {
+    const auto r = rng();
+    x = r % 16 == 0   ? T(-0.0)
+        : r % 16 == 1 ? T(0.0)
+        : r % 8 == 2  ? nan
+                      : static_cast<T>(static_cast<int>((r >> 8) % 9) - 4);
+  }
+  return v;
+}
+
+/// Bit for bit equal, except that zeros may differ in sign: the CPU's sort keeps the signs of
+/// zeros neither in order nor, for lines vqsort sorts, in number (docs/gpu.md).
+template <class T>
+bool same_bits_but_signs_of_zeros(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(a[i] == T(0) && b[i] == T(0)) && bits_of(a[i]) != bits_of(b[i])) return false;
+  return true;
 }
 
 }  // namespace
@@ -160,6 +222,98 @@ TEST(GpuSort, SortAndArgsortEqualCpuWithNaNsAndZeros) {
   auto ints = td::test::random_array<std::int32_t>({4096, 33}, 14);  // many short lines
   expect_same_on_cpu_and_gpu<std::int32_t>([&] { return td::sort(ints, 1); });
   expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(ints, 1); });
+}
+
+// Many short lines: one DeviceSegmentedSort call (warp and block sorts), strided sources.
+TEST(GpuSort, ManyTinyLinesEqualCpu) {
+  TANDEM_REQUIRE_GPU();
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<float>({100003, 3}, 20), 1);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<double>({20011, 17}, 21), 1);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<std::int32_t>({7, 50001}, 22), 0);  // ties, strided
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<std::int64_t>({30011, 2}, 23), 1);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<bool>({4099, 129}, 24), 1);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<double>({65537, 1}, 25), 1);  // lines of one
+}
+
+// A few long lines: one DeviceRadixSort call per line while each is long enough to fill the
+// GPU (tuning::kCudaSortLengthPerLineCall), else a block per line in DeviceSegmentedSort.
+TEST(GpuSort, FewHugeLinesEqualCpu) {
+  TANDEM_REQUIRE_GPU();
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<double>({3, (1 << 21) + 5}, 26), 1);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<float>({40, 100003}, 27), 1);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<std::int32_t>({(1 << 20) + 1, 4}, 28, -1000, 1000), 0);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<std::int64_t>({2, 1 << 20}, 29, -1e15, 1e15), 1);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<bool>({5, 300007}, 30), 1);
+}
+
+TEST(GpuSort, SingleLineEqualsCpu) {
+  TANDEM_REQUIRE_GPU();
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<float>({(1 << 22) + 3}, 31), 0);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<std::int64_t>({(1 << 20) + 7}, 32), 0);  // ties
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<bool>({(1 << 20) + 1}, 33), 0);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<double>({1000}, 34), 0);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<std::int32_t>({1}, 35), 0);
+  auto reversed = td::test::random_array<double>({300001}, 36);
+  expect_sort_and_argsort_equal_cpu(reversed(td::slice(td::none, td::none, -1)), 0);  // negative stride
+}
+
+// argsort treats -0.0 and 0.0 as equal and every NaN as equal, and keeps equal values in
+// their order: the indices are the CPU's exactly, whatever the sort's path.
+TEST(GpuSort, StableArgsortWithTiesEqualsCpu) {
+  TANDEM_REQUIRE_GPU();
+  const double nan_a = with_bits<double>(0x7ff8000000000abcu);
+  const double nan_b = with_bits<double>(0xfff0000000000001u);  // signalling, sign set
+  for (const auto& shape : std::vector<std::vector<std::int64_t>>{{1, 200003}, {3000, 67}, {2, 300000}, {70001, 2}}) {
+    auto v = zeros_nans_and_ties<double>(static_cast<std::size_t>(shape[0] * shape[1]), nan_a, 37);
+    for (std::size_t i = 5; i < v.size(); i += 11) v[i] = nan_b;
+    const auto x = td::Array<double>::from(v, td::Shape(shape));
+    expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(x, 1, true); });
+    expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(x, 0, true); });
+    const auto f = td::Array<float>::from(zeros_nans_and_ties<float>(v.size(), std::nanf(""), 38), td::Shape(shape));
+    expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::argsort(f, 1, true); });
+  }
+}
+
+// sort keeps every value's bits: the signs of zeros (-0.0 first) and NaN payloads.
+template <class T>
+void expect_sort_keeps_bits(std::uint64_t seed) {
+  using U = td::kernels::sort_key_t<T>;
+  constexpr U sign = U{1} << (8 * sizeof(T) - 1);
+  const auto inf = static_cast<U>(bits_of(std::numeric_limits<T>::infinity()));
+  const U mantissa = static_cast<U>((sign - 1) ^ inf);
+  const T one_nan = with_bits<T>(sign | bits_of(std::numeric_limits<T>::quiet_NaN()) | 0x2a);
+  for (const auto& shape : std::vector<std::vector<std::int64_t>>{{1, (1 << 20) + 3}, {5000, 41}, {3, 1 << 19}}) {
+    const auto len = static_cast<std::size_t>(shape[1]);
+    // One NaN pattern, as the CPU writes the last NaN of a line into every NaN slot of it.
+    const auto v = zeros_nans_and_ties<T>(static_cast<std::size_t>(shape[0]) * len, one_nan, seed);
+    const auto x = td::Array<T>::from(v, td::Shape(shape));
+    std::vector<T> cpu, gpu;
+    {
+      td::PlacementGuard g(td::Placement::cpu);
+      cpu = td::sort(x, 1).to_vector();
+    }
+    {
+      td::PlacementGuard g(td::Placement::gpu);
+      gpu = td::sort(x, 1).to_vector();
+    }
+    EXPECT_TRUE(same_bits_but_signs_of_zeros(cpu, gpu));
+    EXPECT_TRUE(same_bits(gpu, sorted_by_bits_key(v, len)));  // every zero's sign kept, -0.0 first
+    // Every NaN pattern, of either sign, kept: the host sort by the same key, bit for bit.
+    std::mt19937_64 rng(seed + 1);
+    auto w = v;
+    for (auto& e : w) {
+      if (e != e) e = with_bits<T>(inf | (static_cast<U>(rng()) & (sign | mantissa)) | 1);  // any sign and payload
+    }
+    const auto y = td::Array<T>::from(w, td::Shape(shape));
+    td::PlacementGuard g(td::Placement::gpu);
+    EXPECT_TRUE(same_bits(td::sort(y, 1).to_vector(), sorted_by_bits_key(w, len)));
+  }
+}
+
+TEST(GpuSort, SortKeepsSignedZerosAndNaNPayloads) {
+  TANDEM_REQUIRE_GPU();
+  expect_sort_keeps_bits<double>(39);
+  expect_sort_keeps_bits<float>(40);
 }
 
 TEST(GpuSort, SearchsortedEqualsCpuWithNaNsDuplicatesAndStridedInputs) {
@@ -340,4 +494,36 @@ TEST(GpuTransfers, ConcurrentLargeCopiesFromSeveralThreads) {
   }
   for (auto& th : threads) th.join();
   for (std::size_t t = 0; t < kThreads; ++t) EXPECT_TRUE(outputs[t] == inputs[t]) << "thread " << t;
+}
+
+// Integer and bool scans of a few long lines go to CUB's DeviceScan (wrapping 64-bit
+// arithmetic, any grouping): bitwise the CPU's, overflow included.
+TEST(GpuScan, IntegerScansOfLongLinesWrapBitwiseAsCpu) {
+  TANDEM_REQUIRE_GPU();
+  const std::int64_t n = (1 << 20) + 12347;  // a multiple of 3
+  std::mt19937_64 rng(41);
+  std::vector<std::int64_t> big(static_cast<std::size_t>(n)), odd(big.size());
+  std::vector<std::int32_t> big32(big.size()), odd32(big.size());
+  for (std::size_t i = 0; i < big.size(); ++i) {
+    big[i] = static_cast<std::int64_t>(rng());  // the sum wraps many times
+    odd[i] = big[i] | 1;                        // products wrap and never reach 0
+    big32[i] = static_cast<std::int32_t>(big[i] >> 32);
+    odd32[i] = static_cast<std::int32_t>(static_cast<int>(rng() % 4) * 2 - 3);  // -3, -1, 1, 3
+  }
+  const auto x = td::Array<std::int64_t>::from(big);
+  const auto p = td::Array<std::int64_t>::from(odd);
+  const auto x32 = td::Array<std::int32_t>::from(big32);
+  const auto p32 = td::Array<std::int32_t>::from(odd32);
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(x); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumprod(p); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(x32); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumprod(p32); });
+  const auto flags = td::test::random_array<bool>({(1 << 21) + 1}, 42);
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(flags); });
+  // Strided lines: three columns (stride 3) and a reversed line.
+  const auto cols = td::Array<std::int64_t>::from(big, td::Shape{n / 3, std::int64_t{3}});
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(cols, 0); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumprod(p(td::slice(td::none, td::none, -1))); });
+  // Many lines stay on one thread per (line, block), as floats: still the CPU's bits.
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(cols, 1); });
 }
