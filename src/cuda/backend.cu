@@ -1,5 +1,6 @@
-// The CUDA backend's memory, host transfers, streams and events. Kernels live in one file per op family
-// (elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu, matmul.cu, sort.cu, index.cu).
+// The CUDA backend's memory, host transfers, streams, events and library handles. Kernels
+// live in one file per op family (elementwise.cu, copy.cu, random.cu, reduce.cu, scan.cu,
+// matmul.cu, linalg.cu, sort.cu, index.cu).
 
 #include <cstring>
 #include <limits>
