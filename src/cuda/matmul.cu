@@ -60,6 +60,24 @@ struct DenseCopy {
         view{memory.get(), v.dtype, v.shape, c_strides(v.shape)} {}
 };
 
+/// The batch axes (all but the last two) of a matmul's output.
+Shape batch_shape_of(const StridedView& out) {
+  Shape batch;
+  for (int d = 0; d < out.shape.size() - 2; ++d) batch.push_back(out.shape[d]);
+  return batch;
+}
+
+/// Batch index -> element offsets of a, b and out (broadcast batch axes have stride 0).
+Indexer<3> batch_indexer(const StridedView& a, const StridedView& b, const StridedView& out) {
+  Strides sa, sb, sc;
+  for (int d = 0; d < out.shape.size() - 2; ++d) {
+    sa.push_back(a.strides[d]);
+    sb.push_back(b.strides[d]);
+    sc.push_back(out.strides[d]);
+  }
+  return make_indexer<3>(batch_shape_of(out), {&sa, &sb, &sc});
+}
+
 template <class T>
 void blas_matmul(CudaBackend& backend, const StridedView& a_in, const StridedView& b_in, const StridedView& out_in) {
   const int nd = out_in.shape.size();
@@ -92,15 +110,8 @@ void blas_matmul(CudaBackend& backend, const StridedView& a_in, const StridedVie
   const MatrixLayout lc = usable(out_in, m, n, false, out_copy, out);
 
   // Batch axes collapsed over the three operands; the innermost goes to cuBLAS's batch.
-  Shape batch_shape;
-  Strides sa, sb, sc;
-  for (int d = 0; d < nd - 2; ++d) {
-    batch_shape.push_back(out.shape[d]);
-    sa.push_back(a.strides[d]);
-    sb.push_back(b.strides[d]);
-    sc.push_back(out.strides[d]);
-  }
-  const Indexer<3> bix = make_indexer<3>(batch_shape, {&sa, &sb, &sc});
+  const Shape batch_shape = batch_shape_of(out);
+  const Indexer<3> bix = batch_indexer(a, b, out);
   const int inner = bix.ndim - 1;
   const std::int64_t batch = bix.ndim == 0 ? 1 : bix.extent[inner];
   const std::int64_t outer = bix.ndim == 0 ? 1 : shape_size(batch_shape) / batch;
@@ -252,16 +263,8 @@ void int_matmul(CudaBackend& backend, const StridedView& a, const StridedView& b
   g.c_cs = out.strides[nd - 1];
   g.a_cols_fast = cols_fast(g.m, g.k, g.a_rs, g.a_cs);
   g.b_cols_fast = cols_fast(g.k, g.n, g.b_rs, g.b_cs);
-  Shape batch_shape;
-  Strides sa, sb, sc;
-  for (int d = 0; d < nd - 2; ++d) {
-    batch_shape.push_back(out.shape[d]);
-    sa.push_back(a.strides[d]);
-    sb.push_back(b.strides[d]);
-    sc.push_back(out.strides[d]);
-  }
-  g.batches = shape_size(batch_shape);
-  g.batch = make_indexer<3>(batch_shape, {&sa, &sb, &sc});
+  g.batches = shape_size(batch_shape_of(out));
+  g.batch = batch_indexer(a, b, out);
   const std::int64_t tiles_m = (g.m + kTile - 1) / kTile;
   const std::int64_t tiles_n = (g.n + kTile - 1) / kTile;
   const dim3 grid(static_cast<unsigned>(std::min<std::int64_t>(tiles_n, 0x7fffffff)),
