@@ -1,4 +1,4 @@
-// Sorting and indexing: td::sort / argsort / take on random inputs, compared with NumPy by
+// Sorting and indexing: td::sort / argsort / take / nonzero / mask_select on random inputs, compared with NumPy by
 // scripts/bench_sort.py (same sizes, same kind of data, one run).
 //
 // Usage: tandem_bench_sort [--threads=N] [Google Benchmark flags]
@@ -80,6 +80,28 @@ void take_1d(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// Boolean-mask indexing on a half-true mask: np.nonzero(mask) and np's a[mask].
+void nonzero_1d(benchmark::State& state) {
+  const auto n = state.range(0);
+  const auto mask = random_input<float>({n}) < 0.5f;
+  for (auto _ : state) {
+    auto idx = td::nonzero(mask);
+    benchmark::DoNotOptimize(idx);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
+void mask_select_1d(benchmark::State& state) {
+  const auto n = state.range(0);
+  const auto a = random_input<float>({n});
+  const auto mask = a < 0.5f;
+  for (auto _ : state) {
+    auto s = td::mask_select(a, mask);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
 void register_all() {
   for (std::int64_t n : {std::int64_t{1} << 16, std::int64_t{1} << 20, std::int64_t{1} << 24}) {
     benchmark::RegisterBenchmark("BM_Sort<float>", sort_1d<float>)
@@ -103,6 +125,11 @@ void register_all() {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BM_Take<float>", take_1d)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Nonzero<bool>", nonzero_1d)->Arg(n)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_MaskSelect<float>", mask_select_1d)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
   }
 }
 

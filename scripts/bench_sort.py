@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Compares tandem's sort / argsort / take with NumPy in one run.
+"""Compares tandem's sort / argsort / take / nonzero / a[mask] with NumPy in one run.
 
 Runs the Google Benchmark program (bench/sort_bench.cpp, --benchmark_format=json) and NumPy
 alternately for a few rounds, so both see the same machine state, keeps the best time of
@@ -31,6 +31,8 @@ CASES = [
     ("sort rows float32, (4096, 4096) axis -1", f"BM_SortRows<float>/{BIG}/real_time", "np.sort(rows, axis=-1)", None),
     ("argsort stable float32, 2^20", f"BM_Argsort<float>/{MID}/real_time", "np.argsort(f32m, kind='stable')", None),
     ("take float32, 2^24 random indices", f"BM_Take<float>/{BIG}/real_time", "np.take(f32, idx)", None),
+    ("nonzero bool, 2^24 half true", f"BM_Nonzero<bool>/{BIG}/real_time", "np.nonzero(mask)", None),
+    ("a[mask] float32, 2^24 half true", f"BM_MaskSelect<float>/{BIG}/real_time", "f32[mask]", None),
 ]
 
 
@@ -41,6 +43,7 @@ def run_numpy(repeat):
            "i32": rng.integers(0, 1 << 30, BIG, dtype=np.int32),
            "rows": rng.random((BIG // 4096, 4096), dtype=np.float32),
            "f32m": rng.random(MID, dtype=np.float32), "idx": rng.integers(0, BIG, BIG)}
+    env["mask"] = env["f32"] < 0.5
     return benchlib.time_numpy([(label, stmt) for label, _, stmt, _ in CASES], env, repeat)
 
 
@@ -54,7 +57,7 @@ def main():
 
     best_td, best_np, context = benchlib.best_of_rounds(
         args.rounds,
-        lambda: benchlib.run_tandem(args.binary, args.threads, f"BM_(Sort|SortRows|Take).*/{BIG}/|BM_Argsort.*/{MID}/"),
+        lambda: benchlib.run_tandem(args.binary, args.threads, f"BM_(Sort|SortRows|Take|Nonzero|MaskSelect).*/{BIG}/|BM_Argsort.*/{MID}/"),
         lambda: run_numpy(args.repeat))
     print(f"load average {os.getloadavg()[0]:.1f}")
     benchlib.print_header(args.threads, context)

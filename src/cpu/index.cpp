@@ -165,14 +165,36 @@ void CpuBackend::put(const StridedView& dst, const StridedView& indices, const S
 
 namespace {
 
+// Stream compaction of elements [first, last) of one run without a branch on the mask (a
+// random mask would mispredict half the time): element j is emitted at position k (emit(k,
+// j)) whatever its flag, and only a true one (is_true(j)) moves k on. Position k_end is not
+// the caller's (the next thread's share, or past the end), so nothing is emitted there;
+// while at least 8 positions remain, blocks of 8 elements skip that check. Returns k.
+template <class IsTrue, class Emit>
+std::int64_t compress_run(std::int64_t first, std::int64_t last, std::int64_t k, std::int64_t k_end, IsTrue&& is_true,
+                          Emit&& emit) {
+  std::int64_t j = first;
+  for (; j + 8 <= last && k_end - k >= 8; j += 8)
+    for (int u = 0; u < 8; ++u) {
+      emit(k, j + u);
+      k += is_true(j + u) ? 1 : 0;
+    }
+  for (; j < last && k < k_end; ++j) {
+    emit(k, j);
+    k += is_true(j) ? 1 : 0;
+  }
+  return k;
+}
+
 // Splits [0, size) into one share per thread; runs count(begin, end) on every share, then
-// write(begin, end, k) with k the sum of the counts of the shares before it. Short ranges
-// (or one thread) are one share on the calling thread, written directly.
+// write(begin, end, k, k_end) with k the sum of the counts of the shares before it and
+// k_end = k + the share's own count. Short ranges (or one thread) are one share on the
+// calling thread, written directly, with k_end = total (the count of all of [0, size)).
 template <class Count, class Write>
-void scan_shares(std::int64_t size, Count&& count, Write&& write) {
+void scan_shares(std::int64_t size, std::int64_t total, Count&& count, Write&& write) {
   const int threads = num_threads();
   if (threads <= 1 || size < tuning::kParallelMinElements) {
-    write(std::int64_t{0}, size, std::int64_t{0});
+    write(std::int64_t{0}, size, std::int64_t{0}, total);
     return;
   }
   std::vector<std::int64_t> first(static_cast<std::size_t>(threads) + 1, 0);
@@ -185,15 +207,16 @@ void scan_shares(std::int64_t size, Count&& count, Write&& write) {
 #pragma omp barrier
 #pragma omp single
     for (int i = 0; i < team; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
-    write(bound(t), bound(t + 1), first[static_cast<std::size_t>(t)]);
+    write(bound(t), bound(t + 1), first[static_cast<std::size_t>(t)], first[static_cast<std::size_t>(t) + 1]);
   }
 }
 
-// Runs body(p, count, k) over the runs of `loop` (operand 0 the mask) in C order, where k is
-// the number of true mask elements before the run. Long masks run on every thread: each
-// counts its share first, then a prefix sum gives every share its first k.
+// Runs k = body(p, count, k, k_end) over the runs of `loop` (operand 0 the mask, with `total`
+// true elements) in C order, where k is the number of true mask elements before the run
+// and k_end the number before the end of the calling thread's share. Long masks run on
+// every thread: each counts its share first, then a prefix sum gives every share its k.
 template <class Body>
-void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
+void for_each_masked_run(const cpu::NdLoop<2>& loop, std::int64_t total, Body&& body) {
   const std::int64_t sm = loop.inner_stride(0);
   auto count_true = [&](std::int64_t begin, std::int64_t end) {
     std::int64_t c = 0;
@@ -203,10 +226,12 @@ void for_each_masked_run(const cpu::NdLoop<2>& loop, Body&& body) {
     });
     return c;
   };
-  scan_shares(loop.size, count_true, [&](std::int64_t begin, std::int64_t end, std::int64_t k) {
-    cpu::for_each_run(loop, begin, end,
-                      [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k); });
-  });
+  scan_shares(loop.size, total, count_true,
+              [&](std::int64_t begin, std::int64_t end, std::int64_t k, std::int64_t k_end) {
+                cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t count) {
+                  k = body(p, count, k, k_end);
+                });
+              });
 }
 
 }  // namespace
@@ -219,12 +244,14 @@ void CpuBackend::mask_select(const StridedView& src, const StridedView& mask, co
     const std::int64_t ss = loop.inner_stride(1) / static_cast<std::int64_t>(sizeof(U));
     U* o = static_cast<U*>(out.data);
     const std::int64_t so = out.strides[0];
-    for_each_masked_run(loop, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k) {
+    const std::int64_t total = out.shape[0];
+    for_each_masked_run(loop, total, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k,
+                                         std::int64_t k_end) {
       const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
       const U* s = reinterpret_cast<const U*>(p[1]);
-      for (std::int64_t i = 0; i < count; ++i)
-        if (m[i * sm]) o[(k++) * so] = s[i * ss];
-      return k;
+      return compress_run(
+          0, count, k, k_end, [m, sm](std::int64_t i) { return m[i * sm] != 0; },
+          [o, so, s, ss](std::int64_t at, std::int64_t i) { o[at * so] = s[i * ss]; });
     });
   });
 }
@@ -237,7 +264,8 @@ void CpuBackend::mask_assign(const StridedView& dst, const StridedView& mask, co
     const std::int64_t sd = loop.inner_stride(1) / static_cast<std::int64_t>(sizeof(U));
     const U* v = static_cast<const U*>(values.data);
     const std::int64_t sv = values.strides[0];
-    for_each_masked_run(loop, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k) {
+    for_each_masked_run(loop, values.shape[0], [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k,
+                                                   std::int64_t) {
       const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
       U* d = reinterpret_cast<U*>(p[1]);
       for (std::int64_t i = 0; i < count; ++i)
@@ -253,21 +281,24 @@ void CpuBackend::nonzero(const StridedView& mask, const StridedView& out) {
   auto* o = static_cast<std::int64_t*>(out.data);
   const std::int64_t row = out.strides[0];
   const std::int64_t col = out.strides[1];
-  // Visits the flat (C-order) positions [begin, end) of the mask with their indices and
-  // offsets, calling on_true(idx) at the true ones.
-  auto visit = [&](std::int64_t begin, std::int64_t end, auto&& on_true) {
+  const std::int64_t len = mask.shape[nd - 1];
+  const std::int64_t step = mask.strides[nd - 1];
+  // Visits the flat (C-order) positions [begin, end) of the mask a line (along the last
+  // axis) at a time: line(idx, p, first, last) for the line's elements [first, last), with
+  // idx the coordinates of its element 0 on the other axes and p its address.
+  auto for_each_line = [&](std::int64_t begin, std::int64_t end, auto&& line) {
     if (begin >= end) return;
     std::array<std::int64_t, kMaxDims> idx{};
     std::int64_t offset = 0;
-    for (std::int64_t q = begin, d = nd - 1; d >= 0; --d) {
+    for (std::int64_t q = begin / len, d = nd - 2; d >= 0; --d) {
       const auto u = static_cast<std::size_t>(d);
       idx[u] = q % mask.shape[d];
       q /= mask.shape[d];
       offset += idx[u] * mask.strides[d];
     }
-    for (std::int64_t flat = begin; flat < end; ++flat) {
-      if (m[offset]) on_true(idx);
-      for (int d = nd - 1; d >= 0; --d) {
+    for (std::int64_t first = begin % len, start = begin - first; start < end; start += len, first = 0) {
+      line(idx, m + offset, first, std::min(len, end - start));
+      for (int d = nd - 2; d >= 0; --d) {
         const auto u = static_cast<std::size_t>(d);
         offset += mask.strides[d];
         if (++idx[u] < mask.shape[d]) break;
@@ -278,15 +309,35 @@ void CpuBackend::nonzero(const StridedView& mask, const StridedView& out) {
   };
   auto count = [&](std::int64_t begin, std::int64_t end) {
     std::int64_t c = 0;
-    visit(begin, end, [&](const auto&) { ++c; });
+    for_each_line(begin, end, [&](const auto&, const unsigned char* p, std::int64_t first, std::int64_t last) {
+      if (step == 1) {  // contiguous: the compiler vectorises this form
+        for (std::int64_t j = first; j < last; ++j) c += p[j] != 0;
+      } else {
+        for (std::int64_t j = first; j < last; ++j) c += p[j * step] != 0;
+      }
+    });
     return c;
   };
-  scan_shares(shape_size(mask.shape), count, [&](std::int64_t begin, std::int64_t end, std::int64_t k) {
-    visit(begin, end, [&](const std::array<std::int64_t, kMaxDims>& idx) {
-      for (int d = 0; d < nd; ++d) o[d * row + k * col] = idx[static_cast<std::size_t>(d)];
-      ++k;
-    });
-  });
+  const std::int64_t total = out.shape[1];
+  scan_shares(shape_size(mask.shape), total, count,
+              [&](std::int64_t begin, std::int64_t end, std::int64_t k, std::int64_t k_end) {
+                for_each_line(begin, end, [&](const std::array<std::int64_t, kMaxDims>& idx, const unsigned char* p,
+                                              std::int64_t first, std::int64_t last) {
+                  // The int64 stores could alias anything captured by reference: copies.
+                  const auto is_true = [p, step](std::int64_t j) { return p[j * step] != 0; };
+                  if (nd == 1) {
+                    k = compress_run(first, last, k, k_end, is_true,
+                                     [o, col](std::int64_t at, std::int64_t j) { o[at * col] = j; });
+                    return;
+                  }
+                  k = compress_run(first, last, k, k_end, is_true,
+                                   [o, col, row, nd, &idx](std::int64_t at, std::int64_t j) {
+                                     std::int64_t* dst = o + at * col;
+                                     for (int d = 0; d < nd - 1; ++d) dst[d * row] = idx[static_cast<std::size_t>(d)];
+                                     dst[(nd - 1) * row] = j;
+                                   });
+                });
+              });
 }
 
 }  // namespace tandem

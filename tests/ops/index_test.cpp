@@ -280,6 +280,32 @@ TYPED_TEST(IndexTyped, NonzeroOfLongArraysIsTheSameOnAnyThreadCount) {
   td::set_num_threads(saved);
 }
 
+TYPED_TEST(IndexTyped, MaskSelectOfLongArraysIsTheSameOnAnyThreadCount) {
+  // Each thread writes its share from the prefix sums, without a branch on the mask: a
+  // share that wrote past its last true element would corrupt the next share's first.
+  using T = TypeParam;
+  const int saved = td::num_threads();
+  const std::int64_t n = 5 * 209717;  // just over 2^20, rows of 5
+  const auto vals = td::test::random_values<T>(static_cast<std::size_t>(n), 30);
+  auto maskv = td::test::random_values<bool>(static_cast<std::size_t>(n), 31);
+  for (std::size_t i = maskv.size() - 3000; i < maskv.size(); ++i) maskv[i] = false;  // a false tail
+  const auto a = td::Array<T>::from(vals, {n / 5, std::int64_t{5}});
+  const auto mask = td::Array<bool>::from(maskv, {n / 5, std::int64_t{5}});
+  std::vector<T> want, want_t;
+  for (std::size_t i = 0; i < vals.size(); ++i)
+    if (maskv[i]) want.push_back(vals[i]);
+  const auto at = a.T(), mt = mask.T();  // strided: C order of the transposes
+  for (std::int64_t c = 0; c < 5; ++c)
+    for (std::int64_t r = 0; r < n / 5; ++r)
+      if (maskv[static_cast<std::size_t>(r * 5 + c)]) want_t.push_back(vals[static_cast<std::size_t>(r * 5 + c)]);
+  for (int threads : {1, 2, 7}) {
+    td::set_num_threads(threads);
+    EXPECT_TRUE(values_match(td::mask_select(a, mask), want, {static_cast<std::int64_t>(want.size())})) << threads;
+    EXPECT_TRUE(values_match(td::mask_select(at, mt), want_t, {static_cast<std::int64_t>(want_t.size())})) << threads;
+  }
+  td::set_num_threads(saved);
+}
+
 // np.take_along_axis written out: shape = broadcast of idx against a outside the axis.
 template <class T>
 std::vector<T> reference_take_along(const std::vector<T>& a, const Vec& shape, const std::vector<std::int64_t>& idx,
