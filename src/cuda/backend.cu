@@ -3,6 +3,7 @@
 // matmul.cu, linalg.cu, sort.cu, index.cu).
 
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -20,10 +21,19 @@ namespace {
 /// cuBLAS workspace per handle: 32 MiB, the size cuBLAS recommends for Hopper.
 constexpr std::size_t kCublasWorkspaceBytes = std::size_t{32} << 20;
 
-/// Can the DMA engines reach p directly (pinned, registered or managed memory)?
+/// Can the DMA engines reach p directly (pinned, registered or managed memory)? Since CUDA
+/// 11 a host pointer CUDA never saw (plain malloc) gives cudaSuccess and
+/// cudaMemoryTypeUnregistered (cuda_runtime_api.h, cudaPointerGetAttributes); the call may
+/// still return cudaErrorInvalidValue (a pointer no unified-addressing context knows). Any
+/// error answers false: staging is correct for every host pointer, only slower for pinned
+/// ones. The error is cleared, or the next TANDEM_CUDA_CHECK_LAUNCH (cudaGetLastError)
+/// would report it as a failed launch; a sticky one surfaces at the next call anyway.
 bool is_page_locked(const void* p) {
   cudaPointerAttributes attributes{};
-  TANDEM_CUDA_CHECK(cudaPointerGetAttributes(&attributes, p));
+  if (cudaPointerGetAttributes(&attributes, p) != cudaSuccess) {
+    cudaGetLastError();
+    return false;
+  }
   return attributes.type == cudaMemoryTypeHost || attributes.type == cudaMemoryTypeManaged;
 }
 
@@ -81,9 +91,16 @@ struct CudaBackend::HostStaging {
 
   /// Waits for the DMAs that may still use the buffers, on every way out of a transfer (an
   /// error included), so that the next transfer never touches a buffer a DMA still uses.
+  /// On an error, the stream too: a cudaMemcpyAsync that was enqueued but whose
+  /// cudaEventRecord then failed is behind no event, and a later to_host on another stream
+  /// would read its buffer while that DMA still writes it. (Without an error every DMA is
+  /// behind its event, and a stream synchronise could wait for other threads' work.)
   struct Drain {
     HostStaging& staging;
+    cudaStream_t stream;
+    int exceptions = std::uncaught_exceptions();
     ~Drain() {
+      if (std::uncaught_exceptions() > exceptions && cudaStreamSynchronize(stream) != cudaSuccess) cudaGetLastError();
       for (cudaEvent_t e : staging.done)
         if (e != nullptr && cudaEventSynchronize(e) != cudaSuccess) cudaGetLastError();
     }
@@ -91,7 +108,7 @@ struct CudaBackend::HostStaging {
 
   /// dst = src (bytes) on stream s through the buffers, the caller holding `mutex`.
   void to_device(unsigned char* dst, const unsigned char* src, std::size_t bytes, cudaStream_t s) {
-    const Drain drain{*this};
+    const Drain drain{*this, s};
     const std::size_t chunks = chunk_count(bytes, tuning::kPinnedStagingChunkBytes);
     for (std::size_t i = 0; i < chunks; ++i) {
       const ChunkRange r = chunk_range(bytes, tuning::kPinnedStagingChunkBytes, i);
@@ -106,7 +123,7 @@ struct CudaBackend::HostStaging {
   }
 
   void to_host(unsigned char* dst, const unsigned char* src, std::size_t bytes, cudaStream_t s) {
-    const Drain drain{*this};
+    const Drain drain{*this, s};
     const std::size_t chunks = chunk_count(bytes, tuning::kPinnedStagingChunkBytes);
     const auto start_dma = [&](std::size_t i) {
       const ChunkRange r = chunk_range(bytes, tuning::kPinnedStagingChunkBytes, i);

@@ -257,6 +257,21 @@ TEST(GpuSort, SingleLineEqualsCpu) {
   expect_sort_and_argsort_equal_cpu(reversed(td::slice(td::none, td::none, -1)), 0);  // negative stride
 }
 
+// Empty arrays (no CUB call at all), the sort axis in the middle of three (gathered last
+// into scratch and scattered back through the strides), a transposed source, and a few
+// long strided lines of one DeviceRadixSort each.
+TEST(GpuSort, EmptyAndThreeDimensionalEqualCpu) {
+  TANDEM_REQUIRE_GPU();
+  expect_sort_and_argsort_equal_cpu(td::zeros<float>({0, 5}), 1);
+  expect_sort_and_argsort_equal_cpu(td::zeros<float>({5, 0}), 1);
+  expect_sort_and_argsort_equal_cpu(td::zeros<double>({5, 0}), 0);
+  const auto x = td::test::random_array<float>({6, 1001, 5}, 43);
+  for (int axis : {0, 1, 2}) expect_sort_and_argsort_equal_cpu(x, axis);
+  expect_sort_and_argsort_equal_cpu(x.transpose({2, 0, 1}), 2);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<double>({1, 200003, 2}, 44), 1);
+  expect_sort_and_argsort_equal_cpu(td::test::random_array<std::int32_t>({2, 140001, 1}, 45, -50, 50), 1);
+}
+
 // argsort treats -0.0 and 0.0 as equal and every NaN as equal, and keeps equal values in
 // their order: the indices are the CPU's exactly, whatever the sort's path.
 TEST(GpuSort, StableArgsortWithTiesEqualsCpu) {
@@ -526,4 +541,11 @@ TEST(GpuScan, IntegerScansOfLongLinesWrapBitwiseAsCpu) {
   expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumprod(p(td::slice(td::none, td::none, -1))); });
   // Many lines stay on one thread per (line, block), as floats: still the CPU's bits.
   expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(cols, 1); });
+  // bool cumprod and strided int32 lines (sign extension through the load iterator) on
+  // CUB's path too, and empty lines (no scan at all).
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumprod(flags); });
+  const auto cols32 = td::Array<std::int32_t>::from(big32, td::Shape{n / 3, std::int64_t{3}});
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(cols32, 0); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(cols32(td::slice(td::none, td::none, -1)), 0); });
+  expect_same_on_cpu_and_gpu<std::int64_t>([&] { return td::cumsum(td::zeros<std::int32_t>({3, 0}), 1); });
 }
