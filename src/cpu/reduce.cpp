@@ -352,9 +352,34 @@ void reduce_each_output(const Layout& l, MakeSrc&& make_src) {
   for_outputs(l, threads, one);
 }
 
+/// bool storage can hold bytes other than 0 and 1 (memory maps, shared memory, DLPack
+/// imports): reductions read bool as bytes, any non-zero byte true, as the mask ops and
+/// NumPy's casts do (a bool of value 255 would be undefined behaviour, and summed as 255).
+template <class R>
+struct BoolBytes {
+  using acc_type = typename R::acc_type;
+  using out_type = typename R::out_type;
+  static acc_type load(unsigned char b) { return R::load(b != 0); }
+  static acc_type combine(acc_type a, acc_type b) { return R::combine(a, b); }
+  static out_type store(acc_type a) { return R::store(a); }
+};
+
+/// The reducer of OP over T elements and the type the elements are read as.
 template <ReduceOp OP, class T>
+struct CpuReducer {
+  using type = kernels::Reducer<OP, T>;
+  using element = T;
+};
+template <ReduceOp OP>
+struct CpuReducer<OP, bool> {
+  using type = BoolBytes<kernels::Reducer<OP, bool>>;
+  using element = unsigned char;
+};
+
+template <ReduceOp OP, class Stored>
 void reduce_typed(const StridedView& in, const StridedView& out) {
-  using R = kernels::Reducer<OP, T>;
+  using R = typename CpuReducer<OP, Stored>::type;
+  using T = typename CpuReducer<OP, Stored>::element;
   const Layout l = canonical<T>(in, out, /*memory_order=*/true);
   if (l.reduced.size() == 1) {
     const std::int64_t s = l.reduced[0].in_stride;

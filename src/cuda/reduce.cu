@@ -140,6 +140,17 @@ struct Pass {
   typename G::Acc* partial;  // tiles > 1: (M, tiles) tile values
 };
 
+/// An input element. bool storage can hold bytes other than 0 and 1 (memory maps, shared
+/// memory, DLPack imports): it is read as a byte, any non-zero byte true, as on the CPU.
+template <class X>
+__device__ X read_element(const X* p) {
+  return *p;
+}
+template <>
+__device__ bool read_element(const bool* p) {
+  return *reinterpret_cast<const unsigned char*>(p) != 0;
+}
+
 template <class G, class X, bool kFirst>
 struct Fetcher {
   const G& g;
@@ -151,7 +162,7 @@ struct Fetcher {
     if constexpr (kFirst) {
       std::int64_t off;
       p.red.offsets(r, &off);
-      return g.load(p.in[base + off], r);
+      return g.load(read_element(p.in + base + off), r);
     } else {
       return p.in[base + r];
     }

@@ -9,6 +9,7 @@
 #include "dispatch/dispatch.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/reduce.hpp"
 
 namespace tandem::untyped {
 
@@ -40,10 +41,10 @@ Shape replace_axis(const Shape& shape, int axis, const Shape& middle) {
 // Masks are read as bytes, any non-zero byte counting as true (here and in the CPU
 // kernels): bool data that tandem did not write (a memory map, a shared segment, a DLPack
 // import) may hold bytes other than 0 and 1, and the count must agree with the kernels.
+/// The number of true elements: a count_nonzero reduction where the mask lives (on every
+/// CPU thread, or on the device without copying the mask back), one int64 read back.
 std::int64_t count_true(const UntypedArray& mask) {
-  const UntypedArray c = contiguous(mask);
-  const auto* p = static_cast<const unsigned char*>(c.host_data(false));
-  return std::count_if(p, p + c.size(), [](unsigned char b) { return b != 0; });
+  return item(reduce(ReduceOp::count_nonzero, mask, Axes(), false)).get<std::int64_t>();
 }
 
 void check_mask(const char* op, const UntypedArray& mask) {

@@ -310,4 +310,29 @@ TEST(Reduce, BadAxesAndOutsThrowNamingTheOp) {
       [&] { td::untyped::reduce(td::ReduceOp::sum, a.untyped(), 0, false, &wrong.untyped()); }, {"sum", "dtype"}));
 }
 
+// Bool data written by someone else (a memory map, shared memory, DLPack) may hold bytes
+// other than 0 and 1: reductions count any non-zero byte as one true, as NumPy's casts do,
+// on every path (contiguous rows, columns, gathers).
+TEST(Reduce, NonCanonicalBoolBytesCountAsOneTrue) {
+  auto a = td::zeros<bool>({3, 300});
+  auto* bytes = reinterpret_cast<unsigned char*>(a.data());
+  for (int i = 0; i < 900; i += 7) bytes[i] = static_cast<unsigned char>(1 + (i * 37) % 255);
+  std::int64_t want = 0;
+  std::vector<std::int64_t> rows(3, 0), cols(300, 0);
+  for (int i = 0; i < 900; ++i)
+    if (bytes[i] != 0) {
+      ++want;
+      ++rows[static_cast<std::size_t>(i / 300)];
+      ++cols[static_cast<std::size_t>(i % 300)];
+    }
+  EXPECT_EQ(td::count_nonzero(a).item(), want);
+  EXPECT_EQ(td::sum(a).item(), want);
+  EXPECT_TRUE(values_match(td::sum(a, 1), rows));
+  EXPECT_TRUE(values_match(td::sum(a, 0), cols));
+  EXPECT_TRUE(values_match(td::count_nonzero(a.T(), 0), rows));
+  EXPECT_TRUE(td::any(a).item());
+  EXPECT_FALSE(td::all(a).item());
+  EXPECT_EQ(td::max(a).item(), true);
+}
+
 }  // namespace
