@@ -294,7 +294,8 @@ TYPED_TEST(IndexTyped, MaskSelectOfLongArraysIsTheSameOnAnyThreadCount) {
   std::vector<T> want, want_t;
   for (std::size_t i = 0; i < vals.size(); ++i)
     if (maskv[i]) want.push_back(vals[i]);
-  const auto at = a.T(), mt = mask.T();  // strided: C order of the transposes
+  const auto at = a.T();  // strided: C order of the transposes
+  const auto mt = mask.T();
   for (std::int64_t c = 0; c < 5; ++c)
     for (std::int64_t r = 0; r < n / 5; ++r)
       if (maskv[static_cast<std::size_t>(r * 5 + c)]) want_t.push_back(vals[static_cast<std::size_t>(r * 5 + c)]);
