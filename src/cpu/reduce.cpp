@@ -364,22 +364,18 @@ struct BoolBytes {
   static out_type store(acc_type a) { return R::store(a); }
 };
 
-/// The reducer of OP over T elements and the type the elements are read as.
+/// The type the elements of a T array are read as: bool as bytes.
+template <class T>
+using ReadAs = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;
+/// The reducer of OP over the elements of a T array, read as ReadAs<T>.
 template <ReduceOp OP, class T>
-struct CpuReducer {
-  using type = kernels::Reducer<OP, T>;
-  using element = T;
-};
-template <ReduceOp OP>
-struct CpuReducer<OP, bool> {
-  using type = BoolBytes<kernels::Reducer<OP, bool>>;
-  using element = unsigned char;
-};
+using CpuReducer =
+    std::conditional_t<std::is_same_v<T, bool>, BoolBytes<kernels::Reducer<OP, bool>>, kernels::Reducer<OP, T>>;
 
 template <ReduceOp OP, class Stored>
 void reduce_typed(const StridedView& in, const StridedView& out) {
-  using R = typename CpuReducer<OP, Stored>::type;
-  using T = typename CpuReducer<OP, Stored>::element;
+  using R = CpuReducer<OP, Stored>;
+  using T = ReadAs<Stored>;
   const Layout l = canonical<T>(in, out, /*memory_order=*/true);
   if (l.reduced.size() == 1) {
     const std::int64_t s = l.reduced[0].in_stride;
@@ -404,15 +400,27 @@ struct ArgBest {
   std::int64_t index;
 };
 
+/// An element as argmin/argmax compare it. bool is read as bytes (ReadAs; unsigned char is
+/// no other dtype's type): any non-zero byte is true, i.e. 1.
+template <class T>
+T arg_value(T x) {
+  if constexpr (std::is_same_v<T, unsigned char>) {
+    return x != 0 ? 1 : 0;
+  } else {
+    return x;
+  }
+}
+
 template <ReduceOp OP, class T>
 ArgBest<OP, T> arg_range(const Gather<T>& src, std::int64_t lo, std::int64_t n) {
   T scratch[kLeaf];
-  ArgBest<OP, T> best{src.block(lo, 1, scratch)[0], lo};
+  ArgBest<OP, T> best{arg_value(src.block(lo, 1, scratch)[0]), lo};
   for (std::int64_t b = lo; b < lo + n; b += kLeaf) {
     const std::int64_t m = std::min(kLeaf, lo + n - b);
     const T* x = src.block(b, m, scratch);
     for (std::int64_t i = 0; i < m; ++i) {
-      if (kernels::arg_better<OP>(x[i], best.value)) best = {x[i], b + i};
+      const T v = arg_value(x[i]);
+      if (kernels::arg_better<OP>(v, best.value)) best = {v, b + i};
     }
   }
   return best;
@@ -463,8 +471,8 @@ void CpuBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& o
       case ReduceOp::nanprod: return reduce_typed<ReduceOp::nanprod, T>(in, out);
       case ReduceOp::nanmin: return reduce_typed<ReduceOp::nanmin, T>(in, out);
       case ReduceOp::nanmax: return reduce_typed<ReduceOp::nanmax, T>(in, out);
-      case ReduceOp::argmin: return arg_typed<ReduceOp::argmin, T>(in, out);
-      case ReduceOp::argmax: return arg_typed<ReduceOp::argmax, T>(in, out);
+      case ReduceOp::argmin: return arg_typed<ReduceOp::argmin, ReadAs<T>>(in, out);
+      case ReduceOp::argmax: return arg_typed<ReduceOp::argmax, ReadAs<T>>(in, out);
     }
   });
 }

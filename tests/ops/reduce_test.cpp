@@ -333,6 +333,18 @@ TEST(Reduce, NonCanonicalBoolBytesCountAsOneTrue) {
   EXPECT_TRUE(td::any(a).item());
   EXPECT_FALSE(td::all(a).item());
   EXPECT_EQ(td::max(a).item(), true);
+  // argmax: the first true, whatever its byte; argmin: the first false.
+  auto b = td::zeros<bool>({5});
+  auto* bb = reinterpret_cast<unsigned char*>(b.data());
+  bb[1] = 2;
+  bb[3] = 255;
+  EXPECT_EQ(td::argmax(b).item(), 1);
+  bb[0] = 7;
+  bb[2] = 9;
+  bb[4] = 1;
+  EXPECT_EQ(td::argmin(b).item(), 0);  // all true: the first
+  bb[3] = 0;
+  EXPECT_EQ(td::argmin(b).item(), 3);
 }
 
 }  // namespace
