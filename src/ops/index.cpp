@@ -4,8 +4,6 @@
 
 #include "tandem/ops/index.hpp"
 
-#include <algorithm>
-
 #include "dispatch/dispatch.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
@@ -38,11 +36,11 @@ Shape replace_axis(const Shape& shape, int axis, const Shape& middle) {
   return out;
 }
 
-// Masks are read as bytes, any non-zero byte counting as true (here and in the CPU
-// kernels): bool data that tandem did not write (a memory map, a shared segment, a DLPack
-// import) may hold bytes other than 0 and 1, and the count must agree with the kernels.
-/// The number of true elements: a count_nonzero reduction where the mask lives (on every
-/// CPU thread, or on the device without copying the mask back), one int64 read back.
+// The number of true elements: a count_nonzero reduction where the mask lives (on every
+// CPU thread, or on the device without copying the mask back), one int64 read back. Masks
+// are read as bytes, any non-zero byte counting as true (here, in the reductions and in
+// the kernels): bool data that tandem did not write (a memory map, a shared segment, a
+// DLPack import) may hold bytes other than 0 and 1, and the count must agree with the kernels.
 std::int64_t count_true(const UntypedArray& mask) {
   return item(reduce(ReduceOp::count_nonzero, mask, Axes(), false)).get<std::int64_t>();
 }
