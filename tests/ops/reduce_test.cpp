@@ -333,17 +333,16 @@ TEST(Reduce, NonCanonicalBoolBytesCountAsOneTrue) {
   EXPECT_TRUE(td::any(a).item());
   EXPECT_FALSE(td::all(a).item());
   EXPECT_EQ(td::max(a).item(), true);
-  // argmax: the first true, whatever its byte; argmin: the first false.
+  // argmax: the first true, whatever its byte; argmin: the first false. (data() is asked
+  // again before each write: it makes the host copy the newest one after an op on a device.)
   auto b = td::zeros<bool>({5});
-  auto* bb = reinterpret_cast<unsigned char*>(b.data());
-  bb[1] = 2;
-  bb[3] = 255;
+  auto bytes_of = [&b] { return reinterpret_cast<unsigned char*>(b.data()); };
+  bytes_of()[1] = 2;
+  bytes_of()[3] = 255;
   EXPECT_EQ(td::argmax(b).item(), 1);
-  bb[0] = 7;
-  bb[2] = 9;
-  bb[4] = 1;
+  for (int i : {0, 2, 4}) bytes_of()[i] = static_cast<unsigned char>(3 + i);
   EXPECT_EQ(td::argmin(b).item(), 0);  // all true: the first
-  bb[3] = 0;
+  bytes_of()[3] = 0;
   EXPECT_EQ(td::argmin(b).item(), 3);
 }
 
