@@ -80,7 +80,7 @@ TEST(SharedMemory, ArraysAreOrdinaryArrays) {
   const Unlinker u{segment("math")};
   td::Array<double> view;
   {
-    const auto a = td::shared::create<double>(u.name, {4, 6});
+    auto a = td::shared::create<double>(u.name, {4, 6});
     a.assign(random_array<double>({4, 6}, 4));
     a *= 2.0;
     view = a.T()(td::slice(1, 3));
