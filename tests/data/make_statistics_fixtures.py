@@ -37,7 +37,7 @@ P = np.array([[5.0, 50.0], [62.5, 100.0]])
 
 def save(name, arr):
     arr = np.asarray(arr)
-    np.save(os.path.join(OUT, name + ".npy"), np.ascontiguousarray(arr))
+    np.save(os.path.join(OUT, name + ".npy"), arr if arr.flags.c_contiguous else arr.copy(order="C"))
 
 
 def main():
@@ -52,11 +52,13 @@ def main():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for m in METHODS:
-                    save(f"quantile_{m}_{k}_{tag}", np.quantile(x, Q, axis=ax, method=m))
+                    # NumPy keeps integer (and float32) results for lower/higher/nearest;
+                    # tandem returns float64 for integers: compare values as float64.
+                    save(f"quantile_{m}_{k}_{tag}", np.quantile(x, Q, axis=ax, method=m).astype(np.float64))
                 save(f"quantile_scalar_{k}_{tag}", np.quantile(x, 0.3, axis=ax))
                 save(f"quantile_keepdims_{k}_{tag}", np.quantile(x, Q[:3], axis=ax, keepdims=True))
                 save(f"percentile_{k}_{tag}", np.percentile(x, P, axis=ax))
-                save(f"median_{k}_{tag}", np.median(x, axis=ax))
+                save(f"median_{k}_{tag}", np.median(x, axis=ax).astype(np.float64))  # float32 data: float32
 
     # histogram: counts and edges for a count of bins, a range, given edges, density, weights.
     h = RNG.standard_normal(1001) * 2 + 0.5
