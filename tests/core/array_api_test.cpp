@@ -19,6 +19,8 @@ using td::test::values_match;
 namespace {
 
 using A = td::Array<double>;
+// A 1-d expected shape: a bare {n} would pick values_match's max_ulps overload.
+using Dims1 = std::vector<std::int64_t>;
 
 // ---- compile-time checks ----
 // Assigning to a temporary (a view) picks the writing overload, which returns the view by
@@ -63,9 +65,9 @@ TEST(ViewAssign, TemporaryViewIsWritten) {
   EXPECT_TRUE(values_match(u(td::slice(1, -1), td::slice(1, -1)), (src * 2.0).to_vector(), {3, 4}));
   EXPECT_EQ(td::sum(u).item(), 2.0 * 66.0);  // the border stays zero
   u(0, td::slice(1, 5)) = src(1);            // an lvalue source
-  EXPECT_TRUE(values_match(u(0), {0, 4, 5, 6, 7, 0}, {6}));
+  EXPECT_TRUE(values_match(u(0), {0, 4, 5, 6, 7, 0}, Dims1{6}));
   EXPECT_THROW(u(0) = src(1), td::ShapeError);  // (4,) does not broadcast to (6,)
-  EXPECT_TRUE(values_match(u(0), {0, 4, 5, 6, 7, 0}, {6}));
+  EXPECT_TRUE(values_match(u(0), {0, 4, 5, 6, 7, 0}, Dims1{6}));
 }
 
 TEST(ViewAssign, Broadcasts) {
@@ -75,20 +77,20 @@ TEST(ViewAssign, Broadcasts) {
   u(td::from(1)) = td::Array<double>::from({1.0, 2.0}).reshape({2, 1});  // (2, 1) over (2, 4)
   EXPECT_TRUE(values_match(u(td::from(1)), {1, 1, 1, 1, 2, 2, 2, 2}, {2, 4}));
   u(td::_, 0) = td::full<double>({}, 7.0);  // 0-d over (3,)
-  EXPECT_TRUE(values_match(u(td::_, 0), {7, 7, 7}, {3}));
+  EXPECT_TRUE(values_match(u(td::_, 0), {7, 7, 7}, Dims1{3}));
 }
 
 TEST(ViewAssign, OverlapFollowsNumpy) {
   // NumPy: a = arange(8); a[1:] = a[:-1] gives [0, 0, 1, 2, 3, 4, 5, 6] (read before write).
   auto a = td::arange<std::int64_t>(8);
   a(td::from(1)) = a(td::slice(-1));
-  EXPECT_TRUE(values_match(a, {0, 0, 1, 2, 3, 4, 5, 6}, {8}));
+  EXPECT_TRUE(values_match(a, {0, 0, 1, 2, 3, 4, 5, 6}, Dims1{8}));
   auto b = td::arange<std::int64_t>(8);
   b(td::slice(-1)) = b(td::from(1));
-  EXPECT_TRUE(values_match(b, {1, 2, 3, 4, 5, 6, 7, 7}, {8}));
+  EXPECT_TRUE(values_match(b, {1, 2, 3, 4, 5, 6, 7, 7}, Dims1{8}));
   auto c = td::arange<std::int64_t>(6);
   c(td::_) = c(td::slice(td::_, td::_, -1));  // a[:] = a[::-1]
-  EXPECT_TRUE(values_match(c, {5, 4, 3, 2, 1, 0}, {6}));
+  EXPECT_TRUE(values_match(c, {5, 4, 3, 2, 1, 0}, Dims1{6}));
   auto m = td::arange<double>(9.0).reshape({3, 3});
   m(td::_) = m.T();  // a[:] = a.T
   EXPECT_TRUE(values_match(m, {0, 3, 6, 1, 4, 7, 2, 5, 8}, {3, 3}));
@@ -100,8 +102,8 @@ TEST(ViewAssign, HeatStencilStep) {
   u(0) = 4.0;
   const auto mid = td::slice(1, -1);
   u(mid, mid) = (u(td::slice(2), mid) + u(td::from(2), mid) + u(mid, td::slice(-2)) + u(mid, td::from(2))) * 0.25;
-  EXPECT_TRUE(values_match(u(1), {0, 1, 1, 1, 0}, {5}));
-  EXPECT_TRUE(values_match(u(2), {0, 0, 0, 0, 0}, {5}));
+  EXPECT_TRUE(values_match(u(1), {0, 1, 1, 1, 0}, Dims1{5}));
+  EXPECT_TRUE(values_match(u(2), {0, 0, 0, 0, 0}, Dims1{5}));
 }
 
 TEST(ViewAssign, NamedArrayRebinds) {
@@ -203,14 +205,14 @@ TEST(ArrayApi, ShortSliceSpelling) {
   EXPECT_TRUE(td::array_equal(u(td::from(2), td::slice(1, -1)), u(td::slice(2, td::none), td::slice(1, -1))));
   EXPECT_TRUE(values_match(u(td::from(2), td::slice(1, -1)), {11, 12, 13, 16, 17, 18}, {2, 3}));
   // u[:, 0] and u[2:, :]
-  EXPECT_TRUE(values_match(u(td::_, 0), {0, 5, 10, 15}, {4}));
+  EXPECT_TRUE(values_match(u(td::_, 0), {0, 5, 10, 15}, Dims1{4}));
   EXPECT_TRUE(td::array_equal(u(td::slice(2, td::_), td::_), u(td::from(2))));
   // u[::-1, ::2] and u[1::2]
   EXPECT_TRUE(values_match(u(td::slice(td::_, td::_, -1), td::slice(td::_, td::_, 2)),
                            {15, 17, 19, 10, 12, 14, 5, 7, 9, 0, 2, 4}, {4, 3}));
-  EXPECT_TRUE(values_match(u(td::from(1, 2), 4), {9, 19}, {2}));
+  EXPECT_TRUE(values_match(u(td::from(1, 2), 4), {9, 19}, Dims1{2}));
   // u[..., -1] with td::_ in between: u[:, 1:3][:, -1]
-  EXPECT_TRUE(values_match(u(td::_, td::slice(1, 3))(td::ellipsis, -1), {2, 7, 12, 17}, {4}));
+  EXPECT_TRUE(values_match(u(td::_, td::slice(1, 3))(td::ellipsis, -1), {2, 7, 12, 17}, Dims1{4}));
 }
 
 // ---- scalar-first out= forms ----
@@ -218,14 +220,14 @@ TEST(ArrayApi, ScalarFirstOutForms) {
   const auto a = td::Array<double>::from({1, 2, 4});
   auto out = td::empty<double>({3});
   td::subtract(1.0, a, out);
-  EXPECT_TRUE(values_match(out, {0, -1, -3}, {3}));
+  EXPECT_TRUE(values_match(out, {0, -1, -3}, Dims1{3}));
   td::divide(8, a, out);
-  EXPECT_TRUE(values_match(out, {8, 4, 2}, {3}));
+  EXPECT_TRUE(values_match(out, {8, 4, 2}, Dims1{3}));
   auto mask = td::empty<bool>({3});
   td::less(1.5, a, mask);
-  EXPECT_TRUE(values_match(mask, {false, true, true}, {3}));
+  EXPECT_TRUE(values_match(mask, {false, true, true}, Dims1{3}));
   td::power(2.0, a, out);
-  EXPECT_TRUE(values_match(out, {2, 4, 16}, {3}));
+  EXPECT_TRUE(values_match(out, {2, 4, 16}, Dims1{3}));
   EXPECT_THROW(td::subtract(1.0, a, td::empty<double>({4})), td::ShapeError);
 }
 
