@@ -15,6 +15,7 @@ packages=(
   clang libclang-rt-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh) and the ThreadSanitizer
                                    # build (clang + LLVM OpenMP with archer, scripts/test.sh)
   python3 python3-numpy            # fixtures and the NumPy comparison
+  python3-matplotlib               # scripts/plot_report.py (tandem-bench's roofline and size plots)
 )
 
 missing=()
