@@ -75,6 +75,11 @@ class StreamArrays {
   void run(StreamKernel kernel, int threads);
   /// True when the arrays hold what STREAM's validation expects after the calls made so far.
   bool check() const;
+  /// The arrays themselves (STREAM's a, b, c), e.g. to time another implementation on the
+  /// same pages; writing them makes check() meaningless.
+  double* a() { return a_; }
+  double* b() { return b_; }
+  double* c() { return c_; }
 
  private:
   std::size_t n_;

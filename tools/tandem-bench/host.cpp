@@ -17,13 +17,14 @@ using calibrate::Rate;
 namespace {
 std::string threads_label(int n) { return std::to_string(n) + (n == 1 ? " thread" : " threads"); }
 
-// tandem doing STREAM's work on arrays of the same size: copy is assign, scale and add the
-// out= forms, triad the expression a user writes (two ops and a temporary).
-calibrate::Timing tandem_stream(calibrate::StreamKernel kernel, std::size_t n, const calibrate::Budget& budget) {
-  const td::Shape shape{static_cast<std::int64_t>(n)};
-  const auto a = td::full<double>(shape, 1.0);
-  const auto b = td::full<double>(shape, 2.0);
-  const auto c = td::full<double>(shape, 0.0);
+// tandem doing STREAM's work on STREAM's own arrays (wrapped, no copy): copy is assign,
+// scale and add the out= forms, triad the expression a user writes (two ops and a temporary).
+calibrate::Timing tandem_stream(calibrate::StreamKernel kernel, calibrate::StreamArrays& arrays,
+                                const calibrate::Budget& budget) {
+  const td::Shape shape{static_cast<std::int64_t>(arrays.elements())};
+  const auto a = td::Array<double>::wrap(arrays.a(), shape);
+  const auto b = td::Array<double>::wrap(arrays.b(), shape);
+  const auto c = td::Array<double>::wrap(arrays.c(), shape);
   switch (kernel) {
     case calibrate::StreamKernel::copy:
       return calibrate::time_repeated([&] { c.assign(a); }, budget);
@@ -52,7 +53,8 @@ void measure_bandwidth(Context& ctx) {
       const Rate r = calibrate::host_bandwidth(arrays, kernel, threads, budget);
       ctx.add("bandwidth", calibrate::name(kernel), "stream", "cpu", "float64", threads, static_cast<double>(n), r.work,
               0, r.timing, r.work, "GB/s");
-      if (kernel == calibrate::StreamKernel::triad && threads == ctx.threads) ctx.cpu_roofline.bytes_per_s = r.rate();
+      if (kernel == calibrate::StreamKernel::triad && threads == ctx.threads)
+        ctx.cpu_roofline.bytes_per_s = r.best_rate();
     }
   }
   if (!arrays.check()) throw std::runtime_error("bandwidth: the STREAM arrays fail their validation");
@@ -60,7 +62,7 @@ void measure_bandwidth(Context& ctx) {
   for (const auto kernel : calibrate::kStreamKernels) {
     ctx.progress.step(std::string("bandwidth: tandem ") + calibrate::name(kernel) + ", " + threads_label(ctx.threads));
     const double bytes = static_cast<double>(calibrate::stream_bytes_per_element(kernel) * n);
-    const calibrate::Timing t = tandem_stream(kernel, n, ctx.plan.budget);
+    const calibrate::Timing t = tandem_stream(kernel, arrays, budget);
     Json& rec = ctx.add("bandwidth", calibrate::name(kernel), "tandem", "cpu", "float64", ctx.threads,
                         static_cast<double>(n), bytes, 0, t, bytes, "GB/s");
     for (const Json& s : ctx.report.at("measurements").items()) {
@@ -83,7 +85,8 @@ void measure_peak(Context& ctx) {
       const Rate r = calibrate::fma_peak(precision, threads, ctx.plan.budget);
       ctx.add("peak", "fma", "simd", "cpu", calibrate::name(precision), threads, 0, 0, r.work, r.timing, r.work,
               "GFLOP/s");
-      if (precision == calibrate::Precision::f32 && threads == ctx.threads) ctx.cpu_roofline.flops_per_s = r.rate();
+      if (precision == calibrate::Precision::f32 && threads == ctx.threads)
+        ctx.cpu_roofline.flops_per_s = r.best_rate();
     }
   }
 }
@@ -119,7 +122,7 @@ void measure_gemm(Context& ctx) {
   for (const Json& s : ctx.report.at("measurements").items()) {
     if (s.at("section").string() == "peak" && s.at("dtype").string() == dtype &&
         s.at("threads").number() == ctx.threads) {
-      peak_s = flops / (s.at("flops").number() / s.at("time_s").at("median").number());
+      peak_s = flops / (s.at("flops").number() / s.at("time_s").at("min").number());
     }
   }
   const auto set_roofline = [&](Json& r) {

@@ -123,6 +123,29 @@ void record_crossover(Context& ctx, const std::string& op, const std::string& de
   ctx.report["crossover"].push_back(std::move(x));
 }
 
+// STREAM triad at every sweep size, over n/2 doubles per array: the working set of a
+// float32 add of n elements, so each op size is compared with the bandwidth of the cache
+// level (or memory) it sits in, not only with the DRAM roof. On one thread and on all: the
+// bound is the better of the two (small loops lose to the cost of waking threads).
+void measure_bandwidth_by_size(Context& ctx) {
+  td::PlacementGuard on(Device::cpu());
+  std::vector<int> thread_counts{1};
+  if (ctx.threads > 1) thread_counts.push_back(ctx.threads);
+  for (const std::size_t size : ctx.plan.sweep_sizes) {
+    calibrate::StreamArrays arrays(std::max<std::size_t>(1, size / 2), ctx.threads);
+    for (const int threads : thread_counts) {
+      ctx.progress.step("bandwidth: STREAM triad, working set of " + std::to_string(size) + " floats, " +
+                        std::to_string(threads) + " threads");
+      const calibrate::Rate r =
+          calibrate::host_bandwidth(arrays, calibrate::StreamKernel::triad, threads, ctx.plan.budget);
+      Json& rec = ctx.add("bandwidth", "triad", "stream", "cpu", "float64", threads,
+                          static_cast<double>(arrays.elements()), r.work, 0, r.timing, r.work, "GB/s");
+      rec["description"] = "the bandwidth bound of the ops of " + std::to_string(size) + " elements";
+      ctx.cpu_bandwidth_at_size[size] = std::max(ctx.cpu_bandwidth_at_size[size], r.best_rate());
+    }
+  }
+}
+
 bool selected(const Options& options, Device d) {
   if (options.devices.empty()) return true;
   const std::string kind = d.kind == DeviceKind::cpu ? "cpu" : d.kind == DeviceKind::cuda ? "cuda" : "emulated";
@@ -135,6 +158,9 @@ void measure_ops(Context& ctx) {
   for (const Device d : td::devices()) {
     if (selected(ctx.options, d)) backends.push_back(d);
   }
+  const bool host_side =
+      std::any_of(backends.begin(), backends.end(), [](Device d) { return d.kind != DeviceKind::cuda; });
+  if (ctx.wants("bandwidth") && host_side) measure_bandwidth_by_size(ctx);
   for (const Device d : backends) {
     measure_device(ctx, d);
     // The emulated device runs the CPU kernels on host memory: the CPU's roofline.
@@ -156,7 +182,11 @@ void measure_ops(Context& ctx) {
         Json& rec = ctx.add("op", model.name, "tandem", d.str(), "float32", ctx.threads, s, bytes, flops, t,
                             model.compute_bound ? flops : bytes, model.compute_bound ? "GFLOP/s" : "GB/s");
         rec["description"] = model.what;
-        if (const auto limit = roof.limit_s(bytes, flops, model.compute_bound)) {
+        Roofline at_size = roof;
+        if (d.kind != DeviceKind::cuda && ctx.cpu_bandwidth_at_size.count(size) > 0) {
+          at_size.bytes_per_s = ctx.cpu_bandwidth_at_size[size];
+        }
+        if (const auto limit = at_size.limit_s(bytes, flops, model.compute_bound)) {
           rec["roofline"]["limit_s"] = *limit;
           rec["roofline"]["fraction"] = *limit / t.median;
         }

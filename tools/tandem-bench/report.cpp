@@ -178,13 +178,7 @@ void describe_machine(Context& ctx, const calibrate::HostInfo& host) {
 
 Json run_report(const Options& options) {
   const calibrate::HostInfo host = calibrate::host_info();
-  Context ctx{options,
-              make_plan(options, host),
-              options.threads > 0 ? options.threads : num_threads(),
-              Json::object(),
-              Progress(),
-              Roofline(),
-              {}};
+  Context ctx(options, make_plan(options, host), options.threads > 0 ? options.threads : num_threads());
   set_num_threads(ctx.threads);
   openblas_set_num_threads(ctx.threads);
 

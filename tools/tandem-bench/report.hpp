@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <tandem/memory/device.hpp>
+#include <utility>
 #include <vector>
 
 #include "calibrate/json.hpp"
@@ -48,7 +49,9 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
 };
 
-/// The roofline of one backend: the bounds an op's time is compared with.
+/// The roofline of one backend: the bounds an op's time is compared with. Bounds are
+/// ceilings, so they come from the fastest repetition (as STREAM reports its best); op times
+/// are medians.
 struct Roofline {
   double bytes_per_s = 0;  ///< 0: unknown
   double flops_per_s = 0;  ///< float32 peak; 0: unknown
@@ -60,12 +63,17 @@ struct Roofline {
 
 /// State shared by the sections while a report runs.
 struct Context {
+  Context(const Options& o, Plan p, int all_threads) : options(o), plan(std::move(p)), threads(all_threads) {}
+
   const Options& options;
   Plan plan;
   int threads = 1;  ///< the all-threads count
   Json report;      ///< the document being built
   Progress progress;
-  Roofline cpu_roofline;
+  Roofline cpu_roofline;  ///< the DRAM roof: STREAM triad over arrays beyond the cache
+  /// STREAM triad's bandwidth with the working set of a float32 add of each sweep size (the
+  /// cache level that size sits in): the CPU's bandwidth bound at that size.
+  std::map<std::size_t, double> cpu_bandwidth_at_size;
   std::map<std::string, Roofline> device_rooflines;  ///< by Device::str(), for CUDA devices
 
   bool wants(const std::string& measurement) const;
