@@ -71,7 +71,8 @@ class StreamArrays {
   StreamArrays& operator=(const StreamArrays&) = delete;
   ~StreamArrays();
   std::size_t elements() const { return n_; }
-  /// Runs one kernel over the arrays on `threads` OpenMP threads (plain loops, as STREAM's).
+  /// Runs one kernel over the arrays on `threads` OpenMP threads: STREAM's loops, as
+  /// compilers build them (copy becomes a memcpy of each thread's share).
   void run(StreamKernel kernel, int threads);
   /// True when the arrays hold what STREAM's validation expects after the calls made so far.
   bool check() const;

@@ -34,9 +34,9 @@ TEST(CalibrateMeasure, StreamKernelsComputeStreamsValues) {
     EXPECT_TRUE(arrays.check());
     for (int round = 0; round < 2; ++round) {
       for (const auto kernel : cal::kStreamKernels) {
-        const cal::Rate r = cal::host_bandwidth(arrays, kernel, round + 1, tiny());
+        const cal::Rate r = cal::host_bandwidth(arrays, kernel, round + 1, {0.0, 1, 1, 0});
         EXPECT_EQ(r.work, static_cast<double>(cal::stream_bytes_per_element(kernel) * n));
-        EXPECT_GT(r.timing.repetitions, 0);
+        EXPECT_EQ(r.timing.repetitions, 1);
         EXPECT_TRUE(arrays.check()) << cal::name(kernel) << " n=" << n;
       }
     }

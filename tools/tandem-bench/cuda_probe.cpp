@@ -4,7 +4,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <stdexcept>
+#include <string>
 
 namespace tandem::bench_tool {
 
