@@ -215,6 +215,16 @@ TEST(TandemBenchReport, OpsFilterMeasuresOnlyWhatWasAsked) {
   EXPECT_FALSE(report.at("measurements").items().empty());
 }
 
+TEST(TandemBenchReport, AnAbsentBackendIsNamed) {
+  if (tandem::has_gpu()) GTEST_SKIP() << "a CUDA device is present";
+  try {
+    bt::run_report(parse({"--device", "cuda", "--ops", "add"}));
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("--device cuda: no such backend"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TandemBenchReport, PrintsAndComparesFromFiles) {
   const Json a = tiny_report("bandwidth,add,latency");
   const Json b = tiny_report("bandwidth,add,sum");

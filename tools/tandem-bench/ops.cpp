@@ -148,8 +148,7 @@ void measure_bandwidth_by_size(Context& ctx) {
 
 bool selected(const Options& options, Device d) {
   if (options.devices.empty()) return true;
-  const std::string kind = d.kind == DeviceKind::cpu ? "cpu" : d.kind == DeviceKind::cuda ? "cuda" : "emulated";
-  return std::find(options.devices.begin(), options.devices.end(), kind) != options.devices.end();
+  return std::find(options.devices.begin(), options.devices.end(), kind_name(d)) != options.devices.end();
 }
 }  // namespace
 

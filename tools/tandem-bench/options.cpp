@@ -86,8 +86,9 @@ Options parse_options(int argc, const char* const* argv) {
       std::vector<std::string> wanted = split(value());
       for (const std::string& w : wanted) {
         if (std::find(all.begin(), all.end(), w) == all.end()) {
-          throw UsageError("--ops: unknown measurement '" + w +
-                           "' (bandwidth, peak, gemm, add, fma, exp, sum, sort, random, matmul, transfer, latency)");
+          std::string known;
+          for (const std::string& m : all) known += (known.empty() ? "" : ", ") + m;
+          throw UsageError("--ops: unknown measurement '" + w + "' (" + known + ")");
         }
       }
       for (const std::string& m : all) {

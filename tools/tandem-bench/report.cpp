@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <tandem/tandem.hpp>
 
 #ifdef TANDEM_HAS_CUDA
@@ -119,6 +120,18 @@ Json& Context::add(const std::string& section, const std::string& name, const st
   return report["measurements"].push_back(std::move(r));
 }
 
+const char* kind_name(Device device) {
+  switch (device.kind) {
+    case DeviceKind::cpu:
+      return "cpu";
+    case DeviceKind::cuda:
+      return "cuda";
+    case DeviceKind::emulated:
+      return "emulated";
+  }
+  return "?";
+}
+
 double value_of(const Json& record) { return record.at("value").number(); }
 
 namespace {
@@ -160,7 +173,7 @@ void describe_machine(Context& ctx, const calibrate::HostInfo& host) {
   for (const Device d : tandem::devices()) {
     Json dev = Json::object();
     dev["name"] = d.str();
-    dev["kind"] = d.kind == DeviceKind::cpu ? "cpu" : d.kind == DeviceKind::cuda ? "cuda" : "emulated";
+    dev["kind"] = kind_name(d);
 #ifdef TANDEM_HAS_CUDA
     if (d.kind == DeviceKind::cuda) {
       const GpuDescription gpu = describe_gpu(d.index);
@@ -177,6 +190,15 @@ void describe_machine(Context& ctx, const calibrate::HostInfo& host) {
 }
 
 Json run_report(const Options& options) {
+  std::string registered;
+  for (const Device d : tandem::devices()) registered += (registered.empty() ? "" : ", ") + d.str();
+  for (const std::string& kind : options.devices) {
+    const auto all = tandem::devices();
+    if (std::none_of(all.begin(), all.end(), [&](Device d) { return kind == kind_name(d); })) {
+      throw std::runtime_error("--device " + kind + ": no such backend here (registered: " + registered +
+                               "; the emulated device needs TANDEM_EMULATED_DEVICE=1)");
+    }
+  }
   const calibrate::HostInfo host = calibrate::host_info();
   Context ctx(options, make_plan(options, host), options.threads > 0 ? options.threads : num_threads());
   set_num_threads(ctx.threads);

@@ -83,6 +83,9 @@ struct Context {
             const calibrate::Timing& timing, double work, const std::string& unit);
 };
 
+/// "cpu", "cuda" or "emulated": the names --device takes and the report's devices[].kind.
+const char* kind_name(Device device);
+
 /// A record's rate from its median time, in the record's unit (GB/s, GFLOP/s, or us for
 /// latencies, which are times).
 double value_of(const Json& record);
