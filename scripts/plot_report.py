@@ -24,30 +24,33 @@ def load(path):
     return report
 
 
-def rate(m):
-    """Work per second from the median time: bytes/s for GB/s records, FLOP/s for GFLOP/s."""
-    return m["value"] * 1e9
+def ceiling(m):
+    """Work per second from the fastest call (bytes/s or FLOP/s): a roof is what the machine
+    can do, as tandem-bench computes its roofline fractions."""
+    return m["best"] * 1e9
 
 
 def roofs(report):
-    """Per backend: (bytes/s, {dtype: FLOP/s}) from the all-threads STREAM triad and FMA peak.
+    """Per backend: (bytes/s, {dtype: FLOP/s}) from the all-threads STREAM triad over the
+    largest arrays (the DRAM roof) and the FMA peak.
     The emulated device runs the CPU kernels on host memory, so it shares the CPU's roof."""
     threads = report["machine"]["cpu"]["threads"]
-    bw, peak = None, {}
+    bw, bw_size, peak = None, 0, {}
     for m in report["measurements"]:
         if m["threads"] != threads:
             continue
         if m["section"] == "bandwidth" and m["variant"] == "stream" and m["name"] == "triad":
-            bw = rate(m)
+            if bw is None or m["size"] > bw_size:
+                bw, bw_size = ceiling(m), m["size"]
         if m["section"] == "peak":
-            peak[m["dtype"]] = rate(m)
+            peak[m["dtype"]] = ceiling(m)
     out = {}
     for d in report["machine"]["devices"]:
         if d["kind"] in ("cpu", "emulated"):
             out[d["name"]] = (bw, peak)
     for m in report["measurements"]:  # a CUDA device: its own copy bandwidth, no measured peak
         if m["section"] == "bandwidth" and m["variant"] == "tandem" and m["backend"].startswith("cuda"):
-            out[m["backend"]] = (rate(m), {})
+            out[m["backend"]] = (ceiling(m), {})
     return out
 
 
