@@ -86,7 +86,7 @@ void measure_device_copy(Context& ctx, Device device) {
   ctx.progress.step("bandwidth on " + device.str());
   td::PlacementGuard on(device);
   const auto a = td::full<float>({static_cast<std::int64_t>(size)}, 1.0f);
-  const auto b = td::zeros<float>({static_cast<std::int64_t>(size)});
+  auto b = td::zeros<float>({static_cast<std::int64_t>(size)});
   a.to(device);
   b.to(device);
   const double bytes = 2.0 * static_cast<double>(size * sizeof(float));

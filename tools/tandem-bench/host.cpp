@@ -24,7 +24,7 @@ calibrate::Timing tandem_stream(calibrate::StreamKernel kernel, calibrate::Strea
   const td::Shape shape{static_cast<std::int64_t>(arrays.elements())};
   const auto a = td::Array<double>::wrap(arrays.a(), shape);
   const auto b = td::Array<double>::wrap(arrays.b(), shape);
-  const auto c = td::Array<double>::wrap(arrays.c(), shape);
+  auto c = td::Array<double>::wrap(arrays.c(), shape);
   switch (kernel) {
     case calibrate::StreamKernel::copy:
       return calibrate::time_repeated([&] { c.assign(a); }, budget);
