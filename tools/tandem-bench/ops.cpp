@@ -138,7 +138,7 @@ void measure_bandwidth_by_size(Context& ctx) {
                         std::to_string(threads) + " threads");
       const calibrate::Rate r =
           calibrate::host_bandwidth(arrays, calibrate::StreamKernel::triad, threads, ctx.plan.budget);
-      Json& rec = ctx.add("bandwidth", "triad", "stream", "cpu", "float64", threads,
+      Json& rec = ctx.add("bandwidth_by_size", "triad", "stream", "cpu", "float64", threads,
                           static_cast<double>(arrays.elements()), r.work, 0, r.timing, r.work, "GB/s");
       rec["description"] = "the bandwidth bound of the ops of " + std::to_string(size) + " elements";
       ctx.cpu_bandwidth_at_size[size] = std::max(ctx.cpu_bandwidth_at_size[size], r.best_rate());

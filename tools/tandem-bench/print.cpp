@@ -106,6 +106,37 @@ void print_section(const Json& report, const char* section, const char* title, s
   }
 }
 
+// STREAM triad by working set: a row per op size, one column per thread count.
+void print_bandwidth_by_size(const Json& report, std::FILE* out) {
+  std::map<double, std::map<int, const Json*>> rows;  // op size (floats) -> threads -> record
+  std::set<int> thread_counts;
+  for (const Json& r : report.at("measurements").items()) {
+    if (str(r, "section") != "bandwidth_by_size") continue;
+    const int threads = static_cast<int>(num(r, "threads"));
+    rows[2 * num(r, "size")][threads] = &r;  // size counts doubles per array: half the floats
+    thread_counts.insert(threads);
+  }
+  if (rows.empty()) return;
+  std::fprintf(out,
+               "\nBandwidth by working set (STREAM triad with the working set of a float32 add of each size;\n"
+               "the better column is the ops' bandwidth bound at that size), GB/s median [best]\n  %-8s",
+               "size");
+  for (const int t : thread_counts)
+    std::fprintf(out, " %22s", (std::to_string(t) + (t == 1 ? " thread" : " threads")).c_str());
+  std::fprintf(out, "\n");
+  for (const auto& [size, by_threads] : rows) {
+    std::fprintf(out, "  %-8s", size_text(size).c_str());
+    for (const int t : thread_counts) {
+      const auto it = by_threads.find(t);
+      const std::string cell = it == by_threads.end() ? ""
+                                                      : fmt("%.1f", num(*it->second, "value")) + " [" +
+                                                            fmt("%.1f", num(*it->second, "best")) + "]";
+      std::fprintf(out, " %22s", cell.c_str());
+    }
+    std::fprintf(out, "\n");
+  }
+}
+
 // One table per backend: a row per size, a column per op, each cell the median time and
 // the fraction of the roofline limit.
 void print_ops(const Json& report, std::FILE* out) {
@@ -159,6 +190,7 @@ void print_report(const Json& report, std::FILE* out) {
                str(report, "mode").c_str(), str(report, "created").c_str(), num(report, "elapsed_s"));
   print_machine(report, out);
   for (const auto& [section, title] : kTitles) print_section(report, section, title, out);
+  print_bandwidth_by_size(report, out);
   print_ops(report, out);
 }
 
