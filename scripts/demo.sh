@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's first quick-start command: installs the Debian packages, builds the `bench`
-# preset (Release, CPU, examples + benchmarks, in build/bench), runs the demo program and a
-# quick comparison with NumPy. Runnable from any directory.
-# Usage: scripts/demo.sh [--full]   (--full: the full comparison, ~2 minutes, instead of --quick)
+# preset (Release, CPU, examples + benchmarks + tandem-bench, in build/bench), runs the demo
+# program, a quick hardware report and a quick comparison with NumPy. Runnable from any
+# directory.
+# Usage: scripts/demo.sh [--full]   (--full: the full NumPy comparison, ~2 minutes, and the
+# standard hardware report, ~1 minute, instead of --quick)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -23,6 +25,10 @@ cmake --build --preset bench -j "$(nproc)"
 
 echo "=== build/bench/examples/tandem_demo ==="
 build/bench/examples/tandem_demo
+
+echo "=== what this machine delivers (build/bench/tools/tandem-bench ${mode:-standard}) ==="
+# shellcheck disable=SC2086  # $mode is empty or one flag
+build/bench/tools/tandem-bench $mode
 
 echo "=== tandem vs NumPy (scripts/bench_compare.py ${mode:-full}) ==="
 # shellcheck disable=SC2086  # $mode is empty or one flag

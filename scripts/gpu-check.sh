@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs everything that needs a real NVIDIA GPU: builds tandem with CUDA for the GPU it
 # finds, runs the whole test suite (including the gpu-labelled tests and the cuda. rerun of
-# every test on the device), runs the GPU benchmarks and prints the ratios against the
-# targets of issue 8. Record the output in docs/gpu.md (date, device, driver, results).
+# every test on the device), the hardware report (tandem-bench: transfers pageable/pinned,
+# launch latency, CPU/GPU crossover; JSON in the build folder), runs the GPU benchmarks and
+# prints the ratios against the targets of issue 8. Record the output in docs/gpu.md (date, device, driver, results).
 #
 # Usage: scripts/gpu-check.sh [build-dir]   (default build/gpu-check; -j from $JOBS or nproc)
 set -euo pipefail
@@ -29,6 +30,12 @@ ctest --test-dir "$build" -j "$jobs" --output-on-failure >"$build/ctest.log" 2>&
 tail -n 15 "$build/ctest.log"
 skipped="$(grep -c 'Skipped' "$build/ctest.log" || true)"
 echo "gpu-check: ctest exit $test_status, $skipped skipped lines (a device should leave none in gpu.*/cuda.*)"
+
+echo "gpu-check: tandem-bench (docs/tandem-bench.md)"
+if ! "$build/tools/tandem-bench" --json "$build/tandem-bench.json" | tee "$build/tandem-bench.txt"; then
+  echo "gpu-check: tandem-bench failed" >&2
+  test_status=1
+fi
 
 echo "gpu-check: benchmarks"
 bench="$build/bench/tandem_bench_gpu"

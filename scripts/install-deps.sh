@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev                 # Google Benchmark
   zlib1g-dev                       # .npz deflate
   libdlpack-dev                    # DLPack C ABI header (dlpack/dlpack.h)
+  python3-matplotlib               # scripts/plot_report.py (tandem-bench's roofline and size plots)
   clang libclang-rt-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh) and the ThreadSanitizer
                                    # build (clang + LLVM OpenMP with archer, scripts/test.sh)
   python3 python3-numpy            # fixtures and the NumPy comparison
