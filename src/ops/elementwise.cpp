@@ -6,7 +6,6 @@
 
 #include "dispatch/dispatch.hpp"
 #include "kernels/elementwise.hpp"
-#include "memory/buffer.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/memory/placement.hpp"
@@ -43,9 +42,10 @@ void check_integer_exponents(const UntypedArray& b) {
 // number.c): 2, 0.5 and -1 become square, sqrt and reciprocal, 1 a copy and 0 ones, which are
 // exact or correctly rounded, vectorised, and many times faster than pow. As in NumPy,
 // (-0) ** 0.5 is then -0 and (-inf) ** 0.5 NaN (sqrt's answers; pow's are +0 and +inf).
-// Only a 0-d exponent already on the host is read: a device one would cost a transfer.
+// The exponent is read wherever it lives (a device one costs one small transfer), so the
+// result never depends on placement.
 std::optional<UntypedArray> power_by_scalar(const UntypedArray& a, const UntypedArray& b, const UntypedArray* out) {
-  if (!is_floating(a.dtype()) || b.ndim() != 0 || !b.buffer()->is_valid_on(Device::cpu())) return std::nullopt;
+  if (!is_floating(a.dtype()) || b.ndim() != 0) return std::nullopt;
   const Scalar s = item(b);
   const double e = s.dtype == DType::float32 ? double{s.f32} : s.f64;
   auto as_unary = [&](UnaryOp op) { return unary(op, a, out); };

@@ -180,7 +180,7 @@ TEST(HostPoolEnvironment, ABadValueIsAnErrorNamingTheVariable) {
   if (env == nullptr || std::string(env) != "12 MB") GTEST_SKIP() << "run with TANDEM_HOST_CACHE_LIMIT='12 MB'";
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([] { td::host_cache_limit(); }, {"TANDEM_HOST_CACHE_LIMIT", "12 MB"}));
   td::PlacementGuard cpu(td::Placement::cpu);
-  EXPECT_TRUE(td::test::throws_with<td::ValueError>([] { td::ones<double>({kDoublesPerMiB}); },
+  EXPECT_TRUE(td::test::throws_with<td::ValueError>([] { td::ones<double>({4 * kDoublesPerMiB}); },
                                                     {"TANDEM_HOST_CACHE_LIMIT"}));
 }
 
