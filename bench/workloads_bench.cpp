@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-
 #include <tandem/tandem.hpp>
 
 namespace td = tandem;
@@ -91,8 +90,9 @@ void scalar_small(int repeats) {
 }
 
 [[noreturn]] void usage() {
-  std::fprintf(stderr, "usage: tandem_bench_workloads --threads=N heat-alloc|heat-out N STEPS | power N EXP REPEATS | "
-                       "scalar-small REPEATS\n");
+  std::fprintf(stderr,
+               "usage: tandem_bench_workloads --threads=N heat-alloc|heat-out N STEPS | power N EXP REPEATS | "
+               "scalar-small REPEATS\n");
   std::exit(2);
 }
 

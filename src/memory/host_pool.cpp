@@ -62,10 +62,17 @@ std::size_t parse_limit(const char* text) {
   std::size_t scale = 1;
   if (used + 1 == s.size()) {
     switch (std::toupper(static_cast<unsigned char>(s[used]))) {
-      case 'K': scale = std::size_t{1} << 10; break;
-      case 'M': scale = std::size_t{1} << 20; break;
-      case 'G': scale = std::size_t{1} << 30; break;
-      default: scale = 0;
+      case 'K':
+        scale = std::size_t{1} << 10;
+        break;
+      case 'M':
+        scale = std::size_t{1} << 20;
+        break;
+      case 'G':
+        scale = std::size_t{1} << 30;
+        break;
+      default:
+        scale = 0;
     }
   } else if (used != s.size()) {
     scale = 0;

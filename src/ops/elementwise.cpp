@@ -1,14 +1,12 @@
 // Front end of the element-wise ops: dtype rules, broadcasting, outputs, aliasing, and
 // the hand-off to the chosen backend.
 
-#include <cstring>
 #include <optional>
 
 #include "dispatch/dispatch.hpp"
 #include "kernels/elementwise.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/memory/placement.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
 
 namespace tandem::untyped {
@@ -66,15 +64,7 @@ std::optional<UntypedArray> power_by_scalar(const UntypedArray& a, const Untyped
 
 UntypedArray scalar_array(Scalar value) {
   UntypedArray a = UntypedArray::empty(value.dtype, Shape{});
-  // Under automatic or cpu placement a fill of one element runs on the CPU, and dispatching
-  // it costs more than a small op itself (a * 2.0 on 64 doubles, issue 17): write the value
-  // in place instead. Under a forced device placement the fill runs there, as before, so the
-  // scalar need not cross the bus.
-  if (current_placement() == Placement::gpu) {
-    fill(a, value);
-  } else {
-    std::memcpy(a.host_data(/*for_write=*/true), &value.f64, itemsize(value.dtype));
-  }
+  fill(a, value);
   return a;
 }
 

@@ -30,7 +30,8 @@ namespace {
   });
   if (bad_pieces != 0) return ::testing::AssertionFailure() << bad_pieces << " bad pieces for n = " << n;
   for (std::int64_t i = 0; i < n; ++i)
-    if (visits[i] != 1) return ::testing::AssertionFailure() << "element " << i << " of " << n << " visited " << visits[i] << " times";
+    if (visits[i] != 1)
+      return ::testing::AssertionFailure() << "element " << i << " of " << n << " visited " << visits[i] << " times";
   return ::testing::AssertionSuccess();
 }
 

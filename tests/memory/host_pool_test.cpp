@@ -2,17 +2,17 @@
 // block, page-locking through the pinning hook, and allocation from several host threads.
 // Every test runs on the CPU (a PlacementGuard), where host buffers are allocated by the op.
 
+#include "memory/host_pool.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <tandem/tandem.hpp>
 #include <thread>
 #include <vector>
 
-#include <tandem/tandem.hpp>
-
-#include "memory/host_pool.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
@@ -75,7 +75,7 @@ TEST_F(HostPool, ZerosOfAReusedBlockAreZeros) {
 
 TEST_F(HostPool, SizeClassesServeSlightlySmallerRequests) {
   { auto a = td::ones<double>({35 * kDoublesPerMiB}); }  // class 40 MiB
-  auto b = td::ones<double>({33 * kDoublesPerMiB + 1});          // class 40 MiB too
+  auto b = td::ones<double>({33 * kDoublesPerMiB + 1});  // class 40 MiB too
   EXPECT_EQ(td::stats().host_pool_hits, 1u);
   auto c = td::ones<double>({20 * kDoublesPerMiB});  // class 20 MiB: a new block
   EXPECT_EQ(td::stats().host_pool_hits, 1u);
@@ -119,10 +119,10 @@ TEST_F(HostPool, PinsFreshBlocksOnceAndUnpinsThemOnRelease) {
   g_pins = 0;
   g_unpins = 0;
   td::detail::set_host_pinning({[](void*, std::size_t bytes) {
-                                   g_pinned_bytes = bytes;
-                                   return ++g_pins % 2 == 1;  // the second refuses: stays pageable
-                                 },
-                                 [](void*) { ++g_unpins; }});
+                                  g_pinned_bytes = bytes;
+                                  return ++g_pins % 2 == 1;  // the second refuses: stays pageable
+                                },
+                                [](void*) { ++g_unpins; }});
   {
     auto a = td::arange<double>(0.0, static_cast<double>(6 * kDoublesPerMiB));
     EXPECT_EQ(g_pins, 1);
@@ -178,7 +178,8 @@ TEST(HostPoolEnvironment, LimitComesFromTheVariable) {
 TEST(HostPoolEnvironment, ABadValueIsAnErrorNamingTheVariable) {
   const char* env = std::getenv("TANDEM_HOST_CACHE_LIMIT");
   if (env == nullptr || std::string(env) != "12 MB") GTEST_SKIP() << "run with TANDEM_HOST_CACHE_LIMIT='12 MB'";
-  EXPECT_TRUE(td::test::throws_with<td::ValueError>([] { td::host_cache_limit(); }, {"TANDEM_HOST_CACHE_LIMIT", "12 MB"}));
+  EXPECT_TRUE(
+      td::test::throws_with<td::ValueError>([] { td::host_cache_limit(); }, {"TANDEM_HOST_CACHE_LIMIT", "12 MB"}));
   td::PlacementGuard cpu(td::Placement::cpu);
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([] { td::ones<double>({4 * kDoublesPerMiB}); },
                                                     {"TANDEM_HOST_CACHE_LIMIT"}));
