@@ -14,6 +14,7 @@
 #include "tandem/dlpack.hpp"
 #include "tandem/io.hpp"
 #include "tandem/memory/device.hpp"
+#include "tandem/memory/host_pool.hpp"
 #include "tandem/memory/placement.hpp"
 #include "tandem/memory/stream.hpp"
 #include "tandem/memory/stats.hpp"

@@ -1,16 +1,26 @@
 #pragma once
 // Splitting a flat range of elements across tandem's CPU threads.
 
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "dispatch/tuning.hpp"
 #include "tandem/core/threads.hpp"
 
 namespace tandem::cpu {
 
-/// Calls f(begin, end) over [0, n): on the calling thread below the parallel threshold,
-/// else once per thread on contiguous, cache-line-aligned pieces (static split).
+/// Calls f(begin, end) over disjoint pieces that cover [0, n): on the calling thread below
+/// the parallel threshold, else on tandem's threads. Each thread owns one contiguous home
+/// share (the static split, cache-line aligned: no two threads write one line of a
+/// contiguous output) and claims chunks of tuning::kParallelChunkElements from its front;
+/// a thread done with its share claims chunks from the others' (work stealing), so a thread
+/// slowed by another process on its core takes less. With every core free each thread
+/// works on its home share only, the pages it placed by first touch. f must not depend on
+/// how [0, n) is cut.
 template <class F>
 void parallel_for(std::int64_t n, F&& f) {
   const int threads = num_threads();
@@ -18,15 +28,33 @@ void parallel_for(std::int64_t n, F&& f) {
     if (n > 0) f(std::int64_t{0}, n);
     return;
   }
-  const std::int64_t pieces = std::min<std::int64_t>(threads, n);
-#pragma omp parallel for num_threads(static_cast<int>(pieces)) schedule(static, 1)
-  for (std::int64_t t = 0; t < pieces; ++t) {
-    // Round the piece boundaries to multiples of 16 elements so that no two threads write
-    // the same cache line of a contiguous output.
-    auto bound = [&](std::int64_t i) { return i == pieces ? n : std::min(n, (n * i / pieces) & ~std::int64_t{15}); };
-    const std::int64_t begin = bound(t);
-    const std::int64_t end = bound(t + 1);
-    if (end > begin) f(begin, end);
+  const int pieces = static_cast<int>(std::min<std::int64_t>(threads, n));
+  // Round the share boundaries to multiples of 16 elements so that no two threads write
+  // the same cache line of a contiguous output; chunks are multiples of 16 too.
+  auto bound = [&](std::int64_t i) { return i == pieces ? n : std::min(n, (n * i / pieces) & ~std::int64_t{15}); };
+  struct alignas(64) Share {
+    std::atomic<std::int64_t> next;
+    std::int64_t end;
+  };
+  const std::unique_ptr<Share[]> shares(new Share[static_cast<std::size_t>(pieces)]);
+  for (int t = 0; t < pieces; ++t) {
+    shares[t].next.store(bound(t), std::memory_order_relaxed);
+    shares[t].end = bound(t + 1);
+  }
+  constexpr std::int64_t chunk = tuning::kParallelChunkElements;
+#pragma omp parallel num_threads(pieces)
+  {
+    // The team may be smaller than asked (nested parallelism): the shares of missing
+    // threads are stolen like any other.
+    const int self = omp_get_thread_num();
+    for (int k = 0; k < pieces; ++k) {
+      Share& s = shares[(self + k) % pieces];
+      for (;;) {
+        const std::int64_t begin = s.next.fetch_add(chunk, std::memory_order_relaxed);
+        if (begin >= s.end) break;
+        f(begin, std::min(begin + chunk, s.end));
+      }
+    }
   }
 }
 

@@ -41,6 +41,9 @@ constexpr std::int64_t kLeaf = 128;
 // prefetchers restart on every row: axis-0 sum of 4096 x 8192 doubles 13.9 ms vs 4.3 ms
 // for the full sum). The accumulators (8 rows of a tile) then live in L2.
 constexpr std::int64_t kMaxTile = 8192;
+// Outputs are cut into this many pieces per thread and handed out as the
+// threads come free, so that one slowed by another process takes fewer.
+constexpr int kOutputPiecesPerThread = 4;
 
 std::int64_t split_point(std::int64_t n) {
   const std::int64_t half = n / 2;
@@ -212,7 +215,9 @@ typename R::acc_type tree_parallel(const Src& src, std::int64_t n, int threads) 
   collect_nodes(0, n, chunk, nodes);
   const std::unique_ptr<A[]> values(new A[nodes.size()]);  // not std::vector: A may be bool
   const auto count = static_cast<std::int64_t>(nodes.size());
-#pragma omp parallel for num_threads(threads) schedule(static)
+  // Whichever thread is free takes the next subtree; each value has its slot, combined in
+  // tree order below, so the result never depends on who computed what.
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
   for (std::int64_t i = 0; i < count; ++i) values[i] = tree<R, T>(src, nodes[i][0], nodes[i][1]);
   std::size_t next = 0;
   return combine_nodes<R>(n, chunk, values.get(), next);
@@ -296,7 +301,8 @@ void reduce_columns(const Layout& l) {
   const std::int64_t rows = l.reduced_size;
   const std::int64_t row_stride = l.reduced[0].in_stride;
   const int threads = l.kept_size * rows < tuning::kParallelMinElements ? 1 : num_threads();
-  // Enough tiles for every thread, each as wide as possible.
+  // Enough tiles for every thread, each as wide as possible (narrower tiles, more of them
+  // to balance a busy core, would cost the long row streams kMaxTile explains).
   const std::int64_t per_row = std::max<std::int64_t>(1, (threads + outer_size - 1) / outer_size);
   const std::int64_t tile = std::min(kMaxTile, std::max<std::int64_t>(8, (inner.extent + per_row - 1) / per_row));
   const std::int64_t tiles = (inner.extent + tile - 1) / tile;
@@ -314,7 +320,7 @@ void reduce_columns(const Layout& l) {
     Out* o = reinterpret_cast<Out*>(l.out) + out_off + j0 * inner.out_stride;
     for (std::int64_t j = 0; j < ct.width; ++j) o[j * inner.out_stride] = R::store(res[j]);
   };
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
   for (std::int64_t t = 0; t < tasks; ++t) {
     for_each_output(outer, t / tiles, t / tiles + 1,
                     [&](std::int64_t in_off, std::int64_t out_off) { run_task(in_off, out_off, t % tiles); });
@@ -327,10 +333,14 @@ void reduce_columns(const Layout& l) {
 template <class One>
 void for_outputs(const Layout& l, int threads, One&& one) {
   if (threads > 1 && l.kept_size >= 2 * threads) {
+    // kOutputPiecesPerThread pieces per thread, taken by whichever thread is free: a thread
+    // slowed by another process takes fewer. Each output is one thread's, so the pieces
+    // cannot change a value.
     const std::int64_t k = l.kept_size;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; ++t) {
-      for_each_output(l.kept, k * t / threads, k * (t + 1) / threads,
+    const std::int64_t pieces = std::min<std::int64_t>(k, std::int64_t{threads} * kOutputPiecesPerThread);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (std::int64_t t = 0; t < pieces; ++t) {
+      for_each_output(l.kept, k * t / pieces, k * (t + 1) / pieces,
                       [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
     }
   } else {
@@ -440,7 +450,7 @@ void arg_typed(const StridedView& in, const StridedView& out) {
       const std::int64_t chunk = tuning::kReduceChunk;
       const std::int64_t pieces = (n + chunk - 1) / chunk;
       std::vector<ArgBest<OP, T>> part(static_cast<std::size_t>(pieces));
-#pragma omp parallel for num_threads(inner_threads) schedule(static)
+#pragma omp parallel for num_threads(inner_threads) schedule(dynamic, 1)
       for (std::int64_t c = 0; c < pieces; ++c) part[c] = arg_range<OP>(src, c * chunk, std::min(chunk, n - c * chunk));
       best = part[0];
       for (std::int64_t c = 1; c < pieces; ++c) {

@@ -13,6 +13,7 @@
 #include "cuda/staging.hpp"
 #include "dispatch/stream.hpp"
 #include "dispatch/tuning.hpp"
+#include "memory/host_pool.hpp"
 
 namespace tandem::cuda {
 
@@ -35,6 +36,19 @@ bool is_page_locked(const void* p) {
     return false;
   }
   return attributes.type == cudaMemoryTypeHost || attributes.type == cudaMemoryTypeManaged;
+}
+
+/// The host pool's page-locking (src/memory/host_pool.hpp): its large blocks become pinned
+/// for every device (portable), so that a transfer from them is one DMA, no staging. A
+/// refusal (too much locked memory) leaves the block pageable; the error is cleared.
+bool pin_host(void* p, std::size_t bytes) {
+  if (cudaHostRegister(p, bytes, cudaHostRegisterPortable) == cudaSuccess) return true;
+  cudaGetLastError();
+  return false;
+}
+
+void unpin_host(void* p) {
+  if (cudaHostUnregister(p) != cudaSuccess) cudaGetLastError();
 }
 
 }  // namespace
@@ -161,6 +175,7 @@ CudaBackend::CudaBackend(int device)
   cudaStream_t s = nullptr;
   TANDEM_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
   streams_[0] = s;
+  tandem::detail::set_host_pinning({pin_host, unpin_host});
 }
 
 CudaBackend::~CudaBackend() {

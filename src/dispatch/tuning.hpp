@@ -11,6 +11,13 @@ namespace tandem::tuning {
 /// adds ~32 K doubles in about that time. bench: BM_Add/threads (docs/performance.md).
 inline constexpr std::int64_t kParallelMinElements = 32768;
 
+/// cpu::parallel_for hands out work in chunks of this many elements (a multiple of 16):
+/// small enough that a thread slowed by another process leaves the rest of its share to the
+/// others, large enough that claiming one (an atomic add) costs nothing next to it (adding
+/// 64 K doubles streams 1.5 MB, tens of microseconds). The first value tried, not tuned;
+/// bench: scripts/bench_busy_core.sh (docs/performance.md, issue 17).
+inline constexpr std::int64_t kParallelChunkElements = std::int64_t{1} << 16;
+
 /// Binary ops on contiguous runs shorter than this skip the Highway dispatch: the compiler's
 /// vectorised loop is as fast there (add measured 1.0x either way, docs/accuracy.md) and the
 /// dispatch costs ~120 instructions, a tenth of a 16-element add. bench: add, out=, 16.

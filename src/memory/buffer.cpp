@@ -1,27 +1,17 @@
 #include "memory/buffer.hpp"
 
-#include <sys/mman.h>
-
-#include <cstdlib>
 #include <utility>
 
 #include "dispatch/backend.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
+#include "memory/host_pool.hpp"
 #include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
 
 namespace {
-// Large buffers start on a cache line (and so on any SIMD width); small ones take malloc's
-// 16-byte alignment, which is much cheaper to get; all SIMD paths load unaligned.
-constexpr std::size_t kHostAlignment = 64;
-constexpr std::size_t kAlignedFromBytes = 4096;
-// Buffers of at least one huge page are aligned to it and ask the kernel for transparent
-// huge pages (as NumPy does): first-touch page faults then cost 512 times fewer traps.
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
-
 void count_download(std::size_t bytes) {
   detail::counters().bytes_device_to_host.fetch_add(bytes, std::memory_order_relaxed);
 }
@@ -33,7 +23,7 @@ Buffer::Buffer(Key /*key*/, void* host, std::size_t bytes, std::function<void(vo
 }
 
 std::shared_ptr<Buffer> Buffer::allocate(std::size_t bytes) {
-  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [](void* q) { std::free(q); });
+  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [bytes](void* q) { detail::free_host(q, bytes); });
   b->fresh_ = true;
   b->host_valid_ = false;
   b->update_host_only();
@@ -56,7 +46,7 @@ std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_
                                              std::function<void(void*)> deleter) {
   if (device.is_cpu()) return wrap_host(ptr, bytes, std::move(deleter));
   Backend& backend = backend_for(device);
-  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [](void* q) { std::free(q); });
+  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [bytes](void* q) { detail::free_host(q, bytes); });
   b->host_valid_ = false;
   b->device_backend_ = &backend;
   b->device_ = ptr;
@@ -149,20 +139,8 @@ void Buffer::update_host_only() {
 }
 
 void Buffer::allocate_host_memory() {
-  void* p = nullptr;
-  if (bytes_ < kAlignedFromBytes) {
-    p = std::malloc(bytes_ == 0 ? 1 : bytes_);  // a distinct, freeable pointer even for size 0
-  } else if (bytes_ < kHugePage) {
-    // aligned_alloc needs a size that is a multiple of the alignment.
-    p = std::aligned_alloc(kHostAlignment, (bytes_ + kHostAlignment - 1) / kHostAlignment * kHostAlignment);
-  } else {
-    const std::size_t rounded = (bytes_ + kHugePage - 1) / kHugePage * kHugePage;
-    p = std::aligned_alloc(kHugePage, rounded);
-    if (p != nullptr) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
-  }
-  if (p == nullptr) TANDEM_THROW(OutOfMemory, "allocate", "cannot allocate ", bytes_, " bytes of host memory");
+  host_ = detail::allocate_host(bytes_);
   detail::counters().host_allocations.fetch_add(1, std::memory_order_relaxed);
-  host_ = p;
 }
 
 void* Buffer::ensure_valid_on(Device device) {

@@ -27,6 +27,9 @@ Stats stats() {
   s.placed_device = c.placed_device.load(std::memory_order_relaxed);
   s.oom_fallbacks = c.oom_fallbacks.load(std::memory_order_relaxed);
   s.stream_waits = c.stream_waits.load(std::memory_order_relaxed);
+  s.host_pool_hits = c.host_pool_hits.load(std::memory_order_relaxed);
+  s.host_pool_misses = c.host_pool_misses.load(std::memory_order_relaxed);
+  s.host_cached_bytes = c.host_cached_bytes.load(std::memory_order_relaxed);
   return s;
 }
 
@@ -34,7 +37,7 @@ void reset_stats() {
   auto& c = detail::counters();
   for (auto* a : {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.ops_cpu, &c.ops_cuda, &c.ops_emulated,
                   &c.host_allocations, &c.device_allocations, &c.placed_cpu, &c.placed_device, &c.oom_fallbacks,
-                  &c.stream_waits})
+                  &c.stream_waits, &c.host_pool_hits, &c.host_pool_misses})
     a->store(0, std::memory_order_relaxed);
 }
 
@@ -46,7 +49,9 @@ std::string Stats::str() const {
     << "allocations host/device: " << host_allocations << "/" << device_allocations << "\n"
     << "placements cpu/device: " << placed_cpu << "/" << placed_device << " (out-of-memory fallbacks: "
     << oom_fallbacks << ")\n"
-    << "waits between streams: " << stream_waits << "\n";
+    << "waits between streams: " << stream_waits << "\n"
+    << "host pool hits/misses: " << host_pool_hits << "/" << host_pool_misses << " (cached: " << host_cached_bytes
+    << " bytes)\n";
   return s.str();
 }
 

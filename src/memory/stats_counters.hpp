@@ -18,6 +18,9 @@ struct Counters {
   std::atomic<std::uint64_t> placed_device{0};
   std::atomic<std::uint64_t> oom_fallbacks{0};
   std::atomic<std::uint64_t> stream_waits{0};
+  std::atomic<std::uint64_t> host_pool_hits{0};
+  std::atomic<std::uint64_t> host_pool_misses{0};
+  std::atomic<std::uint64_t> host_cached_bytes{0};  // a level, not a count: reset_stats keeps it
 };
 
 Counters& counters();

@@ -8,6 +8,7 @@ it rewrites identical files. Output: tests/data/ops/*.npy and print_*.txt, < 300
 Layout:
   binary_<dt>_a.npy, binary_<dt>_b.npy          operand pairs (special-value grid + random)
   binary_<dt>_<op>.npy                          NumPy's op(a, b)
+  scalar_power_<dt>_<name>.npy                  NumPy's a ** s for the POWER_SCALARS
   unary_<dt>_x.npy, unary_<dt>_<op>.npy         rint / sign / round_<d> of x
   clip_<dt>_{a,lo,hi,out}.npy                   np.clip with NaNs in every operand
   astype_<src>_<dst>_{x,out}.npy                float -> int conversion (in-range values only:
@@ -22,6 +23,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "ops")
 RNG = np.random.default_rng(20240611)
+POWER_SCALARS = {"2": 2.0, "half": 0.5, "m1": -1.0, "1": 1.0, "0": 0.0, "3": 3.0, "2_5": 2.5}
 
 np.set_printoptions()  # NumPy's defaults: precision 8, threshold 1000, linewidth 75
 
@@ -51,6 +53,9 @@ def float_fixtures(dt, tag):
     save(f"binary_{tag}_b", b)
     for op in ["floor_divide", "mod", "power", "arctan2", "hypot", "minimum", "maximum"]:
         save(f"binary_{tag}_{op}", getattr(np, op)(a, b))
+    # a ** scalar: NumPy turns 2, 0.5, -1, 1, 0 into square, sqrt, reciprocal, a copy, ones.
+    for name, e in POWER_SCALARS.items():
+        save(f"scalar_power_{tag}_{name}", a ** dt(e))
 
     halves = np.arange(-10, 10, dtype=dt) + dt(0.5)
     x = np.concatenate([halves, special, (RNG.standard_normal(60) * 100).astype(dt),

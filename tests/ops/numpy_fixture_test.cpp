@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -82,6 +85,52 @@ TYPED_TEST(NumpyFloat, TranscendentalBinaryOps) {
   EXPECT_TRUE(values_match(td::power(a, b), load<T>(t + "power").to_vector(), 2)) << "power";
   EXPECT_TRUE(values_match(td::arctan2(a, b), load<T>(t + "arctan2").to_vector(), 2)) << "arctan2";
   EXPECT_TRUE(values_match(td::hypot(a, b), load<T>(t + "hypot").to_vector(), 1)) << "hypot";
+}
+
+// Equal bits, or both NaN; reports the first few differences.
+template <class T>
+::testing::AssertionResult same_bits(const std::vector<T>& got, const std::vector<T>& want, const std::vector<T>& x) {
+  if (got.size() != want.size()) return ::testing::AssertionFailure() << got.size() << " vs " << want.size();
+  int bad = 0;
+  auto r = ::testing::AssertionFailure();
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if ((std::isnan(got[i]) && std::isnan(want[i])) || std::memcmp(&got[i], &want[i], sizeof(T)) == 0) continue;
+    if (++bad <= 5) r << "x = " << x[i] << ": got " << got[i] << ", NumPy " << want[i] << "; ";
+  }
+  return bad == 0 ? ::testing::AssertionSuccess() : r << bad << " differ";
+}
+
+// a ** scalar as NumPy computes it (fast_scalar_power): 2, 0.5, -1, 1 and 0 as square, sqrt,
+// reciprocal, a copy and ones, bit for bit with signed zeros ((-0) ** 0.5 is -0 and
+// (-inf) ** 0.5 NaN, as sqrt gives); other exponents through pow, within libm's ulps. Also
+// into out=, and on a reversed view.
+TYPED_TEST(NumpyFloat, PowerByAScalarAsNumPy) {
+  using T = TypeParam;
+  auto a = load<T>("binary_" + tag<T>() + "_a");
+  const auto x = a.to_vector();
+  auto reversed = a(td::slice(td::none, td::none, -1));
+  const std::vector<std::pair<const char*, double>> cases = {{"2", 2.0}, {"half", 0.5}, {"m1", -1.0}, {"1", 1.0},
+                                                             {"0", 0.0}, {"3", 3.0},    {"2_5", 2.5}};
+  for (const auto& [name, e] : cases) {
+    const auto want = load<T>(std::string("scalar_power_") + tag<T>() + "_" + name).to_vector();
+    const bool exact = e != 3.0 && e != 2.5;
+    const auto got = td::power(a, static_cast<T>(e));
+    auto out = td::full_like(a, T(-7));
+    td::power(a, static_cast<T>(e), out);
+    auto want_reversed = want;
+    std::reverse(want_reversed.begin(), want_reversed.end());
+    auto x_reversed = x;
+    std::reverse(x_reversed.begin(), x_reversed.end());
+    if (exact) {
+      EXPECT_TRUE(same_bits(got.to_vector(), want, x)) << "a ** " << e;
+      EXPECT_TRUE(same_bits(out.to_vector(), want, x)) << "a ** " << e << ", out=";
+      EXPECT_TRUE(same_bits(td::power(reversed, static_cast<T>(e)).to_vector(), want_reversed, x_reversed))
+          << "a[::-1] ** " << e;
+    } else {
+      EXPECT_TRUE(values_match(got, want, 2)) << "a ** " << e;
+      EXPECT_TRUE(values_match(out, want, 2)) << "a ** " << e << ", out=";
+    }
+  }
 }
 
 TYPED_TEST(NumpyInt, PowerWraps) {

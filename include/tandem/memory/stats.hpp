@@ -20,6 +20,9 @@ struct Stats {
   std::uint64_t placed_device = 0;         ///< placement decisions for a device
   std::uint64_t oom_fallbacks = 0;         ///< ops moved to the CPU after device out-of-memory
   std::uint64_t stream_waits = 0;          ///< waits queued on one stream for another's unfinished work
+  std::uint64_t host_pool_hits = 0;        ///< large host buffers served from the pool's cache
+  std::uint64_t host_pool_misses = 0;      ///< large host buffers that needed fresh memory
+  std::uint64_t host_cached_bytes = 0;     ///< bytes the host pool holds now (not reset by reset_stats)
 
   /// Multi-line human-readable summary.
   std::string str() const;
@@ -28,7 +31,7 @@ struct Stats {
 /// Reads the counters (thread-safe).
 Stats stats();
 
-/// Sets every counter to zero.
+/// Sets every counter to zero (host_cached_bytes, a level, stays).
 void reset_stats();
 
 }  // namespace tandem
