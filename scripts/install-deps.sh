@@ -14,6 +14,7 @@ packages=(
   libdlpack-dev                    # DLPack C ABI header (dlpack/dlpack.h)
   clang libclang-rt-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh) and the ThreadSanitizer
                                    # build (clang + LLVM OpenMP with archer, scripts/test.sh)
+  libopenmpi-dev openmpi-bin       # MPI for tandem::dist and its mpirun tests
   python3 python3-numpy            # fixtures and the NumPy comparison
 )
 
