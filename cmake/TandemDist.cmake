@@ -15,3 +15,11 @@ install(TARGETS tandem_dist EXPORT tandemDistTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(EXPORT tandemDistTargets NAMESPACE tandem:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tandem)
+
+# Flags for the tests' and examples' mpiexec runs: Open MPI refuses more ranks than cores
+# without --oversubscribe (CI machines have two).
+set(TANDEM_MPIRUN_FLAGS)
+execute_process(COMMAND ${MPIEXEC_EXECUTABLE} --version OUTPUT_VARIABLE TANDEM_MPIEXEC_VERSION ERROR_QUIET)
+if(TANDEM_MPIEXEC_VERSION MATCHES "Open MPI|OpenRTE")
+  set(TANDEM_MPIRUN_FLAGS --oversubscribe)
+endif()
