@@ -9,6 +9,7 @@
 #include "tandem/dist/elementwise.hpp"
 #include "tandem/dist/io.hpp"
 #include "tandem/dist/layout.hpp"
+#include "tandem/dist/linalg.hpp"
 #include "tandem/dist/random.hpp"
 #include "tandem/dist/reduce.hpp"
 #include "tandem/dist/transfer.hpp"
