@@ -1,6 +1,7 @@
 // Whole-array reductions that do not depend on the decomposition: exact fixed-point sums
 // (exact_sum.hpp) and exact comparisons, combined with integer or byte collectives.
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -156,6 +157,39 @@ Scalar reduce(Reduction kind, const UntypedArray& interior, const Layout& layout
         return extreme<T>(kind, p, n, layout, op);
     }
   });
+}
+
+std::vector<int> normalize_axes(const Axes& axes, int ndim, const char* op) {
+  std::vector<int> list;
+  if (axes.is_all()) {
+    for (int a = 0; a < ndim; ++a) list.push_back(a);
+  }
+  for (int a : axes.list()) {
+    TANDEM_CHECK(a >= -ndim && a < ndim, IndexError, op, "axis ", a, " is out of bounds for an array of dimension ",
+                 ndim);
+    list.push_back(a < 0 ? a + ndim : a);
+  }
+  std::sort(list.begin(), list.end());
+  TANDEM_CHECK(std::adjacent_find(list.begin(), list.end()) == list.end(), ValueError, op, "repeated axis");
+  TANDEM_CHECK(static_cast<int>(list.size()) < ndim, ValueError, op,
+               "reducing every axis leaves no distributed result: use the whole-array form (no axes)");
+  return list;
+}
+
+std::pair<Layout, Layout> axis_layouts(const Layout& layout, const std::vector<int>& axes, const char*) {
+  const int nd = layout.ndim();
+  Dims grid = Dims::filled(nd, 0);
+  for (int a : axes) grid[a] = 1;
+  const Layout whole_lines(layout.comm(), layout.shape(), grid);
+  std::vector<std::vector<std::int64_t>> extents;
+  for (int a = 0; a < nd; ++a) {
+    if (std::binary_search(axes.begin(), axes.end(), a)) continue;
+    const auto& b = whole_lines.bounds(a);
+    std::vector<std::int64_t> e;
+    for (std::size_t i = 0; i + 1 < b.size(); ++i) e.push_back(b[i + 1] - b[i]);
+    extents.push_back(std::move(e));
+  }
+  return {whole_lines, Layout::from_extents(layout.comm(), extents)};
 }
 
 }  // namespace tandem::dist::detail

@@ -119,3 +119,36 @@ TEST(DistReduceErrors, EmptyArrays) {
 }
 
 }  // namespace tandem::dist::test
+
+namespace tandem::dist::test {
+
+TEST(DistReduceAxes, EqualTandemsReductionBitwise) {
+  random::Generator g(21);
+  for (const Shape& shape : {Shape{6, 7}, Shape{5, 4, 9}, Shape{1, 13}}) {
+    const tandem::Array<double> x = g.normal<double>(shape) * 1e3;
+    const tandem::Array<std::int32_t> xi = g.integers<std::int32_t>(-50, 50, shape);
+    for (const Layout& layout : layouts(shape)) {
+      const Array<double> a = from_global(x, layout);
+      const Array<std::int32_t> ai = from_global(xi, layout);
+      for (int axis = 0; axis < shape.size(); ++axis) {
+        expect_global(sum(a, axis), tandem::sum(x, axis));
+        expect_global(mean(a, axis), tandem::mean(x, axis));
+        expect_global(min(a, axis), tandem::min(x, axis));
+        expect_global(max(ai, axis), tandem::max(xi, axis));
+        expect_global(argmax(a, axis), tandem::argmax(x, axis));
+        expect_global(argmin(ai, axis), tandem::argmin(xi, axis));
+        expect_global(sum(ai, axis), tandem::sum(xi, axis));
+      }
+      if (shape.size() == 3) expect_global(sum(a, {0, 2}), tandem::sum(x, {0, 2}));
+    }
+  }
+}
+
+TEST(DistReduceAxes, Errors) {
+  const Array<double> a = zeros<double>(Layout(MPI_COMM_WORLD, Shape{4, 3}));
+  EXPECT_THROW(sum(a, 2), IndexError);
+  EXPECT_THROW(sum(a, {0, 0}), ValueError);
+  EXPECT_THROW(sum(a, {0, 1}), ValueError);
+}
+
+}  // namespace tandem::dist::test

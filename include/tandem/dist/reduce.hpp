@@ -17,7 +17,11 @@
 #include <cmath>
 #include <cstdint>
 
+#include <utility>
+#include <vector>
+
 #include "tandem/dist/array.hpp"
+#include "tandem/dist/transfer.hpp"
 #include "tandem/ops/reduce.hpp"
 
 namespace tandem::dist {
@@ -81,6 +85,73 @@ T norm(const Array<T>& a, double ord = 2) {
   if (ord == 1) return detail::reduce_as<T>(detail::Reduction::sum_abs, a, "dist::norm");
   TANDEM_CHECK(std::isinf(ord) && ord > 0, ValueError, "dist::norm", "ord must be 1, 2 or inf, got ", ord);
   return detail::reduce_as<T>(detail::Reduction::max_abs, a, "dist::norm");
+}
+
+// ---- over some axes ----
+//
+// The array is first redistributed (one MPI_Alltoallv) so that every rank holds whole
+// lines along the reduced axes for a block of the kept axes, split over every rank; each
+// rank then runs tandem's reduction on its block. So each result element is tandem's
+// single-process reduction of the same values in the same order: bitwise the result of
+// tandem::sum(global, axes) etc. for any rank count (the tests check it), at the cost of
+// moving the array once. The result is a dist::Array over the kept axes (no keepdims).
+// Reducing every axis throws ValueError: use the whole-array forms above.
+
+namespace detail {
+/// The layout holding whole lines along `axes` (sorted, non-negative) with the kept axes
+/// split over every rank, and the layout of the result (the kept axes, the same split).
+std::pair<Layout, Layout> axis_layouts(const Layout& layout, const std::vector<int>& axes, const char* op);
+/// Sorted, non-negative, distinct axes; throws IndexError / ValueError naming op.
+std::vector<int> normalize_axes(const Axes& axes, int ndim, const char* op);
+
+template <class R, class T, class F>
+Array<R> reduce_axes(const Array<T>& a, const Axes& axes, const char* op, F&& local_reduce) {
+  a.check_idle(op);
+  const std::vector<int> list = normalize_axes(axes, a.ndim(), op);
+  const auto [whole_lines, result] = axis_layouts(a.layout(), list, op);
+  const Array<T> moved = redistribute(a, whole_lines);
+  Array<R> r = empty<R>(result);
+  r.local().assign(local_reduce(moved.local(), Axes(list)).reshape(result.local_shape()));
+  return r;
+}
+}  // namespace detail
+
+template <class T>
+Array<sum_t<T>> sum(const Array<T>& a, const Axes& axes) {
+  return detail::reduce_axes<sum_t<T>>(a, axes, "dist::sum", [](const tandem::Array<T>& b, const Axes& ax) {
+    return tandem::sum(b, ax);
+  });
+}
+template <class T>
+Array<mean_t<T>> mean(const Array<T>& a, const Axes& axes) {
+  return detail::reduce_axes<mean_t<T>>(a, axes, "dist::mean", [](const tandem::Array<T>& b, const Axes& ax) {
+    return tandem::mean(b, ax);
+  });
+}
+template <class T>
+Array<T> min(const Array<T>& a, const Axes& axes) {
+  return detail::reduce_axes<T>(a, axes, "dist::min", [](const tandem::Array<T>& b, const Axes& ax) {
+    return tandem::min(b, ax);
+  });
+}
+template <class T>
+Array<T> max(const Array<T>& a, const Axes& axes) {
+  return detail::reduce_axes<T>(a, axes, "dist::max", [](const tandem::Array<T>& b, const Axes& ax) {
+    return tandem::max(b, ax);
+  });
+}
+/// Index along `axis` of the first minimum (maximum) of each line.
+template <class T>
+Array<std::int64_t> argmin(const Array<T>& a, int axis) {
+  return detail::reduce_axes<std::int64_t>(a, Axes(axis), "dist::argmin", [](const tandem::Array<T>& b, const Axes& ax) {
+    return tandem::argmin(b, ax.list()[0]);
+  });
+}
+template <class T>
+Array<std::int64_t> argmax(const Array<T>& a, int axis) {
+  return detail::reduce_axes<std::int64_t>(a, Axes(axis), "dist::argmax", [](const tandem::Array<T>& b, const Axes& ax) {
+    return tandem::argmax(b, ax.list()[0]);
+  });
 }
 
 }  // namespace tandem::dist
