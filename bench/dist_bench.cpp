@@ -9,10 +9,9 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <vector>
-
 #include <tandem/dist.hpp>
 #include <tandem/tandem.hpp>
+#include <vector>
 
 namespace td = tandem;
 namespace dist = tandem::dist;
@@ -49,15 +48,16 @@ int main(int argc, char** argv) {
     double sink = 0;
     const double sum_us = median_us(500, [&] { sink += dist::sum(a); });
 
-    const dist::Layout grid(MPI_COMM_WORLD, td::Shape{256 * static_cast<std::int64_t>(p), std::int64_t{256}}, td::Dims{p, 1},
-                            td::Dims{1, 1}, {true, true});
+    const dist::Layout grid(MPI_COMM_WORLD, td::Shape{256 * static_cast<std::int64_t>(p), std::int64_t{256}},
+                            td::Dims{p, 1}, td::Dims{1, 1}, {true, true});
     const dist::Array<double> u = dist::full<double>(grid, 1.0);
     const double star = median_us(300, [&] { u.exchange(dist::Stencil::star); });
     const double box = median_us(300, [&] { u.exchange(dist::Stencil::box); });
     if (rank == 0)
-      std::printf("ranks %d | add 1e3/rank: dist %.2f us, local tandem %.2f us, dist layer %.2f us | "
-                  "sum 1e3/rank %.2f us | halo 256x256/rank (ghost 1, periodic): star %.1f us, box %.1f us%s\n",
-                  p, add_dist, add_local, add_dist - add_local, sum_us, star, box, sink < 0 ? " " : "");
+      std::printf(
+          "ranks %d | add 1e3/rank: dist %.2f us, local tandem %.2f us, dist layer %.2f us | "
+          "sum 1e3/rank %.2f us | halo 256x256/rank (ghost 1, periodic): star %.1f us, box %.1f us%s\n",
+          p, add_dist, add_local, add_dist - add_local, sum_us, star, box, sink < 0 ? " " : "");
   }
   MPI_Finalize();
   return 0;

@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-
 #include <tandem/dist.hpp>
 #include <tandem/tandem.hpp>
 
@@ -29,14 +28,15 @@ constexpr double kAlpha = 0.2;
 
 /// out[r0:r1, c0:c1] = the update of the cells [r0:r1, c0:c1] of the interior of g (a block
 /// with one ghost layer; interior cell (i, j) is g(i + 1, j + 1)).
-void update(const td::Array<double>& g, const td::Array<double>& out, std::int64_t r0, std::int64_t r1,
-            std::int64_t c0, std::int64_t c1) {
+void update(const td::Array<double>& g, const td::Array<double>& out, std::int64_t r0, std::int64_t r1, std::int64_t c0,
+            std::int64_t c1) {
   if (r1 <= r0 || c1 <= c0) return;
   auto at = [&](std::int64_t dr, std::int64_t dc) {
     return g(td::slice(r0 + 1 + dr, r1 + 1 + dr), td::slice(c0 + 1 + dc, c1 + 1 + dc));
   };
   const td::Array<double> u = at(0, 0);
-  out(td::slice(r0, r1), td::slice(c0, c1)).assign(u + kAlpha * (((at(-1, 0) + at(1, 0)) + (at(0, -1) + at(0, 1))) - 4.0 * u));
+  out(td::slice(r0, r1), td::slice(c0, c1))
+      .assign(u + kAlpha * (((at(-1, 0) + at(1, 0)) + (at(0, -1) + at(0, 1))) - 4.0 * u));
 }
 
 /// One step of the whole grid on one process, the same expression on a zero-padded copy.
@@ -59,8 +59,10 @@ int main(int argc, char** argv) {
   bool check = false;
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--check") == 0) check = true;
-    else args.emplace_back(argv[i]);
+    if (std::strcmp(argv[i], "--check") == 0)
+      check = true;
+    else
+      args.emplace_back(argv[i]);
   }
   const std::int64_t n = args.size() > 0 ? std::atoll(args[0].c_str()) : 256;
   const int steps = args.size() > 1 ? std::atoi(args[1].c_str()) : 100;

@@ -62,8 +62,10 @@ UntypedArray slab(const Halo& h, int axis, int dir, bool ghost_layers) {
     const std::int64_t s = local[b];
     if (b == axis) {
       std::int64_t first = 0;
-      if (dir < 0) first = ghost_layers ? 0 : g;
-      else first = ghost_layers ? g + s : s;
+      if (dir < 0)
+        first = ghost_layers ? 0 : g;
+      else
+        first = ghost_layers ? g + s : s;
       index.emplace_back(slice(first, first + g));
     } else if (h.stencil == Stencil::box && b < axis) {
       index.emplace_back(slice());

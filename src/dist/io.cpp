@@ -1,6 +1,8 @@
 // One .npy file per distributed array through MPI-IO: rank 0 writes (or reads) the
 // header, every rank its block through a subarray file view, in one collective call.
 
+#include "tandem/dist/io.hpp"
+
 #include <array>
 #include <cstring>
 #include <fstream>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "dist/mpi_support.hpp"
-#include "tandem/dist/io.hpp"
 
 namespace tandem::dist::detail {
 
@@ -16,11 +17,16 @@ namespace {
 
 const char* descr_of(DType dtype) {
   switch (dtype) {
-    case DType::bool_: return "|b1";
-    case DType::int32: return "<i4";
-    case DType::int64: return "<i8";
-    case DType::float32: return "<f4";
-    case DType::float64: break;
+    case DType::bool_:
+      return "|b1";
+    case DType::int32:
+      return "<i4";
+    case DType::int64:
+      return "<i8";
+    case DType::float32:
+      return "<f4";
+    case DType::float64:
+      break;
   }
   return "<f8";
 }
@@ -28,9 +34,11 @@ const char* descr_of(DType dtype) {
 /// Format 1.0 header, padded with spaces so that the data starts at a multiple of 64.
 std::string npy_header(DType dtype, const Shape& shape) {
   std::string dims = "(";
-  for (int a = 0; a < shape.size(); ++a) dims += std::to_string(shape[a]) + (shape.size() == 1 ? "," : a + 1 < shape.size() ? ", " : "");
+  for (int a = 0; a < shape.size(); ++a)
+    dims += std::to_string(shape[a]) + (shape.size() == 1 ? "," : a + 1 < shape.size() ? ", " : "");
   dims += ")";
-  std::string dict = std::string("{'descr': '") + descr_of(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
+  std::string dict =
+      std::string("{'descr': '") + descr_of(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
   const std::size_t unpadded = 10 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict += '\n';

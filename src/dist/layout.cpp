@@ -26,11 +26,16 @@ void raise_mpi(int code, const char* call, const char* op) {
 
 MPI_Datatype mpi_type(DType dtype) {
   switch (dtype) {
-    case DType::bool_: return MPI_UINT8_T;
-    case DType::int32: return MPI_INT32_T;
-    case DType::int64: return MPI_INT64_T;
-    case DType::float32: return MPI_FLOAT;
-    case DType::float64: break;
+    case DType::bool_:
+      return MPI_UINT8_T;
+    case DType::int32:
+      return MPI_INT32_T;
+    case DType::int64:
+      return MPI_INT64_T;
+    case DType::float32:
+      return MPI_FLOAT;
+    case DType::float64:
+      break;
   }
   return MPI_DOUBLE;
 }
@@ -116,8 +121,8 @@ std::shared_ptr<const Layout::Data> Layout::build(MPI_Comm comm, std::vector<std
   TANDEM_CHECK(n <= kMaxDims, ValueError, "dist::Layout", n, " dimensions exceed ", kMaxDims);
   TANDEM_CHECK(ghost.empty() || ghost.size() == n, ValueError, "dist::Layout", "ghost ", to_string(ghost), " has ",
                ghost.size(), " entries for ", n, " dimensions");
-  TANDEM_CHECK(periodic.empty() || static_cast<int>(periodic.size()) == n, ValueError, "dist::Layout",
-               "periodic has ", periodic.size(), " entries for ", n, " dimensions");
+  TANDEM_CHECK(periodic.empty() || static_cast<int>(periodic.size()) == n, ValueError, "dist::Layout", "periodic has ",
+               periodic.size(), " entries for ", n, " dimensions");
   std::int64_t blocks = 1;
   for (int a = 0; a < n; ++a) {
     const auto& b = bounds[static_cast<std::size_t>(a)];
@@ -132,8 +137,8 @@ std::shared_ptr<const Layout::Data> Layout::build(MPI_Comm comm, std::vector<std
     if (g > 0 && (count > 1 || d->periodic.back())) {
       for (std::int64_t i = 0; i < count; ++i) {
         const std::int64_t e = b[static_cast<std::size_t>(i + 1)] - b[static_cast<std::size_t>(i)];
-        TANDEM_CHECK(e >= g, ValueError, "dist::Layout", "ghost width ", g, " on axis ", a,
-                     " is wider than block ", i, " (extent ", e,
+        TANDEM_CHECK(e >= g, ValueError, "dist::Layout", "ghost width ", g, " on axis ", a, " is wider than block ", i,
+                     " (extent ", e,
                      "); a halo may only reach the adjacent block: use fewer blocks on this axis or a thinner halo");
       }
     }

@@ -49,7 +49,8 @@ struct SubComm {
 UntypedArray bcast(const UntypedArray& mine, DType dtype, const Shape& shape, MPI_Comm comm, int root, int me) {
   UntypedArray buf = me == root ? untyped::contiguous(mine) : UntypedArray::empty(dtype, shape);
   const std::int64_t n = shape_size(shape);
-  if (n > 0) TANDEM_MPI_CHECK(MPI_Bcast(buf.host_data(me != root), mpi_count(n, kOp), mpi_type(dtype), root, comm), kOp);
+  if (n > 0)
+    TANDEM_MPI_CHECK(MPI_Bcast(buf.host_data(me != root), mpi_count(n, kOp), mpi_type(dtype), root, comm), kOp);
   return buf;
 }
 

@@ -27,8 +27,8 @@ inline int mpi_count(std::int64_t n, const char* op) {
 }  // namespace tandem::dist::detail
 
 /// Calls an MPI function and throws MpiError naming op unless it returns MPI_SUCCESS.
-#define TANDEM_MPI_CHECK(call, op)                                                     \
-  do {                                                                                 \
-    const int tandem_mpi_rc_ = (call);                                                 \
+#define TANDEM_MPI_CHECK(call, op)                                                                   \
+  do {                                                                                               \
+    const int tandem_mpi_rc_ = (call);                                                               \
     if (tandem_mpi_rc_ != MPI_SUCCESS) ::tandem::dist::detail::raise_mpi(tandem_mpi_rc_, #call, op); \
   } while (0)

@@ -4,10 +4,11 @@
 // a copy of the generator advanced to the run's first block, dropping the first value when
 // the run starts in the middle of a block.
 
+#include "kernels/random.hpp"
+
 #include <cstring>
 #include <vector>
 
-#include "kernels/random.hpp"
 #include "tandem/dist/random.hpp"
 
 namespace tandem::dist::random::detail {
@@ -16,12 +17,18 @@ namespace {
 
 kernels::RandomKind kind_of(Distribution d) {
   switch (d) {
-    case Distribution::uniform: return kernels::RandomKind::uniform;
-    case Distribution::normal: return kernels::RandomKind::normal;
-    case Distribution::exponential: return kernels::RandomKind::exponential;
-    case Distribution::gamma: return kernels::RandomKind::gamma;
-    case Distribution::integers: return kernels::RandomKind::integers;
-    case Distribution::bernoulli: break;
+    case Distribution::uniform:
+      return kernels::RandomKind::uniform;
+    case Distribution::normal:
+      return kernels::RandomKind::normal;
+    case Distribution::exponential:
+      return kernels::RandomKind::exponential;
+    case Distribution::gamma:
+      return kernels::RandomKind::gamma;
+    case Distribution::integers:
+      return kernels::RandomKind::integers;
+    case Distribution::bernoulli:
+      break;
   }
   return kernels::RandomKind::bernoulli;
 }

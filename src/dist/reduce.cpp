@@ -1,6 +1,8 @@
 // Whole-array reductions that do not depend on the decomposition: exact fixed-point sums
 // (exact_sum.hpp) and exact comparisons, combined with integer or byte collectives.
 
+#include "tandem/dist/reduce.hpp"
+
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -10,7 +12,6 @@
 
 #include "dist/exact_sum.hpp"
 #include "dist/mpi_support.hpp"
-#include "tandem/dist/reduce.hpp"
 
 namespace tandem::dist::detail {
 
@@ -61,7 +62,8 @@ bool better(const Candidate& a, const Candidate& b, bool want_max, bool integer)
 
 template <class T>
 Scalar extreme(Reduction kind, const T* p, std::int64_t n, const Layout& layout, const char* op) {
-  TANDEM_CHECK(layout.size() > 0, ValueError, op, "zero-size array has no ", kind == Reduction::min ? "minimum" : "maximum");
+  TANDEM_CHECK(layout.size() > 0, ValueError, op, "zero-size array has no ",
+               kind == Reduction::min ? "minimum" : "maximum");
   const bool want_max = kind == Reduction::max || kind == Reduction::argmax || kind == Reduction::max_abs;
   constexpr bool integer = std::is_same_v<T, std::int64_t>;
   auto value_of = [&](std::int64_t i) {
@@ -90,9 +92,8 @@ Scalar extreme(Reduction kind, const T* p, std::int64_t n, const Layout& layout,
     if constexpr (integer) mine.integer = v;
   }
   std::vector<Candidate> all(static_cast<std::size_t>(layout.nranks()));
-  TANDEM_MPI_CHECK(MPI_Allgather(&mine, sizeof(Candidate), MPI_BYTE, all.data(), sizeof(Candidate), MPI_BYTE,
-                                 layout.comm()),
-                   op);
+  TANDEM_MPI_CHECK(
+      MPI_Allgather(&mine, sizeof(Candidate), MPI_BYTE, all.data(), sizeof(Candidate), MPI_BYTE, layout.comm()), op);
   Candidate winner;
   for (const Candidate& c : all)
     if (better(c, winner, want_max, integer)) winner = c;

@@ -1,12 +1,13 @@
 // Whole-array movement: redistribute (one MPI_Alltoallv of the overlapping boxes, packed
 // in rank order), and the helpers that build scatter and gather on it.
 
+#include "tandem/dist/transfer.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "dist/mpi_support.hpp"
-#include "tandem/dist/transfer.hpp"
 
 namespace tandem::dist::detail {
 
@@ -88,8 +89,7 @@ UntypedArray redistribute(const UntypedArray& block, const Layout& from, const L
   for (int r = 0; r < nranks; ++r) {
     const auto i = static_cast<std::size_t>(r);
     if (send_counts[i] == 0) continue;
-    const UntypedArray packed =
-        untyped::contiguous(part(source, mine_before.lo, intersect(mine_before, owned(to, r))));
+    const UntypedArray packed = untyped::contiguous(part(source, mine_before.lo, intersect(mine_before, owned(to, r))));
     std::memcpy(send.data() + send_displs[i] * item, packed.host_data(false),
                 static_cast<std::size_t>(send_counts[i] * item));
   }
@@ -102,8 +102,8 @@ UntypedArray redistribute(const UntypedArray& block, const Layout& from, const L
     const auto i = static_cast<std::size_t>(r);
     if (recv_counts[i] == 0) continue;
     const Box box = intersect(owned(from, r), mine_after);
-    const UntypedArray arrived = tandem::detail::wrap_host(receive.data() + recv_displs[i] * item, dtype,
-                                                           extents(box), nullptr, {});
+    const UntypedArray arrived =
+        tandem::detail::wrap_host(receive.data() + recv_displs[i] * item, dtype, extents(box), nullptr, {});
     untyped::assign(part(target, mine_after.lo, box), arrived);
   }
   return result;

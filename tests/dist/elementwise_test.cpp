@@ -37,7 +37,8 @@ TEST(DistElementwise, ArithmeticMathAndComparisonsMatchTandem) {
 TEST(DistElementwise, IntegerSemanticsAreTandems) {
   const Shape shape{9};
   random::Generator g(8);
-  const tandem::Array<std::int32_t> x = g.integers<std::int32_t>(-20, 20, shape), y = g.integers<std::int32_t>(-3, 4, shape);
+  const tandem::Array<std::int32_t> x = g.integers<std::int32_t>(-20, 20, shape),
+                                    y = g.integers<std::int32_t>(-3, 4, shape);
   for (const Layout& layout : layouts(shape)) {
     const Array<std::int32_t> a = from_global(x, layout), b = from_global(y, layout);
     expect_global(a / b, x / y);  // division by zero gives 0

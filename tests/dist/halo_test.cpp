@@ -25,8 +25,10 @@ tandem::Array<double> expected_block(const tandem::Array<double>& global, const 
       std::int64_t j = first[a] - g + idx[a];
       if (idx[a] < g || idx[a] >= g + local[a]) ++outside;
       if (j < 0 || j >= n) {
-        if (layout.periodic(a)) j = (j + n) % n;
-        else defined = false;
+        if (layout.periodic(a))
+          j = (j + n) % n;
+        else
+          defined = false;
       }
       flat = flat * n + j;
     }
@@ -49,9 +51,12 @@ struct HaloCase {
 
 TEST(DistHalo, GhostsMirrorTheNeighboursForEveryStencilAndBoundary) {
   const std::vector<HaloCase> cases = {
-      {{11}, {2}, {false}},           {{11}, {2}, {true}},
-      {{8, 9}, {1, 2}, {false, false}}, {{8, 9}, {1, 2}, {true, false}},
-      {{8, 9}, {2, 1}, {true, true}},   {{6, 5, 4}, {1, 1, 1}, {true, false, true}},
+      {{11}, {2}, {false}},
+      {{11}, {2}, {true}},
+      {{8, 9}, {1, 2}, {false, false}},
+      {{8, 9}, {1, 2}, {true, false}},
+      {{8, 9}, {2, 1}, {true, true}},
+      {{6, 5, 4}, {1, 1, 1}, {true, false, true}},
       {{8, 6}, {0, 1}, {false, true}},
   };
   random::Generator g(9);

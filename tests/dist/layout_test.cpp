@@ -46,7 +46,7 @@ TEST(DistLayout, IrregularExtentsAndEmptyBlocks) {
 TEST(DistLayout, BadDecompositionsThrowNamedErrors) {
   const int p = world_size();
   EXPECT_THROW(Layout(MPI_COMM_WORLD, Shape{4}, Dims{p + 1}), ValueError);
-  EXPECT_THROW(Layout::from_extents(MPI_COMM_WORLD, {{1, 2, 3, 4, 5}}), ValueError);  // 5 blocks for p <= 4 ranks
+  EXPECT_THROW(Layout::from_extents(MPI_COMM_WORLD, {{1, 2, 3, 4, 5}}), ValueError);   // 5 blocks for p <= 4 ranks
   EXPECT_THROW(Layout(MPI_COMM_WORLD, Shape{4, 4}, Dims{p, 1}, Dims{1}), ValueError);  // ghost of the wrong length
   // A halo wider than a neighbour's block is refused up front, naming the axis.
   try {

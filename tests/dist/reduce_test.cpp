@@ -57,7 +57,8 @@ TEST(DistReduceExact, SumIsCorrectlyRounded) {
   for (const Layout& layout : layouts(x.shape())) EXPECT_EQ(sum(from_global(x, layout)), 3.0);
   // Integer-valued doubles times 2^-40: the exact sum is known from int64 arithmetic.
   random::Generator g(5);
-  const tandem::Array<std::int64_t> k = g.integers<std::int64_t>(-(std::int64_t{1} << 50), std::int64_t{1} << 50, {501});
+  const tandem::Array<std::int64_t> k =
+      g.integers<std::int64_t>(-(std::int64_t{1} << 50), std::int64_t{1} << 50, {501});
   const double expected = std::ldexp(static_cast<double>(tandem::sum(k).item()), -40);
   const tandem::Array<double> y = k.astype<double>() * std::ldexp(1.0, -40);
   for (const Layout& layout : layouts(y.shape())) EXPECT_EQ(sum(from_global(y, layout)), expected);

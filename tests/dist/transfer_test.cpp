@@ -9,9 +9,12 @@ namespace {
 template <class T>
 tandem::Array<T> global_values(const Shape& shape, std::uint64_t seed) {
   random::Generator g(seed);
-  if constexpr (std::is_floating_point_v<T>) return g.normal<T>(shape);
-  else if constexpr (std::is_same_v<T, bool>) return g.bernoulli(shape, 0.3);
-  else return g.integers<T>(-1000, 1000, shape);
+  if constexpr (std::is_floating_point_v<T>)
+    return g.normal<T>(shape);
+  else if constexpr (std::is_same_v<T, bool>)
+    return g.bernoulli(shape, 0.3);
+  else
+    return g.integers<T>(-1000, 1000, shape);
 }
 }  // namespace
 
@@ -29,8 +32,10 @@ TYPED_TEST(DistTransfer, ScatterGatherRoundTrips) {
         const Array<T> a = from_global(global, layout, root);
         EXPECT_EQ(a.local().shape(), layout.local_shape());
         const tandem::Array<T> back = gather(a, root);
-        if (world_rank() == root) expect_bitwise(back, global);
-        else EXPECT_EQ(back.size(), 0);
+        if (world_rank() == root)
+          expect_bitwise(back, global);
+        else
+          EXPECT_EQ(back.size(), 0);
         expect_global(a, global);
       }
     }

@@ -112,18 +112,18 @@ class Array {
     return *this;
   }
 
-#define TANDEM_DIST_COMPOUND(opsym, name)                   \
-  const Array& operator opsym(const Array& other) const {   \
-    check_idle(name);                                       \
-    other.check_idle(name);                                 \
-    detail::require_aligned(name, layout_, other.layout_);  \
-    local() opsym other.local();                            \
-    return *this;                                           \
-  }                                                         \
-  const Array& operator opsym(T v) const {                  \
-    check_idle(name);                                       \
-    local() opsym v;                                        \
-    return *this;                                           \
+#define TANDEM_DIST_COMPOUND(opsym, name)                  \
+  const Array& operator opsym(const Array& other) const {  \
+    check_idle(name);                                      \
+    other.check_idle(name);                                \
+    detail::require_aligned(name, layout_, other.layout_); \
+    local() opsym other.local();                           \
+    return *this;                                          \
+  }                                                        \
+  const Array& operator opsym(T v) const {                 \
+    check_idle(name);                                      \
+    local() opsym v;                                       \
+    return *this;                                          \
   }
   TANDEM_DIST_COMPOUND(+=, "dist::operator+=")
   TANDEM_DIST_COMPOUND(-=, "dist::operator-=")

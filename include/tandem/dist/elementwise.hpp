@@ -31,55 +31,55 @@ template <class S>
 inline constexpr bool is_scalar_v = std::is_arithmetic_v<S>;
 }  // namespace detail
 
-#define TANDEM_DIST_UNARY(name)                                                     \
-  template <class T>                                                                \
-  auto name(const Array<T>& a) {                                                    \
-    using R = std::conditional_t<returns_bool(UnaryOp::name), bool, T>;             \
-    Array<R> r = detail::result_like<R>(a, "dist::" #name);                         \
-    tandem::name(a.local(), r.local());                                             \
-    return r;                                                                       \
+#define TANDEM_DIST_UNARY(name)                                         \
+  template <class T>                                                    \
+  auto name(const Array<T>& a) {                                        \
+    using R = std::conditional_t<returns_bool(UnaryOp::name), bool, T>; \
+    Array<R> r = detail::result_like<R>(a, "dist::" #name);             \
+    tandem::name(a.local(), r.local());                                 \
+    return r;                                                           \
   }
 TANDEM_UNARY_OPS(TANDEM_DIST_UNARY)
 #undef TANDEM_DIST_UNARY
 
-#define TANDEM_DIST_BINARY(name)                                                    \
-  template <class T>                                                                \
-  auto name(const Array<T>& a, const Array<T>& b) {                                 \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;            \
-    Array<R> r = detail::result_like<R>(a, "dist::" #name);                         \
-    detail::require_pair(a, b, "dist::" #name);                                     \
-    tandem::name(a.local(), b.local(), r.local());                                  \
-    return r;                                                                       \
-  }                                                                                 \
-  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>    \
-  auto name(const Array<T>& a, S b) {                                               \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;            \
-    Array<R> r = detail::result_like<R>(a, "dist::" #name);                         \
-    tandem::name(a.local(), b, r.local());                                          \
-    return r;                                                                       \
-  }                                                                                 \
-  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>    \
-  auto name(S a, const Array<T>& b) {                                               \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;            \
-    Array<R> r = detail::result_like<R>(b, "dist::" #name);                         \
-    r.local().assign(tandem::name(a, b.local()));                                   \
-    return r;                                                                       \
+#define TANDEM_DIST_BINARY(name)                                                 \
+  template <class T>                                                             \
+  auto name(const Array<T>& a, const Array<T>& b) {                              \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;         \
+    Array<R> r = detail::result_like<R>(a, "dist::" #name);                      \
+    detail::require_pair(a, b, "dist::" #name);                                  \
+    tandem::name(a.local(), b.local(), r.local());                               \
+    return r;                                                                    \
+  }                                                                              \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
+  auto name(const Array<T>& a, S b) {                                            \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;         \
+    Array<R> r = detail::result_like<R>(a, "dist::" #name);                      \
+    tandem::name(a.local(), b, r.local());                                       \
+    return r;                                                                    \
+  }                                                                              \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
+  auto name(S a, const Array<T>& b) {                                            \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;         \
+    Array<R> r = detail::result_like<R>(b, "dist::" #name);                      \
+    r.local().assign(tandem::name(a, b.local()));                                \
+    return r;                                                                    \
   }
 TANDEM_BINARY_OPS(TANDEM_DIST_BINARY)
 #undef TANDEM_DIST_BINARY
 
-#define TANDEM_DIST_OPERATOR(sym, name)                                             \
-  template <class T>                                                                \
-  auto operator sym(const Array<T>& a, const Array<T>& b) {                         \
-    return name(a, b);                                                              \
-  }                                                                                 \
-  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>    \
-  auto operator sym(const Array<T>& a, S b) {                                       \
-    return name(a, b);                                                              \
-  }                                                                                 \
-  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>    \
-  auto operator sym(S a, const Array<T>& b) {                                       \
-    return name(a, b);                                                              \
+#define TANDEM_DIST_OPERATOR(sym, name)                                          \
+  template <class T>                                                             \
+  auto operator sym(const Array<T>& a, const Array<T>& b) {                      \
+    return name(a, b);                                                           \
+  }                                                                              \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
+  auto operator sym(const Array<T>& a, S b) {                                    \
+    return name(a, b);                                                           \
+  }                                                                              \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
+  auto operator sym(S a, const Array<T>& b) {                                    \
+    return name(a, b);                                                           \
   }
 TANDEM_DIST_OPERATOR(+, add)
 TANDEM_DIST_OPERATOR(-, subtract)

@@ -15,8 +15,7 @@
 namespace tandem::dist {
 
 namespace detail {
-UntypedArray matmul(const UntypedArray& a, const Layout& la, const UntypedArray& b, const Layout& lb,
-                    const Layout& lc);
+UntypedArray matmul(const UntypedArray& a, const Layout& la, const UntypedArray& b, const Layout& lb, const Layout& lc);
 }  // namespace detail
 
 /// a (m x k) @ b (k x n) with the result over `out_layout` (2-D, shape m x n, the same
@@ -25,9 +24,9 @@ template <class T>
 Array<T> matmul(const Array<T>& a, const Array<T>& b, const Layout& out_layout) {
   a.check_idle("dist::matmul");
   b.check_idle("dist::matmul");
-  return Array<T>(out_layout, tandem::Array<T>(detail::matmul(a.local_with_ghosts().untyped(), a.layout(),
-                                                              b.local_with_ghosts().untyped(), b.layout(),
-                                                              out_layout)));
+  return Array<T>(out_layout,
+                  tandem::Array<T>(detail::matmul(a.local_with_ghosts().untyped(), a.layout(),
+                                                  b.local_with_ghosts().untyped(), b.layout(), out_layout)));
 }
 /// The result over the default layout of (m, n) on a's communicator.
 template <class T>

@@ -16,7 +16,6 @@
 
 #include <cmath>
 #include <cstdint>
-
 #include <utility>
 #include <vector>
 
@@ -47,8 +46,8 @@ sum_t<T> sum(const Array<T>& a) {
 template <class T>
 mean_t<T> mean(const Array<T>& a) {
   a.check_idle("dist::mean");
-  const double s = static_cast<double>(detail::reduce(detail::Reduction::sum, a.local().untyped(), a.layout(),
-                                                      "dist::mean").template get<sum_t<T>>());
+  const double s = static_cast<double>(
+      detail::reduce(detail::Reduction::sum, a.local().untyped(), a.layout(), "dist::mean").template get<sum_t<T>>());
   return static_cast<mean_t<T>>(a.size() == 0 ? NAN : s / static_cast<double>(a.size()));
 }
 template <class T>
@@ -118,40 +117,36 @@ Array<R> reduce_axes(const Array<T>& a, const Axes& axes, const char* op, F&& lo
 
 template <class T>
 Array<sum_t<T>> sum(const Array<T>& a, const Axes& axes) {
-  return detail::reduce_axes<sum_t<T>>(a, axes, "dist::sum", [](const tandem::Array<T>& b, const Axes& ax) {
-    return tandem::sum(b, ax);
-  });
+  return detail::reduce_axes<sum_t<T>>(a, axes, "dist::sum",
+                                       [](const tandem::Array<T>& b, const Axes& ax) { return tandem::sum(b, ax); });
 }
 template <class T>
 Array<mean_t<T>> mean(const Array<T>& a, const Axes& axes) {
-  return detail::reduce_axes<mean_t<T>>(a, axes, "dist::mean", [](const tandem::Array<T>& b, const Axes& ax) {
-    return tandem::mean(b, ax);
-  });
+  return detail::reduce_axes<mean_t<T>>(a, axes, "dist::mean",
+                                        [](const tandem::Array<T>& b, const Axes& ax) { return tandem::mean(b, ax); });
 }
 template <class T>
 Array<T> min(const Array<T>& a, const Axes& axes) {
-  return detail::reduce_axes<T>(a, axes, "dist::min", [](const tandem::Array<T>& b, const Axes& ax) {
-    return tandem::min(b, ax);
-  });
+  return detail::reduce_axes<T>(a, axes, "dist::min",
+                                [](const tandem::Array<T>& b, const Axes& ax) { return tandem::min(b, ax); });
 }
 template <class T>
 Array<T> max(const Array<T>& a, const Axes& axes) {
-  return detail::reduce_axes<T>(a, axes, "dist::max", [](const tandem::Array<T>& b, const Axes& ax) {
-    return tandem::max(b, ax);
-  });
+  return detail::reduce_axes<T>(a, axes, "dist::max",
+                                [](const tandem::Array<T>& b, const Axes& ax) { return tandem::max(b, ax); });
 }
 /// Index along `axis` of the first minimum (maximum) of each line.
 template <class T>
 Array<std::int64_t> argmin(const Array<T>& a, int axis) {
-  return detail::reduce_axes<std::int64_t>(a, Axes(axis), "dist::argmin", [](const tandem::Array<T>& b, const Axes& ax) {
-    return tandem::argmin(b, ax.list()[0]);
-  });
+  return detail::reduce_axes<std::int64_t>(
+      a, Axes(axis), "dist::argmin",
+      [](const tandem::Array<T>& b, const Axes& ax) { return tandem::argmin(b, ax.list()[0]); });
 }
 template <class T>
 Array<std::int64_t> argmax(const Array<T>& a, int axis) {
-  return detail::reduce_axes<std::int64_t>(a, Axes(axis), "dist::argmax", [](const tandem::Array<T>& b, const Axes& ax) {
-    return tandem::argmax(b, ax.list()[0]);
-  });
+  return detail::reduce_axes<std::int64_t>(
+      a, Axes(axis), "dist::argmax",
+      [](const tandem::Array<T>& b, const Axes& ax) { return tandem::argmax(b, ax.list()[0]); });
 }
 
 }  // namespace tandem::dist

@@ -24,8 +24,8 @@ void agree(bool ok, const Layout& layout, int root, const char* op, const std::s
 template <class T>
 Array<T> redistribute(const Array<T>& a, const Layout& to) {
   a.check_idle("dist::redistribute");
-  return Array<T>(to, tandem::Array<T>(detail::redistribute(a.local_with_ghosts().untyped(), a.layout(), to,
-                                                            "dist::redistribute")));
+  return Array<T>(to, tandem::Array<T>(
+                          detail::redistribute(a.local_with_ghosts().untyped(), a.layout(), to, "dist::redistribute")));
 }
 
 /// Spreads `global`, read on `root` only (other ranks may pass any array), over `layout`.
