@@ -115,28 +115,29 @@ F rounded(ExactSum& s) {
 }
 
 template <class T>
-Scalar sum(Reduction kind, const T* p, std::int64_t n, const Layout& layout, const char* op) {
-  if constexpr (std::is_floating_point_v<T>) {
+Scalar sum(Reduction kind, const T* p, std::int64_t n, const Layout& layout, const char* op, double center) {
+  if (std::is_floating_point_v<T> || kind == Reduction::sum_squares) {
     ExactSum s;
     for (std::int64_t i = 0; i < n; ++i) {
       const auto x = static_cast<double>(p[i]);
-      s.add(kind == Reduction::sum ? x : kind == Reduction::sum_abs ? std::fabs(x) : x * x);
+      s.add(kind == Reduction::sum ? x : kind == Reduction::sum_abs ? std::fabs(x) : (x - center) * (x - center));
     }
     TANDEM_MPI_CHECK(s.allreduce(layout.comm()), op);
-    if (kind == Reduction::sum_squares) return Scalar::of(rounded<double>(s));
-    return Scalar::of(rounded<T>(s));
-  } else {
-    // Integers: int64 arithmetic modulo 2^64 (as tandem's sum), done unsigned.
-    std::uint64_t s = 0;
-    for (std::int64_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(static_cast<std::int64_t>(p[i]));
-    TANDEM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_UINT64_T, MPI_SUM, layout.comm()), op);
-    return Scalar::of(static_cast<std::int64_t>(s));
+    if constexpr (std::is_floating_point_v<T>) {
+      if (kind != Reduction::sum_squares) return Scalar::of(rounded<T>(s));
+    }
+    return Scalar::of(rounded<double>(s));
   }
+  // Integers: int64 arithmetic modulo 2^64 (as tandem's sum), done unsigned.
+  std::uint64_t s = 0;
+  for (std::int64_t i = 0; i < n; ++i) s += static_cast<std::uint64_t>(static_cast<std::int64_t>(p[i]));
+  TANDEM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &s, 1, MPI_UINT64_T, MPI_SUM, layout.comm()), op);
+  return Scalar::of(static_cast<std::int64_t>(s));
 }
 
 }  // namespace
 
-Scalar reduce(Reduction kind, const UntypedArray& interior, const Layout& layout, const char* op) {
+Scalar reduce(Reduction kind, const UntypedArray& interior, const Layout& layout, const char* op, double center) {
   const UntypedArray c = untyped::contiguous(interior);
   const std::int64_t n = c.size();
   const void* data = n > 0 ? c.host_data(false) : nullptr;
@@ -147,7 +148,7 @@ Scalar reduce(Reduction kind, const UntypedArray& interior, const Layout& layout
       case Reduction::sum:
       case Reduction::sum_abs:
       case Reduction::sum_squares:
-        return sum<T>(kind, p, n, layout, op);
+        return sum<T>(kind, p, n, layout, op, center);
       case Reduction::count_nonzero: {
         std::int64_t count = 0;
         for (std::int64_t i = 0; i < n; ++i) count += p[i] != T(0) ? 1 : 0;

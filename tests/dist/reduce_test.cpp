@@ -33,6 +33,7 @@ TYPED_TEST(DistReduce, SumsAreIndependentOfTheDecomposition) {
     const Layout self(MPI_COMM_SELF, shape);
     const Array<T> one = from_global(x, self);
     const T s1 = sum(one), m1 = mean(one), n1 = norm(one), l1 = norm(one, 1), i1 = norm(one, INFINITY);
+    const T v1 = var(one), d1 = dist::std(one, 1);
     for (const Layout& layout : layouts(shape)) {
       const Array<T> a = from_global(x, layout);
       expect_same_everywhere(sum(a), s1);
@@ -40,6 +41,10 @@ TYPED_TEST(DistReduce, SumsAreIndependentOfTheDecomposition) {
       expect_same_everywhere(norm(a), n1);
       expect_same_everywhere(norm(a, 1), l1);
       expect_same_everywhere(norm(a, INFINITY), i1);
+      expect_same_everywhere(var(a), v1);
+      expect_same_everywhere(dist::std(a, 1), d1);
+      EXPECT_NEAR(static_cast<double>(var(a)), static_cast<double>(tandem::var(x).item()),
+                  1e-5 * static_cast<double>(tandem::var(x).item()));
       const double tol = 1e-5 * tandem::sum(tandem::abs(x)).item() + 1e-30;
       EXPECT_NEAR(static_cast<double>(sum(a)), static_cast<double>(tandem::sum(x).item()), tol);
       EXPECT_NEAR(static_cast<double>(norm(a)), static_cast<double>(tandem::norm(x).item()), tol);
@@ -106,6 +111,11 @@ TEST(DistReduceInt, IntegerReductionsEqualTandem) {
     EXPECT_EQ(count_nonzero(a), tandem::count_nonzero(x).item());
     EXPECT_DOUBLE_EQ(mean(a), tandem::mean(x).item());
     EXPECT_EQ(sum(from_global(m, layout)), tandem::sum(m).item());
+    EXPECT_EQ(all(from_global(m, layout)), tandem::all(m).item());
+    EXPECT_EQ(any(from_global(m, layout)), tandem::any(m).item());
+    EXPECT_EQ(all(a != 100), true);
+    EXPECT_EQ(any(a == 100), false);
+    EXPECT_NEAR(var(a, 1), tandem::var(x, {}, 1).item(), 1e-12 * tandem::var(x, {}, 1).item());
   }
 }
 

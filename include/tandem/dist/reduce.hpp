@@ -28,8 +28,10 @@ namespace tandem::dist {
 namespace detail {
 enum class Reduction : unsigned char { sum, sum_abs, sum_squares, min, max, max_abs, argmin, argmax, count_nonzero };
 /// The reduction of the interior (owned elements) over every rank. The result's dtype:
-/// sum_t / mean_t of the input for the sums, the input's for min/max, int64 for the rest.
-Scalar reduce(Reduction kind, const UntypedArray& interior, const Layout& layout, const char* op);
+/// sum_t of the input for sum and sum_abs, double for sum_squares (the exact sum of
+/// (x - center)^2, each square rounded in double), the input's for min/max, int64 for the
+/// rest.
+Scalar reduce(Reduction kind, const UntypedArray& interior, const Layout& layout, const char* op, double center = 0);
 template <class R, class T>
 R reduce_as(Reduction kind, const Array<T>& a, const char* op) {
   a.check_idle(op);
@@ -70,6 +72,29 @@ std::int64_t argmax(const Array<T>& a) {
 template <class T>
 std::int64_t count_nonzero(const Array<T>& a) {
   return detail::reduce_as<std::int64_t>(detail::Reduction::count_nonzero, a, "dist::count_nonzero");
+}
+/// Variance with ddof (NumPy's var): the exact sum of (x - mean)^2, each square rounded
+/// in double, divided by size - ddof; NaN when size - ddof <= 0. std is its square root.
+template <class T>
+mean_t<T> var(const Array<T>& a, int ddof = 0) {
+  const double m = static_cast<double>(mean(a));
+  const double s = detail::reduce(detail::Reduction::sum_squares, a.local().untyped(), a.layout(), "dist::var", m)
+                       .template get<double>();
+  const double n = static_cast<double>(a.size() - ddof);
+  return static_cast<mean_t<T>>(n > 0 ? s / n : NAN);
+}
+template <class T>
+mean_t<T> std(const Array<T>& a, int ddof = 0) {
+  return static_cast<mean_t<T>>(std::sqrt(static_cast<double>(var(a, ddof))));
+}
+/// Whether every (any) element is nonzero (NaN counts as nonzero, as in NumPy).
+template <class T>
+bool all(const Array<T>& a) {
+  return count_nonzero(a) == a.size();
+}
+template <class T>
+bool any(const Array<T>& a) {
+  return count_nonzero(a) > 0;
 }
 /// Vector norms of the flattened array: ord 2 (default) is sqrt of the exact sum of the
 /// squares (each square rounded in double), 1 the exact sum of |x|, INFINITY the largest
