@@ -71,3 +71,27 @@ TEST(DistLayout, AlignmentComparesBoundsNotGhosts) {
 }
 
 }  // namespace tandem::dist::test
+
+namespace tandem::dist::test {
+
+TEST(DistCommunicators, SplitCommunicatorsWorkIndependently) {
+  // Two sub-communicators (even and odd world ranks), each with its own array; tandem
+  // neither duplicates nor frees them.
+  MPI_Comm half = MPI_COMM_NULL;
+  MPI_Comm_split(MPI_COMM_WORLD, world_rank() % 2, world_rank(), &half);
+  {
+    const Shape shape{7, 6};
+    random::Generator g(40 + static_cast<std::uint64_t>(world_rank() % 2));
+    const tandem::Array<double> global = g.normal<double>(shape);
+    const Layout layout(half, shape, {}, {1, 1}, {true, true});
+    const Array<double> a = from_global(global, layout);
+    a.exchange();
+    expect_bitwise(to_global(a * 2.0), global * 2.0);
+    const Layout self(MPI_COMM_SELF, shape);
+    const double single = sum(from_global(global, self));
+    EXPECT_EQ(sum(a), single);
+  }
+  MPI_Comm_free(&half);
+}
+
+}  // namespace tandem::dist::test
