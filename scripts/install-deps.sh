@@ -16,6 +16,7 @@ packages=(
                                    # build (clang + LLVM OpenMP with archer, scripts/test.sh)
   libopenmpi-dev openmpi-bin       # MPI for tandem::dist and its mpirun tests
   python3 python3-numpy            # fixtures and the NumPy comparison
+  clang-format                     # scripts/check-format.sh (CI checks the tree's format)
 )
 
 missing=()

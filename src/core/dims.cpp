@@ -6,6 +6,10 @@
 
 namespace tandem {
 
+void detail::throw_dim_overflow(unsigned long long value) {
+  TANDEM_THROW(ShapeError, "shape", "extent ", value, " does not fit in a signed 64-bit integer");
+}
+
 void Dims::push_back(int64_t v) {
   TANDEM_CHECK(n_ < kMaxDims, ShapeError, "shape", "more than ", kMaxDims, " dimensions are not supported");
   v_[static_cast<std::size_t>(n_++)] = v;

@@ -93,7 +93,7 @@ DLManagedTensor* foreign_tensor(int* deleted) {
 TEST(DLPack, ImportsForeignTensorsAndCallsTheirDeleterOnce) {
   int deleted = 0;
   {
-    const auto a = td::from_dlpack<std::int64_t>(foreign_tensor(&deleted));
+    auto a = td::from_dlpack<std::int64_t>(foreign_tensor(&deleted));
     EXPECT_TRUE(td::test::values_match(a, {8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3}, {3, 4}));
     const auto row = a(1);
     EXPECT_EQ(deleted, 0);

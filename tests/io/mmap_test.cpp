@@ -60,7 +60,7 @@ TEST(MmapNpy, ArithmeticOnAReadWriteMapReachesTheFile) {
   const auto a = random_array<double>({1000}, 7);
   td::save_npy(dir.file("a.npy"), a);
   {
-    const auto m = td::mmap_npy<double>(dir.file("a.npy"), td::MapMode::read_write);
+    auto m = td::mmap_npy<double>(dir.file("a.npy"), td::MapMode::read_write);
     m *= 2.0;
     m += 1.0;
   }
@@ -73,7 +73,7 @@ TEST(MmapNpy, CopyOnWriteLeavesTheFileAlone) {
   td::save_npy(dir.file("a.npy"), a);
   const auto before = read_bytes(dir.file("a.npy"));
   {
-    const auto m = td::mmap_npy<float>(dir.file("a.npy"), td::MapMode::copy_on_write);
+    auto m = td::mmap_npy<float>(dir.file("a.npy"), td::MapMode::copy_on_write);
     m.fill(3.0f);
     EXPECT_EQ(m.at({50}), 3.0f);
   }
@@ -83,7 +83,7 @@ TEST(MmapNpy, CopyOnWriteLeavesTheFileAlone) {
 TEST(MmapNpy, ReadOnlyMapRefusesEveryWrite) {
   TempDir dir;
   td::save_npy(dir.file("a.npy"), random_array<double>({3, 4}, 9));
-  const auto m = td::mmap_npy<double>(dir.file("a.npy"));
+  auto m = td::mmap_npy<double>(dir.file("a.npy"));  // not const: the map itself refuses writes
   EXPECT_TRUE(throws_with<td::ValueError>([&] { m.data(); }, {"data: ", "read-only"}));
   EXPECT_TRUE(throws_with<td::ValueError>([&] { m.fill(1.0); }, {"fill: ", "read-only"}));
   EXPECT_TRUE(throws_with<td::ValueError>([&] { m(0) = 1.0; }, {"read-only"}));
@@ -92,7 +92,7 @@ TEST(MmapNpy, ReadOnlyMapRefusesEveryWrite) {
   EXPECT_TRUE(throws_with<td::ValueError>([&] { td::add(m, m, m); }, {"read-only"}));
   EXPECT_TRUE(throws_with<td::ValueError>([&] { m.device_data(td::Device::cpu()); }, {"read-only"}));
   EXPECT_EQ(m.cdata()[0], td::load_npy<double>(dir.file("a.npy")).at({0, 0}));  // reading is fine
-  const auto c = m.copy();
+  auto c = m.copy();
   c.fill(1.0);  // a copy is ordinary memory
   EXPECT_FALSE(c.untyped().read_only());
 }

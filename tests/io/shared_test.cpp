@@ -63,7 +63,7 @@ TYPED_TEST_SUITE(SharedMemory, td::test::AllTypes, td::test::TypeNames);
 TYPED_TEST(SharedMemory, CreateAttachShareTheData) {
   using T = TypeParam;
   const Unlinker u{segment("typed")};
-  const auto a = td::shared::create<T>(u.name, {5, 7});
+  auto a = td::shared::create<T>(u.name, {5, 7});
   EXPECT_TRUE(arrays_equal(a, td::zeros<T>({5, 7})));
   const auto values = random_array<T>({5, 7}, 3);
   a.assign(values);
@@ -80,7 +80,7 @@ TEST(SharedMemory, ArraysAreOrdinaryArrays) {
   const Unlinker u{segment("math")};
   td::Array<double> view;
   {
-    const auto a = td::shared::create<double>(u.name, {4, 6});
+    auto a = td::shared::create<double>(u.name, {4, 6});
     a.assign(random_array<double>({4, 6}, 4));
     a *= 2.0;
     view = a.T()(td::slice(1, 3));
@@ -141,7 +141,7 @@ TEST(SharedMemoryNumPy, NumPyAttachesToTandemSegments) {
   auto run = [&](auto tag) {
     using T = decltype(tag);
     const Unlinker u{segment(std::string("py_") + td::dtype_name(td::dtype_of<T>()))};
-    const auto a = td::shared::create<T>(u.name, {2, 3, 4});
+    auto a = td::shared::create<T>(u.name, {2, 3, 4});
     a.assign(formula<T>({2, 3, 4}, false));
     const std::string cmd = "/usr/bin/python3 '" + script + "' check " + u.name;
     ASSERT_EQ(std::system(cmd.c_str()), 0) << "NumPy could not read " << td::dtype_name(a.dtype());

@@ -62,7 +62,7 @@ TYPED_TEST(JoinTyped, StackAndSplitRoundTrip) {
   }
   EXPECT_TRUE(values_match(s2, w2, {2, 3, 2}));
   // split returns views of s2 along the last axis.
-  const auto parts = td::split(s2, 2, 2);
+  auto parts = td::split(s2, 2, 2);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_TRUE(values_match(parts[0].squeeze(2), av, {2, 3}));
   EXPECT_TRUE(values_match(parts[1].squeeze(2), bv, {2, 3}));
@@ -124,7 +124,7 @@ TYPED_TEST(JoinTyped, FlipIsANegativeStrideView) {
   using T = TypeParam;
   const auto vals = td::test::random_values<T>(6, 7);
   const auto a = td::Array<T>::from(vals, {2, 3});
-  const auto f = td::flip(a, 1);
+  auto f = td::flip(a, 1);
   EXPECT_EQ(f.strides()[1], -1);
   EXPECT_TRUE(values_match(f, std::vector<T>{vals[2], vals[1], vals[0], vals[5], vals[4], vals[3]}, {2, 3}));
   std::vector<T> rev(vals.rbegin(), vals.rend());

@@ -5,13 +5,20 @@
 /// Copying an Array copies the handle (both refer to the same data, as Python names do);
 /// use copy() for a deep copy. Views (indexing, slicing, transpose, reshape when possible,
 /// broadcast_to) share storage with their base. Assigning a scalar or calling assign()
-/// writes into the elements; assigning another Array rebinds the handle.
+/// writes into the elements. Assigning an Array to a named Array rebinds the handle; to a
+/// temporary view (`u(slice(1, -1)) = expr`) it writes into the view, as NumPy's
+/// `u[1:-1] = expr`. A const Array cannot be written through these members.
+///
+/// NumPy's methods (a.sum(axis), a.mean(), a.max(), ...) forward to the free functions of
+/// tandem/ops/reduce.hpp, which this header includes at its end.
 
 #include <functional>
 #include <initializer_list>
 #include <iosfwd>
+#include <utility>
 #include <vector>
 
+#include "tandem/core/axes.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/untyped_array.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
@@ -123,20 +130,28 @@ class Array {
   Array contiguous() const { return Array(untyped::contiguous(u_)); }
 
   // ---- writes ----
+  // A const Array is read-only through fill, assign, scalar assignment and the compound
+  // operators (views taken from it are ordinary arrays, as in NumPy).
   /// Sets every element (of this view) to v.
-  const Array& fill(E v) const {
+  Array& fill(E v) {
     untyped::fill(u_, Scalar::of(v));
     return *this;
   }
-  /// `a(slice(1, 3)) = 7.0`: fills the view.
-  const Array& operator=(E v) const { return fill(v); }  // NOLINT(misc-unconventional-assign-operator)
-  Array& operator=(const Array&) = default;
-  Array& operator=(Array&&) noexcept = default;
+  /// `a(slice(1, 3)) = 7.0`: fills the view (or the whole named array).
+  Array& operator=(E v) { return fill(v); }  // NOLINT(misc-unconventional-assign-operator)
+  /// Assigning to a named Array rebinds the handle (both names then share the data).
+  Array& operator=(const Array&) & = default;
+  Array& operator=(Array&&) & noexcept = default;
+  /// Assigning to a temporary (a view such as `u(slice(1, -1), slice(1, -1)) = expr`)
+  /// writes src into it as NumPy's `u[1:-1, 1:-1] = expr`: src broadcasts to the view's
+  /// shape and may overlap it (it is read before anything is written). Returns the view.
+  Array operator=(const Array& src) && { return assign(src); }  // NOLINT(misc-unconventional-assign-operator)
+  Array operator=(Array&& src) && { return assign(src); }       // NOLINT(misc-unconventional-assign-operator)
   Array(const Array&) = default;
   Array(Array&&) noexcept = default;
   ~Array() = default;
-  /// Writes src into this view, broadcasting src to this shape.
-  const Array& assign(const Array& src) const {
+  /// Writes src into this view, broadcasting src to this shape; src may overlap this view.
+  Array& assign(const Array& src) {
     untyped::assign(u_, src.u_);
     return *this;
   }
@@ -148,6 +163,9 @@ class Array {
   E at(std::initializer_list<std::int64_t> index) const {
     return untyped::at(u_, index.begin(), static_cast<int>(index.size())).template get<E>();
   }
+  /// The only element, as `double(td::sum(a))` (NumPy's float(a)); throws ValueError
+  /// unless the size is 1. Explicit, so an array never turns into a number silently.
+  explicit operator E() const { return item(); }
   /// All elements in C order, copied to a vector.
   std::vector<E> to_vector() const;
   /// Host pointer to the first element for reading: copies device data to the host if the
@@ -167,14 +185,14 @@ class Array {
   E* device_data(Device device, bool for_write = true) const { return static_cast<E*>(u_.device_data(device, for_write)); }
 
   // ---- in-place arithmetic (broadcasting other to this shape) ----
-#define TANDEM_COMPOUND(opsym, code)                                       \
-  const Array& operator opsym(const Array& other) const {                  \
-    untyped::binary(BinaryOp::code, u_, other.u_, &u_);                    \
-    return *this;                                                          \
-  }                                                                        \
-  const Array& operator opsym(E v) const {                                 \
+#define TANDEM_COMPOUND(opsym, code)                                                \
+  Array& operator opsym(const Array& other) {                                       \
+    untyped::binary(BinaryOp::code, u_, other.u_, &u_);                             \
+    return *this;                                                                   \
+  }                                                                                 \
+  Array& operator opsym(E v) {                                                      \
     untyped::binary(BinaryOp::code, u_, untyped::scalar_array(Scalar::of(v)), &u_); \
-    return *this;                                                          \
+    return *this;                                                                   \
   }
   TANDEM_COMPOUND(+=, add)
   TANDEM_COMPOUND(-=, subtract)
@@ -182,6 +200,23 @@ class Array {
   TANDEM_COMPOUND(/=, divide)
   TANDEM_COMPOUND(%=, mod)
 #undef TANDEM_COMPOUND
+
+  // ---- NumPy's methods: a.sum(1) is td::sum(a, 1) (see tandem/ops/reduce.hpp) ----
+  Array<sum_t<E>> sum(const Axes& axes = {}, bool keepdims = false) const;
+  Array<sum_t<E>> prod(const Axes& axes = {}, bool keepdims = false) const;
+  Array<mean_t<E>> mean(const Axes& axes = {}, bool keepdims = false) const;
+  Array<mean_t<E>> var(const Axes& axes = {}, int ddof = 0, bool keepdims = false) const;
+  Array<mean_t<E>> std(const Axes& axes = {}, int ddof = 0, bool keepdims = false) const;
+  Array min(const Axes& axes = {}, bool keepdims = false) const;
+  Array max(const Axes& axes = {}, bool keepdims = false) const;
+  Array<bool> all(const Axes& axes = {}, bool keepdims = false) const;
+  Array<bool> any(const Axes& axes = {}, bool keepdims = false) const;
+  Array<std::int64_t> argmin() const;
+  Array<std::int64_t> argmin(int axis, bool keepdims = false) const;
+  Array<std::int64_t> argmax() const;
+  Array<std::int64_t> argmax(int axis, bool keepdims = false) const;
+  Array<sum_t<E>> cumsum(const Axes& axis = {}) const;
+  Array<sum_t<E>> cumprod(const Axes& axis = {}) const;
 
  private:
   static Shape checked_shape(std::size_t n, const Shape& shape) {
@@ -221,3 +256,6 @@ std::ostream& operator<<(std::ostream& os, const Array<E>& a) {
 std::ostream& operator<<(std::ostream& os, const UntypedArray& a);
 
 }  // namespace tandem
+
+// The member reductions above are defined next to the free functions they forward to.
+#include "tandem/ops/reduce.hpp"  // IWYU pragma: export

@@ -15,19 +15,41 @@ namespace tandem {
 /// Most dimensions an array may have (NumPy 1.x allows 32; 16 covers real codes).
 inline constexpr int kMaxDims = 16;
 
+namespace detail {
+/// Throws ShapeError: an unsigned extent or stride does not fit in int64.
+[[noreturn]] void throw_dim_overflow(unsigned long long value);
+
+template <class I>
+int64_t to_dim(I v) {
+  static_assert(std::is_integral_v<I> && !std::is_same_v<I, bool>, "tandem: extents and strides must be integers");
+  if constexpr (std::is_unsigned_v<I> && sizeof(I) >= sizeof(int64_t)) {
+    if (v > static_cast<I>(INT64_MAX)) throw_dim_overflow(v);
+  }
+  return static_cast<int64_t>(v);
+}
+}  // namespace detail
+
+/// One entry of a braced shape: any integer type, so that `{n, 3}` works with an int64_t
+/// n, `{a.shape(0), 3}` and `{v.size(), 3}` alike. An unsigned value past INT64_MAX throws
+/// ShapeError (negative extents are refused where an array is created).
+struct DimValue {
+  template <class I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>, int> = 0>
+  DimValue(I v) : value(detail::to_dim(v)) {}  // NOLINT(google-explicit-constructor)
+  int64_t value;
+};
+
 /// A list of at most kMaxDims signed extents or strides.
 class Dims {
  public:
   Dims() = default;
 
-  template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
-  Dims(std::initializer_list<I> values) {
-    for (I v : values) push_back(static_cast<int64_t>(v));
+  Dims(std::initializer_list<DimValue> values) {  // NOLINT(google-explicit-constructor): NumPy-like shapes
+    for (DimValue v : values) push_back(v.value);
   }
 
   template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
   Dims(const std::vector<I>& values) {  // NOLINT(google-explicit-constructor): NumPy-like shapes
-    for (I v : values) push_back(static_cast<int64_t>(v));
+    for (I v : values) push_back(detail::to_dim(v));
   }
 
   // Copies move only the entries in use, not the whole inline capacity.

@@ -20,11 +20,18 @@ inline constexpr NewAxis newaxis{};
 struct Ellipsis {};
 inline constexpr Ellipsis ellipsis{};
 
-/// One bound of a slice: an integer or none.
+/// `td::_`: as a whole index, the full range (NumPy's `:`, so `u(td::_, 0)` is `u[:, 0]`);
+/// as a slice bound, an omitted one (`td::slice(2, td::_)` is `2:`). Unlike none, it is
+/// never read as NumPy's None (newaxis).
+struct Placeholder {};
+inline constexpr Placeholder _{};
+
+/// One bound of a slice: an integer, none or td::_.
 struct SliceBound {
   bool present = false;
   std::int64_t value = 0;
-  SliceBound(NoneType) {}  // NOLINT(google-explicit-constructor)
+  SliceBound(NoneType) {}     // NOLINT(google-explicit-constructor)
+  SliceBound(Placeholder) {}  // NOLINT(google-explicit-constructor)
   template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
   SliceBound(I v) : present(true), value(static_cast<std::int64_t>(v)) {}  // NOLINT
 };
@@ -43,6 +50,8 @@ inline Slice slice(SliceBound stop) { return Slice{none, stop, 1}; }
 inline Slice slice(SliceBound start, SliceBound stop, std::int64_t step = 1) { return Slice{start, stop, step}; }
 /// The full range, `:`.
 inline Slice all() { return Slice{}; }
+/// `start:` (and `start::step`): from start to the end, NumPy's `u[2:]` is `u(td::from(2))`.
+inline Slice from(std::int64_t start, std::int64_t step = 1) { return Slice{start, none, step}; }
 
 /// One position of an index expression.
 struct Index {
@@ -54,6 +63,7 @@ struct Index {
   template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
   Index(I i) : kind(Kind::integer), integer(static_cast<std::int64_t>(i)) {}  // NOLINT
   Index(Slice s) : kind(Kind::slice), range(s) {}                              // NOLINT
+  Index(Placeholder) : kind(Kind::slice) {}                                     // NOLINT
   Index(NewAxis) : kind(Kind::new_axis) {}                                      // NOLINT
   Index(Ellipsis) : kind(Kind::all_rest) {}                                    // NOLINT
 };

@@ -95,6 +95,11 @@ Array<T> round(const Array<T>& a, int decimals = 0) {
   const Array<R>& name(const Array<T>& a, S b, const Array<R>& out) {                             \
     untyped::binary(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b), &out.untyped());   \
     return out;                                                                                   \
+  }                                                                                               \
+  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>         \
+  const Array<R>& name(S a, const Array<T>& b, const Array<R>& out) {                             \
+    untyped::binary(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped(), &out.untyped());   \
+    return out;                                                                                   \
   }
 TANDEM_BINARY_OPS(TANDEM_DEFINE_BINARY)
 #undef TANDEM_DEFINE_BINARY

@@ -29,24 +29,9 @@
 #include <vector>
 
 #include "tandem/core/array.hpp"
+#include "tandem/core/axes.hpp"
 
 namespace tandem {
-
-/// The axes a reduction runs over. Default-constructed (or `{}`): all axes.
-class Axes {
- public:
-  Axes() = default;
-  Axes(int axis) : all_(false), list_{axis} {}                                 // NOLINT(google-explicit-constructor)
-  Axes(std::initializer_list<int> axes) : all_(false), list_(axes) {}          // NOLINT(google-explicit-constructor)
-  Axes(std::vector<int> axes) : all_(false), list_(std::move(axes)) {}         // NOLINT(google-explicit-constructor)
-
-  bool is_all() const { return all_; }
-  const std::vector<int>& list() const { return list_; }
-
- private:
-  bool all_ = true;
-  std::vector<int> list_;
-};
 
 namespace untyped {
 /// op over `axes` of a; result dtype reduce_result_dtype(op, a.dtype()). argmin/argmax take
@@ -65,13 +50,6 @@ UntypedArray norm(const UntypedArray& a, bool has_ord, double ord, const Axes& a
 UntypedArray scan(ScanOp op, const UntypedArray& a, const Axes& axis, const UntypedArray* out = nullptr);
 UntypedArray diff(const UntypedArray& a, int n, int axis);
 }  // namespace untyped
-
-/// The element type of a sum or product of T: T for floating types, int64 otherwise.
-template <class T>
-using sum_t = std::conditional_t<std::is_floating_point_v<T>, T, std::int64_t>;
-/// The element type of a mean, variance or norm of T: T for floating types, double otherwise.
-template <class T>
-using mean_t = std::conditional_t<std::is_floating_point_v<T>, T, double>;
 
 #define TANDEM_DEFINE_REDUCTION(name, result)                                                          \
   template <class T>                                                                                   \
@@ -194,6 +172,68 @@ const Array<sum_t<T>>& cumprod(const Array<T>& a, const Axes& axis, const Array<
 template <class T>
 Array<T> diff(const Array<T>& a, int n = 1, int axis = -1) {
   return Array<T>(untyped::diff(a.untyped(), n, axis));
+}
+
+// ---- Array's NumPy-style methods (declared in tandem/core/array.hpp) ----
+template <class E>
+Array<sum_t<E>> Array<E>::sum(const Axes& axes, bool keepdims) const {
+  return tandem::sum(*this, axes, keepdims);
+}
+template <class E>
+Array<sum_t<E>> Array<E>::prod(const Axes& axes, bool keepdims) const {
+  return tandem::prod(*this, axes, keepdims);
+}
+template <class E>
+Array<mean_t<E>> Array<E>::mean(const Axes& axes, bool keepdims) const {
+  return tandem::mean(*this, axes, keepdims);
+}
+template <class E>
+Array<mean_t<E>> Array<E>::var(const Axes& axes, int ddof, bool keepdims) const {
+  return tandem::var(*this, axes, ddof, keepdims);
+}
+template <class E>
+Array<mean_t<E>> Array<E>::std(const Axes& axes, int ddof, bool keepdims) const {
+  return tandem::std(*this, axes, ddof, keepdims);
+}
+template <class E>
+Array<E> Array<E>::min(const Axes& axes, bool keepdims) const {
+  return tandem::min(*this, axes, keepdims);
+}
+template <class E>
+Array<E> Array<E>::max(const Axes& axes, bool keepdims) const {
+  return tandem::max(*this, axes, keepdims);
+}
+template <class E>
+Array<bool> Array<E>::all(const Axes& axes, bool keepdims) const {
+  return tandem::all(*this, axes, keepdims);
+}
+template <class E>
+Array<bool> Array<E>::any(const Axes& axes, bool keepdims) const {
+  return tandem::any(*this, axes, keepdims);
+}
+template <class E>
+Array<std::int64_t> Array<E>::argmin() const {
+  return tandem::argmin(*this);
+}
+template <class E>
+Array<std::int64_t> Array<E>::argmin(int axis, bool keepdims) const {
+  return tandem::argmin(*this, axis, keepdims);
+}
+template <class E>
+Array<std::int64_t> Array<E>::argmax() const {
+  return tandem::argmax(*this);
+}
+template <class E>
+Array<std::int64_t> Array<E>::argmax(int axis, bool keepdims) const {
+  return tandem::argmax(*this, axis, keepdims);
+}
+template <class E>
+Array<sum_t<E>> Array<E>::cumsum(const Axes& axis) const {
+  return tandem::cumsum(*this, axis);
+}
+template <class E>
+Array<sum_t<E>> Array<E>::cumprod(const Axes& axis) const {
+  return tandem::cumprod(*this, axis);
 }
 
 }  // namespace tandem
