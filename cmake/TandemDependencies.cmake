@@ -49,3 +49,13 @@ add_library(tandem_blas INTERFACE)
 # OpenBLAS first: LAPACKE's LAPACK calls then resolve to OpenBLAS's LAPACK.
 target_link_libraries(tandem_blas INTERFACE ${TANDEM_OPENBLAS_LIBRARY} ${TANDEM_LAPACKE_LIBRARY})
 target_include_directories(tandem_blas SYSTEM INTERFACE ${TANDEM_OPENBLAS_INCLUDE_DIR} ${TANDEM_LAPACKE_INCLUDE_DIR})
+
+# MPI (optional, Debian libopenmpi-dev): tandem::dist is built when FindMPI finds it. Only
+# the C API is used, so Open MPI's deprecated C++ bindings stay out.
+if(TANDEM_DIST)
+  set(MPI_CXX_SKIP_MPICXX ON)
+  find_package(MPI COMPONENTS CXX)
+  if(MPI_CXX_FOUND)
+    set(TANDEM_HAS_MPI ON)
+  endif()
+endif()

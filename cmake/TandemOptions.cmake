@@ -4,6 +4,7 @@ include(GNUInstallDirs)
 
 set(TANDEM_CUDA "AUTO" CACHE STRING "Build the CUDA backend: AUTO (when nvcc is found), ON or OFF")
 set_property(CACHE TANDEM_CUDA PROPERTY STRINGS AUTO ON OFF)
+option(TANDEM_DIST "Build tandem::dist (distributed arrays) when MPI is found" ON)
 option(TANDEM_BUILD_TESTS "Build the GoogleTest suite" ON)
 option(TANDEM_BUILD_BENCH "Build the Google Benchmark programs" ON)
 option(TANDEM_BUILD_EXAMPLES "Build the examples" ON)

@@ -15,6 +15,7 @@ packages=(
   python3-matplotlib               # scripts/plot_report.py (tandem-bench's roofline and size plots)
   clang libclang-rt-dev libomp-dev # libFuzzer targets (scripts/fuzz.sh) and the ThreadSanitizer
                                    # build (clang + LLVM OpenMP with archer, scripts/test.sh)
+  libopenmpi-dev openmpi-bin       # MPI for tandem::dist and its mpirun tests
   python3 python3-numpy            # fixtures and the NumPy comparison
   clang-format                     # scripts/check-format.sh (CI checks the tree's format)
 )

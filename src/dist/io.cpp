@@ -1,0 +1,240 @@
+// One .npy file per distributed array through MPI-IO: rank 0 writes (or reads) the
+// header, every rank its block through a subarray file view, in one collective call.
+
+#include "tandem/dist/io.hpp"
+
+#include <array>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "dist/mpi_support.hpp"
+
+namespace tandem::dist::detail {
+
+namespace {
+
+const char* descr_of(DType dtype) {
+  switch (dtype) {
+    case DType::bool_:
+      return "|b1";
+    case DType::int32:
+      return "<i4";
+    case DType::int64:
+      return "<i8";
+    case DType::float32:
+      return "<f4";
+    case DType::float64:
+      break;
+  }
+  return "<f8";
+}
+
+/// Format 1.0 header, padded with spaces so that the data starts at a multiple of 64.
+std::string npy_header(DType dtype, const Shape& shape) {
+  std::string dims = "(";
+  for (int a = 0; a < shape.size(); ++a)
+    dims += std::to_string(shape[a]) + (shape.size() == 1 ? "," : a + 1 < shape.size() ? ", " : "");
+  dims += ")";
+  std::string dict =
+      std::string("{'descr': '") + descr_of(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
+  const std::size_t unpadded = 10 + dict.size() + 1;
+  dict.append((64 - unpadded % 64) % 64, ' ');
+  dict += '\n';
+  std::string h = "\x93NUMPY";
+  h += static_cast<char>(1);
+  h += static_cast<char>(0);
+  h += static_cast<char>(dict.size() & 0xff);
+  h += static_cast<char>((dict.size() >> 8) & 0xff);
+  return h + dict;
+}
+
+/// What rank 0 found in a header, in a form one MPI_Bcast carries.
+struct HeaderInfo {
+  std::int64_t ok = 0;
+  std::int64_t fortran = 0;
+  std::int64_t ndim = 0;
+  std::int64_t data_offset = 0;
+  std::array<std::int64_t, kMaxDims> shape{};
+  std::array<char, 8> descr{};
+  std::array<char, 160> error{};
+};
+
+void set_error(HeaderInfo& info, const std::string& what) {
+  info.ok = 0;
+  std::strncpy(info.error.data(), what.c_str(), info.error.size() - 1);
+}
+
+HeaderInfo parse_header(const std::string& path) {
+  HeaderInfo info;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    set_error(info, "cannot open " + path);
+    return info;
+  }
+  char pre[8];
+  if (!in.read(pre, 8) || std::memcmp(pre, "\x93NUMPY", 6) != 0) {
+    set_error(info, path + " is not a .npy file");
+    return info;
+  }
+  const int major = static_cast<unsigned char>(pre[6]);
+  std::size_t len_bytes = major == 1 ? 2 : 4;
+  unsigned char len_raw[4] = {0, 0, 0, 0};
+  if ((major < 1 || major > 3) || !in.read(reinterpret_cast<char*>(len_raw), static_cast<std::streamsize>(len_bytes))) {
+    set_error(info, path + ": unsupported .npy version");
+    return info;
+  }
+  std::size_t len = 0;
+  for (std::size_t i = len_bytes; i-- > 0;) len = (len << 8) | len_raw[i];
+  std::string dict(len, '\0');
+  if (!in.read(dict.data(), static_cast<std::streamsize>(len))) {
+    set_error(info, path + ": truncated header");
+    return info;
+  }
+  info.data_offset = static_cast<std::int64_t>(8 + len_bytes + len);
+  const auto value_at = [&](const char* key) -> std::size_t {
+    const std::size_t k = dict.find(key);
+    return k == std::string::npos ? k : dict.find(':', k) + 1;
+  };
+  const std::size_t d = value_at("'descr'"), f = value_at("'fortran_order'"), s = value_at("'shape'");
+  if (d == std::string::npos || f == std::string::npos || s == std::string::npos) {
+    set_error(info, path + ": malformed header");
+    return info;
+  }
+  const std::size_t q1 = dict.find('\'', d), q2 = dict.find('\'', q1 + 1);
+  const std::string descr = dict.substr(q1 + 1, q2 - q1 - 1);
+  std::strncpy(info.descr.data(), descr.c_str(), info.descr.size() - 1);
+  info.fortran = dict.compare(dict.find_first_not_of(' ', f), 4, "True") == 0 ? 1 : 0;
+  const std::size_t open = dict.find('(', s), close = dict.find(')', s);
+  std::string dims = dict.substr(open + 1, close - open - 1);
+  for (std::size_t pos = 0; pos < dims.size();) {
+    const std::size_t comma = dims.find(',', pos);
+    const std::string item = dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (item.find_first_not_of(' ') != std::string::npos) {
+      if (info.ndim == kMaxDims) {
+        set_error(info, path + ": too many dimensions");
+        return info;
+      }
+      info.shape[static_cast<std::size_t>(info.ndim++)] = std::stoll(item);
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  info.ok = 1;
+  return info;
+}
+
+HeaderInfo shared_header(const std::string& path, MPI_Comm comm, const char* op) {
+  int rank = 0;
+  TANDEM_MPI_CHECK(MPI_Comm_rank(comm, &rank), op);
+  HeaderInfo info;
+  if (rank == 0) info = parse_header(path);
+  TANDEM_MPI_CHECK(MPI_Bcast(&info, sizeof(HeaderInfo), MPI_BYTE, 0, comm), op);
+  TANDEM_CHECK(info.ok != 0, IoError, op, info.error.data());
+  return info;
+}
+
+/// Throws IoError on every rank when any rank's MPI-IO call failed.
+void require_all(int rc, MPI_Comm comm, const char* op, const char* what, const std::string& path) {
+  int ok = rc == MPI_SUCCESS ? 1 : 0;
+  TANDEM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, comm), op);
+  TANDEM_CHECK(ok == 1, IoError, op, what, " ", path, " failed");
+}
+
+/// The file view of this rank's block: a subarray of the global array after the header.
+struct BlockView {
+  MPI_Datatype file_type = MPI_DATATYPE_NULL;
+  MPI_Datatype element = MPI_DATATYPE_NULL;
+  int count = 0;
+
+  BlockView(DType dtype, const Layout& layout, const char* op) : element(mpi_type(dtype)) {
+    const Shape local = layout.local_shape();
+    count = mpi_count(shape_size(local), op);
+    if (count == 0) return;  // subarray types need positive extents; this rank moves nothing
+    std::vector<int> sizes, subsizes, starts;
+    const Dims first = layout.start();
+    for (int a = 0; a < layout.ndim(); ++a) {
+      sizes.push_back(mpi_count(layout.shape()[a], op));
+      subsizes.push_back(static_cast<int>(local[a]));
+      starts.push_back(static_cast<int>(first[a]));
+    }
+    TANDEM_MPI_CHECK(MPI_Type_create_subarray(layout.ndim(), sizes.data(), subsizes.data(), starts.data(), MPI_ORDER_C,
+                                              element, &file_type),
+                     op);
+    TANDEM_MPI_CHECK(MPI_Type_commit(&file_type), op);
+  }
+  BlockView(const BlockView&) = delete;
+  BlockView& operator=(const BlockView&) = delete;
+  ~BlockView() {
+    if (file_type != MPI_DATATYPE_NULL) MPI_Type_free(&file_type);
+  }
+  int set(MPI_File fh, MPI_Offset offset) const {
+    char native[] = "native";
+    return MPI_File_set_view(fh, offset, element, count > 0 ? file_type : element, native, MPI_INFO_NULL);
+  }
+};
+
+}  // namespace
+
+void save_npy(const std::string& path, const UntypedArray& interior, const Layout& layout) {
+  constexpr const char* op = "dist::save_npy";
+  const MPI_Comm comm = layout.comm();
+  const std::string header = npy_header(interior.dtype(), layout.shape());
+  const UntypedArray data = untyped::contiguous(interior);
+  MPI_File fh = MPI_FILE_NULL;
+  int rc = MPI_File_open(comm, path.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh);
+  require_all(rc, comm, op, "opening", path);
+  BlockView view(interior.dtype(), layout, op);
+  rc = MPI_File_set_size(fh, 0);
+  if (rc == MPI_SUCCESS && layout.rank() == 0)
+    rc = MPI_File_write_at(fh, 0, header.data(), static_cast<int>(header.size()), MPI_CHAR, MPI_STATUS_IGNORE);
+  if (rc == MPI_SUCCESS) rc = view.set(fh, static_cast<MPI_Offset>(header.size()));
+  if (rc == MPI_SUCCESS)
+    rc = MPI_File_write_all(fh, view.count > 0 ? data.host_data(false) : nullptr, view.count, view.element,
+                            MPI_STATUS_IGNORE);
+  const int close_rc = MPI_File_close(&fh);
+  require_all(rc == MPI_SUCCESS ? close_rc : rc, comm, op, "writing", path);
+}
+
+Shape npy_shape(const std::string& path, MPI_Comm comm) {
+  const HeaderInfo info = shared_header(path, comm, "dist::load_npy");
+  Shape s;
+  for (std::int64_t a = 0; a < info.ndim; ++a) s.push_back(info.shape[static_cast<std::size_t>(a)]);
+  return s;
+}
+
+void load_npy(const std::string& path, const UntypedArray& interior, const Layout& layout) {
+  constexpr const char* op = "dist::load_npy";
+  const MPI_Comm comm = layout.comm();
+  const HeaderInfo info = shared_header(path, comm, op);
+  const DType dtype = interior.dtype();
+  TANDEM_CHECK(std::string(info.descr.data()) == descr_of(dtype), IoError, op, path, " holds '", info.descr.data(),
+               "' data, expected '", descr_of(dtype), "' (", dtype_name(dtype), ")");
+  TANDEM_CHECK(info.fortran == 0, IoError, op, path, " is in Fortran order; only C order is supported");
+  Shape file_shape;
+  for (std::int64_t a = 0; a < info.ndim; ++a) file_shape.push_back(info.shape[static_cast<std::size_t>(a)]);
+  TANDEM_CHECK(file_shape == layout.shape(), ShapeError, op, path, " holds shape ", to_string(file_shape),
+               ", the layout has ", to_string(layout.shape()));
+  MPI_File fh = MPI_FILE_NULL;
+  int rc = MPI_File_open(comm, path.c_str(), MPI_MODE_RDONLY, MPI_INFO_NULL, &fh);
+  require_all(rc, comm, op, "opening", path);
+  MPI_Offset size = 0;
+  rc = MPI_File_get_size(fh, &size);
+  const auto needed = info.data_offset + layout.size() * static_cast<std::int64_t>(itemsize(dtype));
+  if (rc != MPI_SUCCESS || size < needed) {
+    MPI_File_close(&fh);
+    TANDEM_THROW(IoError, op, path, " is truncated: ", size, " bytes, the header promises ", needed);
+  }
+  BlockView view(dtype, layout, op);
+  UntypedArray block = UntypedArray::empty(dtype, interior.shape());
+  rc = view.set(fh, static_cast<MPI_Offset>(info.data_offset));
+  if (rc == MPI_SUCCESS)
+    rc = MPI_File_read_all(fh, view.count > 0 ? block.host_data(true) : nullptr, view.count, view.element,
+                           MPI_STATUS_IGNORE);
+  const int close_rc = MPI_File_close(&fh);
+  require_all(rc == MPI_SUCCESS ? close_rc : rc, comm, op, "reading", path);
+  untyped::assign(interior, block);
+}
+
+}  // namespace tandem::dist::detail
