@@ -3,11 +3,11 @@
 #include <iostream>
 #include <mutex>
 
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
+#include "backend/counters.hpp"
+#include "backend/stream.hpp"
 #include "dispatch/tuning.hpp"
 #include "memory/buffer.hpp"
-#include "memory/stats_counters.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/memory/placement.hpp"
 
@@ -90,18 +90,7 @@ void mark_written(Backend& backend, const UntypedArray& a, const Event& event) {
   a.buffer()->record_use(event, true);
   // Memory that other processes or a file see (mmap, shared memory) gets the result now.
   if (a.buffer()->writes_back() && !backend.device().is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
-  auto& c = detail::counters();
-  switch (backend.device().kind) {
-    case DeviceKind::cpu:
-      c.ops_cpu.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case DeviceKind::cuda:
-      c.ops_cuda.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case DeviceKind::emulated:
-      c.ops_emulated.fetch_add(1, std::memory_order_relaxed);
-      break;
-  }
+  backend.count_op();
 }
 }  // namespace
 

@@ -7,7 +7,7 @@
 #include <array>
 #include <cstdint>
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
 #include "kernels/op_call.hpp"
 #include "tandem/core/untyped_array.hpp"
 

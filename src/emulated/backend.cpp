@@ -8,10 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
+#include "backend/counters.hpp"
+#include "backend/stream.hpp"
 #include "kernels/catalogue.hpp"
-#include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
@@ -237,9 +236,9 @@ void EmulatedBackend::copy_to_host(void* dst, const void* src, std::size_t bytes
 // Ops are queued with a copy of the call (its views) and run later, in order, by the worker.
 void EmulatedBackend::run(const OpCall& call) {
   if (call.key.family == OpFamily::linalg) {
-    run_and_wait([call] { cpu_backend().run(call); });
+    run_and_wait([this, call] { kernels_.run(call); });
   } else {
-    submit([call] { cpu_backend().run(call); });
+    submit([this, call] { kernels_.run(call); });
   }
 }
 

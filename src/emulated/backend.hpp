@@ -12,7 +12,8 @@
 #include <memory>
 #include <mutex>
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
+#include "cpu/backend.hpp"
 
 namespace tandem {
 
@@ -62,6 +63,7 @@ class EmulatedBackend final : public Backend {
 
   const int index_;
   const std::size_t cap_;
+  CpuBackend kernels_;  // runs the queued calls
   std::atomic<std::size_t> in_use_{0};
 
   std::mutex streams_mutex_;

@@ -3,7 +3,7 @@
 
 #include "dispatch/dispatch.hpp"
 #include "kernels/catalogue.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
 
