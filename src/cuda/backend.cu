@@ -9,11 +9,11 @@
 #include <mutex>
 #include <vector>
 
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
+#include "backend/host_pinning.hpp"
 #include "cuda/staging.hpp"
-#include "dispatch/stream.hpp"
+#include "backend/stream.hpp"
 #include "dispatch/tuning.hpp"
-#include "memory/host_pool.hpp"
 
 namespace tandem::cuda {
 

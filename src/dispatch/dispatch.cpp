@@ -3,57 +3,32 @@
 #include <iostream>
 #include <mutex>
 
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
+#include "backend/counters.hpp"
+#include "backend/stream.hpp"
 #include "dispatch/tuning.hpp"
 #include "memory/buffer.hpp"
-#include "memory/stats_counters.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/memory/placement.hpp"
 
 namespace tandem {
 
 namespace {
+Backend& decided_cpu() {
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  return cpu_backend();
+}
 Backend& decided(Backend& b) {
-  auto& c = detail::counters();
-  (b.device().is_cpu() ? c.placed_cpu : c.placed_device).fetch_add(1, std::memory_order_relaxed);
+  if (&b == &cpu_backend()) return decided_cpu();
+  detail::counters().placed_device.fetch_add(1, std::memory_order_relaxed);
   return b;
 }
 }  // namespace
 
-Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, std::int64_t out_size) {
-  // No accelerator registered (the common CPU-only case): nothing to decide. A guard can
-  // only name registered devices, so none can point elsewhere either.
-  if (accelerator_backend() == nullptr) return decided(cpu_backend());
-  const Placement placement = current_placement();
-  if (placement == Placement::cpu) return decided(cpu_backend());
-  // Fast path: no accelerator at all.
-  const std::optional<Device> accelerator = current_accelerator();
-  if (!accelerator) return decided(cpu_backend());
-  Backend& device = backend_for(*accelerator);
-  if (!device.supports(op)) return decided(cpu_backend());
-  if (placement == Placement::gpu) return decided(device);
-  // automatic: stay where the data is, else go by size.
-  for (const UntypedArray* a : inputs)
-    if (a->buffer()->newest() == *accelerator) return decided(device);
-  return decided(out_size >= tuning::kDeviceMinElements ? device : cpu_backend());
-}
-
-StridedView view_on(Backend& backend, const UntypedArray& a) {
-  StridedView v;
-  auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(backend.device()));
-  v.data = base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype()));
-  v.dtype = a.dtype();
-  v.shape = a.shape();
-  v.strides = a.strides();
-  return v;
-}
-
-StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape) {
-  StridedView v = view_on(backend, a);
-  if (a.shape() == shape) return v;
+StridedView& ArrayCall::describe_broadcast(StridedView& v, const UntypedArray& a, const Shape& shape) {
   const int n = shape.size();
   const int lead = n - a.ndim();
+  v.dtype = a.dtype();
   v.shape = shape;
   v.strides = Dims::filled(n, 0);
   for (int i = 0; i < a.ndim(); ++i)
@@ -61,67 +36,95 @@ StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape)
   return v;
 }
 
-void check_output_writable(const OpKey& op, const UntypedArray& out) {
-  if (!out.read_only()) return;
-  const char* name = "write";
-  switch (op.family) {
-    case OpFamily::fill: name = "fill"; break;
-    case OpFamily::copy: name = "assign"; break;
-    case OpFamily::unary: name = op_name(static_cast<UnaryOp>(op.code)); break;
-    case OpFamily::binary: name = op_name(static_cast<BinaryOp>(op.code)); break;
-    case OpFamily::where: name = "where"; break;
-    case OpFamily::clip: name = "clip"; break;
-    case OpFamily::random: name = "random"; break;
-    case OpFamily::reduce: name = op_name(static_cast<ReduceOp>(op.code)); break;
-    case OpFamily::scan: name = op_name(static_cast<ScanOp>(op.code)); break;
-    case OpFamily::matmul: name = "matmul"; break;
-    case OpFamily::linalg: name = "linalg"; break;
-    case OpFamily::sort: name = "sort"; break;
-    case OpFamily::argsort: name = "argsort"; break;
-    case OpFamily::searchsorted: name = "searchsorted"; break;
-    case OpFamily::take: name = "take"; break;
-    case OpFamily::put: name = "put"; break;
-    case OpFamily::compress: name = "mask_assign"; break;
-  }
-  out.buffer()->check_writable(name);
+void ArrayCall::too_many_operands() { TANDEM_THROW(ValueError, op_name(OpKey{}), "too many operands for an OpCall"); }
+
+bool ArrayCall::output_counts_for_placement() const {
+  const OpFamily f = call.key.family;
+  return call.n_in == 0 || f == OpFamily::put ||
+         (f == OpFamily::compress && call.compress_op() == CompressOp::mask_assign);
+}
+
+Backend& choose_backend(const ArrayCall& op) {
+  // No accelerator registered (the common CPU-only case): nothing to decide. A guard can
+  // only name registered devices, so none can point elsewhere either.
+  if (accelerator_backend() == nullptr) return decided_cpu();
+  const Placement placement = current_placement();
+  if (placement == Placement::cpu) return decided_cpu();
+  // Fast path: no accelerator at all.
+  const std::optional<Device> accelerator = current_accelerator();
+  if (!accelerator) return decided_cpu();
+  Backend& device = backend_for(*accelerator);
+  if (!device.supports(op.call.key)) return decided_cpu();
+  if (placement == Placement::gpu) return decided(device);
+  // automatic: stay where the data is, else go by size.
+  for (int i = 0; i < op.call.n_in; ++i)
+    if (op.inputs[static_cast<std::size_t>(i)]->buffer()->newest() == *accelerator) return decided(device);
+  if (op.output_counts_for_placement() && op.outputs[0]->buffer()->newest() == *accelerator) return decided(device);
+  return decided(op.outputs[0]->size() >= tuning::kDeviceMinElements ? device : cpu_backend());
 }
 
 namespace {
-void mark_written(Backend& backend, const UntypedArray& a, const Event& event) {
-  a.buffer()->mark_written_on(backend.device());
+void mark_written(Backend& backend, Device device, const UntypedArray& a, const Event& event) {
+  a.buffer()->mark_written_on(device);
   a.buffer()->record_use(event, true);
   // Memory that other processes or a file see (mmap, shared memory) gets the result now.
-  if (a.buffer()->writes_back() && !backend.device().is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
-  auto& c = detail::counters();
-  switch (backend.device().kind) {
-    case DeviceKind::cpu: c.ops_cpu.fetch_add(1, std::memory_order_relaxed); break;
-    case DeviceKind::cuda: c.ops_cuda.fetch_add(1, std::memory_order_relaxed); break;
-    case DeviceKind::emulated: c.ops_emulated.fetch_add(1, std::memory_order_relaxed); break;
-  }
+  if (a.buffer()->writes_back() && !device.is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
+  backend.count_op();
 }
 }  // namespace
 
-void finish_write(Backend& backend, const UntypedArray& a) {
-  const Device d = backend.device();
-  mark_written(backend, a, d.is_cpu() ? Event{} : backend.record_event(current_stream(d)));
+namespace {
+
+void check_outputs_writable(const ArrayCall& op) {
+  for (int i = 0; i < op.call.n_out; ++i) {
+    const UntypedArray& out = *op.outputs[static_cast<std::size_t>(i)];
+    if (out.read_only()) out.buffer()->check_writable(op_name(op.call.key));
+  }
 }
 
-namespace detail {
-void order_operands(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out) {
+void bind(StridedView& v, const UntypedArray& a, Device device) {
+  v.data = static_cast<char*>(a.buffer()->ensure_valid_on(device)) +
+           a.offset() * static_cast<std::int64_t>(itemsize(a.dtype()));
+}
+
+/// Makes every operand valid on `backend` and points the call's views there.
+void bind(ArrayCall& op, Device device) {
+  for (int i = 0; i < op.call.n_in; ++i)
+    bind(op.call.in[static_cast<std::size_t>(i)], *op.inputs[static_cast<std::size_t>(i)], device);
+  for (int i = 0; i < op.call.n_out; ++i)
+    bind(op.call.out[static_cast<std::size_t>(i)], *op.outputs[static_cast<std::size_t>(i)], device);
+}
+
+/// On a device: makes the current stream wait for other streams' unfinished work on the
+/// operands (their writers; for outputs, also their readers).
+void order_operands(Backend& backend, const ArrayCall& op) {
   const int stream = current_stream(backend.device());
-  for (const UntypedArray* a : inputs) a->buffer()->order_use(backend, stream, false);
-  out.buffer()->order_use(backend, stream, true);
+  for (int i = 0; i < op.call.n_in; ++i)
+    op.inputs[static_cast<std::size_t>(i)]->buffer()->order_use(backend, stream, false);
+  for (int i = 0; i < op.call.n_out; ++i)
+    op.outputs[static_cast<std::size_t>(i)]->buffer()->order_use(backend, stream, true);
 }
 
-void finish_op(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out) {
-  const Event event = backend.record_event(current_stream(backend.device()));
-  for (const UntypedArray* a : inputs) a->buffer()->record_use(event, false);
-  mark_written(backend, out, event);  // after the reads: an in-place op's write replaces them
+/// After the op is queued: one event marks the inputs read and the outputs written.
+void finish_op(Backend& backend, const ArrayCall& op) {
+  const Event event = backend.device().is_cpu() ? Event{} : backend.record_event(current_stream(backend.device()));
+  for (int i = 0; i < op.call.n_in; ++i) op.inputs[static_cast<std::size_t>(i)]->buffer()->record_use(event, false);
+  // After the reads: an in-place op's write replaces them.
+  const Device device = backend.device();
+  for (int i = 0; i < op.call.n_out; ++i)
+    mark_written(backend, device, *op.outputs[static_cast<std::size_t>(i)], event);
+}
+
+void run_on_cpu(ArrayCall& op, Backend& cpu) {
+  bind(op, Device::cpu());
+  cpu.run(op.call);
+  for (int i = 0; i < op.call.n_out; ++i)
+    mark_written(cpu, Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
 }
 
 Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   if (current_placement() == Placement::gpu) throw;  // NOLINT: rethrows the active OutOfMemory
-  counters().oom_fallbacks.fetch_add(1, std::memory_order_relaxed);
+  detail::counters().oom_fallbacks.fetch_add(1, std::memory_order_relaxed);
   static std::once_flag warned;
   std::call_once(warned, [&] {
     std::cerr << "tandem: warning: " << device.device().str() << " is out of memory (" << what
@@ -129,6 +132,28 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   });
   return cpu_backend();
 }
-}  // namespace detail
+
+}  // namespace
+
+void execute(ArrayCall& op) {
+  check_outputs_writable(op);
+  Backend& backend = choose_backend(op);
+  if (backend.device().is_cpu()) return run_on_cpu(op, backend);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      order_operands(backend, op);
+      bind(op, backend.device());
+      backend.run(op.call);
+      finish_op(backend, op);
+      return;
+    } catch (const OutOfMemory& e) {
+      if (attempt == 0) {
+        backend.release_cached_memory();
+        continue;
+      }
+      run_on_cpu(op, cpu_fallback_after_oom(backend, e.what()));
+    }
+  }
+}
 
 }  // namespace tandem

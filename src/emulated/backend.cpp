@@ -8,12 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
-#include "memory/stats_counters.hpp"
-#include "kernels/capabilities.hpp"
-#include "kernels/linalg.hpp"
-#include "kernels/random.hpp"
+#include "backend/counters.hpp"
+#include "backend/stream.hpp"
+#include "kernels/catalogue.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
@@ -136,9 +133,7 @@ std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::queue(int stream) {
   return it->second;
 }
 
-void EmulatedBackend::submit(std::function<void()> work) {
-  queue(current_stream(device()))->push(std::move(work));
-}
+void EmulatedBackend::submit(std::function<void()> work) { queue(current_stream(device()))->push(std::move(work)); }
 
 void EmulatedBackend::run_and_wait(std::function<void()> work) {
   const std::shared_ptr<Queue> q = queue(current_stream(device()));
@@ -238,72 +233,13 @@ void EmulatedBackend::copy_to_host(void* dst, const void* src, std::size_t bytes
   run_and_wait([=] { std::memcpy(dst, src, bytes); });
 }
 
-// Ops are queued with copies of their views and run later, in order, by the worker.
-void EmulatedBackend::fill(const StridedView& dst, Scalar value) {
-  submit([=] { cpu_backend().fill(dst, value); });
-}
-void EmulatedBackend::copy(const StridedView& src, const StridedView& dst) {
-  submit([=] { cpu_backend().copy(src, dst); });
-}
-void EmulatedBackend::unary(UnaryOp op, const StridedView& in, const StridedView& out) {
-  submit([=] { cpu_backend().unary(op, in, out); });
-}
-void EmulatedBackend::binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) {
-  submit([=] { cpu_backend().binary(op, a, b, out); });
-}
-void EmulatedBackend::where(const StridedView& cond, const StridedView& a, const StridedView& b,
-                            const StridedView& out) {
-  submit([=] { cpu_backend().where(cond, a, b, out); });
-}
-void EmulatedBackend::clip(const StridedView& a, const StridedView& lo, const StridedView& hi,
-                           const StridedView& out) {
-  submit([=] { cpu_backend().clip(a, lo, hi, out); });
-}
-
-void EmulatedBackend::random(const kernels::RandomRequest& req, const StridedView& out) {
-  submit([=] { cpu_backend().random(req, out); });
-}
-
-void EmulatedBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& out) {
-  submit([=] { cpu_backend().reduce(op, in, out); });
-}
-
-void EmulatedBackend::scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) {
-  submit([=] { cpu_backend().scan(op, in, axis, out); });
-}
-
-void EmulatedBackend::matmul(const StridedView& a, const StridedView& b, const StridedView& out) {
-  submit([=] { cpu_backend().matmul(a, b, out); });
-}
-// Synchronous, so that LinAlgError (singular, not positive definite) reaches the caller.
-void EmulatedBackend::linalg(const kernels::LinalgRequest& req) {
-  run_and_wait([=] { cpu_backend().linalg(req); });
-}
-
-void EmulatedBackend::sort(const StridedView& src, const StridedView& dst, int axis) {
-  submit([=] { cpu_backend().sort(src, dst, axis); });
-}
-void EmulatedBackend::argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) {
-  submit([=] { cpu_backend().argsort(src, dst, axis, stable); });
-}
-void EmulatedBackend::searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
-                                   bool right) {
-  submit([=] { cpu_backend().searchsorted(sorted, values, out, right); });
-}
-void EmulatedBackend::take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) {
-  submit([=] { cpu_backend().take(src, indices, out, axis); });
-}
-void EmulatedBackend::put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) {
-  submit([=] { cpu_backend().put(dst, indices, values, axis); });
-}
-void EmulatedBackend::mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) {
-  submit([=] { cpu_backend().mask_select(src, mask, out); });
-}
-void EmulatedBackend::mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) {
-  submit([=] { cpu_backend().mask_assign(dst, mask, values); });
-}
-void EmulatedBackend::nonzero(const StridedView& mask, const StridedView& out) {
-  submit([=] { cpu_backend().nonzero(mask, out); });
+// Ops are queued with a copy of the call (its views) and run later, in order, by the worker.
+void EmulatedBackend::run(const OpCall& call) {
+  if (call.key.family == OpFamily::linalg) {
+    run_and_wait([this, call] { kernels_.run(call); });
+  } else {
+    submit([this, call] { kernels_.run(call); });
+  }
 }
 
 }  // namespace tandem

@@ -12,7 +12,8 @@
 #include <memory>
 #include <mutex>
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
+#include "cpu/backend.hpp"
 
 namespace tandem {
 
@@ -40,28 +41,9 @@ class EmulatedBackend final : public Backend {
   void wait_event(int stream, const Event& event) override;
   void synchronize_event(const Event& event) override;
 
-  void fill(const StridedView& dst, Scalar value) override;
-  void copy(const StridedView& src, const StridedView& dst) override;
-  void unary(UnaryOp op, const StridedView& in, const StridedView& out) override;
-  void binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
-  void random(const kernels::RandomRequest& req, const StridedView& out) override;
-  void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
-  void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
-  void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void linalg(const kernels::LinalgRequest& req) override;
-
-  // Sorting and indexing (queued; the CPU kernels run them).
-  void sort(const StridedView& src, const StridedView& dst, int axis) override;
-  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
-  void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
-                    bool right) override;
-  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
-  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
-  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
-  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
-  void nonzero(const StridedView& mask, const StridedView& out) override;
+  /// Queues the call on the current stream; the CPU backend runs it there. linalg runs
+  /// synchronously, so that LinAlgError (singular, not positive definite) reaches the caller.
+  void run(const OpCall& call) override;
 
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 
@@ -81,6 +63,7 @@ class EmulatedBackend final : public Backend {
 
   const int index_;
   const std::size_t cap_;
+  CpuBackend kernels_;  // runs the queued calls
   std::atomic<std::size_t> in_use_{0};
 
   std::mutex streams_mutex_;

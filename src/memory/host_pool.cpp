@@ -17,9 +17,9 @@
 #include <string>
 #include <unordered_map>
 
-#include "dispatch/backend.hpp"
-#include "dispatch/registry.hpp"
-#include "memory/stats_counters.hpp"
+#include "backend/backend.hpp"
+#include "registry/registry.hpp"
+#include "backend/counters.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/threads.hpp"
 #include "tandem/memory/host_pool.hpp"
@@ -180,11 +180,6 @@ class HostPool {
     release(evicted);
   }
 
-  void set_pinning(detail::HostPinning pinning) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    pinning_ = pinning;
-  }
-
  private:
   struct Block {
     void* ptr;
@@ -192,10 +187,7 @@ class HostPool {
     bool pinned;
   };
 
-  detail::HostPinning pinning_now() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return pinning_;
-  }
+  static detail::HostPinning pinning_now() { return detail::host_pinning(); }
 
   // With mutex_ held. Reads TANDEM_HOST_CACHE_LIMIT the first time, which throws when it
   // does not parse: from allocate() or limit(), so never from free() (no block was freed yet).
@@ -231,7 +223,6 @@ class HostPool {
   std::unordered_map<void*, Block> live_;
   std::size_t limit_ = 0;
   bool limit_set_ = false;
-  detail::HostPinning pinning_;
 };
 
 /// Never destroyed: Buffers freed during static destruction still find it.
@@ -266,8 +257,6 @@ void free_host(void* p, std::size_t bytes) noexcept {
     pool().free(p);
   }
 }
-
-void set_host_pinning(HostPinning pinning) { pool().set_pinning(pinning); }
 
 }  // namespace detail
 

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "backend/host_pinning.hpp"  // the pool pins its blocks through it
+
 namespace tandem::detail {
 
 /// Host memory for `bytes` bytes (a distinct pointer even for 0): 16-byte aligned below
@@ -14,14 +16,5 @@ void* allocate_host(std::size_t bytes);
 
 /// Returns memory from allocate_host(bytes): to the pool, or to the system. Never throws.
 void free_host(void* p, std::size_t bytes) noexcept;
-
-/// How the pool page-locks its blocks so that device transfers are one DMA: the CUDA
-/// backend installs cudaHostRegister / cudaHostUnregister when it registers. pin returns
-/// false when the memory cannot be locked (the block then stays pageable). Both null: off.
-struct HostPinning {
-  bool (*pin)(void* p, std::size_t bytes) = nullptr;
-  void (*unpin)(void* p) = nullptr;
-};
-void set_host_pinning(HostPinning pinning);
 
 }  // namespace tandem::detail

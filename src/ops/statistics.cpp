@@ -9,7 +9,7 @@
 #include <limits>
 #include <vector>
 
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/index.hpp"

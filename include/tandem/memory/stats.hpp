@@ -4,16 +4,23 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "tandem/memory/device.hpp"
 
 namespace tandem {
+
+/// Ops run on one device.
+struct DeviceOps {
+  Device device;
+  std::uint64_t ops = 0;
+};
 
 /// A snapshot of the process-wide counters since start-up or the last reset_stats().
 struct Stats {
   std::uint64_t bytes_host_to_device = 0;  ///< bytes copied from host to any device
   std::uint64_t bytes_device_to_host = 0;  ///< bytes copied from any device to host
-  std::uint64_t ops_cpu = 0;               ///< ops run by the CPU backend
-  std::uint64_t ops_cuda = 0;              ///< ops run by the CUDA backend
-  std::uint64_t ops_emulated = 0;          ///< ops run by the emulated device
+  std::vector<DeviceOps> ops;              ///< ops run on each registered device, the CPU first
   std::uint64_t host_allocations = 0;      ///< host buffers allocated
   std::uint64_t device_allocations = 0;    ///< device buffers allocated
   std::uint64_t placed_cpu = 0;            ///< placement decisions for the CPU
@@ -23,6 +30,9 @@ struct Stats {
   std::uint64_t host_pool_hits = 0;        ///< large host buffers served from the pool's cache
   std::uint64_t host_pool_misses = 0;      ///< large host buffers that needed fresh memory
   std::uint64_t host_cached_bytes = 0;     ///< bytes the host pool holds now (not reset by reset_stats)
+
+  /// Ops run on `device` (0 for a device that is not registered).
+  std::uint64_t ops_on(Device device) const;
 
   /// Multi-line human-readable summary.
   std::string str() const;
