@@ -41,10 +41,14 @@ inline Args parse_args(int argc, char** argv) {
   a.workload = argv[1];
   for (int i = 2; i < argc; ++i) {
     const char* s = argv[i];
-    if (std::strncmp(s, "--threads=", 10) == 0) a.threads = std::atoi(s + 10);
-    else if (std::strncmp(s, "--reps=", 7) == 0) a.reps = std::atoi(s + 7);
-    else if (std::strncmp(s, "--n=", 4) == 0) a.n = std::atoll(s + 4);
-    else if (std::strncmp(s, "--steps=", 8) == 0) a.steps = std::atoi(s + 8);
+    if (std::strncmp(s, "--threads=", 10) == 0)
+      a.threads = std::atoi(s + 10);
+    else if (std::strncmp(s, "--reps=", 7) == 0)
+      a.reps = std::atoi(s + 7);
+    else if (std::strncmp(s, "--n=", 4) == 0)
+      a.n = std::atoll(s + 4);
+    else if (std::strncmp(s, "--steps=", 8) == 0)
+      a.steps = std::atoi(s + 8);
     else {
       std::fprintf(stderr, "%s: unknown argument %s\n", argv[0], s);
       std::exit(2);
@@ -75,8 +79,10 @@ inline float float_input(std::uint64_t seed, std::int64_t i) {
 template <class T>
 void fill_input(T* p, std::int64_t n, std::uint64_t seed) {
   for (std::int64_t i = 0; i < n; ++i) {
-    if constexpr (sizeof(T) == 4) p[i] = float_input(seed, i);
-    else p[i] = double_input(seed, i);
+    if constexpr (sizeof(T) == 4)
+      p[i] = float_input(seed, i);
+    else
+      p[i] = double_input(seed, i);
   }
 }
 
@@ -178,9 +184,9 @@ inline int run_main(int argc, char** argv, const Table& table) {
 }
 
 // The physics constants of the stencil and N-body workloads (scripts/peers/common.py).
-constexpr double kHeatK = 0.1;        // diffusion number of the 2-D heat stencil (stable below 0.25)
-constexpr double kHeat3dK = 0.1;      // same for the 3-D 7-point stencil (stable below 1/6)
-constexpr double kNbodyEps = 1e-2;    // softening added to r^2
-constexpr double kNbodyDt = 1e-3;     // time step
+constexpr double kHeatK = 0.1;      // diffusion number of the 2-D heat stencil (stable below 0.25)
+constexpr double kHeat3dK = 0.1;    // same for the 3-D 7-point stencil (stable below 1/6)
+constexpr double kNbodyEps = 1e-2;  // softening added to r^2
+constexpr double kNbodyDt = 1e-3;   // time step
 
 }  // namespace peers

@@ -94,11 +94,13 @@ void add16(const peers::Args& args) {
 void heat(const peers::Args& args) {
   const auto init = input<double>({args.n, args.n}, 7);
   auto u = td::empty<double>({args.n, args.n});
-  const auto c = u(slice(1, -1), slice(1, -1)), no = u(slice(0, -2), slice(1, -1)), so = u(slice(2, td::none), slice(1, -1)),
-             we = u(slice(1, -1), slice(0, -2)), ea = u(slice(1, -1), slice(2, td::none));
+  const auto c = u(slice(1, -1), slice(1, -1)), no = u(slice(0, -2), slice(1, -1)),
+             so = u(slice(2, td::none), slice(1, -1)), we = u(slice(1, -1), slice(0, -2)),
+             ea = u(slice(1, -1), slice(2, td::none));
   peers::measure(args, {[&] { u.assign(init); },
                         [&] {
-                          for (int s = 0; s < args.steps; ++s) c.assign(c + peers::kHeatK * (no + so + we + ea - 4.0 * c));
+                          for (int s = 0; s < args.steps; ++s)
+                            c.assign(c + peers::kHeatK * (no + so + we + ea - 4.0 * c));
                         },
                         [&] { return summary(u); }});
 }
@@ -107,8 +109,9 @@ void heat(const peers::Args& args) {
 void heat_out(const peers::Args& args) {
   const auto init = input<double>({args.n, args.n}, 7);
   auto u = td::empty<double>({args.n, args.n});
-  const auto c = u(slice(1, -1), slice(1, -1)), no = u(slice(0, -2), slice(1, -1)), so = u(slice(2, td::none), slice(1, -1)),
-             we = u(slice(1, -1), slice(0, -2)), ea = u(slice(1, -1), slice(2, td::none));
+  const auto c = u(slice(1, -1), slice(1, -1)), no = u(slice(0, -2), slice(1, -1)),
+             so = u(slice(2, td::none), slice(1, -1)), we = u(slice(1, -1), slice(0, -2)),
+             ea = u(slice(1, -1), slice(2, td::none));
   auto t = td::empty<double>({args.n - 2, args.n - 2}), t2 = td::empty<double>({args.n - 2, args.n - 2});
   peers::measure(args, {[&] { u.assign(init); },
                         [&] {
@@ -149,7 +152,8 @@ void nbody(const peers::Args& args) {
   td::Array<double> acc, vel1, pos1;
   peers::measure(args, {[] {},
                         [&] {
-                          const auto d = pos(td::newaxis, td::all(), td::all()) - pos(td::all(), td::newaxis, td::all());
+                          const auto d =
+                              pos(td::newaxis, td::all(), td::all()) - pos(td::all(), td::newaxis, td::all());
                           const auto r2 = td::sum(d * d, {2}) + peers::kNbodyEps;
                           const auto w = mass(td::newaxis, td::all()) / (r2 * td::sqrt(r2));
                           acc = td::sum(d * w(td::all(), td::all(), td::newaxis), {1});
@@ -163,9 +167,9 @@ void nbody(const peers::Args& args) {
 
 int main(int argc, char** argv) {
   const peers::Table table = {
-      {"add_out", add_out}, {"fma_alloc", fma_alloc}, {"exp_out", exp_out}, {"sum", sum},
-      {"sum_ab", sum_ab},   {"sort_f32", sort_f32},   {"matmul", matmul},   {"uniform", uniform},
-      {"normal", normal},   {"add16", add16},         {"heat", heat},       {"heat_out", heat_out},
+      {"add_out", add_out},     {"fma_alloc", fma_alloc}, {"exp_out", exp_out}, {"sum", sum},
+      {"sum_ab", sum_ab},       {"sort_f32", sort_f32},   {"matmul", matmul},   {"uniform", uniform},
+      {"normal", normal},       {"add16", add16},         {"heat", heat},       {"heat_out", heat_out},
       {"stencil3d", stencil3d}, {"nbody", nbody},
   };
   const peers::Args args = peers::parse_args(argc, argv);
