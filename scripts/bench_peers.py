@@ -59,16 +59,17 @@ ONE_FORM = ("jax", "eigen", "xtensor", "xtensor_omp")
 
 
 class Peer:
+    """One column: a command (a C++ peer program, or py_peer.py with a library name) and
+    the threads it is given; `missing` says why it cannot run."""
+
     def __init__(self, key, label, argv, threads, missing=None):
         self.key, self.label, self.argv, self.threads, self.missing = key, label, argv, threads, missing
 
     def command(self, w, quick, data_dir):
         n, steps = common.BY_NAME[w].size(quick)
         reps = 1 if quick else common.BY_NAME[w].reps
-        if self.argv[0].endswith(".py") or self.argv[-1] in ("numpy", "numexpr", "jax"):
-            return self.argv + [w, f"--threads={self.threads}", f"--reps={reps}", f"--n={n}", f"--steps={steps}",
-                                f"--data={data_dir}"]
-        return self.argv + [w, f"--threads={self.threads}", f"--reps={reps}", f"--n={n}", f"--steps={steps}"]
+        cmd = self.argv + [w, f"--threads={self.threads}", f"--reps={reps}", f"--n={n}", f"--steps={steps}"]
+        return cmd + [f"--data={data_dir}"] if PY_PEER in self.argv else cmd
 
 
 def make_peers(args):

@@ -20,7 +20,6 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <vector>
 
 namespace peers {
 
