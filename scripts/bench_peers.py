@@ -46,7 +46,7 @@ EXPECTED = {
     "matmul": "none open (the same OpenBLAS as NumPy)",
     "uniform": "none open",
     "normal": "none open",
-    "add16": "issue 14 (dispatch)",
+    "add16": "issues 14 and 18 (both require <= 100 ns)",
     "heat": "issue 18 (fusion) and issue 17 (host memory pool)",
     "heat_out": "issue 18 (fusion)",
     "stencil3d": "issue 18 (fusion) and issue 17 (host memory pool)",
