@@ -1,5 +1,7 @@
 #include "emulated/backend.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -8,12 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "dispatch/op_cost.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
-#include "memory/stats_counters.hpp"
 #include "kernels/capabilities.hpp"
 #include "kernels/linalg.hpp"
 #include "kernels/random.hpp"
+#include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
@@ -21,11 +24,19 @@ namespace tandem {
 /// One stream: a worker thread that runs queued work in order and counts what it finished.
 /// Events are (queue, sequence number) pairs: the event has completed when the queue has
 /// finished that many items.
+/// Under the wall clock each item also carries its modelled time: the worker waits until
+/// `fixed_s + factor * (the time the item really took)` has passed since it started it.
 struct EmulatedBackend::Queue {
+  struct Item {
+    std::function<void()> run;
+    double fixed_s = 0;
+    double factor = 0;
+  };
   std::mutex mutex;
   std::condition_variable work_ready;
   std::condition_variable progress;
-  std::deque<std::function<void()>> work;
+  std::deque<Item> work;
+  double tail = 0;  // virtual clock: when the last queued item finishes (the backend's clock_mutex_)
   std::uint64_t submitted = 0;
   std::uint64_t completed = 0;
   bool stopping = false;
@@ -37,11 +48,11 @@ struct EmulatedBackend::Queue {
   Queue& operator=(const Queue&) = delete;
   ~Queue() { stop(); }
 
-  std::uint64_t push(std::function<void()> item) {
+  std::uint64_t push(std::function<void()> fn, double fixed_s = 0, double factor = 0) {
     std::uint64_t seq = 0;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      work.push_back(std::move(item));
+      work.push_back(Item{std::move(fn), fixed_s, factor});
       seq = ++submitted;
     }
     work_ready.notify_one();
@@ -93,16 +104,23 @@ struct EmulatedBackend::Queue {
     for (;;) {
       work_ready.wait(lock, [&] { return stopping || !work.empty(); });
       if (work.empty()) return;  // stopping, and everything queued has run
-      std::function<void()> item = std::move(work.front());
+      Item item = std::move(work.front());
       work.pop_front();
       lock.unlock();
+      const auto start = std::chrono::steady_clock::now();
       try {
-        item();
+        item.run();
       } catch (...) {
         std::lock_guard<std::mutex> relock(mutex);
         if (!error) error = std::current_exception();
       }
-      item = nullptr;
+      item.run = nullptr;
+      if (item.fixed_s > 0 || item.factor > 0) {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+        std::this_thread::sleep_until(start +
+                                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                          std::chrono::duration<double>(item.fixed_s + item.factor * took.count())));
+      }
       lock.lock();
       ++completed;
       progress.notify_all();
@@ -114,12 +132,15 @@ namespace {
 struct EventToken {
   std::shared_ptr<EmulatedBackend::Queue> queue;
   std::uint64_t seq;
+  double time;  // virtual clock: when the work before the event finishes
 };
 const EventToken& token_of(const Event& e) { return *static_cast<const EventToken*>(e.token.get()); }
 }  // namespace
 
 EmulatedBackend::EmulatedBackend(int index, std::size_t memory_cap_bytes) : index_(index), cap_(memory_cap_bytes) {
   streams_.emplace(0, std::make_shared<Queue>());
+  if (const char* spec = std::getenv("TANDEM_EMULATED_MODEL"); spec != nullptr && *spec != '\0')
+    model_ = emulated::parse_model(spec);
 }
 
 EmulatedBackend::~EmulatedBackend() {
@@ -127,6 +148,44 @@ EmulatedBackend::~EmulatedBackend() {
 }
 
 bool EmulatedBackend::supports(const OpKey& op) const { return kernels::accepts(op); }
+
+void EmulatedBackend::set_model(const emulated::PerfModel& model) {
+  synchronize();
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  model_ = model;
+  host_now_ = 0;
+  std::lock_guard<std::mutex> streams_lock(streams_mutex_);
+  for (auto& [id, q] : streams_) q->tail = 0;
+}
+
+emulated::PerfModel EmulatedBackend::model() const {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  return model_;
+}
+
+double EmulatedBackend::virtual_seconds() {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  double t = host_now_;
+  std::lock_guard<std::mutex> streams_lock(streams_mutex_);
+  for (auto& [id, q] : streams_) t = std::max(t, q->tail);
+  return t;
+}
+
+double EmulatedBackend::host_seconds() {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  return host_now_;
+}
+
+void EmulatedBackend::advance_host_clock(double seconds) {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  host_now_ += seconds;
+}
+
+double EmulatedBackend::stream_backlog_seconds(int stream) {
+  const std::shared_ptr<Queue> q = queue(stream);
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  return std::max(0.0, q->tail - host_now_);
+}
 
 std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::queue(int stream) {
   std::lock_guard<std::mutex> lock(streams_mutex_);
@@ -136,14 +195,57 @@ std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::queue(int stream) {
   return it->second;
 }
 
-void EmulatedBackend::submit(std::function<void()> work) {
-  queue(current_stream(device()))->push(std::move(work));
+EmulatedBackend::Cost EmulatedBackend::kernel_cost(const Work& work) const {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  switch (model_.clock) {
+    case emulated::Clock::none:
+      return {};
+    case emulated::Clock::wall:
+      return {0, model_.launch_s, model_.wall_factor(work)};
+    case emulated::Clock::virtual_:
+      return {model_.kernel_seconds(work), 0, 0};
+  }
+  return {};
 }
 
-void EmulatedBackend::run_and_wait(std::function<void()> work) {
-  const std::shared_ptr<Queue> q = queue(current_stream(device()));
-  q->wait_for(q->push(std::move(work)));
+EmulatedBackend::Cost EmulatedBackend::transfer_cost(std::size_t bytes, bool to_device) const {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  const double s = model_.transfer_seconds(static_cast<double>(bytes), to_device, pinned_transfers_);
+  switch (model_.clock) {
+    case emulated::Clock::none:
+      return {};
+    case emulated::Clock::wall:
+      return {0, s, 0};
+    case emulated::Clock::virtual_:
+      return {s, 0, 0};
+  }
+  return {};
+}
+
+std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::submit(std::function<void()> work, const Cost& cost) {
+  std::shared_ptr<Queue> q = queue(current_stream(device()));
+  if (cost.virtual_s > 0) {
+    std::lock_guard<std::mutex> lock(clock_mutex_);
+    q->tail = std::max(q->tail, host_now_) + cost.virtual_s;
+  }
+  q->push(std::move(work), cost.fixed_s, cost.factor);
+  return q;
+}
+
+void EmulatedBackend::run_and_wait(std::function<void()> work, const Cost& cost) {
+  const std::shared_ptr<Queue> q = submit(std::move(work), cost);
+  q->drain();
+  host_waits_for(q->tail);
   q->rethrow_error();
+}
+
+void EmulatedBackend::run_and_wait(std::function<void()> work) { run_and_wait(std::move(work), Cost{}); }
+
+void EmulatedBackend::submit_for_testing(std::function<void()> work) { submit(std::move(work), Cost{}); }
+
+void EmulatedBackend::host_waits_for(double time) {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  host_now_ = std::max(host_now_, time);
 }
 
 void EmulatedBackend::synchronize() {
@@ -153,6 +255,7 @@ void EmulatedBackend::synchronize() {
     for (auto& [id, q] : streams_) all.push_back(q);
   }
   for (auto& q : all) q->drain();
+  for (auto& q : all) host_waits_for(q->tail);
   for (auto& q : all) q->rethrow_error();
 }
 
@@ -180,19 +283,29 @@ void EmulatedBackend::destroy_stream(int stream) {
 void EmulatedBackend::synchronize_stream(int stream) {
   const std::shared_ptr<Queue> q = queue(stream);
   q->drain();
+  host_waits_for(q->tail);
   q->rethrow_error();
 }
 
 Event EmulatedBackend::record_event(int stream) {
   std::shared_ptr<Queue> q = queue(stream);
   const std::uint64_t seq = q->last();
-  return Event{stream, std::make_shared<const EventToken>(EventToken{std::move(q), seq})};
+  double time = 0;
+  {
+    std::lock_guard<std::mutex> lock(clock_mutex_);
+    time = q->tail;
+  }
+  return Event{stream, std::make_shared<const EventToken>(EventToken{std::move(q), seq, time})};
 }
 
 void EmulatedBackend::wait_event(int stream, const Event& event) {
   if (!event) return;
   const EventToken& t = token_of(event);
   const std::shared_ptr<Queue> q = queue(stream);
+  {
+    std::lock_guard<std::mutex> lock(clock_mutex_);
+    q->tail = std::max(q->tail, t.time);
+  }
   if (t.queue == q || t.queue->done(t.seq)) return;  // in order already, or complete
   detail::counters().stream_waits.fetch_add(1, std::memory_order_relaxed);
   q->push([queue = t.queue, seq = t.seq] { queue->wait_for(seq); });
@@ -202,15 +315,21 @@ void EmulatedBackend::synchronize_event(const Event& event) {
   if (!event) return;
   const EventToken& t = token_of(event);
   t.queue->wait_for(t.seq);
+  host_waits_for(t.time);
   t.queue->rethrow_error();  // the data behind the event is not what the host expects
 }
 
 void* EmulatedBackend::allocate(std::size_t bytes) {
+  std::size_t cap = cap_;
+  if (cap == 0) {
+    std::lock_guard<std::mutex> lock(clock_mutex_);
+    cap = model_.capacity_bytes;
+  }
   const std::size_t used = in_use_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
-  if (cap_ != 0 && used > cap_) {
+  if (cap != 0 && used > cap) {
     in_use_.fetch_sub(bytes, std::memory_order_relaxed);
     TANDEM_THROW(OutOfMemory, "allocate", "out of memory on ", device().str(), ": ", bytes, " bytes requested, ",
-                 used - bytes, " of ", cap_, " in use");
+                 used - bytes, " of ", cap, " in use");
   }
   void* p = std::malloc(bytes == 0 ? 1 : bytes);
   if (p == nullptr) {
@@ -222,58 +341,84 @@ void* EmulatedBackend::allocate(std::size_t bytes) {
 
 void EmulatedBackend::deallocate(void* ptr, std::size_t bytes) {
   // Stream-ordered free: work queued earlier may still use the memory.
-  submit([this, ptr, bytes] {
-    std::free(ptr);
-    in_use_.fetch_sub(bytes, std::memory_order_relaxed);
-  });
+  submit(
+      [this, ptr, bytes] {
+        std::free(ptr);
+        in_use_.fetch_sub(bytes, std::memory_order_relaxed);
+      },
+      Cost{});
 }
 
 void EmulatedBackend::release_cached_memory() { synchronize(); }  // completes pending frees
 
 void EmulatedBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) {
-  run_and_wait([=] { std::memcpy(dst, src, bytes); });
+  run_and_wait([=] { std::memcpy(dst, src, bytes); }, transfer_cost(bytes, true));
 }
 
 void EmulatedBackend::copy_to_host(void* dst, const void* src, std::size_t bytes) {
-  run_and_wait([=] { std::memcpy(dst, src, bytes); });
+  run_and_wait([=] { std::memcpy(dst, src, bytes); }, transfer_cost(bytes, false));
 }
 
-// Ops are queued with copies of their views and run later, in order, by the worker.
+namespace {
+double view_bytes(const StridedView& v) {
+  return static_cast<double>(shape_size(v.shape)) * static_cast<double>(itemsize(v.dtype));
+}
+/// Work of an op that reads and writes the given views and produces `out`'s elements.
+Work views_work(const OpKey& op, const StridedView& out, std::initializer_list<const StridedView*> all) {
+  double bytes = 0;
+  for (const StridedView* v : all) bytes += view_bytes(*v);
+  return elementwise_work(op, shape_size(out.shape), bytes);
+}
+}  // namespace
+
+// Ops are queued with copies of their views and run later, in order, by the worker; under
+// a performance model they take its time (kernel_cost).
 void EmulatedBackend::fill(const StridedView& dst, Scalar value) {
-  submit([=] { cpu_backend().fill(dst, value); });
+  submit([=] { cpu_backend().fill(dst, value); },
+         kernel_cost(views_work(OpKey::of(OpFamily::fill, dst.dtype), dst, {&dst})));
 }
 void EmulatedBackend::copy(const StridedView& src, const StridedView& dst) {
-  submit([=] { cpu_backend().copy(src, dst); });
+  submit([=] { cpu_backend().copy(src, dst); },
+         kernel_cost(views_work(OpKey::of(OpFamily::copy, src.dtype), dst, {&src, &dst})));
 }
 void EmulatedBackend::unary(UnaryOp op, const StridedView& in, const StridedView& out) {
-  submit([=] { cpu_backend().unary(op, in, out); });
+  submit([=] { cpu_backend().unary(op, in, out); }, kernel_cost(views_work(OpKey::of(op, in.dtype), out, {&in, &out})));
 }
 void EmulatedBackend::binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) {
-  submit([=] { cpu_backend().binary(op, a, b, out); });
+  submit([=] { cpu_backend().binary(op, a, b, out); },
+         kernel_cost(views_work(OpKey::of(op, a.dtype), out, {&a, &b, &out})));
 }
 void EmulatedBackend::where(const StridedView& cond, const StridedView& a, const StridedView& b,
                             const StridedView& out) {
-  submit([=] { cpu_backend().where(cond, a, b, out); });
+  submit([=] { cpu_backend().where(cond, a, b, out); },
+         kernel_cost(views_work(OpKey::of(OpFamily::where, a.dtype), out, {&cond, &a, &b, &out})));
 }
-void EmulatedBackend::clip(const StridedView& a, const StridedView& lo, const StridedView& hi,
-                           const StridedView& out) {
-  submit([=] { cpu_backend().clip(a, lo, hi, out); });
+void EmulatedBackend::clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) {
+  submit([=] { cpu_backend().clip(a, lo, hi, out); },
+         kernel_cost(views_work(OpKey::of(OpFamily::clip, a.dtype), out, {&a, &lo, &hi, &out})));
 }
 
 void EmulatedBackend::random(const kernels::RandomRequest& req, const StridedView& out) {
-  submit([=] { cpu_backend().random(req, out); });
+  submit([=] { cpu_backend().random(req, out); },
+         kernel_cost(views_work(OpKey::of(OpFamily::random, out.dtype), out, {&out})));
 }
 
 void EmulatedBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& out) {
-  submit([=] { cpu_backend().reduce(op, in, out); });
+  // Counted per input element: the reduction's arithmetic is over its input.
+  submit([=] { cpu_backend().reduce(op, in, out); }, kernel_cost(views_work(OpKey::of(op, in.dtype), in, {&in, &out})));
 }
 
 void EmulatedBackend::scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) {
-  submit([=] { cpu_backend().scan(op, in, axis, out); });
+  submit([=] { cpu_backend().scan(op, in, axis, out); },
+         kernel_cost(views_work(OpKey::of(op, in.dtype), out, {&in, &out})));
 }
 
 void EmulatedBackend::matmul(const StridedView& a, const StridedView& b, const StridedView& out) {
-  submit([=] { cpu_backend().matmul(a, b, out); });
+  const int n = out.shape.size();
+  const std::int64_t m = out.shape[n - 2], cols = out.shape[n - 1], k = a.shape[n - 1];
+  const std::int64_t batch = shape_size(out.shape) / std::max<std::int64_t>(1, m * cols);
+  submit([=] { cpu_backend().matmul(a, b, out); },
+         kernel_cost(matmul_work(batch, m, cols, k, static_cast<int>(itemsize(a.dtype)))));
 }
 // Synchronous, so that LinAlgError (singular, not positive definite) reaches the caller.
 void EmulatedBackend::linalg(const kernels::LinalgRequest& req) {
@@ -281,29 +426,37 @@ void EmulatedBackend::linalg(const kernels::LinalgRequest& req) {
 }
 
 void EmulatedBackend::sort(const StridedView& src, const StridedView& dst, int axis) {
-  submit([=] { cpu_backend().sort(src, dst, axis); });
+  submit([=] { cpu_backend().sort(src, dst, axis); },
+         kernel_cost(views_work(OpKey::of(OpFamily::sort, src.dtype), dst, {&src, &dst})));
 }
 void EmulatedBackend::argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) {
-  submit([=] { cpu_backend().argsort(src, dst, axis, stable); });
+  submit([=] { cpu_backend().argsort(src, dst, axis, stable); },
+         kernel_cost(views_work(OpKey::of(OpFamily::argsort, src.dtype), dst, {&src, &dst})));
 }
 void EmulatedBackend::searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
                                    bool right) {
-  submit([=] { cpu_backend().searchsorted(sorted, values, out, right); });
+  submit([=] { cpu_backend().searchsorted(sorted, values, out, right); },
+         kernel_cost(views_work(OpKey::of(OpFamily::searchsorted, sorted.dtype), out, {&values, &out})));
 }
 void EmulatedBackend::take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) {
-  submit([=] { cpu_backend().take(src, indices, out, axis); });
+  submit([=] { cpu_backend().take(src, indices, out, axis); },
+         kernel_cost(views_work(OpKey::of(OpFamily::take, src.dtype), out, {&indices, &out, &out})));
 }
 void EmulatedBackend::put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) {
-  submit([=] { cpu_backend().put(dst, indices, values, axis); });
+  submit([=] { cpu_backend().put(dst, indices, values, axis); },
+         kernel_cost(views_work(OpKey::of(OpFamily::put, dst.dtype), values, {&indices, &values, &values})));
 }
 void EmulatedBackend::mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) {
-  submit([=] { cpu_backend().mask_select(src, mask, out); });
+  submit([=] { cpu_backend().mask_select(src, mask, out); },
+         kernel_cost(views_work(OpKey::of(OpFamily::compress, src.dtype), src, {&src, &mask})));
 }
 void EmulatedBackend::mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) {
-  submit([=] { cpu_backend().mask_assign(dst, mask, values); });
+  submit([=] { cpu_backend().mask_assign(dst, mask, values); },
+         kernel_cost(views_work(OpKey::of(OpFamily::compress, dst.dtype), dst, {&dst, &mask})));
 }
 void EmulatedBackend::nonzero(const StridedView& mask, const StridedView& out) {
-  submit([=] { cpu_backend().nonzero(mask, out); });
+  submit([=] { cpu_backend().nonzero(mask, out); },
+         kernel_cost(views_work(OpKey::of(OpFamily::compress, DType::bool_), mask, {&mask, &out})));
 }
 
 }  // namespace tandem
