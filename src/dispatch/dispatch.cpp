@@ -3,9 +3,9 @@
 #include <iostream>
 #include <mutex>
 
+#include "dispatch/auto_placement.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
-#include "dispatch/tuning.hpp"
 #include "memory/buffer.hpp"
 #include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
@@ -33,10 +33,7 @@ Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArra
   Backend& device = backend_for(*accelerator);
   if (!device.supports(op)) return decided(cpu_backend());
   if (placement == Placement::gpu) return decided(device);
-  // automatic: stay where the data is, else go by size.
-  for (const UntypedArray* a : inputs)
-    if (a->buffer()->newest() == *accelerator) return decided(device);
-  return decided(out_size >= tuning::kDeviceMinElements ? device : cpu_backend());
+  return decided(detail::choose_by_cost(device, op, inputs, out_size));
 }
 
 StridedView view_on(Backend& backend, const UntypedArray& a) {

@@ -3,8 +3,10 @@
 // model of a later issue replaces it without touching the ops; one function runs an op
 // with the out-of-memory policy (execute).
 
+#include <chrono>
 #include <initializer_list>
 
+#include "dispatch/auto_placement.hpp"
 #include "dispatch/backend.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/untyped_array.hpp"
@@ -13,8 +15,7 @@ namespace tandem {
 
 /// The backend for `op` over `inputs` producing `out_size` elements, by the placement in
 /// force: cpu -> CPU; gpu -> the current accelerator (CPU when there is none or it lacks
-/// the op); automatic -> the accelerator when an input's newest copy is there or the
-/// output has at least tuning::kDeviceMinElements elements, else the CPU.
+/// the op); automatic -> the earlier finish by the cost model (dispatch/auto_placement.hpp).
 Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, std::int64_t out_size);
 
 /// A StridedView of `a` in `backend`'s memory, made valid there first. With `shape`, the
@@ -51,7 +52,13 @@ void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs,
   check_output_writable(op, out);
   Backend& backend = choose_backend(op, inputs, out.size());
   if (backend.device().is_cpu()) {
-    launch(backend);
+    if (detail::cpu_op_is_timed()) {  // placed by the cost model: it learns the time
+      const auto start = std::chrono::steady_clock::now();
+      launch(backend);
+      detail::ran_on_cpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    } else {
+      launch(backend);
+    }
     finish_write(backend, out);
     return;
   }

@@ -156,6 +156,7 @@ void EmulatedBackend::set_model(const emulated::PerfModel& model) {
   host_now_ = 0;
   std::lock_guard<std::mutex> streams_lock(streams_mutex_);
   for (auto& [id, q] : streams_) q->tail = 0;
+  model_generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 emulated::PerfModel EmulatedBackend::model() const {

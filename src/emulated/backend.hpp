@@ -74,6 +74,8 @@ class EmulatedBackend final : public Backend {
   /// clock to 0. The model's capacity, when set, caps allocations as memory_cap_bytes does.
   void set_model(const emulated::PerfModel& model);
   emulated::PerfModel model() const;
+  /// Counts set_model() calls (dispatch rebuilds its cost model when it changes).
+  std::uint64_t model_generation() const { return model_generation_.load(std::memory_order_acquire); }
   /// Virtual clock: when all work queued so far finishes (seconds since the last set_model).
   double virtual_seconds();
   /// Virtual clock: the host's time.
@@ -123,6 +125,7 @@ class EmulatedBackend final : public Backend {
   emulated::PerfModel model_;
   double host_now_ = 0;
   std::atomic<bool> pinned_transfers_{false};
+  std::atomic<std::uint64_t> model_generation_{0};
 };
 
 }  // namespace tandem

@@ -4,16 +4,16 @@
 // in one process, the first emulated device registered is the accelerator, which
 // residency_test.cpp expects to be its own.)
 
-#include "emulated/perf_model.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <tandem/tandem.hpp>
 #include <vector>
+
+#include <tandem/tandem.hpp>
 
 #include "dispatch/registry.hpp"
 #include "emulated/backend.hpp"
+#include "emulated/perf_model.hpp"
 
 namespace td = tandem;
 namespace em = tandem::emulated;
@@ -162,4 +162,45 @@ TEST(PerfModel, WallClockWaitsOutTheModelledTime) {
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
   EXPECT_GE(took.count(), 0.02);  // a lower bound the worker guarantees (sleep_until), not a speed
   EXPECT_EQ(a.to_vector(), std::vector<float>(64, 1.0f));
+}
+
+// Placement::automatic asks the cost model, which on a virtual clock sees the modelled
+// machine: a fast bus and a fast device take large host work, a slow bus keeps cheap work
+// on the CPU, small ops stay on the CPU, and device data keeps work on the device.
+TEST(PerfModel, AutomaticPlacementFollowsTheModelledMachine) {
+  const int n = 1 << 20;
+  auto host_floats = [&] {
+    td::PlacementGuard on_cpu(td::Placement::cpu);
+    return td::full<float>({n}, 0.5f);
+  };
+  td::PlacementGuard target(device());
+  td::PlacementGuard automatic(td::Placement::automatic);
+  {
+    ModelScope scope("h100-pcie5");
+    auto small = td::full<float>({64}, 0.5f);
+    td::reset_stats();
+    auto s = small + small;
+    EXPECT_EQ(td::stats().placed_cpu, 1u);
+    auto x = host_floats();
+    td::reset_stats();
+    auto e = td::exp(x);  // 20 M element operations: 2.6 ms on the host, 0.2 ms of copy + kernel
+    EXPECT_EQ(td::stats().placed_device, 1u);
+    EXPECT_EQ(e.device(), device());
+    td::reset_stats();
+    auto f = td::sin(e);  // e lives on the device: stays there
+    EXPECT_EQ(td::stats().placed_device, 1u);
+    EXPECT_EQ(td::stats().bytes_device_to_host, 0u);
+    EXPECT_GT(td::emulated::virtual_seconds(device()), 0.0);
+    td::PlacementGuard on_cpu(td::Placement::cpu);
+    EXPECT_EQ(f.to_vector(), td::sin(td::exp(host_floats())).to_vector());
+  }
+  {
+    ModelScope scope("t4-pcie3");  // 6 GB/s bus, 40 GB/s host: an add is faster at home
+    auto x = host_floats();
+    td::reset_stats();
+    auto y = x + x;
+    EXPECT_EQ(td::stats().placed_cpu, 1u);
+    EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
+    EXPECT_TRUE(y.device().is_cpu());
+  }
 }
