@@ -3,12 +3,14 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "kernels/capabilities.hpp"
+#include "kernels/catalogue.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
 
 bool CpuBackend::supports(const OpKey& op) const { return kernels::accepts(op); }
+
+void CpuBackend::run(const OpCall& call) { kernels::run_family(*this, call); }
 
 // The CPU "device" is the host itself; these exist so that generic code can treat every
 // backend alike (the Buffer never asks the CPU backend for a device copy).

@@ -2,6 +2,7 @@
 // The CPU backend: OpenMP threads over an N-d iterator, Highway SIMD on contiguous runs.
 
 #include "dispatch/backend.hpp"
+#include "kernels/entry_points.hpp"
 
 namespace tandem {
 
@@ -16,28 +17,11 @@ class CpuBackend final : public Backend {
   void copy_from_host(void* dst, const void* src, std::size_t bytes) override;
   void copy_to_host(void* dst, const void* src, std::size_t bytes) override;
 
-  void fill(const StridedView& dst, Scalar value) override;
-  void copy(const StridedView& src, const StridedView& dst) override;
-  void unary(UnaryOp op, const StridedView& in, const StridedView& out) override;
-  void binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
-  void random(const kernels::RandomRequest& req, const StridedView& out) override;
-  void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
-  void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
-  void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void linalg(const kernels::LinalgRequest& req) override;
+  void run(const OpCall& call) override;
 
-  // Sorting and indexing (src/cpu/sort.cpp, src/cpu/index.cpp).
-  void sort(const StridedView& src, const StridedView& dst, int axis) override;
-  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
-  void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
-                    bool right) override;
-  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
-  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
-  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
-  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
-  void nonzero(const StridedView& mask, const StridedView& out) override;
+  // The op entry points (src/kernels/entry_points.hpp), one file per family: elementwise.cpp,
+  // copy.cpp, random.cpp, reduce.cpp, scan.cpp, matmul.cpp, linalg.cpp, sort.cpp, index.cpp.
+  TANDEM_BACKEND_ENTRY_POINTS
 };
 
 }  // namespace tandem

@@ -377,7 +377,7 @@ void norm(const LinalgRequest& req, std::int64_t i) {
 }
 
 template <class T>
-void run(const LinalgRequest& req) {
+void run_batch(const LinalgRequest& req) {
   for (int d = 0; d < req.a.shape.size(); ++d)
     TANDEM_CHECK(req.a.shape[d] <= INT_MAX, ValueError, kernels::linalg_op_name(req.op), "axis ", d, " has ",
                  req.a.shape[d], " elements, more than LAPACK's 32-bit indices allow");
@@ -425,9 +425,9 @@ void run(const LinalgRequest& req) {
 
 void CpuBackend::linalg(const LinalgRequest& req) {
   if (req.a.dtype == DType::float32)
-    run<float>(req);
+    run_batch<float>(req);
   else
-    run<double>(req);
+    run_batch<double>(req);
 }
 
 }  // namespace tandem

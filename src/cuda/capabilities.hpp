@@ -4,9 +4,7 @@
 // false and the dispatcher runs it on the CPU. Free of CUDA headers, so the host tests
 // check it (tests/cuda/capabilities_test.cpp) on machines without a GPU.
 
-#include "dispatch/backend.hpp"
-#include "kernels/capabilities.hpp"
-#include "kernels/linalg.hpp"
+#include "kernels/catalogue.hpp"
 
 namespace tandem::cuda {
 

@@ -17,6 +17,7 @@
 #include "cuda/check.hpp"
 #include "cuda/launch_config.hpp"
 #include "dispatch/backend.hpp"
+#include "kernels/entry_points.hpp"
 
 /// The checking macro of cuBLAS calls: names the call, file, line and status.
 #define TANDEM_CUBLAS_CHECK(call)                                                                               \
@@ -69,25 +70,10 @@ class CudaBackend final : public Backend {
   void synchronize_event(const Event& event) override;
   void* native_stream(int stream) override;
 
-  void fill(const StridedView& dst, Scalar value) override;
-  void copy(const StridedView& src, const StridedView& dst) override;
-  void unary(UnaryOp op, const StridedView& in, const StridedView& out) override;
-  void binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
-  void random(const kernels::RandomRequest& req, const StridedView& out) override;
-  void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
-  void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
-  void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void linalg(const kernels::LinalgRequest& req) override;
-  void sort(const StridedView& src, const StridedView& dst, int axis) override;
-  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
-  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
-  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
-  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
-  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
-  void nonzero(const StridedView& mask, const StridedView& out) override;
-  void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) override;
+  void run(const OpCall& call) override { kernels::run_family(*this, call); }
+
+  // The op entry points (src/kernels/entry_points.hpp), one .cu file per family.
+  TANDEM_BACKEND_ENTRY_POINTS
 
   // ---- for the kernels of src/cuda ----
 

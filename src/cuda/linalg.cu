@@ -643,7 +643,7 @@ void eigh(const Job& job) {
 }
 
 template <class T>
-void run(const Job& job) {
+void run_batch(const Job& job) {
   switch (job.req.op) {
     case LinalgOp::solve:
       return solve_or_inv<T>(job, false);
@@ -686,9 +686,9 @@ void CudaBackend::linalg(const LinalgRequest& req) {
   const Job job{*this, s, cusolver(s), req, batch, shape_size(batch), req.a.shape[nd - 2], req.a.shape[nd - 1]};
   if (job.count == 0) return;
   if (req.a.dtype == DType::float32)
-    run<float>(job);
+    run_batch<float>(job);
   else
-    run<double>(job);
+    run_batch<double>(job);
 }
 
 }  // namespace tandem::cuda

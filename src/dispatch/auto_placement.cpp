@@ -68,27 +68,34 @@ thread_local LastDecision last;
 
 }  // namespace
 
-Backend& choose_by_cost(Backend& device, const OpKey& op, std::initializer_list<const UntypedArray*> inputs,
-                        std::int64_t out_size) {
+Backend& choose_by_cost(Backend& device, const ArrayCall& op) {
   DeviceModel& state = model_for(device);
   const Device d = device.device();
   OpEstimate call;
-  call.op = op;
-  double operand_bytes = static_cast<double>(out_size) * static_cast<double>(itemsize(op.dtype));
+  call.op = op.call.key;
+  call.work = work_of(op.call);
+  // Residency of the operands placement follows; a buffer read twice moves once.
   double home_device = 0, home_host = 0;
-  for (const UntypedArray* a : inputs) {
-    const auto view_bytes = static_cast<double>(a->size()) * static_cast<double>(itemsize(a->dtype()));
-    operand_bytes += view_bytes;
-    const auto buffer_bytes = static_cast<double>(a->buffer()->bytes());
-    const bool on_device = a->buffer()->is_valid_on(d);
-    const bool on_host = a->buffer()->is_valid_on(Device::cpu());
-    if (!on_device) call.bytes_to_device += buffer_bytes;
-    if (!on_host) call.bytes_to_host += buffer_bytes;
-    (on_device && !on_host ? home_device : home_host) += buffer_bytes;
-  }
+  const Buffer* seen[OpCall::kMaxInputs + 1] = {};
+  int n_seen = 0;
+  const auto count = [&](const UntypedArray& a) {
+    const Buffer* b = a.buffer().get();
+    for (int i = 0; i < n_seen; ++i)
+      if (seen[i] == b) return;
+    seen[n_seen++] = b;
+    const auto bytes = static_cast<double>(b->bytes());
+    const bool on_device = b->is_valid_on(d);
+    const bool on_host = b->is_valid_on(Device::cpu());
+    if (!on_device) call.bytes_to_device += bytes;
+    if (!on_host) call.bytes_to_host += bytes;
+    (on_device && !on_host ? home_device : home_host) += bytes;
+  };
+  for (int i = 0; i < op.call.n_in; ++i) count(*op.inputs[static_cast<std::size_t>(i)]);
+  if (op.output_counts_for_placement()) count(*op.outputs[0]);
   call.home = home_device > home_host ? Place::device : Place::cpu;
-  call.work = elementwise_work(op, out_size, operand_bytes);
-  call.cpu_threads = out_size < tuning::kParallelMinElements ? 1 : num_threads();
+  call.output_bytes = static_cast<double>(op.call.bytes_written());
+  call.cpu_threads = call.work.elements < tuning::kParallelMinElements ? 1 : num_threads();
+  const OpKey& key = op.call.key;
 
   double backlog = 0;
   if (state.virtual_device != nullptr) {
@@ -99,13 +106,13 @@ Backend& choose_by_cost(Backend& device, const OpKey& op, std::initializer_list<
   }
   const Decision decision = state.model->choose(call, backlog);
   if (decision.place == Place::cpu) {
-    last = {&state, op, call.work, call.cpu_threads};
+    last = {&state, key, call.work, call.cpu_threads};
     return cpu_backend();
   }
   last.state = nullptr;
   if (state.virtual_device != nullptr) {
     // The modelled kernel time is this virtual machine's measurement.
-    state.model->observe(Place::device, op, call.work, 1, state.machine.kernel_seconds(call.work));
+    state.model->observe(Place::device, key, call.work, 1, state.machine.kernel_seconds(call.work));
   } else {
     std::lock_guard<std::mutex> lock(state.mutex);
     const auto now = std::chrono::steady_clock::now();

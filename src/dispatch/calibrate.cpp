@@ -78,8 +78,8 @@ class HardwareProbe final : public Probe {
     void* a = device_->allocate(bytes);
     void* b = device_->allocate(bytes);
     void* out = device_->allocate(bytes);
-    device_->fill(flat(a, op.dtype, n), half(op.dtype));
-    device_->fill(flat(b, op.dtype, n), half(op.dtype));
+    fill(*device_, a, op.dtype, n);
+    fill(*device_, b, op.dtype, n);
     device_->synchronize();
     const int stream = current_stream(device_->device());
     const double t = fastest_of_three([&] {
@@ -105,13 +105,17 @@ class HardwareProbe final : public Probe {
       v.strides = Strides{n, std::int64_t{1}};
       return v;
     };
-    device_->fill(flat(a, DType::float32, n * n), half(DType::float32));
-    device_->fill(flat(b, DType::float32, n * n), half(DType::float32));
+    fill(*device_, a, DType::float32, n * n);
+    fill(*device_, b, DType::float32, n * n);
     device_->synchronize();
     const int stream = current_stream(device_->device());
     const double t = fastest_of_three([&] {
       const auto t0 = std::chrono::steady_clock::now();
-      device_->matmul(square(a), square(b), square(out));
+      OpCall call(OpKey::of(OpFamily::matmul, DType::float32));
+      call.add_input(square(a));
+      call.add_input(square(b));
+      call.add_output(square(out));
+      device_->run(call);
       device_->synchronize_stream(stream);
       return seconds_since(t0);
     });
@@ -138,12 +142,16 @@ class HardwareProbe final : public Probe {
 
  private:
   static void run(Backend& b, const OpKey& op, void* x, void* y, void* out, std::int64_t n) {
-    if (op.family == OpFamily::fill)
-      b.fill(flat(out, op.dtype, n), half(op.dtype));
-    else if (op.family == OpFamily::unary)
-      b.unary(static_cast<UnaryOp>(op.code), flat(x, op.dtype, n), flat(out, op.dtype, n));
-    else
-      b.binary(static_cast<BinaryOp>(op.code), flat(x, op.dtype, n), flat(y, op.dtype, n), flat(out, op.dtype, n));
+    OpCall call(op);
+    if (op.family == OpFamily::fill) call.value = half(op.dtype);
+    if (op.family == OpFamily::unary || op.family == OpFamily::binary) call.add_input(flat(x, op.dtype, n));
+    if (op.family == OpFamily::binary) call.add_input(flat(y, op.dtype, n));
+    call.add_output(flat(out, op.dtype, n));
+    b.run(call);
+  }
+
+  static void fill(Backend& b, void* p, DType t, std::int64_t n) {
+    run(b, OpKey::of(OpFamily::fill, t), nullptr, nullptr, p, n);
   }
 
   Backend& cpu_;

@@ -1,5 +1,6 @@
 #include "dispatch/dispatch.hpp"
 
+#include <chrono>
 #include <iostream>
 #include <mutex>
 
@@ -21,7 +22,51 @@ Backend& decided(Backend& b) {
 }
 }  // namespace
 
-Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, std::int64_t out_size) {
+namespace {
+StridedView describe(const UntypedArray& a) {
+  StridedView v;
+  v.dtype = a.dtype();
+  v.shape = a.shape();
+  v.strides = a.strides();
+  return v;
+}
+
+StridedView describe(const UntypedArray& a, const Shape& shape) {
+  if (a.shape() == shape) return describe(a);
+  StridedView v;
+  v.dtype = a.dtype();
+  const int n = shape.size();
+  const int lead = n - a.ndim();
+  v.shape = shape;
+  v.strides = Dims::filled(n, 0);
+  for (int i = 0; i < a.ndim(); ++i)
+    v.strides[lead + i] = (a.shape()[i] == 1 && shape[lead + i] != 1) ? 0 : a.strides()[i];
+  return v;
+}
+}  // namespace
+
+StridedView& ArrayCall::input(const UntypedArray& a) {
+  inputs[static_cast<std::size_t>(call.n_in)] = &a;
+  return call.add_input(describe(a));
+}
+
+StridedView& ArrayCall::input(const UntypedArray& a, const Shape& shape) {
+  inputs[static_cast<std::size_t>(call.n_in)] = &a;
+  return call.add_input(describe(a, shape));
+}
+
+StridedView& ArrayCall::output(const UntypedArray& a) {
+  outputs[static_cast<std::size_t>(call.n_out)] = &a;
+  return call.add_output(describe(a));
+}
+
+bool ArrayCall::output_counts_for_placement() const {
+  const OpFamily f = call.key.family;
+  return call.n_in == 0 || f == OpFamily::put ||
+         (f == OpFamily::compress && call.compress_op() == CompressOp::mask_assign);
+}
+
+Backend& choose_backend(const ArrayCall& op) {
   // No accelerator registered (the common CPU-only case): nothing to decide. A guard can
   // only name registered devices, so none can point elsewhere either.
   if (accelerator_backend() == nullptr) return decided(cpu_backend());
@@ -31,56 +76,9 @@ Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArra
   const std::optional<Device> accelerator = current_accelerator();
   if (!accelerator) return decided(cpu_backend());
   Backend& device = backend_for(*accelerator);
-  if (!device.supports(op)) return decided(cpu_backend());
+  if (!device.supports(op.call.key)) return decided(cpu_backend());
   if (placement == Placement::gpu) return decided(device);
-  return decided(detail::choose_by_cost(device, op, inputs, out_size));
-}
-
-StridedView view_on(Backend& backend, const UntypedArray& a) {
-  StridedView v;
-  auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(backend.device()));
-  v.data = base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype()));
-  v.dtype = a.dtype();
-  v.shape = a.shape();
-  v.strides = a.strides();
-  return v;
-}
-
-StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape) {
-  StridedView v = view_on(backend, a);
-  if (a.shape() == shape) return v;
-  const int n = shape.size();
-  const int lead = n - a.ndim();
-  v.shape = shape;
-  v.strides = Dims::filled(n, 0);
-  for (int i = 0; i < a.ndim(); ++i)
-    v.strides[lead + i] = (a.shape()[i] == 1 && shape[lead + i] != 1) ? 0 : a.strides()[i];
-  return v;
-}
-
-void check_output_writable(const OpKey& op, const UntypedArray& out) {
-  if (!out.read_only()) return;
-  const char* name = "write";
-  switch (op.family) {
-    case OpFamily::fill: name = "fill"; break;
-    case OpFamily::copy: name = "assign"; break;
-    case OpFamily::unary: name = op_name(static_cast<UnaryOp>(op.code)); break;
-    case OpFamily::binary: name = op_name(static_cast<BinaryOp>(op.code)); break;
-    case OpFamily::where: name = "where"; break;
-    case OpFamily::clip: name = "clip"; break;
-    case OpFamily::random: name = "random"; break;
-    case OpFamily::reduce: name = op_name(static_cast<ReduceOp>(op.code)); break;
-    case OpFamily::scan: name = op_name(static_cast<ScanOp>(op.code)); break;
-    case OpFamily::matmul: name = "matmul"; break;
-    case OpFamily::linalg: name = "linalg"; break;
-    case OpFamily::sort: name = "sort"; break;
-    case OpFamily::argsort: name = "argsort"; break;
-    case OpFamily::searchsorted: name = "searchsorted"; break;
-    case OpFamily::take: name = "take"; break;
-    case OpFamily::put: name = "put"; break;
-    case OpFamily::compress: name = "mask_assign"; break;
-  }
-  out.buffer()->check_writable(name);
+  return decided(detail::choose_by_cost(device, op));
 }
 
 namespace {
@@ -91,34 +89,69 @@ void mark_written(Backend& backend, const UntypedArray& a, const Event& event) {
   if (a.buffer()->writes_back() && !backend.device().is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
   auto& c = detail::counters();
   switch (backend.device().kind) {
-    case DeviceKind::cpu: c.ops_cpu.fetch_add(1, std::memory_order_relaxed); break;
-    case DeviceKind::cuda: c.ops_cuda.fetch_add(1, std::memory_order_relaxed); break;
-    case DeviceKind::emulated: c.ops_emulated.fetch_add(1, std::memory_order_relaxed); break;
+    case DeviceKind::cpu:
+      c.ops_cpu.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case DeviceKind::cuda:
+      c.ops_cuda.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case DeviceKind::emulated:
+      c.ops_emulated.fetch_add(1, std::memory_order_relaxed);
+      break;
   }
 }
 }  // namespace
 
-void finish_write(Backend& backend, const UntypedArray& a) {
-  const Device d = backend.device();
-  mark_written(backend, a, d.is_cpu() ? Event{} : backend.record_event(current_stream(d)));
+namespace {
+
+void check_outputs_writable(const ArrayCall& op) {
+  for (int i = 0; i < op.call.n_out; ++i) {
+    const UntypedArray& out = *op.outputs[static_cast<std::size_t>(i)];
+    if (out.read_only()) out.buffer()->check_writable(op_name(op.call.key));
+  }
 }
 
-namespace detail {
-void order_operands(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out) {
+void bind(StridedView& v, const UntypedArray& a, Device device) {
+  v.data = static_cast<char*>(a.buffer()->ensure_valid_on(device)) +
+           a.offset() * static_cast<std::int64_t>(itemsize(a.dtype()));
+}
+
+/// Makes every operand valid on `backend` and points the call's views there.
+void bind(ArrayCall& op, Backend& backend) {
+  const Device device = backend.device();
+  for (int i = 0; i < op.call.n_in; ++i)
+    bind(op.call.in[static_cast<std::size_t>(i)], *op.inputs[static_cast<std::size_t>(i)], device);
+  for (int i = 0; i < op.call.n_out; ++i)
+    bind(op.call.out[static_cast<std::size_t>(i)], *op.outputs[static_cast<std::size_t>(i)], device);
+}
+
+/// On a device: makes the current stream wait for other streams' unfinished work on the
+/// operands (their writers; for outputs, also their readers).
+void order_operands(Backend& backend, const ArrayCall& op) {
   const int stream = current_stream(backend.device());
-  for (const UntypedArray* a : inputs) a->buffer()->order_use(backend, stream, false);
-  out.buffer()->order_use(backend, stream, true);
+  for (int i = 0; i < op.call.n_in; ++i)
+    op.inputs[static_cast<std::size_t>(i)]->buffer()->order_use(backend, stream, false);
+  for (int i = 0; i < op.call.n_out; ++i)
+    op.outputs[static_cast<std::size_t>(i)]->buffer()->order_use(backend, stream, true);
 }
 
-void finish_op(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out) {
-  const Event event = backend.record_event(current_stream(backend.device()));
-  for (const UntypedArray* a : inputs) a->buffer()->record_use(event, false);
-  mark_written(backend, out, event);  // after the reads: an in-place op's write replaces them
+/// After the op is queued: one event marks the inputs read and the outputs written.
+void finish_op(Backend& backend, const ArrayCall& op) {
+  const Event event = backend.device().is_cpu() ? Event{} : backend.record_event(current_stream(backend.device()));
+  for (int i = 0; i < op.call.n_in; ++i) op.inputs[static_cast<std::size_t>(i)]->buffer()->record_use(event, false);
+  // After the reads: an in-place op's write replaces them.
+  for (int i = 0; i < op.call.n_out; ++i) mark_written(backend, *op.outputs[static_cast<std::size_t>(i)], event);
+}
+
+void run_on_cpu(ArrayCall& op, Backend& cpu) {
+  bind(op, cpu);
+  cpu.run(op.call);
+  for (int i = 0; i < op.call.n_out; ++i) mark_written(cpu, *op.outputs[static_cast<std::size_t>(i)], Event{});
 }
 
 Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   if (current_placement() == Placement::gpu) throw;  // NOLINT: rethrows the active OutOfMemory
-  counters().oom_fallbacks.fetch_add(1, std::memory_order_relaxed);
+  detail::counters().oom_fallbacks.fetch_add(1, std::memory_order_relaxed);
   static std::once_flag warned;
   std::call_once(warned, [&] {
     std::cerr << "tandem: warning: " << device.device().str() << " is out of memory (" << what
@@ -126,6 +159,34 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   });
   return cpu_backend();
 }
-}  // namespace detail
+
+}  // namespace
+
+void execute(ArrayCall& op) {
+  check_outputs_writable(op);
+  Backend& backend = choose_backend(op);
+  if (backend.device().is_cpu()) {
+    if (!detail::cpu_op_is_timed()) return run_on_cpu(op, backend);
+    const auto start = std::chrono::steady_clock::now();  // placed by the cost model: it learns the time
+    run_on_cpu(op, backend);
+    detail::ran_on_cpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return;
+  }
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      order_operands(backend, op);
+      bind(op, backend);
+      backend.run(op.call);
+      finish_op(backend, op);
+      return;
+    } catch (const OutOfMemory& e) {
+      if (attempt == 0) {
+        backend.release_cached_memory();
+        continue;
+      }
+      run_on_cpu(op, cpu_fallback_after_oom(backend, e.what()));
+    }
+  }
+}
 
 }  // namespace tandem

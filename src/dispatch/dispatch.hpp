@@ -1,83 +1,54 @@
 #pragma once
-// Where an op runs. One function decides (choose_backend), so that the calibrated cost
-// model of a later issue replaces it without touching the ops; one function runs an op
-// with the out-of-memory policy (execute).
+// Where an op runs. The front end describes each op as an ArrayCall (an OpCall over
+// arrays); one function decides where it runs (choose_backend: under Placement::automatic
+// the cost model of dispatch/auto_placement.hpp); one function runs it with the residency,
+// stream-ordering and out-of-memory policy (execute).
 
-#include <chrono>
-#include <initializer_list>
+#include <array>
+#include <cstdint>
 
-#include "dispatch/auto_placement.hpp"
 #include "dispatch/backend.hpp"
-#include "tandem/core/error.hpp"
+#include "kernels/op_call.hpp"
 #include "tandem/core/untyped_array.hpp"
 
 namespace tandem {
 
-/// The backend for `op` over `inputs` producing `out_size` elements, by the placement in
-/// force: cpu -> CPU; gpu -> the current accelerator (CPU when there is none or it lacks
-/// the op); automatic -> the earlier finish by the cost model (dispatch/auto_placement.hpp).
-Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, std::int64_t out_size);
+/// An op as the front end hands it to the dispatcher: an OpCall whose views carry dtype,
+/// shape and strides (broadcast where the op needs it) but no memory yet, and the array
+/// behind each view. execute() binds view i of call.in to inputs[i] (call.out to outputs)
+/// in the memory of the backend it chooses. The arrays must outlive execute().
+struct ArrayCall {
+  OpCall call;
+  std::array<const UntypedArray*, OpCall::kMaxInputs> inputs{};
+  std::array<const UntypedArray*, OpCall::kMaxOutputs> outputs{};
 
-/// A StridedView of `a` in `backend`'s memory, made valid there first. With `shape`, the
-/// view is broadcast to it (stride 0 on new or stretched axes; the caller has checked that
-/// the shapes broadcast).
-StridedView view_on(Backend& backend, const UntypedArray& a);
-StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape);
-/// Throws ValueError naming the op when `out` is read-only (a read-only memory map).
-void check_output_writable(const OpKey& op, const UntypedArray& out);
-/// Records a write to `a` on `backend` (other copies become stale; on a device, the event
-/// of the work just queued becomes its last writer) and counts the op.
-void finish_write(Backend& backend, const UntypedArray& a);
+  explicit ArrayCall(OpKey key) : call(key) {}
 
-/// Runs launch(backend) on the chosen backend and marks `out` written there. If the device
-/// runs out of memory: release its cached memory and retry once; then fall back to the CPU
-/// under Placement::automatic (warning once) or rethrow OutOfMemory under Placement::gpu.
-/// Inputs keep their valid copies throughout.
-template <class Launch>
-void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
-             Launch&& launch);
+  /// Adds `a` as the next input; with `shape`, broadcast to it (stride 0 on new or
+  /// stretched axes; the caller has checked that the shapes broadcast). Returns its view,
+  /// which the caller may reshape further (the data pointer is set at binding).
+  StridedView& input(const UntypedArray& a);
+  StridedView& input(const UntypedArray& a, const Shape& shape);
+  /// Adds `a` as the next output.
+  StridedView& output(const UntypedArray& a);
 
-namespace detail {
-Backend& cpu_fallback_after_oom(Backend& device, const char* what);  // rethrows under gpu
-/// On a device: makes the current stream wait for other streams' unfinished work on the
-/// operands (their writers; for `out`, also their readers).
-void order_operands(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out);
-/// After the op is queued: one event marks the inputs read and `out` written (finish_write).
-void finish_op(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out);
-}  // namespace detail
+  /// The arrays whose residency placement follows: the inputs, and the output of an op
+  /// that reads it (put, mask_assign) or reads nothing else (fill, random).
+  bool output_counts_for_placement() const;
+};
 
-template <class Launch>
-void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
-             Launch&& launch) {
-  check_output_writable(op, out);
-  Backend& backend = choose_backend(op, inputs, out.size());
-  if (backend.device().is_cpu()) {
-    if (detail::cpu_op_is_timed()) {  // placed by the cost model: it learns the time
-      const auto start = std::chrono::steady_clock::now();
-      launch(backend);
-      detail::ran_on_cpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    } else {
-      launch(backend);
-    }
-    finish_write(backend, out);
-    return;
-  }
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    try {
-      detail::order_operands(backend, inputs, out);
-      launch(backend);
-      detail::finish_op(backend, inputs, out);
-      return;
-    } catch (const OutOfMemory& e) {
-      if (attempt == 0) {
-        backend.release_cached_memory();
-        continue;
-      }
-      Backend& cpu = detail::cpu_fallback_after_oom(backend, e.what());
-      launch(cpu);
-      finish_write(cpu, out);
-    }
-  }
-}
+/// The backend for `op` by the placement in force: cpu -> CPU; gpu -> the current
+/// accelerator (CPU when there is none or it lacks the op); automatic -> the earlier
+/// finish by the cost model, counting the transfers of the operands that placement follows
+/// (ArrayCall::output_counts_for_placement) and the device's queued work.
+Backend& choose_backend(const ArrayCall& op);
+
+/// Runs `op` on the chosen backend: checks that the outputs are writable, makes every
+/// operand valid in the backend's memory and binds the views to it, orders the work after
+/// other streams' unfinished work on the operands, runs it, and marks the outputs written
+/// there (inputs keep their valid copies). If the device runs out of memory: release its
+/// cached memory and retry once; then fall back to the CPU under Placement::automatic
+/// (warning once) or rethrow OutOfMemory under Placement::gpu.
+void execute(ArrayCall& op);
 
 }  // namespace tandem

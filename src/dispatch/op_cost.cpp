@@ -83,25 +83,25 @@ const char* op_class_name(int op_class) {
   return op_class >= 0 && op_class < kOpClasses ? names[op_class] : "?";
 }
 
+Work work_of(const OpCall& call) {
+  return {static_cast<double>(call.bytes_read() + call.bytes_written()), call.arithmetic(), call.elements()};
+}
+
 double flops_per_element(const OpKey& op) {
+  if (op.family == OpFamily::unary) return arithmetic_weight(static_cast<UnaryOp>(op.code));
+  if (op.family == OpFamily::binary) return arithmetic_weight(static_cast<BinaryOp>(op.code));
   switch (op_class(op)) {
     case c_fill:
     case c_copy:
       return 0.5;
-    case c_unary:
-    case c_binary:
-    case c_select:
-    case c_reduce:
-    case c_scan:
-      return 1;
-    case c_unary_heavy:
-      return 20;
-    case c_binary_heavy:
-      return 30;
     case c_random:
       return 25;  // Philox4x32-10 per four numbers plus the transform
     case c_matmul:
       return 2;
+    case c_select:
+    case c_reduce:
+    case c_scan:
+      return 1;
     default:
       return 4;  // sorts and gathers: a few compares and an indirect access per element
   }

@@ -1,10 +1,9 @@
 #pragma once
-// What an op costs before it runs: bytes it reads and writes and arithmetic it does, the
-// numbers the cost model (dispatch/cost_model.hpp) and the emulated device's performance
-// model (emulated/perf_model.hpp) turn into seconds. Arithmetic is counted in "element
-// operations": an add is 1, a sine about 20 (the instruction count of a vectorised
-// polynomial, the CPU kernels' src/kernels/elementwise.hpp), a multiply-add of a matmul 2.
-// Estimates, not measurements: the cost model corrects them online per op class.
+// What an op costs before it runs, in the units the cost model (dispatch/cost_model.hpp)
+// and the emulated device's performance model (emulated/perf_model.hpp) turn into seconds:
+// bytes read and written, and arithmetic in OpCall::arithmetic()'s "element operations"
+// (an add 1, a sine 20, a multiply-add of a matmul 2). Estimates, not measurements: the
+// cost model corrects them online per op class.
 
 #include <cstdint>
 
@@ -18,8 +17,11 @@ struct Work {
   std::int64_t elements = 0;  // of the output (the size the cost model buckets on)
 };
 
-/// Element operations per output element of `op` (matmul: per multiply-add of the inner
-/// product, 2; its elements are then m*n*k).
+/// The Work of a call (OpCall's estimates).
+Work work_of(const OpCall& call);
+
+/// Element operations per output element of `op`: arithmetic_weight for element-wise ops,
+/// a rough weight per family otherwise (matmul: 2 per multiply-add).
 double flops_per_element(const OpKey& op);
 
 /// The op class the cost model learns per: one per family, with unary and binary ops split

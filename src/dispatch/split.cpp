@@ -8,8 +8,10 @@
 namespace tandem {
 
 RowDealer::RowDealer(std::int64_t rows, double device_fraction, std::int64_t min_chunk, int device_divisor,
-                     int cpu_divisor)
-    : hi_(std::max<std::int64_t>(0, rows)), min_chunk_(std::max<std::int64_t>(1, min_chunk)) {
+                     int cpu_divisor, std::int64_t granule)
+    : hi_(std::max<std::int64_t>(0, rows)),
+      min_chunk_(std::max<std::int64_t>(1, min_chunk)),
+      granule_(std::max<std::int64_t>(1, granule)) {
   const double f = std::clamp(device_fraction, 0.0, 1.0);
   device_part_ = f / std::max(1, device_divisor);
   cpu_part_ = (1 - f) / std::max(1, cpu_divisor);
@@ -26,8 +28,9 @@ std::optional<RowRange> RowDealer::next_device() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (lo_ >= hi_) return std::nullopt;
   const std::int64_t n = chunk(hi_ - lo_, device_part_, min_chunk_);
-  const RowRange r{lo_, lo_ + n};
-  lo_ += n;
+  const std::int64_t end = std::min(hi_, (lo_ + n + granule_ - 1) / granule_ * granule_);
+  const RowRange r{lo_, end};
+  lo_ = end;
   return r;
 }
 
@@ -35,8 +38,10 @@ std::optional<RowRange> RowDealer::next_cpu() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (lo_ >= hi_) return std::nullopt;
   const std::int64_t n = chunk(hi_ - lo_, cpu_part_, min_chunk_);
-  const RowRange r{hi_ - n, hi_};
-  hi_ -= n;
+  const std::int64_t begin = std::max(lo_, (hi_ - n) / granule_ * granule_);
+  if (begin == hi_) return std::nullopt;  // less than a granule left above lo_: the device's
+  const RowRange r{begin, hi_};
+  hi_ = begin;
   return r;
 }
 

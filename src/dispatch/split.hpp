@@ -33,9 +33,10 @@ class RowDealer {
   /// `device_fraction` of the rows planned for the device. A request of the device takes
   /// device_fraction / device_divisor of the rows left, one of the CPU (1 - device_fraction)
   /// / cpu_divisor, never fewer than `min_chunk` rows. The device's larger divisor keeps its
-  /// pipeline fed with several chunks.
+  /// pipeline fed with several chunks. Every boundary handed out is a multiple of `granule`
+  /// (or `rows`): a piece of a random call must start on a Philox block.
   RowDealer(std::int64_t rows, double device_fraction, std::int64_t min_chunk, int device_divisor = 4,
-            int cpu_divisor = 8);
+            int cpu_divisor = 8, std::int64_t granule = 1);
 
   std::optional<RowRange> next_device();
   std::optional<RowRange> next_cpu();
@@ -44,6 +45,7 @@ class RowDealer {
   std::mutex mutex_;
   std::int64_t lo_ = 0, hi_ = 0;  // rows not handed out yet: [lo_, hi_)
   std::int64_t min_chunk_ = 1;
+  std::int64_t granule_ = 1;
   double device_part_ = 0.25;  // of the rows left, per device request
   double cpu_part_ = 0.25;
 };

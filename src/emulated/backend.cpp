@@ -13,9 +13,7 @@
 #include "dispatch/op_cost.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
-#include "kernels/capabilities.hpp"
-#include "kernels/linalg.hpp"
-#include "kernels/random.hpp"
+#include "kernels/catalogue.hpp"
 #include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
 
@@ -25,12 +23,15 @@ namespace tandem {
 /// Events are (queue, sequence number) pairs: the event has completed when the queue has
 /// finished that many items.
 /// Under the wall clock each item also carries its modelled time: the worker waits until
-/// `fixed_s + factor * (the time the item really took)` has passed since it started it.
+/// `fixed_s + factor * (the time the item really took)` has passed since it started it,
+/// holding the engine the item uses (the device's one compute engine or a copy engine), so
+/// that kernels of different streams take turns as on a GPU that one kernel fills.
 struct EmulatedBackend::Queue {
   struct Item {
     std::function<void()> run;
     double fixed_s = 0;
     double factor = 0;
+    std::mutex* engine = nullptr;
   };
   std::mutex mutex;
   std::condition_variable work_ready;
@@ -48,11 +49,11 @@ struct EmulatedBackend::Queue {
   Queue& operator=(const Queue&) = delete;
   ~Queue() { stop(); }
 
-  std::uint64_t push(std::function<void()> fn, double fixed_s = 0, double factor = 0) {
+  std::uint64_t push(std::function<void()> fn, double fixed_s = 0, double factor = 0, std::mutex* engine = nullptr) {
     std::uint64_t seq = 0;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      work.push_back(Item{std::move(fn), fixed_s, factor});
+      work.push_back(Item{std::move(fn), fixed_s, factor, engine});
       seq = ++submitted;
     }
     work_ready.notify_one();
@@ -107,6 +108,8 @@ struct EmulatedBackend::Queue {
       Item item = std::move(work.front());
       work.pop_front();
       lock.unlock();
+      std::unique_lock<std::mutex> engine_lock;
+      if (item.engine != nullptr) engine_lock = std::unique_lock<std::mutex>(*item.engine);
       const auto start = std::chrono::steady_clock::now();
       try {
         item.run();
@@ -121,6 +124,7 @@ struct EmulatedBackend::Queue {
                                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                           std::chrono::duration<double>(item.fixed_s + item.factor * took.count())));
       }
+      if (engine_lock.owns_lock()) engine_lock.unlock();
       lock.lock();
       ++completed;
       progress.notify_all();
@@ -154,6 +158,7 @@ void EmulatedBackend::set_model(const emulated::PerfModel& model) {
   std::lock_guard<std::mutex> lock(clock_mutex_);
   model_ = model;
   host_now_ = 0;
+  engine_tail_ = {};
   std::lock_guard<std::mutex> streams_lock(streams_mutex_);
   for (auto& [id, q] : streams_) q->tail = 0;
   model_generation_.fetch_add(1, std::memory_order_acq_rel);
@@ -202,9 +207,9 @@ EmulatedBackend::Cost EmulatedBackend::kernel_cost(const Work& work) const {
     case emulated::Clock::none:
       return {};
     case emulated::Clock::wall:
-      return {0, model_.launch_s, model_.wall_factor(work)};
+      return {0, model_.launch_s, model_.wall_factor(work), Engine::compute};
     case emulated::Clock::virtual_:
-      return {model_.kernel_seconds(work), 0, 0};
+      return {model_.kernel_seconds(work), 0, 0, Engine::compute};
   }
   return {};
 }
@@ -216,20 +221,25 @@ EmulatedBackend::Cost EmulatedBackend::transfer_cost(std::size_t bytes, bool to_
     case emulated::Clock::none:
       return {};
     case emulated::Clock::wall:
-      return {0, s, 0};
+      return {0, s, 0, to_device ? Engine::copy_in : Engine::copy_out};
     case emulated::Clock::virtual_:
-      return {s, 0, 0};
+      return {s, 0, 0, to_device ? Engine::copy_in : Engine::copy_out};
   }
   return {};
 }
 
 std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::submit(std::function<void()> work, const Cost& cost) {
   std::shared_ptr<Queue> q = queue(current_stream(device()));
+  const auto e = static_cast<std::size_t>(cost.engine);
   if (cost.virtual_s > 0) {
     std::lock_guard<std::mutex> lock(clock_mutex_);
-    q->tail = std::max(q->tail, host_now_) + cost.virtual_s;
+    double& engine_free = engine_tail_[e];
+    q->tail = std::max({q->tail, host_now_, cost.engine == Engine::unshared ? 0.0 : engine_free}) + cost.virtual_s;
+    if (cost.engine != Engine::unshared) engine_free = q->tail;
   }
-  q->push(std::move(work), cost.fixed_s, cost.factor);
+  const bool timed = cost.fixed_s > 0 || cost.factor > 0;
+  q->push(std::move(work), cost.fixed_s, cost.factor,
+          timed && cost.engine != Engine::unshared ? &engine_mutex_[e] : nullptr);
   return q;
 }
 
@@ -360,104 +370,14 @@ void EmulatedBackend::copy_to_host(void* dst, const void* src, std::size_t bytes
   run_and_wait([=] { std::memcpy(dst, src, bytes); }, transfer_cost(bytes, false));
 }
 
-namespace {
-double view_bytes(const StridedView& v) {
-  return static_cast<double>(shape_size(v.shape)) * static_cast<double>(itemsize(v.dtype));
-}
-/// Work of an op that reads and writes the given views and produces `out`'s elements.
-Work views_work(const OpKey& op, const StridedView& out, std::initializer_list<const StridedView*> all) {
-  double bytes = 0;
-  for (const StridedView* v : all) bytes += view_bytes(*v);
-  return elementwise_work(op, shape_size(out.shape), bytes);
-}
-}  // namespace
-
-// Ops are queued with copies of their views and run later, in order, by the worker; under
-// a performance model they take its time (kernel_cost).
-void EmulatedBackend::fill(const StridedView& dst, Scalar value) {
-  submit([=] { cpu_backend().fill(dst, value); },
-         kernel_cost(views_work(OpKey::of(OpFamily::fill, dst.dtype), dst, {&dst})));
-}
-void EmulatedBackend::copy(const StridedView& src, const StridedView& dst) {
-  submit([=] { cpu_backend().copy(src, dst); },
-         kernel_cost(views_work(OpKey::of(OpFamily::copy, src.dtype), dst, {&src, &dst})));
-}
-void EmulatedBackend::unary(UnaryOp op, const StridedView& in, const StridedView& out) {
-  submit([=] { cpu_backend().unary(op, in, out); }, kernel_cost(views_work(OpKey::of(op, in.dtype), out, {&in, &out})));
-}
-void EmulatedBackend::binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) {
-  submit([=] { cpu_backend().binary(op, a, b, out); },
-         kernel_cost(views_work(OpKey::of(op, a.dtype), out, {&a, &b, &out})));
-}
-void EmulatedBackend::where(const StridedView& cond, const StridedView& a, const StridedView& b,
-                            const StridedView& out) {
-  submit([=] { cpu_backend().where(cond, a, b, out); },
-         kernel_cost(views_work(OpKey::of(OpFamily::where, a.dtype), out, {&cond, &a, &b, &out})));
-}
-void EmulatedBackend::clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) {
-  submit([=] { cpu_backend().clip(a, lo, hi, out); },
-         kernel_cost(views_work(OpKey::of(OpFamily::clip, a.dtype), out, {&a, &lo, &hi, &out})));
-}
-
-void EmulatedBackend::random(const kernels::RandomRequest& req, const StridedView& out) {
-  submit([=] { cpu_backend().random(req, out); },
-         kernel_cost(views_work(OpKey::of(OpFamily::random, out.dtype), out, {&out})));
-}
-
-void EmulatedBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& out) {
-  // Counted per input element: the reduction's arithmetic is over its input.
-  submit([=] { cpu_backend().reduce(op, in, out); }, kernel_cost(views_work(OpKey::of(op, in.dtype), in, {&in, &out})));
-}
-
-void EmulatedBackend::scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) {
-  submit([=] { cpu_backend().scan(op, in, axis, out); },
-         kernel_cost(views_work(OpKey::of(op, in.dtype), out, {&in, &out})));
-}
-
-void EmulatedBackend::matmul(const StridedView& a, const StridedView& b, const StridedView& out) {
-  const int n = out.shape.size();
-  const std::int64_t m = out.shape[n - 2], cols = out.shape[n - 1], k = a.shape[n - 1];
-  const std::int64_t batch = shape_size(out.shape) / std::max<std::int64_t>(1, m * cols);
-  submit([=] { cpu_backend().matmul(a, b, out); },
-         kernel_cost(matmul_work(batch, m, cols, k, static_cast<int>(itemsize(a.dtype)))));
-}
-// Synchronous, so that LinAlgError (singular, not positive definite) reaches the caller.
-void EmulatedBackend::linalg(const kernels::LinalgRequest& req) {
-  run_and_wait([=] { cpu_backend().linalg(req); });
-}
-
-void EmulatedBackend::sort(const StridedView& src, const StridedView& dst, int axis) {
-  submit([=] { cpu_backend().sort(src, dst, axis); },
-         kernel_cost(views_work(OpKey::of(OpFamily::sort, src.dtype), dst, {&src, &dst})));
-}
-void EmulatedBackend::argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) {
-  submit([=] { cpu_backend().argsort(src, dst, axis, stable); },
-         kernel_cost(views_work(OpKey::of(OpFamily::argsort, src.dtype), dst, {&src, &dst})));
-}
-void EmulatedBackend::searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out,
-                                   bool right) {
-  submit([=] { cpu_backend().searchsorted(sorted, values, out, right); },
-         kernel_cost(views_work(OpKey::of(OpFamily::searchsorted, sorted.dtype), out, {&values, &out})));
-}
-void EmulatedBackend::take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) {
-  submit([=] { cpu_backend().take(src, indices, out, axis); },
-         kernel_cost(views_work(OpKey::of(OpFamily::take, src.dtype), out, {&indices, &out, &out})));
-}
-void EmulatedBackend::put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) {
-  submit([=] { cpu_backend().put(dst, indices, values, axis); },
-         kernel_cost(views_work(OpKey::of(OpFamily::put, dst.dtype), values, {&indices, &values, &values})));
-}
-void EmulatedBackend::mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) {
-  submit([=] { cpu_backend().mask_select(src, mask, out); },
-         kernel_cost(views_work(OpKey::of(OpFamily::compress, src.dtype), src, {&src, &mask})));
-}
-void EmulatedBackend::mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) {
-  submit([=] { cpu_backend().mask_assign(dst, mask, values); },
-         kernel_cost(views_work(OpKey::of(OpFamily::compress, dst.dtype), dst, {&dst, &mask})));
-}
-void EmulatedBackend::nonzero(const StridedView& mask, const StridedView& out) {
-  submit([=] { cpu_backend().nonzero(mask, out); },
-         kernel_cost(views_work(OpKey::of(OpFamily::compress, DType::bool_), mask, {&mask, &out})));
+// Ops are queued with a copy of their call and run later, in order, by the worker; under a
+// performance model they take its time (kernel_cost).
+void EmulatedBackend::run(const OpCall& call) {
+  if (call.key.family == OpFamily::linalg) {
+    run_and_wait([call] { cpu_backend().run(call); }, kernel_cost(work_of(call)));
+  } else {
+    submit([call] { cpu_backend().run(call); }, kernel_cost(work_of(call)));
+  }
 }
 
 }  // namespace tandem

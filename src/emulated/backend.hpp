@@ -4,10 +4,13 @@
 // different streams run concurrently. Its kernels are the CPU backend's. A test device for
 // residency, streams, dispatch and out-of-memory paths; never a performance claim. A
 // performance model (emulated/perf_model.hpp) makes its kernels and copies take modelled
-// time: waited out (wall clock) or only accounted on a virtual clock. The virtual clock has
+// time: waited out (wall clock) or only accounted on a virtual clock. Under a model the
+// device has one compute engine and one copy engine per direction, as a GPU does: kernels
+// of different streams take turns, a copy overlaps a kernel. The virtual clock has
 // one time per stream (when its queued work finishes) and one for the host (advanced by
 // the host's waits for the device, and by advance_host_clock for modelled CPU work).
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <exception>
@@ -46,27 +49,10 @@ class EmulatedBackend final : public Backend {
   void wait_event(int stream, const Event& event) override;
   void synchronize_event(const Event& event) override;
 
-  void fill(const StridedView& dst, Scalar value) override;
-  void copy(const StridedView& src, const StridedView& dst) override;
-  void unary(UnaryOp op, const StridedView& in, const StridedView& out) override;
-  void binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void clip(const StridedView& a, const StridedView& lo, const StridedView& hi, const StridedView& out) override;
-  void random(const kernels::RandomRequest& req, const StridedView& out) override;
-  void reduce(ReduceOp op, const StridedView& in, const StridedView& out) override;
-  void scan(ScanOp op, const StridedView& in, int axis, const StridedView& out) override;
-  void matmul(const StridedView& a, const StridedView& b, const StridedView& out) override;
-  void linalg(const kernels::LinalgRequest& req) override;
-
-  // Sorting and indexing (queued; the CPU kernels run them).
-  void sort(const StridedView& src, const StridedView& dst, int axis) override;
-  void argsort(const StridedView& src, const StridedView& dst, int axis, bool stable) override;
-  void searchsorted(const StridedView& sorted, const StridedView& values, const StridedView& out, bool right) override;
-  void take(const StridedView& src, const StridedView& indices, const StridedView& out, int axis) override;
-  void put(const StridedView& dst, const StridedView& indices, const StridedView& values, int axis) override;
-  void mask_select(const StridedView& src, const StridedView& mask, const StridedView& out) override;
-  void mask_assign(const StridedView& dst, const StridedView& mask, const StridedView& values) override;
-  void nonzero(const StridedView& mask, const StridedView& out) override;
+  /// Queues the call on the current stream; the CPU backend runs it there, in the model's
+  /// time. linalg runs synchronously, so that LinAlgError (singular, not positive definite)
+  /// reaches the caller.
+  void run(const OpCall& call) override;
 
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 
@@ -96,10 +82,12 @@ class EmulatedBackend final : public Backend {
  private:
   /// Modelled time of one item: virtual seconds, or the wall clock's fixed part and factor
   /// on the time it really took (Queue::Item). All zero without a model.
+  enum class Engine : unsigned char { unshared, compute, copy_in, copy_out };
   struct Cost {
     double virtual_s = 0;
     double fixed_s = 0;
     double factor = 0;
+    Engine engine = Engine::unshared;
   };
   Cost kernel_cost(const Work& work) const;
   Cost transfer_cost(std::size_t bytes, bool to_device) const;
@@ -124,6 +112,8 @@ class EmulatedBackend final : public Backend {
   mutable std::mutex clock_mutex_;  // model_, host_now_, every Queue::tail; taken before streams_mutex_
   emulated::PerfModel model_;
   double host_now_ = 0;
+  std::array<double, 4> engine_tail_{};     // virtual clock: when each Engine is free
+  std::array<std::mutex, 4> engine_mutex_;  // wall clock: held by the item using the engine
   std::atomic<bool> pinned_transfers_{false};
   std::atomic<std::uint64_t> model_generation_{0};
 };

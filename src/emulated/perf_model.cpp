@@ -1,7 +1,9 @@
 #include "emulated/perf_model.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <sstream>
 
 #include "tandem/core/error.hpp"
@@ -98,6 +100,7 @@ PerfModel parse_model(const std::string& spec) {
   std::stringstream in(spec);
   std::string item;
   bool first = true;
+  bool overridden = false;
   while (std::getline(in, item, ',')) {
     const auto eq = item.find('=');
     if (eq == std::string::npos) {
@@ -145,7 +148,13 @@ PerfModel parse_model(const std::string& spec) {
     } else {
       TANDEM_THROW(ValueError, "emulated model", "unknown key '", key, "'");
     }
-    if (m.name == "none") m.name = "custom";
+    overridden = true;
+  }
+  // Profiles are kept per model name: overrides make another model.
+  if (overridden) {
+    char tag[24];
+    std::snprintf(tag, sizeof tag, "%zx", std::hash<std::string>{}(spec));
+    m.name = (m.name == "none" ? std::string("custom") : m.name) + "-" + tag;
   }
   TANDEM_CHECK(m.compute_ratio > 0 && m.memory_ratio > 0 && m.host_bandwidth > 0 && m.host_thread_flops > 0 &&
                    m.h2d_pageable > 0 && m.h2d_pinned > 0 && m.d2h_pageable > 0 && m.d2h_pinned > 0,

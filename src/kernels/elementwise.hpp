@@ -7,44 +7,12 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/catalogue.hpp"
 #include "kernels/hd.hpp"
 #include "tandem/core/dtype.hpp"
 #include "tandem/ops/op_codes.hpp"
 
 namespace tandem::kernels {
-
-// ---- which dtypes each op accepts (the semantic rule, the same on every backend) ----
-
-constexpr bool accepts(UnaryOp op, DType t) {
-  switch (op) {
-    case UnaryOp::logical_not:
-    case UnaryOp::isnan:
-    case UnaryOp::isinf:
-    case UnaryOp::isfinite:
-    case UnaryOp::abs: return true;
-    case UnaryOp::negative:
-    case UnaryOp::square:
-    case UnaryOp::sign:
-    case UnaryOp::floor:
-    case UnaryOp::ceil:
-    case UnaryOp::rint:
-    case UnaryOp::trunc: return t != DType::bool_;
-    default: return is_floating(t);  // transcendental and reciprocal: floating only
-  }
-}
-
-constexpr bool accepts(BinaryOp op, DType t) {
-  switch (op) {
-    case BinaryOp::subtract:
-    case BinaryOp::divide:
-    case BinaryOp::floor_divide:
-    case BinaryOp::mod:
-    case BinaryOp::power: return t != DType::bool_;
-    case BinaryOp::arctan2:
-    case BinaryOp::hypot: return is_floating(t);
-    default: return true;
-  }
-}
 
 // ---- integer helpers ----
 

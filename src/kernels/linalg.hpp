@@ -1,5 +1,6 @@
 #pragma once
-// What a backend needs to run one batched linear-algebra op (Backend::linalg). The front
+// What a backend needs to run one batched linear-algebra op (the linalg family; LinalgOp
+// and NormOrd are in the catalogue, src/kernels/catalogue.hpp). The front
 // end (src/ops/linalg.cpp) validates shapes and dtypes, broadcasts batch axes and
 // allocates every output; a backend only reads `a` and `b` and writes the outputs.
 
@@ -8,15 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "dispatch/backend.hpp"
+#include "kernels/catalogue.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem::kernels {
-
-enum class LinalgOp : unsigned char { solve, inv, det, slogdet, cholesky, qr, svd, eigh, lstsq, norm };
-
-/// Matrix norms of Backend::linalg(norm); `LinalgRequest::param` holds one of these.
-enum class NormOrd : int { fro = 0, nuc = 1, one = 2, minus_one = 3, inf = 4, minus_inf = 5, two = 6, minus_two = 7 };
 
 /// Operands by op. Batch axes are the leading ones and are the same in a, b and every
 /// batched output. `a` is (..., m, n) unless said otherwise; outputs may have any strides.
@@ -42,32 +38,6 @@ struct LinalgRequest {
   bool vectors = true;  // svd, eigh: compute U/V (else only S / w)
   double param = 0;     // lstsq: rcond (< 0: machine precision); norm: NormOrd
 };
-
-constexpr const char* linalg_op_name(LinalgOp op) {
-  switch (op) {
-    case LinalgOp::solve:
-      return "linalg.solve";
-    case LinalgOp::inv:
-      return "linalg.inv";
-    case LinalgOp::det:
-      return "linalg.det";
-    case LinalgOp::slogdet:
-      return "linalg.slogdet";
-    case LinalgOp::cholesky:
-      return "linalg.cholesky";
-    case LinalgOp::qr:
-      return "linalg.qr";
-    case LinalgOp::svd:
-      return "linalg.svd";
-    case LinalgOp::eigh:
-      return "linalg.eigh";
-    case LinalgOp::lstsq:
-      return "linalg.lstsq";
-    case LinalgOp::norm:
-      return "linalg.norm";
-  }
-  return "linalg";
-}
 
 /// " at batch index (1, 2)" for matrix i of a batched input a (C order over the batch
 /// axes), "" for a single matrix.

@@ -13,11 +13,10 @@ namespace tandem::untyped {
 namespace {
 void copy_into(const UntypedArray& src, const UntypedArray& dst) {
   if (dst.size() == 0) return;
-  execute(OpKey::of(OpFamily::copy, src.dtype()), {&src}, dst, [&](Backend& backend) {
-    const StridedView s = view_on(backend, src);
-    const StridedView d = view_on(backend, dst);
-    backend.copy(s, d);
-  });
+  ArrayCall call(OpKey::of(OpFamily::copy, src.dtype()));
+  call.input(src);
+  call.output(dst);
+  execute(call);
 }
 }  // namespace
 
@@ -42,10 +41,10 @@ UntypedArray flatten(const UntypedArray& a) {
 
 void fill(const UntypedArray& dst, Scalar value) {
   if (dst.size() == 0) return;
-  execute(OpKey::of(OpFamily::fill, dst.dtype()), {&dst}, dst, [&](Backend& backend) {
-    const StridedView d = view_on(backend, dst);
-    backend.fill(d, value);
-  });
+  ArrayCall call(OpKey::of(OpFamily::fill, dst.dtype()));
+  call.output(dst);
+  call.call.value = value;
+  execute(call);
 }
 
 void assign(const UntypedArray& dst, const UntypedArray& src) {

@@ -2,7 +2,7 @@
 // the hand-off to the chosen backend.
 
 #include "dispatch/dispatch.hpp"
-#include "kernels/elementwise.hpp"
+#include "kernels/catalogue.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
@@ -46,15 +46,14 @@ UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
   const char* name = op_name(op);
   TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()),
                is_integer(a.dtype()) ? " (convert with astype<double>() first)" : "");
-  UntypedArray result = make_or_check_out(name, out, a.shape(), returns_bool(op) ? DType::bool_ : a.dtype());
+  UntypedArray result = make_or_check_out(name, out, a.shape(), unary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
   std::optional<UntypedArray> storage;
   const UntypedArray* in = ops::detached(a, result, storage);
-  execute(OpKey::of(op, a.dtype()), {in}, result, [&](Backend& backend) {
-    const StridedView vi = view_on(backend, *in);
-    const StridedView vo = view_on(backend, result);
-    backend.unary(op, vi, vo);
-  });
+  ArrayCall call(OpKey::of(op, a.dtype()));
+  call.input(*in);
+  call.output(result);
+  execute(call);
   return result;
 }
 
@@ -64,17 +63,16 @@ UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, c
   TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()));
   if (op == BinaryOp::power) check_integer_exponents(b);
   const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
-  UntypedArray result = make_or_check_out(name, out, shape, returns_bool(op) ? DType::bool_ : a.dtype());
+  UntypedArray result = make_or_check_out(name, out, shape, binary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
   std::optional<UntypedArray> xs, ys;
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* y = ops::detached(b, result, ys);
-  execute(OpKey::of(op, a.dtype()), {x, y}, result, [&](Backend& backend) {
-    const StridedView vx = view_on(backend, *x, shape);
-    const StridedView vy = view_on(backend, *y, shape);
-    const StridedView vo = view_on(backend, result);
-    backend.binary(op, vx, vy, vo);
-  });
+  ArrayCall call(OpKey::of(op, a.dtype()));
+  call.input(*x, shape);
+  call.input(*y, shape);
+  call.output(result);
+  execute(call);
   return result;
 }
 
@@ -89,20 +87,20 @@ UntypedArray where(const UntypedArray& cond, const UntypedArray& a, const Untype
   const UntypedArray* c = ops::detached(cond, result, cs);
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* y = ops::detached(b, result, ys);
-  execute(OpKey::of(OpFamily::where, a.dtype()), {c, x, y}, result, [&](Backend& backend) {
-    const StridedView vc = view_on(backend, *c, shape);
-    const StridedView vx = view_on(backend, *x, shape);
-    const StridedView vy = view_on(backend, *y, shape);
-    const StridedView vo = view_on(backend, result);
-    backend.where(vc, vx, vy, vo);
-  });
+  ArrayCall call(OpKey::of(OpFamily::where, a.dtype()));
+  call.input(*c, shape);
+  call.input(*x, shape);
+  call.input(*y, shape);
+  call.output(result);
+  execute(call);
   return result;
 }
 
 UntypedArray clip(const UntypedArray& a, const UntypedArray& lo, const UntypedArray& hi, const UntypedArray* out) {
   check_same_dtype("clip", a, lo);
   check_same_dtype("clip", a, hi);
-  TANDEM_CHECK(a.dtype() != DType::bool_, DTypeError, "clip", "not supported for bool");
+  TANDEM_CHECK(kernels::accepts(OpKey::of(OpFamily::clip, a.dtype())), DTypeError, "clip", "not supported for ",
+               dtype_name(a.dtype()));
   const Shape shape = broadcast_shapes("clip", broadcast_shapes("clip", a.shape(), lo.shape()), hi.shape());
   UntypedArray result = make_or_check_out("clip", out, shape, a.dtype());
   if (result.size() == 0) return result;
@@ -110,13 +108,12 @@ UntypedArray clip(const UntypedArray& a, const UntypedArray& lo, const UntypedAr
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* l = ops::detached(lo, result, ls);
   const UntypedArray* h = ops::detached(hi, result, hs);
-  execute(OpKey::of(OpFamily::clip, a.dtype()), {x, l, h}, result, [&](Backend& backend) {
-    const StridedView vx = view_on(backend, *x, shape);
-    const StridedView vl = view_on(backend, *l, shape);
-    const StridedView vh = view_on(backend, *h, shape);
-    const StridedView vo = view_on(backend, result);
-    backend.clip(vx, vl, vh, vo);
-  });
+  ArrayCall call(OpKey::of(OpFamily::clip, a.dtype()));
+  call.input(*x, shape);
+  call.input(*l, shape);
+  call.input(*h, shape);
+  call.output(result);
+  execute(call);
   return result;
 }
 

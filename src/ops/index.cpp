@@ -58,12 +58,12 @@ UntypedArray take(const UntypedArray& a, const UntypedArray& indices, int axis) 
   const UntypedArray idx = checked_indices("take", indices, n, ax);
   UntypedArray out = UntypedArray::empty(a.dtype(), replace_axis(a.shape(), ax, Shape{idx.size()}));
   if (out.size() > 0) {
-    execute(OpKey::of(OpFamily::take, a.dtype()), {&a, &idx}, out, [&](Backend& backend) {
-      const StridedView vs = view_on(backend, a);
-      const StridedView vi = view_on(backend, idx);
-      const StridedView vo = view_on(backend, out);
-      backend.take(vs, vi, vo, ax);
-    });
+    ArrayCall call(OpKey::of(OpFamily::take, a.dtype()));
+    call.input(a);
+    call.input(idx);
+    call.output(out);
+    call.call.axis = ax;
+    execute(call);
   }
   return reshape(out, replace_axis(a.shape(), ax, indices.shape()));
 }
@@ -89,12 +89,12 @@ void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray&
   std::optional<UntypedArray> storage;
   const UntypedArray* v = ops::detached(values, a, storage);
   const UntypedArray spread = reshape(broadcast_to(*v, target), replace_axis(a.shape(), ax, Shape{idx.size()}));
-  execute(OpKey::of(OpFamily::put, a.dtype()), {&a, &idx, &spread}, a, [&](Backend& backend) {
-    const StridedView vd = view_on(backend, a);
-    const StridedView vi = view_on(backend, idx);
-    const StridedView vv = view_on(backend, spread);
-    backend.put(vd, vi, vv, ax);
-  });
+  ArrayCall call(OpKey::of(OpFamily::put, a.dtype()));
+  call.input(idx);
+  call.input(spread);
+  call.output(a);
+  call.call.axis = ax;
+  execute(call);
 }
 
 void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values) {
@@ -199,12 +199,11 @@ UntypedArray mask_select(const UntypedArray& a, const UntypedArray& mask) {
   }
   UntypedArray out = UntypedArray::empty(a.dtype(), Shape{count_true(mask)});
   if (out.size() == 0) return out;
-  execute(OpKey::of(OpFamily::compress, a.dtype()), {&a, &mask}, out, [&](Backend& backend) {
-    const StridedView vs = view_on(backend, a);
-    const StridedView vm = view_on(backend, mask);
-    const StridedView vo = view_on(backend, out);
-    backend.mask_select(vs, vm, vo);
-  });
+  ArrayCall call(OpKey::of(CompressOp::mask_select, a.dtype()));
+  call.input(a);
+  call.input(mask);
+  call.output(out);
+  execute(call);
   return out;
 }
 
@@ -224,12 +223,11 @@ void mask_assign(const UntypedArray& a, const UntypedArray& mask, const UntypedA
   const UntypedArray* v = ops::detached(values, a, vs);
   const UntypedArray* m = ops::detached(mask, a, ms);
   const UntypedArray spread = broadcast_to(reshape(*v, Shape{-1}), target);
-  execute(OpKey::of(OpFamily::compress, a.dtype()), {&a, m, &spread}, a, [&](Backend& backend) {
-    const StridedView vd = view_on(backend, a);
-    const StridedView vm = view_on(backend, *m);
-    const StridedView vv = view_on(backend, spread);
-    backend.mask_assign(vd, vm, vv);
-  });
+  ArrayCall call(OpKey::of(CompressOp::mask_assign, a.dtype()));
+  call.input(*m);
+  call.input(spread);
+  call.output(a);
+  execute(call);
 }
 
 UntypedArray nonzero(const UntypedArray& a, bool count_major) {
@@ -241,11 +239,11 @@ UntypedArray nonzero(const UntypedArray& a, bool count_major) {
   UntypedArray out = count_major ? UntypedArray::empty(DType::int64, Shape{count, std::int64_t{a.ndim()}})
                                  : UntypedArray::empty(DType::int64, Shape{std::int64_t{a.ndim()}, count});
   if (count == 0) return out;
-  execute(OpKey::of(OpFamily::compress, DType::bool_), {&mask}, out, [&](Backend& backend) {
-    const StridedView vm = view_on(backend, mask);
-    const StridedView vo = view_on(backend, count_major ? transpose(out) : out);
-    backend.nonzero(vm, vo);
-  });
+  const UntypedArray target = count_major ? transpose(out) : out;
+  ArrayCall call(OpKey::of(CompressOp::nonzero, DType::bool_));
+  call.input(mask);
+  call.output(target);
+  execute(call);
   return out;
 }
 

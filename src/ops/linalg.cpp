@@ -21,7 +21,6 @@ using namespace tandem::untyped;  // NOLINT(google-build-using-namespace): the o
 namespace {
 
 using kernels::LinalgOp;
-using kernels::LinalgRequest;
 using kernels::NormOrd;
 
 Shape batch_of(const Shape& s) {
@@ -49,28 +48,18 @@ void check_matrices(LinalgOp op, const UntypedArray& a, bool square) {
                  to_string(a.shape()));
 }
 
-/// Runs req on the chosen backend: a (and b) broadcast to their request shapes, every
-/// output allocated by the caller and marked written where the op ran.
-void run(LinalgRequest req, const UntypedArray& a, const Shape& a_shape, const UntypedArray* b, const Shape& b_shape,
+/// Runs the linalg op `call` describes (its parameters set by the caller) on the chosen
+/// backend: a (and b) broadcast to their request shapes, every output allocated by the
+/// caller and marked written where the op ran.
+void run(ArrayCall& call, const UntypedArray& a, const Shape& a_shape, const UntypedArray* b, const Shape& b_shape,
          std::initializer_list<const UntypedArray*> outs) {
-  const UntypedArray& first = **outs.begin();
-  const OpKey key{OpFamily::linalg, static_cast<unsigned char>(req.op), a.dtype()};
   bool empty = shape_size(a_shape) == 0;
   for (const UntypedArray* o : outs) empty = empty && o->size() == 0;
   if (empty) return;
-  auto launch = [&](Backend& backend) {
-    req.a = view_on(backend, a, a_shape);
-    if (b != nullptr) req.b = view_on(backend, *b, b_shape);
-    int i = 0;
-    for (const UntypedArray* o : outs) req.out[static_cast<std::size_t>(i++)] = view_on(backend, *o);
-    backend.linalg(req);
-    for (const UntypedArray* o : outs)
-      if (o != &first) finish_write(backend, *o);
-  };
-  if (b != nullptr)
-    execute(key, {&a, b}, first, launch);
-  else
-    execute(key, {&a}, first, launch);
+  call.input(a, a_shape);
+  if (b != nullptr) call.input(*b, b_shape);
+  for (const UntypedArray* o : outs) call.output(*o);
+  execute(call);
 }
 
 UntypedArray new_array(DType t, const Shape& s) { return UntypedArray::empty(t, s); }
@@ -90,8 +79,7 @@ UntypedArray solve(const UntypedArray& a, const UntypedArray& b) {
   const Shape batch = untyped::broadcast_shapes("linalg.solve", batch_of(a.shape()), batch_of(b2.shape()));
   const std::int64_t k = cols(b2);
   const UntypedArray x = new_array(a.dtype(), append(batch, {n, k}));
-  LinalgRequest req;
-  req.op = LinalgOp::solve;
+  ArrayCall req(OpKey::of(LinalgOp::solve, a.dtype()));
   run(req, a, append(batch, {n, n}), &b2, append(batch, {n, k}), {&x});
   return vector ? reshape(x, append(batch, {n})) : x;
 }
@@ -99,8 +87,7 @@ UntypedArray solve(const UntypedArray& a, const UntypedArray& b) {
 UntypedArray inv(const UntypedArray& a) {
   check_matrices(LinalgOp::inv, a, true);
   const UntypedArray out = new_array(a.dtype(), a.shape());
-  LinalgRequest req;
-  req.op = LinalgOp::inv;
+  ArrayCall req(OpKey::of(LinalgOp::inv, a.dtype()));
   run(req, a, a.shape(), nullptr, {}, {&out});
   return out;
 }
@@ -108,8 +95,7 @@ UntypedArray inv(const UntypedArray& a) {
 UntypedArray det(const UntypedArray& a) {
   check_matrices(LinalgOp::det, a, true);
   const UntypedArray out = new_array(a.dtype(), batch_of(a.shape()));
-  LinalgRequest req;
-  req.op = LinalgOp::det;
+  ArrayCall req(OpKey::of(LinalgOp::det, a.dtype()));
   run(req, a, a.shape(), nullptr, {}, {&out});
   return out;
 }
@@ -119,8 +105,7 @@ Outputs slogdet(const UntypedArray& a) {
   Outputs r;
   r.first = new_array(a.dtype(), batch_of(a.shape()));
   r.second = new_array(a.dtype(), batch_of(a.shape()));
-  LinalgRequest req;
-  req.op = LinalgOp::slogdet;
+  ArrayCall req(OpKey::of(LinalgOp::slogdet, a.dtype()));
   run(req, a, a.shape(), nullptr, {}, {&r.first, &r.second});
   return r;
 }
@@ -128,8 +113,7 @@ Outputs slogdet(const UntypedArray& a) {
 UntypedArray cholesky(const UntypedArray& a) {
   check_matrices(LinalgOp::cholesky, a, true);
   const UntypedArray out = new_array(a.dtype(), a.shape());
-  LinalgRequest req;
-  req.op = LinalgOp::cholesky;
+  ArrayCall req(OpKey::of(LinalgOp::cholesky, a.dtype()));
   run(req, a, a.shape(), nullptr, {}, {&out});
   return out;
 }
@@ -141,9 +125,8 @@ Outputs qr(const UntypedArray& a, QrMode mode) {
   Outputs r;
   r.first = new_array(a.dtype(), append(batch, {m, k}));
   r.second = new_array(a.dtype(), append(batch, {k, n}));
-  LinalgRequest req;
-  req.op = LinalgOp::qr;
-  req.flag = mode == QrMode::complete;
+  ArrayCall req(OpKey::of(LinalgOp::qr, a.dtype()));
+  req.call.flag = mode == QrMode::complete;
   run(req, a, a.shape(), nullptr, {}, {&r.first, &r.second});
   return r;
 }
@@ -154,10 +137,9 @@ Outputs svd(const UntypedArray& a, bool full_matrices, bool compute_uv) {
   const Shape batch = batch_of(a.shape());
   Outputs r;
   r.second = new_array(a.dtype(), append(batch, {k}));
-  LinalgRequest req;
-  req.op = LinalgOp::svd;
-  req.flag = full_matrices;
-  req.vectors = compute_uv;
+  ArrayCall req(OpKey::of(LinalgOp::svd, a.dtype()));
+  req.call.flag = full_matrices;
+  req.call.vectors = compute_uv;
   if (compute_uv) {
     r.first = new_array(a.dtype(), append(batch, {m, full_matrices ? m : k}));
     r.third = new_array(a.dtype(), append(batch, {full_matrices ? n : k, n}));
@@ -175,9 +157,8 @@ Outputs eigh(const UntypedArray& a, bool compute_v) {
   const std::int64_t n = rows(a);
   Outputs r;
   r.first = new_array(a.dtype(), append(batch_of(a.shape()), {n}));
-  LinalgRequest req;
-  req.op = LinalgOp::eigh;
-  req.vectors = compute_v;
+  ArrayCall req(OpKey::of(LinalgOp::eigh, a.dtype()));
+  req.call.vectors = compute_v;
   if (compute_v) {
     r.second = new_array(a.dtype(), a.shape());
     run(req, a, a.shape(), nullptr, {}, {&r.first, &r.second});
@@ -207,9 +188,8 @@ Outputs lstsq(const UntypedArray& a, const UntypedArray& b, double rcond) {
   UntypedArray residuals = new_array(a.dtype(), Shape{m > n ? k : 0});
   const UntypedArray rank = new_array(DType::int64, Shape{});
   r.fourth = new_array(a.dtype(), Shape{std::min(m, n)});
-  LinalgRequest req;
-  req.op = LinalgOp::lstsq;
-  req.param = rcond < 0 ? eps * static_cast<double>(std::max(m, n)) : rcond;
+  ArrayCall req(OpKey::of(LinalgOp::lstsq, a.dtype()));
+  req.call.param = rcond < 0 ? eps * static_cast<double>(std::max(m, n)) : rcond;
   if (shape_size(a.shape()) == 0 && b2.size() == 0) {
     fill(r.first, Scalar::of(0.0));
     fill(rank, Scalar::of(std::int64_t{0}));
@@ -296,9 +276,8 @@ UntypedArray run_norm(const char* op, const UntypedArray& a, NormOrd ord) {
     fill(out, Scalar::of(0.0));
     return out;
   }
-  LinalgRequest req;
-  req.op = LinalgOp::norm;
-  req.param = static_cast<double>(static_cast<int>(ord));
+  ArrayCall req(OpKey::of(LinalgOp::norm, a.dtype()));
+  req.call.param = static_cast<double>(static_cast<int>(ord));
   run(req, a, a.shape(), nullptr, {}, {&out});
   return out;
 }

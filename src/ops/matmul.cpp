@@ -61,12 +61,11 @@ UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray
     std::optional<UntypedArray> as, bs;
     const UntypedArray* x = out && ops::may_overlap(a2, result) ? &as.emplace(copy(a2)) : &a2;
     const UntypedArray* y = out && ops::may_overlap(b2, result) ? &bs.emplace(copy(b2)) : &b2;
-    execute(OpKey::of(OpFamily::matmul, a.dtype()), {x, y}, result, [&](Backend& backend) {
-      const StridedView va = view_on(backend, *x, with_core(batch, m, k));
-      const StridedView vb = view_on(backend, *y, with_core(batch, k, n));
-      const StridedView vo = view_on(backend, result);
-      backend.matmul(va, vb, vo);
-    });
+    ArrayCall call(OpKey::of(OpFamily::matmul, a.dtype()));
+    call.input(*x, with_core(batch, m, k));
+    call.input(*y, with_core(batch, k, n));
+    call.output(result);
+    execute(call);
   }
   if (out != nullptr) return *out;
   if (a.ndim() > 1 && b.ndim() > 1) return result;

@@ -118,7 +118,9 @@ void Generator::fill(Distribution d, const DrawParams& params, const UntypedArra
   TANDEM_CHECK(accepts(d, out.dtype()), DTypeError, name, "not supported for ", dtype_name(out.dtype()));
   TANDEM_CHECK(d != Distribution::integers || params.range >= 1, ValueError, name, "range must be >= 1");
   ops::check_out(name, out, out.shape(), out.dtype());
-  kernels::RandomRequest req;
+  ArrayCall call(OpKey::of(OpFamily::random, out.dtype()));
+  call.output(out);
+  kernels::RandomRequest& req = call.call.random;
   req.kind = kind_of(d);
   req.key = split_key(key_);
   req.counter_lo = offset_;
@@ -128,10 +130,7 @@ void Generator::fill(Distribution d, const DrawParams& params, const UntypedArra
   req.low = params.low;
   req.range = params.range;
   const std::int64_t n = out.size();
-  if (n > 0) {
-    execute(OpKey::of(OpFamily::random, out.dtype()), {&out}, out,
-            [&](Backend& backend) { backend.random(req, view_on(backend, out)); });
-  }
+  if (n > 0) execute(call);
   advance(kernels::counters_used(req.kind, n));
 }
 

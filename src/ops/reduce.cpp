@@ -128,11 +128,11 @@ UntypedArray reduce(ReduceOp op, const UntypedArray& a, const Axes& axes, bool k
   for (int d = 0; d < a.ndim(); ++d)
     if (p.reduced[static_cast<std::size_t>(d)]) perm.push_back(d);
   const UntypedArray permuted = transpose(*in, perm);
-  execute(OpKey::of(op, a.dtype()), {&permuted}, result, [&](Backend& backend) {
-    const StridedView vi = view_on(backend, permuted);
-    const StridedView vo = drop_reduced_axes(view_on(backend, result), p, keepdims);
-    backend.reduce(op, vi, vo);
-  });
+  ArrayCall call(OpKey::of(op, a.dtype()));
+  call.input(permuted);
+  StridedView& vo = call.output(result);
+  vo = drop_reduced_axes(vo, p, keepdims);
+  execute(call);
   return result;
 }
 
@@ -228,11 +228,11 @@ UntypedArray scan(ScanOp op, const UntypedArray& a, const Axes& axis, const Unty
   if (result.size() == 0) return result;
   std::optional<UntypedArray> storage;
   const UntypedArray* in = ops::detached(src, result, storage);
-  execute(OpKey::of(op, a.dtype()), {in}, result, [&](Backend& backend) {
-    const StridedView vi = view_on(backend, *in);
-    const StridedView vo = view_on(backend, result);
-    backend.scan(op, vi, ax, vo);
-  });
+  ArrayCall call(OpKey::of(op, a.dtype()));
+  call.input(*in);
+  call.output(result);
+  call.call.axis = ax;
+  execute(call);
   return result;
 }
 

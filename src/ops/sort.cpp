@@ -18,11 +18,11 @@ UntypedArray sort(const UntypedArray& a, int axis) {
   const int ax = ops::normalize_axis("sort", axis, a.ndim());
   UntypedArray out = UntypedArray::empty(a.dtype(), a.shape());
   if (out.size() == 0) return out;
-  execute(OpKey::of(OpFamily::sort, a.dtype()), {&a}, out, [&](Backend& backend) {
-    const StridedView vi = view_on(backend, a);
-    const StridedView vo = view_on(backend, out);
-    backend.sort(vi, vo, ax);
-  });
+  ArrayCall call(OpKey::of(OpFamily::sort, a.dtype()));
+  call.input(a);
+  call.output(out);
+  call.call.axis = ax;
+  execute(call);
   return out;
 }
 
@@ -30,11 +30,12 @@ UntypedArray argsort(const UntypedArray& a, int axis, bool stable) {
   const int ax = ops::normalize_axis("argsort", axis, a.ndim());
   UntypedArray out = UntypedArray::empty(DType::int64, a.shape());
   if (out.size() == 0) return out;
-  execute(OpKey::of(OpFamily::argsort, a.dtype()), {&a}, out, [&](Backend& backend) {
-    const StridedView vi = view_on(backend, a);
-    const StridedView vo = view_on(backend, out);
-    backend.argsort(vi, vo, ax, stable);
-  });
+  ArrayCall call(OpKey::of(OpFamily::argsort, a.dtype()));
+  call.input(a);
+  call.output(out);
+  call.call.axis = ax;
+  call.call.stable = stable;
+  execute(call);
   return out;
 }
 
@@ -49,12 +50,12 @@ UntypedArray searchsorted(const UntypedArray& sorted, const UntypedArray& values
     fill(out, Scalar::of(std::int64_t{0}));
     return out;
   }
-  execute(OpKey::of(OpFamily::searchsorted, sorted.dtype()), {&sorted, &values}, out, [&](Backend& backend) {
-    const StridedView vs = view_on(backend, sorted);
-    const StridedView vv = view_on(backend, values);
-    const StridedView vo = view_on(backend, out);
-    backend.searchsorted(vs, vv, vo, side == Side::right);
-  });
+  ArrayCall call(OpKey::of(OpFamily::searchsorted, sorted.dtype()));
+  call.input(sorted);
+  call.input(values);
+  call.output(out);
+  call.call.right = side == Side::right;
+  execute(call);
   return out;
 }
 

@@ -24,27 +24,30 @@ using td::Place;
 TEST(RowDealer, HandsOutEveryRowOnceWhateverTheInterleaving) {
   std::mt19937 rng(5);
   for (const std::int64_t rows : {0, 1, 2, 7, 100, 1023, 1 << 20})
-    for (const double f : {0.0, 0.03, 0.5, 0.97, 1.0}) {
-      td::RowDealer dealer(rows, f, 3);
-      std::vector<int> seen(static_cast<std::size_t>(rows), 0);
-      std::int64_t device_rows = 0;
-      bool device_more = true, cpu_more = true;
-      while (device_more || cpu_more) {
-        const bool device_turn = device_more && (!cpu_more || rng() % 2 == 0);
-        const auto r = device_turn ? dealer.next_device() : dealer.next_cpu();
-        if (!r) {
-          (device_turn ? device_more : cpu_more) = false;
-          continue;
+    for (const double f : {0.0, 0.03, 0.5, 0.97, 1.0})
+      for (const std::int64_t granule : {1, 2, 16}) {
+        td::RowDealer dealer(rows, f, 3, 4, 8, granule);
+        std::vector<int> seen(static_cast<std::size_t>(rows), 0);
+        std::int64_t device_rows = 0;
+        bool device_more = true, cpu_more = true;
+        while (device_more || cpu_more) {
+          const bool device_turn = device_more && (!cpu_more || rng() % 2 == 0);
+          const auto r = device_turn ? dealer.next_device() : dealer.next_cpu();
+          if (!r) {
+            (device_turn ? device_more : cpu_more) = false;
+            continue;
+          }
+          ASSERT_GT(r->size(), 0);
+          if (device_turn) device_rows += r->size();
+          EXPECT_TRUE(r->begin % granule == 0 && (r->end % granule == 0 || r->end == rows))
+              << r->begin << " " << r->end;
+          for (std::int64_t i = r->begin; i < r->end; ++i) ++seen[static_cast<std::size_t>(i)];
         }
-        ASSERT_GT(r->size(), 0);
-        if (device_turn) device_rows += r->size();
-        for (std::int64_t i = r->begin; i < r->end; ++i) ++seen[static_cast<std::size_t>(i)];
+        EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; })) << rows << " " << f;
+        if (f == 0.0 && rows >= 100) {
+          EXPECT_LT(device_rows, rows);
+        }
       }
-      EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; })) << rows << " " << f;
-      if (f == 0.0 && rows >= 100) {
-        EXPECT_LT(device_rows, rows);
-      }
-    }
 }
 
 TEST(RowDealer, TailChunksShrink) {

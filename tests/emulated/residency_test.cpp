@@ -9,12 +9,14 @@
 
 #include <tandem/tandem.hpp>
 
+#include "support/test_support.hpp"
+
 namespace td = tandem;
 
 namespace {
 
 td::Device device() {
-  static const td::Device d = td::emulated::add_device();
+  static const td::Device d = td::test::shared_emulated_device();
   return d;
 }
 

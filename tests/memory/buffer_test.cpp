@@ -38,23 +38,7 @@ class FakeDevice final : public td::Backend {
     ++downloads;
     std::memcpy(d, s, n);
   }
-  void fill(const td::StridedView&, td::Scalar) override {}
-  void copy(const td::StridedView&, const td::StridedView&) override {}
-  void unary(td::UnaryOp, const td::StridedView&, const td::StridedView&) override {}
-  void binary(td::BinaryOp, const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
-  void where(const td::StridedView&, const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
-  void clip(const td::StridedView&, const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
-  void random(const td::kernels::RandomRequest&, const td::StridedView&) override {}
-  void reduce(td::ReduceOp, const td::StridedView&, const td::StridedView&) override {}
-  void scan(td::ScanOp, const td::StridedView&, int, const td::StridedView&) override {}
-  void sort(const td::StridedView&, const td::StridedView&, int) override {}
-  void argsort(const td::StridedView&, const td::StridedView&, int, bool) override {}
-  void searchsorted(const td::StridedView&, const td::StridedView&, const td::StridedView&, bool) override {}
-  void take(const td::StridedView&, const td::StridedView&, const td::StridedView&, int) override {}
-  void put(const td::StridedView&, const td::StridedView&, const td::StridedView&, int) override {}
-  void mask_select(const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
-  void mask_assign(const td::StridedView&, const td::StridedView&, const td::StridedView&) override {}
-  void nonzero(const td::StridedView&, const td::StridedView&) override {}
+  void run(const td::OpCall&) override {}
 
   int allocations = 0, frees = 0, uploads = 0, downloads = 0;
 };
