@@ -152,12 +152,11 @@ TEST(PerfModel, VirtualClockOverlapsCopiesWithKernelsAndJoinsStreamsAtEvents) {
 
 TEST(PerfModel, ModelCapacityCapsAllocations) {
   ModelScope scope("equal,capacity_mb=1");
-  auto small = td::zeros<double>({1000});
-  auto big = td::zeros<double>({1 << 18});  // 2 MB
+  td::Array<double> small, big;
   {
     td::PlacementGuard on_cpu(td::Placement::cpu);
     small = td::zeros<double>({1000});
-    big = td::zeros<double>({1 << 18});
+    big = td::zeros<double>({1 << 18});  // 2 MB
   }
   small.to(device());
   EXPECT_THROW(big.to(device()), td::OutOfMemory);
