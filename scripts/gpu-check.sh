@@ -30,6 +30,9 @@ tail -n 15 "$build/ctest.log"
 skipped="$(grep -c 'Skipped' "$build/ctest.log" || true)"
 echo "gpu-check: ctest exit $test_status, $skipped skipped lines (a device should leave none in gpu.*/cuda.*)"
 
+echo "gpu-check: dispatch (issue 15): calibration, crossover sizes, hybrid sin and GEMM"
+"$build/bench/tandem_bench_dispatch" --cuda | tee "$build/dispatch_bench.txt" || echo "gpu-check: dispatch bench failed"
+
 echo "gpu-check: benchmarks"
 bench="$build/bench/tandem_bench_gpu"
 "$bench" --benchmark_format=json --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \

@@ -3,7 +3,7 @@
 // keeps it between runs. A Probe runs (or models) a few kernels and copies; calibrate()
 // turns their times into a Profile in a fraction of a second:
 //   host: an add of 2^22 doubles on every thread (bandwidth), an exp of 2^16 floats on one
-//         thread (element operations/s), an empty parallel region (its entry cost);
+//         thread (element operations/s), an empty parallel region (its entry cost, at most 50 us);
 //   device: a one-element fill (launch latency), 8-byte and 8 MB copies each way (latency
 //         and bandwidth), the same add (bandwidth) and a 256^3 float matmul (element
 //         operations/s: element-wise ops are memory-bound on a GPU).

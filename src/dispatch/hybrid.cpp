@@ -52,12 +52,15 @@ class DeviceDriver {
     for (int i = 0; i < lanes; ++i) streams_.push_back(Stream::create(device.device()));
     cached_.assign(static_cast<std::size_t>(call.n_in), nullptr);
     cached_bytes_.assign(static_cast<std::size_t>(call.n_in), 0);
+    scratch_.assign(static_cast<std::size_t>(lanes * kSlots), Copy{nullptr, nullptr, 0});
   }
   DeviceDriver(const DeviceDriver&) = delete;
   DeviceDriver& operator=(const DeviceDriver&) = delete;
   ~DeviceDriver() {
     for (std::size_t i = 0; i < cached_.size(); ++i)
       if (cached_[i] != nullptr) device_.deallocate(cached_[i], cached_bytes_[i]);
+    for (const Copy& c : scratch_)
+      if (c.dev != nullptr) device_.deallocate(c.dev, c.bytes);
   }
 
   void run(RowDealer& dealer, std::optional<RowRange> first, SplitTimes& times,
@@ -81,13 +84,13 @@ class DeviceDriver {
   struct Pending {
     int lane;
     std::vector<Copy> outputs;
-    std::vector<Copy> scratch;  // freed once the outputs are back
   };
+  static constexpr int kSlots = OpCall::kMaxInputs + OpCall::kMaxOutputs;
 
   void launch(const RowRange& r, int lane) {
     StreamGuard guard(streams_[static_cast<std::size_t>(lane)]);
     OpCall piece = call_.split_rows(r.begin, r.end);
-    Pending p{lane, {}, {}};
+    Pending p{lane, {}};
     for (int i = 0; i < piece.n_in; ++i) {
       StridedView& v = piece.in[static_cast<std::size_t>(i)];
       std::size_t bytes = 0;
@@ -99,13 +102,11 @@ class DeviceDriver {
         v.data = cached;
         continue;
       }
-      void* dev = device_.allocate(bytes);
+      void* dev = unsliced ? device_.allocate(bytes) : scratch(lane, i, bytes);
       device_.copy_from_host(dev, v.data, bytes);
       if (unsliced) {  // kept whole in every piece (matmul's other factor): copied once
         cached = dev;
         cached_bytes_[static_cast<std::size_t>(i)] = bytes;
-      } else {
-        p.scratch.push_back({nullptr, dev, bytes});
       }
       v.data = dev;
     }
@@ -113,7 +114,7 @@ class DeviceDriver {
       StridedView& v = piece.out[static_cast<std::size_t>(i)];
       std::size_t bytes = 0;
       span_bytes(v, &bytes);
-      void* dev = device_.allocate(bytes);
+      void* dev = scratch(lane, OpCall::kMaxInputs + i, bytes);
       p.outputs.push_back({v.data, dev, bytes});
       v.data = dev;
     }
@@ -126,8 +127,19 @@ class DeviceDriver {
     pending_.pop_front();
     StreamGuard guard(streams_[static_cast<std::size_t>(p.lane)]);
     for (const Copy& c : p.outputs) device_.copy_to_host(c.host, c.dev, c.bytes);  // after the kernel
-    for (const Copy& c : p.outputs) device_.deallocate(c.dev, c.bytes);
-    for (const Copy& c : p.scratch) device_.deallocate(c.dev, c.bytes);
+  }
+
+  /// Device memory for operand `slot` of chunks on `lane`, reused by the lane's next chunks
+  /// (chunks only shrink after the first ones, so it is rarely reallocated); a lane's
+  /// previous chunk is finished before the lane is used again.
+  void* scratch(int lane, int slot, std::size_t bytes) {
+    Copy& s = scratch_[static_cast<std::size_t>(lane * kSlots + slot)];
+    if (s.bytes < bytes) {
+      if (s.dev != nullptr) device_.deallocate(s.dev, s.bytes);
+      s.dev = device_.allocate(bytes);
+      s.bytes = bytes;
+    }
+    return s.dev;
   }
 
   const OpCall& call_;
@@ -136,6 +148,7 @@ class DeviceDriver {
   std::deque<Pending> pending_;
   std::vector<void*> cached_;
   std::vector<std::size_t> cached_bytes_;
+  std::vector<Copy> scratch_;  // per lane and operand slot
 };
 
 }  // namespace

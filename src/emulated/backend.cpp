@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "cpu/thread_limit.hpp"
 #include "dispatch/op_cost.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
@@ -216,7 +218,7 @@ EmulatedBackend::Cost EmulatedBackend::kernel_cost(const Work& work) const {
 
 EmulatedBackend::Cost EmulatedBackend::transfer_cost(std::size_t bytes, bool to_device) const {
   std::lock_guard<std::mutex> lock(clock_mutex_);
-  const double s = model_.transfer_seconds(static_cast<double>(bytes), to_device, pinned_transfers_);
+  const double s = model_.transfer_seconds(static_cast<double>(bytes), to_device, false);  // pageable host memory
   switch (model_.clock) {
     case emulated::Clock::none:
       return {};
@@ -372,12 +374,19 @@ void EmulatedBackend::copy_to_host(void* dst, const void* src, std::size_t bytes
 
 // Ops are queued with a copy of their call and run later, in order, by the worker; under a
 // performance model they take its time (kernel_cost).
+// Under the wall clock a kernel runs on the worker thread alone: the model's times are
+// relative to one host thread.
 void EmulatedBackend::run(const OpCall& call) {
-  if (call.key.family == OpFamily::linalg) {
-    run_and_wait([call] { cpu_backend().run(call); }, kernel_cost(work_of(call)));
-  } else {
-    submit([call] { cpu_backend().run(call); }, kernel_cost(work_of(call)));
-  }
+  const Cost cost = kernel_cost(work_of(call));
+  auto work = [call, one_thread = cost.factor > 0] {
+    std::optional<cpu::ThreadLimit> limit;
+    if (one_thread) limit.emplace(1);
+    cpu_backend().run(call);
+  };
+  if (call.key.family == OpFamily::linalg)
+    run_and_wait(std::move(work), cost);
+  else
+    submit(std::move(work), cost);
 }
 
 }  // namespace tandem

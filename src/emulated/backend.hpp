@@ -70,8 +70,6 @@ class EmulatedBackend final : public Backend {
   void advance_host_clock(double seconds);
   /// Virtual clock: how long after the host's time the stream's queued work finishes.
   double stream_backlog_seconds(int stream);
-  /// Host copies are modelled at the pinned bandwidths while set (the splitter's staging).
-  void set_pinned_transfers(bool pinned) { pinned_transfers_ = pinned; }
 
   /// Queues `work` on the calling thread's current stream, as an op would (tests use it to
   /// hold a stream at a known point).
@@ -114,7 +112,6 @@ class EmulatedBackend final : public Backend {
   double host_now_ = 0;
   std::array<double, 4> engine_tail_{};     // virtual clock: when each Engine is free
   std::array<std::mutex, 4> engine_mutex_;  // wall clock: held by the item using the engine
-  std::atomic<bool> pinned_transfers_{false};
   std::atomic<std::uint64_t> model_generation_{0};
 };
 
