@@ -29,7 +29,7 @@
 #include "dispatch/calibrate.hpp"
 #include "dispatch/cost_model.hpp"
 #include "dispatch/hybrid.hpp"
-#include "dispatch/registry.hpp"
+#include "registry/registry.hpp"
 #include "dispatch/split.hpp"
 
 namespace td = tandem;

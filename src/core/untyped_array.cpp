@@ -3,9 +3,9 @@
 #include <cstring>
 #include <limits>
 
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
+#include "backend/stream.hpp"
 #include "memory/buffer.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/array.hpp"
 #include "tandem/core/error.hpp"
 

@@ -3,15 +3,23 @@
 
 #include <algorithm>
 
-#include "ops/run.hpp"
+#include "core/axis.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/untyped_array.hpp"
+
+namespace tandem {
+
+int normalize_axis(const char* op, int axis, int ndim) {
+  TANDEM_CHECK(axis >= -ndim && axis < ndim, IndexError, op, "axis ", axis, " is out of bounds for array of dimension ",
+               ndim);
+  return axis < 0 ? axis + ndim : axis;
+}
+
+}  // namespace tandem
 
 namespace tandem::untyped {
 
 namespace {
-
-using ops::normalize_axis;
 
 // Python's slice.indices(): clamps start/stop to the extent and returns the view's length.
 std::int64_t apply_slice(const Slice& s, std::int64_t n, std::int64_t& start) {

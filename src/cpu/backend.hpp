@@ -1,7 +1,7 @@
 #pragma once
 // The CPU backend: OpenMP threads over an N-d iterator, Highway SIMD on contiguous runs.
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
 #include "kernels/entry_points.hpp"
 
 namespace tandem {

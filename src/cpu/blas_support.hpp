@@ -9,7 +9,7 @@
 #include <exception>
 #include <limits>
 
-#include "dispatch/backend.hpp"
+#include "kernels/catalogue.hpp"
 #include "dispatch/tuning.hpp"
 #include "tandem/core/threads.hpp"
 

@@ -10,6 +10,7 @@
 #include "cpu/simd.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/elementwise.hpp"
+#include "kernels/elementwise_ops.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
@@ -103,39 +104,17 @@ void ternary_typed(const StridedView& v1, const StridedView& v2, const StridedVi
 }  // namespace
 
 void CpuBackend::unary(UnaryOp op, const StridedView& in, const StridedView& out) {
-  visit_dtype(in.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    switch (op) {
-#define TANDEM_UNARY_CASE(name)                                                 \
-  case UnaryOp::name:                                                           \
-    if constexpr (kernels::accepts(UnaryOp::name, dtype_of<T>())) {             \
-      unary_typed<UnaryOp::name, T>(in, out);                                   \
-      return;                                                                   \
-    }                                                                           \
-    break;
-      TANDEM_UNARY_OPS(TANDEM_UNARY_CASE)
-#undef TANDEM_UNARY_CASE
-    }
-    unsupported(op_name(op), in.dtype);
+  const bool ran = kernels::visit_unary(op, in.dtype, [&](auto code, auto tag) {
+    unary_typed<decltype(code)::value, decltype(tag)>(in, out);
   });
+  if (!ran) unsupported(op_name(op), in.dtype);
 }
 
 void CpuBackend::binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) {
-  visit_dtype(a.dtype, [&](auto tag) {
-    using T = decltype(tag);
-    switch (op) {
-#define TANDEM_BINARY_CASE(name)                                                \
-  case BinaryOp::name:                                                          \
-    if constexpr (kernels::accepts(BinaryOp::name, dtype_of<T>())) {            \
-      binary_typed<BinaryOp::name, T>(a, b, out);                               \
-      return;                                                                   \
-    }                                                                           \
-    break;
-      TANDEM_BINARY_OPS(TANDEM_BINARY_CASE)
-#undef TANDEM_BINARY_CASE
-    }
-    unsupported(op_name(op), a.dtype);
+  const bool ran = kernels::visit_binary(op, a.dtype, [&](auto code, auto tag) {
+    binary_typed<decltype(code)::value, decltype(tag)>(a, b, out);
   });
+  if (!ran) unsupported(op_name(op), a.dtype);
 }
 
 void CpuBackend::where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) {

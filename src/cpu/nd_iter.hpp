@@ -7,7 +7,7 @@
 #include <array>
 #include <cstdint>
 
-#include "dispatch/backend.hpp"
+#include "kernels/catalogue.hpp"
 
 namespace tandem::cpu {
 

@@ -455,8 +455,7 @@ void arg_typed(const StridedView& in, const StridedView& out) {
 }  // namespace
 
 void CpuBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& out) {
-  TANDEM_CHECK(out.dtype == reduce_result_dtype(op, in.dtype), DTypeError, op_name(op), "output dtype ",
-               dtype_name(out.dtype), " is not ", dtype_name(reduce_result_dtype(op, in.dtype)));
+  check_reduce_operands(op, in, out);
   visit_dtype(in.dtype, [&](auto tag) {
     using T = decltype(tag);
     switch (op) {

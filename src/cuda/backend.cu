@@ -9,9 +9,9 @@
 #include <mutex>
 #include <vector>
 
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
 #include "cuda/staging.hpp"
-#include "dispatch/stream.hpp"
+#include "backend/stream.hpp"
 #include "dispatch/tuning.hpp"
 
 namespace tandem::cuda {

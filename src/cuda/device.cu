@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "cuda/backend.hpp"
+#include "cuda/probe.hpp"
 #include "cuda/check.hpp"
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
 
 namespace tandem::cuda {
 

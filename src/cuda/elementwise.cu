@@ -5,6 +5,7 @@
 
 #include "cuda/elementwise.cuh"
 #include "kernels/elementwise.hpp"
+#include "kernels/elementwise_ops.hpp"
 
 namespace tandem::cuda {
 
@@ -18,42 +19,24 @@ namespace {
 
 void CudaBackend::unary(UnaryOp op, const StridedView& in, const StridedView& out) {
   const auto args = elementwise_args<2>({&out, &in});
-  visit_dtype(in.dtype, [&](auto tag) {
+  const bool ran = kernels::visit_unary(op, in.dtype, [&](auto code, auto tag) {
     using T = decltype(tag);
-    switch (op) {
-#define TANDEM_UNARY_CASE(name)                                                               \
-  case UnaryOp::name:                                                                         \
-    if constexpr (kernels::accepts(UnaryOp::name, dtype_of<T>())) {                           \
-      using R = std::conditional_t<returns_bool(UnaryOp::name), bool, T>;                     \
-      launch_elementwise<R, kernels::unary_functor<UnaryOp::name>::type, T>(*this, {}, args); \
-      return;                                                                                 \
-    }                                                                                         \
-    break;
-      TANDEM_UNARY_OPS(TANDEM_UNARY_CASE)
-#undef TANDEM_UNARY_CASE
-    }
-    unsupported(op_name(op), in.dtype);
+    constexpr UnaryOp kOp = decltype(code)::value;
+    using R = std::conditional_t<returns_bool(kOp), bool, T>;
+    launch_elementwise<R, typename kernels::unary_functor<kOp>::type, T>(*this, {}, args);
   });
+  if (!ran) unsupported(op_name(op), in.dtype);
 }
 
 void CudaBackend::binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) {
   const auto args = elementwise_args<3>({&out, &a, &b});
-  visit_dtype(a.dtype, [&](auto tag) {
+  const bool ran = kernels::visit_binary(op, a.dtype, [&](auto code, auto tag) {
     using T = decltype(tag);
-    switch (op) {
-#define TANDEM_BINARY_CASE(name)                                                                   \
-  case BinaryOp::name:                                                                             \
-    if constexpr (kernels::accepts(BinaryOp::name, dtype_of<T>())) {                               \
-      using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                         \
-      launch_elementwise<R, kernels::binary_functor<BinaryOp::name>::type, T, T>(*this, {}, args); \
-      return;                                                                                      \
-    }                                                                                              \
-    break;
-      TANDEM_BINARY_OPS(TANDEM_BINARY_CASE)
-#undef TANDEM_BINARY_CASE
-    }
-    unsupported(op_name(op), a.dtype);
+    constexpr BinaryOp kOp = decltype(code)::value;
+    using R = std::conditional_t<returns_bool(kOp), bool, T>;
+    launch_elementwise<R, typename kernels::binary_functor<kOp>::type, T, T>(*this, {}, args);
   });
+  if (!ran) unsupported(op_name(op), a.dtype);
 }
 
 void CudaBackend::where(const StridedView& cond, const StridedView& a, const StridedView& b, const StridedView& out) {

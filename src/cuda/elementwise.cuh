@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
 #include "cuda/strided_index.hpp"
 
 namespace tandem::cuda {

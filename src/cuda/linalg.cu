@@ -21,7 +21,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
 #include "cuda/strided_index.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/linalg.hpp"

@@ -12,7 +12,7 @@
 #include <memory>
 #include <type_traits>
 
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
 #include "cuda/strided_index.hpp"
 #include "kernels/matmul.hpp"
 

@@ -5,7 +5,7 @@
 // Built with --fmad=false (cmake/TandemCuda.cmake): the host build does not contract
 // a * b + c into FMAs either, and the functors' arithmetic must round alike on both sides.
 
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
 #include "cuda/strided_index.hpp"
 #include "kernels/random.hpp"
 

@@ -13,7 +13,7 @@
 
 #include <type_traits>
 
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
 #include "cuda/reduce_tree.hpp"
 #include "cuda/strided_index.hpp"
 #include "kernels/reduce.hpp"
@@ -315,8 +315,7 @@ void run_reduce(CudaBackend& backend, const G& g, const StridedView& in, const S
 }  // namespace
 
 void CudaBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& out) {
-  TANDEM_CHECK(out.dtype == reduce_result_dtype(op, in.dtype), DTypeError, op_name(op), "output dtype ",
-               dtype_name(out.dtype), " is not ", dtype_name(reduce_result_dtype(op, in.dtype)));
+  check_reduce_operands(op, in, out);
   visit_dtype(in.dtype, [&](auto tag) {
     using T = decltype(tag);
     switch (op) {

@@ -20,7 +20,7 @@
 #include <cub/device/device_scan.cuh>
 #include <type_traits>
 
-#include "cuda/cuda_backend.hpp"
+#include "cuda/backend.hpp"
 #include "cuda/strided_index.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/reduce.hpp"

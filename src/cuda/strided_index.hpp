@@ -6,7 +6,7 @@
 #include <array>
 #include <cstdint>
 
-#include "dispatch/backend.hpp"
+#include "kernels/catalogue.hpp"
 #include "kernels/hd.hpp"
 
 namespace tandem::cuda {

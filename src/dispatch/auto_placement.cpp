@@ -9,8 +9,8 @@
 
 #include "dispatch/calibrate.hpp"
 #include "dispatch/cost_model.hpp"
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
+#include "registry/registry.hpp"
+#include "backend/stream.hpp"
 #include "dispatch/tuning.hpp"
 #include "emulated/backend.hpp"
 #include "memory/buffer.hpp"

@@ -6,7 +6,7 @@
 // comes from its performance model, a CPU op advances the device's host clock by its
 // modelled time, and the modelled times are what the model learns from.
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
 #include "dispatch/dispatch.hpp"
 
 namespace tandem::detail {

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-#include "dispatch/stream.hpp"
+#include "backend/stream.hpp"
 #include "tandem/core/threads.hpp"
 
 namespace tandem {

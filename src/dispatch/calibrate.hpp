@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
 #include "dispatch/cost_model.hpp"
 #include "emulated/perf_model.hpp"
 

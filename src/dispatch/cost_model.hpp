@@ -17,7 +17,7 @@
 #include <mutex>
 #include <string>
 
-#include "dispatch/op_cost.hpp"
+#include "backend/op_cost.hpp"
 
 namespace tandem {
 

@@ -4,61 +4,40 @@
 #include <iostream>
 #include <mutex>
 
+#include "backend/counters.hpp"
+#include "backend/stream.hpp"
 #include "dispatch/auto_placement.hpp"
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
 #include "memory/buffer.hpp"
-#include "memory/stats_counters.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/memory/placement.hpp"
 
 namespace tandem {
 
 namespace {
+Backend& decided_cpu() {
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  return cpu_backend();
+}
 Backend& decided(Backend& b) {
-  auto& c = detail::counters();
-  (b.device().is_cpu() ? c.placed_cpu : c.placed_device).fetch_add(1, std::memory_order_relaxed);
+  if (&b == &cpu_backend()) return decided_cpu();
+  detail::counters().placed_device.fetch_add(1, std::memory_order_relaxed);
   return b;
 }
 }  // namespace
 
-namespace {
-StridedView describe(const UntypedArray& a) {
-  StridedView v;
-  v.dtype = a.dtype();
-  v.shape = a.shape();
-  v.strides = a.strides();
-  return v;
-}
-
-StridedView describe(const UntypedArray& a, const Shape& shape) {
-  if (a.shape() == shape) return describe(a);
-  StridedView v;
-  v.dtype = a.dtype();
+StridedView& ArrayCall::describe_broadcast(StridedView& v, const UntypedArray& a, const Shape& shape) {
   const int n = shape.size();
   const int lead = n - a.ndim();
+  v.dtype = a.dtype();
   v.shape = shape;
   v.strides = Dims::filled(n, 0);
   for (int i = 0; i < a.ndim(); ++i)
     v.strides[lead + i] = (a.shape()[i] == 1 && shape[lead + i] != 1) ? 0 : a.strides()[i];
   return v;
 }
-}  // namespace
 
-StridedView& ArrayCall::input(const UntypedArray& a) {
-  inputs[static_cast<std::size_t>(call.n_in)] = &a;
-  return call.add_input(describe(a));
-}
-
-StridedView& ArrayCall::input(const UntypedArray& a, const Shape& shape) {
-  inputs[static_cast<std::size_t>(call.n_in)] = &a;
-  return call.add_input(describe(a, shape));
-}
-
-StridedView& ArrayCall::output(const UntypedArray& a) {
-  outputs[static_cast<std::size_t>(call.n_out)] = &a;
-  return call.add_output(describe(a));
-}
+void ArrayCall::too_many_operands() { TANDEM_THROW(ValueError, op_name(OpKey{}), "too many operands for an OpCall"); }
 
 bool ArrayCall::output_counts_for_placement() const {
   const OpFamily f = call.key.family;
@@ -69,36 +48,25 @@ bool ArrayCall::output_counts_for_placement() const {
 Backend& choose_backend(const ArrayCall& op) {
   // No accelerator registered (the common CPU-only case): nothing to decide. A guard can
   // only name registered devices, so none can point elsewhere either.
-  if (accelerator_backend() == nullptr) return decided(cpu_backend());
+  if (accelerator_backend() == nullptr) return decided_cpu();
   const Placement placement = current_placement();
-  if (placement == Placement::cpu) return decided(cpu_backend());
+  if (placement == Placement::cpu) return decided_cpu();
   // Fast path: no accelerator at all.
   const std::optional<Device> accelerator = current_accelerator();
-  if (!accelerator) return decided(cpu_backend());
+  if (!accelerator) return decided_cpu();
   Backend& device = backend_for(*accelerator);
-  if (!device.supports(op.call.key)) return decided(cpu_backend());
+  if (!device.supports(op.call.key)) return decided_cpu();
   if (placement == Placement::gpu) return decided(device);
   return decided(detail::choose_by_cost(device, op));
 }
 
 namespace {
-void mark_written(Backend& backend, const UntypedArray& a, const Event& event) {
-  a.buffer()->mark_written_on(backend.device());
+void mark_written(Backend& backend, Device device, const UntypedArray& a, const Event& event) {
+  a.buffer()->mark_written_on(device);
   a.buffer()->record_use(event, true);
   // Memory that other processes or a file see (mmap, shared memory) gets the result now.
-  if (a.buffer()->writes_back() && !backend.device().is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
-  auto& c = detail::counters();
-  switch (backend.device().kind) {
-    case DeviceKind::cpu:
-      c.ops_cpu.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case DeviceKind::cuda:
-      c.ops_cuda.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case DeviceKind::emulated:
-      c.ops_emulated.fetch_add(1, std::memory_order_relaxed);
-      break;
-  }
+  if (a.buffer()->writes_back() && !device.is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
+  backend.count_op();
 }
 }  // namespace
 
@@ -117,8 +85,7 @@ void bind(StridedView& v, const UntypedArray& a, Device device) {
 }
 
 /// Makes every operand valid on `backend` and points the call's views there.
-void bind(ArrayCall& op, Backend& backend) {
-  const Device device = backend.device();
+void bind(ArrayCall& op, Device device) {
   for (int i = 0; i < op.call.n_in; ++i)
     bind(op.call.in[static_cast<std::size_t>(i)], *op.inputs[static_cast<std::size_t>(i)], device);
   for (int i = 0; i < op.call.n_out; ++i)
@@ -140,13 +107,16 @@ void finish_op(Backend& backend, const ArrayCall& op) {
   const Event event = backend.device().is_cpu() ? Event{} : backend.record_event(current_stream(backend.device()));
   for (int i = 0; i < op.call.n_in; ++i) op.inputs[static_cast<std::size_t>(i)]->buffer()->record_use(event, false);
   // After the reads: an in-place op's write replaces them.
-  for (int i = 0; i < op.call.n_out; ++i) mark_written(backend, *op.outputs[static_cast<std::size_t>(i)], event);
+  const Device device = backend.device();
+  for (int i = 0; i < op.call.n_out; ++i)
+    mark_written(backend, device, *op.outputs[static_cast<std::size_t>(i)], event);
 }
 
 void run_on_cpu(ArrayCall& op, Backend& cpu) {
-  bind(op, cpu);
+  bind(op, Device::cpu());
   cpu.run(op.call);
-  for (int i = 0; i < op.call.n_out; ++i) mark_written(cpu, *op.outputs[static_cast<std::size_t>(i)], Event{});
+  for (int i = 0; i < op.call.n_out; ++i)
+    mark_written(cpu, Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
 }
 
 Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
@@ -175,7 +145,7 @@ void execute(ArrayCall& op) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       order_operands(backend, op);
-      bind(op, backend);
+      bind(op, backend.device());
       backend.run(op.call);
       finish_op(backend, op);
       return;

@@ -7,7 +7,7 @@
 #include <array>
 #include <cstdint>
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
 #include "kernels/op_call.hpp"
 #include "tandem/core/untyped_array.hpp"
 
@@ -27,14 +27,35 @@ struct ArrayCall {
   /// Adds `a` as the next input; with `shape`, broadcast to it (stride 0 on new or
   /// stretched axes; the caller has checked that the shapes broadcast). Returns its view,
   /// which the caller may reshape further (the data pointer is set at binding).
-  StridedView& input(const UntypedArray& a);
-  StridedView& input(const UntypedArray& a, const Shape& shape);
+  StridedView& input(const UntypedArray& a) { return describe(next(call.in, call.n_in, inputs, a), a); }
+  StridedView& input(const UntypedArray& a, const Shape& shape) {
+    StridedView& v = next(call.in, call.n_in, inputs, a);
+    return a.shape() == shape ? describe(v, a) : describe_broadcast(v, a, shape);
+  }
   /// Adds `a` as the next output.
-  StridedView& output(const UntypedArray& a);
+  StridedView& output(const UntypedArray& a) { return describe(next(call.out, call.n_out, outputs, a), a); }
 
   /// The arrays whose residency placement follows: the inputs, and the output of an op
   /// that reads it (put, mask_assign) or reads nothing else (fill, random).
   bool output_counts_for_placement() const;
+
+ private:
+  // The views are written in place: building them is on every op's path.
+  template <std::size_t N>
+  static StridedView& next(std::array<StridedView, N>& views, int& n, std::array<const UntypedArray*, N>& arrays,
+                           const UntypedArray& a) {
+    if (n == static_cast<int>(N)) too_many_operands();
+    arrays[static_cast<std::size_t>(n)] = &a;
+    return views[static_cast<std::size_t>(n++)];
+  }
+  static StridedView& describe(StridedView& v, const UntypedArray& a) {
+    v.dtype = a.dtype();
+    v.shape = a.shape();
+    v.strides = a.strides();
+    return v;
+  }
+  static StridedView& describe_broadcast(StridedView& v, const UntypedArray& a, const Shape& shape);
+  [[noreturn]] static void too_many_operands();
 };
 
 /// The backend for `op` by the placement in force: cpu -> CPU; gpu -> the current

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cpu/thread_limit.hpp"
-#include "dispatch/registry.hpp"
+#include "registry/registry.hpp"
 #include "dispatch/split.hpp"
 #include "tandem/memory/stream.hpp"
 

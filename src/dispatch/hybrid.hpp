@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
 
 namespace tandem {
 

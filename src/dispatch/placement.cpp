@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "dispatch/registry.hpp"
+#include "registry/registry.hpp"
 
 namespace tandem {
 

@@ -17,7 +17,7 @@
 #include <unordered_map>
 
 #include "dispatch/cost_model.hpp"
-#include "dispatch/op_cost.hpp"
+#include "backend/op_cost.hpp"
 
 namespace tandem {
 

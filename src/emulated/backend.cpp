@@ -11,12 +11,11 @@
 #include <utility>
 #include <vector>
 
+#include "backend/counters.hpp"
+#include "backend/op_cost.hpp"
+#include "backend/stream.hpp"
 #include "cpu/thread_limit.hpp"
-#include "dispatch/op_cost.hpp"
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
 #include "kernels/catalogue.hpp"
-#include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
@@ -378,10 +377,10 @@ void EmulatedBackend::copy_to_host(void* dst, const void* src, std::size_t bytes
 // relative to one host thread.
 void EmulatedBackend::run(const OpCall& call) {
   const Cost cost = kernel_cost(work_of(call));
-  auto work = [call, one_thread = cost.factor > 0] {
+  auto work = [this, call, one_thread = cost.factor > 0] {
     std::optional<cpu::ThreadLimit> limit;
     if (one_thread) limit.emplace(1);
-    cpu_backend().run(call);
+    kernels_.run(call);
   };
   if (call.key.family == OpFamily::linalg)
     run_and_wait(std::move(work), cost);

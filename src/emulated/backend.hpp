@@ -19,8 +19,9 @@
 #include <memory>
 #include <mutex>
 
-#include "dispatch/backend.hpp"
-#include "dispatch/op_cost.hpp"
+#include "backend/backend.hpp"
+#include "backend/op_cost.hpp"
+#include "cpu/backend.hpp"
 #include "emulated/perf_model.hpp"
 
 namespace tandem {
@@ -101,6 +102,7 @@ class EmulatedBackend final : public Backend {
 
   const int index_;
   const std::size_t cap_;
+  CpuBackend kernels_;  // runs the queued calls
   std::atomic<std::size_t> in_use_{0};
 
   std::mutex streams_mutex_;

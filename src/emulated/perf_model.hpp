@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <string>
 
-#include "dispatch/op_cost.hpp"
+#include "backend/op_cost.hpp"
 
 namespace tandem::emulated {
 

@@ -119,6 +119,9 @@ TANDEM_MATH_FN(arctan, std::atan)
 TANDEM_MATH_FN(sinh, std::sinh)
 TANDEM_MATH_FN(cosh, std::cosh)
 TANDEM_MATH_FN(tanh, std::tanh)
+TANDEM_MATH_FN(arcsinh, std::asinh)
+TANDEM_MATH_FN(arccosh, std::acosh)
+TANDEM_MATH_FN(arctanh, std::atanh)
 #undef TANDEM_MATH_FN
 
 struct logical_not_fn {

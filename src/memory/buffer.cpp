@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <utility>
 
-#include "dispatch/backend.hpp"
-#include "dispatch/registry.hpp"
-#include "dispatch/stream.hpp"
-#include "memory/stats_counters.hpp"
+#include "backend/counters.hpp"
+#include "backend/device_memory.hpp"
+#include "backend/stream.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
@@ -55,10 +55,10 @@ void Buffer::check_writable(const char* op) const {
 std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_t bytes,
                                              std::function<void(void*)> deleter) {
   if (device.is_cpu()) return wrap_host(ptr, bytes, std::move(deleter));
-  Backend& backend = backend_for(device);
+  DeviceMemory& backend = backend_for(device);
   auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [](void* q) { std::free(q); });
   b->host_valid_ = false;
-  b->device_backend_ = &backend;
+  b->device_memory_ = &backend;
   b->device_ = ptr;
   b->device_valid_ = true;
   b->device_wrapped_ = true;
@@ -70,8 +70,8 @@ std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_
 Buffer::~Buffer() {
   if (flags_.write_back && device_ != nullptr && device_valid_ && !host_valid_ && host_ != nullptr) {
     try {
-      device_backend_->synchronize_event(device_write_);
-      device_backend_->copy_to_host(host_, device_, bytes_);
+      device_memory_->synchronize_event(device_write_);
+      device_memory_->copy_to_host(host_, device_, bytes_);
       count_download(bytes_);
     } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the device copy is lost
     }
@@ -87,14 +87,14 @@ void Buffer::release_device_copy() {
     // A destructor must not throw: if ordering fails (a sticky device error), wait on the
     // host instead, and free regardless.
     try {
-      order_use_locked(*device_backend_, current_stream(device_backend_->device()), true);
+      order_use_locked(*device_memory_, current_stream(device_memory_->device()), true);
     } catch (...) {
       try {
         wait_device_uses_locked();
       } catch (...) {  // NOLINT(bugprone-empty-catch): the device failed; the error was its work's
       }
     }
-    device_backend_->deallocate(device_, bytes_);
+    device_memory_->deallocate(device_, bytes_);
   } else {
     try {
       wait_device_uses_locked();  // user memory: its deleter may free it at once
@@ -109,8 +109,8 @@ void Buffer::release_device_copy() {
   device_reads_.clear();
 }
 
-void Buffer::order_use_locked(Backend& backend, int stream, bool write) {
-  if (device_ == nullptr || device_backend_ != &backend) return;
+void Buffer::order_use_locked(DeviceMemory& backend, int stream, bool write) {
+  if (device_ == nullptr || device_memory_ != &backend) return;
   if (device_write_ && device_write_.stream != stream) backend.wait_event(stream, device_write_);
   if (!write) return;
   for (const Event& e : device_reads_)
@@ -118,12 +118,12 @@ void Buffer::order_use_locked(Backend& backend, int stream, bool write) {
 }
 
 void Buffer::wait_device_uses_locked() {
-  if (device_backend_ == nullptr) return;
-  for (const Event& e : device_reads_) device_backend_->synchronize_event(e);
-  device_backend_->synchronize_event(device_write_);
+  if (device_memory_ == nullptr) return;
+  for (const Event& e : device_reads_) device_memory_->synchronize_event(e);
+  device_memory_->synchronize_event(device_write_);
 }
 
-void Buffer::order_use(Backend& backend, int stream, bool write) {
+void Buffer::order_use(DeviceMemory& backend, int stream, bool write) {
   std::lock_guard<std::mutex> lock(mutex_);
   order_use_locked(backend, stream, write);
 }
@@ -171,21 +171,21 @@ void* Buffer::ensure_valid_on(Device device) {
   if (device.is_cpu()) {
     if (host_ == nullptr) allocate_host_memory();
     if (!host_valid_ && !fresh_) {
-      device_backend_->synchronize_event(device_write_);  // the writer may be on another stream
-      device_backend_->copy_to_host(host_, device_, bytes_);
+      device_memory_->synchronize_event(device_write_);  // the writer may be on another stream
+      device_memory_->copy_to_host(host_, device_, bytes_);
       count_download(bytes_);
     }
     host_valid_ = true;
     update_host_only();
     return host_;
   }
-  Backend& backend = backend_for(device);
-  if (device_ != nullptr && device_backend_ != &backend) {
+  DeviceMemory& backend = backend_for(device);
+  if (device_ != nullptr && device_memory_ != &backend) {
     // Moving to another device: bring the data home first, then drop the old copy.
     if (host_ == nullptr) allocate_host_memory();
     if (!host_valid_ && !fresh_) {
-      device_backend_->synchronize_event(device_write_);
-      device_backend_->copy_to_host(host_, device_, bytes_);
+      device_memory_->synchronize_event(device_write_);
+      device_memory_->copy_to_host(host_, device_, bytes_);
       count_download(bytes_);
       host_valid_ = true;
     }
@@ -193,7 +193,7 @@ void* Buffer::ensure_valid_on(Device device) {
   }
   if (device_ == nullptr) {
     device_ = backend.allocate(bytes_);  // may throw OutOfMemory; nothing has changed then
-    device_backend_ = &backend;
+    device_memory_ = &backend;
     detail::counters().device_allocations.fetch_add(1, std::memory_order_relaxed);
     update_host_only();
   }
@@ -223,14 +223,14 @@ bool Buffer::is_valid_on(Device device) const {
   if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return true;
   std::lock_guard<std::mutex> lock(mutex_);
   if (device.is_cpu()) return host_valid_ || fresh_;
-  return device_ != nullptr && device_backend_->device() == device && (device_valid_ || fresh_);
+  return device_ != nullptr && device_memory_->device() == device && (device_valid_ || fresh_);
 }
 
 Device Buffer::newest() const {
   if (host_only_.load(std::memory_order_acquire)) return Device::cpu();
   std::lock_guard<std::mutex> lock(mutex_);
   // The device copy is "newest" only when the host copy is stale: that is where work went.
-  if (device_ != nullptr && device_valid_ && !host_valid_) return device_backend_->device();
+  if (device_ != nullptr && device_valid_ && !host_valid_) return device_memory_->device();
   return Device::cpu();
 }
 

@@ -17,12 +17,11 @@
 #include <mutex>
 #include <vector>
 
-#include "dispatch/backend.hpp"
+#include "backend/device_memory.hpp"
 #include "tandem/memory/device.hpp"
 
 namespace tandem {
 
-class Backend;
 
 /// How wrapped host memory may be used.
 struct HostMemoryFlags {
@@ -72,7 +71,7 @@ class Buffer {
   /// Before queuing work that reads (or writes) the device copy on `stream` of `backend`:
   /// makes that stream wait for unfinished work of other streams that wrote the copy (and,
   /// for a write, that read it). Nothing when the device copy is not on `backend`.
-  void order_use(Backend& backend, int stream, bool write);
+  void order_use(DeviceMemory& backend, int stream, bool write);
   /// After queuing that work: `event` follows it.
   void record_use(const Event& event, bool write);
 
@@ -85,7 +84,7 @@ class Buffer {
  private:
   void allocate_host_memory();  // with mutex_ held
   void release_device_copy();   // with mutex_ held (or in the destructor)
-  void order_use_locked(Backend& backend, int stream, bool write);
+  void order_use_locked(DeviceMemory& backend, int stream, bool write);
   void wait_device_uses_locked();  // the host waits for every recorded use
 
   std::size_t bytes_;
@@ -100,7 +99,7 @@ class Buffer {
   void update_host_only();
   mutable std::mutex mutex_;
   std::atomic<bool> host_only_{false};
-  Backend* device_backend_ = nullptr;
+  DeviceMemory* device_memory_ = nullptr;
   void* device_ = nullptr;
   bool device_valid_ = false;
   bool device_wrapped_ = false;  // device_ is user memory: released through device_deleter_

@@ -5,7 +5,7 @@
 #include "dispatch/dispatch.hpp"
 #include "kernels/convert.hpp"
 #include "memory/buffer.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem::untyped {

@@ -3,7 +3,7 @@
 
 #include "dispatch/dispatch.hpp"
 #include "kernels/catalogue.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
 
@@ -62,7 +62,7 @@ UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, c
   check_same_dtype(name, a, b);
   TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()));
   if (op == BinaryOp::power) check_integer_exponents(b);
-  const Shape shape = broadcast_shapes(name, a.shape(), b.shape());
+  const Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(name, a.shape(), b.shape());
   UntypedArray result = make_or_check_out(name, out, shape, binary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
   std::optional<UntypedArray> xs, ys;

@@ -5,7 +5,7 @@
 #include "tandem/ops/index.hpp"
 
 #include "dispatch/dispatch.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/reduce.hpp"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "kernels/convert.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/index.hpp"

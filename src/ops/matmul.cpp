@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "dispatch/dispatch.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/linalg.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"

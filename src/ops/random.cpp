@@ -10,7 +10,7 @@
 #include "cpu/parallel.hpp"
 #include "dispatch/dispatch.hpp"
 #include "kernels/random.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem::random {

@@ -1,4 +1,4 @@
-// Front end of reductions and scans: axes, keepdims, result dtypes, empty inputs, and the
+// Front end of the reductions: axes, keepdims, result dtypes, empty inputs, and the
 // hand-off to the chosen backend. mean, var, norm and friends are compositions of the
 // backend reductions with element-wise ops, so they run wherever those run.
 
@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "dispatch/dispatch.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
 
@@ -214,26 +214,6 @@ UntypedArray norm(const UntypedArray& a, bool has_ord, double ord, const Axes& a
   const int picked = by_columns ? col : row;
   const UntypedArray sums = reduce(ReduceOp::sum, mag, Axes(summed), /*keepdims=*/true);
   return reduce(ord > 0 ? ReduceOp::max : ReduceOp::min, sums, Axes({summed, picked}), keepdims);
-}
-
-UntypedArray scan(ScanOp op, const UntypedArray& a, const Axes& axis, const UntypedArray* out) {
-  const char* name = op_name(op);
-  TANDEM_CHECK(axis.is_all() || axis.list().size() == 1, ValueError, name, "takes one axis (or none to flatten), got ",
-               axis.list().size());
-  const UntypedArray src = axis.is_all() ? reshape(a, Shape{a.size()}) : a;
-  const int ax = axis.is_all() ? 0 : ops::normalize_axis(name, axis.list()[0], a.ndim());
-  const DType dtype = scan_result_dtype(a.dtype());
-  UntypedArray result = out == nullptr ? UntypedArray::empty(dtype, src.shape()) : *out;
-  if (out != nullptr) ops::check_out(name, *out, src.shape(), dtype);
-  if (result.size() == 0) return result;
-  std::optional<UntypedArray> storage;
-  const UntypedArray* in = ops::detached(src, result, storage);
-  ArrayCall call(OpKey::of(op, a.dtype()));
-  call.input(*in);
-  call.output(result);
-  call.call.axis = ax;
-  execute(call);
-  return result;
 }
 
 UntypedArray diff(const UntypedArray& a, int n, int axis) {

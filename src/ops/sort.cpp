@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "dispatch/dispatch.hpp"
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem::untyped {

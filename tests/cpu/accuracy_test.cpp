@@ -70,6 +70,11 @@ const std::vector<MathOp>& math_ops() {
       {TANDEM_OP(arctan, std::atan, std::atan), {-10, 10, 1e-30, 1e30, true}, {-10, 10, 1e-300, 1e300, true}, 3.5, 3.5},
       {TANDEM_OP(sinh, std::sinh, std::sinh), {-95, 95, 1e-30, 95, true}, {-715, 715, 1e-300, 715, true}, 4.5, 4.5},
       {TANDEM_OP(tanh, std::tanh, std::tanh), {-20, 20, 1e-30, 1e3, true}, {-20, 20, 1e-300, 1e3, true}, 4.5, 4.5},
+      // No Highway path: libm on both paths, as NumPy (whose bound is libm's).
+      {TANDEM_OP(arcsinh, std::asinh, std::asinh), {-20, 20, 1e-30, kF32Max, true}, {-20, 20, 1e-300, kF64Max, true},
+       2.5, 2.5},
+      {TANDEM_OP(arccosh, std::acosh, std::acosh), {1, 20, 1, kF32Max, false}, {1, 20, 1, kF64Max, false}, 2.5, 2.5},
+      {TANDEM_OP(arctanh, std::atanh, std::atanh), {-1, 1, 1e-30, 1, true}, {-1, 1, 1e-300, 1, true}, 2.5, 2.5},
   };
   return ops;
 }

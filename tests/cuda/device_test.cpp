@@ -6,7 +6,7 @@
 #include <tandem/tandem.hpp>
 
 #ifdef TANDEM_HAS_CUDA
-#include "cuda/backend.hpp"
+#include "cuda/probe.hpp"
 #endif
 
 namespace td = tandem;

@@ -12,6 +12,8 @@ Layout:
   clip_<dt>_{a,lo,hi,out}.npy                   np.clip with NaNs in every operand
   astype_<src>_<dst>_{x,out}.npy                float -> int conversion (in-range values only:
                                                 NumPy leaves NaN and out-of-range undefined)
+  hyperbolic_<dt>_x.npy, hyperbolic_<dt>_<op>.npy  arcsinh / arccosh / arctanh of x (special
+                                                values, each op's domain edges, wide magnitudes)
   print_<k>.npy + print_<k>.txt                 an array and str() of it
 """
 import os
@@ -154,6 +156,21 @@ def print_fixtures():
             f.write(str(arr))
 
 
+def inverse_hyperbolic_fixtures(dt, tag):
+    # Its own generator, so that adding these left every earlier fixture unchanged.
+    rng = np.random.default_rng(20261206)
+    big = 1e300 if dt == np.float64 else 1e30
+    tiny = 1e-300 if dt == np.float64 else 1e-30
+    special = np.array([0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 0.999, -0.999, 1.001, 2.0, 1e-8, -1e-8,
+                        np.inf, -np.inf, np.nan, big, -big, tiny, -tiny], dtype=dt)
+    mags = np.exp(rng.uniform(np.log(tiny), np.log(big), 200)) * rng.choice([-1.0, 1.0], 200)
+    x = np.concatenate([special, rng.uniform(-1, 1, 150), rng.uniform(1, 20, 150), rng.uniform(-20, 20, 100),
+                        mags]).astype(dt)
+    save(f"hyperbolic_{tag}_x", x)
+    for op in ["arcsinh", "arccosh", "arctanh"]:
+        save(f"hyperbolic_{tag}_{op}", getattr(np, op)(x))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name in os.listdir(OUT):
@@ -167,6 +184,8 @@ def main():
             int_fixtures(np.int32, "i32")
             int_fixtures(np.int64, "i64")
             astype_fixtures()
+            inverse_hyperbolic_fixtures(np.float64, "f64")
+            inverse_hyperbolic_fixtures(np.float32, "f32")
     print_fixtures()
 
 

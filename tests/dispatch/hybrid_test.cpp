@@ -16,7 +16,7 @@
 #include "support/test_support.hpp"
 
 #include "dispatch/hybrid.hpp"
-#include "dispatch/registry.hpp"
+#include "registry/registry.hpp"
 
 namespace td = tandem;
 

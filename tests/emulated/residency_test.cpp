@@ -45,8 +45,8 @@ TEST(Residency, ChainOfOpsMovesNoBytesUntilTheHostRead) {
   td::add(c, b, c);                  // 10, in place
   EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
   EXPECT_EQ(td::stats().bytes_device_to_host, 0u);
-  EXPECT_EQ(td::stats().ops_emulated, 10u);
-  EXPECT_EQ(td::stats().ops_cpu, 0u);
+  EXPECT_EQ(td::stats().ops_on(device()), 10u);
+  EXPECT_EQ(td::stats().ops_on(td::Device::cpu()), 0u);
   EXPECT_EQ(c.device(), device());
 
   const std::vector<double> got = c.to_vector();
@@ -84,8 +84,8 @@ TEST(Residency, ChainOfOpsAndAReductionMovesOnlyTheResultBytes) {
   auto m = td::cumsum(s);            // 12: and a scan
   EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
   EXPECT_EQ(td::stats().bytes_device_to_host, 0u);
-  EXPECT_EQ(td::stats().ops_emulated, 12u);
-  EXPECT_EQ(td::stats().ops_cpu, 0u);
+  EXPECT_EQ(td::stats().ops_on(device()), 12u);
+  EXPECT_EQ(td::stats().ops_on(td::Device::cpu()), 0u);
   const std::vector<double> got = m.to_vector();
   EXPECT_EQ(td::stats().bytes_device_to_host, 29u * sizeof(double));
   EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
@@ -130,7 +130,7 @@ TEST(Residency, ViewsBroadcastingAndInPlaceOpsMatchTheCpu) {
   const auto cpu = run(td::Placement::cpu);
   td::reset_stats();
   const auto dev = run(td::Placement::gpu);
-  EXPECT_GT(td::stats().ops_emulated, 0u);
+  EXPECT_GT(td::stats().ops_on(device()), 0u);
   EXPECT_EQ(cpu.first, dev.first);
   EXPECT_EQ(cpu.second, dev.second);
 }
@@ -140,7 +140,7 @@ TEST(Residency, AutomaticPlacementKeepsSmallHostArraysOnTheCpuAndFollowsDeviceDa
   auto a = td::ones<float>({64});
   td::reset_stats();
   auto b = a + a;
-  EXPECT_EQ(td::stats().ops_cpu, 1u);
+  EXPECT_EQ(td::stats().ops_on(td::Device::cpu()), 1u);
   EXPECT_TRUE(b.device().is_cpu());
   // Data valid only on the device pulls the op there, whatever its size.
   td::Array<float> on_dev;
@@ -151,7 +151,7 @@ TEST(Residency, AutomaticPlacementKeepsSmallHostArraysOnTheCpuAndFollowsDeviceDa
   td::reset_stats();
   auto c = on_dev + on_dev;
   (void)c;
-  EXPECT_EQ(td::stats().ops_emulated, 1u);
+  EXPECT_EQ(td::stats().ops_on(device()), 1u);
   EXPECT_EQ(td::stats().placed_device, 1u);
 }
 
@@ -185,7 +185,7 @@ TEST(Residency, OutOfMemoryFallsBackUnderAutomaticAndThrowsUnderGpu) {
     EXPECT_EQ(c.at({10}), 4 * (1.0 + 5.0));
   }
   EXPECT_EQ(td::stats().oom_fallbacks, 1u);
-  EXPECT_EQ(td::stats().ops_cpu, 1u);
+  EXPECT_EQ(td::stats().ops_on(td::Device::cpu()), 1u);
   EXPECT_LE(td::emulated::bytes_in_use(small), 64u * 1024u);
   // Nothing lost: both operands still read correctly.
   EXPECT_EQ(twice.at({2999}), 2 * (1.0 + 0.5 * 2999));
@@ -248,7 +248,7 @@ TEST(Residency, WrapOverUserDeviceMemoryRunsThereWithoutCopies) {
     td::PlacementGuard automatic(td::Placement::automatic);  // data only on the device: runs there
     auto s = td::sum(a * 2.0);
     EXPECT_EQ(td::stats().bytes_host_to_device, 8u);  // only the scalar operand 2.0 (filled on the host)
-    EXPECT_EQ(td::stats().ops_emulated, 2u);          // multiply and sum
+    EXPECT_EQ(td::stats().ops_on(device()), 2u);          // multiply and sum
     EXPECT_EQ(s.item(), 0.5 * (n - 1) * n);
     EXPECT_EQ(a.device_data(device(), false), static_cast<void*>(mem));  // still the user's block
     EXPECT_EQ(a.cdata()[7], 3.5);  // host read copies down once

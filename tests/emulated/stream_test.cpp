@@ -15,7 +15,7 @@
 
 #include <tandem/tandem.hpp>
 
-#include "dispatch/registry.hpp"
+#include "registry/registry.hpp"
 #include "emulated/backend.hpp"
 
 namespace td = tandem;

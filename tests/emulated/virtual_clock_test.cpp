@@ -11,7 +11,7 @@
 
 #include "support/test_support.hpp"
 
-#include "dispatch/registry.hpp"
+#include "registry/registry.hpp"
 #include "emulated/backend.hpp"
 #include "emulated/perf_model.hpp"
 

@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "dispatch/registry.hpp"
+#include "registry/registry.hpp"
 
 namespace td = tandem;
 using td::DType;

@@ -8,8 +8,8 @@
 
 #include <tandem/tandem.hpp>
 
-#include "dispatch/backend.hpp"
-#include "dispatch/registry.hpp"
+#include "backend/backend.hpp"
+#include "registry/registry.hpp"
 #include "memory/buffer.hpp"
 
 namespace td = tandem;

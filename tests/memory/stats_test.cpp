@@ -11,10 +11,12 @@ TEST(Stats, CountsCpuOpsAndAllocations) {
   auto c = a + b;
   td::add(a, b, c);
   const td::Stats s = td::stats();
-  EXPECT_EQ(s.ops_cpu, 2u);
+  EXPECT_EQ(s.ops_on(td::Device::cpu()), 2u);
   EXPECT_EQ(s.host_allocations, 1u);  // only the first sum allocates
   EXPECT_EQ(s.bytes_host_to_device, 0u);
-  EXPECT_NE(s.str().find("ops cpu/cuda/emulated: 2/0/0"), std::string::npos);
+  ASSERT_FALSE(s.ops.empty());
+  EXPECT_EQ(s.ops.front().device, td::Device::cpu());  // the CPU first
+  EXPECT_NE(s.str().find("ops per device: cpu 2"), std::string::npos);
   td::reset_stats();
-  EXPECT_EQ(td::stats().ops_cpu, 0u);
+  EXPECT_EQ(td::stats().ops_on(td::Device::cpu()), 0u);
 }

@@ -167,6 +167,9 @@ TYPED_TEST(FloatOps, TranscendentalUnaryOps) {
   CHECK_MATH(sinh, std::sinh, -10, 10);
   CHECK_MATH(cosh, std::cosh, -10, 10);
   CHECK_MATH(tanh, std::tanh, -10, 10);
+  CHECK_MATH(arcsinh, std::asinh, -10, 10);
+  CHECK_MATH(arccosh, std::acosh, 1, 10);
+  CHECK_MATH(arctanh, std::atanh, -0.99, 0.99);
 #undef CHECK_MATH
   // Special values as NumPy: sqrt(-1) = nan, log(0) = -inf, log(-1) = nan, exp(1000) = inf.
   const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -105,6 +106,22 @@ TYPED_TEST(NumpyFloat, RintAndRoundHalfToEven) {
     const std::string name = t + "round_" + (d < 0 ? "m" : "") + std::to_string(d < 0 ? -d : d);
     EXPECT_TRUE(values_match(td::round(x, d), load<T>(name).to_vector())) << "round decimals=" << d;
   }
+}
+
+TYPED_TEST(NumpyFloat, InverseHyperbolicFunctions) {
+  using T = TypeParam;
+  const std::string t = "hyperbolic_" + tag<T>() + "_";
+  auto x = load<T>(t + "x");
+  // NumPy uses its platform's libm; allow a couple of ulps. NaN outside each domain, +-inf
+  // at arctanh(+-1) and for infinite arguments, as NumPy.
+  EXPECT_TRUE(values_match(td::arcsinh(x), load<T>(t + "arcsinh").to_vector(), 2)) << "arcsinh";
+  EXPECT_TRUE(values_match(td::arccosh(x), load<T>(t + "arccosh").to_vector(), 2)) << "arccosh";
+  EXPECT_TRUE(values_match(td::arctanh(x), load<T>(t + "arctanh").to_vector(), 2)) << "arctanh";
+  // The same through a negative-stride view.
+  auto r = x(td::slice(td::none, td::none, -1));
+  auto want = load<T>(t + "arcsinh").to_vector();
+  std::reverse(want.begin(), want.end());
+  EXPECT_TRUE(values_match(td::arcsinh(r), want, 2)) << "arcsinh reversed";
 }
 
 TYPED_TEST(NumpyFloat, ClipWithNaNs) {

@@ -11,6 +11,7 @@ namespace tandem {
   X(negative) X(abs) X(sqrt) X(cbrt) X(square) X(reciprocal) \
   X(exp) X(exp2) X(expm1) X(log) X(log2) X(log10) X(log1p) \
   X(sin) X(cos) X(tan) X(arcsin) X(arccos) X(arctan) X(sinh) X(cosh) X(tanh) \
+  X(arcsinh) X(arccosh) X(arctanh) \
   X(floor) X(ceil) X(rint) X(trunc) X(sign) \
   X(logical_not) X(isnan) X(isinf) X(isfinite)
 

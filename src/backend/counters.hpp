@@ -1,5 +1,6 @@
 #pragma once
 // The process-wide counters behind tandem::stats(); relaxed atomics, bumped on every move.
+// Ops are counted per device, by each Backend (src/backend/backend.hpp).
 
 #include <atomic>
 #include <cstdint>
@@ -9,9 +10,6 @@ namespace tandem::detail {
 struct Counters {
   std::atomic<std::uint64_t> bytes_host_to_device{0};
   std::atomic<std::uint64_t> bytes_device_to_host{0};
-  std::atomic<std::uint64_t> ops_cpu{0};
-  std::atomic<std::uint64_t> ops_cuda{0};
-  std::atomic<std::uint64_t> ops_emulated{0};
   std::atomic<std::uint64_t> host_allocations{0};
   std::atomic<std::uint64_t> device_allocations{0};
   std::atomic<std::uint64_t> placed_cpu{0};

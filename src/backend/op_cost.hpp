@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "dispatch/backend.hpp"
+#include "kernels/op_call.hpp"
 
 namespace tandem {
 

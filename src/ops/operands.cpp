@@ -1,16 +1,10 @@
-#include "ops/run.hpp"
+#include "ops/operands.hpp"
 
 #include <algorithm>
 
 #include "tandem/core/error.hpp"
 
 namespace tandem::ops {
-
-int normalize_axis(const char* op, int axis, int ndim) {
-  TANDEM_CHECK(axis >= -ndim && axis < ndim, IndexError, op, "axis ", axis, " is out of bounds for array of dimension ",
-               ndim);
-  return axis < 0 ? axis + ndim : axis;
-}
 
 void check_out(const char* op, const UntypedArray& out, const Shape& shape, DType dtype) {
   TANDEM_CHECK(out.shape() == shape, ShapeError, op, "output has shape ", to_string(out.shape()), " but the result has shape ",

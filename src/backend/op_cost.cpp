@@ -1,4 +1,4 @@
-#include "dispatch/op_cost.hpp"
+#include "backend/op_cost.hpp"
 
 namespace tandem {
 

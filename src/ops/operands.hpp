@@ -1,15 +1,15 @@
-// Helpers shared by the op front ends: output checking and aliasing between operands.
+// Helpers shared by the op front ends: axes, output checking, and aliasing between operands.
 
 #pragma once
 
 #include <optional>
 
+#include "core/axis.hpp"
 #include "tandem/core/untyped_array.hpp"
 
 namespace tandem::ops {
 
-/// axis in [-ndim, ndim) as a non-negative axis; IndexError naming op otherwise.
-int normalize_axis(const char* op, int axis, int ndim);
+using tandem::normalize_axis;  // src/core/axis.hpp
 
 /// Checks an out-parameter: exact shape and dtype, and writable (no broadcast axes).
 void check_out(const char* op, const UntypedArray& out, const Shape& shape, DType dtype);

@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "dispatch/backend.hpp"
+#include "backend/backend.hpp"
 
 namespace tandem {
 

@@ -1,4 +1,4 @@
-#include "dispatch/registry.hpp"
+#include "registry/registry.hpp"
 
 #include <atomic>
 #include <cstdlib>
@@ -12,7 +12,7 @@
 #include "tandem/memory/placement.hpp"
 
 #ifdef TANDEM_HAS_CUDA
-#include "cuda/backend.hpp"
+#include "cuda/probe.hpp"
 #endif
 
 namespace tandem {

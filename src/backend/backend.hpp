@@ -1,0 +1,35 @@
+#pragma once
+// The op interface every backend implements (CPU, emulated, CUDA): its device memory
+// (src/backend/device_memory.hpp), a capability table, and one entry point that runs an
+// OpCall. Backends see untyped StridedViews whose memory is already valid on their device,
+// and switch on dtype once per call.
+
+#include <atomic>
+#include <cstdint>
+
+#include "backend/device_memory.hpp"
+#include "kernels/op_call.hpp"
+
+namespace tandem {
+
+class Backend : public DeviceMemory {
+ public:
+  /// Capability table: which (op, dtype) pairs this backend implements, a subset of the
+  /// catalogue's kernels::accepts. The dispatcher, error messages and test skips all ask here.
+  virtual bool supports(const OpKey& op) const = 0;
+
+  /// Runs `call` (src/kernels/op_call.hpp) on the calling thread's current stream: its views
+  /// are valid in this backend's memory, and supports(call.key) is true. Backends with
+  /// kernels of their own unpack it with kernels::run_family (src/kernels/entry_points.hpp).
+  virtual void run(const OpCall& call) = 0;
+
+  /// Ops dispatched to this device since start-up or the last reset_stats() (stats()).
+  std::uint64_t ops_run() const { return ops_run_.load(std::memory_order_relaxed); }
+  void count_op() { ops_run_.fetch_add(1, std::memory_order_relaxed); }
+  void reset_ops_run() { ops_run_.store(0, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> ops_run_{0};
+};
+
+}  // namespace tandem
