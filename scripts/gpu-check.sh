@@ -36,6 +36,8 @@ if ! "$build/tools/tandem-bench" --json "$build/tandem-bench.json" | tee "$build
   echo "gpu-check: tandem-bench failed" >&2
   test_status=1
 fi
+echo "gpu-check: dispatch (issue 15): calibration, crossover sizes, hybrid sin and GEMM"
+"$build/bench/tandem_bench_dispatch" --cuda | tee "$build/dispatch_bench.txt" || echo "gpu-check: dispatch bench failed"
 
 echo "gpu-check: benchmarks"
 bench="$build/bench/tandem_bench_gpu"

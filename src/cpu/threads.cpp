@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "cpu/thread_limit.hpp"
 #include "tandem/core/error.hpp"
 
 namespace tandem {
@@ -20,6 +21,18 @@ void set_num_threads(int n) {
   thread_setting().store(n, std::memory_order_relaxed);
 }
 
-int num_threads() { return thread_setting().load(std::memory_order_relaxed); }
+namespace {
+thread_local int tls_limit = 0;  // 0: none (cpu::ThreadLimit)
+}  // namespace
+
+int num_threads() {
+  const int n = thread_setting().load(std::memory_order_relaxed);
+  return tls_limit > 0 && tls_limit < n ? tls_limit : n;
+}
+
+namespace cpu {
+ThreadLimit::ThreadLimit(int max_threads) : saved_(tls_limit) { tls_limit = max_threads < 1 ? 1 : max_threads; }
+ThreadLimit::~ThreadLimit() { tls_limit = saved_; }
+}  // namespace cpu
 
 }  // namespace tandem

@@ -1,11 +1,12 @@
 #include "dispatch/dispatch.hpp"
 
+#include <chrono>
 #include <iostream>
 #include <mutex>
 
 #include "backend/counters.hpp"
 #include "backend/stream.hpp"
-#include "dispatch/tuning.hpp"
+#include "dispatch/auto_placement.hpp"
 #include "memory/buffer.hpp"
 #include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
@@ -56,11 +57,7 @@ Backend& choose_backend(const ArrayCall& op) {
   Backend& device = backend_for(*accelerator);
   if (!device.supports(op.call.key)) return decided_cpu();
   if (placement == Placement::gpu) return decided(device);
-  // automatic: stay where the data is, else go by size.
-  for (int i = 0; i < op.call.n_in; ++i)
-    if (op.inputs[static_cast<std::size_t>(i)]->buffer()->newest() == *accelerator) return decided(device);
-  if (op.output_counts_for_placement() && op.outputs[0]->buffer()->newest() == *accelerator) return decided(device);
-  return decided(op.outputs[0]->size() >= tuning::kDeviceMinElements ? device : cpu_backend());
+  return decided(detail::choose_by_cost(device, op));
 }
 
 namespace {
@@ -138,7 +135,13 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
 void execute(ArrayCall& op) {
   check_outputs_writable(op);
   Backend& backend = choose_backend(op);
-  if (backend.device().is_cpu()) return run_on_cpu(op, backend);
+  if (backend.device().is_cpu()) {
+    if (!detail::cpu_op_is_timed()) return run_on_cpu(op, backend);
+    const auto start = std::chrono::steady_clock::now();  // placed by the cost model: it learns the time
+    run_on_cpu(op, backend);
+    detail::ran_on_cpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    return;
+  }
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       order_operands(backend, op);

@@ -1,8 +1,8 @@
 #pragma once
 // Where an op runs. The front end describes each op as an ArrayCall (an OpCall over
-// arrays); one function decides where it runs (choose_backend), so that the calibrated
-// cost model of a later issue replaces it without touching the ops; one function runs it
-// with the residency, stream-ordering and out-of-memory policy (execute).
+// arrays); one function decides where it runs (choose_backend: under Placement::automatic
+// the cost model of dispatch/auto_placement.hpp); one function runs it with the residency,
+// stream-ordering and out-of-memory policy (execute).
 
 #include <array>
 #include <cstdint>
@@ -59,9 +59,9 @@ struct ArrayCall {
 };
 
 /// The backend for `op` by the placement in force: cpu -> CPU; gpu -> the current
-/// accelerator (CPU when there is none or it lacks the op); automatic -> the accelerator
-/// when an operand's newest copy is there (ArrayCall::output_counts_for_placement) or the
-/// first output has at least tuning::kDeviceMinElements elements, else the CPU.
+/// accelerator (CPU when there is none or it lacks the op); automatic -> the earlier
+/// finish by the cost model, counting the transfers of the operands that placement follows
+/// (ArrayCall::output_counts_for_placement) and the device's queued work.
 Backend& choose_backend(const ArrayCall& op);
 
 /// Runs `op` on the chosen backend: checks that the outputs are writable, makes every

@@ -34,11 +34,6 @@ inline constexpr std::int64_t kReduceChunk = 1 << 15;
 /// it and on the line length only, never on the thread count). bench: BM_Cumsum.
 inline constexpr std::int64_t kScanBlock = 1 << 16;
 
-/// Host arrays with fewer elements than this stay on the CPU even when a device exists:
-/// a kernel launch plus its transfers cost tens of microseconds. Placeholder until the
-/// calibration run of the dispatch issue measures it per machine.
-inline constexpr std::int64_t kDeviceMinElements = 1 << 20;
-
 /// Host transfers of the CUDA backend of at least this many bytes go through its two
 /// pinned staging buffers in chunks of kPinnedStagingChunkBytes, the host's memcpy of one
 /// chunk overlapping the DMA of the other (src/cuda/backend.cu); smaller ones are a single

@@ -1,15 +1,20 @@
 #include "emulated/backend.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "backend/counters.hpp"
+#include "backend/op_cost.hpp"
 #include "backend/stream.hpp"
+#include "cpu/thread_limit.hpp"
 #include "kernels/catalogue.hpp"
 #include "tandem/core/error.hpp"
 
@@ -18,11 +23,22 @@ namespace tandem {
 /// One stream: a worker thread that runs queued work in order and counts what it finished.
 /// Events are (queue, sequence number) pairs: the event has completed when the queue has
 /// finished that many items.
+/// Under the wall clock each item also carries its modelled time: the worker waits until
+/// `fixed_s + factor * (the time the item really took)` has passed since it started it,
+/// holding the engine the item uses (the device's one compute engine or a copy engine), so
+/// that kernels of different streams take turns as on a GPU that one kernel fills.
 struct EmulatedBackend::Queue {
+  struct Item {
+    std::function<void()> run;
+    double fixed_s = 0;
+    double factor = 0;
+    std::mutex* engine = nullptr;
+  };
   std::mutex mutex;
   std::condition_variable work_ready;
   std::condition_variable progress;
-  std::deque<std::function<void()>> work;
+  std::deque<Item> work;
+  double tail = 0;  // virtual clock: when the last queued item finishes (the backend's clock_mutex_)
   std::uint64_t submitted = 0;
   std::uint64_t completed = 0;
   bool stopping = false;
@@ -34,11 +50,11 @@ struct EmulatedBackend::Queue {
   Queue& operator=(const Queue&) = delete;
   ~Queue() { stop(); }
 
-  std::uint64_t push(std::function<void()> item) {
+  std::uint64_t push(std::function<void()> fn, double fixed_s = 0, double factor = 0, std::mutex* engine = nullptr) {
     std::uint64_t seq = 0;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      work.push_back(std::move(item));
+      work.push_back(Item{std::move(fn), fixed_s, factor, engine});
       seq = ++submitted;
     }
     work_ready.notify_one();
@@ -90,16 +106,26 @@ struct EmulatedBackend::Queue {
     for (;;) {
       work_ready.wait(lock, [&] { return stopping || !work.empty(); });
       if (work.empty()) return;  // stopping, and everything queued has run
-      std::function<void()> item = std::move(work.front());
+      Item item = std::move(work.front());
       work.pop_front();
       lock.unlock();
+      std::unique_lock<std::mutex> engine_lock;
+      if (item.engine != nullptr) engine_lock = std::unique_lock<std::mutex>(*item.engine);
+      const auto start = std::chrono::steady_clock::now();
       try {
-        item();
+        item.run();
       } catch (...) {
         std::lock_guard<std::mutex> relock(mutex);
         if (!error) error = std::current_exception();
       }
-      item = nullptr;
+      item.run = nullptr;
+      if (item.fixed_s > 0 || item.factor > 0) {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+        std::this_thread::sleep_until(start +
+                                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                          std::chrono::duration<double>(item.fixed_s + item.factor * took.count())));
+      }
+      if (engine_lock.owns_lock()) engine_lock.unlock();
       lock.lock();
       ++completed;
       progress.notify_all();
@@ -111,12 +137,15 @@ namespace {
 struct EventToken {
   std::shared_ptr<EmulatedBackend::Queue> queue;
   std::uint64_t seq;
+  double time;  // virtual clock: when the work before the event finishes
 };
 const EventToken& token_of(const Event& e) { return *static_cast<const EventToken*>(e.token.get()); }
 }  // namespace
 
 EmulatedBackend::EmulatedBackend(int index, std::size_t memory_cap_bytes) : index_(index), cap_(memory_cap_bytes) {
   streams_.emplace(0, std::make_shared<Queue>());
+  if (const char* spec = std::getenv("TANDEM_EMULATED_MODEL"); spec != nullptr && *spec != '\0')
+    model_ = emulated::parse_model(spec);
 }
 
 EmulatedBackend::~EmulatedBackend() {
@@ -124,6 +153,46 @@ EmulatedBackend::~EmulatedBackend() {
 }
 
 bool EmulatedBackend::supports(const OpKey& op) const { return kernels::accepts(op); }
+
+void EmulatedBackend::set_model(const emulated::PerfModel& model) {
+  synchronize();
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  model_ = model;
+  host_now_ = 0;
+  engine_tail_ = {};
+  std::lock_guard<std::mutex> streams_lock(streams_mutex_);
+  for (auto& [id, q] : streams_) q->tail = 0;
+  model_generation_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+emulated::PerfModel EmulatedBackend::model() const {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  return model_;
+}
+
+double EmulatedBackend::virtual_seconds() {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  double t = host_now_;
+  std::lock_guard<std::mutex> streams_lock(streams_mutex_);
+  for (auto& [id, q] : streams_) t = std::max(t, q->tail);
+  return t;
+}
+
+double EmulatedBackend::host_seconds() {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  return host_now_;
+}
+
+void EmulatedBackend::advance_host_clock(double seconds) {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  host_now_ += seconds;
+}
+
+double EmulatedBackend::stream_backlog_seconds(int stream) {
+  const std::shared_ptr<Queue> q = queue(stream);
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  return std::max(0.0, q->tail - host_now_);
+}
 
 std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::queue(int stream) {
   std::lock_guard<std::mutex> lock(streams_mutex_);
@@ -133,12 +202,62 @@ std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::queue(int stream) {
   return it->second;
 }
 
-void EmulatedBackend::submit(std::function<void()> work) { queue(current_stream(device()))->push(std::move(work)); }
+EmulatedBackend::Cost EmulatedBackend::kernel_cost(const Work& work) const {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  switch (model_.clock) {
+    case emulated::Clock::none:
+      return {};
+    case emulated::Clock::wall:
+      return {0, model_.launch_s, model_.wall_factor(work), Engine::compute};
+    case emulated::Clock::virtual_:
+      return {model_.kernel_seconds(work), 0, 0, Engine::compute};
+  }
+  return {};
+}
 
-void EmulatedBackend::run_and_wait(std::function<void()> work) {
-  const std::shared_ptr<Queue> q = queue(current_stream(device()));
-  q->wait_for(q->push(std::move(work)));
+EmulatedBackend::Cost EmulatedBackend::transfer_cost(std::size_t bytes, bool to_device) const {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  const double s = model_.transfer_seconds(static_cast<double>(bytes), to_device, false);  // pageable host memory
+  switch (model_.clock) {
+    case emulated::Clock::none:
+      return {};
+    case emulated::Clock::wall:
+      return {0, s, 0, to_device ? Engine::copy_in : Engine::copy_out};
+    case emulated::Clock::virtual_:
+      return {s, 0, 0, to_device ? Engine::copy_in : Engine::copy_out};
+  }
+  return {};
+}
+
+std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::submit(std::function<void()> work, const Cost& cost) {
+  std::shared_ptr<Queue> q = queue(current_stream(device()));
+  const auto e = static_cast<std::size_t>(cost.engine);
+  if (cost.virtual_s > 0) {
+    std::lock_guard<std::mutex> lock(clock_mutex_);
+    double& engine_free = engine_tail_[e];
+    q->tail = std::max({q->tail, host_now_, cost.engine == Engine::unshared ? 0.0 : engine_free}) + cost.virtual_s;
+    if (cost.engine != Engine::unshared) engine_free = q->tail;
+  }
+  const bool timed = cost.fixed_s > 0 || cost.factor > 0;
+  q->push(std::move(work), cost.fixed_s, cost.factor,
+          timed && cost.engine != Engine::unshared ? &engine_mutex_[e] : nullptr);
+  return q;
+}
+
+void EmulatedBackend::run_and_wait(std::function<void()> work, const Cost& cost) {
+  const std::shared_ptr<Queue> q = submit(std::move(work), cost);
+  q->drain();
+  host_waits_for(q->tail);
   q->rethrow_error();
+}
+
+void EmulatedBackend::run_and_wait(std::function<void()> work) { run_and_wait(std::move(work), Cost{}); }
+
+void EmulatedBackend::submit_for_testing(std::function<void()> work) { submit(std::move(work), Cost{}); }
+
+void EmulatedBackend::host_waits_for(double time) {
+  std::lock_guard<std::mutex> lock(clock_mutex_);
+  host_now_ = std::max(host_now_, time);
 }
 
 void EmulatedBackend::synchronize() {
@@ -148,6 +267,7 @@ void EmulatedBackend::synchronize() {
     for (auto& [id, q] : streams_) all.push_back(q);
   }
   for (auto& q : all) q->drain();
+  for (auto& q : all) host_waits_for(q->tail);
   for (auto& q : all) q->rethrow_error();
 }
 
@@ -175,19 +295,29 @@ void EmulatedBackend::destroy_stream(int stream) {
 void EmulatedBackend::synchronize_stream(int stream) {
   const std::shared_ptr<Queue> q = queue(stream);
   q->drain();
+  host_waits_for(q->tail);
   q->rethrow_error();
 }
 
 Event EmulatedBackend::record_event(int stream) {
   std::shared_ptr<Queue> q = queue(stream);
   const std::uint64_t seq = q->last();
-  return Event{stream, std::make_shared<const EventToken>(EventToken{std::move(q), seq})};
+  double time = 0;
+  {
+    std::lock_guard<std::mutex> lock(clock_mutex_);
+    time = q->tail;
+  }
+  return Event{stream, std::make_shared<const EventToken>(EventToken{std::move(q), seq, time})};
 }
 
 void EmulatedBackend::wait_event(int stream, const Event& event) {
   if (!event) return;
   const EventToken& t = token_of(event);
   const std::shared_ptr<Queue> q = queue(stream);
+  {
+    std::lock_guard<std::mutex> lock(clock_mutex_);
+    q->tail = std::max(q->tail, t.time);
+  }
   if (t.queue == q || t.queue->done(t.seq)) return;  // in order already, or complete
   detail::counters().stream_waits.fetch_add(1, std::memory_order_relaxed);
   q->push([queue = t.queue, seq = t.seq] { queue->wait_for(seq); });
@@ -197,15 +327,21 @@ void EmulatedBackend::synchronize_event(const Event& event) {
   if (!event) return;
   const EventToken& t = token_of(event);
   t.queue->wait_for(t.seq);
+  host_waits_for(t.time);
   t.queue->rethrow_error();  // the data behind the event is not what the host expects
 }
 
 void* EmulatedBackend::allocate(std::size_t bytes) {
+  std::size_t cap = cap_;
+  if (cap == 0) {
+    std::lock_guard<std::mutex> lock(clock_mutex_);
+    cap = model_.capacity_bytes;
+  }
   const std::size_t used = in_use_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
-  if (cap_ != 0 && used > cap_) {
+  if (cap != 0 && used > cap) {
     in_use_.fetch_sub(bytes, std::memory_order_relaxed);
     TANDEM_THROW(OutOfMemory, "allocate", "out of memory on ", device().str(), ": ", bytes, " bytes requested, ",
-                 used - bytes, " of ", cap_, " in use");
+                 used - bytes, " of ", cap, " in use");
   }
   void* p = std::malloc(bytes == 0 ? 1 : bytes);
   if (p == nullptr) {
@@ -217,29 +353,39 @@ void* EmulatedBackend::allocate(std::size_t bytes) {
 
 void EmulatedBackend::deallocate(void* ptr, std::size_t bytes) {
   // Stream-ordered free: work queued earlier may still use the memory.
-  submit([this, ptr, bytes] {
-    std::free(ptr);
-    in_use_.fetch_sub(bytes, std::memory_order_relaxed);
-  });
+  submit(
+      [this, ptr, bytes] {
+        std::free(ptr);
+        in_use_.fetch_sub(bytes, std::memory_order_relaxed);
+      },
+      Cost{});
 }
 
 void EmulatedBackend::release_cached_memory() { synchronize(); }  // completes pending frees
 
 void EmulatedBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) {
-  run_and_wait([=] { std::memcpy(dst, src, bytes); });
+  run_and_wait([=] { std::memcpy(dst, src, bytes); }, transfer_cost(bytes, true));
 }
 
 void EmulatedBackend::copy_to_host(void* dst, const void* src, std::size_t bytes) {
-  run_and_wait([=] { std::memcpy(dst, src, bytes); });
+  run_and_wait([=] { std::memcpy(dst, src, bytes); }, transfer_cost(bytes, false));
 }
 
-// Ops are queued with a copy of the call (its views) and run later, in order, by the worker.
+// Ops are queued with a copy of their call and run later, in order, by the worker; under a
+// performance model they take its time (kernel_cost).
+// Under the wall clock a kernel runs on the worker thread alone: the model's times are
+// relative to one host thread.
 void EmulatedBackend::run(const OpCall& call) {
-  if (call.key.family == OpFamily::linalg) {
-    run_and_wait([this, call] { kernels_.run(call); });
-  } else {
-    submit([this, call] { kernels_.run(call); });
-  }
+  const Cost cost = kernel_cost(work_of(call));
+  auto work = [this, call, one_thread = cost.factor > 0] {
+    std::optional<cpu::ThreadLimit> limit;
+    if (one_thread) limit.emplace(1);
+    kernels_.run(call);
+  };
+  if (call.key.family == OpFamily::linalg)
+    run_and_wait(std::move(work), cost);
+  else
+    submit(std::move(work), cost);
 }
 
 }  // namespace tandem

@@ -2,8 +2,15 @@
 // The emulated device: separate allocations, explicit copies, and one worker thread per
 // stream that runs the stream's queued work in submission order, like a CUDA stream, while
 // different streams run concurrently. Its kernels are the CPU backend's. A test device for
-// residency, streams, dispatch and out-of-memory paths; never a performance claim.
+// residency, streams, dispatch and out-of-memory paths; never a performance claim. A
+// performance model (emulated/perf_model.hpp) makes its kernels and copies take modelled
+// time: waited out (wall clock) or only accounted on a virtual clock. Under a model the
+// device has one compute engine and one copy engine per direction, as a GPU does: kernels
+// of different streams take turns, a copy overlaps a kernel. The virtual clock has
+// one time per stream (when its queued work finishes) and one for the host (advanced by
+// the host's waits for the device, and by advance_host_clock for modelled CPU work).
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <exception>
@@ -13,7 +20,9 @@
 #include <mutex>
 
 #include "backend/backend.hpp"
+#include "backend/op_cost.hpp"
 #include "cpu/backend.hpp"
+#include "emulated/perf_model.hpp"
 
 namespace tandem {
 
@@ -41,25 +50,55 @@ class EmulatedBackend final : public Backend {
   void wait_event(int stream, const Event& event) override;
   void synchronize_event(const Event& event) override;
 
-  /// Queues the call on the current stream; the CPU backend runs it there. linalg runs
-  /// synchronously, so that LinAlgError (singular, not positive definite) reaches the caller.
+  /// Queues the call on the current stream; the CPU backend runs it there, in the model's
+  /// time. linalg runs synchronously, so that LinAlgError (singular, not positive definite)
+  /// reaches the caller.
   void run(const OpCall& call) override;
 
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 
+  /// Replaces the performance model (after waiting for queued work) and resets the virtual
+  /// clock to 0. The model's capacity, when set, caps allocations as memory_cap_bytes does.
+  void set_model(const emulated::PerfModel& model);
+  emulated::PerfModel model() const;
+  /// Counts set_model() calls (dispatch rebuilds its cost model when it changes).
+  std::uint64_t model_generation() const { return model_generation_.load(std::memory_order_acquire); }
+  /// Virtual clock: when all work queued so far finishes (seconds since the last set_model).
+  double virtual_seconds();
+  /// Virtual clock: the host's time.
+  double host_seconds();
+  /// Virtual clock: the host spent `seconds` on its own work (a modelled CPU op).
+  void advance_host_clock(double seconds);
+  /// Virtual clock: how long after the host's time the stream's queued work finishes.
+  double stream_backlog_seconds(int stream);
+
   /// Queues `work` on the calling thread's current stream, as an op would (tests use it to
   /// hold a stream at a known point).
-  void submit_for_testing(std::function<void()> work) { submit(std::move(work)); }
+  void submit_for_testing(std::function<void()> work);
 
   struct Queue;  // one stream: a worker thread and its work (backend.cpp)
 
  private:
+  /// Modelled time of one item: virtual seconds, or the wall clock's fixed part and factor
+  /// on the time it really took (Queue::Item). All zero without a model.
+  enum class Engine : unsigned char { unshared, compute, copy_in, copy_out };
+  struct Cost {
+    double virtual_s = 0;
+    double fixed_s = 0;
+    double factor = 0;
+    Engine engine = Engine::unshared;
+  };
+  Cost kernel_cost(const Work& work) const;
+  Cost transfer_cost(std::size_t bytes, bool to_device) const;
+
   std::shared_ptr<Queue> queue(int stream);
-  /// Queues work on the calling thread's current stream.
-  void submit(std::function<void()> work);
+  /// Queues work on the calling thread's current stream; returns that stream's queue.
+  std::shared_ptr<Queue> submit(std::function<void()> work, const Cost& cost);
   /// Queues work on the current stream and waits for it (and so for everything queued on
   /// that stream before it); rethrows a failure of that stream's work.
+  void run_and_wait(std::function<void()> work, const Cost& cost);
   void run_and_wait(std::function<void()> work);
+  void host_waits_for(double time);
 
   const int index_;
   const std::size_t cap_;
@@ -69,6 +108,13 @@ class EmulatedBackend final : public Backend {
   std::mutex streams_mutex_;
   std::map<int, std::shared_ptr<Queue>> streams_;  // 0 is the default stream
   int next_stream_ = 1;
+
+  mutable std::mutex clock_mutex_;  // model_, host_now_, every Queue::tail; taken before streams_mutex_
+  emulated::PerfModel model_;
+  double host_now_ = 0;
+  std::array<double, 4> engine_tail_{};     // virtual clock: when each Engine is free
+  std::array<std::mutex, 4> engine_mutex_;  // wall clock: held by the item using the engine
+  std::atomic<std::uint64_t> model_generation_{0};
 };
 
 }  // namespace tandem

@@ -86,8 +86,8 @@ void register_backend(std::unique_ptr<Backend> backend) {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   for (auto& b : r.backends)
-    TANDEM_CHECK(b->device() != backend->device(), DeviceError, "register_backend", "device ",
-                 backend->device().str(), " already has a backend");
+    TANDEM_CHECK(b->device() != backend->device(), DeviceError, "register_backend", "device ", backend->device().str(),
+                 " already has a backend");
   r.backends.push_back(std::move(backend));
   r.publish_accelerator();
 }
@@ -105,10 +105,23 @@ Device add_device(std::size_t memory_cap_bytes) {
   return Device::emulated(index);
 }
 
-std::size_t bytes_in_use(Device device) {
+namespace {
+EmulatedBackend& emulated_backend(Device device, const char* what) {
   auto* e = dynamic_cast<EmulatedBackend*>(&backend_for(device));
-  TANDEM_CHECK(e != nullptr, DeviceError, "emulated::bytes_in_use", device.str(), " is not an emulated device");
-  return e->bytes_in_use();
+  TANDEM_CHECK(e != nullptr, DeviceError, what, device.str(), " is not an emulated device");
+  return *e;
+}
+}  // namespace
+
+std::size_t bytes_in_use(Device device) { return emulated_backend(device, "emulated::bytes_in_use").bytes_in_use(); }
+
+void set_model(Device device, const std::string& spec) {
+  EmulatedBackend& e = emulated_backend(device, "emulated::set_model");
+  e.set_model(spec.empty() ? PerfModel{} : parse_model(spec));
+}
+
+double virtual_seconds(Device device) {
+  return emulated_backend(device, "emulated::virtual_seconds").virtual_seconds();
 }
 
 }  // namespace emulated
@@ -131,9 +144,12 @@ void synchronize() {
 
 std::string Device::str() const {
   switch (kind) {
-    case DeviceKind::cpu: return "cpu";
-    case DeviceKind::cuda: return "cuda:" + std::to_string(index);
-    case DeviceKind::emulated: return "emulated:" + std::to_string(index);
+    case DeviceKind::cpu:
+      return "cpu";
+    case DeviceKind::cuda:
+      return "cuda:" + std::to_string(index);
+    case DeviceKind::emulated:
+      return "emulated:" + std::to_string(index);
   }
   return "unknown";
 }

@@ -255,4 +255,12 @@ double max_diff(const Array<T>& x, const Array<T>& y) {
   return d;
 }
 
+/// The emulated device that test files share: the first registered one, registered here
+/// if none is (so that, in one process, it is also the accelerator automatic placement uses).
+inline Device shared_emulated_device() {
+  for (const Device& d : devices())
+    if (d.kind == DeviceKind::emulated) return d;
+  return emulated::add_device();
+}
+
 }  // namespace tandem::test

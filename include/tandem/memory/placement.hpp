@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 
 #include "tandem/memory/device.hpp"
 
@@ -52,6 +53,15 @@ namespace emulated {
 Device add_device(std::size_t memory_cap_bytes = 0);
 /// Bytes currently allocated on an emulated device.
 std::size_t bytes_in_use(Device device);
+/// Sets an emulated device's performance model (after its queued work), from a preset name
+/// and/or comma-separated key=value overrides, e.g. "h100-pcie5" or
+/// "equal,clock=wall,compute_ratio=0.25" (docs/dispatch.md lists presets and keys; "" is
+/// no model). Resets its virtual clock. Devices registered at start-up or by add_device()
+/// take TANDEM_EMULATED_MODEL. Throws ValueError for an unknown preset, key or bad value.
+void set_model(Device device, const std::string& spec);
+/// The virtual clock of an emulated device under a virtual-clock model: the modelled
+/// seconds, since its last set_model(), at which everything queued so far finishes.
+double virtual_seconds(Device device);
 }  // namespace emulated
 
 }  // namespace tandem

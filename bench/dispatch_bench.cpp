@@ -1,0 +1,262 @@
+// Dispatch: the cost of a placement decision, and time against size for CPU-only,
+// device-only, automatic and hybrid placement of a compute-bound op (sin) and a
+// memory-bound op (add) over host data, on the emulated device with a wall-clock model
+// (the device really takes the modelled time), on two presets: "equal" (the device as
+// fast as one host thread) and "slow" (a quarter of that, 20 us launches). Then the
+// issue's measurement: sin over 2^24 floats, one CPU thread + the device thread at equal
+// modelled speed, hybrid against the better side alone, results checked bitwise.
+//
+// Usage: tandem_bench_dispatch [--quick] [--cuda]
+//   --quick  sizes up to 2^20, 3 repeats
+//   --cuda   on the first CUDA device instead (scripts/gpu-check.sh): its calibration
+//            (measured again, printed), the cost model's CPU/device crossover sizes per op
+//            and operand residency, and the same hybrid runs with the CPU on its threads
+//            less one. Compiled, never run: no session has had a GPU.
+// Times are the median of the repeats, wall clock, in ms. No NumPy column: NumPy has no
+// device to place on; the CPU-only column is tandem's own CPU path.
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <tandem/tandem.hpp>
+#include <vector>
+
+#include "cpu/thread_limit.hpp"
+#include "dispatch/calibrate.hpp"
+#include "dispatch/cost_model.hpp"
+#include "dispatch/hybrid.hpp"
+#include "registry/registry.hpp"
+#include "dispatch/split.hpp"
+
+namespace td = tandem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+int g_repeats = 5;
+
+template <class F>
+double median_ms(F&& f) {
+  std::vector<double> t;
+  for (int i = 0; i < g_repeats; ++i) {
+    const auto t0 = Clock::now();
+    f();
+    t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+td::StridedView flat(const float* p, std::int64_t n) {
+  td::StridedView v;
+  v.data = const_cast<float*>(p);
+  v.dtype = td::DType::float32;
+  v.shape = td::Shape{n};
+  v.strides = td::Strides{std::int64_t{1}};
+  return v;
+}
+
+td::OpCall call_of(bool compute_bound, const float* x, const float* y, float* out, std::int64_t n) {
+  td::OpCall call(compute_bound ? td::OpKey::of(td::UnaryOp::sin, td::DType::float32)
+                                : td::OpKey::of(td::BinaryOp::add, td::DType::float32));
+  call.add_input(flat(x, n));
+  if (!compute_bound) call.add_input(flat(y, n));
+  call.add_output(flat(out, n));
+  return call;
+}
+
+void decision_cost() {
+  td::CostModel model;
+  td::OpEstimate c;
+  c.op = td::OpKey::of(td::BinaryOp::add, td::DType::float32);
+  c.work = td::elementwise_work(c.op, 4096, 3 * 4096 * 4.0);
+  c.bytes_to_device = 2 * 4096 * 4.0;
+  const int n = 2000000;
+  int device = 0;
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    c.work.elements = 4096 + (i & 1023);  // different buckets, as a program's ops would be
+    device += model.choose(c).place == td::Place::device;
+  }
+  const double ns = std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / n;
+  std::printf("decision (CostModel::choose): %.1f ns per call (%d device)\n", ns, device);
+}
+
+/// One row of the sweep: the four placements of one op at one size.
+void sweep_row(const char* preset, td::Device dev, bool compute_bound, std::int64_t n) {
+  std::vector<float> x(static_cast<std::size_t>(n)), y(static_cast<std::size_t>(n)), out(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.001f * static_cast<float>(i % 10007), y[i] = 1.5f;
+  const td::OpCall call = call_of(compute_bound, x.data(), y.data(), out.data(), n);
+  td::Backend& device = td::backend_for(dev);
+  const double cpu = median_ms([&] {
+    const td::cpu::ThreadLimit one(1);
+    td::cpu_backend().run(call);
+  });
+  const double dev_only = median_ms([&] { td::run_split(call, device, 1.0, 1); });
+  // Automatic: the public API over host data (made host-only again before each call).
+  auto a = td::Array<float>::from(x);
+  auto b = td::Array<float>::from(y);
+  const double automatic = median_ms([&] {
+    a.data();  // the host copy is the newest: a device copy would be stale
+    td::PlacementGuard target(dev);
+    td::PlacementGuard automatic_placement(td::Placement::automatic);
+    const td::cpu::ThreadLimit one(1);
+    auto r = compute_bound ? td::sin(a) : a + b;
+    r.cdata();
+  });
+  td::SplitPlanner planner;
+  double fraction = 0.5;
+  const double hybrid = median_ms([&] {
+    const td::SplitTimes t = td::run_split(call, device, fraction, 1);
+    planner.observe(call.key, n, t.device_rows, t.device_s, t.cpu_rows, t.cpu_s);
+    const auto r = planner.rates(call.key, n, {1, 1});
+    fraction = r.device / (r.device + r.cpu);
+  });
+  std::printf("| %-6s | %-4s | 2^%-2d | %9.3f | %9.3f | %9.3f | %9.3f | %5.2f |\n", preset,
+              compute_bound ? "sin" : "add", static_cast<int>(std::log2(static_cast<double>(n))), cpu, dev_only,
+              automatic, hybrid, std::min(cpu, dev_only) / hybrid);
+}
+
+/// The wall-clock measurement: `call` on one CPU thread, on the device thread
+/// alone, and split (the fraction learned from each call's finish times).
+void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call, std::vector<float>& out) {
+  const bool emulated = dev.kind == td::DeviceKind::emulated;
+  if (emulated) td::emulated::set_model(dev, "equal,clock=wall");
+  // The emulated device is one thread: the CPU gets one too. A GPU: the threads less one.
+  const int cpu_threads = emulated ? 1 : std::max(1, td::num_threads() - 1);
+  td::Backend& device = td::backend_for(dev);
+  const double cpu = median_ms([&] {
+    const td::cpu::ThreadLimit limit(emulated ? 1 : td::num_threads());
+    td::cpu_backend().run(call);
+  });
+  const std::vector<float> reference = out;
+  const double dev_only = median_ms([&] { td::run_split(call, device, 1.0, 1); });
+  td::SplitPlanner planner;
+  double fraction = 0.5;
+  std::vector<double> calls;
+  td::SplitTimes last;
+  bool same = true;
+  for (int i = 0; i < g_repeats; ++i) {
+    std::fill(out.begin(), out.end(), -1.0f);
+    const auto t0 = Clock::now();
+    last = td::run_split(call, device, fraction, cpu_threads);
+    calls.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    same = same && std::memcmp(out.data(), reference.data(), out.size() * sizeof(float)) == 0;
+    planner.observe(call.key, call.elements(), last.device_rows, last.device_s, last.cpu_rows, last.cpu_s);
+    const auto r = planner.rates(call.key, call.elements(), {1, 1});
+    fraction = r.device / (r.device + r.cpu);
+  }
+  std::vector<double> sorted = calls;
+  std::sort(sorted.begin(), sorted.end());
+  const double hybrid = sorted[sorted.size() / 2];
+  if (emulated)
+    std::printf("\n%s, one CPU thread + the emulated device thread (\"equal\", wall clock):\n", what);
+  else
+    std::printf("\n%s, %d CPU threads (alone: %d) + %s:\n", what, cpu_threads, td::num_threads(), dev.str().c_str());
+  std::printf("  CPU alone %.1f ms, device alone %.1f ms, hybrid median %.1f ms (calls:", cpu, dev_only, hybrid);
+  for (double c : calls) std::printf(" %.1f", c);
+  std::printf(
+      ")\n  speed-up over the better side alone: %.2fx (median), %.2fx (best call); last split: device %lld rows "
+      "in %d chunks, CPU %lld rows in %d chunks; bitwise equal to the CPU-only run: %s\n",
+      std::min(cpu, dev_only) / hybrid, std::min(cpu, dev_only) / sorted.front(),
+      static_cast<long long>(last.device_rows), last.device_chunks, static_cast<long long>(last.cpu_rows),
+      last.cpu_chunks, same ? "yes" : "no (matmul: BLAS rounds by block shape)");
+}
+
+void hybrid_measurements(td::Device dev) {
+  const std::int64_t n = std::int64_t{1} << 24;
+  std::vector<float> x(static_cast<std::size_t>(n)), out(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.001f * static_cast<float>(i % 100003);
+  hybrid_measurement(dev, "sin over 2^24 floats", call_of(true, x.data(), nullptr, out.data(), n), out);
+  // GEMM with 2^24 outputs: (4096 x 64) @ (64 x 4096), float32; row blocks of the output.
+  const std::int64_t m = 4096, k = 64, cols = 4096;
+  std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * cols));
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.01f * static_cast<float>(i % 97);
+  for (std::size_t i = 0; i < b.size(); ++i) b[i] = 0.02f * static_cast<float>(i % 89);
+  td::OpCall gemm(td::OpKey::of(td::OpFamily::matmul, td::DType::float32));
+  td::StridedView va = flat(a.data(), m * k), vb = flat(b.data(), k * cols), vo = flat(out.data(), m * cols);
+  va.shape = td::Shape{m, k}, va.strides = td::Strides{k, std::int64_t{1}};
+  vb.shape = td::Shape{k, cols}, vb.strides = td::Strides{cols, std::int64_t{1}};
+  vo.shape = td::Shape{m, cols}, vo.strides = td::Strides{cols, std::int64_t{1}};
+  gemm.add_input(va);
+  gemm.add_input(vb);
+  gemm.add_output(vo);
+  hybrid_measurement(dev, "GEMM (4096 x 64) @ (64 x 4096) float32, 2^24 outputs", gemm, out);
+}
+
+}  // namespace
+
+/// The first size (powers of two, 2^4..2^28) from which the model places `op` on the
+/// device, for operands on the host or already on the device.
+void crossovers(td::Device dev) {
+  const auto probe = td::make_hardware_probe(td::cpu_backend(), &td::backend_for(dev), td::num_threads());
+  setenv("TANDEM_CALIBRATE", "force", 1);
+  const td::Profile p = td::load_or_calibrate(dev.str() + "-" + td::backend_for(dev).name(), *probe);
+  unsetenv("TANDEM_CALIBRATE");
+  std::printf("calibration of %s:\n%s", dev.str().c_str(), p.to_text().c_str());
+  const td::CostModel model(p);
+  std::printf("\n| op (float32) | operands on the host: device from | on the device: CPU below |\n|---|---|---|\n");
+  for (const auto& [name, key] :
+       {std::pair<const char*, td::OpKey>{"add", td::OpKey::of(td::BinaryOp::add, td::DType::float32)},
+        {"sin", td::OpKey::of(td::UnaryOp::sin, td::DType::float32)},
+        {"sum", td::OpKey::of(td::ReduceOp::sum, td::DType::float32)}}) {
+    int from_host = -1, to_cpu = -1;
+    for (int log_n = 4; log_n <= 28; ++log_n) {
+      const double n = std::ldexp(1.0, log_n);
+      td::OpEstimate c;
+      c.op = key;
+      c.work = td::elementwise_work(key, static_cast<std::int64_t>(n), 3 * 4 * n);
+      c.cpu_threads = n < 32768 ? 1 : td::num_threads();  // as dispatch does (tuning::kParallelMinElements)
+      c.bytes_to_device = 2 * 4 * n;
+      if (from_host < 0 && model.choose(c).place == td::Place::device) from_host = log_n;
+      c.bytes_to_device = 0;
+      c.bytes_to_host = 2 * 4 * n;
+      c.home = td::Place::device;
+      if (model.choose(c).place == td::Place::device) to_cpu = log_n;
+    }
+    std::printf("| %s | 2^%d | %s |\n", name, from_host,
+                to_cpu < 28 ? ("2^" + std::to_string(to_cpu + 1)).c_str() : "never");
+  }
+}
+
+int main(int argc, char** argv) {
+  bool quick = false, cuda = false;
+  for (int i = 1; i < argc; ++i) {
+    quick = quick || std::strcmp(argv[i], "--quick") == 0;
+    cuda = cuda || std::strcmp(argv[i], "--cuda") == 0;
+  }
+  if (quick) g_repeats = 3;
+  if (cuda) {
+    if (!td::has_gpu()) {
+      std::fprintf(stderr, "tandem_bench_dispatch: --cuda: no CUDA device\n");
+      return 2;
+    }
+    const td::Device gpu = td::Device::cuda(0);
+    decision_cost();
+    crossovers(gpu);
+    hybrid_measurements(gpu);
+    return 0;
+  }
+  td::set_num_threads(2);
+  const td::Device dev = td::emulated::add_device();
+  decision_cost();
+  std::printf("\n| preset | op   | n    | CPU (ms)  | device    | automatic | hybrid    | speed-up |\n");
+  std::printf("|--------|------|------|-----------|-----------|-----------|-----------|-------|\n");
+  const std::vector<std::pair<const char*, const char*>> presets = {
+      {"equal", "equal,clock=wall"}, {"slow", "equal,clock=wall,compute_ratio=0.125,memory_ratio=0.125,launch_us=20"}};
+  const int max_log = quick ? 20 : 24;
+  for (const auto& [name, spec] : presets) {
+    td::emulated::set_model(dev, spec);
+    for (const bool compute_bound : {true, false})
+      for (int log_n = 12; log_n <= max_log; log_n += 4) sweep_row(name, dev, compute_bound, std::int64_t{1} << log_n);
+  }
+  td::emulated::set_model(dev, "equal,clock=wall");
+  std::printf("\n");
+  crossovers(dev);  // the --cuda path's table, here for the emulated device
+  hybrid_measurements(dev);
+  return 0;
+}

@@ -1,0 +1,99 @@
+#include "dispatch/split.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dispatch/cost_model.hpp"
+
+namespace tandem {
+
+RowDealer::RowDealer(std::int64_t rows, double device_fraction, std::int64_t min_chunk, int device_divisor,
+                     int cpu_divisor, std::int64_t granule)
+    : hi_(std::max<std::int64_t>(0, rows)),
+      min_chunk_(std::max<std::int64_t>(1, min_chunk)),
+      granule_(std::max<std::int64_t>(1, granule)) {
+  const double f = std::clamp(device_fraction, 0.0, 1.0);
+  device_part_ = f / std::max(1, device_divisor);
+  cpu_part_ = (1 - f) / std::max(1, cpu_divisor);
+}
+
+namespace {
+std::int64_t chunk(std::int64_t left, double part, std::int64_t min_chunk) {
+  const auto n = static_cast<std::int64_t>(std::ceil(static_cast<double>(left) * part));
+  return std::min(left, std::max(min_chunk, n));
+}
+}  // namespace
+
+std::optional<RowRange> RowDealer::next_device() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (lo_ >= hi_) return std::nullopt;
+  const std::int64_t n = chunk(hi_ - lo_, device_part_, min_chunk_);
+  const std::int64_t end = std::min(hi_, (lo_ + n + granule_ - 1) / granule_ * granule_);
+  const RowRange r{lo_, end};
+  lo_ = end;
+  return r;
+}
+
+std::optional<RowRange> RowDealer::next_cpu() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (lo_ >= hi_) return std::nullopt;
+  const std::int64_t n = chunk(hi_ - lo_, cpu_part_, min_chunk_);
+  const std::int64_t begin = std::max(lo_, (hi_ - n) / granule_ * granule_);
+  if (begin == hi_) return std::nullopt;  // less than a granule left above lo_: the device's
+  const RowRange r{begin, hi_};
+  hi_ = begin;
+  return r;
+}
+
+std::uint32_t SplitPlanner::key(const OpKey& op, std::int64_t elements) {
+  return (static_cast<std::uint32_t>(op_class(op)) << 16) | (static_cast<std::uint32_t>(op.dtype) << 8) |
+         static_cast<std::uint32_t>(CostModel::bucket(elements));
+}
+
+SplitPlanner::Rates SplitPlanner::rates(const OpKey& op, std::int64_t elements, const Rates& predicted) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = measured_.find(key(op, elements));
+  return it != measured_.end() ? it->second : predicted;
+}
+
+void SplitPlanner::observe(const OpKey& op, std::int64_t elements, std::int64_t device_rows, double device_s,
+                           std::int64_t cpu_rows, double cpu_s) {
+  if (device_rows <= 0 || cpu_rows <= 0 || !(device_s > 0) || !(cpu_s > 0)) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  measured_[key(op, elements)] = {static_cast<double>(cpu_rows) / cpu_s, static_cast<double>(device_rows) / device_s};
+}
+
+SplitDecision plan_split(const CostModel& model, SplitPlanner& planner, const OpEstimate& call, int device_chunks) {
+  SplitDecision d;
+  const Decision single = model.choose(call);
+  d.best_single_s = std::min(single.cpu_s, single.device_s);
+  const std::int64_t rows = call.rows > 0 ? call.rows : call.work.elements;
+  if (call.cpu_threads < 2 || rows < 2) return d;
+  const Profile& p = model.profile();
+  const double kernel = model.device_seconds(call.op, call.work);
+  const bool memory_bound_on_device = call.work.bytes / p.device_bandwidth >= call.work.flops / p.device_flops;
+  if (call.home == Place::device && memory_bound_on_device) return d;
+  if (kernel < kMinSplitLaunches * p.launch_s) return d;
+  // The device's part is pipelined: its copies overlap its kernels, chunk by chunk.
+  const double copies =
+      model.transfer_seconds(call.bytes_to_device, true) + model.transfer_seconds(call.output_bytes, false);
+  const double device_s = std::max(kernel, copies) + device_chunks * p.launch_s;
+  const double cpu_s =
+      model.cpu_seconds(call.op, call.work, call.cpu_threads - 1) + model.transfer_seconds(call.bytes_to_host, false);
+  // The better side alone: the CPU on all its threads, or the device through the same pipeline.
+  d.best_single_s = std::min(single.cpu_s, device_s);
+  const double n = static_cast<double>(rows);
+  const SplitPlanner::Rates predicted{n / cpu_s, n / device_s};
+  const SplitPlanner::Rates r = planner.rates(call.op, call.work.elements, predicted);
+  d.device_fraction = r.device / (r.device + r.cpu);
+  d.predicted_s = n / (r.device + r.cpu);
+  if (r.cpu != predicted.cpu || r.device != predicted.device) {
+    // Measured: the sides alone at the same rates (the CPU with its driving thread back).
+    const double threads = call.cpu_threads;
+    d.best_single_s = std::min(n / (r.cpu * threads / (threads - 1)), n / r.device);
+  }
+  d.split = d.predicted_s < (1 - kMinSplitGain) * d.best_single_s;
+  return d;
+}
+
+}  // namespace tandem

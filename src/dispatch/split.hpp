@@ -1,0 +1,93 @@
+#pragma once
+// Hybrid execution of one op: its rows (the outermost axis, or the flat elements of an
+// element-wise op) shared between the device and the CPU at once.
+//
+// The device takes rows from the front in pipelined chunks (copy in, compute, copy out, on
+// two or more streams); the CPU takes rows from the back on its threads less the one that
+// drives the device. Each request takes a part of the rows still left in proportion to
+// the asking side's planned share (the SplitPlanner's fraction), so chunks shrink as the
+// two ends meet (guided self-scheduling from both ends) and a misjudged fraction costs
+// about the last small chunk, not a planned share.
+// The planner starts from the two sides' predicted throughputs and corrects the fraction
+// from the measured finish times of each (op class, dtype, size bucket).
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "dispatch/cost_model.hpp"
+#include "backend/op_cost.hpp"
+
+namespace tandem {
+
+struct RowRange {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+  std::int64_t size() const { return end - begin; }
+};
+
+/// Hands out rows [0, rows) to the two sides (thread-safe).
+class RowDealer {
+ public:
+  /// `device_fraction` of the rows planned for the device. A request of the device takes
+  /// device_fraction / device_divisor of the rows left, one of the CPU (1 - device_fraction)
+  /// / cpu_divisor, never fewer than `min_chunk` rows. The device's larger divisor keeps its
+  /// pipeline fed with several chunks. Every boundary handed out is a multiple of `granule`
+  /// (or `rows`): a piece of a random call must start on a Philox block.
+  RowDealer(std::int64_t rows, double device_fraction, std::int64_t min_chunk, int device_divisor = 4,
+            int cpu_divisor = 8, std::int64_t granule = 1);
+
+  std::optional<RowRange> next_device();
+  std::optional<RowRange> next_cpu();
+
+ private:
+  std::mutex mutex_;
+  std::int64_t lo_ = 0, hi_ = 0;  // rows not handed out yet: [lo_, hi_)
+  std::int64_t min_chunk_ = 1;
+  std::int64_t granule_ = 1;
+  double device_part_ = 0.25;  // of the rows left, per device request
+  double cpu_part_ = 0.25;
+};
+
+/// Both sides' throughputs in a split op (rows per second: the CPU's threads less one, the
+/// pipelined device with its copies), measured per (op class, dtype, size bucket) from
+/// the finish times of earlier splits.
+class SplitPlanner {
+ public:
+  struct Rates {
+    double cpu = 0;
+    double device = 0;
+  };
+  /// The measured rates of the last split of this kind, or `predicted` if none ran yet.
+  Rates rates(const OpKey& op, std::int64_t elements, const Rates& predicted);
+  /// The rows each side ran and when it finished (seconds from the start of the op).
+  void observe(const OpKey& op, std::int64_t elements, std::int64_t device_rows, double device_s, std::int64_t cpu_rows,
+               double cpu_s);
+
+ private:
+  static std::uint32_t key(const OpKey& op, std::int64_t elements);
+  std::mutex mutex_;
+  std::unordered_map<std::uint32_t, Rates> measured_;
+};
+
+struct SplitDecision {
+  bool split = false;
+  double device_fraction = 0;
+  double predicted_s = 0;    // the split's predicted time
+  double best_single_s = 0;  // the better side alone (the device through the same pipeline)
+};
+
+/// Whether to split `call` and the device's share. Never for memory-bound work whose
+/// operands are valid on the device (its memory is far faster than the bus), never when
+/// the device's part would not pay for its launches (`kMinLaunches` launches' worth of
+/// work), and only when the split is predicted at least kMinGain faster than the better
+/// side alone. The CPU share runs on call.cpu_threads - 1 threads (one drives the device).
+SplitDecision plan_split(const CostModel& model, SplitPlanner& planner, const OpEstimate& call, int device_chunks);
+/// 8 %: below it the gain is within what a first, unmeasured split can lose to a
+/// misjudged fraction (the weaker side's last chunk); a device 16 times the CPU's threads
+/// gains at most 1/17 = 6 % and so runs alone (tests/dispatch/split_test.cpp).
+inline constexpr double kMinSplitGain = 0.08;
+inline constexpr double kMinSplitLaunches = 50;
+
+}  // namespace tandem

@@ -1,0 +1,180 @@
+// Hybrid execution of one OpCall on the emulated device and the CPU at once
+// (src/dispatch/hybrid.cpp): for any planned fraction, the split gives the CPU-only bits for
+// element-wise ops with broadcasting, astype over a transposed view, random numbers, and
+// reductions over kept axes; matmul row blocks agree to rounding. Every row is computed
+// exactly once (both sides ran some at the middle fractions).
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <tandem/tandem.hpp>
+
+#include "support/test_support.hpp"
+
+#include "dispatch/hybrid.hpp"
+#include "registry/registry.hpp"
+
+namespace td = tandem;
+
+namespace {
+
+td::Backend& device() {
+  static const td::Device d = td::test::shared_emulated_device();
+  return td::backend_for(d);
+}
+
+template <class T>
+td::StridedView view(std::vector<T>& v, td::Shape shape, td::Strides strides) {
+  td::StridedView s;
+  s.data = v.data();
+  s.dtype = td::dtype_of<T>();
+  s.shape = shape;
+  s.strides = strides;
+  return s;
+}
+
+template <class T>
+std::vector<T> random_values(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-2.0, 2.0);
+  std::vector<T> v(n);
+  for (T& x : v) x = static_cast<T>(u(rng));
+  return v;
+}
+
+/// Runs `call` (output 0 a vector `out`) split at `fraction` and on the CPU alone, and
+/// returns both outputs.
+template <class T>
+void split_and_reference(td::OpCall call, std::vector<T>& out, double fraction, std::vector<T>* split,
+                         std::vector<T>* reference) {
+  std::fill(out.begin(), out.end(), T(-7));
+  td::cpu_backend().run(call);
+  *reference = out;
+  std::fill(out.begin(), out.end(), T(-7));
+  const td::SplitTimes t = td::run_split(call, device(), fraction, 1);
+  EXPECT_EQ(t.device_rows + t.cpu_rows, t.rows);
+  if (fraction > 0.2 && fraction < 0.8 && t.rows >= 64) {
+    EXPECT_GT(t.device_rows, 0);
+    EXPECT_GT(t.cpu_rows, 0);
+  }
+  *split = out;
+}
+
+const double kFractions[] = {0.0, 0.3, 0.5, 0.9, 1.0};
+
+}  // namespace
+
+TEST(Hybrid, ElementwiseWithBroadcastingGivesTheCpuBits) {
+  const std::int64_t rows = 1023, cols = 7;
+  auto a = random_values<float>(rows * cols, 1);
+  auto b = random_values<float>(cols, 2);  // broadcast over the rows (stride 0)
+  std::vector<float> out(static_cast<std::size_t>(rows * cols));
+  td::OpCall call(td::OpKey::of(td::BinaryOp::hypot, td::DType::float32));
+  call.add_input(view(a, {rows, cols}, {cols, std::int64_t{1}}));
+  call.add_input(view(b, {rows, cols}, {std::int64_t{0}, std::int64_t{1}}));
+  call.add_output(view(out, {rows, cols}, {cols, std::int64_t{1}}));
+  ASSERT_TRUE(td::can_split(call));
+  for (const double f : kFractions) {
+    std::vector<float> split, reference;
+    split_and_reference(call, out, f, &split, &reference);
+    EXPECT_EQ(0, std::memcmp(split.data(), reference.data(), split.size() * sizeof(float))) << f;
+  }
+}
+
+TEST(Hybrid, UnaryOnSevenAndOddLengthsGivesTheCpuBits) {
+  for (const std::int64_t n : {2, 7, 1023, 100003}) {
+    auto a = random_values<double>(static_cast<std::size_t>(n), 3);
+    std::vector<double> out(static_cast<std::size_t>(n));
+    td::OpCall call(td::OpKey::of(td::UnaryOp::sin, td::DType::float64));
+    call.add_input(view(a, {n}, {std::int64_t{1}}));
+    call.add_output(view(out, {n}, {std::int64_t{1}}));
+    for (const double f : kFractions) {
+      std::vector<double> split, reference;
+      split_and_reference(call, out, f, &split, &reference);
+      EXPECT_EQ(split, reference) << n << " " << f;
+    }
+  }
+}
+
+TEST(Hybrid, AstypeOverATransposedViewGivesTheCpuBits) {
+  const std::int64_t rows = 301, cols = 5;
+  auto a = random_values<double>(rows * cols, 4);  // stored (cols, rows), read transposed
+  std::vector<float> out(static_cast<std::size_t>(rows * cols));
+  td::OpCall call(td::OpKey::of(td::OpFamily::copy, td::DType::float64));
+  call.add_input(view(a, {rows, cols}, {std::int64_t{1}, rows}));
+  call.add_output(view(out, {rows, cols}, {cols, std::int64_t{1}}));
+  for (const double f : kFractions) {
+    std::vector<float> split, reference;
+    split_and_reference(call, out, f, &split, &reference);
+    EXPECT_EQ(split, reference) << f;
+  }
+}
+
+TEST(Hybrid, RandomNumbersAreTheSameForAnySplit) {
+  for (const std::int64_t n : {1001, 4096}) {
+    std::vector<double> out(static_cast<std::size_t>(n));
+    td::OpCall call(td::OpKey::of(td::OpFamily::random, td::DType::float64));
+    call.random.kind = td::kernels::RandomKind::normal;
+    call.random.key = {{12345u, 678u}};
+    call.random.counter_lo = 99;
+    call.random.a = 1.0;
+    call.random.b = 2.0;
+    call.add_output(view(out, {n}, {std::int64_t{1}}));
+    std::vector<double> first;
+    for (const double f : kFractions) {
+      std::vector<double> split, reference;
+      split_and_reference(call, out, f, &split, &reference);
+      EXPECT_EQ(0, std::memcmp(split.data(), reference.data(), split.size() * sizeof(double))) << n << " " << f;
+      if (first.empty()) first = split;
+      EXPECT_EQ(split, first);
+    }
+  }
+}
+
+TEST(Hybrid, ReductionOverKeptRowsGivesTheCpuBits) {
+  const std::int64_t rows = 257, cols = 129;
+  auto a = random_values<float>(rows * cols, 5);
+  std::vector<float> out(static_cast<std::size_t>(rows));
+  td::OpCall call(td::OpKey::of(td::ReduceOp::sum, td::DType::float32));
+  call.add_input(view(a, {rows, cols}, {cols, std::int64_t{1}}));
+  call.add_output(view(out, {rows}, {std::int64_t{1}}));
+  for (const double f : kFractions) {
+    std::vector<float> split, reference;
+    split_and_reference(call, out, f, &split, &reference);
+    EXPECT_EQ(0, std::memcmp(split.data(), reference.data(), split.size() * sizeof(float))) << f;
+  }
+}
+
+TEST(Hybrid, MatmulRowBlocksAgreeToRounding) {
+  const std::int64_t m = 67, k = 33, n = 45;
+  auto a = random_values<double>(m * k, 6);
+  auto b = random_values<double>(k * n, 7);  // kept whole in every piece: copied once
+  std::vector<double> out(static_cast<std::size_t>(m * n));
+  td::OpCall call(td::OpKey::of(td::OpFamily::matmul, td::DType::float64));
+  call.add_input(view(a, {m, k}, {k, std::int64_t{1}}));
+  call.add_input(view(b, {k, n}, {n, std::int64_t{1}}));
+  call.add_output(view(out, {m, n}, {n, std::int64_t{1}}));
+  for (const double f : kFractions) {
+    std::vector<double> split, reference;
+    split_and_reference(call, out, f, &split, &reference);
+    for (std::size_t i = 0; i < split.size(); ++i) ASSERT_NEAR(split[i], reference[i], 1e-12 * k) << f << " " << i;
+  }
+}
+
+TEST(Hybrid, CannotSplitNegativeStridesOrStridedOutputs) {
+  std::vector<float> a(100), out(200);
+  td::OpCall reversed(td::OpKey::of(td::UnaryOp::abs, td::DType::float32));
+  td::StridedView r = view(a, {100}, {std::int64_t{-1}});
+  r.data = a.data() + 99;
+  reversed.add_input(r);
+  reversed.add_output(view(out, {100}, {std::int64_t{1}}));
+  EXPECT_FALSE(td::can_split(reversed));
+  td::OpCall gaps(td::OpKey::of(td::UnaryOp::abs, td::DType::float32));
+  gaps.add_input(view(a, {100}, {std::int64_t{1}}));
+  gaps.add_output(view(out, {100}, {std::int64_t{2}}));
+  EXPECT_FALSE(td::can_split(gaps));
+}

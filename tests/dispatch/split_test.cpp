@@ -1,0 +1,205 @@
+// The hybrid splitter in virtual time: the RowDealer hands out every row exactly once, and a
+// simulated split (tests/dispatch/sim_machine.hpp: the CPU's threads less one on the back
+// rows, the device pipelined on two streams on the front rows, copies in and out included)
+// reaches the efficiency at device/CPU speed ratios 1/4, 1, 4 and 16 within three
+// calls, is never worse than the better side alone, and is never chosen for memory-bound
+// work on device-resident data.
+
+#include "dispatch/split.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+#include <random>
+#include <vector>
+
+#include "dispatch/calibrate.hpp"
+#include "dispatch/sim_machine.hpp"
+
+namespace td = tandem;
+using td::Place;
+
+TEST(RowDealer, HandsOutEveryRowOnceWhateverTheInterleaving) {
+  std::mt19937 rng(5);
+  for (const std::int64_t rows : {0, 1, 2, 7, 100, 1023, 1 << 20})
+    for (const double f : {0.0, 0.03, 0.5, 0.97, 1.0})
+      for (const std::int64_t granule : {1, 2, 16}) {
+        td::RowDealer dealer(rows, f, 3, 4, 8, granule);
+        std::vector<int> seen(static_cast<std::size_t>(rows), 0);
+        std::int64_t device_rows = 0;
+        bool device_more = true, cpu_more = true;
+        while (device_more || cpu_more) {
+          const bool device_turn = device_more && (!cpu_more || rng() % 2 == 0);
+          const auto r = device_turn ? dealer.next_device() : dealer.next_cpu();
+          if (!r) {
+            (device_turn ? device_more : cpu_more) = false;
+            continue;
+          }
+          ASSERT_GT(r->size(), 0);
+          if (device_turn) device_rows += r->size();
+          EXPECT_TRUE(r->begin % granule == 0 && (r->end % granule == 0 || r->end == rows))
+              << r->begin << " " << r->end;
+          for (std::int64_t i = r->begin; i < r->end; ++i) ++seen[static_cast<std::size_t>(i)];
+        }
+        EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; })) << rows << " " << f;
+        if (f == 0.0 && rows >= 100) {
+          EXPECT_LT(device_rows, rows);
+        }
+      }
+}
+
+TEST(RowDealer, TailChunksShrink) {
+  td::RowDealer dealer(1 << 20, 0.5, 16);
+  std::vector<std::int64_t> sizes;
+  for (;;) {
+    const auto d = dealer.next_device();
+    if (!d) break;
+    sizes.push_back(d->size());
+    if (!dealer.next_cpu()) break;
+  }
+  ASSERT_GT(sizes.size(), 6u);
+  EXPECT_EQ(sizes.front(), (1 << 20) / 8);  // half the rows planned for it: a quarter of that
+  for (std::size_t i = 1; i < sizes.size(); ++i) EXPECT_LE(sizes[i], sizes[i - 1]);
+  EXPECT_LE(sizes.back(), 16);
+}
+
+namespace {
+
+/// out(m, n) = a(m, k) @ b(k, n) by rows: the unit of work is one output row.
+struct MatmulRows {
+  std::int64_t m = 4096, n = 4096, k = 4096;
+  td::OpKey op = td::OpKey::of(td::OpFamily::matmul, td::DType::float32);
+  td::Work rows(std::int64_t r) const { return td::matmul_work(1, r, n, k, 4); }
+  double in_bytes(std::int64_t r) const { return 4.0 * static_cast<double>(r * k); }
+  double out_bytes(std::int64_t r) const { return 4.0 * static_cast<double>(r * n); }
+};
+
+struct SplitRun {
+  double total_s = 0;
+  std::int64_t device_rows = 0, cpu_rows = 0;
+  double device_s = 0, cpu_s = 0;
+};
+
+/// Runs one split in virtual time: each side asks the dealer for rows when it is free.
+/// The device's chunks go through three engines (copy in, kernel, copy out) on `lanes`
+/// streams; b is copied once before the first kernel.
+SplitRun simulate(const td::testing::SimMachine& sim, const MatmulRows& mm, double fraction, int cpu_threads,
+                  bool use_cpu = true, bool use_device = true, int lanes = 2) {
+  const td::emulated::PerfModel& m = sim.model();
+  td::RowDealer dealer(mm.m, use_cpu ? (use_device ? fraction : 0.0) : 1.0, 8);
+  SplitRun run;
+  double cpu_t = 0;
+  double h2d_free = m.transfer_seconds(4.0 * static_cast<double>(mm.k * mm.n), true, true);  // b
+  double k_free = 0, d2h_free = 0;
+  std::deque<double> lane_free(static_cast<std::size_t>(lanes), 0.0);
+  bool cpu_more = use_cpu, device_more = use_device;
+  while (cpu_more || device_more) {
+    const double device_ready = std::max(h2d_free, lane_free.front());
+    if (device_more && (!cpu_more || device_ready <= cpu_t)) {
+      const auto r = dealer.next_device();
+      if (!r) {
+        device_more = false;
+        continue;
+      }
+      const double in_end =
+          std::max(h2d_free, lane_free.front()) + m.transfer_seconds(mm.in_bytes(r->size()), true, true);
+      const double k_end = std::max(k_free, in_end) + sim.device_seconds(mm.op, mm.rows(r->size()));
+      const double out_end = std::max(d2h_free, k_end) + m.transfer_seconds(mm.out_bytes(r->size()), false, true);
+      h2d_free = in_end, k_free = k_end, d2h_free = out_end;
+      lane_free.pop_front();
+      lane_free.push_back(out_end);
+      run.device_rows += r->size();
+      run.device_s = out_end;
+    } else {
+      const auto r = dealer.next_cpu();
+      if (!r) {
+        cpu_more = false;
+        continue;
+      }
+      cpu_t += sim.cpu_seconds(mm.op, mm.rows(r->size()), cpu_threads);
+      run.cpu_rows += r->size();
+      run.cpu_s = cpu_t;
+    }
+  }
+  run.total_s = std::max(run.cpu_s, run.device_s);
+  return run;
+}
+
+/// A model whose device runs matmul rows `ratio` times as fast as the host's threads less one.
+td::emulated::PerfModel model_with_ratio(double ratio) {
+  td::emulated::PerfModel m = td::emulated::parse_model("t4-pcie3");  // 8 host threads
+  m.h2d_pinned = m.d2h_pinned = 25e9;
+  m.compute_ratio = ratio * (m.host_threads - 1) / m.host_threads;
+  return m;
+}
+
+td::OpEstimate call_of(const MatmulRows& mm, int threads) {
+  td::OpEstimate c;
+  c.op = mm.op;
+  c.work = mm.rows(mm.m);
+  c.bytes_to_device = mm.in_bytes(mm.m) + 4.0 * static_cast<double>(mm.k * mm.n);
+  c.output_bytes = mm.out_bytes(mm.m);
+  c.cpu_threads = threads;
+  c.rows = mm.m;
+  return c;
+}
+
+}  // namespace
+
+TEST(Split, ComputeBoundMatmulReachesTheEfficiencyWithinThreeCalls) {
+  const MatmulRows mm;
+  for (const double ratio : {0.25, 1.0, 4.0, 16.0}) {
+    SCOPED_TRACE(ratio);
+    const td::testing::SimMachine sim(model_with_ratio(ratio));
+    const int threads = sim.model().host_threads;
+    td::CostModel model(td::calibrate(*td::make_model_probe(sim.model())));
+    td::SplitPlanner planner;
+    const double cpu_alone = sim.cpu_seconds(mm.op, mm.rows(mm.m), threads);
+    const double cpu_share_alone = sim.cpu_seconds(mm.op, mm.rows(mm.m), threads - 1);
+    const double device_alone = simulate(sim, mm, 1.0, threads - 1, false, true).total_s;
+    const double ideal = 1 / (1 / cpu_share_alone + 1 / device_alone);
+    double efficiency = 0;
+    int unsplit = 0;
+    for (int call = 1; call <= 3; ++call) {
+      const td::SplitDecision d = td::plan_split(model, planner, call_of(mm, threads), 4);
+      SplitRun run;
+      if (d.split) {
+        run = simulate(sim, mm, d.device_fraction, threads - 1);
+        planner.observe(mm.op, mm.m * mm.n, run.device_rows, run.device_s, run.cpu_rows, run.cpu_s);
+      } else {  // the better side alone, as the cost model chooses it
+        const bool on_cpu = model.choose(call_of(mm, threads)).place == Place::cpu;
+        run.total_s = on_cpu ? cpu_alone : device_alone;
+        ++unsplit;
+      }
+      efficiency = ideal / run.total_s;
+      EXPECT_LE(run.total_s, 1.02 * std::min(cpu_alone, device_alone)) << "call " << call;
+      std::printf("[ split    ] ratio %5.2f call %d: %s fraction %.3f, efficiency %.3f, %.3f x the better side alone\n",
+                  ratio, call, d.split ? "split," : "alone,", d.device_fraction, efficiency,
+                  run.total_s / std::min(cpu_alone, device_alone));
+    }
+    EXPECT_GE(efficiency, 0.92);
+    if (ratio <= 4) {
+      EXPECT_EQ(unsplit, 0);  // where splitting gains over 8 %, it splits
+    }
+  }
+}
+
+TEST(Split, NeverSplitsMemoryBoundWorkOnDeviceResidentDataOrTinyOps) {
+  const td::testing::SimMachine sim(td::emulated::parse_model("h100-pcie5"));
+  td::CostModel model(td::calibrate(*td::make_model_probe(sim.model())));
+  td::SplitPlanner planner;
+  for (const int log_n : {10, 16, 20, 24, 26}) {
+    const std::int64_t n = std::int64_t{1} << log_n;
+    td::OpEstimate add;
+    add.op = td::OpKey::of(td::BinaryOp::add, td::DType::float32);
+    add.work = td::elementwise_work(add.op, n, 12.0 * static_cast<double>(n));
+    add.home = Place::device;
+    add.output_bytes = 4.0 * static_cast<double>(n);
+    add.cpu_threads = 2;
+    EXPECT_FALSE(td::plan_split(model, planner, add, 4).split) << log_n;
+  }
+  td::OpEstimate tiny = call_of(MatmulRows{16, 16, 16}, 2);
+  EXPECT_FALSE(td::plan_split(model, planner, tiny, 4).split);
+}
