@@ -1,17 +1,25 @@
 #include "dispatch/dispatch.hpp"
 
 #include <iostream>
+#include <string>
 #include <mutex>
 
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
 #include "dispatch/tuning.hpp"
+#include "kernels/linalg.hpp"
 #include "memory/buffer.hpp"
 #include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/memory/placement.hpp"
 
 namespace tandem {
+
+namespace detail {
+namespace {
+thread_local const char* user_op = nullptr;  // the outermost UserOpScope's name
+}  // namespace
+}  // namespace detail
 
 namespace {
 Backend& decided(Backend& b) {
@@ -61,8 +69,13 @@ StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape)
   return v;
 }
 
-void check_output_writable(const OpKey& op, const UntypedArray& out) {
-  if (!out.read_only()) return;
+UserOpScope::UserOpScope(const char* name) : saved_(detail::user_op) {
+  if (detail::user_op == nullptr) detail::user_op = name;
+}
+
+UserOpScope::~UserOpScope() { detail::user_op = saved_; }
+
+const char* op_display_name(const OpKey& op) {
   const char* name = "write";
   switch (op.family) {
     case OpFamily::fill: name = "fill"; break;
@@ -75,7 +88,7 @@ void check_output_writable(const OpKey& op, const UntypedArray& out) {
     case OpFamily::reduce: name = op_name(static_cast<ReduceOp>(op.code)); break;
     case OpFamily::scan: name = op_name(static_cast<ScanOp>(op.code)); break;
     case OpFamily::matmul: name = "matmul"; break;
-    case OpFamily::linalg: name = "linalg"; break;
+    case OpFamily::linalg: name = kernels::linalg_op_name(static_cast<kernels::LinalgOp>(op.code)); break;
     case OpFamily::sort: name = "sort"; break;
     case OpFamily::argsort: name = "argsort"; break;
     case OpFamily::searchsorted: name = "searchsorted"; break;
@@ -83,7 +96,12 @@ void check_output_writable(const OpKey& op, const UntypedArray& out) {
     case OpFamily::put: name = "put"; break;
     case OpFamily::compress: name = "mask_assign"; break;
   }
-  out.buffer()->check_writable(name);
+  return name;
+}
+
+void check_output_writable(const OpKey& op, const UntypedArray& out) {
+  if (!out.read_only() && !out.is_broadcast_view()) return;
+  out.check_writable(op_display_name(op));
 }
 
 namespace {
@@ -117,6 +135,20 @@ void finish_op(Backend& backend, std::initializer_list<const UntypedArray*> inpu
   const Event event = backend.record_event(current_stream(backend.device()));
   for (const UntypedArray* a : inputs) a->buffer()->record_use(event, false);
   mark_written(backend, out, event);  // after the reads: an in-place op's write replaces them
+}
+
+void rethrow_out_of_memory(const OpKey& op) {
+  const std::string name = user_op != nullptr ? user_op : op_display_name(op);
+  std::string what;
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    what = "out of host memory (std::bad_alloc)";
+  } catch (const OutOfMemory& e) {
+    what = e.what();
+    if (what.compare(0, name.size() + 2, name + ": ") == 0) throw;  // names the op already
+  }
+  TANDEM_THROW(OutOfMemory, name.c_str(), what);
 }
 
 Backend& cpu_fallback_after_oom(Backend& device, const char* what) {

@@ -4,6 +4,7 @@
 // with the out-of-memory policy (execute).
 
 #include <initializer_list>
+#include <new>
 
 #include "dispatch/backend.hpp"
 #include "tandem/core/error.hpp"
@@ -22,7 +23,8 @@ Backend& choose_backend(const OpKey& op, std::initializer_list<const UntypedArra
 /// the shapes broadcast).
 StridedView view_on(Backend& backend, const UntypedArray& a);
 StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape);
-/// Throws ValueError naming the op when `out` is read-only (a read-only memory map).
+/// Throws ValueError naming the op when `out` is read-only (a read-only memory map) or a
+/// broadcast view.
 void check_output_writable(const OpKey& op, const UntypedArray& out);
 /// Records a write to `a` on `backend` (other copies become stale; on a device, the event
 /// of the work just queued becomes its last writer) and counts the op.
@@ -30,14 +32,37 @@ void finish_write(Backend& backend, const UntypedArray& a);
 
 /// Runs launch(backend) on the chosen backend and marks `out` written there. If the device
 /// runs out of memory: release its cached memory and retry once; then fall back to the CPU
-/// under Placement::automatic (warning once) or rethrow OutOfMemory under Placement::gpu.
-/// Inputs keep their valid copies throughout.
+/// under Placement::automatic (warning once) or rethrow under Placement::gpu. Every
+/// allocation failure leaves as OutOfMemory whose message starts with the op's name
+/// (std::bad_alloc of kernel scratch included). Inputs keep their valid copies throughout.
 template <class Launch>
 void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
              Launch&& launch);
 
+/// The name users know an op by ("argsort", "add"), for messages.
+const char* op_display_name(const OpKey& op);
+
+/// Names the function the user called while it runs ops of its own (concatenate copies
+/// each input with assign): OutOfMemory from those ops names it instead. Scopes nest on
+/// the calling thread; the outermost name wins.
+class UserOpScope {
+ public:
+  explicit UserOpScope(const char* name);
+  ~UserOpScope();
+  UserOpScope(const UserOpScope&) = delete;
+  UserOpScope& operator=(const UserOpScope&) = delete;
+
+ private:
+  const char* saved_;
+};
+
 namespace detail {
 Backend& cpu_fallback_after_oom(Backend& device, const char* what);  // rethrows under gpu
+/// In a catch block of std::bad_alloc or OutOfMemory: throws OutOfMemory naming op.
+[[noreturn]] void rethrow_out_of_memory(const OpKey& op);
+template <class Launch>
+void execute_placed(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
+                    Launch&& launch);
 /// On a device: makes the current stream wait for other streams' unfinished work on the
 /// operands (their writers; for `out`, also their readers).
 void order_operands(Backend& backend, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out);
@@ -49,6 +74,18 @@ template <class Launch>
 void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
              Launch&& launch) {
   check_output_writable(op, out);
+  try {
+    detail::execute_placed(op, inputs, out, launch);
+  } catch (const std::bad_alloc&) {
+    detail::rethrow_out_of_memory(op);
+  } catch (const OutOfMemory&) {
+    detail::rethrow_out_of_memory(op);
+  }
+}
+
+template <class Launch>
+void detail::execute_placed(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,
+                            Launch&& launch) {
   Backend& backend = choose_backend(op, inputs, out.size());
   if (backend.device().is_cpu()) {
     launch(backend);

@@ -8,6 +8,7 @@
 #include "dispatch/backend.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
+#include "memory/fault_injection.hpp"
 #include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
 
@@ -150,7 +151,9 @@ void Buffer::update_host_only() {
 
 void Buffer::allocate_host_memory() {
   void* p = nullptr;
-  if (bytes_ < kAlignedFromBytes) {
+  if (detail::allocation_must_fail(detail::AllocationKind::host)) {
+    p = nullptr;  // a test's injected failure
+  } else if (bytes_ < kAlignedFromBytes) {
     p = std::malloc(bytes_ == 0 ? 1 : bytes_);  // a distinct, freeable pointer even for size 0
   } else if (bytes_ < kHugePage) {
     // aligned_alloc needs a size that is a multiple of the alignment.
@@ -192,6 +195,8 @@ void* Buffer::ensure_valid_on(Device device) {
     release_device_copy();
   }
   if (device_ == nullptr) {
+    if (detail::allocation_must_fail(detail::AllocationKind::device))
+      TANDEM_THROW(OutOfMemory, "allocate", "out of memory on ", device.str(), " (injected by a test)");
     device_ = backend.allocate(bytes_);  // may throw OutOfMemory; nothing has changed then
     device_backend_ = &backend;
     detail::counters().device_allocations.fetch_add(1, std::memory_order_relaxed);

@@ -22,12 +22,14 @@ void copy_into(const UntypedArray& src, const UntypedArray& dst) {
 }  // namespace
 
 UntypedArray copy(const UntypedArray& a) {
+  const UserOpScope scope("copy");
   UntypedArray out = UntypedArray::empty(a.dtype(), a.shape());
   copy_into(a, out);
   return out;
 }
 
 UntypedArray astype(const UntypedArray& a, DType dtype) {
+  const UserOpScope scope("astype");
   UntypedArray out = UntypedArray::empty(dtype, a.shape());
   copy_into(a, out);
   return out;

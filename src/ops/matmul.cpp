@@ -47,7 +47,7 @@ UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray
   if (b.ndim() > 1) shape.push_back(n);
   UntypedArray result;  // (batch..., m, n): the output itself, or a view of out= with the vector axes back
   if (out == nullptr) {
-    result = UntypedArray::empty(a.dtype(), with_core(batch, m, n));
+    result = UntypedArray::empty(a.dtype(), with_core(batch, m, n), op);
   } else {
     ops::check_out(op, *out, shape, a.dtype());
     result = *out;
@@ -118,6 +118,7 @@ UntypedArray tensordot_as(const char* op, const UntypedArray& a, const UntypedAr
       out_shape.push_back(b.shape()[d]);
       n *= b.shape()[d];
     }
+  checked_size(op, out_shape, itemsize(a.dtype()));
   // (free of a, summed) @ (summed, free of b): reshape is a view when the strides allow,
   // and BLAS then reads transposed views in place.
   const UntypedArray a2 = reshape(transpose(a, perm_a), Shape{m, k});
