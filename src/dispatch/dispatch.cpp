@@ -4,6 +4,7 @@
 #include <string>
 #include <mutex>
 
+#include "core/user_op.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
 #include "dispatch/tuning.hpp"
@@ -14,12 +15,6 @@
 #include "tandem/memory/placement.hpp"
 
 namespace tandem {
-
-namespace detail {
-namespace {
-thread_local const char* user_op = nullptr;  // the outermost UserOpScope's name
-}  // namespace
-}  // namespace detail
 
 namespace {
 Backend& decided(Backend& b) {
@@ -68,12 +63,6 @@ StridedView view_on(Backend& backend, const UntypedArray& a, const Shape& shape)
     v.strides[lead + i] = (a.shape()[i] == 1 && shape[lead + i] != 1) ? 0 : a.strides()[i];
   return v;
 }
-
-UserOpScope::UserOpScope(const char* name) : saved_(detail::user_op) {
-  if (detail::user_op == nullptr) detail::user_op = name;
-}
-
-UserOpScope::~UserOpScope() { detail::user_op = saved_; }
 
 const char* op_display_name(const OpKey& op) {
   const char* name = "write";
@@ -138,7 +127,7 @@ void finish_op(Backend& backend, std::initializer_list<const UntypedArray*> inpu
 }
 
 void rethrow_out_of_memory(const OpKey& op) {
-  const std::string name = user_op != nullptr ? user_op : op_display_name(op);
+  const std::string name = user_op_or(op_display_name(op));
   std::string what;
   try {
     throw;

@@ -42,23 +42,10 @@ void execute(const OpKey& op, std::initializer_list<const UntypedArray*> inputs,
 /// The name users know an op by ("argsort", "add"), for messages.
 const char* op_display_name(const OpKey& op);
 
-/// Names the function the user called while it runs ops of its own (concatenate copies
-/// each input with assign): OutOfMemory from those ops names it instead. Scopes nest on
-/// the calling thread; the outermost name wins.
-class UserOpScope {
- public:
-  explicit UserOpScope(const char* name);
-  ~UserOpScope();
-  UserOpScope(const UserOpScope&) = delete;
-  UserOpScope& operator=(const UserOpScope&) = delete;
-
- private:
-  const char* saved_;
-};
-
 namespace detail {
 Backend& cpu_fallback_after_oom(Backend& device, const char* what);  // rethrows under gpu
-/// In a catch block of std::bad_alloc or OutOfMemory: throws OutOfMemory naming op.
+/// In a catch block of std::bad_alloc or OutOfMemory: throws OutOfMemory naming the user's
+/// function (core/user_op.hpp), else op.
 [[noreturn]] void rethrow_out_of_memory(const OpKey& op);
 template <class Launch>
 void execute_placed(const OpKey& op, std::initializer_list<const UntypedArray*> inputs, const UntypedArray& out,

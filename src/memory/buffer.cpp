@@ -8,6 +8,7 @@
 #include "dispatch/backend.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
+#include "core/user_op.hpp"
 #include "memory/fault_injection.hpp"
 #include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"
@@ -163,7 +164,8 @@ void Buffer::allocate_host_memory() {
     p = std::aligned_alloc(kHugePage, rounded);
     if (p != nullptr) madvise(p, rounded, MADV_HUGEPAGE);  // advice only: failure is harmless
   }
-  if (p == nullptr) TANDEM_THROW(OutOfMemory, "allocate", "cannot allocate ", bytes_, " bytes of host memory");
+  if (p == nullptr)
+    TANDEM_THROW(OutOfMemory, detail::user_op_or("allocate"), "cannot allocate ", bytes_, " bytes of host memory");
   detail::counters().host_allocations.fetch_add(1, std::memory_order_relaxed);
   host_ = p;
 }
@@ -196,7 +198,8 @@ void* Buffer::ensure_valid_on(Device device) {
   }
   if (device_ == nullptr) {
     if (detail::allocation_must_fail(detail::AllocationKind::device))
-      TANDEM_THROW(OutOfMemory, "allocate", "out of memory on ", device.str(), " (injected by a test)");
+      TANDEM_THROW(OutOfMemory, detail::user_op_or("allocate"), "out of memory on ", device.str(),
+                   " (injected by a test)");
     device_ = backend.allocate(bytes_);  // may throw OutOfMemory; nothing has changed then
     device_backend_ = &backend;
     detail::counters().device_allocations.fetch_add(1, std::memory_order_relaxed);

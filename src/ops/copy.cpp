@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "kernels/convert.hpp"
 #include "memory/buffer.hpp"
@@ -22,14 +23,13 @@ void copy_into(const UntypedArray& src, const UntypedArray& dst) {
 }  // namespace
 
 UntypedArray copy(const UntypedArray& a) {
-  const UserOpScope scope("copy");
   UntypedArray out = UntypedArray::empty(a.dtype(), a.shape());
   copy_into(a, out);
   return out;
 }
 
 UntypedArray astype(const UntypedArray& a, DType dtype) {
-  const UserOpScope scope("astype");
+  const ::tandem::detail::UserOpScope scope("astype");  // not copy's: ops copy their operands
   UntypedArray out = UntypedArray::empty(dtype, a.shape());
   copy_into(a, out);
   return out;

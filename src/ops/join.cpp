@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "dispatch/dispatch.hpp"
+#include "core/user_op.hpp"
 #include "kernels/convert.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
@@ -35,7 +35,7 @@ std::int64_t floor_mod(std::int64_t a, std::int64_t n) { return ((a % n) + n) % 
 }  // namespace
 
 UntypedArray concatenate(const std::vector<UntypedArray>& arrays, int axis) {
-  const UserOpScope scope("concatenate");
+  const ::tandem::detail::UserOpScope scope("concatenate");
   TANDEM_CHECK(!arrays.empty(), ValueError, "concatenate", "need at least one array to concatenate");
   const UntypedArray& first = arrays.front();
   TANDEM_CHECK(first.ndim() > 0, ValueError, "concatenate", "zero-dimensional arrays cannot be concatenated");
@@ -68,7 +68,7 @@ UntypedArray concatenate(const std::vector<UntypedArray>& arrays, int axis) {
 }
 
 UntypedArray stack(const std::vector<UntypedArray>& arrays, int axis) {
-  const UserOpScope scope("stack");
+  const ::tandem::detail::UserOpScope scope("stack");
   TANDEM_CHECK(!arrays.empty(), ValueError, "stack", "need at least one array to stack");
   const int ax = ops::normalize_axis("stack", axis, arrays.front().ndim() + 1);
   std::vector<UntypedArray> expanded;
@@ -116,7 +116,7 @@ std::vector<UntypedArray> array_split(const UntypedArray& a, std::int64_t sectio
 }
 
 UntypedArray tile(const UntypedArray& a, const std::vector<std::int64_t>& reps) {
-  const UserOpScope scope("tile");
+  const ::tandem::detail::UserOpScope scope("tile");
   const int nd = std::max(a.ndim(), static_cast<int>(reps.size()));
   TANDEM_CHECK(2 * nd <= kMaxDims, ShapeError, "tile", "at most ", kMaxDims / 2, " dimensions are supported, got ", nd);
   Shape view_shape, view_strides, out_shape;
@@ -140,7 +140,7 @@ UntypedArray tile(const UntypedArray& a, const std::vector<std::int64_t>& reps) 
 }
 
 UntypedArray repeat(const UntypedArray& a, const std::vector<std::int64_t>& repeats, int axis) {
-  const UserOpScope scope("repeat");
+  const ::tandem::detail::UserOpScope scope("repeat");
   TANDEM_CHECK(a.ndim() > 0, ValueError, "repeat", "cannot repeat along an axis of a 0-d array");
   const int ax = ops::normalize_axis("repeat", axis, a.ndim());
   const std::int64_t n = a.shape()[ax];
@@ -192,7 +192,7 @@ UntypedArray roll(const UntypedArray& a, std::int64_t shift, int axis) {
 }
 
 UntypedArray pad(const UntypedArray& a, const std::vector<PadWidth>& widths, PadMode mode, Scalar value) {
-  const UserOpScope scope("pad");
+  const ::tandem::detail::UserOpScope scope("pad");
   const int nd = a.ndim();
   TANDEM_CHECK(widths.size() == 1 || static_cast<int>(widths.size()) == nd, ValueError, "pad", "got ", widths.size(),
                " (before, after) widths for an array of dimension ", nd);

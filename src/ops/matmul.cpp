@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "ops/run.hpp"
 #include "tandem/core/error.hpp"
@@ -31,6 +32,7 @@ Shape with_core(Shape batch, std::int64_t rows, std::int64_t cols) {
 /// vector axes are dropped from the result.
 UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray& b,
                        const UntypedArray* out = nullptr) {
+  const ::tandem::detail::UserOpScope scope(op);
   TANDEM_CHECK(a.dtype() == b.dtype(), DTypeError, op, "operands have different dtypes ", dtype_name(a.dtype()),
                " and ", dtype_name(b.dtype()), "; convert one with astype<T>() first");
   TANDEM_CHECK(a.ndim() >= 1 && b.ndim() >= 1, ShapeError, op, "operands must have at least one dimension, got ",
