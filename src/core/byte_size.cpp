@@ -27,10 +27,21 @@ std::size_t parse_byte_size(const char* what, const std::string& text) {
   while (unit_start < end && std::isspace(static_cast<unsigned char>(text[unit_start]))) ++unit_start;
   const std::string unit = text.substr(unit_start, end - unit_start);
 
-  static const std::pair<const char*, double> kUnits[] = {
-      {"", 1},           {"B", 1},          {"KiB", 1024.0},     {"MiB", 1048576.0},  {"GiB", 1073741824.0},
-      {"TiB", 1099511627776.0}, {"K", 1024.0}, {"M", 1048576.0}, {"G", 1073741824.0}, {"T", 1099511627776.0},
-      {"kB", 1e3},       {"KB", 1e3},       {"MB", 1e6},         {"GB", 1e9},         {"TB", 1e12}};
+  static const std::pair<const char*, double> kUnits[] = {{"", 1},
+                                                          {"B", 1},
+                                                          {"KiB", 1024.0},
+                                                          {"MiB", 1048576.0},
+                                                          {"GiB", 1073741824.0},
+                                                          {"TiB", 1099511627776.0},
+                                                          {"K", 1024.0},
+                                                          {"M", 1048576.0},
+                                                          {"G", 1073741824.0},
+                                                          {"T", 1099511627776.0},
+                                                          {"kB", 1e3},
+                                                          {"KB", 1e3},
+                                                          {"MB", 1e6},
+                                                          {"GB", 1e9},
+                                                          {"TB", 1e12}};
   double scale = 0;
   for (const auto& [name, factor] : kUnits)
     if (unit == name) scale = factor;

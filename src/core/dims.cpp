@@ -34,9 +34,11 @@ int64_t checked_size(const char* op, const Shape& shape, std::size_t itemsize) {
   bool empty = false;
   for (int64_t e : shape) {
     TANDEM_CHECK(e >= 0, ValueError, op, "negative dimensions are not allowed, got shape ", to_string(shape));
-    if (e == 0) empty = true;
-    else TANDEM_CHECK(!__builtin_mul_overflow(nonzero, e, &nonzero), ValueError, op, "array of shape ",
-                      to_string(shape), " is too big (its size overflows)");
+    if (e == 0)
+      empty = true;
+    else
+      TANDEM_CHECK(!__builtin_mul_overflow(nonzero, e, &nonzero), ValueError, op, "array of shape ", to_string(shape),
+                   " is too big (its size overflows)");
   }
   return empty ? 0 : nonzero / static_cast<int64_t>(itemsize);
 }

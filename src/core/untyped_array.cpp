@@ -113,7 +113,8 @@ const UntypedArray& UntypedArray::to(Device device) const {
     try {
       buffer_->ensure_valid_on(device);
     } catch (const OutOfMemory& e) {
-      TANDEM_THROW(OutOfMemory, "to", "cannot move ", buffer_->bytes(), " bytes to ", device.str(), " (", e.what(), ")");
+      TANDEM_THROW(OutOfMemory, "to", "cannot move ", buffer_->bytes(), " bytes to ", device.str(), " (", e.what(),
+                   ")");
     }
   }
   return *this;
@@ -148,10 +149,9 @@ UntypedArray wrap_host(void* ptr, DType dtype, const Shape& shape, const Strides
       if (shape[d] > 0) span = checked_add("wrap", span, checked_mul("wrap", shape[d] - 1, (*strides)[d]));
     }
     st = *strides;
-    bytes = shape_size(shape) == 0
-                ? 0
-                : static_cast<std::size_t>(checked_mul("wrap", checked_add("wrap", span, 1),
-                                                       static_cast<std::int64_t>(itemsize(dtype))));
+    bytes = shape_size(shape) == 0 ? 0
+                                   : static_cast<std::size_t>(checked_mul("wrap", checked_add("wrap", span, 1),
+                                                                          static_cast<std::int64_t>(itemsize(dtype))));
   }
   return UntypedArray(dtype, shape, st, 0, Buffer::wrap_host(ptr, bytes, std::move(deleter), {/*read_only=*/false, /*write_back=*/true}));
 }

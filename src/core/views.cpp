@@ -181,8 +181,10 @@ UntypedArray reshape(const UntypedArray& a, const Shape& requested) {
       unknown = i;
     } else {
       TANDEM_CHECK(shape[i] >= 0, ValueError, "reshape", "invalid extent ", shape[i], " in ", to_string(requested));
-      if (shape[i] != 0) known = checked_mul("reshape", known, shape[i]);
-      else known = 0;
+      if (shape[i] != 0)
+        known = checked_mul("reshape", known, shape[i]);
+      else
+        known = 0;
     }
   }
   if (unknown >= 0) {
@@ -190,8 +192,8 @@ UntypedArray reshape(const UntypedArray& a, const Shape& requested) {
                  a.size(), " into shape ", to_string(requested));
     shape[unknown] = a.size() / known;
   }
-  TANDEM_CHECK(checked_size("reshape", shape) == a.size(), ShapeError, "reshape", "cannot reshape array of size ", a.size(),
-               " into shape ", to_string(requested));
+  TANDEM_CHECK(checked_size("reshape", shape) == a.size(), ShapeError, "reshape", "cannot reshape array of size ",
+               a.size(), " into shape ", to_string(requested));
   if (a.size() == 0) return a.view(shape, c_strides(shape), a.offset());
   Strides strides;
   if (reshape_strides(a, shape, strides)) return a.view(shape, strides, a.offset());

@@ -15,6 +15,8 @@
 //   gather   anything else: each leaf gathers its elements into a small buffer first.
 // All three evaluate the same tree, so they give the same bits for the same values.
 
+#include "kernels/reduce.hpp"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -28,7 +30,6 @@
 #include "cpu/outer_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "dispatch/tuning.hpp"
-#include "kernels/reduce.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/threads.hpp"
 

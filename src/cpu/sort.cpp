@@ -310,7 +310,8 @@ bool sort_finite_buckets(T* p, std::int64_t m, int threads) {
       if (buckets == 16) {
         bucket_ids16(p + lo, hi - lo, split, id);
       } else {
-        for (std::int64_t i = lo; i < hi; ++i) id[i - lo] = static_cast<std::uint8_t>(bucket_of(static_cast<Key>(p[i])));
+        for (std::int64_t i = lo; i < hi; ++i)
+          id[i - lo] = static_cast<std::uint8_t>(bucket_of(static_cast<Key>(p[i])));
       }
       for (std::int64_t i = 0; i < hi - lo; ++i) ++c[id[i]];
     });

@@ -1,8 +1,8 @@
 #include "dispatch/dispatch.hpp"
 
 #include <iostream>
-#include <string>
 #include <mutex>
+#include <string>
 
 #include "core/user_op.hpp"
 #include "dispatch/registry.hpp"
@@ -77,7 +77,9 @@ const char* op_display_name(const OpKey& op) {
     case OpFamily::reduce: name = op_name(static_cast<ReduceOp>(op.code)); break;
     case OpFamily::scan: name = op_name(static_cast<ScanOp>(op.code)); break;
     case OpFamily::matmul: name = "matmul"; break;
-    case OpFamily::linalg: name = kernels::linalg_op_name(static_cast<kernels::LinalgOp>(op.code)); break;
+    case OpFamily::linalg:
+      name = kernels::linalg_op_name(static_cast<kernels::LinalgOp>(op.code));
+      break;
     case OpFamily::sort: name = "sort"; break;
     case OpFamily::argsort: name = "argsort"; break;
     case OpFamily::searchsorted: name = "searchsorted"; break;

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <utility>
 
+#include "core/user_op.hpp"
 #include "dispatch/backend.hpp"
 #include "dispatch/registry.hpp"
 #include "dispatch/stream.hpp"
-#include "core/user_op.hpp"
 #include "memory/fault_injection.hpp"
 #include "memory/stats_counters.hpp"
 #include "tandem/core/error.hpp"

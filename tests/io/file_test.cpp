@@ -55,9 +55,12 @@ TEST(FileSafety, FifoIsRefusedWithoutBlocking) {
     auto load = std::async(std::launch::async, [&] {
       return throws_with<td::IoError>(
           [&] {
-            if (std::string(op) == "load_npy") td::load_npy<double>(path);
-            else if (std::string(op) == "load_npz") td::load_npz(path);
-            else td::mmap_npy<double>(path);
+            if (std::string(op) == "load_npy")
+              td::load_npy<double>(path);
+            else if (std::string(op) == "load_npz")
+              td::load_npz(path);
+            else
+              td::mmap_npy<double>(path);
           },
           {op, "pipe.npy", "not a regular file"});
     });
@@ -98,7 +101,7 @@ TEST(FileSafety, SavingToASymlinkWritesItsTarget) {
   fs::create_directory(dir.file("data"));
   const std::string target = dir.file("data/real.npy");
   td::save_npy(target, td::Array<double>::from({1}));
-  fs::create_symlink("data/real.npy", dir.file("link.npy"));  // relative, as users make them
+  fs::create_symlink("data/real.npy", dir.file("link.npy"));        // relative, as users make them
   fs::create_symlink(dir.file("link.npy"), dir.file("link2.npy"));  // a chain, absolute
   td::save_npy(dir.file("link2.npy"), td::Array<double>::from({7, 8}));
   EXPECT_TRUE(fs::is_symlink(dir.file("link.npy")));

@@ -319,7 +319,8 @@ TEST(NpzErrors, OverlappingMembersAreRefused) {
   TempDir dir;
   for (bool compressed : {false, true}) {
     SCOPED_TRACE(compressed ? "compressed" : "stored");
-    const td::ArrayDict d{{"a", random_array<double>({64}, 1).untyped()}, {"b", random_array<double>({64}, 2).untyped()}};
+    const td::ArrayDict d{{"a", random_array<double>({64}, 1).untyped()},
+                          {"b", random_array<double>({64}, 2).untyped()}};
     compressed ? td::savez_compressed(dir.file("a.npz"), d) : td::savez(dir.file("a.npz"), d);
     auto b = read_bytes(dir.file("a.npz"));
     const auto central = find_sig(b, 0x02014b50);

@@ -226,6 +226,9 @@ TEST(SharedMemory, OverflowingShapesAreShownAsWritten) {
   raw_segment(u.name, 8192, head);
   EXPECT_TRUE(throws_with<td::IoError>([&] { td::shared::attach_untyped(u.name); },
                                        {"shared::attach", "(1099511627776, 1099511627776)", "too big"}));
-  EXPECT_TRUE(throws_with<td::ValueError>([&] { td::shared::create<double>(segment("big"), {std::int64_t{1} << 40, std::int64_t{1} << 40}); },
-                                          {"shared::create", "too big"}));
+  EXPECT_TRUE(throws_with<td::ValueError>(
+      [&] {
+        td::shared::create<double>(segment("big"), {std::int64_t{1} << 40, std::int64_t{1} << 40});
+      },
+      {"shared::create", "too big"}));
 }

@@ -6,6 +6,8 @@
 // kernel whose scratch memory cannot be had (std::bad_alloc inside an OpenMP region) must
 // fail the same way, with one thread or several.
 
+#include "memory/fault_injection.hpp"
+
 #include <cstring>
 #include <functional>
 #include <stdexcept>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "cpu/parallel.hpp"
-#include "memory/fault_injection.hpp"
 #include "support/failing_new.hpp"
 #include "support/test_support.hpp"
 
@@ -118,11 +119,23 @@ std::vector<Case> op_families(const td::UntypedArray& add_out, const td::Untyped
       {"argsort", {a}, nullptr, [=] { return td::untyped::argsort(a, 0, true); }},
       {"sort", {a}, nullptr, [=] { return td::untyped::sort(a, 1); }},
       {"take", {a, idx}, nullptr, [=] { return td::untyped::take(a, idx, 0); }},
-      {"where", {mask, a, b}, nullptr,
+      {"where",
+       {mask, a, b},
+       nullptr,
        [=] { return td::where(td::Array<bool>(mask), td::Array<double>(a), td::Array<double>(b)).untyped(); }},
       {"astype", {a}, nullptr, [=] { return td::untyped::astype(a, td::DType::float32); }},
-      {"concatenate", {a, a}, nullptr, [=] { return td::untyped::concatenate({a, a}, 1); }},
-      {"random", {}, nullptr, [] { return td::random::Generator(7).normal<double>({9, 4}).untyped(); }},
+      {"concatenate",
+       {a, a},
+       nullptr,
+       [=] {
+         return td::untyped::concatenate({a, a}, 1);
+       }},
+      {"random",
+       {},
+       nullptr,
+       [] {
+         return td::random::Generator(7).normal<double>({9, 4}).untyped();
+       }},
       {"linalg.solve", {sq, rhs}, nullptr, [=] { return td::linalg::detail::solve(sq, rhs); }},
   };
 }
@@ -176,7 +189,8 @@ TEST(FaultInjection, ScratchFailureInsideThreadedKernelsIsOutOfMemory) {
     const long failures = td::test::FailLargeNew::failures();
     {
       const td::test::FailLargeNew no_scratch(std::size_t{1} << 20);
-      EXPECT_TRUE(td::test::throws_with<td::OutOfMemory>([&] { td::argsort(a, -1); }, {"argsort: ", "out of host memory"}));
+      EXPECT_TRUE(
+          td::test::throws_with<td::OutOfMemory>([&] { td::argsort(a, -1); }, {"argsort: ", "out of host memory"}));
     }
     EXPECT_GT(td::test::FailLargeNew::failures(), failures);
     EXPECT_EQ(bytes_of(a.untyped()), before);

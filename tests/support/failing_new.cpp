@@ -1,6 +1,7 @@
-// The global operator new and delete of the test binary: malloc and free, except that
-// tandem::test::FailLargeNew makes large requests throw std::bad_alloc. Replacing delete
-// too keeps ASan's allocation and deallocation kinds matched.
+// The global operator new and delete of the test binary (plain, array and nothrow forms;
+// the aligned forms stay the runtime's): malloc and free, except that
+// tandem::test::FailLargeNew makes large requests fail. Replacing every matching delete
+// keeps ASan's allocation and deallocation kinds matched.
 
 #include "support/failing_new.hpp"
 
@@ -29,6 +30,16 @@ void* operator new(std::size_t n) {
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t n) { return ::operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t& /*tag*/) noexcept {
+  try {
+    return ::operator new(n);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept { return ::operator new(n, tag); }
+void operator delete(void* p, const std::nothrow_t& /*tag*/) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t& /*tag*/) noexcept { std::free(p); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
