@@ -1,14 +1,13 @@
 // Misuse of arrays ends in a defined state or a clear error, never in a crash or a silent
 // write: moved-from arrays are empty arrays, writes through broadcast views are refused,
-// to() releases cached device memory and retries as ops do, and messages name the user's
-// function.
+// messages name the user's function, and byte counts from the environment parse or are
+// refused. (to()'s release-and-retry is in tests/emulated/transfer_test.cpp.)
 
 #include <sstream>
 #include <string>
 #include <utility>
 
 #include "core/byte_size.hpp"
-#include "memory/buffer.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
@@ -69,26 +68,6 @@ TEST(ArraySafety, WritesThroughBroadcastViewsAreRefused) {
 TEST(ArraySafety, ToAnUnregisteredDeviceNamesTo) {
   const auto a = td::ones<double>({3});
   EXPECT_TRUE(throws_with<td::DeviceError>([&] { a.to(td::Device::cuda(7)); }, {"to: ", "cuda:7"}));
-}
-
-TEST(ArraySafety, ToReleasesPendingFreesAndRetries) {
-  // A 64 MiB device: a 40 MiB array moved there, dropped, 20 times. Each free is queued on
-  // the device's stream; without a release-and-retry, the next to() finds the memory
-  // still in use.
-  const td::Device d = td::emulated::add_device(std::size_t{64} << 20);
-  const td::PlacementGuard on_cpu(td::Placement::cpu);  // the arrays are made on the host
-  const std::int64_t n = (std::int64_t{40} << 20) / 8;
-  for (int i = 0; i < 20; ++i) {
-    SCOPED_TRACE(i);
-    const auto a = td::full<double>({n}, 1.0);
-    a.to(d);
-    EXPECT_TRUE(a.untyped().buffer()->is_valid_on(d));
-  }
-  td::synchronize();
-  EXPECT_EQ(td::emulated::bytes_in_use(d), 0u);
-  // More than the device holds: OutOfMemory naming to().
-  const auto big = td::full<double>({(std::int64_t{80} << 20) / 8}, 1.0);
-  EXPECT_TRUE(throws_with<td::OutOfMemory>([&] { big.to(d); }, {"to: ", "emulated:"}));
 }
 
 TEST(ArraySafety, ByteSizesParseUnitsOrAreRefused) {
