@@ -34,11 +34,12 @@ void save_npy(const std::string& path, const Array<T>& a) {
 /// Reads a .npy file of any supported dtype into a new C-contiguous host array.
 UntypedArray load_npy_untyped(const std::string& path);
 
-/// Reads a .npy file whose dtype must be T; throws IoError naming both dtypes otherwise.
+/// Reads a .npy file whose dtype must be T; throws DTypeError naming both dtypes otherwise
+/// (IoError for a file that cannot be read, as load_npy_untyped).
 template <class T>
 Array<T> load_npy(const std::string& path) {
   UntypedArray u = load_npy_untyped(path);
-  TANDEM_CHECK(u.dtype() == dtype_of<T>(), IoError, "load_npy", "'", path, "' holds ", dtype_name(u.dtype()),
+  TANDEM_CHECK(u.dtype() == dtype_of<T>(), DTypeError, "load_npy", "'", path, "' holds ", dtype_name(u.dtype()),
                " data, expected ", dtype_name(dtype_of<T>()));
   return Array<T>(std::move(u));
 }
@@ -102,12 +103,12 @@ enum class MapMode {
 /// A host array backed directly by the data of a .npy file, without copying it: pages are
 /// read on first touch. The mapping lasts as long as any view of the array. Fortran-order
 /// files give a transposed (F-strided) view. Throws IoError as load_npy does, and when the
-/// data is not aligned to the element size.
+/// data is not aligned to the element size; DTypeError when the file's dtype is not T.
 UntypedArray mmap_npy_untyped(const std::string& path, MapMode mode = MapMode::read_only);
 template <class T>
 Array<T> mmap_npy(const std::string& path, MapMode mode = MapMode::read_only) {
   UntypedArray u = mmap_npy_untyped(path, mode);
-  TANDEM_CHECK(u.dtype() == dtype_of<T>(), IoError, "mmap_npy", "'", path, "' holds ", dtype_name(u.dtype()),
+  TANDEM_CHECK(u.dtype() == dtype_of<T>(), DTypeError, "mmap_npy", "'", path, "' holds ", dtype_name(u.dtype()),
                " data, expected ", dtype_name(dtype_of<T>()));
   return Array<T>(std::move(u));
 }

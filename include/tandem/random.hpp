@@ -54,7 +54,7 @@ class Generator {
   /// Throws ValueError unless low < high, both finite.
   template <class T>
   Array<T> uniform(const Shape& shape, T low = T(0), T high = T(1)) {
-    return fresh<T>(shape, [&](const Array<T>& a) { uniform(a, low, high); });
+    return fresh<T>("uniform", shape, [&](const Array<T>& a) { uniform(a, low, high); });
   }
   template <class T>
   void uniform(const Array<T>& out, T low = T(0), T high = T(1)) {
@@ -65,7 +65,7 @@ class Generator {
   /// Normal(mean, std) by Box-Muller (two values per Philox block). Throws ValueError if std < 0.
   template <class T>
   Array<T> normal(const Shape& shape, T mean = T(0), T std = T(1)) {
-    return fresh<T>(shape, [&](const Array<T>& a) { normal(a, mean, std); });
+    return fresh<T>("normal", shape, [&](const Array<T>& a) { normal(a, mean, std); });
   }
   template <class T>
   void normal(const Array<T>& out, T mean = T(0), T std = T(1)) {
@@ -84,7 +84,7 @@ class Generator {
   /// Exponential with the given scale (mean); throws ValueError if scale < 0.
   template <class T>
   Array<T> exponential(const Shape& shape, T scale = T(1)) {
-    return fresh<T>(shape, [&](const Array<T>& a) { exponential(a, scale); });
+    return fresh<T>("exponential", shape, [&](const Array<T>& a) { exponential(a, scale); });
   }
   template <class T>
   void exponential(const Array<T>& out, T scale = T(1)) {
@@ -95,7 +95,7 @@ class Generator {
   /// Gamma(shape k, scale) by Marsaglia-Tsang; throws ValueError unless k > 0 and scale >= 0.
   template <class T>
   Array<T> gamma(const Shape& shape, T k, T scale = T(1)) {
-    return fresh<T>(shape, [&](const Array<T>& a) { gamma(a, k, scale); });
+    return fresh<T>("gamma", shape, [&](const Array<T>& a) { gamma(a, k, scale); });
   }
   template <class T>
   void gamma(const Array<T>& out, T k, T scale = T(1)) {
@@ -109,7 +109,7 @@ class Generator {
   /// (Lemire's method). Throws ValueError unless low < high.
   template <class T>
   Array<T> integers(T low, T high, const Shape& shape) {
-    return fresh<T>(shape, [&](const Array<T>& a) { integers(a, low, high); });
+    return fresh<T>("integers", shape, [&](const Array<T>& a) { integers(a, low, high); });
   }
   template <class T>
   void integers(const Array<T>& out, T low, T high) {
@@ -173,8 +173,8 @@ class Generator {
     static_assert(std::is_floating_point_v<T>, "tandem::random: this distribution needs float or double");
   }
   template <class T, class F>
-  static Array<T> fresh(const Shape& shape, F&& f) {
-    Array<T> a(UntypedArray::empty(dtype_of<T>(), shape));
+  static Array<T> fresh(const char* op, const Shape& shape, F&& f) {
+    Array<T> a(UntypedArray::empty(dtype_of<T>(), shape, op));
     f(a);
     return a;
   }

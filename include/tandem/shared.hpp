@@ -20,6 +20,8 @@
 /// The array returned by create and attach is an ordinary host Array (views, math, I/O
 /// all work) whose buffer is the mapping; the mapping lasts as long as any view of it.
 /// Writes by one process are visible to the others; synchronising them is up to you.
+/// A process that shrinks a segment (ftruncate) while others have it mapped makes their
+/// next access to the lost pages raise SIGBUS: no library can turn that into an exception.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,13 +36,26 @@ inline constexpr char kMagic[9] = "TANDEMSH";
 inline constexpr std::uint32_t kVersion = 1;
 inline constexpr std::size_t kDataOffset = 4096;
 
+/// Who removes a segment's name. A name outlives every process until it is unlinked (a
+/// creator that exits or dies without unlinking leaves it in /dev/shm, holding memory,
+/// until shared::unlink(name), `rm /dev/shm/<name>` or a reboot).
+enum class Ownership {
+  keep,    ///< the name stays until someone calls shared::unlink (the default)
+  unlink,  ///< the name is unlinked when the creator's array (its last view) goes; processes
+           ///< attached by then keep their mapping, later attach calls fail
+};
+
 /// Creates the segment `name` ("grid" or "/grid"; POSIX names start with one '/', which is
-/// added when missing) holding a zero-filled array of the given dtype and shape. Throws
-/// IoError when the name exists already or the segment cannot be made.
-UntypedArray create_untyped(const std::string& name, DType dtype, const Shape& shape);
+/// added when missing) holding a zero-filled array of the given dtype and shape. The
+/// memory is reserved now (posix_fallocate), so a segment larger than /dev/shm can hold
+/// fails here rather than with SIGBUS at first touch. Throws IoError when the name exists
+/// already or the segment cannot be made or reserved; ValueError for a shape whose size
+/// overflows.
+UntypedArray create_untyped(const std::string& name, DType dtype, const Shape& shape,
+                            Ownership ownership = Ownership::keep);
 template <class T>
-Array<T> create(const std::string& name, const Shape& shape) {
-  return Array<T>(create_untyped(name, dtype_of<T>(), shape));
+Array<T> create(const std::string& name, const Shape& shape, Ownership ownership = Ownership::keep) {
+  return Array<T>(create_untyped(name, dtype_of<T>(), shape, ownership));
 }
 
 /// Attaches to the segment `name` (read-write) and returns its array. Throws IoError for a

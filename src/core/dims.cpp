@@ -33,6 +33,32 @@ int64_t shape_size(const Shape& shape) {
   return n;
 }
 
+int64_t checked_size(const char* op, const Shape& shape, std::size_t itemsize) {
+  int64_t nonzero = static_cast<int64_t>(itemsize);
+  bool empty = false;
+  for (int64_t e : shape) {
+    TANDEM_CHECK(e >= 0, ValueError, op, "negative dimensions are not allowed, got shape ", to_string(shape));
+    if (e == 0)
+      empty = true;
+    else
+      TANDEM_CHECK(!__builtin_mul_overflow(nonzero, e, &nonzero), ValueError, op, "array of shape ", to_string(shape),
+                   " is too big (its size overflows)");
+  }
+  return empty ? 0 : nonzero / static_cast<int64_t>(itemsize);
+}
+
+int64_t checked_mul(const char* op, int64_t a, int64_t b) {
+  int64_t r = 0;
+  TANDEM_CHECK(!__builtin_mul_overflow(a, b, &r), ValueError, op, "the extent ", a, " * ", b, " overflows");
+  return r;
+}
+
+int64_t checked_add(const char* op, int64_t a, int64_t b) {
+  int64_t r = 0;
+  TANDEM_CHECK(!__builtin_add_overflow(a, b, &r), ValueError, op, "the extent ", a, " + ", b, " overflows");
+  return r;
+}
+
 std::string to_string(const Dims& dims) {
   std::ostringstream s;
   s << '(';

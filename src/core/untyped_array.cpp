@@ -1,7 +1,6 @@
 #include "tandem/core/untyped_array.hpp"
 
 #include <cstring>
-#include <limits>
 
 #include "backend/stream.hpp"
 #include "memory/buffer.hpp"
@@ -18,28 +17,64 @@ UntypedArray::UntypedArray(DType dtype, const Shape& shape, const Strides& strid
     : dtype_(dtype), shape_(shape), strides_(strides), offset_(offset), buffer_(std::move(buffer)) {}
 
 namespace {
-// Bytes for a shape, refusing negative extents and sizes that overflow.
-std::size_t checked_bytes(const char* op, DType dtype, const Shape& shape) {
-  // The product of the non-zero extents must fit even when the array is empty: strides are
-  // computed from it.
-  std::int64_t n = 1;
-  bool empty = false;
-  for (std::int64_t e : shape) {
-    TANDEM_CHECK(e >= 0, ValueError, op, "negative dimensions are not allowed, got shape ", to_string(shape));
-    if (e == 0) {
-      empty = true;
-      continue;
-    }
-    TANDEM_CHECK(n <= std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(itemsize(dtype)) / e,
-                 ValueError, op, "array of shape ", to_string(shape), " is too big");
-    n *= e;
-  }
-  return empty ? 0 : static_cast<std::size_t>(n) * itemsize(dtype);
+// The buffer of every moved-from array: zero bytes, shared, never freed (buffers are
+// internally synchronised, so sharing one is as safe as sharing any view's).
+const std::shared_ptr<Buffer>& empty_buffer() {
+  static const auto* buffer = new std::shared_ptr<Buffer>(Buffer::allocate(0));
+  return *buffer;
 }
 }  // namespace
 
-UntypedArray UntypedArray::empty(DType dtype, const Shape& shape) {
-  const std::size_t bytes = checked_bytes("empty", dtype, shape);
+UntypedArray::UntypedArray(UntypedArray&& other) noexcept
+    : dtype_(other.dtype_),
+      shape_(other.shape_),
+      strides_(other.strides_),
+      offset_(other.offset_),
+      buffer_(std::move(other.buffer_)),
+      broadcast_view_(other.broadcast_view_) {
+  other.shape_ = Shape{0};
+  other.strides_ = Strides{1};
+  other.offset_ = 0;
+  other.buffer_ = empty_buffer();
+  other.broadcast_view_ = false;
+}
+
+UntypedArray& UntypedArray::operator=(UntypedArray&& other) noexcept {
+  if (this == &other) return *this;
+  dtype_ = other.dtype_;
+  shape_ = other.shape_;
+  strides_ = other.strides_;
+  offset_ = other.offset_;
+  buffer_ = std::move(other.buffer_);
+  broadcast_view_ = other.broadcast_view_;
+  other.shape_ = Shape{0};
+  other.strides_ = Strides{1};
+  other.offset_ = 0;
+  other.buffer_ = empty_buffer();
+  other.broadcast_view_ = false;
+  return *this;
+}
+
+UntypedArray UntypedArray::view(const Shape& shape, const Strides& strides, std::int64_t offset, bool broadcast) const {
+  UntypedArray v(dtype_, shape, strides, offset, buffer_);
+  v.broadcast_view_ = broadcast_view_ || broadcast;
+  return v;
+}
+
+void UntypedArray::check_writable(const char* op) const {
+  buffer_->check_writable(op);
+  TANDEM_CHECK(!broadcast_view_, ValueError, op,
+               "the array is a broadcast view, whose elements share memory, and cannot be written; copy() it first");
+}
+
+namespace {
+std::size_t checked_bytes(const char* op, DType dtype, const Shape& shape) {
+  return static_cast<std::size_t>(checked_size(op, shape, itemsize(dtype))) * itemsize(dtype);
+}
+}  // namespace
+
+UntypedArray UntypedArray::empty(DType dtype, const Shape& shape, const char* op) {
+  const std::size_t bytes = checked_bytes(op, dtype, shape);
   return UntypedArray(dtype, shape, c_strides(shape), 0, Buffer::allocate(bytes));
 }
 
@@ -58,24 +93,40 @@ bool UntypedArray::is_contiguous() const {
 Device UntypedArray::device() const { return buffer_->newest(); }
 
 void* UntypedArray::host_data(bool for_write) const {
-  if (for_write) buffer_->check_writable("data");
+  if (for_write) check_writable("data");
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(Device::cpu()));
   if (for_write) buffer_->mark_written_on(Device::cpu());
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
 }
 
 const UntypedArray& UntypedArray::to(Device device) const {
-  buffer_->ensure_valid_on(device);
+  if (device.is_cpu()) {
+    buffer_->ensure_valid_on(device);
+    return *this;
+  }
+  Backend& backend = backend_for(device, "to");
+  try {
+    buffer_->ensure_valid_on(device);
+  } catch (const OutOfMemory&) {
+    // As ops do: frees still queued on the device's streams may be what is missing.
+    backend.release_cached_memory();
+    try {
+      buffer_->ensure_valid_on(device);
+    } catch (const OutOfMemory& e) {
+      TANDEM_THROW(OutOfMemory, "to", "cannot move ", buffer_->bytes(), " bytes to ", device.str(), " (", e.what(),
+                   ")");
+    }
+  }
   return *this;
 }
 
 bool UntypedArray::read_only() const { return buffer_->read_only(); }
 
 void* UntypedArray::device_data(Device device, bool for_write) const {
-  if (for_write) buffer_->check_writable("device_data");
+  if (for_write) check_writable("device_data");
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(device));
   // The user's work goes on the current stream: order it after other streams' work here.
-  if (!device.is_cpu()) buffer_->order_use(backend_for(device), current_stream(device), for_write);
+  if (!device.is_cpu()) buffer_->order_use(backend_for(device, "device_data"), current_stream(device), for_write);
   if (for_write) buffer_->mark_written_on(device);
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
 }
@@ -95,10 +146,12 @@ UntypedArray wrap_host(void* ptr, DType dtype, const Shape& shape, const Strides
     for (int d = 0; d < shape.size(); ++d) {
       TANDEM_CHECK((*strides)[d] >= 0, ValueError, "wrap", "negative strides are not supported, got ",
                    to_string(*strides));
-      if (shape[d] > 0) span += (shape[d] - 1) * (*strides)[d];
+      if (shape[d] > 0) span = checked_add("wrap", span, checked_mul("wrap", shape[d] - 1, (*strides)[d]));
     }
     st = *strides;
-    bytes = shape_size(shape) == 0 ? 0 : static_cast<std::size_t>(span + 1) * itemsize(dtype);
+    bytes = shape_size(shape) == 0 ? 0
+                                   : static_cast<std::size_t>(checked_mul("wrap", checked_add("wrap", span, 1),
+                                                                          static_cast<std::int64_t>(itemsize(dtype))));
   }
   return UntypedArray(dtype, shape, st, 0, Buffer::wrap_host(ptr, bytes, std::move(deleter), {/*read_only=*/false, /*write_back=*/true}));
 }

@@ -105,7 +105,7 @@ UntypedArray index(const UntypedArray& a, const Index* indices, int count) {
     shape.push_back(a.shape()[d]);
     strides.push_back(a.strides()[d]);
   }
-  return UntypedArray(a.dtype(), shape, strides, offset, a.buffer());
+  return a.view(shape, strides, offset);
 }
 
 UntypedArray transpose(const UntypedArray& a, const std::vector<int>& perm) {
@@ -122,7 +122,7 @@ UntypedArray transpose(const UntypedArray& a, const std::vector<int>& perm) {
     shape.push_back(a.shape()[ax]);
     strides.push_back(a.strides()[ax]);
   }
-  return UntypedArray(a.dtype(), shape, strides, a.offset(), a.buffer());
+  return a.view(shape, strides, a.offset());
 }
 
 UntypedArray transpose(const UntypedArray& a) {
@@ -189,7 +189,10 @@ UntypedArray reshape(const UntypedArray& a, const Shape& requested) {
       unknown = i;
     } else {
       TANDEM_CHECK(shape[i] >= 0, ValueError, "reshape", "invalid extent ", shape[i], " in ", to_string(requested));
-      known *= shape[i];
+      if (shape[i] != 0)
+        known = checked_mul("reshape", known, shape[i]);
+      else
+        known = 0;
     }
   }
   if (unknown >= 0) {
@@ -197,11 +200,11 @@ UntypedArray reshape(const UntypedArray& a, const Shape& requested) {
                  a.size(), " into shape ", to_string(requested));
     shape[unknown] = a.size() / known;
   }
-  TANDEM_CHECK(shape_size(shape) == a.size(), ShapeError, "reshape", "cannot reshape array of size ", a.size(),
-               " into shape ", to_string(requested));
-  if (a.size() == 0) return UntypedArray(a.dtype(), shape, c_strides(shape), a.offset(), a.buffer());
+  TANDEM_CHECK(checked_size("reshape", shape) == a.size(), ShapeError, "reshape", "cannot reshape array of size ",
+               a.size(), " into shape ", to_string(requested));
+  if (a.size() == 0) return a.view(shape, c_strides(shape), a.offset());
   Strides strides;
-  if (reshape_strides(a, shape, strides)) return UntypedArray(a.dtype(), shape, strides, a.offset(), a.buffer());
+  if (reshape_strides(a, shape, strides)) return a.view(shape, strides, a.offset());
   const UntypedArray c = copy(a);
   return UntypedArray(c.dtype(), shape, c_strides(shape), 0, c.buffer());
 }
@@ -214,7 +217,7 @@ UntypedArray squeeze(const UntypedArray& a) {
     shape.push_back(a.shape()[i]);
     strides.push_back(a.strides()[i]);
   }
-  return UntypedArray(a.dtype(), shape, strides, a.offset(), a.buffer());
+  return a.view(shape, strides, a.offset());
 }
 
 UntypedArray squeeze(const UntypedArray& a, int axis) {
@@ -225,7 +228,7 @@ UntypedArray squeeze(const UntypedArray& a, int axis) {
   Strides strides = a.strides();
   shape.erase(ax);
   strides.erase(ax);
-  return UntypedArray(a.dtype(), shape, strides, a.offset(), a.buffer());
+  return a.view(shape, strides, a.offset());
 }
 
 UntypedArray expand_dims(const UntypedArray& a, int axis) {
@@ -234,7 +237,7 @@ UntypedArray expand_dims(const UntypedArray& a, int axis) {
   Strides strides = a.strides();
   shape.insert(ax, 1);
   strides.insert(ax, 0);
-  return UntypedArray(a.dtype(), shape, strides, a.offset(), a.buffer());
+  return a.view(shape, strides, a.offset());
 }
 
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
@@ -247,6 +250,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
                  " cannot be broadcast together");
     out[i] = x == 1 ? y : x;
   }
+  checked_size(op, out);
   return out;
 }
 
@@ -263,9 +267,8 @@ UntypedArray broadcast_to(const UntypedArray& a, const Shape& shape) {
                  " to ", to_string(shape));
     strides[j] = (e == 1 && shape[j] != 1) ? 0 : a.strides()[i];
   }
-  for (std::int64_t e : shape)
-    TANDEM_CHECK(e >= 0, ValueError, "broadcast_to", "negative extent in ", to_string(shape));
-  return UntypedArray(a.dtype(), shape, strides, a.offset(), a.buffer());
+  checked_size("broadcast_to", shape);
+  return a.view(shape, strides, a.offset(), /*broadcast=*/true);
 }
 
 }  // namespace tandem::untyped

@@ -146,8 +146,10 @@ void gather_scatter(const StridedView& indexed, const StridedView& indices, cons
   // indices run in order (put: the last of repeated indices wins).
   const int threads = num_threads();
   if (outer.count > 1 && threads > 1 && outer.count * m * block.size >= tuning::kParallelMinElements) {
+    cpu::ExceptionTrap trap;
 #pragma omp parallel for num_threads(threads) schedule(static)
-    for (std::int64_t o = 0; o < outer.count; ++o) one_outer(o);
+    for (std::int64_t o = 0; o < outer.count; ++o) trap.run([&] { one_outer(o); });
+    trap.rethrow();
   } else {
     for (std::int64_t o = 0; o < outer.count; ++o) one_outer(o);
   }
@@ -198,17 +200,21 @@ void scan_shares(std::int64_t size, std::int64_t total, Count&& count, Write&& w
     return;
   }
   std::vector<std::int64_t> first(static_cast<std::size_t>(threads) + 1, 0);
+  cpu::ExceptionTrap trap;  // every thread still meets the barrier when a body throws
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
     const int team = omp_get_num_threads();  // the runtime may grant fewer than asked
     auto bound = [&](int i) { return size * i / team; };
-    first[static_cast<std::size_t>(t) + 1] = count(bound(t), bound(t + 1));
+    trap.run([&] { first[static_cast<std::size_t>(t) + 1] = count(bound(t), bound(t + 1)); });
 #pragma omp barrier
 #pragma omp single
     for (int i = 0; i < team; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
-    write(bound(t), bound(t + 1), first[static_cast<std::size_t>(t)], first[static_cast<std::size_t>(t) + 1]);
+    trap.run([&] {
+      write(bound(t), bound(t + 1), first[static_cast<std::size_t>(t)], first[static_cast<std::size_t>(t) + 1]);
+    });
   }
+  trap.rethrow();
 }
 
 // Runs k = body(p, count, k, k_end) over the runs of `loop` (operand 0 the mask, with `total`

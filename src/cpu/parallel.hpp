@@ -6,12 +6,41 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <exception>
 #include <memory>
+#include <mutex>
 
 #include "dispatch/tuning.hpp"
 #include "tandem/core/threads.hpp"
 
 namespace tandem::cpu {
+
+/// No exception may leave an OpenMP region: the runtime would call std::terminate. Every
+/// body that runs in a region goes through run(), which keeps the first exception thrown
+/// (later bodies are then skipped), and rethrow() after the region raises it on the calling
+/// thread, where dispatch turns std::bad_alloc into OutOfMemory naming the op.
+class ExceptionTrap {
+ public:
+  template <class F>
+  void run(F&& f) noexcept {
+    if (failed_.load(std::memory_order_relaxed)) return;
+    try {
+      f();
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+      failed_.store(true, std::memory_order_relaxed);
+    }
+  }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::atomic<bool> failed_{false};
+  std::mutex mutex_;
+  std::exception_ptr error_;
+};
 
 /// Calls f(begin, end) over disjoint pieces that cover [0, n): on the calling thread below
 /// the parallel threshold, else on tandem's threads. Each thread owns one contiguous home
@@ -41,6 +70,7 @@ void parallel_for(std::int64_t n, F&& f) {
     shares[t].next.store(bound(t), std::memory_order_relaxed);
     shares[t].end = bound(t + 1);
   }
+  ExceptionTrap trap;
   constexpr std::int64_t chunk = tuning::kParallelChunkElements;
 #pragma omp parallel num_threads(pieces)
   {
@@ -52,10 +82,11 @@ void parallel_for(std::int64_t n, F&& f) {
       for (;;) {
         const std::int64_t begin = s.next.fetch_add(chunk, std::memory_order_relaxed);
         if (begin >= s.end) break;
-        f(begin, std::min(begin + chunk, s.end));
+        trap.run([&] { f(begin, std::min(begin + chunk, s.end)); });
       }
     }
   }
+  trap.rethrow();
 }
 
 }  // namespace tandem::cpu

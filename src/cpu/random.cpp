@@ -139,8 +139,10 @@ void generate(const RandomRequest& req, const StridedView& out, const Block& f) 
     return;
   }
   const std::int64_t pieces = (loop.size + chunk - 1) / chunk;
+  cpu::ExceptionTrap trap;
 #pragma omp parallel for num_threads(num_threads()) schedule(dynamic, 1)
-  for (std::int64_t c = 0; c < pieces; ++c) range(c * chunk, std::min(loop.size, (c + 1) * chunk));
+  for (std::int64_t c = 0; c < pieces; ++c) trap.run([&] { range(c * chunk, std::min(loop.size, (c + 1) * chunk)); });
+  trap.rethrow();
 }
 
 template <class T>

@@ -3,9 +3,12 @@
 #include <chrono>
 #include <iostream>
 #include <mutex>
+#include <new>
+#include <string>
 
 #include "backend/counters.hpp"
 #include "backend/stream.hpp"
+#include "backend/user_op.hpp"
 #include "dispatch/auto_placement.hpp"
 #include "memory/buffer.hpp"
 #include "registry/registry.hpp"
@@ -75,7 +78,7 @@ namespace {
 void check_outputs_writable(const ArrayCall& op) {
   for (int i = 0; i < op.call.n_out; ++i) {
     const UntypedArray& out = *op.outputs[static_cast<std::size_t>(i)];
-    if (out.read_only()) out.buffer()->check_writable(op_name(op.call.key));
+    if (out.read_only() || out.is_broadcast_view()) out.check_writable(op_name(op.call.key));
   }
 }
 
@@ -130,10 +133,23 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   return cpu_backend();
 }
 
-}  // namespace
+/// In a catch block of std::bad_alloc or OutOfMemory: throws OutOfMemory naming the user's
+/// function (backend/user_op.hpp), else the op.
+[[noreturn]] void rethrow_out_of_memory(const OpKey& op) {
+  const std::string name = detail::user_op_or(op_name(op));
+  std::string what;
+  try {
+    throw;
+  } catch (const std::bad_alloc&) {
+    what = "out of host memory (std::bad_alloc)";
+  } catch (const OutOfMemory& e) {
+    what = e.what();
+    if (what.compare(0, name.size() + 2, name + ": ") == 0) throw;  // names the op already
+  }
+  TANDEM_THROW(OutOfMemory, name.c_str(), what);
+}
 
-void execute(ArrayCall& op) {
-  check_outputs_writable(op);
+void execute_placed(ArrayCall& op) {
   Backend& backend = choose_backend(op);
   if (backend.device().is_cpu()) {
     if (!detail::cpu_op_is_timed()) return run_on_cpu(op, backend);
@@ -156,6 +172,19 @@ void execute(ArrayCall& op) {
       }
       run_on_cpu(op, cpu_fallback_after_oom(backend, e.what()));
     }
+  }
+}
+
+}  // namespace
+
+void execute(ArrayCall& op) {
+  check_outputs_writable(op);
+  try {
+    execute_placed(op);
+  } catch (const std::bad_alloc&) {
+    rethrow_out_of_memory(op.call.key);
+  } catch (const OutOfMemory&) {
+    rethrow_out_of_memory(op.call.key);
   }
 }
 

@@ -69,7 +69,9 @@ Backend& choose_backend(const ArrayCall& op);
 /// other streams' unfinished work on the operands, runs it, and marks the outputs written
 /// there (inputs keep their valid copies). If the device runs out of memory: release its
 /// cached memory and retry once; then fall back to the CPU under Placement::automatic
-/// (warning once) or rethrow OutOfMemory under Placement::gpu.
+/// (warning once) or rethrow OutOfMemory under Placement::gpu. Every allocation failure
+/// (std::bad_alloc of kernel scratch included) leaves as OutOfMemory whose message starts
+/// with the name of the user's function (backend/user_op.hpp), else the op's.
 void execute(ArrayCall& op);
 
 }  // namespace tandem

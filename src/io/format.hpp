@@ -121,9 +121,17 @@ UntypedArray read_npy(ByteSource& src, const char* op, const std::string& where)
 /// before the data of the C-contiguous array c.
 std::string npy_preamble(const UntypedArray& c, const char* op);
 
-/// Writes a new file under a temporary name in the destination's directory; commit()
-/// flushes it to disk and renames it into place. Destroyed without commit() (an exception
-/// anywhere), it removes the temporary: the final name keeps its old file, or stays absent.
+/// The file that a write to path reaches: path itself, or the end of its chain of symbolic
+/// links (which need not exist yet). Throws IoError past 40 links.
+std::string resolve_symlinks(const char* op, const std::string& path);
+
+/// Writes a new file in the destination's directory, unnamed (O_TMPFILE) where the file
+/// system allows, else under a temporary name; commit() flushes it to disk and renames it
+/// into place. A symbolic link as destination gets its target replaced, and an existing
+/// file's mode is kept. Destroyed without commit() (an exception anywhere), it removes the
+/// temporary: the final name keeps its old file, or stays absent. A process killed
+/// mid-save leaves nothing (unnamed file) or a "<name>.tmp.<pid>.<n>" that the next save
+/// to that name removes.
 class AtomicFile {
  public:
   AtomicFile(const char* op, const std::string& path);
@@ -141,9 +149,11 @@ class AtomicFile {
   void commit();
 
  private:
+  std::string named_temporary() const;
+
   const char* op_;
   std::string path_;
-  std::string tmp_;
+  std::string tmp_;  // empty while the file is unnamed
   FileDescriptor fd_;
   std::uint64_t offset_ = 0;
   bool committed_ = false;

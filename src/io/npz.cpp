@@ -15,6 +15,8 @@
 #include <cstring>
 #include <limits>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "io/format.hpp"
 #include "io/zip.hpp"
@@ -507,7 +509,11 @@ ArrayDict read_npz(RandomAccess& in, const char* op, const std::string& path) {
     members.push_back(std::move(m));
   }
 
-  ArrayDict out;
+  // Each member's bytes (local header and data) must be its own: members that share bytes
+  // would let a small file inflate to many times its size (a zip bomb), breaking the bound
+  // that nothing is allocated beyond what the file can hold.
+  std::vector<std::uint64_t> data_starts;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> extents;  // [local header, end of data)
   for (const Member& m : members) {
     const std::string where = path + ":" + m.name;
     if (m.flags & 1) TANDEM_THROW(IoError, op, "'", where, "': encrypted members are not supported");
@@ -523,6 +529,20 @@ ArrayDict read_npz(RandomAccess& in, const char* op, const std::string& path) {
     if (data_start > size || m.compressed > size - data_start)
       TANDEM_THROW(IoError, op, "'", where, "': truncated: member data (", m.compressed,
                    " bytes) runs past the end of the file");
+    data_starts.push_back(data_start);
+    extents.emplace_back(m.local_offset, data_start + m.compressed);
+  }
+  std::sort(extents.begin(), extents.end());
+  for (std::size_t i = 1; i < extents.size(); ++i)
+    if (extents[i].first < extents[i - 1].second)
+      TANDEM_THROW(IoError, op, "'", path, "': members overlap (the data at byte ", extents[i - 1].first,
+                   " is claimed again at byte ", extents[i].first, "): refusing a possible zip bomb");
+
+  ArrayDict out;
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const Member& m = members[i];
+    const std::string where = path + ":" + m.name;
+    const std::uint64_t data_start = data_starts[i];
     std::string key = m.name;
     if (key.size() > 4 && key.compare(key.size() - 4, 4, ".npy") == 0) key.resize(key.size() - 4);
     if (out.contains(key)) TANDEM_THROW(IoError, op, "'", where, "': duplicate member name");

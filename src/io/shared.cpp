@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <limits>
+#include <sstream>
 
 #include "io/format.hpp"
 #include "memory/buffer.hpp"
@@ -37,34 +39,45 @@ std::uint64_t get(const unsigned char* p, int bytes) {
   return v;
 }
 
-UntypedArray array_over(void* base, std::size_t length, DType dtype, const Shape& shape, std::size_t data_bytes) {
+// Unlinks name if it still names the segment whose (device, inode) the creator saw: a name
+// that someone unlinked and reused for another segment is left alone.
+void unlink_if_same(const std::string& name, dev_t dev, ino_t ino) {
+  const int fd = ::shm_open(name.c_str(), O_RDONLY, 0);
+  if (fd < 0) return;
+  struct stat st {};
+  const bool same = ::fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+  ::close(fd);
+  if (same) ::shm_unlink(name.c_str());
+}
+
+struct UnlinkOnRelease {
+  std::string name;  // empty: keep the name
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+
+UntypedArray array_over(void* base, std::size_t length, DType dtype, const Shape& shape, std::size_t data_bytes,
+                        const UnlinkOnRelease& owner = {}) {
   auto buffer = Buffer::wrap_host(
-      static_cast<char*>(base) + kDataOffset, data_bytes, [base, length](void*) { ::munmap(base, length); },
+      static_cast<char*>(base) + kDataOffset, data_bytes,
+      [base, length, owner](void*) {
+        ::munmap(base, length);
+        if (!owner.name.empty()) unlink_if_same(owner.name, owner.dev, owner.ino);
+      },
       HostMemoryFlags{false, true});
   return UntypedArray(dtype, shape, c_strides(shape), 0, std::move(buffer));
 }
 
 }  // namespace
 
-UntypedArray create_untyped(const std::string& name, DType dtype, const Shape& shape) {
+UntypedArray create_untyped(const std::string& name, DType dtype, const Shape& shape, Ownership ownership) {
   const char* op = "shared::create";
   const std::string n = posix_name(op, name);
   TANDEM_CHECK(shape.size() <= kMaxDims, ValueError, op, "shape ", to_string(shape), " has more than ", kMaxDims,
                " dimensions");
-  std::uint64_t nonzero = 1;
-  bool empty = false;
-  for (std::int64_t e : shape) {
-    TANDEM_CHECK(e >= 0, ValueError, op, "negative dimensions are not allowed, got shape ", to_string(shape));
-    if (e == 0) {
-      empty = true;
-      continue;
-    }
-    TANDEM_CHECK(nonzero <= (std::numeric_limits<std::uint64_t>::max() >> 2) / itemsize(dtype) /
-                                static_cast<std::uint64_t>(e),
-                 ValueError, op, "shape ", to_string(shape), " is too big");
-    nonzero *= static_cast<std::uint64_t>(e);
-  }
-  const std::uint64_t bytes = empty ? 0 : nonzero * itemsize(dtype);
+  const auto bytes = static_cast<std::uint64_t>(checked_size(op, shape, itemsize(dtype))) * itemsize(dtype);
+  TANDEM_CHECK(bytes <= std::numeric_limits<std::uint64_t>::max() / 4, ValueError, op, "shape ", to_string(shape),
+               " is too big");
   const std::size_t length = kDataOffset + static_cast<std::size_t>(bytes);
 
   const int fd = ::shm_open(n.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -72,15 +85,19 @@ UntypedArray create_untyped(const std::string& name, DType dtype, const Shape& s
   detail::FileDescriptor guard(fd);
   void* base = MAP_FAILED;
   try {
-    if (::ftruncate(fd, static_cast<off_t>(length)) != 0)
-      TANDEM_THROW(IoError, op, "cannot size '", n, "' to ", length, " bytes: ", detail::errno_text());
+    // Reserved, not sparse: a segment larger than /dev/shm can hold fails here, instead of
+    // with SIGBUS when a page that cannot be had is first touched.
+    const int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(length));
+    if (rc != 0)
+      TANDEM_THROW(IoError, op, "cannot reserve ", length, " bytes for '", n, "': ", std::strerror(rc),
+                   rc == ENOSPC ? " (/dev/shm is too small)" : "");
     base = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) TANDEM_THROW(IoError, op, "cannot map '", n, "': ", detail::errno_text());
   } catch (...) {
     ::shm_unlink(n.c_str());
     throw;
   }
-  // ftruncate zero-fills; write the header, the magic last, so that a concurrent attach
+  // The reserved pages read as zeros; write the header, the magic last, so that a concurrent attach
   // sees either no magic or a complete header.
   auto* h = static_cast<unsigned char*>(base);
   put(h + 8, kVersion, 4);
@@ -91,7 +108,10 @@ UntypedArray create_untyped(const std::string& name, DType dtype, const Shape& s
   for (int i = 0; i < shape.size(); ++i) put(h + 48 + 8 * i, static_cast<std::uint64_t>(shape[i]), 8);
   std::atomic_thread_fence(std::memory_order_release);
   std::memcpy(h, kMagic, 8);
-  return array_over(base, length, dtype, shape, static_cast<std::size_t>(bytes));
+  UnlinkOnRelease owner;
+  struct stat st {};
+  if (ownership == Ownership::unlink && ::fstat(fd, &st) == 0) owner = {n, st.st_dev, st.st_ino};
+  return array_over(base, length, dtype, shape, static_cast<std::size_t>(bytes), owner);
 }
 
 UntypedArray attach_untyped(const std::string& name) {
@@ -125,18 +145,24 @@ UntypedArray attach_untyped(const std::string& name) {
   // The product of the non-zero extents must stay small even for an empty array, since
   // strides are computed from it.
   Shape shape;
+  std::ostringstream shown;  // the header's extents as written, even those no int64 holds
+  shown << '(';
   std::uint64_t nonzero = 1;
   bool overflow = false, empty = false;
   for (std::uint64_t i = 0; i < ndim; ++i) {
     const std::uint64_t e = get(h + 48 + 8 * i, 8);
+    shown << (i ? ", " : "") << e;
     if (e == 0) empty = true;
     else if (nonzero > (std::numeric_limits<std::uint64_t>::max() >> 4) / e) overflow = true;
     else nonzero *= e;
-    shape.push_back(overflow ? 0 : static_cast<std::int64_t>(e));
+    if (!overflow) shape.push_back(static_cast<std::int64_t>(e));
   }
+  shown << (ndim == 1 ? ",)" : ")");
+  TANDEM_CHECK(!overflow, IoError, op, "segment '", n, "': malformed header (shape ", shown.str(),
+               " is too big: its size overflows)");
   const std::uint64_t count = empty ? 0 : nonzero;
-  TANDEM_CHECK(!overflow && count * itemsize(dtype) == bytes, IoError, op, "segment '", n, "': malformed header (shape ",
-               to_string(shape), " of ", dtype_name(dtype), " does not take ", bytes, " bytes)");
+  TANDEM_CHECK(count * itemsize(dtype) == bytes, IoError, op, "segment '", n, "': malformed header (shape ",
+               shown.str(), " of ", dtype_name(dtype), " does not take ", bytes, " bytes)");
   TANDEM_CHECK(size >= kDataOffset && size - kDataOffset >= bytes, IoError, op, "segment '", n, "' has ", size,
                " bytes, too small for its header's ", kDataOffset, " + ", bytes, " bytes");
 

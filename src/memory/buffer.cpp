@@ -5,6 +5,8 @@
 #include "backend/counters.hpp"
 #include "backend/device_memory.hpp"
 #include "backend/stream.hpp"
+#include "backend/user_op.hpp"
+#include "memory/fault_injection.hpp"
 #include "memory/host_pool.hpp"
 #include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
@@ -139,6 +141,8 @@ void Buffer::update_host_only() {
 }
 
 void Buffer::allocate_host_memory() {
+  if (detail::allocation_must_fail(detail::AllocationKind::host))  // a test's injected failure
+    TANDEM_THROW(OutOfMemory, detail::user_op_or("allocate"), "cannot allocate ", bytes_, " bytes of host memory");
   host_ = detail::allocate_host(bytes_);
   detail::counters().host_allocations.fetch_add(1, std::memory_order_relaxed);
 }
@@ -170,6 +174,9 @@ void* Buffer::ensure_valid_on(Device device) {
     release_device_copy();
   }
   if (device_ == nullptr) {
+    if (detail::allocation_must_fail(detail::AllocationKind::device))
+      TANDEM_THROW(OutOfMemory, detail::user_op_or("allocate"), "out of memory on ", device.str(),
+                   " (injected by a test)");
     device_ = backend.allocate(bytes_);  // may throw OutOfMemory; nothing has changed then
     device_memory_ = &backend;
     detail::counters().device_allocations.fetch_add(1, std::memory_order_relaxed);

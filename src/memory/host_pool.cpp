@@ -20,6 +20,7 @@
 #include "backend/backend.hpp"
 #include "registry/registry.hpp"
 #include "backend/counters.hpp"
+#include "backend/user_op.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/threads.hpp"
 #include "tandem/memory/host_pool.hpp"
@@ -245,7 +246,7 @@ void* allocate_host(std::size_t bytes) {
   } else {
     p = pool().allocate(bytes);
   }
-  if (p == nullptr) TANDEM_THROW(OutOfMemory, "allocate", "cannot allocate ", bytes, " bytes of host memory");
+  if (p == nullptr) TANDEM_THROW(OutOfMemory, detail::user_op_or("allocate"), "cannot allocate ", bytes, " bytes of host memory");
   return p;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "kernels/convert.hpp"
 #include "memory/buffer.hpp"
@@ -27,6 +28,7 @@ UntypedArray copy(const UntypedArray& a) {
 }
 
 UntypedArray astype(const UntypedArray& a, DType dtype) {
+  const ::tandem::detail::UserOpScope scope("astype");  // not copy's: ops copy their operands
   UntypedArray out = UntypedArray::empty(dtype, a.shape());
   copy_into(a, out);
   return out;

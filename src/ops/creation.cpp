@@ -8,14 +8,14 @@
 
 namespace tandem::untyped {
 
-UntypedArray full(DType dtype, const Shape& shape, Scalar value) {
-  UntypedArray a = UntypedArray::empty(dtype, shape);
+UntypedArray full(DType dtype, const Shape& shape, Scalar value, const char* op) {
+  UntypedArray a = UntypedArray::empty(dtype, shape, op);
   fill(a, value);
   return a;
 }
 
 UntypedArray arange(DType dtype, Scalar start, Scalar step, std::int64_t n) {
-  UntypedArray a = UntypedArray::empty(dtype, Shape{n});
+  UntypedArray a = UntypedArray::empty(dtype, Shape{n}, "arange");
   if (n == 0) return a;
   visit_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
@@ -34,7 +34,7 @@ UntypedArray arange(DType dtype, Scalar start, Scalar step, std::int64_t n) {
 UntypedArray linspace(DType dtype, double start, double stop, std::int64_t num, bool endpoint) {
   TANDEM_CHECK(num >= 0, ValueError, "linspace", "number of samples must be non-negative, got ", num);
   TANDEM_CHECK(is_floating(dtype), DTypeError, "linspace", "dtype must be floating, got ", dtype_name(dtype));
-  UntypedArray a = UntypedArray::empty(dtype, Shape{num});
+  UntypedArray a = UntypedArray::empty(dtype, Shape{num}, "linspace");
   if (num == 0) return a;
   const std::int64_t div = endpoint ? num - 1 : num;
   const double delta = stop - start;
@@ -54,7 +54,7 @@ UntypedArray linspace(DType dtype, double start, double stop, std::int64_t num, 
 
 UntypedArray eye(DType dtype, std::int64_t n, std::int64_t m, std::int64_t k) {
   TANDEM_CHECK(n >= 0 && m >= 0, ValueError, "eye", "negative dimensions are not allowed, got ", n, " x ", m);
-  UntypedArray a = full(dtype, Shape{n, m}, Scalar::of(false));
+  UntypedArray a = full(dtype, Shape{n, m}, Scalar::of(false), "eye");
   visit_dtype(dtype, [&](auto tag) {
     using T = decltype(tag);
     T* p = static_cast<T*>(a.host_data(true));

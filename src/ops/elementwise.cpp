@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "kernels/catalogue.hpp"
 #include "ops/operands.hpp"
@@ -69,6 +70,7 @@ UntypedArray scalar_array(Scalar value) {
 }
 
 UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
+  const ::tandem::detail::UserOpScope scope(op_name(op));
   const char* name = op_name(op);
   TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()),
                is_integer(a.dtype()) ? " (convert with astype<double>() first)" : "");
@@ -84,6 +86,7 @@ UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
 }
 
 UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, const UntypedArray* out) {
+  const ::tandem::detail::UserOpScope scope(op_name(op));
   const char* name = op_name(op);
   check_same_dtype(name, a, b);
   TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()));
@@ -106,6 +109,7 @@ UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, c
 }
 
 UntypedArray where(const UntypedArray& cond, const UntypedArray& a, const UntypedArray& b, const UntypedArray* out) {
+  const ::tandem::detail::UserOpScope scope("where");
   TANDEM_CHECK(cond.dtype() == DType::bool_, DTypeError, "where", "condition must be bool, got ",
                dtype_name(cond.dtype()));
   check_same_dtype("where", a, b);
@@ -126,6 +130,7 @@ UntypedArray where(const UntypedArray& cond, const UntypedArray& a, const Untype
 }
 
 UntypedArray clip(const UntypedArray& a, const UntypedArray& lo, const UntypedArray& hi, const UntypedArray* out) {
+  const ::tandem::detail::UserOpScope scope("clip");
   check_same_dtype("clip", a, lo);
   check_same_dtype("clip", a, hi);
   TANDEM_CHECK(kernels::accepts(OpKey::of(OpFamily::clip, a.dtype())), DTypeError, "clip", "not supported for ",

@@ -4,6 +4,7 @@
 
 #include "tandem/ops/index.hpp"
 
+#include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
@@ -52,6 +53,7 @@ void check_mask(const char* op, const UntypedArray& mask) {
 }  // namespace
 
 UntypedArray take(const UntypedArray& a, const UntypedArray& indices, int axis) {
+  const ::tandem::detail::UserOpScope scope("take");
   TANDEM_CHECK(a.ndim() > 0, IndexError, "take", "cannot take along an axis of a 0-d array");
   const int ax = ops::normalize_axis("take", axis, a.ndim());
   const std::int64_t n = a.shape()[ax];
@@ -73,6 +75,7 @@ UntypedArray take(const UntypedArray& a, const UntypedArray& indices) {
 }
 
 void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values, int axis) {
+  const ::tandem::detail::UserOpScope scope("put");
   TANDEM_CHECK(a.ndim() > 0, IndexError, "put", "cannot put along an axis of a 0-d array");
   TANDEM_CHECK(values.dtype() == a.dtype(), DTypeError, "put", "cannot put ", dtype_name(values.dtype()),
                " values into a ", dtype_name(a.dtype()), " array (convert with astype first)");
@@ -166,12 +169,14 @@ UntypedArray along_axis_positions(const char* op, const Shape& shape, const Unty
 }  // namespace
 
 UntypedArray take_along_axis(const UntypedArray& a, const UntypedArray& indices, int axis) {
+  const ::tandem::detail::UserOpScope scope("take_along_axis");
   const UntypedArray positions = along_axis_positions("take_along_axis", a.shape(), indices, axis);
   if (positions.size() == 0) return UntypedArray::empty(a.dtype(), positions.shape());
   return take(a, positions);
 }
 
 void put_along_axis(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values, int axis) {
+  const ::tandem::detail::UserOpScope scope("put_along_axis");
   TANDEM_CHECK(values.dtype() == a.dtype(), DTypeError, "put_along_axis", "cannot put ", dtype_name(values.dtype()),
                " values into a ", dtype_name(a.dtype()), " array (convert with astype first)");
   ops::check_out("put_along_axis", a, a.shape(), a.dtype());
@@ -184,6 +189,7 @@ void put_along_axis(const UntypedArray& a, const UntypedArray& indices, const Un
 }
 
 UntypedArray mask_select(const UntypedArray& a, const UntypedArray& mask) {
+  const ::tandem::detail::UserOpScope scope("mask_select");
   check_mask("mask_select", mask);
   const int k = mask.ndim();
   bool leading = k <= a.ndim();
@@ -208,6 +214,7 @@ UntypedArray mask_select(const UntypedArray& a, const UntypedArray& mask) {
 }
 
 void mask_assign(const UntypedArray& a, const UntypedArray& mask, const UntypedArray& values) {
+  const ::tandem::detail::UserOpScope scope("mask_assign");
   check_mask("mask_assign", mask);
   TANDEM_CHECK(mask.shape() == a.shape(), ShapeError, "mask_assign", "boolean index of shape ", to_string(mask.shape()),
                " does not match the array's shape ", to_string(a.shape()));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "backend/user_op.hpp"
 #include "kernels/convert.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
@@ -34,6 +35,7 @@ std::int64_t floor_mod(std::int64_t a, std::int64_t n) { return ((a % n) + n) % 
 }  // namespace
 
 UntypedArray concatenate(const std::vector<UntypedArray>& arrays, int axis) {
+  const ::tandem::detail::UserOpScope scope("concatenate");
   TANDEM_CHECK(!arrays.empty(), ValueError, "concatenate", "need at least one array to concatenate");
   const UntypedArray& first = arrays.front();
   TANDEM_CHECK(first.ndim() > 0, ValueError, "concatenate", "zero-dimensional arrays cannot be concatenated");
@@ -53,9 +55,9 @@ UntypedArray concatenate(const std::vector<UntypedArray>& arrays, int axis) {
                    "dimension ",
                    d, ", the array at index 0 has size ", first.shape()[d], " and the array at index ", i, " has size ",
                    a.shape()[d]);
-    shape[ax] += a.shape()[ax];
+    shape[ax] = checked_add("concatenate", shape[ax], a.shape()[ax]);
   }
-  UntypedArray out = UntypedArray::empty(first.dtype(), shape);
+  UntypedArray out = UntypedArray::empty(first.dtype(), shape, "concatenate");
   std::int64_t at = 0;
   for (const UntypedArray& a : arrays) {
     const std::int64_t n = a.shape()[ax];
@@ -66,6 +68,7 @@ UntypedArray concatenate(const std::vector<UntypedArray>& arrays, int axis) {
 }
 
 UntypedArray stack(const std::vector<UntypedArray>& arrays, int axis) {
+  const ::tandem::detail::UserOpScope scope("stack");
   TANDEM_CHECK(!arrays.empty(), ValueError, "stack", "need at least one array to stack");
   const int ax = ops::normalize_axis("stack", axis, arrays.front().ndim() + 1);
   std::vector<UntypedArray> expanded;
@@ -113,6 +116,7 @@ std::vector<UntypedArray> array_split(const UntypedArray& a, std::int64_t sectio
 }
 
 UntypedArray tile(const UntypedArray& a, const std::vector<std::int64_t>& reps) {
+  const ::tandem::detail::UserOpScope scope("tile");
   const int nd = std::max(a.ndim(), static_cast<int>(reps.size()));
   TANDEM_CHECK(2 * nd <= kMaxDims, ShapeError, "tile", "at most ", kMaxDims / 2, " dimensions are supported, got ", nd);
   Shape view_shape, view_strides, out_shape;
@@ -128,13 +132,15 @@ UntypedArray tile(const UntypedArray& a, const std::vector<std::int64_t>& reps) 
     view_strides.push_back(0);
     view_shape.push_back(e);
     view_strides.push_back(s);
-    out_shape.push_back(r * e);
+    out_shape.push_back(checked_mul("tile", r, e));
   }
+  checked_size("tile", out_shape, itemsize(a.dtype()));
   const UntypedArray spread(a.dtype(), view_shape, view_strides, a.offset(), a.buffer());
   return reshape(copy(spread), out_shape);
 }
 
 UntypedArray repeat(const UntypedArray& a, const std::vector<std::int64_t>& repeats, int axis) {
+  const ::tandem::detail::UserOpScope scope("repeat");
   TANDEM_CHECK(a.ndim() > 0, ValueError, "repeat", "cannot repeat along an axis of a 0-d array");
   const int ax = ops::normalize_axis("repeat", axis, a.ndim());
   const std::int64_t n = a.shape()[ax];
@@ -147,11 +153,17 @@ UntypedArray repeat(const UntypedArray& a, const std::vector<std::int64_t>& repe
     shape.insert(ax + 1, r);
     strides.insert(ax + 1, 0);
     Shape out_shape = a.shape();
-    out_shape[ax] = n * r;
+    out_shape[ax] = checked_mul("repeat", n, r);
+    checked_size("repeat", out_shape, itemsize(a.dtype()));
     return reshape(copy(UntypedArray(a.dtype(), shape, strides, a.offset(), a.buffer())), out_shape);
   }
   TANDEM_CHECK(static_cast<std::int64_t>(repeats.size()) == n, ValueError, "repeat", "got ", repeats.size(),
                " repetition counts for an axis of length ", n);
+  std::int64_t total = 0;
+  for (std::int64_t r : repeats) total = checked_add("repeat", total, r);
+  Shape out_shape = a.shape();
+  out_shape[ax] = total;
+  checked_size("repeat", out_shape, itemsize(a.dtype()));
   std::vector<std::int64_t> idx;
   for (std::int64_t i = 0; i < n; ++i)
     idx.insert(idx.end(), static_cast<std::size_t>(repeats[static_cast<std::size_t>(i)]), i);
@@ -180,6 +192,7 @@ UntypedArray roll(const UntypedArray& a, std::int64_t shift, int axis) {
 }
 
 UntypedArray pad(const UntypedArray& a, const std::vector<PadWidth>& widths, PadMode mode, Scalar value) {
+  const ::tandem::detail::UserOpScope scope("pad");
   const int nd = a.ndim();
   TANDEM_CHECK(widths.size() == 1 || static_cast<int>(widths.size()) == nd, ValueError, "pad", "got ", widths.size(),
                " (before, after) widths for an array of dimension ", nd);
@@ -189,7 +202,7 @@ UntypedArray pad(const UntypedArray& a, const std::vector<PadWidth>& widths, Pad
     const PadWidth w = width(d);
     TANDEM_CHECK(w.first >= 0 && w.second >= 0, ValueError, "pad", "negative pad width (", w.first, ", ", w.second,
                  ") on axis ", d);
-    shape[d] += w.first + w.second;
+    shape[d] = checked_add("pad", shape[d], checked_add("pad", w.first, w.second));
   }
   if (mode == PadMode::constant) {
     const Scalar fill_value = visit_dtype(a.dtype(), [&](auto tag) {

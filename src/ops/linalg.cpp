@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/creation.hpp"
@@ -67,6 +68,7 @@ UntypedArray new_array(DType t, const Shape& s) { return UntypedArray::empty(t, 
 }  // namespace
 
 UntypedArray solve(const UntypedArray& a, const UntypedArray& b) {
+  const ::tandem::detail::UserOpScope scope("linalg.solve");
   check_matrices(LinalgOp::solve, a, true);
   TANDEM_CHECK(a.dtype() == b.dtype(), DTypeError, "linalg.solve", "operands have different dtypes ",
                dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));

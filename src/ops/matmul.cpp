@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
@@ -31,6 +32,7 @@ Shape with_core(Shape batch, std::int64_t rows, std::int64_t cols) {
 /// vector axes are dropped from the result.
 UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray& b,
                        const UntypedArray* out = nullptr) {
+  const ::tandem::detail::UserOpScope scope(op);
   TANDEM_CHECK(a.dtype() == b.dtype(), DTypeError, op, "operands have different dtypes ", dtype_name(a.dtype()),
                " and ", dtype_name(b.dtype()), "; convert one with astype<T>() first");
   TANDEM_CHECK(a.ndim() >= 1 && b.ndim() >= 1, ShapeError, op, "operands must have at least one dimension, got ",
@@ -47,7 +49,7 @@ UntypedArray matmul_as(const char* op, const UntypedArray& a, const UntypedArray
   if (b.ndim() > 1) shape.push_back(n);
   UntypedArray result;  // (batch..., m, n): the output itself, or a view of out= with the vector axes back
   if (out == nullptr) {
-    result = UntypedArray::empty(a.dtype(), with_core(batch, m, n));
+    result = UntypedArray::empty(a.dtype(), with_core(batch, m, n), op);
   } else {
     ops::check_out(op, *out, shape, a.dtype());
     result = *out;
@@ -117,6 +119,7 @@ UntypedArray tensordot_as(const char* op, const UntypedArray& a, const UntypedAr
       out_shape.push_back(b.shape()[d]);
       n *= b.shape()[d];
     }
+  checked_size(op, out_shape, itemsize(a.dtype()));
   // (free of a, summed) @ (summed, free of b): reshape is a view when the strides allow,
   // and BLAS then reads transposed views in place.
   const UntypedArray a2 = reshape(transpose(a, perm_a), Shape{m, k});

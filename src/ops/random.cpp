@@ -135,7 +135,7 @@ void Generator::fill(Distribution d, const DrawParams& params, const UntypedArra
 }
 
 Array<bool> Generator::bernoulli(const Shape& shape, double p) {
-  Array<bool> a(UntypedArray::empty(DType::bool_, shape));
+  Array<bool> a(UntypedArray::empty(DType::bool_, shape, "bernoulli"));
   bernoulli(a, p);
   return a;
 }

@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 
+#include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
@@ -102,6 +103,7 @@ UntypedArray divide_by(const UntypedArray& x, double n, const UntypedArray* out)
 }  // namespace
 
 UntypedArray reduce(ReduceOp op, const UntypedArray& a, const Axes& axes, bool keepdims, const UntypedArray* out) {
+  const ::tandem::detail::UserOpScope scope(op_name(op));
   const char* name = op_name(op);
   const bool arg = op == ReduceOp::argmin || op == ReduceOp::argmax;
   TANDEM_CHECK(!arg || axes.is_all() || axes.list().size() == 1, ValueError, name,
@@ -137,6 +139,7 @@ UntypedArray reduce(ReduceOp op, const UntypedArray& a, const Axes& axes, bool k
 }
 
 UntypedArray mean(const UntypedArray& a, const Axes& axes, bool keepdims, const UntypedArray* out) {
+  const ::tandem::detail::UserOpScope scope("mean");
   const AxisPlan p = plan_axes("mean", a.shape(), axes);
   if (is_floating(a.dtype())) {
     // Sum into out (same dtype) and divide in place.

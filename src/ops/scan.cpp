@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "kernels/catalogue.hpp"
 #include "ops/operands.hpp"
@@ -12,6 +13,7 @@
 namespace tandem::untyped {
 
 UntypedArray scan(ScanOp op, const UntypedArray& a, const Axes& axis, const UntypedArray* out) {
+  const ::tandem::detail::UserOpScope scope(op_name(op));
   const char* name = op_name(op);
   TANDEM_CHECK(axis.is_all() || axis.list().size() == 1, ValueError, name, "takes one axis (or none to flatten), got ",
                axis.list().size());

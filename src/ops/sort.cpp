@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
@@ -15,6 +16,7 @@
 namespace tandem::untyped {
 
 UntypedArray sort(const UntypedArray& a, int axis) {
+  const ::tandem::detail::UserOpScope scope("sort");
   const int ax = ops::normalize_axis("sort", axis, a.ndim());
   UntypedArray out = UntypedArray::empty(a.dtype(), a.shape());
   if (out.size() == 0) return out;
@@ -27,6 +29,7 @@ UntypedArray sort(const UntypedArray& a, int axis) {
 }
 
 UntypedArray argsort(const UntypedArray& a, int axis, bool stable) {
+  const ::tandem::detail::UserOpScope scope("argsort");
   const int ax = ops::normalize_axis("argsort", axis, a.ndim());
   UntypedArray out = UntypedArray::empty(DType::int64, a.shape());
   if (out.size() == 0) return out;
@@ -40,6 +43,7 @@ UntypedArray argsort(const UntypedArray& a, int axis, bool stable) {
 }
 
 UntypedArray searchsorted(const UntypedArray& sorted, const UntypedArray& values, Side side) {
+  const ::tandem::detail::UserOpScope scope("searchsorted");
   TANDEM_CHECK(sorted.ndim() == 1, ShapeError, "searchsorted", "sorted must be 1-d, got shape ",
                to_string(sorted.shape()));
   TANDEM_CHECK(sorted.dtype() == values.dtype(), DTypeError, "searchsorted", "sorted is ", dtype_name(sorted.dtype()),

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "backend/byte_size.hpp"
 #include "cpu/backend.hpp"
 #include "emulated/backend.hpp"
 #include "tandem/config.hpp"
@@ -47,7 +48,8 @@ struct Registry {
     const char* emulate = std::getenv("TANDEM_EMULATED_DEVICE");
     if (emulate != nullptr && std::string(emulate) == "1") {
       const char* cap = std::getenv("TANDEM_EMULATED_MEMORY");
-      backends.push_back(std::make_unique<EmulatedBackend>(0, cap ? std::strtoull(cap, nullptr, 10) : 0));
+      const std::size_t bytes = cap != nullptr ? detail::parse_byte_size("TANDEM_EMULATED_MEMORY", cap) : 0;
+      backends.push_back(std::make_unique<EmulatedBackend>(0, bytes));
     }
     publish_accelerator();
   }
@@ -64,12 +66,12 @@ Registry& registry() {
 
 Backend& cpu_backend() { return *registry().cpu; }
 
-Backend& backend_for(Device device) {
+Backend& backend_for(Device device, const char* op) {
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mutex);
   for (auto& b : r.backends)
     if (b->device() == device) return *b;
-  TANDEM_THROW(DeviceError, "backend_for", "no backend is registered for device ", device.str());
+  TANDEM_THROW(DeviceError, op, "no backend is registered for device ", device.str());
 }
 
 Backend* accelerator_backend() { return registry().accelerator.load(std::memory_order_acquire); }

@@ -11,7 +11,7 @@ namespace tandem {
 
 Backend& cpu_backend();
 /// The backend that owns `device`; throws DeviceError if none is registered.
-Backend& backend_for(Device device);
+Backend& backend_for(Device device, const char* op = "backend_for");
 /// The first registered non-CPU backend, or nullptr.
 Backend* accelerator_backend();
 std::vector<Backend*> registered_backends();

@@ -247,11 +247,15 @@ TEST(NpyFixtures, MalformedFilesThrowIoErrorNamingTheFile) {
 
 // ---- other errors ----
 
-TEST(NpyErrors, WrongDTypeNamesBoth) {
+TEST(NpyErrors, WrongDTypeIsADTypeErrorNamingBoth) {
+  // One rule for every typed reader (load_npy, mmap_npy, ArrayDict::get, shared::attach):
+  // a dtype mismatch is a DTypeError.
   const std::string path = fixture("f8_3d.npy");
-  EXPECT_TRUE(throws_with<td::IoError>([&] { td::load_npy<float>(path); },
-                                       {"load_npy", path.c_str(), "float64", "float32"}));
-  EXPECT_TRUE(throws_with<td::IoError>([&] { td::load_npy<bool>(fixture("i4_1d.npy")); }, {"int32", "bool"}));
+  EXPECT_TRUE(throws_with<td::DTypeError>([&] { td::load_npy<float>(path); },
+                                          {"load_npy", path.c_str(), "float64", "float32"}));
+  EXPECT_TRUE(throws_with<td::DTypeError>([&] { td::load_npy<bool>(fixture("i4_1d.npy")); }, {"int32", "bool"}));
+  EXPECT_TRUE(throws_with<td::DTypeError>([&] { td::mmap_npy<float>(path); },
+                                          {"mmap_npy", path.c_str(), "float64", "float32"}));
 }
 
 TEST(NpyErrors, MissingFile) {

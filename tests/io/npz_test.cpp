@@ -313,6 +313,33 @@ TEST(NpzErrors, HeaderFieldsAreChecked) {
   EXPECT_TRUE(throws_with<td::IoError>([&] { td::load_npz(dir.file("bad.npz")); }, {"no end of central directory"}));
 }
 
+TEST(NpzErrors, OverlappingMembersAreRefused) {
+  // A zip bomb of the overlapping kind: central directory entries with different names that
+  // all point at the same member, so a small file would inflate it once per entry.
+  TempDir dir;
+  for (bool compressed : {false, true}) {
+    SCOPED_TRACE(compressed ? "compressed" : "stored");
+    const td::ArrayDict d{{"a", random_array<double>({64}, 1).untyped()},
+                          {"b", random_array<double>({64}, 2).untyped()}};
+    compressed ? td::savez_compressed(dir.file("a.npz"), d) : td::savez(dir.file("a.npz"), d);
+    auto b = read_bytes(dir.file("a.npz"));
+    const auto central = find_sig(b, 0x02014b50);
+    ASSERT_EQ(central.size(), 2u);
+    std::uint32_t first_offset = 0;
+    std::memcpy(&first_offset, &b[central[0] + 42], 4);
+    std::uint32_t crc = 0, csize = 0, usize = 0;  // b's entry now describes a's bytes exactly
+    std::memcpy(&crc, &b[central[0] + 16], 4);
+    std::memcpy(&csize, &b[central[0] + 20], 4);
+    std::memcpy(&usize, &b[central[0] + 24], 4);
+    put_le(b, central[1] + 16, crc, 4);
+    put_le(b, central[1] + 20, csize, 4);
+    put_le(b, central[1] + 24, usize, 4);
+    put_le(b, central[1] + 42, first_offset, 4);
+    write_bytes(dir.file("bomb.npz"), b);
+    EXPECT_TRUE(throws_with<td::IoError>([&] { td::load_npz(dir.file("bomb.npz")); }, {"load_npz", "members overlap"}));
+  }
+}
+
 TEST(NpzErrors, EveryTruncationAndByteFlipThrowsIoErrorOrLoads) {
   // Small archives cut at every length and with every byte flipped in turn: each must
   // either load or throw IoError; anything else (a crash, another exception) fails.

@@ -173,3 +173,62 @@ TEST(SharedMemoryNumPy, TandemAttachesToNumPySegments) {
   run(0.0f, "<f4");
   run(0.0, "<f8");
 }
+
+TEST(SharedMemory, UnlinkOwnershipRemovesTheNameWithTheCreatorsArray) {
+  const Unlinker u{segment("owned")}, k{segment("kept")};
+  {
+    const auto a = td::shared::create<double>(u.name, {5}, td::shared::Ownership::unlink);
+    const auto attached = td::shared::attach<double>(u.name);
+    a.fill(2.5);
+    {
+      const auto copy = a;  // a second handle of the creator's: the name stays while either lives
+    }
+    EXPECT_EQ(attached.to_vector(), std::vector<double>(5, 2.5));
+  }
+  // The creator's array and every view of it are gone: so is the name.
+  EXPECT_TRUE(throws_with<td::IoError>([&] { td::shared::attach<double>(u.name); }, {"No such file"}));
+
+  { td::shared::create<double>(k.name, {5}); }  // Ownership::keep, the default
+  EXPECT_EQ(td::shared::attach<double>(k.name).size(), 5);
+}
+
+TEST(SharedMemory, UnlinkOwnershipLeavesAReusedNameAlone) {
+  const Unlinker u{segment("reused")};
+  auto first = td::shared::create<double>(u.name, {2}, td::shared::Ownership::unlink);
+  td::shared::unlink(u.name);
+  const auto second = td::shared::create<double>(u.name, {3});
+  first = td::Array<double>();  // releases the first segment: the second keeps its name
+  EXPECT_EQ(td::shared::attach<double>(u.name).size(), 3);
+}
+
+TEST(SharedMemory, SegmentLargerThanDevShmFailsAtCreation) {
+  // Reserved at creation: no sparse segment that would SIGBUS at first touch.
+  const Unlinker u{segment("huge")};
+  EXPECT_TRUE(throws_with<td::IoError>([&] { td::shared::create<double>(u.name, {std::int64_t{1} << 47}); },
+                                       {"shared::create", "cannot reserve"}));
+  EXPECT_TRUE(throws_with<td::IoError>([&] { td::shared::attach_untyped(u.name); }, {"No such file"}));
+}
+
+TEST(SharedMemory, OverflowingShapesAreShownAsWritten) {
+  const Unlinker u{segment("overflow")};
+  std::string head(176, '\0');
+  std::memcpy(&head[0], "TANDEMSH", 8);
+  auto put = [&](std::size_t at, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) head[at + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  };
+  put(8, 1, 4);
+  put(12, 2, 4);
+  put(16, 4096, 8);
+  put(24, 0, 8);
+  std::memcpy(&head[32], "<f8", 3);
+  put(48, std::uint64_t{1} << 40, 8);
+  put(56, std::uint64_t{1} << 40, 8);
+  raw_segment(u.name, 8192, head);
+  EXPECT_TRUE(throws_with<td::IoError>([&] { td::shared::attach_untyped(u.name); },
+                                       {"shared::attach", "(1099511627776, 1099511627776)", "too big"}));
+  EXPECT_TRUE(throws_with<td::ValueError>(
+      [&] {
+        td::shared::create<double>(segment("big"), {std::int64_t{1} << 40, std::int64_t{1} << 40});
+      },
+      {"shared::create", "too big"}));
+}

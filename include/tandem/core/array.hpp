@@ -220,8 +220,8 @@ class Array {
 
  private:
   static Shape checked_shape(std::size_t n, const Shape& shape) {
-    TANDEM_CHECK(shape_size(shape) == static_cast<std::int64_t>(n), ShapeError, "Array::from", "cannot shape ", n,
-                 " values as ", to_string(shape));
+    TANDEM_CHECK(checked_size("Array::from", shape) == static_cast<std::int64_t>(n), ShapeError, "Array::from",
+                 "cannot shape ", n, " values as ", to_string(shape));
     return shape;
   }
 

@@ -4,6 +4,7 @@
 /// creating, viewing and broadcasting arrays never touches the heap for metadata.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <string>
@@ -109,8 +110,20 @@ class Dims {
 using Shape = Dims;
 using Strides = Dims;
 
-/// Number of elements of a shape (1 for a 0-d shape).
+/// Number of elements of a shape (1 for a 0-d shape). Unchecked: for the shapes of
+/// existing arrays, which checked_size has admitted.
 int64_t shape_size(const Shape& shape);
+
+/// The one checked shape product, used wherever a shape is made from user input or from
+/// arithmetic on extents: the number of elements of `shape`. Throws ValueError "op: ..."
+/// for a negative extent, and for a shape whose size, or whose bytes at `itemsize` bytes
+/// per element, does not fit in int64 (NumPy's "array is too big"). The product of the
+/// non-zero extents must fit even when an extent is 0, since strides are formed from it.
+int64_t checked_size(const char* op, const Shape& shape, std::size_t itemsize = 1);
+/// a * b and a + b of extents or offsets; ValueError "op: ... overflows" when they do not
+/// fit in int64.
+int64_t checked_mul(const char* op, int64_t a, int64_t b);
+int64_t checked_add(const char* op, int64_t a, int64_t b);
 
 /// "(3, 4)" / "(5,)" / "()", as NumPy prints shapes.
 std::string to_string(const Dims& dims);

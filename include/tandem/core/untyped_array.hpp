@@ -25,9 +25,17 @@ class UntypedArray {
   UntypedArray();
   UntypedArray(DType dtype, const Shape& shape, const Strides& strides, std::int64_t offset,
                std::shared_ptr<Buffer> buffer);
+  UntypedArray(const UntypedArray&) = default;
+  UntypedArray& operator=(const UntypedArray&) = default;
+  /// Moving leaves `other` an empty array of shape (0,) and its dtype (never a dangling
+  /// handle): every op works on it as on any empty array.
+  UntypedArray(UntypedArray&& other) noexcept;
+  UntypedArray& operator=(UntypedArray&& other) noexcept;
+  ~UntypedArray() = default;
 
-  /// A new C-contiguous array with uninitialised contents, valid on the host.
-  static UntypedArray empty(DType dtype, const Shape& shape);
+  /// A new C-contiguous array with uninitialised contents, valid on the host. Throws
+  /// ValueError naming op for a negative extent or a size that overflows (checked_size).
+  static UntypedArray empty(DType dtype, const Shape& shape, const char* op = "empty");
 
   DType dtype() const { return dtype_; }
   const Shape& shape() const { return shape_; }
@@ -44,6 +52,16 @@ class UntypedArray {
   /// True for data that must not be written (a read-only memory map): every write (data(),
   /// fill, assign, out=, in-place ops) throws ValueError instead.
   bool read_only() const;
+  /// True for a broadcast view (broadcast_to, and every view of one): its elements share
+  /// memory, so every write throws ValueError, as NumPy's broadcast views are read-only.
+  bool is_broadcast_view() const { return broadcast_view_; }
+  /// Throws ValueError naming op when the array may not be written (read_only() or
+  /// is_broadcast_view()); every write path calls it before touching the memory.
+  void check_writable(const char* op) const;
+
+  /// A view of the same buffer with another layout. It inherits this array's write
+  /// protection; broadcast = true marks it a broadcast view.
+  UntypedArray view(const Shape& shape, const Strides& strides, std::int64_t offset, bool broadcast = false) const;
 
   /// The typed handle; throws DTypeError if T is not this array's dtype.
   template <class T>
@@ -54,7 +72,9 @@ class UntypedArray {
   void* host_data(bool for_write) const;
 
   /// Makes the data valid on `device` (copying only if that copy is stale) and returns this
-  /// array; other valid copies stay valid. Throws DeviceError for an unregistered device.
+  /// array; other valid copies stay valid. When the device is out of memory, its cached
+  /// memory is released (pending frees completed) and the copy tried once more. Throws
+  /// DeviceError for an unregistered device, OutOfMemory naming "to" if the retry fails.
   const UntypedArray& to(Device device) const;
 
   /// Pointer to the first element in `device`'s memory, made valid there first; for_write
@@ -67,6 +87,7 @@ class UntypedArray {
   Strides strides_;
   std::int64_t offset_ = 0;
   std::shared_ptr<Buffer> buffer_;
+  bool broadcast_view_ = false;
 };
 
 /// The untyped operations that Array<T> forwards to. Each validates its input and throws

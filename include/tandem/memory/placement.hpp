@@ -46,8 +46,9 @@ class PlacementGuard {
 /// The emulated device: a test device with its own allocations, explicit copies counted
 /// like real transfers and a worker thread that runs queued work in order, like a stream.
 /// It runs the CPU kernels; it is for testing residency and dispatch, never for speed.
-/// Also registered at start-up when TANDEM_EMULATED_DEVICE=1 (memory cap in bytes from
-/// TANDEM_EMULATED_MEMORY, 0 or unset for none).
+/// Also registered at start-up when TANDEM_EMULATED_DEVICE=1 (memory cap from
+/// TANDEM_EMULATED_MEMORY: bytes, or a number with a unit such as 64MiB or 1GB; 0 or unset
+/// for none; anything else makes the first op throw ValueError naming the variable).
 namespace emulated {
 /// Registers a new emulated device and returns it; memory_cap_bytes = 0 means no cap.
 Device add_device(std::size_t memory_cap_bytes = 0);

@@ -11,7 +11,8 @@
 namespace tandem {
 
 namespace untyped {
-UntypedArray full(DType dtype, const Shape& shape, Scalar value);
+/// A new array of value; errors name op (zeros and ones are full under their own names).
+UntypedArray full(DType dtype, const Shape& shape, Scalar value, const char* op = "full");
 /// n elements start + i * step, computed in dtype's arithmetic.
 UntypedArray arange(DType dtype, Scalar start, Scalar step, std::int64_t n);
 /// num evenly spaced floating values (NumPy's algorithm: start + i * step, last = stop).
@@ -30,11 +31,11 @@ Array<T> full(const Shape& shape, T value) {
 }
 template <class T>
 Array<T> zeros(const Shape& shape) {
-  return full<T>(shape, T(0));
+  return Array<T>(untyped::full(dtype_of<T>(), shape, Scalar::of(T(0)), "zeros"));
 }
 template <class T>
 Array<T> ones(const Shape& shape) {
-  return full<T>(shape, T(1));
+  return Array<T>(untyped::full(dtype_of<T>(), shape, Scalar::of(T(1)), "ones"));
 }
 template <class T>
 Array<T> empty_like(const Array<T>& a) {
