@@ -42,7 +42,7 @@ TEST(ArraySafety, MovedFromArrayIsAnEmptyArray) {
 
 TEST(ArraySafety, WritesThroughBroadcastViewsAreRefused) {
   const auto src = td::Array<double>::from({1, 2, 3});
-  const auto v = src.broadcast_to({4, 3});
+  auto v = src.broadcast_to({4, 3});
   const std::vector<double> before = src.to_vector();
   EXPECT_TRUE(throws_with<td::ValueError>([&] { v.fill(9); }, {"fill: ", "broadcast view"}));
   EXPECT_TRUE(throws_with<td::ValueError>([&] { v(1) = 9.0; }, {"fill: ", "broadcast view"}));  // a view of it too
@@ -56,7 +56,7 @@ TEST(ArraySafety, WritesThroughBroadcastViewsAreRefused) {
   // Reading is fine, and a copy is an ordinary array.
   EXPECT_EQ(v.cdata()[0], 1.0);
   EXPECT_EQ(td::sum(v).item(), 24.0);
-  const auto c = v.copy();
+  auto c = v.copy();
   c(1) = 9.0;
   EXPECT_EQ(c.at({1, 2}), 9.0);
   EXPECT_EQ(src.to_vector(), before);

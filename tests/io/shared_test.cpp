@@ -177,7 +177,7 @@ TEST(SharedMemoryNumPy, TandemAttachesToNumPySegments) {
 TEST(SharedMemory, UnlinkOwnershipRemovesTheNameWithTheCreatorsArray) {
   const Unlinker u{segment("owned")}, k{segment("kept")};
   {
-    const auto a = td::shared::create<double>(u.name, {5}, td::shared::Ownership::unlink);
+    auto a = td::shared::create<double>(u.name, {5}, td::shared::Ownership::unlink);
     const auto attached = td::shared::attach<double>(u.name);
     a.fill(2.5);
     {
