@@ -5,7 +5,9 @@
 #include <mutex>
 
 #include "backend/counters.hpp"
+#include "backend/op_cost.hpp"
 #include "backend/stream.hpp"
+#include "backend/trace.hpp"
 #include "dispatch/auto_placement.hpp"
 #include "memory/buffer.hpp"
 #include "registry/registry.hpp"
@@ -15,13 +17,15 @@
 namespace tandem {
 
 namespace {
-Backend& decided_cpu() {
+Backend& decided_cpu(const OpKey& op) {
   detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(op.family, detail::Placed::cpu);
   return cpu_backend();
 }
-Backend& decided(Backend& b) {
-  if (&b == &cpu_backend()) return decided_cpu();
+Backend& decided(Backend& b, const OpKey& op) {
+  if (&b == &cpu_backend()) return decided_cpu(op);
   detail::counters().placed_device.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(op.family, detail::Placed::device);
   return b;
 }
 }  // namespace
@@ -46,18 +50,19 @@ bool ArrayCall::output_counts_for_placement() const {
 }
 
 Backend& choose_backend(const ArrayCall& op) {
+  const OpKey& key = op.call.key;
   // No accelerator registered (the common CPU-only case): nothing to decide. A guard can
   // only name registered devices, so none can point elsewhere either.
-  if (accelerator_backend() == nullptr) return decided_cpu();
+  if (accelerator_backend() == nullptr) return decided_cpu(key);
   const Placement placement = current_placement();
-  if (placement == Placement::cpu) return decided_cpu();
+  if (placement == Placement::cpu) return decided_cpu(key);
   // Fast path: no accelerator at all.
   const std::optional<Device> accelerator = current_accelerator();
-  if (!accelerator) return decided_cpu();
+  if (!accelerator) return decided_cpu(key);
   Backend& device = backend_for(*accelerator);
-  if (!device.supports(op.call.key)) return decided_cpu();
-  if (placement == Placement::gpu) return decided(device);
-  return decided(detail::choose_by_cost(device, op));
+  if (!device.supports(key)) return decided_cpu(key);
+  if (placement == Placement::gpu) return decided(device, key);
+  return decided(detail::choose_by_cost(device, op), key);
 }
 
 namespace {
@@ -130,23 +135,43 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   return cpu_backend();
 }
 
+/// The trace event of an op that ran on `track` from `start_us` until now.
+void trace_op(const OpCall& call, const detail::trace::Track& track, const char* placement, double start_us) {
+  namespace trace = detail::trace;
+  const Work w = work_of(call);
+  trace::span(track, op_name(call.key), "op", start_us, trace::now_us(),
+              {trace::text("family", family_name(call.key.family)), trace::text("dtype", dtype_name(call.key.dtype)),
+               trace::number("elements", static_cast<double>(w.elements)), trace::number("bytes", w.bytes),
+               trace::text("placement", placement)});
+}
+
 }  // namespace
 
 void execute(ArrayCall& op) {
   check_outputs_writable(op);
   Backend& backend = choose_backend(op);
+  const bool tracing = detail::trace::enabled();
   if (backend.device().is_cpu()) {
-    if (!detail::cpu_op_is_timed()) return run_on_cpu(op, backend);
-    const auto start = std::chrono::steady_clock::now();  // placed by the cost model: it learns the time
-    run_on_cpu(op, backend);
-    detail::ran_on_cpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const double start = tracing ? detail::trace::now_us() : 0;
+    if (!detail::cpu_op_is_timed()) {
+      run_on_cpu(op, backend);
+    } else {
+      const auto t0 = std::chrono::steady_clock::now();  // placed by the cost model: it learns the time
+      run_on_cpu(op, backend);
+      detail::ran_on_cpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (tracing) trace_op(op.call, detail::trace::this_thread(), "cpu", start);
     return;
   }
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       order_operands(backend, op);
       bind(op, backend.device());
+      const double start = tracing ? detail::trace::now_us() : 0;
       backend.run(op.call);
+      if (tracing)
+        trace_op(op.call, detail::trace::stream_of(backend.device(), current_stream(backend.device())), "device",
+                 start);
       finish_op(backend, op);
       return;
     } catch (const OutOfMemory& e) {
@@ -154,7 +179,9 @@ void execute(ArrayCall& op) {
         backend.release_cached_memory();
         continue;
       }
+      const double start = tracing ? detail::trace::now_us() : 0;
       run_on_cpu(op, cpu_fallback_after_oom(backend, e.what()));
+      if (tracing) trace_op(op.call, detail::trace::this_thread(), "cpu", start);
     }
   }
 }
