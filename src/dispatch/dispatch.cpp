@@ -62,7 +62,9 @@ Backend& choose_backend(const ArrayCall& op) {
   Backend& device = backend_for(*accelerator);
   if (!device.supports(key)) return decided_cpu(key);
   if (placement == Placement::gpu) return decided(device, key);
-  return decided(detail::choose_by_cost(device, op), key);
+  Backend& chosen = detail::choose_by_cost(device, op);
+  if (detail::split_planned()) return chosen;  // run_split counts it
+  return decided(chosen, key);
 }
 
 namespace {
@@ -124,6 +126,15 @@ void run_on_cpu(ArrayCall& op, Backend& cpu) {
     mark_written(cpu, Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
 }
 
+/// A split planned by the cost model: the operands are valid on the host; the output ends
+/// there only (run_split gathers the device's rows back).
+void run_split_on_host_memory(ArrayCall& op, Backend& device) {
+  bind(op, Device::cpu());
+  detail::run_planned_split(op.call, device);
+  for (int i = 0; i < op.call.n_out; ++i)
+    mark_written(cpu_backend(), Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
+}
+
 Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   if (current_placement() == Placement::gpu) throw;  // NOLINT: rethrows the active OutOfMemory
   detail::counters().oom_fallbacks.fetch_add(1, std::memory_order_relaxed);
@@ -150,6 +161,7 @@ void trace_op(const OpCall& call, const detail::trace::Track& track, const char*
 void execute(ArrayCall& op) {
   check_outputs_writable(op);
   Backend& backend = choose_backend(op);
+  if (!backend.device().is_cpu() && detail::split_planned()) return run_split_on_host_memory(op, backend);
   const bool tracing = detail::trace::enabled();
   if (backend.device().is_cpu()) {
     const double start = tracing ? detail::trace::now_us() : 0;

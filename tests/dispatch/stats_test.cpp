@@ -6,6 +6,7 @@
 
 #include <string>
 #include <tandem/tandem.hpp>
+#include <vector>
 
 #include "dispatch/cost_model.hpp"
 #include "emulated/perf_model.hpp"
@@ -123,4 +124,38 @@ TEST(PlacementStats, AutomaticPlacementReportsPredictionsOnTheVirtualClock) {
   EXPECT_EQ(s.device_prediction.samples, 1u);
   EXPECT_LT(s.cpu_prediction.mean_relative_error, 0.5);
   EXPECT_LT(s.device_prediction.mean_relative_error, 0.5);
+}
+
+// Placement::automatic splits a compute-bound op on host data between the CPU and a device
+// as fast as the CPU's two modelled threads: counted as a split, the result the CPU-only
+// bits, on the host.
+TEST(PlacementStats, AutomaticPlacementSplitsWhenTheModelPredictsAGain) {
+  ModelScope scope("equal,compute_ratio=1");
+  const int saved_threads = td::num_threads();
+  td::set_num_threads(4);
+  td::PlacementGuard target(device());
+  const std::int64_t n = (1 << 18) + 7;
+  auto x = [&] {
+    td::PlacementGuard on_cpu(td::Placement::cpu);
+    return td::linspace<float>(-3.0, 3.0, n);
+  }();
+  std::vector<float> expected;
+  {
+    td::PlacementGuard on_cpu(td::Placement::cpu);
+    expected = td::exp(x).to_vector();
+  }
+  td::reset_stats();
+  std::vector<float> got;
+  {
+    td::PlacementGuard automatic(td::Placement::automatic);
+    auto e = td::exp(x);
+    EXPECT_TRUE(e.device().is_cpu());
+    got = e.to_vector();
+  }
+  td::set_num_threads(saved_threads);
+  const td::Stats s = td::stats();
+  EXPECT_EQ(s.placements_of("unary").split, 1u) << s.str();
+  EXPECT_EQ(s.placements_of("unary").cpu + s.placements_of("unary").device, 0u) << s.str();
+  EXPECT_EQ(s.placed_cpu + s.placed_device, 0u);
+  EXPECT_EQ(got, expected);
 }
