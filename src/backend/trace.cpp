@@ -34,7 +34,13 @@ std::string escaped(const std::string& s) {
 class Writer {
  public:
   Writer() {
-    if (const char* path = std::getenv("TANDEM_TRACE"); path != nullptr && *path != '\0') open(path);
+    const char* path = std::getenv("TANDEM_TRACE");
+    if (path == nullptr || *path == '\0') return;
+    try {
+      open(path);
+    } catch (const IoError& e) {  // at start-up: no caller to throw to
+      std::fprintf(stderr, "tandem: warning: TANDEM_TRACE: %s; not tracing\n", e.what());
+    }
   }
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
