@@ -126,15 +126,6 @@ void run_on_cpu(ArrayCall& op, Backend& cpu) {
     mark_written(cpu, Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
 }
 
-/// A split planned by the cost model: the operands are valid on the host; the output ends
-/// there only (run_split gathers the device's rows back).
-void run_split_on_host_memory(ArrayCall& op, Backend& device) {
-  bind(op, Device::cpu());
-  detail::run_planned_split(op.call, device);
-  for (int i = 0; i < op.call.n_out; ++i)
-    mark_written(cpu_backend(), Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
-}
-
 Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   if (current_placement() == Placement::gpu) throw;  // NOLINT: rethrows the active OutOfMemory
   detail::counters().oom_fallbacks.fetch_add(1, std::memory_order_relaxed);
@@ -144,6 +135,31 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
               << "); running on the CPU instead (reported once)\n";
   });
   return cpu_backend();
+}
+
+bool output_aliases_input(const ArrayCall& op) {
+  for (int o = 0; o < op.call.n_out; ++o)
+    for (int i = 0; i < op.call.n_in; ++i)
+      if (op.outputs[static_cast<std::size_t>(o)]->buffer() == op.inputs[static_cast<std::size_t>(i)]->buffer())
+        return true;
+  return false;
+}
+
+/// A split planned by the cost model: the operands are valid on the host; the output ends
+/// there only (run_split gathers the device's rows back). If the device runs out of memory,
+/// the whole op runs again on the CPU, unless an output is also an input (the rows the CPU
+/// finished would be applied twice): then OutOfMemory reaches the caller.
+void run_split_on_host_memory(ArrayCall& op, Backend& device) {
+  bind(op, Device::cpu());
+  try {
+    detail::run_planned_split(op.call, device);
+  } catch (const OutOfMemory& e) {
+    if (output_aliases_input(op)) throw;
+    run_on_cpu(op, cpu_fallback_after_oom(device, e.what()));
+    return;
+  }
+  for (int i = 0; i < op.call.n_out; ++i)
+    mark_written(cpu_backend(), Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
 }
 
 /// The trace event of an op that ran on `track` from `start_us` until now.

@@ -159,3 +159,34 @@ TEST(PlacementStats, AutomaticPlacementSplitsWhenTheModelPredictsAGain) {
   EXPECT_EQ(s.placed_cpu + s.placed_device, 0u);
   EXPECT_EQ(got, expected);
 }
+
+// A split whose device runs out of memory (a 1 MB device, chunks of 2^20 floats) runs the
+// op again on the CPU: the CPU's bits, one out-of-memory fallback.
+TEST(PlacementStats, ASplitThatRunsOutOfDeviceMemoryFallsBackToTheCpu) {
+  ModelScope scope("equal,compute_ratio=1,capacity_mb=1");
+  const int saved_threads = td::num_threads();
+  td::set_num_threads(4);
+  td::PlacementGuard target(device());
+  const std::int64_t n = 1 << 21;
+  auto x = [&] {
+    td::PlacementGuard on_cpu(td::Placement::cpu);
+    return td::linspace<float>(-3.0, 3.0, n);
+  }();
+  std::vector<float> expected;
+  {
+    td::PlacementGuard on_cpu(td::Placement::cpu);
+    expected = td::exp(x).to_vector();
+  }
+  td::reset_stats();
+  std::vector<float> got;
+  {
+    td::PlacementGuard automatic(td::Placement::automatic);
+    auto e = td::exp(x);
+    got = e.to_vector();
+  }
+  td::set_num_threads(saved_threads);
+  const td::Stats s = td::stats();
+  EXPECT_EQ(s.placements_of("unary").split, 1u) << s.str();
+  EXPECT_EQ(s.oom_fallbacks, 1u) << s.str();
+  EXPECT_EQ(got, expected);
+}
