@@ -7,13 +7,15 @@
 #include <utility>
 #include <vector>
 
+#include "backend/stream.hpp"
 #include "dispatch/calibrate.hpp"
 #include "dispatch/cost_model.hpp"
-#include "registry/registry.hpp"
-#include "backend/stream.hpp"
+#include "dispatch/hybrid.hpp"
+#include "dispatch/split.hpp"
 #include "dispatch/tuning.hpp"
 #include "emulated/backend.hpp"
 #include "memory/buffer.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/threads.hpp"
 
 namespace tandem::detail {
@@ -27,6 +29,7 @@ struct DeviceModel {
   EmulatedBackend* virtual_device = nullptr;  // an emulated device on a virtual clock
   emulated::PerfModel machine;                // its model (virtual clock only)
   std::unique_ptr<CostModel> model;
+  SplitPlanner planner;
   std::mutex mutex;  // busy_until
   std::chrono::steady_clock::time_point busy_until{};
 };
@@ -66,6 +69,16 @@ struct LastDecision {
 };
 thread_local LastDecision last;
 
+struct PlannedSplit {
+  DeviceModel* state = nullptr;  // null: no split planned
+  double device_fraction = 0;
+  int cpu_threads = 1;
+};
+thread_local PlannedSplit planned;
+
+/// Device chunks the split's pipeline is planned with (launches in plan_split's estimate).
+constexpr int kSplitChunks = 4;
+
 }  // namespace
 
 Backend& choose_by_cost(Backend& device, const ArrayCall& op) {
@@ -104,6 +117,16 @@ Backend& choose_by_cost(Backend& device, const ArrayCall& op) {
     std::lock_guard<std::mutex> lock(state.mutex);
     backlog = std::max(0.0, std::chrono::duration<double>(state.busy_until - std::chrono::steady_clock::now()).count());
   }
+  planned.state = nullptr;
+  if (call.bytes_to_host == 0 && call.cpu_threads >= 2 && can_split(op.call)) {
+    call.rows = op.call.extent(0);
+    const SplitDecision split = plan_split(*state.model, state.planner, call, kSplitChunks);
+    if (split.split) {
+      last.state = nullptr;
+      planned = {&state, split.device_fraction, call.cpu_threads};
+      return device;
+    }
+  }
   const Decision decision = state.model->choose(call, backlog);
   if (decision.place == Place::cpu) {
     last = {&state, key, call.work, call.cpu_threads};
@@ -121,6 +144,14 @@ Backend& choose_by_cost(Backend& device, const ArrayCall& op) {
                                               std::chrono::duration<double>(decision.device_s - backlog));
   }
   return device;
+}
+
+bool split_planned() { return planned.state != nullptr; }
+
+void run_planned_split(const OpCall& op, Backend& device) {
+  const PlannedSplit plan = std::exchange(planned, PlannedSplit{});
+  const SplitTimes t = run_split(op, device, plan.device_fraction, plan.cpu_threads);
+  plan.state->planner.observe(op.key, work_of(op).elements, t.device_rows, t.device_s, t.cpu_rows, t.cpu_s);
 }
 
 bool cpu_op_is_timed() { return last.state != nullptr; }

@@ -11,8 +11,17 @@
 
 namespace tandem::detail {
 
-/// The CPU or `device` for `op`, whichever the cost model says finishes first.
+/// The CPU or `device` for `op`, whichever the cost model says finishes first; `device`
+/// also when the op is best split between them (then split_planned() is true).
 Backend& choose_by_cost(Backend& device, const ArrayCall& op);
+
+/// Did the last choose_by_cost of this thread plan a split (dispatch/split.hpp's plan_split:
+/// a splittable op whose operands are valid on the host, predicted kMinSplitGain faster
+/// than either side alone)?
+bool split_planned();
+/// Runs the planned split of `op` on `device` (the views bound to host memory) and teaches
+/// the splitter the measured rates; clears the plan.
+void run_planned_split(const OpCall& op, Backend& device);
 
 /// Called after an op this thread placed with choose_by_cost ran on the CPU, with the
 /// seconds it took: the model learns from it (or, on a virtual clock, from the modelled time).

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "backend/counters.hpp"
+
 namespace tandem {
 
 namespace {
@@ -156,6 +158,7 @@ Decision CostModel::choose(const OpEstimate& call, double device_backlog_s) cons
 void CostModel::observe(Place place, const OpKey& op, const Work& work, int threads, double measured_s) {
   const double prior = place == Place::cpu ? cpu_prior(work, threads) : device_prior(work);
   if (!(prior > 0) || !(measured_s > 0) || !std::isfinite(measured_s)) return;
+  detail::count_prediction(place == Place::cpu ? 0 : 1, prior * correction(place, op, work.elements), measured_s);
   std::lock_guard<std::mutex> lock(mutex_);
   Row& r = row_for_write(place, op);
   const int b = bucket(work.elements);

@@ -7,8 +7,10 @@
 #include <string>
 
 #include "backend/counters.hpp"
+#include "backend/op_cost.hpp"
 #include "backend/stream.hpp"
 #include "backend/user_op.hpp"
+#include "backend/trace.hpp"
 #include "dispatch/auto_placement.hpp"
 #include "memory/buffer.hpp"
 #include "registry/registry.hpp"
@@ -18,13 +20,15 @@
 namespace tandem {
 
 namespace {
-Backend& decided_cpu() {
+Backend& decided_cpu(const OpKey& op) {
   detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(op.family, detail::Placed::cpu);
   return cpu_backend();
 }
-Backend& decided(Backend& b) {
-  if (&b == &cpu_backend()) return decided_cpu();
+Backend& decided(Backend& b, const OpKey& op) {
+  if (&b == &cpu_backend()) return decided_cpu(op);
   detail::counters().placed_device.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(op.family, detail::Placed::device);
   return b;
 }
 }  // namespace
@@ -49,18 +53,21 @@ bool ArrayCall::output_counts_for_placement() const {
 }
 
 Backend& choose_backend(const ArrayCall& op) {
+  const OpKey& key = op.call.key;
   // No accelerator registered (the common CPU-only case): nothing to decide. A guard can
   // only name registered devices, so none can point elsewhere either.
-  if (accelerator_backend() == nullptr) return decided_cpu();
+  if (accelerator_backend() == nullptr) return decided_cpu(key);
   const Placement placement = current_placement();
-  if (placement == Placement::cpu) return decided_cpu();
+  if (placement == Placement::cpu) return decided_cpu(key);
   // Fast path: no accelerator at all.
   const std::optional<Device> accelerator = current_accelerator();
-  if (!accelerator) return decided_cpu();
+  if (!accelerator) return decided_cpu(key);
   Backend& device = backend_for(*accelerator);
-  if (!device.supports(op.call.key)) return decided_cpu();
-  if (placement == Placement::gpu) return decided(device);
-  return decided(detail::choose_by_cost(device, op));
+  if (!device.supports(key)) return decided_cpu(key);
+  if (placement == Placement::gpu) return decided(device, key);
+  Backend& chosen = detail::choose_by_cost(device, op);
+  if (detail::split_planned()) return chosen;  // run_split counts it
+  return decided(chosen, key);
 }
 
 namespace {
@@ -149,20 +156,66 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
   TANDEM_THROW(OutOfMemory, name.c_str(), what);
 }
 
+bool output_aliases_input(const ArrayCall& op) {
+  for (int o = 0; o < op.call.n_out; ++o)
+    for (int i = 0; i < op.call.n_in; ++i)
+      if (op.outputs[static_cast<std::size_t>(o)]->buffer() == op.inputs[static_cast<std::size_t>(i)]->buffer())
+        return true;
+  return false;
+}
+
+/// A split planned by the cost model: the operands are valid on the host; the output ends
+/// there only (run_split gathers the device's rows back). If the device runs out of memory,
+/// the whole op runs again on the CPU, unless an output is also an input (the rows the CPU
+/// finished would be applied twice): then OutOfMemory reaches the caller.
+void run_split_on_host_memory(ArrayCall& op, Backend& device) {
+  bind(op, Device::cpu());
+  try {
+    detail::run_planned_split(op.call, device);
+  } catch (const OutOfMemory& e) {
+    if (output_aliases_input(op)) throw;
+    run_on_cpu(op, cpu_fallback_after_oom(device, e.what()));
+    return;
+  }
+  for (int i = 0; i < op.call.n_out; ++i)
+    mark_written(cpu_backend(), Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
+}
+
+/// The trace event of an op that ran on `track` from `start_us` until now.
+void trace_op(const OpCall& call, const detail::trace::Track& track, const char* placement, double start_us) {
+  namespace trace = detail::trace;
+  const Work w = work_of(call);
+  trace::span(track, op_name(call.key), "op", start_us, trace::now_us(),
+              {trace::text("family", family_name(call.key.family)), trace::text("dtype", dtype_name(call.key.dtype)),
+               trace::number("elements", static_cast<double>(w.elements)), trace::number("bytes", w.bytes),
+               trace::text("placement", placement)});
+}
+
 void execute_placed(ArrayCall& op) {
   Backend& backend = choose_backend(op);
+  if (!backend.device().is_cpu() && detail::split_planned()) return run_split_on_host_memory(op, backend);
+  const bool tracing = detail::trace::enabled();
   if (backend.device().is_cpu()) {
-    if (!detail::cpu_op_is_timed()) return run_on_cpu(op, backend);
-    const auto start = std::chrono::steady_clock::now();  // placed by the cost model: it learns the time
-    run_on_cpu(op, backend);
-    detail::ran_on_cpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const double start = tracing ? detail::trace::now_us() : 0;
+    if (!detail::cpu_op_is_timed()) {
+      run_on_cpu(op, backend);
+    } else {
+      const auto t0 = std::chrono::steady_clock::now();  // placed by the cost model: it learns the time
+      run_on_cpu(op, backend);
+      detail::ran_on_cpu(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    if (tracing) trace_op(op.call, detail::trace::this_thread(), "cpu", start);
     return;
   }
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       order_operands(backend, op);
       bind(op, backend.device());
+      const double start = tracing ? detail::trace::now_us() : 0;
       backend.run(op.call);
+      if (tracing)
+        trace_op(op.call, detail::trace::stream_of(backend.device(), current_stream(backend.device())), "device",
+                 start);
       finish_op(backend, op);
       return;
     } catch (const OutOfMemory& e) {
@@ -170,7 +223,9 @@ void execute_placed(ArrayCall& op) {
         backend.release_cached_memory();
         continue;
       }
+      const double start = tracing ? detail::trace::now_us() : 0;
       run_on_cpu(op, cpu_fallback_after_oom(backend, e.what()));
+      if (tracing) trace_op(op.call, detail::trace::this_thread(), "cpu", start);
     }
   }
 }

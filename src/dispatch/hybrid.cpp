@@ -8,9 +8,12 @@
 #include <thread>
 #include <vector>
 
+#include "backend/counters.hpp"
+#include "backend/op_cost.hpp"
+#include "backend/trace.hpp"
 #include "cpu/thread_limit.hpp"
-#include "registry/registry.hpp"
 #include "dispatch/split.hpp"
+#include "registry/registry.hpp"
 #include "tandem/memory/stream.hpp"
 
 namespace tandem {
@@ -165,6 +168,7 @@ bool can_split(const OpCall& call) {
 }
 
 SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction, int cpu_threads, int lanes) {
+  detail::count_placement(call.key.family, detail::Placed::split);
   SplitTimes times;
   times.rows = call.extent(0);
   // Piece boundaries on multiples of 16 elements, as the CPU's own threads cut (cpu::
@@ -176,6 +180,7 @@ SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction
   const std::int64_t granule = std::lcm(call.split_granularity(0), simd_rows);
   // Chunks of at least 1/512 of the rows: a launch and a parallel region each.
   RowDealer dealer(times.rows, device_fraction, std::max<std::int64_t>(granule, times.rows / 512), 4, 8, granule);
+  const double trace_start = detail::trace::enabled() ? detail::trace::now_us() : 0;
   const auto start = std::chrono::steady_clock::now();
   // Each side's first chunk is claimed before either starts, so that both take part
   // whatever the threads' start-up order (0 < device_fraction < 1, enough rows).
@@ -205,6 +210,16 @@ SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction
   times.cpu_s = since(start);
   driver.join();
   times.total_s = since(start);
+  if (detail::trace::enabled()) {
+    namespace trace = detail::trace;
+    const Work w = work_of(call);
+    trace::span(trace::this_thread(), op_name(call.key), "op", trace_start, trace::now_us(),
+                {trace::text("family", family_name(call.key.family)), trace::text("dtype", dtype_name(call.key.dtype)),
+                 trace::number("elements", static_cast<double>(w.elements)), trace::number("bytes", w.bytes),
+                 trace::text("placement", "split"), trace::text("device", device.device().str()),
+                 trace::number("device_rows", static_cast<double>(times.device_rows)),
+                 trace::number("cpu_rows", static_cast<double>(times.cpu_rows))});
+  }
   if (cpu_error) std::rethrow_exception(cpu_error);
   if (device_error) std::rethrow_exception(device_error);
   return times;

@@ -14,6 +14,7 @@
 #include "backend/counters.hpp"
 #include "backend/op_cost.hpp"
 #include "backend/stream.hpp"
+#include "backend/trace.hpp"
 #include "cpu/thread_limit.hpp"
 #include "kernels/catalogue.hpp"
 #include "tandem/core/error.hpp"
@@ -320,6 +321,9 @@ void EmulatedBackend::wait_event(int stream, const Event& event) {
   }
   if (t.queue == q || t.queue->done(t.seq)) return;  // in order already, or complete
   detail::counters().stream_waits.fetch_add(1, std::memory_order_relaxed);
+  if (detail::trace::enabled())
+    detail::trace::instant(detail::trace::stream_of(device(), stream), "wait for stream", "wait",
+                           {detail::trace::number("on_stream", event.stream)});
   q->push([queue = t.queue, seq = t.seq] { queue->wait_for(seq); });
 }
 

@@ -1,10 +1,12 @@
 #include "memory/buffer.hpp"
 
+#include <string>
 #include <utility>
 
 #include "backend/counters.hpp"
 #include "backend/device_memory.hpp"
 #include "backend/stream.hpp"
+#include "backend/trace.hpp"
 #include "backend/user_op.hpp"
 #include "memory/fault_injection.hpp"
 #include "memory/host_pool.hpp"
@@ -14,8 +16,21 @@
 namespace tandem {
 
 namespace {
-void count_download(std::size_t bytes) {
+/// Copies a device copy home after its last writer: counted, and traced as a host wait and
+/// a transfer on the calling thread.
+void download(DeviceMemory& memory, const Event& writer, void* host, const void* device, std::size_t bytes) {
+  namespace trace = detail::trace;
+  const bool tracing = trace::enabled();
+  const double start = tracing ? trace::now_us() : 0;
+  memory.synchronize_event(writer);
+  const double copy_start = tracing ? trace::now_us() : 0;
+  memory.copy_to_host(host, device, bytes);
   detail::counters().bytes_device_to_host.fetch_add(bytes, std::memory_order_relaxed);
+  if (!tracing) return;
+  const std::string from = memory.device().str();
+  trace::span(trace::this_thread(), "wait for device", "wait", start, copy_start, {trace::text("device", from)});
+  trace::span(trace::this_thread(), "device->host", "transfer", copy_start, trace::now_us(),
+              {trace::number("bytes", static_cast<double>(bytes)), trace::text("device", from)});
 }
 }  // namespace
 
@@ -62,9 +77,7 @@ std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_
 Buffer::~Buffer() {
   if (flags_.write_back && device_ != nullptr && device_valid_ && !host_valid_ && host_ != nullptr) {
     try {
-      device_memory_->synchronize_event(device_write_);
-      device_memory_->copy_to_host(host_, device_, bytes_);
-      count_download(bytes_);
+      download(*device_memory_, device_write_, host_, device_, bytes_);
     } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw; the device copy is lost
     }
   }
@@ -153,9 +166,7 @@ void* Buffer::ensure_valid_on(Device device) {
   if (device.is_cpu()) {
     if (host_ == nullptr) allocate_host_memory();
     if (!host_valid_ && !fresh_) {
-      device_memory_->synchronize_event(device_write_);  // the writer may be on another stream
-      device_memory_->copy_to_host(host_, device_, bytes_);
-      count_download(bytes_);
+      download(*device_memory_, device_write_, host_, device_, bytes_);  // the writer may be on another stream
     }
     host_valid_ = true;
     update_host_only();
@@ -166,9 +177,7 @@ void* Buffer::ensure_valid_on(Device device) {
     // Moving to another device: bring the data home first, then drop the old copy.
     if (host_ == nullptr) allocate_host_memory();
     if (!host_valid_ && !fresh_) {
-      device_memory_->synchronize_event(device_write_);
-      device_memory_->copy_to_host(host_, device_, bytes_);
-      count_download(bytes_);
+      download(*device_memory_, device_write_, host_, device_, bytes_);
       host_valid_ = true;
     }
     release_device_copy();
@@ -185,8 +194,14 @@ void* Buffer::ensure_valid_on(Device device) {
   if (!device_valid_ && !fresh_) {
     // Overwrites the device copy: after every queued use of it on other streams. The copy
     // returns when done, and so when they are.
-    order_use_locked(backend, current_stream(device), true);
+    const int stream = current_stream(device);
+    order_use_locked(backend, stream, true);
+    const bool tracing = detail::trace::enabled();
+    const double start = tracing ? detail::trace::now_us() : 0;
     backend.copy_from_host(device_, host_, bytes_);
+    if (tracing)
+      detail::trace::span(detail::trace::stream_of(device, stream), "host->device", "transfer", start,
+                          detail::trace::now_us(), {detail::trace::number("bytes", static_cast<double>(bytes_))});
     device_write_ = Event{};
     device_reads_.clear();
     detail::counters().bytes_host_to_device.fetch_add(bytes_, std::memory_order_relaxed);

@@ -16,20 +16,42 @@ struct DeviceOps {
   std::uint64_t ops = 0;
 };
 
+/// Placement decisions for one op family: wholly on the CPU, wholly on a device, or split
+/// between them (dispatch/hybrid.hpp).
+struct FamilyPlacements {
+  std::string family;  ///< the op family's name ("unary", "matmul", ...)
+  std::uint64_t cpu = 0;
+  std::uint64_t device = 0;
+  std::uint64_t split = 0;
+};
+
+/// The placement cost model's kernel-time predictions on one side against the measured
+/// times (on an emulated device's virtual clock: the modelled times) it then learned from.
+struct PredictionError {
+  std::uint64_t samples = 0;       ///< predictions compared
+  double mean_relative_error = 0;  ///< mean of |predicted - measured| / measured (0 without samples)
+};
+
 /// A snapshot of the process-wide counters since start-up or the last reset_stats().
 struct Stats {
-  std::uint64_t bytes_host_to_device = 0;  ///< bytes copied from host to any device
-  std::uint64_t bytes_device_to_host = 0;  ///< bytes copied from any device to host
-  std::vector<DeviceOps> ops;              ///< ops run on each registered device, the CPU first
-  std::uint64_t host_allocations = 0;      ///< host buffers allocated
-  std::uint64_t device_allocations = 0;    ///< device buffers allocated
-  std::uint64_t placed_cpu = 0;            ///< placement decisions for the CPU
-  std::uint64_t placed_device = 0;         ///< placement decisions for a device
-  std::uint64_t oom_fallbacks = 0;         ///< ops moved to the CPU after device out-of-memory
-  std::uint64_t stream_waits = 0;          ///< waits queued on one stream for another's unfinished work
-  std::uint64_t host_pool_hits = 0;        ///< large host buffers served from the pool's cache
-  std::uint64_t host_pool_misses = 0;      ///< large host buffers that needed fresh memory
-  std::uint64_t host_cached_bytes = 0;     ///< bytes the host pool holds now (not reset by reset_stats)
+  std::uint64_t bytes_host_to_device = 0;    ///< bytes copied from host to any device
+  std::uint64_t bytes_device_to_host = 0;    ///< bytes copied from any device to host
+  std::vector<DeviceOps> ops;                ///< ops run on each registered device, the CPU first
+  std::uint64_t host_allocations = 0;        ///< host buffers allocated
+  std::uint64_t device_allocations = 0;      ///< device buffers allocated
+  std::uint64_t placed_cpu = 0;              ///< placement decisions for the CPU
+  std::uint64_t placed_device = 0;           ///< placement decisions for a device
+  std::uint64_t oom_fallbacks = 0;           ///< ops moved to the CPU after device out-of-memory
+  std::uint64_t stream_waits = 0;            ///< waits queued on one stream for another's unfinished work
+  std::uint64_t host_pool_hits = 0;          ///< large host buffers served from the pool's cache
+  std::uint64_t host_pool_misses = 0;        ///< large host buffers that needed fresh memory
+  std::uint64_t host_cached_bytes = 0;       ///< bytes the host pool holds now (not reset by reset_stats)
+  std::vector<FamilyPlacements> placements;  ///< per op family, every family in the catalogue's order
+  PredictionError cpu_prediction;            ///< the cost model on the CPU side
+  PredictionError device_prediction;         ///< the cost model on the device side
+
+  /// The placements of `family` (all zero for a name that is no op family).
+  FamilyPlacements placements_of(const std::string& family) const;
 
   /// Ops run on `device` (0 for a device that is not registered).
   std::uint64_t ops_on(Device device) const;
