@@ -179,6 +179,7 @@ TEST(FaultInjection, DeviceRetryAfterOneFailureSucceeds) {
 TEST(FaultInjection, ScratchFailureInsideThreadedKernelsIsOutOfMemory) {
   // argsort of two long lines runs one line per thread, each allocating its scratch inside
   // the OpenMP region: a std::bad_alloc there must not escape the region (terminate).
+  if (!td::test::FailLargeNew::available()) GTEST_SKIP() << "operator new is ThreadSanitizer's in this build";
   const td::test::ThreadCountGuard threads;
   const td::PlacementGuard on_cpu(td::Placement::cpu);
   const auto a = random_array<double>({2, 1 << 19}, 3);

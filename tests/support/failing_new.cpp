@@ -20,6 +20,7 @@ FailLargeNew::~FailLargeNew() { fail_from.store(0); }
 long FailLargeNew::failures() { return failed.load(); }
 }  // namespace tandem::test
 
+#if TANDEM_TEST_REPLACES_NEW
 void* operator new(std::size_t n) {
   const std::size_t limit = fail_from.load(std::memory_order_relaxed);
   if (limit != 0 && n >= limit) {
@@ -44,3 +45,4 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif  // TANDEM_TEST_REPLACES_NEW

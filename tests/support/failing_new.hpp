@@ -6,6 +6,20 @@
 
 #include <cstddef>
 
+// ThreadSanitizer's runtime defines the global operator new and delete itself, so a TSan
+// build of the tests cannot replace them: there FailLargeNew is inert and available() is
+// false (the tests that need it skip).
+#if defined(__SANITIZE_THREAD__)
+#define TANDEM_TEST_REPLACES_NEW 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TANDEM_TEST_REPLACES_NEW 0
+#endif
+#endif
+#ifndef TANDEM_TEST_REPLACES_NEW
+#define TANDEM_TEST_REPLACES_NEW 1
+#endif
+
 namespace tandem::test {
 
 /// While alive, every operator new of at least min_bytes throws std::bad_alloc.
@@ -17,6 +31,8 @@ class FailLargeNew {
   FailLargeNew& operator=(const FailLargeNew&) = delete;
   /// How many calls failed so far.
   static long failures();
+  /// Whether this test binary replaces operator new (not under ThreadSanitizer).
+  static constexpr bool available() { return TANDEM_TEST_REPLACES_NEW != 0; }
 };
 
 }  // namespace tandem::test
