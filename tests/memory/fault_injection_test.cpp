@@ -143,7 +143,12 @@ std::vector<Case> op_families(const td::UntypedArray& add_out, const td::Untyped
 }  // namespace
 
 TEST(FaultInjection, EveryAllocationOfEachOpFamilyFailsCleanly) {
-  // Whatever placement is in force: the CPU, or the emulated device in ctest's rerun.
+  // The placement in force when it is forced: the CPU, or the emulated device in ctest's
+  // rerun. Under automatic placement it is the CPU: an earlier test of the same process
+  // may have registered an emulated device, and the cost model could then place an op
+  // there and answer a failed device allocation by running on the CPU instead.
+  const td::Placement forced = td::current_placement();
+  const td::PlacementGuard placement(forced == td::Placement::automatic ? td::Placement::cpu : forced);
   const auto add_out = td::full<double>({37, 5}, 7.0).untyped();
   const auto matmul_out = td::full<double>({37, 7}, 7.0).untyped();
   for (const Case& c : op_families(add_out, matmul_out)) {
