@@ -5,6 +5,7 @@
 // the run starts in the middle of a block.
 
 #include "kernels/random.hpp"
+#include "kernels/random_kind.hpp"
 
 #include <cstring>
 #include <vector>
@@ -13,31 +14,9 @@
 
 namespace tandem::dist::random::detail {
 
-namespace {
-
-kernels::RandomKind kind_of(Distribution d) {
-  switch (d) {
-    case Distribution::uniform:
-      return kernels::RandomKind::uniform;
-    case Distribution::normal:
-      return kernels::RandomKind::normal;
-    case Distribution::exponential:
-      return kernels::RandomKind::exponential;
-    case Distribution::gamma:
-      return kernels::RandomKind::gamma;
-    case Distribution::integers:
-      return kernels::RandomKind::integers;
-    case Distribution::bernoulli:
-      break;
-  }
-  return kernels::RandomKind::bernoulli;
-}
-
-}  // namespace
-
 void fill(Generator& g, Distribution d, const UntypedArray& interior, const Layout& layout,
           const std::function<void(Generator&, const UntypedArray&)>& draw) {
-  const kernels::RandomKind kind = kind_of(d);
+  const kernels::RandomKind kind = kernels::random_kind_of(d);
   const auto k = static_cast<std::int64_t>(kernels::values_per_block(kind));
   const int nd = layout.ndim();
   const Shape& global = layout.shape();

@@ -10,6 +10,7 @@
 #include "cpu/parallel.hpp"
 #include "dispatch/dispatch.hpp"
 #include "kernels/random.hpp"
+#include "kernels/random_kind.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 
@@ -19,24 +20,6 @@ namespace {
 
 kernels::PhiloxKey split_key(std::uint64_t key) {
   return kernels::PhiloxKey{{static_cast<std::uint32_t>(key), static_cast<std::uint32_t>(key >> 32)}};
-}
-
-kernels::RandomKind kind_of(Distribution d) {
-  switch (d) {
-    case Distribution::uniform:
-      return kernels::RandomKind::uniform;
-    case Distribution::normal:
-      return kernels::RandomKind::normal;
-    case Distribution::exponential:
-      return kernels::RandomKind::exponential;
-    case Distribution::gamma:
-      return kernels::RandomKind::gamma;
-    case Distribution::integers:
-      return kernels::RandomKind::integers;
-    case Distribution::bernoulli:
-      return kernels::RandomKind::bernoulli;
-  }
-  return kernels::RandomKind::uniform;
 }
 
 const char* name_of(Distribution d) {
@@ -121,7 +104,7 @@ void Generator::fill(Distribution d, const DrawParams& params, const UntypedArra
   ArrayCall call(OpKey::of(OpFamily::random, out.dtype()));
   call.output(out);
   kernels::RandomRequest& req = call.call.random;
-  req.kind = kind_of(d);
+  req.kind = kernels::random_kind_of(d);
   req.key = split_key(key_);
   req.counter_lo = offset_;
   req.counter_hi = stream_;
