@@ -64,4 +64,21 @@ class DeviceMemory {
   virtual void* native_stream(int /*stream*/) { return nullptr; }
 };
 
+/// The declarations of every DeviceMemory member an asynchronous device backend overrides
+/// (the CUDA and emulated backends), written once so that the list cannot drift from the
+/// interface. native_stream is not in it: only CUDA has native streams.
+#define TANDEM_DEVICE_MEMORY_OVERRIDES                                         \
+  void* allocate(std::size_t bytes) override;                                  \
+  void deallocate(void* ptr, std::size_t bytes) override;                      \
+  void copy_from_host(void* dst, const void* src, std::size_t bytes) override; \
+  void copy_to_host(void* dst, const void* src, std::size_t bytes) override;   \
+  void synchronize() override;                                                 \
+  void release_cached_memory() override;                                       \
+  int create_stream() override;                                                \
+  void destroy_stream(int stream) override;                                    \
+  void synchronize_stream(int stream) override;                                \
+  Event record_event(int stream) override;                                     \
+  void wait_event(int stream, const Event& event) override;                    \
+  void synchronize_event(const Event& event) override;
+
 }  // namespace tandem

@@ -36,19 +36,7 @@ class EmulatedBackend final : public Backend {
   const char* name() const override { return "emulated"; }
   bool supports(const OpKey& op) const override;
 
-  void* allocate(std::size_t bytes) override;
-  void deallocate(void* ptr, std::size_t bytes) override;
-  void copy_from_host(void* dst, const void* src, std::size_t bytes) override;
-  void copy_to_host(void* dst, const void* src, std::size_t bytes) override;
-  void synchronize() override;
-  void release_cached_memory() override;
-
-  int create_stream() override;
-  void destroy_stream(int stream) override;
-  void synchronize_stream(int stream) override;
-  Event record_event(int stream) override;
-  void wait_event(int stream, const Event& event) override;
-  void synchronize_event(const Event& event) override;
+  TANDEM_DEVICE_MEMORY_OVERRIDES
 
   /// Queues the call on the current stream; the CPU backend runs it there, in the model's
   /// time. linalg runs synchronously, so that LinAlgError (singular, not positive definite)
