@@ -13,6 +13,7 @@
 #include "tandem/core/error.hpp"
 #include "tandem/ops/creation.hpp"
 #include "tandem/ops/linalg.hpp"
+#include "tandem/ops/reduce.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
 
 namespace tandem::linalg::detail {
@@ -289,43 +290,34 @@ UntypedArray run_norm(const char* op, const UntypedArray& a, NormOrd ord) {
 UntypedArray matrix_norm(const UntypedArray& a, const char* ord) {
   return run_norm("linalg.matrix_norm", a, matrix_ord("linalg.matrix_norm", ord));
 }
-UntypedArray matrix_norm(const UntypedArray& a, double ord) {
-  return run_norm("linalg.matrix_norm", a, matrix_ord("linalg.matrix_norm", ord));
+UntypedArray matrix_norm(const UntypedArray& a, double ord) { return matrix_norm(a, ord, "linalg.matrix_norm"); }
+UntypedArray matrix_norm(const UntypedArray& a, double ord, const char* op) {
+  return run_norm(op, a, matrix_ord(op, ord));
 }
 
+// NumPy's linalg.norm is tandem::norm (src/ops/reduce.cpp: vector norms by reductions,
+// numeric matrix orders through matrix_norm above) on the whole array; only the named
+// matrix orders "fro" and "nuc" are handled here.
 UntypedArray norm(const UntypedArray& a, const char* ord) {
   const NormOrd o = matrix_ord("linalg.norm", ord);
-  if (o == NormOrd::fro && a.ndim() != 2) {  // no ord in NumPy: the 2-norm of all elements
-    TANDEM_CHECK(is_floating(a.dtype()), DTypeError, "linalg.norm", "not supported for ", dtype_name(a.dtype()),
-                 " (convert with astype<double>() first)");
-    return reshape(run_norm("linalg.norm", reshape(a, Shape{std::int64_t{1}, a.size()}), NormOrd::fro), Shape{});
-  }
   TANDEM_CHECK(a.ndim() == 2, ShapeError, "linalg.norm", "\"", ord, "\" needs a 2-d array, got shape ",
                to_string(a.shape()), " (linalg.matrix_norm takes stacks of matrices)");
   return run_norm("linalg.norm", a, o);
 }
 
+UntypedArray norm(const UntypedArray& a) {
+  TANDEM_CHECK(is_floating(a.dtype()), DTypeError, "linalg.norm", "not supported for ", dtype_name(a.dtype()),
+               " (convert with astype<double>() first)");
+  return untyped::norm(a, false, 0.0, Axes{}, false, "linalg.norm");
+}
+
 UntypedArray norm(const UntypedArray& a, double ord) {
-  if (a.ndim() == 1) {
-    // Vector norms as norms of the 1 x N matrix: sum |x| is its inf-norm (row sum), max |x|
-    // its 1-norm (largest column), min |x| its -1-norm.
-    const double inf = std::numeric_limits<double>::infinity();
-    NormOrd o = NormOrd::fro;
-    if (ord == 1)
-      o = NormOrd::inf;
-    else if (ord == 2)
-      o = NormOrd::fro;
-    else if (ord == inf)
-      o = NormOrd::one;
-    else if (ord == -inf)
-      o = NormOrd::minus_one;
-    else
-      TANDEM_THROW(ValueError, "linalg.norm", "vector norm order ", ord, " is not supported (1, 2, inf, -inf)");
-    return reshape(run_norm("linalg.norm", reshape(a, Shape{std::int64_t{1}, a.size()}), o), Shape{});
-  }
-  TANDEM_CHECK(a.ndim() == 2, ShapeError, "linalg.norm", "ord ", ord, " needs a 1-d or 2-d array, got shape ",
-               to_string(a.shape()), " (linalg.matrix_norm takes stacks of matrices)");
-  return run_norm("linalg.norm", a, matrix_ord("linalg.norm", ord));
+  TANDEM_CHECK(is_floating(a.dtype()), DTypeError, "linalg.norm", "not supported for ", dtype_name(a.dtype()),
+               " (convert with astype<double>() first)");
+  TANDEM_CHECK(a.ndim() == 1 || a.ndim() == 2, ShapeError, "linalg.norm", "ord ", ord,
+               " needs a 1-d or 2-d array, got shape ", to_string(a.shape()),
+               " (linalg.matrix_norm takes stacks of matrices)");
+  return untyped::norm(a, true, ord, Axes{}, false, "linalg.norm");
 }
 
 }  // namespace tandem::linalg::detail

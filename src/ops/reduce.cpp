@@ -13,6 +13,7 @@
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/linalg.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
 
 namespace tandem::untyped {
@@ -60,18 +61,24 @@ bool has_identity(ReduceOp op) {
     case ReduceOp::nanprod:
     case ReduceOp::all:
     case ReduceOp::any:
-    case ReduceOp::count_nonzero: return true;
-    default: return false;
+    case ReduceOp::count_nonzero:
+      return true;
+    default:
+      return false;
   }
 }
 
 Scalar identity(ReduceOp op) {
   switch (op) {
     case ReduceOp::prod:
-    case ReduceOp::nanprod: return Scalar::of(std::int64_t{1});
-    case ReduceOp::all: return Scalar::of(true);
-    case ReduceOp::any: return Scalar::of(false);
-    default: return Scalar::of(std::int64_t{0});
+    case ReduceOp::nanprod:
+      return Scalar::of(std::int64_t{1});
+    case ReduceOp::all:
+      return Scalar::of(true);
+    case ReduceOp::any:
+      return Scalar::of(false);
+    default:
+      return Scalar::of(std::int64_t{0});
   }
 }
 
@@ -154,8 +161,8 @@ UntypedArray mean(const UntypedArray& a, const Axes& axes, bool keepdims, const 
 UntypedArray nanmean(const UntypedArray& a, const Axes& axes, bool keepdims, const UntypedArray* out) {
   if (!is_floating(a.dtype())) return mean(a, axes, keepdims, out);
   const UntypedArray s = reduce(ReduceOp::nansum, a, axes, keepdims, out);
-  const UntypedArray count = reduce(ReduceOp::count_nonzero, unary(UnaryOp::logical_not, unary(UnaryOp::isnan, a)),
-                                    axes, keepdims);
+  const UntypedArray count =
+      reduce(ReduceOp::count_nonzero, unary(UnaryOp::logical_not, unary(UnaryOp::isnan, a)), axes, keepdims);
   return binary(BinaryOp::divide, s, astype(count, s.dtype()), &s);
 }
 
@@ -182,13 +189,13 @@ UntypedArray ptp(const UntypedArray& a, const Axes& axes, bool keepdims) {
   return binary(BinaryOp::subtract, hi, lo, &hi);
 }
 
-UntypedArray norm(const UntypedArray& a, bool has_ord, double ord, const Axes& axes, bool keepdims) {
-  const AxisPlan p = plan_axes("norm", a.shape(), axes);
+UntypedArray norm(const UntypedArray& a, bool has_ord, double ord, const Axes& axes, bool keepdims, const char* op) {
+  const AxisPlan p = plan_axes(op, a.shape(), axes);
   const UntypedArray x = as_floating(a);
   // As NumPy: without axes, an ord makes a 1-D input a vector and a 2-D input a matrix.
   const bool vector = axes.is_all() ? a.ndim() == 1 : p.reduced_count == 1;
   const bool matrix = axes.is_all() ? a.ndim() == 2 : p.reduced_count == 2;
-  TANDEM_CHECK(vector || matrix || (!has_ord && (axes.is_all() || p.reduced_count == 0)), ValueError, "norm",
+  TANDEM_CHECK(vector || matrix || (!has_ord && (axes.is_all() || p.reduced_count == 0)), ValueError, op,
                "improper number of dimensions to norm: ", has_ord ? "an ord needs " : "give ",
                "one axis (vector) or two (matrix), got ", p.reduced_count, " of shape ", to_string(a.shape()));
   if (!has_ord || (vector && ord == 2)) {
@@ -196,9 +203,9 @@ UntypedArray norm(const UntypedArray& a, bool has_ord, double ord, const Axes& a
     const UntypedArray s = reduce(ReduceOp::sum, sq, axes, keepdims);
     return unary(UnaryOp::sqrt, s, &s);
   }
-  const double inf = std::numeric_limits<double>::infinity();
-  const UntypedArray mag = unary(UnaryOp::abs, x);
   if (vector) {
+    const double inf = std::numeric_limits<double>::infinity();
+    const UntypedArray mag = unary(UnaryOp::abs, x);
     if (ord == inf) return reduce(ReduceOp::max, mag, axes, keepdims);
     if (ord == -inf) return reduce(ReduceOp::min, mag, axes, keepdims);
     if (ord == 0) return astype(reduce(ReduceOp::count_nonzero, x, axes, keepdims), x.dtype());
@@ -207,16 +214,21 @@ UntypedArray norm(const UntypedArray& a, bool has_ord, double ord, const Axes& a
     const UntypedArray s = reduce(ReduceOp::sum, powered, axes, keepdims);
     return binary(BinaryOp::power, s, scalar_like(x.dtype(), 1.0 / ord), &s);
   }
-  TANDEM_CHECK(ord == 1 || ord == -1 || ord == inf || ord == -inf, ValueError, "norm", "matrix norm ord ", ord,
-               " is not supported here (1, -1, inf, -inf; the 2-norm needs singular values: use linalg::svd)");
-  const int row = axes.is_all() ? 0 : ops::normalize_axis("norm", axes.list()[0], a.ndim());
-  const int col = axes.is_all() ? 1 : ops::normalize_axis("norm", axes.list()[1], a.ndim());
-  // ord +-1: column sums (over the row axis), then the max/min over columns; +-inf: row sums.
-  const bool by_columns = ord == 1 || ord == -1;
-  const int summed = by_columns ? row : col;
-  const int picked = by_columns ? col : row;
-  const UntypedArray sums = reduce(ReduceOp::sum, mag, Axes(summed), /*keepdims=*/true);
-  return reduce(ord > 0 ? ReduceOp::max : ReduceOp::min, sums, Axes({summed, picked}), keepdims);
+  // Matrix norms are the linalg family's, batched over the other axes: move the two axes
+  // last (a view), then put them back as length-1 axes for keepdims.
+  const int row = axes.is_all() ? 0 : ops::normalize_axis(op, axes.list()[0], a.ndim());
+  const int col = axes.is_all() ? 1 : ops::normalize_axis(op, axes.list()[1], a.ndim());
+  std::vector<int> perm;
+  for (int d = 0; d < a.ndim(); ++d)
+    if (d != row && d != col) perm.push_back(d);
+  perm.push_back(row);
+  perm.push_back(col);
+  const UntypedArray r = linalg::detail::matrix_norm(transpose(x, perm), ord, op);
+  if (!keepdims) return r;
+  Shape kept = a.shape();
+  kept[row] = 1;
+  kept[col] = 1;
+  return reshape(r, kept);
 }
 
 UntypedArray diff(const UntypedArray& a, int n, int axis) {

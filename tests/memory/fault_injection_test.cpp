@@ -153,7 +153,9 @@ TEST(FaultInjection, EveryAllocationOfEachOpFamilyFailsCleanly) {
   const auto matmul_out = td::full<double>({37, 7}, 7.0).untyped();
   for (const Case& c : op_families(add_out, matmul_out)) {
     const std::int64_t allocations = walk(c, AllocationKind::host) + walk(c, AllocationKind::device);
-    if (c.out == nullptr) EXPECT_GT(allocations, 0) << c.name;  // its result at least
+    if (c.out == nullptr) {
+      EXPECT_GT(allocations, 0) << c.name;  // its result at least
+    }
   }
 }
 

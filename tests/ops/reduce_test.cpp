@@ -294,9 +294,39 @@ TEST(Reduce, NormForms) {
   EXPECT_TRUE(values_match(td::norm(m, td::Axes(1)), std::vector<double>{5, 12}));
   EXPECT_DOUBLE_EQ(td::norm(m, 1).item(), 16.0);              // max column sum
   EXPECT_DOUBLE_EQ(td::norm(m, std::numeric_limits<double>::infinity()).item(), 12.0);  // max row sum
-  EXPECT_TRUE(throws_with<td::ValueError>([&] { td::norm(m, 2); }, {"norm", "singular values"}));
+  // The spectral norms: sigma_max * sigma_min = |det| = 36, sigma_max^2 + sigma_min^2 = 13^2.
+  const double s_max = td::norm(m, 2).item(), s_min = td::norm(m, -2).item();
+  EXPECT_NEAR(s_max * s_min, 36.0, 1e-12);
+  EXPECT_NEAR(s_max * s_max + s_min * s_min, 169.0, 1e-12);
+  EXPECT_GT(s_max, s_min);
+  EXPECT_TRUE(throws_with<td::ValueError>([&] { td::norm(m, 3); }, {"norm", "invalid norm order 3"}));
   EXPECT_TRUE(throws_with<td::ValueError>([&] { td::norm(td::zeros<double>({2, 2, 2}), 1); }, {"norm", "dimensions"}));
   EXPECT_DOUBLE_EQ(td::norm(td::Array<std::int32_t>::from({3, 4})).item(), 5.0);
+}
+
+// One implementation: tandem::norm over two axes of a stack is linalg::norm of each
+// matrix, and linalg::norm is tandem::norm on the whole array, bit for bit.
+TEST(Reduce, MatrixNormsOverAxesAreLinalgNormsOfEachMatrix) {
+  td::random::Generator g(7);
+  const auto a = g.normal<double>({3, 5, 4});
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double ord : {1.0, -1.0, 2.0, -2.0, inf, -inf}) {
+    const auto r = td::norm(a, ord, td::Axes({0, 2}), /*keepdims=*/true);
+    ASSERT_EQ(r.shape(), (td::Shape{1, 5, 1})) << ord;
+    for (std::int64_t j = 0; j < 5; ++j) {
+      const auto slice = a(td::all(), j, td::all());
+      EXPECT_EQ(r.at({0, j, 0}), td::linalg::norm(slice, ord).item()) << ord << " " << j;
+      EXPECT_EQ(td::norm(slice, ord).item(), td::linalg::norm(slice, ord).item()) << ord << " " << j;
+    }
+    const auto t = td::norm(a, ord, td::Axes({2, 0}));  // swapped axes: the transposes' norms
+    ASSERT_EQ(t.shape(), (td::Shape{5}));
+    for (std::int64_t j = 0; j < 5; ++j)
+      EXPECT_EQ(t.at({j}), td::linalg::norm(a(td::all(), j, td::all()).T(), ord).item()) << ord << " " << j;
+  }
+  const auto v = g.normal<double>({9});
+  for (double ord : {0.0, 1.0, 2.0, 3.5, inf, -inf})
+    EXPECT_EQ(td::norm(v, ord).item(), td::linalg::norm(v, ord).item()) << ord;
+  EXPECT_EQ(td::norm(v).item(), td::linalg::norm(v).item());
 }
 
 TEST(Reduce, BadAxesAndOutsThrowNamingTheOp) {

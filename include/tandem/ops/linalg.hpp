@@ -142,10 +142,14 @@ Outputs eigh(const UntypedArray& a, bool compute_v);
 Outputs lstsq(const UntypedArray& a, const UntypedArray& b, double rcond);
 UntypedArray matrix_rank(const UntypedArray& a, double tol);
 UntypedArray pinv(const UntypedArray& a, double rcond);
+UntypedArray norm(const UntypedArray& a);
 UntypedArray norm(const UntypedArray& a, const char* ord);
 UntypedArray norm(const UntypedArray& a, double ord);
 UntypedArray matrix_norm(const UntypedArray& a, const char* ord);
 UntypedArray matrix_norm(const UntypedArray& a, double ord);
+/// The numeric matrix orders over the last two axes, with errors naming `op` (tandem::norm
+/// over two axes comes here too).
+UntypedArray matrix_norm(const UntypedArray& a, double ord, const char* op);
 }  // namespace detail
 
 /// x with a @ x == b. a (..., M, M); b (M,) (a vector, result (..., M)) or (..., M, K).
@@ -225,12 +229,15 @@ Array<T> pinv(const Array<T>& a, double rcond = 1e-15) {
   return Array<T>(detail::pinv(a.untyped(), rcond));
 }
 /// NumPy's norm without ord: the 2-norm of all elements (Frobenius for matrices), 0-d.
+/// The same computation as tandem::norm(a).
 template <class T>
 Array<T> norm(const Array<T>& a) {
-  return Array<T>(detail::norm(a.untyped(), "fro"));
+  return Array<T>(detail::norm(a.untyped()));
 }
-/// A 1-d array: vector norm, ord 1, 2, inf or -inf. A 2-d array: matrix norm, ord 1, -1,
-/// 2, -2 (singular values), inf or -inf (std::numeric_limits<double>::infinity()).
+/// A 1-d array: the vector norm sum(|x|^ord)^(1/ord), ord = inf / -inf the max / min of
+/// |x|, 0 the count of non-zeros. A 2-d array: matrix norm, ord 1, -1, 2, -2 (singular
+/// values), inf or -inf (std::numeric_limits<double>::infinity()). The same computation as
+/// tandem::norm(a, ord).
 template <class T>
 Array<T> norm(const Array<T>& a, double ord) {
   return Array<T>(detail::norm(a.untyped(), ord));

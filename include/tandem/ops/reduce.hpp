@@ -45,21 +45,23 @@ UntypedArray var(const UntypedArray& a, const Axes& axes, int ddof, bool keepdim
 UntypedArray ptp(const UntypedArray& a, const Axes& axes, bool keepdims);
 /// ord: 2 (the default; Frobenius over two axes), 1, inf, -inf, 0 or any p for vectors;
 /// 1, -1, inf, -inf for matrices (two axes). `has_ord` false is NumPy's ord=None.
-UntypedArray norm(const UntypedArray& a, bool has_ord, double ord, const Axes& axes, bool keepdims);
+/// `op` names the user's call in errors ("norm", or "linalg.norm" when that forwards here).
+UntypedArray norm(const UntypedArray& a, bool has_ord, double ord, const Axes& axes, bool keepdims,
+                  const char* op = "norm");
 /// Inclusive scan along one axis, or over the C-order flattening when axis.is_all().
 UntypedArray scan(ScanOp op, const UntypedArray& a, const Axes& axis, const UntypedArray* out = nullptr);
 UntypedArray diff(const UntypedArray& a, int n, int axis);
 }  // namespace untyped
 
-#define TANDEM_DEFINE_REDUCTION(name, result)                                                          \
-  template <class T>                                                                                   \
-  Array<result> name(const Array<T>& a, const Axes& axes = {}, bool keepdims = false) {                \
-    return Array<result>(untyped::reduce(ReduceOp::name, a.untyped(), axes, keepdims));                \
-  }                                                                                                    \
-  template <class T>                                                                                   \
+#define TANDEM_DEFINE_REDUCTION(name, result)                                                               \
+  template <class T>                                                                                        \
+  Array<result> name(const Array<T>& a, const Axes& axes = {}, bool keepdims = false) {                     \
+    return Array<result>(untyped::reduce(ReduceOp::name, a.untyped(), axes, keepdims));                     \
+  }                                                                                                         \
+  template <class T>                                                                                        \
   const Array<result>& name(const Array<T>& a, const Axes& axes, bool keepdims, const Array<result>& out) { \
-    untyped::reduce(ReduceOp::name, a.untyped(), axes, keepdims, &out.untyped());                      \
-    return out;                                                                                        \
+    untyped::reduce(ReduceOp::name, a.untyped(), axes, keepdims, &out.untyped());                           \
+    return out;                                                                                             \
   }
 TANDEM_DEFINE_REDUCTION(sum, sum_t<T>)
 TANDEM_DEFINE_REDUCTION(prod, sum_t<T>)
@@ -141,8 +143,9 @@ Array<mean_t<T>> norm(const Array<T>& a, const Axes& axes = {}, bool keepdims = 
 /// NumPy's norm with an ord: over one axis (or a 1-D array) the vector norm
 /// sum(|x|^ord)^(1/ord), with ord = inf / -inf the max / min of |x| and ord = 0 the count of
 /// non-zeros; over two axes (or a 2-D array) the matrix norm for ord = 1, -1 (max / min
-/// column sum of |x|) and inf, -inf (row sums). The spectral norm (ord 2 for matrices)
-/// needs singular values and throws ValueError here. Use infinity() for inf.
+/// column sum of |x|), inf, -inf (row sums) and 2, -2 (largest / smallest singular value),
+/// computed by linalg::matrix_norm batched over the other axes (linalg::norm is this same
+/// function on the whole array). Use infinity() for inf.
 template <class T>
 Array<mean_t<T>> norm(const Array<T>& a, double ord, const Axes& axes = {}, bool keepdims = false) {
   return Array<mean_t<T>>(untyped::norm(a.untyped(), true, ord, axes, keepdims));
