@@ -106,8 +106,8 @@ class Layout {
 /// Whether the MPI library can send device (CUDA) buffers directly, asked at run time
 /// (Open MPI's MPIX_Query_cuda_support from <mpi-ext.h> when the library has it, else
 /// false); TANDEM_DIST_CUDA_AWARE=0 forces false. When true, halo exchange, redistribute,
-/// gather / to_global and matmul hand the device pointers of device-resident blocks to
-/// MPI; when false, they stage them through pinned host blocks.
+/// gather / to_global and matmul hand the device pointers of blocks on a CUDA device to
+/// MPI; otherwise device-resident blocks are staged through pinned host blocks.
 bool cuda_aware();
 
 /// Messages whose data lived on a device, counted since the start or the last reset
