@@ -161,6 +161,8 @@ IncomingMessage::IncomingMessage(DType dtype, const Shape& shape, Device where, 
     ptr_ = array_.host_data(true);
   } else if (direct(where)) {
     ptr_ = array_.device_data(where, true);  // fresh: allocated there, nothing copied
+    // A stream-ordered allocation is usable by MPI's own engine only once it completed.
+    backend_for(where, op).synchronize_stream(current_stream(where));
     route_ = Route::direct;
   } else {
     staging_ = StagingBlock(bytes);
