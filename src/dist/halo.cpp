@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "dist/message.hpp"
 #include "dist/mpi_support.hpp"
 #include "tandem/dist/array.hpp"
 
@@ -18,9 +19,9 @@ struct Halo {
   UntypedArray block;
   std::optional<Layout> layout;
   std::vector<MPI_Request> requests;
-  std::vector<UntypedArray> sends;     // packed interior layers, kept alive until sent
-  std::vector<UntypedArray> receives;  // arriving ghost layers
-  std::vector<UntypedArray> ghosts;    // where each receive goes
+  std::vector<OutgoingMessage> sends;     // packed interior layers, kept alive until sent
+  std::vector<IncomingMessage> receives;  // arriving ghost layers (on the block's device)
+  std::vector<UntypedArray> ghosts;       // where each receive goes
 
   Halo() = default;
   Halo(const Halo&) = delete;
@@ -90,15 +91,13 @@ void post_axis(Halo& h, int axis) {
     const int send_tag = kHaloTagBase + 2 * axis + (dir < 0 ? 0 : 1);
     const int recv_tag = kHaloTagBase + 2 * axis + (dir < 0 ? 1 : 0);
     UntypedArray ghost = slab(h, axis, dir, true);
-    UntypedArray receive = UntypedArray::empty(ghost.dtype(), ghost.shape());
-    UntypedArray send = untyped::contiguous(slab(h, axis, dir, false));
-    const int count = mpi_count(send.size(), kBegin);
+    IncomingMessage receive(ghost.dtype(), ghost.shape(), h.block.device(), kBegin);
+    OutgoingMessage send(slab(h, axis, dir, false), kBegin);
+    const int count = mpi_count(send.packed().size(), kBegin);
     h.requests.emplace_back();
-    TANDEM_MPI_CHECK(MPI_Irecv(receive.host_data(true), count, type, peer, recv_tag, layout.comm(), &h.requests.back()),
-                     kBegin);
+    TANDEM_MPI_CHECK(MPI_Irecv(receive.ptr(), count, type, peer, recv_tag, layout.comm(), &h.requests.back()), kBegin);
     h.requests.emplace_back();
-    TANDEM_MPI_CHECK(MPI_Isend(send.host_data(false), count, type, peer, send_tag, layout.comm(), &h.requests.back()),
-                     kBegin);
+    TANDEM_MPI_CHECK(MPI_Isend(send.ptr(), count, type, peer, send_tag, layout.comm(), &h.requests.back()), kBegin);
     h.sends.push_back(std::move(send));
     h.receives.push_back(std::move(receive));
     h.ghosts.push_back(std::move(ghost));
@@ -110,7 +109,7 @@ void complete(Halo& h) {
   if (!h.requests.empty())
     TANDEM_MPI_CHECK(MPI_Waitall(static_cast<int>(h.requests.size()), h.requests.data(), MPI_STATUSES_IGNORE),
                      "dist::exchange_end");
-  for (std::size_t i = 0; i < h.ghosts.size(); ++i) untyped::assign(h.ghosts[i], h.receives[i]);
+  for (std::size_t i = 0; i < h.ghosts.size(); ++i) untyped::assign(h.ghosts[i], h.receives[i].arrived());
   h.requests.clear();
   h.sends.clear();
   h.receives.clear();

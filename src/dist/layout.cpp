@@ -205,7 +205,10 @@ bool Layout::aligned_with(const Layout& other) const {
 bool cuda_aware() {
   const char* env = std::getenv("TANDEM_DIST_CUDA_AWARE");
   if (env != nullptr && std::strcmp(env, "0") == 0) return false;
-#if defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
+#if defined(MPIX_CUDA_AWARE_SUPPORT)
+  // Asked at run time whenever the extension exists, even when these headers say 0: the
+  // library loaded at run time may be built differently from the one compiled against
+  // (Open MPI's documentation makes the run-time query the authoritative one).
   return MPIX_Query_cuda_support() == 1;
 #else
   return false;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "dist/message.hpp"
 #include "dist/mpi_support.hpp"
 #include "tandem/dist/linalg.hpp"
 #include "tandem/dist/transfer.hpp"
@@ -45,13 +46,12 @@ struct SubComm {
   }
 };
 
-/// root's array of `shape` (a contiguous copy of `mine` there) on every rank of comm.
-UntypedArray bcast(const UntypedArray& mine, DType dtype, const Shape& shape, MPI_Comm comm, int root, int me) {
-  UntypedArray buf = me == root ? untyped::contiguous(mine) : UntypedArray::empty(dtype, shape);
-  const std::int64_t n = shape_size(shape);
-  if (n > 0)
-    TANDEM_MPI_CHECK(MPI_Bcast(buf.host_data(me != root), mpi_count(n, kOp), mpi_type(dtype), root, comm), kOp);
-  return buf;
+/// root's array of `shape` (a contiguous copy of `mine` there) on every rank of comm,
+/// received on `where` (message.hpp routes device data).
+UntypedArray bcast(const UntypedArray& mine, DType dtype, const Shape& shape, MPI_Comm comm, int root, int me,
+                   Device where) {
+  if (shape_size(shape) == 0) return me == root ? untyped::contiguous(mine) : UntypedArray::empty(dtype, shape);
+  return broadcast_array(mine, dtype, shape, where, root, comm, kOp);
 }
 
 }  // namespace
@@ -94,10 +94,10 @@ UntypedArray matmul(const UntypedArray& a, const Layout& la, const UntypedArray&
     Index b_rows[] = {slice(k0 - b0, k1 - b0), slice()};
     const UntypedArray a_panel =
         bcast(me[1] == qa ? untyped::index(a_moved, a_cols, 2) : UntypedArray(), dtype, Shape{local[0], k1 - k0},
-              row.comm, static_cast<int>(qa), static_cast<int>(me[1]));
+              row.comm, static_cast<int>(qa), static_cast<int>(me[1]), a_moved.device());
     const UntypedArray b_panel =
         bcast(me[0] == qb ? untyped::index(b_moved, b_rows, 2) : UntypedArray(), dtype, Shape{k1 - k0, local[1]},
-              col.comm, static_cast<int>(qb), static_cast<int>(me[0]));
+              col.comm, static_cast<int>(qb), static_cast<int>(me[0]), b_moved.device());
     if (c.size() > 0) untyped::binary(BinaryOp::add, c, untyped::matmul(a_panel, b_panel), &c);
   }
   UntypedArray block = new_block(dtype, lc);

@@ -45,12 +45,12 @@ std::int64_t global_index(const Layout& layout, std::int64_t local_flat) {
   return flat;
 }
 
-/// Does a beat b? NaN first (NumPy's min/max propagate it), then the value, then the
-/// lower index.
-bool better(const Candidate& a, const Candidate& b, bool want_max, bool integer) {
+/// Does a beat b? NaN first (NumPy's min/max propagate it; nanmin/nanmax: last, so that
+/// NaN is the result only when every element is NaN), then the value, then the lower index.
+bool better(const Candidate& a, const Candidate& b, bool want_max, bool integer, bool skip_nan) {
   if (!b.present) return a.present != 0;
   if (!a.present) return false;
-  if (a.is_nan != b.is_nan) return a.is_nan != 0;
+  if (a.is_nan != b.is_nan) return (a.is_nan != 0) != skip_nan;
   if (!a.is_nan) {
     if (integer ? a.integer != b.integer : a.value != b.value) {
       const bool greater = integer ? a.integer > b.integer : a.value > b.value;
@@ -62,9 +62,10 @@ bool better(const Candidate& a, const Candidate& b, bool want_max, bool integer)
 
 template <class T>
 Scalar extreme(Reduction kind, const T* p, std::int64_t n, const Layout& layout, const char* op) {
-  TANDEM_CHECK(layout.size() > 0, ValueError, op, "zero-size array has no ",
-               kind == Reduction::min ? "minimum" : "maximum");
-  const bool want_max = kind == Reduction::max || kind == Reduction::argmax || kind == Reduction::max_abs;
+  const bool want_max =
+      kind == Reduction::max || kind == Reduction::argmax || kind == Reduction::max_abs || kind == Reduction::nanmax;
+  TANDEM_CHECK(layout.size() > 0, ValueError, op, "zero-size array has no ", want_max ? "maximum" : "minimum");
+  const bool skip_nan = kind == Reduction::nanmin || kind == Reduction::nanmax;
   constexpr bool integer = std::is_same_v<T, std::int64_t>;
   auto value_of = [&](std::int64_t i) {
     T v = p[i];
@@ -75,14 +76,18 @@ Scalar extreme(Reduction kind, const T* p, std::int64_t n, const Layout& layout,
   };
   Candidate mine;
   std::int64_t best = -1;
+  std::int64_t first_nan = -1;
   for (std::int64_t i = 0; i < n; ++i) {
     const T v = value_of(i);
     if (is_nan(v)) {
+      if (first_nan < 0) first_nan = i;
+      if (skip_nan) continue;
       best = i;
       break;
     }
     if (best < 0 || (want_max ? v > value_of(best) : v < value_of(best))) best = i;
   }
+  if (best < 0) best = first_nan;  // skip_nan and every element NaN
   if (best >= 0) {
     const T v = value_of(best);
     mine.present = 1;
@@ -96,7 +101,7 @@ Scalar extreme(Reduction kind, const T* p, std::int64_t n, const Layout& layout,
       MPI_Allgather(&mine, sizeof(Candidate), MPI_BYTE, all.data(), sizeof(Candidate), MPI_BYTE, layout.comm()), op);
   Candidate winner;
   for (const Candidate& c : all)
-    if (better(c, winner, want_max, integer)) winner = c;
+    if (better(c, winner, want_max, integer, skip_nan)) winner = c;
   if (kind == Reduction::argmin || kind == Reduction::argmax) return Scalar::of(winner.index);
   if constexpr (integer) return Scalar::of(winner.integer);
   return Scalar::of(static_cast<T>(winner.value));
@@ -120,7 +125,10 @@ Scalar sum(Reduction kind, const T* p, std::int64_t n, const Layout& layout, con
     ExactSum s;
     for (std::int64_t i = 0; i < n; ++i) {
       const auto x = static_cast<double>(p[i]);
-      s.add(kind == Reduction::sum ? x : kind == Reduction::sum_abs ? std::fabs(x) : (x - center) * (x - center));
+      if (kind == Reduction::nansum && std::isnan(x)) continue;
+      s.add(kind == Reduction::sum || kind == Reduction::nansum ? x
+            : kind == Reduction::sum_abs                        ? std::fabs(x)
+                                                                : (x - center) * (x - center));
     }
     TANDEM_MPI_CHECK(s.allreduce(layout.comm()), op);
     if constexpr (std::is_floating_point_v<T>) {
@@ -146,12 +154,19 @@ Scalar reduce(Reduction kind, const UntypedArray& interior, const Layout& layout
     const T* p = static_cast<const T*>(data);
     switch (kind) {
       case Reduction::sum:
+      case Reduction::nansum:
       case Reduction::sum_abs:
       case Reduction::sum_squares:
         return sum<T>(kind, p, n, layout, op, center);
       case Reduction::count_nonzero: {
         std::int64_t count = 0;
         for (std::int64_t i = 0; i < n; ++i) count += p[i] != T(0) ? 1 : 0;
+        TANDEM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &count, 1, MPI_INT64_T, MPI_SUM, layout.comm()), op);
+        return Scalar::of(count);
+      }
+      case Reduction::count_nan: {
+        std::int64_t count = 0;
+        for (std::int64_t i = 0; i < n; ++i) count += is_nan(p[i]) ? 1 : 0;
         TANDEM_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &count, 1, MPI_INT64_T, MPI_SUM, layout.comm()), op);
         return Scalar::of(count);
       }

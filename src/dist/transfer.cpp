@@ -4,9 +4,9 @@
 #include "tandem/dist/transfer.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
+#include "dist/message.hpp"
 #include "dist/mpi_support.hpp"
 
 namespace tandem::dist::detail {
@@ -52,6 +52,12 @@ Shape extents(const Box& box) {
   return s;
 }
 
+/// The elements [first, first + box size) of a 1-D array, shaped as the box.
+UntypedArray segment(const UntypedArray& flat, std::int64_t first, const Box& box) {
+  Index range = slice(first, first + box.size());
+  return untyped::reshape(untyped::index(flat, &range, 1), extents(box));
+}
+
 }  // namespace
 
 UntypedArray redistribute(const UntypedArray& block, const Layout& from, const Layout& to, const char* op) {
@@ -63,7 +69,6 @@ UntypedArray redistribute(const UntypedArray& block, const Layout& from, const L
                "the target layout is over another communicator");
   const int nranks = from.nranks();
   const DType dtype = block.dtype();
-  const auto item = static_cast<std::int64_t>(itemsize(dtype));
   const UntypedArray source = interior(block, from);
   UntypedArray result = new_block(dtype, to);
   const UntypedArray target = interior(result, to);
@@ -85,26 +90,28 @@ UntypedArray redistribute(const UntypedArray& block, const Layout& from, const L
   mpi_count(send_total, op);
   mpi_count(recv_total, op);
 
-  std::vector<unsigned char> send(static_cast<std::size_t>(std::max<std::int64_t>(1, send_total * item)));
+  // Pack every destination's box into one array where the data lives (on the device for a
+  // device block), receive into one on the same device; message.hpp picks the route.
+  const Device where = block.device();
+  UntypedArray send = UntypedArray::empty(dtype, Shape{send_total}, op);
   for (int r = 0; r < nranks; ++r) {
     const auto i = static_cast<std::size_t>(r);
     if (send_counts[i] == 0) continue;
-    const UntypedArray packed = untyped::contiguous(part(source, mine_before.lo, intersect(mine_before, owned(to, r))));
-    std::memcpy(send.data() + send_displs[i] * item, packed.host_data(false),
-                static_cast<std::size_t>(send_counts[i] * item));
+    const Box box = intersect(mine_before, owned(to, r));
+    untyped::assign(segment(send, send_displs[i], box), part(source, mine_before.lo, box));
   }
-  std::vector<unsigned char> receive(static_cast<std::size_t>(std::max<std::int64_t>(1, recv_total * item)));
+  const OutgoingMessage outgoing(send, op);
+  IncomingMessage incoming(dtype, Shape{recv_total}, where, op);
   const MPI_Datatype type = mpi_type(dtype);
-  TANDEM_MPI_CHECK(MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), type, receive.data(),
+  TANDEM_MPI_CHECK(MPI_Alltoallv(outgoing.ptr(), send_counts.data(), send_displs.data(), type, incoming.ptr(),
                                  recv_counts.data(), recv_displs.data(), type, from.comm()),
                    op);
+  const UntypedArray received = incoming.arrived();
   for (int r = 0; r < nranks; ++r) {
     const auto i = static_cast<std::size_t>(r);
     if (recv_counts[i] == 0) continue;
     const Box box = intersect(owned(from, r), mine_after);
-    const UntypedArray arrived =
-        tandem::detail::wrap_host(receive.data() + recv_displs[i] * item, dtype, extents(box), nullptr, {});
-    untyped::assign(part(target, mine_after.lo, box), arrived);
+    untyped::assign(part(target, mine_after.lo, box), segment(received, recv_displs[i], box));
   }
   return result;
 }
@@ -125,12 +132,9 @@ void agree(bool ok, const Layout& layout, int root, const char* op, const std::s
   TANDEM_CHECK(flag == 1, ShapeError, op, what);
 }
 
-UntypedArray broadcast(const UntypedArray& a, DType dtype, const Shape& shape, const Layout& layout, int root) {
-  UntypedArray out = layout.rank() == root ? untyped::contiguous(a) : UntypedArray::empty(dtype, shape);
-  const int count = mpi_count(shape_size(shape), "dist::to_global");
-  void* p = out.host_data(layout.rank() != root);
-  TANDEM_MPI_CHECK(MPI_Bcast(p, count, mpi_type(dtype), root, layout.comm()), "dist::to_global");
-  return out;
+UntypedArray broadcast(const UntypedArray& a, DType dtype, const Shape& shape, const Layout& layout, int root,
+                       Device where) {
+  return broadcast_array(a, dtype, shape, where, root, layout.comm(), "dist::to_global");
 }
 
 }  // namespace tandem::dist::detail

@@ -163,3 +163,97 @@ TEST(DistReduceAxes, Errors) {
 }
 
 }  // namespace tandem::dist::test
+
+namespace tandem::dist::test {
+
+TEST(DistReduceNan, SkipNansOnEveryDecomposition) {
+  random::Generator g(13);
+  for (const Shape& shape : {Shape{1}, Shape{9}, Shape{7, 13}, Shape{3, 4, 5}}) {
+    const tandem::Array<double> clean = g.normal<double>(shape) * g.exponential<double>(shape, 1e4);
+    const tandem::Array<double> x = tandem::where(g.bernoulli(shape, 0.3), NAN, clean);
+    const tandem::Array<double> zeroed = tandem::where(tandem::isnan(x), 0.0, x);
+    const std::int64_t kept = x.size() - tandem::count_nonzero(tandem::isnan(x)).item();
+    for (const Layout& layout : layouts(shape)) {
+      const Array<double> a = from_global(x, layout);
+      // nansum is the exact sum of the rest: the same bits as sum with the NaNs zeroed.
+      const double s = nansum(a), z = sum(from_global(zeroed, layout));
+      EXPECT_EQ(std::memcmp(&s, &z, sizeof s), 0) << s << " vs " << z;
+      if (kept == 0) {
+        EXPECT_TRUE(std::isnan(nanmean(a)));
+      } else {
+        EXPECT_EQ(nanmean(a), z / static_cast<double>(kept));
+      }
+      const tandem::Array<double> lo = tandem::nanmin(x), hi = tandem::nanmax(x);
+      EXPECT_TRUE(std::isnan(nanmin(a)) ? std::isnan(lo.item()) : nanmin(a) == lo.item());
+      EXPECT_TRUE(std::isnan(nanmax(a)) ? std::isnan(hi.item()) : nanmax(a) == hi.item());
+      EXPECT_EQ(ptp(from_global(clean, layout)), tandem::ptp(clean).item());
+    }
+  }
+}
+
+TEST(DistReduceNan, AllNanAndIntegers) {
+  const tandem::Array<float> all_nan = tandem::full<float>({2, 5}, NAN);
+  for (const Layout& layout : layouts(all_nan.shape())) {
+    const Array<float> a = from_global(all_nan, layout);
+    EXPECT_TRUE(std::isnan(nanmin(a)));
+    EXPECT_TRUE(std::isnan(nanmax(a)));
+    EXPECT_TRUE(std::isnan(nanmean(a)));
+    EXPECT_EQ(nansum(a), 0.0f);
+  }
+  random::Generator g(4);
+  const tandem::Array<std::int32_t> k = g.integers<std::int32_t>(-1000, 1000, {4, 6});
+  for (const Layout& layout : layouts(k.shape())) {
+    const Array<std::int32_t> a = from_global(k, layout);
+    EXPECT_EQ(nansum(a), tandem::sum(k).item());
+    EXPECT_EQ(nanmin(a), tandem::min(k).item());
+    EXPECT_EQ(nanmax(a), tandem::max(k).item());
+    EXPECT_EQ(nanmean(a), tandem::mean(k).item());
+    EXPECT_EQ(ptp(a), tandem::ptp(k).item());
+  }
+  const Array<double> e = zeros<double>(Layout(MPI_COMM_WORLD, Shape{0}));
+  EXPECT_THROW(nanmin(e), ValueError);
+  EXPECT_THROW(ptp(e), ValueError);
+  EXPECT_TRUE(std::isnan(nanmean(e)));
+}
+
+TEST(DistReduceAxes, TheOtherReductionsEqualTandemsBitwise) {
+  random::Generator g(22);
+  for (const Shape& shape : {Shape{6, 7}, Shape{5, 4, 9}, Shape{1, 13}}) {
+    const tandem::Array<double> x = g.normal<double>(shape, 1.0, 0.5);
+    const tandem::Array<double> xn = tandem::where(g.bernoulli(shape, 0.2), NAN, x);
+    const tandem::Array<float> xf = g.normal<float>(shape);
+    const tandem::Array<std::int32_t> xi = g.integers<std::int32_t>(-3, 4, shape);
+    const tandem::Array<bool> xb = g.bernoulli(shape, 0.8);
+    for (const Layout& layout : layouts(shape)) {
+      const Array<double> a = from_global(x, layout), an = from_global(xn, layout);
+      const Array<float> af = from_global(xf, layout);
+      const Array<std::int32_t> ai = from_global(xi, layout);
+      const Array<bool> ab = from_global(xb, layout);
+      for (int axis = 0; axis < shape.size(); ++axis) {
+        expect_global(prod(a, axis), tandem::prod(x, axis));
+        expect_global(prod(ai, axis), tandem::prod(xi, axis));
+        expect_global(nansum(an, axis), tandem::nansum(xn, axis));
+        expect_global(nanprod(an, axis), tandem::nanprod(xn, axis));
+        expect_global(nanmin(an, axis), tandem::nanmin(xn, axis));
+        expect_global(nanmax(an, axis), tandem::nanmax(xn, axis));
+        expect_global(nanmean(an, axis), tandem::nanmean(xn, axis));
+        expect_global(ptp(ai, axis), tandem::ptp(xi, axis));
+        expect_global(var(a, axis, 0), tandem::var(x, axis));
+        expect_global(var(af, axis, 1), tandem::var(xf, axis, 1));
+        expect_global(dist::std(a, axis, 1), tandem::std(x, axis, 1));
+        expect_global(dist::std(ai, axis, 0), tandem::std(xi, axis));
+        expect_global(all(ab, axis), tandem::all(xb, axis));
+        expect_global(any(ai, axis), tandem::any(xi, axis));
+        expect_global(count_nonzero(ai, axis), tandem::count_nonzero(xi, axis));
+        expect_global(norm(af, 1.0, axis), tandem::norm(xf, 1.0, Axes(axis)));
+      }
+      if (shape.size() == 3) {
+        expect_global(var(a, {0, 2}, 1), tandem::var(x, {0, 2}, 1));
+        expect_global(all(ab, {1, 2}), tandem::all(xb, {1, 2}));
+        expect_global(norm(a, INFINITY, {0, 1}), tandem::norm(x, INFINITY, Axes{0, 1}));
+      }
+    }
+  }
+}
+
+}  // namespace tandem::dist::test

@@ -104,7 +104,23 @@ class Layout {
 };
 
 /// Whether the MPI library can send device (CUDA) buffers directly, asked at run time
-/// (Open MPI's MPIX_Query_cuda_support); TANDEM_DIST_CUDA_AWARE=0 forces false.
+/// (Open MPI's MPIX_Query_cuda_support from <mpi-ext.h> when the library has it, else
+/// false); TANDEM_DIST_CUDA_AWARE=0 forces false. When true, halo exchange, redistribute,
+/// gather / to_global and matmul hand the device pointers of blocks on a CUDA device to
+/// MPI; otherwise device-resident blocks are staged through pinned host blocks.
 bool cuda_aware();
+
+/// Messages whose data lived on a device, counted since the start or the last reset
+/// (messages of host data are not counted). Per process; thread-safe.
+struct MessageStats {
+  std::int64_t staged_messages = 0;  ///< copied through a host staging block
+  std::int64_t staged_bytes = 0;
+  std::int64_t direct_messages = 0;  ///< device pointers handed to a CUDA-aware MPI
+  std::int64_t direct_bytes = 0;
+  std::int64_t staging_blocks = 0;         ///< staging blocks allocated (later messages reuse them)
+  std::int64_t pinned_staging_blocks = 0;  ///< of which page-locked by the device backend
+};
+MessageStats message_stats();
+void reset_message_stats();
 
 }  // namespace tandem::dist

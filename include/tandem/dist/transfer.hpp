@@ -57,15 +57,17 @@ tandem::Array<T> gather(const Array<T>& a, int root = 0) {
 }
 
 namespace detail {
-/// Broadcasts root's C-contiguous array of `shape` to every rank.
-UntypedArray broadcast(const UntypedArray& a, DType dtype, const Shape& shape, const Layout& layout, int root);
+/// Broadcasts root's array of `shape` to every rank; the others receive it on `where`.
+UntypedArray broadcast(const UntypedArray& a, DType dtype, const Shape& shape, const Layout& layout, int root,
+                       Device where);
 }  // namespace detail
 
 /// The whole array on every rank (gather to rank 0, then one MPI_Bcast).
 template <class T>
 tandem::Array<T> to_global(const Array<T>& a) {
   tandem::Array<T> g = gather(a, 0);
-  return tandem::Array<T>(detail::broadcast(g.untyped(), dtype_of<T>(), a.shape(), a.layout(), 0));
+  return tandem::Array<T>(
+      detail::broadcast(g.untyped(), dtype_of<T>(), a.shape(), a.layout(), 0, a.local_with_ghosts().device()));
 }
 
 }  // namespace tandem::dist
