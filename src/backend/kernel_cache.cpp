@@ -61,8 +61,8 @@ void write_image(const std::string& path, const std::string& id, const std::stri
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   if (ec) return;
-  const std::string tmp =
-      path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
+                          std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     f << kMagic << '\n' << id << '\n' << image.size() << ' ' << hex(fnv1a(image)) << '\n';

@@ -110,9 +110,8 @@ KernelCache& fused_kernel_cache() {
 
 std::shared_ptr<const std::string> fused_kernel_blocking(const kernels::FusedProgram& program,
                                                          const kernels::FusedLayout& layout, const std::string& arch) {
-  const KernelCache::Lookup r =
-      fused_kernel_cache().wait(arch, kernels::fused_kernel_key(program, layout),
-                                [&] { return kernels::fused_source(program, layout); });
+  const KernelCache::Lookup r = fused_kernel_cache().wait(arch, kernels::fused_kernel_key(program, layout),
+                                                          [&] { return kernels::fused_source(program, layout); });
   if (r.state != KernelCache::State::ready) std::rethrow_exception(r.failure);
   return r.image;
 }

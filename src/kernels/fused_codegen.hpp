@@ -31,9 +31,9 @@ enum class FusedAccess : unsigned char {
 
 /// The layout class of a call: everything besides the program that the source depends on.
 struct FusedLayout {
-  std::vector<FusedAccess> inputs;              ///< one per FusedCall::inputs
-  FusedAccess out = FusedAccess::contiguous;    ///< contiguous or strided
-  int ndim = 0;  ///< axes of the strided index after collapsing; 0 when nothing is strided
+  std::vector<FusedAccess> inputs;            ///< one per FusedCall::inputs
+  FusedAccess out = FusedAccess::contiguous;  ///< contiguous or strided
+  int ndim = 0;                               ///< axes of the strided index after collapsing; 0 when nothing is strided
 
   /// "c,s,x>c/0": the inputs' classes (c, s, x), the output's, and ndim.
   std::string key() const;

@@ -162,12 +162,12 @@ using enable_if_t = typename enable_if<B, T>::type;
 // ---- <limits>: the integers' bounds (convert's saturation) ----
 template <class T>
 struct numeric_limits;
-#define TANDEM_NVRTC_LIMITS(T, lo, hi)                                \
-  template <>                                                         \
-  struct numeric_limits<T> {                                          \
-    static constexpr bool is_specialized = true;                      \
-    __host__ __device__ static constexpr T min() noexcept { return lo; } \
-    __host__ __device__ static constexpr T max() noexcept { return hi; } \
+#define TANDEM_NVRTC_LIMITS(T, lo, hi)                                      \
+  template <>                                                               \
+  struct numeric_limits<T> {                                                \
+    static constexpr bool is_specialized = true;                            \
+    __host__ __device__ static constexpr T min() noexcept { return lo; }    \
+    __host__ __device__ static constexpr T max() noexcept { return hi; }    \
     __host__ __device__ static constexpr T lowest() noexcept { return lo; } \
   };
 TANDEM_NVRTC_LIMITS(bool, false, true)
@@ -177,11 +177,11 @@ TANDEM_NVRTC_LIMITS(long long, -9223372036854775807LL - 1, 9223372036854775807LL
 #undef TANDEM_NVRTC_LIMITS
 
 // ---- <cmath>: CUDA's device math, double and float overloads ----
-#define TANDEM_NVRTC_MATH1(name)                                               \
-  __device__ inline double name(double x) { return ::name(x); }                \
+#define TANDEM_NVRTC_MATH1(name)                                \
+  __device__ inline double name(double x) { return ::name(x); } \
   __device__ inline float name(float x) { return ::name##f(x); }
-#define TANDEM_NVRTC_MATH2(name)                                               \
-  __device__ inline double name(double x, double y) { return ::name(x, y); }   \
+#define TANDEM_NVRTC_MATH2(name)                                             \
+  __device__ inline double name(double x, double y) { return ::name(x, y); } \
   __device__ inline float name(float x, float y) { return ::name##f(x, y); }
 TANDEM_NVRTC_MATH1(fabs)
 TANDEM_NVRTC_MATH1(floor)

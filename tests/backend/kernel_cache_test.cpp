@@ -129,7 +129,7 @@ TEST(FusedKernelCache, CompileErrorsAreKeptAndReported) {
   EXPECT_EQ(cache.compiles(), 1u);
   // A source that cannot be made fails the same way, without a compile.
   const auto invalid =
-      cache.lookup("sm_90", "j", [] () -> std::string { TANDEM_THROW(ValueError, "fused", "invalid program"); });
+      cache.lookup("sm_90", "j", []() -> std::string { TANDEM_THROW(ValueError, "fused", "invalid program"); });
   EXPECT_EQ(invalid.state, State::failed);
   EXPECT_EQ(invalid.error, "fused: invalid program");
   EXPECT_EQ(cache.compiles(), 1u);
@@ -171,8 +171,9 @@ TEST(FusedKernelCache, DiskRoundTripAndCorruptFiles) {
   };
   std::string flipped = good;
   flipped.back() ^= 1;
-  for (const std::string& bad : {std::string(), good.substr(0, good.size() - 3), flipped, good + "x",
-                                 std::string("garbage\n\n\n"), std::string("tandem-kernel 1\nsm_90\nkey one\n99999 0\n")}) {
+  for (const std::string& bad :
+       {std::string(), good.substr(0, good.size() - 3), flipped, good + "x", std::string("garbage\n\n\n"),
+        std::string("tandem-kernel 1\nsm_90\nkey one\n99999 0\n")}) {
     write(bad);
     td::KernelCache cache(compiler, dir.path());
     EXPECT_EQ(cache.lookup("sm_90", "key one", source("one")).state, State::compiling);

@@ -4,6 +4,7 @@
 // the CPU (skipped without one; ctest label gpu). CUDA builds only.
 
 #include <gtest/gtest.h>
+
 #include <tandem/config.hpp>
 
 #ifdef TANDEM_HAS_CUDA
@@ -37,8 +38,8 @@ tk::FusedLayout contiguous(std::size_t inputs) {
 }
 
 bool is_ptx_for(const std::string& image, const std::string& target) {
-  return image.find(".target " + target) != std::string::npos && image.find(tk::kFusedKernelName) != std::string::npos &&
-         image.back() == '\0';
+  return image.find(".target " + target) != std::string::npos &&
+         image.find(tk::kFusedKernelName) != std::string::npos && image.back() == '\0';
 }
 
 }  // namespace
@@ -66,7 +67,11 @@ TEST(FusedNvrtc, LayoutClassesCompileToCubinAndPtx) {
   mixed.ndim = 2;
   const std::string cubin = td::cuda::compile_fused(tk::fused_source(p, all_contiguous), "sm_90");
   ASSERT_GE(cubin.size(), 4u);
-  EXPECT_EQ(std::memcmp(cubin.data(), "\x7f" "ELF", 4), 0);  // CUBIN is an ELF image
+  EXPECT_EQ(std::memcmp(cubin.data(),
+                        "\x7f"
+                        "ELF",
+                        4),
+            0);  // CUBIN is an ELF image
   EXPECT_TRUE(is_ptx_for(td::cuda::compile_fused(tk::fused_source(p, mixed), "compute_80"), "sm_80"));
 }
 
@@ -77,7 +82,8 @@ TEST(FusedNvrtc, ArchitectureAndVersion) {
 }
 
 TEST(FusedNvrtc, CompileErrorsNameFusedWithTheLog) {
-  const std::string source = "// tandem fused kernel: broken\nextern \"C\" __global__ void tandem_fused() { undeclared(); }\n";
+  const std::string source =
+      "// tandem fused kernel: broken\nextern \"C\" __global__ void tandem_fused() { undeclared(); }\n";
   try {
     td::cuda::compile_fused(source, "compute_90");
     FAIL() << "compiled";

@@ -146,15 +146,24 @@ TEST(FusedCodegen, StridedIndexMatchesAPlainLoop) {
       };
       const int kc = static_cast<int>(slots.size());
       if (nd == 0) continue;  // nothing strided: every operand's offset is flat or 0
-      if (nd == 1 && kc == 1) run(tk::FusedIndex<1, 1>{});
-      else if (nd == 1 && kc == 2) run(tk::FusedIndex<1, 2>{});
-      else if (nd == 1 && kc == 3) run(tk::FusedIndex<1, 3>{});
-      else if (nd == 2 && kc == 1) run(tk::FusedIndex<2, 1>{});
-      else if (nd == 2 && kc == 2) run(tk::FusedIndex<2, 2>{});
-      else if (nd == 2 && kc == 3) run(tk::FusedIndex<2, 3>{});
-      else if (nd == 3 && kc == 1) run(tk::FusedIndex<3, 1>{});
-      else if (nd == 3 && kc == 2) run(tk::FusedIndex<3, 2>{});
-      else run(tk::FusedIndex<3, 3>{});
+      if (nd == 1 && kc == 1)
+        run(tk::FusedIndex<1, 1>{});
+      else if (nd == 1 && kc == 2)
+        run(tk::FusedIndex<1, 2>{});
+      else if (nd == 1 && kc == 3)
+        run(tk::FusedIndex<1, 3>{});
+      else if (nd == 2 && kc == 1)
+        run(tk::FusedIndex<2, 1>{});
+      else if (nd == 2 && kc == 2)
+        run(tk::FusedIndex<2, 2>{});
+      else if (nd == 2 && kc == 3)
+        run(tk::FusedIndex<2, 3>{});
+      else if (nd == 3 && kc == 1)
+        run(tk::FusedIndex<3, 1>{});
+      else if (nd == 3 && kc == 2)
+        run(tk::FusedIndex<3, 2>{});
+      else
+        run(tk::FusedIndex<3, 3>{});
       for (int s = 0; s < kc; ++s) EXPECT_EQ(off[s], expected[slots[s]]) << "trial " << trial << " flat " << flat;
     }
   }
@@ -232,7 +241,7 @@ TEST(FusedCodegen, EmbeddedHeadersAreTheSources) {
     EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
   for (const auto& h : headers) {
     const std::string name = h.name;
-    const std::string file = name.rfind("tandem/", 0) == 0    ? root + "include/" + name
+    const std::string file = name.rfind("tandem/", 0) == 0         ? root + "include/" + name
                              : name.find('/') != std::string::npos ? root + "src/" + name
                                                                    : root + "src/kernels/nvrtc_std.hpp";
     EXPECT_EQ(h.text, read_file(file)) << name << " differs from " << file;

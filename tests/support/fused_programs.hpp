@@ -66,14 +66,14 @@ inline FusedProgram chain8() {
   FusedProgram p;
   p.inputs = {f, f, f};
   p.scalars = {f, f, f};
-  p.code = {binary(BinaryOp::multiply, f, in(0), in(1)),  // v0 = a * b
-            binary(BinaryOp::add, f, val(0), in(2)),      // v1 = v0 + c
-            unary(UnaryOp::negative, f, val(1)),          // v2 = -v1
-            unary(UnaryOp::exp, f, val(2)),               // v3 = exp(v2)
-            binary(BinaryOp::multiply, f, val(3), sc(0)), // v4 = v3 * s0
-            clip(f, val(4), sc(1), sc(2)),                // v5 = clip(v4, s1, s2)
-            binary(BinaryOp::less, f, val(5), in(0)),     // v6 = v5 < a
-            where(f, val(6), val(5), in(1))};             // v7 = where(v6, v5, b)
+  p.code = {binary(BinaryOp::multiply, f, in(0), in(1)),   // v0 = a * b
+            binary(BinaryOp::add, f, val(0), in(2)),       // v1 = v0 + c
+            unary(UnaryOp::negative, f, val(1)),           // v2 = -v1
+            unary(UnaryOp::exp, f, val(2)),                // v3 = exp(v2)
+            binary(BinaryOp::multiply, f, val(3), sc(0)),  // v4 = v3 * s0
+            clip(f, val(4), sc(1), sc(2)),                 // v5 = clip(v4, s1, s2)
+            binary(BinaryOp::less, f, val(5), in(0)),      // v6 = v5 < a
+            where(f, val(6), val(5), in(1))};              // v7 = where(v6, v5, b)
   return p;
 }
 
