@@ -79,8 +79,8 @@ bool CudaBackend::run_fused(const kernels::FusedCall& call) {
   }
   if (found.state != KernelCache::State::ready) return false;
   if (launch.n == 0) return true;
+  cudaStream_t s = stream();  // makes this device current: the launch uses its context
   const cudaKernel_t kernel = kernel_of(found.image);
-  cudaStream_t s = stream();
   std::vector<void*> args = launch.args();
   TANDEM_CUDA_CHECK(cudaLaunchKernel(reinterpret_cast<const void*>(kernel), dim3(grid_blocks(launch.n)),
                                      dim3(kThreadsPerBlock), args.data(), 0, s));

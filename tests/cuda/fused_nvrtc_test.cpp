@@ -138,17 +138,18 @@ TEST(FusedNvrtc, ChangingScalarsBuildOneKernel) {
 
 namespace {
 
-/// chain8 on the CPU with the shared functors, as the eager ops compute it.
-std::vector<double> chain8_on_cpu(const std::vector<double>& a, const std::vector<double>& b,
-                                  const std::vector<double>& c, double s0, double s1, double s2) {
-  std::vector<double> r(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const double v3 = tk::exp_fn{}(tk::negative_fn{}(a[i] * b[i] + c[i]));
-    const double v5 = tk::clip_fn{}(v3 * s0, s1, s2);
-    r[i] = v5 < a[i] ? v5 : b[i];
-  }
-  return r;
+/// chain8 of one element with the shared functors, as the eager ops compute it.
+double chain8_on_cpu(double a, double b, double c, double s0, double s1, double s2) {
+  const double v3 = tk::exp_fn{}(tk::negative_fn{}(a * b + c));
+  const double v5 = tk::clip_fn{}(v3 * s0, s1, s2);
+  return v5 < a ? v5 : b;
 }
+
+/// The element offset of (r, col) in a 2-d view with element 0 at `base`.
+struct View2 {
+  std::int64_t base, s0, s1;
+  std::int64_t at(std::int64_t r, std::int64_t col) const { return base + r * s0 + col * s1; }
+};
 
 }  // namespace
 
@@ -156,34 +157,54 @@ TEST(FusedGpu, ChainMatchesTheCpu) {
   td::Backend* gpu = td::accelerator_backend();
   if (gpu == nullptr || gpu->device().kind != td::DeviceKind::cuda) GTEST_SKIP() << "no CUDA device";
   const tk::FusedProgram p = chain8();
-  for (const std::int64_t n : {std::int64_t{1}, std::int64_t{7}, std::int64_t{1023}, std::int64_t{(1 << 20) + 3}}) {
-    std::mt19937 rng(static_cast<unsigned>(n));
-    std::normal_distribution<double> dist;
-    std::vector<double> a(n), b(n), c(n), out(n);
-    for (std::int64_t i = 0; i < n; ++i) a[i] = dist(rng), b[i] = dist(rng), c[i] = dist(rng);
-    const std::size_t bytes = sizeof(double) * n;
-    void* d[4];
-    for (auto*& ptr : d) ptr = gpu->allocate(bytes);
-    gpu->copy_from_host(d[0], a.data(), bytes);
-    gpu->copy_from_host(d[1], b.data(), bytes);
-    gpu->copy_from_host(d[2], c.data(), bytes);
-    tk::FusedCall call;
-    call.program = &p;
-    for (int k = 0; k < 3; ++k) call.inputs.push_back(view_of(d[k], DType::float64, {n}, {1}));
-    call.scalars = {td::Scalar::of(1.5), td::Scalar::of(-0.25), td::Scalar::of(2.0)};
-    call.out = view_of(d[3], DType::float64, {n}, {1});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!gpu->run_fused(call)) {  // compiling: the lazy layer would run eagerly meanwhile
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the fused kernel never became ready";
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    gpu->synchronize();
-    gpu->copy_to_host(out.data(), d[3], bytes);
-    for (auto* ptr : d) gpu->deallocate(ptr, bytes);
-    const std::vector<double> expected = chain8_on_cpu(a, b, c, 1.5, -0.25, 2.0);
-    for (std::int64_t i = 0; i < n; ++i) {
-      // exp on the GPU (CUDA's libdevice) and the CPU may differ in the last bit.
-      ASSERT_NEAR(out[i], expected[i], 4e-16 * std::fabs(expected[i]) + 1e-300) << "n " << n << " i " << i;
+  const double s[3] = {1.5, -0.25, 2.0};
+  for (const std::int64_t rows : {std::int64_t{1}, std::int64_t{7}, std::int64_t{1023}}) {
+    const std::int64_t cols = rows == 1023 ? 1025 : 3;
+    const std::int64_t n = rows * cols;
+    // Contiguous everywhere, then a with its rows reversed, b one row broadcast down, c a
+    // broadcast single value and the output written transposed.
+    const View2 dense{0, cols, 1};
+    const std::vector<std::vector<View2>> layouts = {
+        {dense, dense, dense, dense}, {{(rows - 1) * cols, -cols, 1}, {0, 0, 1}, {0, 0, 0}, {0, 1, rows}}};
+    for (const auto& views : layouts) {
+      std::mt19937 rng(static_cast<unsigned>(n));
+      std::normal_distribution<double> dist;
+      std::vector<std::vector<double>> host(4, std::vector<double>(n));
+      for (int k = 0; k < 3; ++k)
+        for (double& x : host[k]) x = dist(rng);
+      const std::size_t bytes = sizeof(double) * n;
+      void* d[4];
+      for (int k = 0; k < 4; ++k) {
+        d[k] = gpu->allocate(bytes);
+        if (k < 3) gpu->copy_from_host(d[k], host[k].data(), bytes);
+      }
+      tk::FusedCall call;
+      call.program = &p;
+      for (int k = 0; k < 4; ++k) {
+        const td::StridedView v = view_of(static_cast<double*>(d[k]) + views[k].base, DType::float64, {rows, cols},
+                                          {views[k].s0, views[k].s1});
+        if (k < 3)
+          call.inputs.push_back(v);
+        else
+          call.out = v;
+      }
+      call.scalars = {td::Scalar::of(s[0]), td::Scalar::of(s[1]), td::Scalar::of(s[2])};
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (!gpu->run_fused(call)) {  // compiling: the lazy layer would run eagerly meanwhile
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the fused kernel never became ready";
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      gpu->synchronize();
+      gpu->copy_to_host(host[3].data(), d[3], bytes);
+      for (void* ptr : d) gpu->deallocate(ptr, bytes);
+      for (std::int64_t r = 0; r < rows; ++r)
+        for (std::int64_t col = 0; col < cols; ++col) {
+          const double want = chain8_on_cpu(host[0][views[0].at(r, col)], host[1][views[1].at(r, col)],
+                                            host[2][views[2].at(r, col)], s[0], s[1], s[2]);
+          const double got = host[3][views[3].at(r, col)];
+          // exp on the GPU (CUDA's libdevice) and the CPU (glibc) may differ in the last bit.
+          ASSERT_NEAR(got, want, 4e-16 * std::fabs(want) + 1e-300) << rows << "x" << cols << " at " << r << "," << col;
+        }
     }
   }
 }
