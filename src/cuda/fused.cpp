@@ -60,6 +60,7 @@ cudaKernel_t kernel_of(const std::shared_ptr<const std::string>& image) {
 
 bool CudaBackend::run_fused(const kernels::FusedCall& call) {
   kernels::FusedLaunch launch = kernels::fused_launch(call);
+  if (launch.n == 0) return true;  // nothing to compute, nothing to compile
   const kernels::FusedProgram& program = *call.program;
   const KernelCache::Lookup found =
       fused_kernel_cache().lookup(arch_of(device_), kernels::fused_kernel_key(program, launch.layout),
@@ -73,12 +74,11 @@ bool CudaBackend::run_fused(const kernels::FusedCall& call) {
       throw;
     } catch (const DTypeError&) {
       throw;
-    } catch (const Error&) {
+    } catch (...) {
       return false;
     }
   }
   if (found.state != KernelCache::State::ready) return false;
-  if (launch.n == 0) return true;
   cudaStream_t s = stream();  // makes this device current: the launch uses its context
   const cudaKernel_t kernel = kernel_of(found.image);
   std::vector<void*> args = launch.args();
