@@ -52,9 +52,10 @@ ${texts}
 }  // namespace
 
 const std::vector<EmbeddedHeader>& fused_kernel_headers() {
-  static const std::vector<EmbeddedHeader> headers{
+  // Never destroyed: the kernel cache's compiler thread may read it while the process exits.
+  static const auto* headers = new std::vector<EmbeddedHeader>{
 ${entries}  };
-  return headers;
+  return *headers;
 }
 
 }  // namespace tandem::kernels
