@@ -31,6 +31,9 @@ function(tandem_setup_cuda_target target)
   set_target_properties(${target} PROPERTIES CUDA_SEPARABLE_COMPILATION OFF CUDA_RUNTIME_LIBRARY Static)
   target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:--expt-relaxed-constexpr -Xcompiler=-fPIC>)
   target_link_libraries(${target} PRIVATE CUDA::cublas CUDA::cusolver)
+  # NVRTC compiles the fused element-wise kernels at run time (src/cuda/nvrtc.cpp); it
+  # needs no driver, so a machine without a GPU still loads the library.
+  target_link_libraries(${target} PRIVATE CUDA::nvrtc)
   # The random kernels must round as the host build does (no FMA contraction), so that a
   # seed gives bitwise the same arrays on the CPU and the GPU (src/kernels/random_math.hpp).
   set_source_files_properties(${PROJECT_SOURCE_DIR}/src/cuda/random.cu TARGET_DIRECTORY ${target}

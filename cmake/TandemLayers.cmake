@@ -7,6 +7,8 @@
 # (DESIGN: "the few constants left in src/dispatch/tuning.hpp"), which the CPU and CUDA
 # kernels read as well as the dispatcher.
 
+include(TandemEmbed)
+
 set(TANDEM_LAYER_ROOT ${CMAKE_CURRENT_BINARY_DIR}/layers)
 
 # tandem_add_layer(<layer> SOURCES <files...> SEES <layers below...>)
@@ -50,6 +52,7 @@ function(tandem_add_layers)
 
   set(backends cpu emulated)
   tandem_add_layer(kernels SOURCES ${kernels})
+  tandem_embed_fused_headers(tandem_kernels)
   tandem_add_layer(backend SOURCES ${backend} SEES kernels)
   tandem_add_layer(cpu SOURCES ${cpu} SEES kernels backend)
   tandem_add_layer(emulated SOURCES ${emulated} SEES kernels backend cpu)

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "backend/device_memory.hpp"
+#include "kernels/fused_program.hpp"
 #include "kernels/op_call.hpp"
 
 namespace tandem {
@@ -22,6 +23,15 @@ class Backend : public DeviceMemory {
   /// are valid in this backend's memory, and supports(call.key) is true. Backends with
   /// kernels of their own unpack it with kernels::run_family (src/kernels/entry_points.hpp).
   virtual void run(const OpCall& call) = 0;
+
+  /// Runs a fused element-wise chain (src/kernels/fused_program.hpp) in one pass on the
+  /// calling thread's current stream, its views valid in this backend's memory. False when
+  /// it cannot now (no fused path, or its kernel is still compiling or failed to compile):
+  /// nothing ran, and the caller runs the chain op by op. Throws for an invalid call.
+  virtual bool run_fused(const kernels::FusedCall& call) {
+    (void)call;
+    return false;
+  }
 
   /// Ops dispatched to this device since start-up or the last reset_stats() (stats()).
   std::uint64_t ops_run() const { return ops_run_.load(std::memory_order_relaxed); }

@@ -59,6 +59,8 @@ class CudaBackend final : public Backend {
   void* native_stream(int stream) override;
 
   void run(const OpCall& call) override { kernels::run_family(*this, call); }
+  /// One NVRTC-generated kernel (src/cuda/fused.cpp); false while it compiles.
+  bool run_fused(const kernels::FusedCall& call) override;
 
   // The op entry points (src/kernels/entry_points.hpp), one .cu file per family.
   TANDEM_BACKEND_ENTRY_POINTS

@@ -2,12 +2,13 @@
 // Element-wise math as host/device functors, shared by the CPU loops and the CUDA kernels.
 // Integer arithmetic wraps modulo 2^bits (computed in unsigned, so never UB); integer
 // division and modulo by zero give 0; floor_divide and mod follow NumPy's sign rules.
+// NVRTC compiles this header too, in the generated fused kernels (kernels/fused_device.hpp),
+// so it includes only headers that kernels/nvrtc_std.hpp can stand in for.
 
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
 
-#include "kernels/catalogue.hpp"
 #include "kernels/hd.hpp"
 #include "tandem/core/dtype.hpp"
 #include "tandem/ops/op_codes.hpp"
