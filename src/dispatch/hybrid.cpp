@@ -48,6 +48,16 @@ double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/// One chunk of a split op as a trace span: on the CPU thread that ran it, or on the device
+/// stream it was queued on (from its first copy in until its result was back on the host).
+void trace_chunk(const detail::trace::Track& track, const OpCall& call, const RowRange& rows, const char* side,
+                 double start_us) {
+  namespace trace = detail::trace;
+  trace::span(track, op_name(call.key), "chunk", start_us, trace::now_us(),
+              {trace::text("side", side), trace::number("first_row", static_cast<double>(rows.begin)),
+               trace::number("rows", static_cast<double>(rows.size()))});
+}
+
 /// Drives the device's share: chunks copied in, run and copied out on `lanes` streams.
 class DeviceDriver {
  public:
@@ -87,13 +97,15 @@ class DeviceDriver {
   struct Pending {
     int lane;
     std::vector<Copy> outputs;
+    RowRange rows;
+    double queued_us;  // when the chunk's first copy was queued (tracing only)
   };
   static constexpr int kSlots = OpCall::kMaxInputs + OpCall::kMaxOutputs;
 
   void launch(const RowRange& r, int lane) {
     StreamGuard guard(streams_[static_cast<std::size_t>(lane)]);
     OpCall piece = call_.split_rows(r.begin, r.end);
-    Pending p{lane, {}};
+    Pending p{lane, {}, r, detail::trace::enabled() ? detail::trace::now_us() : 0};
     for (int i = 0; i < piece.n_in; ++i) {
       StridedView& v = piece.in[static_cast<std::size_t>(i)];
       std::size_t bytes = 0;
@@ -130,7 +142,11 @@ class DeviceDriver {
     pending_.pop_front();
     StreamGuard guard(streams_[static_cast<std::size_t>(p.lane)]);
     for (const Copy& c : p.outputs) device_.copy_to_host(c.host, c.dev, c.bytes);  // after the kernel
+    if (detail::trace::enabled())
+      trace_chunk(detail::trace::stream_of(device_.device(), stream_id(p.lane)), call_, p.rows, "device", p.queued_us);
   }
+
+  int stream_id(int lane) const { return streams_[static_cast<std::size_t>(lane)].id(); }
 
   /// Device memory for operand `slot` of chunks on `lane`, reused by the lane's next chunks
   /// (chunks only shrink after the first ones, so it is rarely reallocated); a lane's
@@ -200,7 +216,9 @@ SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction
   try {
     const cpu::ThreadLimit limit(cpu_threads);
     for (auto r = first_cpu ? first_cpu : dealer.next_cpu(); r; r = dealer.next_cpu()) {
+      const double chunk_start = detail::trace::enabled() ? detail::trace::now_us() : 0;
       cpu_backend().run(call.split_rows(r->begin, r->end));
+      if (detail::trace::enabled()) trace_chunk(detail::trace::this_thread(), call, *r, "cpu", chunk_start);
       ++times.cpu_chunks;
       times.cpu_rows += r->size();
     }

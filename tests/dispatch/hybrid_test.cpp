@@ -8,13 +8,18 @@
 
 #include <cmath>
 #include <cstring>
+#include <fstream>
+#include <map>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include <tandem/tandem.hpp>
 
 #include "support/test_support.hpp"
 
+#include "calibrate/json.hpp"
 #include "dispatch/hybrid.hpp"
 #include "registry/registry.hpp"
 
@@ -177,4 +182,51 @@ TEST(Hybrid, CannotSplitNegativeStridesOrStridedOutputs) {
   gaps.add_input(view(a, {100}, {std::int64_t{1}}));
   gaps.add_output(view(out, {100}, {std::int64_t{2}}));
   EXPECT_FALSE(td::can_split(gaps));
+}
+
+// With tracing on, every chunk of a split is a "chunk" span on the track that ran it: the
+// CPU thread, or the device stream it was queued on; their rows cover the op exactly once.
+TEST(Hybrid, TraceShowsEveryChunkOnItsSide) {
+  const std::string path = ::testing::TempDir() + "tandem_hybrid_trace_test.json";
+  const std::int64_t rows = 4096;
+  auto a = random_values<float>(static_cast<std::size_t>(rows), 3);
+  std::vector<float> out(static_cast<std::size_t>(rows));
+  td::OpCall call(td::OpKey::of(td::UnaryOp::sin, td::DType::float32));
+  call.add_input(view(a, {rows}, {std::int64_t{1}}));
+  call.add_output(view(out, {rows}, {std::int64_t{1}}));
+  td::set_trace_file(path);
+  const td::SplitTimes t = td::run_split(call, device(), 0.5, 1);
+  td::set_trace_file("");
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto trace = td::calibrate::Json::parse(text.str());
+  std::map<double, std::string> pid_names;  // process id -> "cpu" or the device's name
+  for (const auto& e : trace.items())
+    if (e.at("ph").string() == "M" && e.at("name").string() == "process_name")
+      pid_names[e.at("pid").number()] = e.at("args").at("name").string();
+  int cpu_chunks = 0, device_chunks = 0;
+  std::vector<int> covered(static_cast<std::size_t>(rows), 0);
+  for (const auto& e : trace.items()) {
+    if (e.at("ph").string() != "X" || e.at("cat").string() != "chunk") continue;
+    EXPECT_EQ(e.at("name").string(), "sin");
+    const std::string side = e.at("args").at("side").string();
+    const std::string& process = pid_names[e.at("pid").number()];
+    if (side == "cpu") {
+      ++cpu_chunks;
+      EXPECT_EQ(process, "cpu");
+    } else {
+      ++device_chunks;
+      EXPECT_EQ(side, "device");
+      EXPECT_EQ(process, device().device().str());
+    }
+    const auto first = static_cast<std::int64_t>(e.at("args").at("first_row").number());
+    const auto n = static_cast<std::int64_t>(e.at("args").at("rows").number());
+    for (std::int64_t r = first; r < first + n; ++r) ++covered[static_cast<std::size_t>(r)];
+  }
+  EXPECT_EQ(cpu_chunks, t.cpu_chunks);
+  EXPECT_EQ(device_chunks, t.device_chunks);
+  EXPECT_GT(cpu_chunks, 0);
+  EXPECT_GT(device_chunks, 0);
+  for (std::int64_t r = 0; r < rows; ++r) ASSERT_EQ(covered[static_cast<std::size_t>(r)], 1) << "row " << r;
 }
