@@ -34,6 +34,7 @@ struct EmulatedBackend::Queue {
     double fixed_s = 0;
     double factor = 0;
     std::mutex* engine = nullptr;
+    std::function<void(double, double)> traced;  // with tracing on: called with the item's start and end (us)
   };
   std::mutex mutex;
   std::condition_variable work_ready;
@@ -51,11 +52,12 @@ struct EmulatedBackend::Queue {
   Queue& operator=(const Queue&) = delete;
   ~Queue() { stop(); }
 
-  std::uint64_t push(std::function<void()> fn, double fixed_s = 0, double factor = 0, std::mutex* engine = nullptr) {
+  std::uint64_t push(std::function<void()> fn, double fixed_s = 0, double factor = 0, std::mutex* engine = nullptr,
+                     std::function<void(double, double)> traced = {}) {
     std::uint64_t seq = 0;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      work.push_back(Item{std::move(fn), fixed_s, factor, engine});
+      work.push_back(Item{std::move(fn), fixed_s, factor, engine, std::move(traced)});
       seq = ++submitted;
     }
     work_ready.notify_one();
@@ -113,6 +115,7 @@ struct EmulatedBackend::Queue {
       std::unique_lock<std::mutex> engine_lock;
       if (item.engine != nullptr) engine_lock = std::unique_lock<std::mutex>(*item.engine);
       const auto start = std::chrono::steady_clock::now();
+      const double start_us = item.traced ? detail::trace::now_us() : 0;
       try {
         item.run();
       } catch (...) {
@@ -126,6 +129,7 @@ struct EmulatedBackend::Queue {
                                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                           std::chrono::duration<double>(item.fixed_s + item.factor * took.count())));
       }
+      if (item.traced) item.traced(start_us, detail::trace::now_us());
       if (engine_lock.owns_lock()) engine_lock.unlock();
       lock.lock();
       ++completed;
@@ -230,7 +234,8 @@ EmulatedBackend::Cost EmulatedBackend::transfer_cost(std::size_t bytes, bool to_
   return {};
 }
 
-std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::submit(std::function<void()> work, const Cost& cost) {
+std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::submit(std::function<void()> work, const Cost& cost,
+                                                                std::function<void(double, double)> traced) {
   std::shared_ptr<Queue> q = queue(current_stream(device()));
   const auto e = static_cast<std::size_t>(cost.engine);
   if (cost.virtual_s > 0) {
@@ -241,12 +246,13 @@ std::shared_ptr<EmulatedBackend::Queue> EmulatedBackend::submit(std::function<vo
   }
   const bool timed = cost.fixed_s > 0 || cost.factor > 0;
   q->push(std::move(work), cost.fixed_s, cost.factor,
-          timed && cost.engine != Engine::unshared ? &engine_mutex_[e] : nullptr);
+          timed && cost.engine != Engine::unshared ? &engine_mutex_[e] : nullptr, std::move(traced));
   return q;
 }
 
-void EmulatedBackend::run_and_wait(std::function<void()> work, const Cost& cost) {
-  const std::shared_ptr<Queue> q = submit(std::move(work), cost);
+void EmulatedBackend::run_and_wait(std::function<void()> work, const Cost& cost,
+                                   std::function<void(double, double)> traced) {
+  const std::shared_ptr<Queue> q = submit(std::move(work), cost, std::move(traced));
   q->drain();
   host_waits_for(q->tail);
   q->rethrow_error();
@@ -386,10 +392,21 @@ void EmulatedBackend::run(const OpCall& call) {
     if (one_thread) limit.emplace(1);
     kernels_.run(call);
   };
+  // With tracing on, the op's run on its stream (under the wall clock, its modelled time)
+  // is a "kernel" span on the stream's track, next to the op's launch on the host.
+  std::function<void(double, double)> traced;
+  if (detail::trace::enabled())
+    traced = [track = detail::trace::stream_of(device(), current_stream(device())), key = call.key,
+              elements = call.elements()](double start_us, double end_us) {
+      detail::trace::span(
+          track, op_name(key), "kernel", start_us, end_us,
+          {detail::trace::text("family", family_name(key.family)), detail::trace::text("dtype", dtype_name(key.dtype)),
+           detail::trace::number("elements", static_cast<double>(elements))});
+    };
   if (call.key.family == OpFamily::linalg)
-    run_and_wait(std::move(work), cost);
+    run_and_wait(std::move(work), cost, std::move(traced));
   else
-    submit(std::move(work), cost);
+    submit(std::move(work), cost, std::move(traced));
 }
 
 }  // namespace tandem

@@ -81,10 +81,11 @@ class EmulatedBackend final : public Backend {
 
   std::shared_ptr<Queue> queue(int stream);
   /// Queues work on the calling thread's current stream; returns that stream's queue.
-  std::shared_ptr<Queue> submit(std::function<void()> work, const Cost& cost);
+  std::shared_ptr<Queue> submit(std::function<void()> work, const Cost& cost,
+                                std::function<void(double, double)> traced = {});
   /// Queues work on the current stream and waits for it (and so for everything queued on
   /// that stream before it); rethrows a failure of that stream's work.
-  void run_and_wait(std::function<void()> work, const Cost& cost);
+  void run_and_wait(std::function<void()> work, const Cost& cost, std::function<void(double, double)> traced = {});
   void run_and_wait(std::function<void()> work);
   void host_waits_for(double time);
 

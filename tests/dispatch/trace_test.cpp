@@ -101,8 +101,16 @@ TEST(Trace, WritesOpsTransfersAndWaitsOnTheirTracks) {
   EXPECT_EQ(add[0]->at("args").at("elements").number(), n);
   EXPECT_GT(add[0]->at("args").at("bytes").number(), 0.0);
 
-  const auto exp = events_named(trace, td::op_name(td::OpKey::of(td::UnaryOp::exp, td::DType::float32)));
+  // The launch (category op) and, on the emulated device, its run on the stream (kernel).
+  std::vector<const Json*> exp, exp_kernel;
+  for (const Json* e : events_named(trace, td::op_name(td::OpKey::of(td::UnaryOp::exp, td::DType::float32))))
+    (e->at("cat").string() == "kernel" ? exp_kernel : exp).push_back(e);
+  ASSERT_EQ(exp_kernel.size(), 1u);
+  EXPECT_EQ(exp_kernel[0]->at("pid").number(), dev);
+  EXPECT_EQ(exp_kernel[0]->at("tid").number(), 0);
+  EXPECT_EQ(exp_kernel[0]->at("args").at("elements").number(), n);
   ASSERT_EQ(exp.size(), 1u);
+  EXPECT_GE(exp_kernel[0]->at("ts").number(), exp[0]->at("ts").number());
   EXPECT_EQ(exp[0]->at("pid").number(), dev);
   EXPECT_EQ(exp[0]->at("tid").number(), 0);  // the default stream
   EXPECT_EQ(exp[0]->at("args").at("placement").string(), "device");
