@@ -6,6 +6,7 @@
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "kernels/catalogue.hpp"
+#include "lazy/graph.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
@@ -64,6 +65,7 @@ std::optional<UntypedArray> power_by_scalar(const UntypedArray& a, const Untyped
 }  // namespace
 
 UntypedArray scalar_array(Scalar value) {
+  if (lazy::may_defer_scalar()) return lazy::deferred_scalar(value);
   UntypedArray a = UntypedArray::empty(value.dtype, Shape{});
   fill(a, value);
   return a;
@@ -74,11 +76,14 @@ UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
   const char* name = op_name(op);
   TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()),
                is_integer(a.dtype()) ? " (convert with astype<double>() first)" : "");
+  const OpKey key = OpKey::of(op, a.dtype());
+  if (out == nullptr && lazy::may_defer(key, a.size(), {&a}))
+    return lazy::defer(key, unary_result_dtype(op, a.dtype()), a.shape(), {&a});
   UntypedArray result = make_or_check_out(name, out, a.shape(), unary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
   std::optional<UntypedArray> storage;
   const UntypedArray* in = ops::detached(a, result, storage);
-  ArrayCall call(OpKey::of(op, a.dtype()));
+  ArrayCall call(key);
   call.input(*in);
   call.output(result);
   execute(call);
@@ -95,12 +100,15 @@ UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, c
     if (auto r = power_by_scalar(a, b, out)) return *r;
   }
   const Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(name, a.shape(), b.shape());
+  const OpKey key = OpKey::of(op, a.dtype());
+  if (out == nullptr && lazy::may_defer(key, shape_size(shape), {&a, &b}))
+    return lazy::defer(key, binary_result_dtype(op, a.dtype()), shape, {&a, &b});
   UntypedArray result = make_or_check_out(name, out, shape, binary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
   std::optional<UntypedArray> xs, ys;
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* y = ops::detached(b, result, ys);
-  ArrayCall call(OpKey::of(op, a.dtype()));
+  ArrayCall call(key);
   call.input(*x, shape);
   call.input(*y, shape);
   call.output(result);
@@ -114,13 +122,16 @@ UntypedArray where(const UntypedArray& cond, const UntypedArray& a, const Untype
                dtype_name(cond.dtype()));
   check_same_dtype("where", a, b);
   const Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
+  const OpKey key = OpKey::of(OpFamily::where, a.dtype());
+  if (out == nullptr && lazy::may_defer(key, shape_size(shape), {&cond, &a, &b}))
+    return lazy::defer(key, a.dtype(), shape, {&cond, &a, &b});
   UntypedArray result = make_or_check_out("where", out, shape, a.dtype());
   if (result.size() == 0) return result;
   std::optional<UntypedArray> cs, xs, ys;
   const UntypedArray* c = ops::detached(cond, result, cs);
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* y = ops::detached(b, result, ys);
-  ArrayCall call(OpKey::of(OpFamily::where, a.dtype()));
+  ArrayCall call(key);
   call.input(*c, shape);
   call.input(*x, shape);
   call.input(*y, shape);
@@ -136,13 +147,16 @@ UntypedArray clip(const UntypedArray& a, const UntypedArray& lo, const UntypedAr
   TANDEM_CHECK(kernels::accepts(OpKey::of(OpFamily::clip, a.dtype())), DTypeError, "clip", "not supported for ",
                dtype_name(a.dtype()));
   const Shape shape = broadcast_shapes("clip", broadcast_shapes("clip", a.shape(), lo.shape()), hi.shape());
+  const OpKey key = OpKey::of(OpFamily::clip, a.dtype());
+  if (out == nullptr && lazy::may_defer(key, shape_size(shape), {&a, &lo, &hi}))
+    return lazy::defer(key, a.dtype(), shape, {&a, &lo, &hi});
   UntypedArray result = make_or_check_out("clip", out, shape, a.dtype());
   if (result.size() == 0) return result;
   std::optional<UntypedArray> xs, ls, hs;
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* l = ops::detached(lo, result, ls);
   const UntypedArray* h = ops::detached(hi, result, hs);
-  ArrayCall call(OpKey::of(OpFamily::clip, a.dtype()));
+  ArrayCall call(key);
   call.input(*x, shape);
   call.input(*l, shape);
   call.input(*h, shape);
