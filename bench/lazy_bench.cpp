@@ -66,7 +66,8 @@ void triad(benchmark::State& state) {
   std::vector<double> a(static_cast<std::size_t>(n)), b(a.size(), 1.0), c(a.size(), 2.0);
   for (auto _ : state) {
 #pragma omp parallel for schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) a[static_cast<std::size_t>(i)] = b[static_cast<std::size_t>(i)] + 3.0 * c[static_cast<std::size_t>(i)];
+    for (std::int64_t i = 0; i < n; ++i)
+      a[static_cast<std::size_t>(i)] = b[static_cast<std::size_t>(i)] + 3.0 * c[static_cast<std::size_t>(i)];
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * 3 * n * 8);
@@ -86,11 +87,23 @@ void add16(benchmark::State& state, bool lazy) {
 
 int main(int argc, char** argv) {
   return td::bench::run_main("tandem_bench_lazy", argc, argv, [] {
-    benchmark::RegisterBenchmark("axpy/lazy", axpy, true)->Arg(kTriadSize)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("axpy/eager", axpy, false)->Arg(kTriadSize)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("axpy/lazy", axpy, true)
+        ->Arg(kTriadSize)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("axpy/eager", axpy, false)
+        ->Arg(kTriadSize)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("triad", triad)->Arg(kTriadSize)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("chain8/lazy", chain8, true)->Arg(kChainSize)->UseRealTime()->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("chain8/eager", chain8, false)->Arg(kChainSize)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("chain8/lazy", chain8, true)
+        ->Arg(kChainSize)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("chain8/eager", chain8, false)
+        ->Arg(kChainSize)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("copy", copy_pass)->Arg(kChainSize)->UseRealTime()->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("add16/lazy", add16, true)->UseRealTime();
     benchmark::RegisterBenchmark("add16/eager", add16, false)->UseRealTime();

@@ -104,12 +104,13 @@ Plan make_plan(const FusedCall& call) {
           const auto v = kernels::scalar_cast<decltype(tag)>(call.scalars[static_cast<std::size_t>(a.index)]);
           std::memcpy(&plan.scalar_bits[j][static_cast<std::size_t>(k)], &v, sizeof(v));
         });
-      contiguous_operand = contiguous_operand && (a.kind == FusedArg::Kind::value ||
-                                                  (a.kind == FusedArg::Kind::input &&
-                                                   plan.inputs[static_cast<std::size_t>(a.index)].kind == Input::Kind::flat));
+      contiguous_operand =
+          contiguous_operand && (a.kind == FusedArg::Kind::value ||
+                                 (a.kind == FusedArg::Kind::input &&
+                                  plan.inputs[static_cast<std::size_t>(a.index)].kind == Input::Kind::flat));
     }
-    plan.vector_unary[j] = instr.key.family == OpFamily::unary && plan.n > 1 && contiguous_operand &&
-                           (j + 1 < count || plan.out_flat);
+    plan.vector_unary[j] =
+        instr.key.family == OpFamily::unary && plan.n > 1 && contiguous_operand && (j + 1 < count || plan.out_flat);
   }
   // Scratch slots: a value's slot is free again after its last reader.
   std::vector<int> free_slots;
@@ -142,9 +143,15 @@ void copy_strided(char* dst, std::int64_t dst_step, const char* src, std::int64_
 void copy_elements(std::size_t item, char* dst, std::int64_t dst_step, const char* src, std::int64_t src_step,
                    std::int64_t n) {
   switch (item) {
-    case 1: copy_strided<1>(dst, dst_step, src, src_step, n); break;
-    case 4: copy_strided<4>(dst, dst_step, src, src_step, n); break;
-    default: copy_strided<8>(dst, dst_step, src, src_step, n); break;
+    case 1:
+      copy_strided<1>(dst, dst_step, src, src_step, n);
+      break;
+    case 4:
+      copy_strided<4>(dst, dst_step, src, src_step, n);
+      break;
+    default:
+      copy_strided<8>(dst, dst_step, src, src_step, n);
+      break;
   }
 }
 
@@ -194,7 +201,8 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
       });
       return;
     case OpFamily::where:
-      visit_dtype(instr.key.dtype, [&](auto tag) { ternary_block<kernels::where_fn, bool, decltype(tag)>(a, dst, len); });
+      visit_dtype(instr.key.dtype,
+                  [&](auto tag) { ternary_block<kernels::where_fn, bool, decltype(tag)>(a, dst, len); });
       return;
     case OpFamily::clip:
       visit_dtype(instr.key.dtype, [&](auto tag) {
@@ -213,7 +221,8 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
         });
       });
       return;
-    default: break;
+    default:
+      break;
   }
   TANDEM_THROW(ValueError, "fused", "instruction of family ", family_name(instr.key.family), " cannot be fused");
 }
@@ -251,8 +260,12 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
             ops[k] = {slot_ptr(in.gather_slot), 1};
           break;
         }
-        case FusedArg::Kind::scalar: ops[k] = {&plan.scalar_bits[j][static_cast<std::size_t>(k)], 0}; break;
-        case FusedArg::Kind::value: ops[k] = {slot_ptr(plan.slot[idx]), 1}; break;
+        case FusedArg::Kind::scalar:
+          ops[k] = {&plan.scalar_bits[j][static_cast<std::size_t>(k)], 0};
+          break;
+        case FusedArg::Kind::value:
+          ops[k] = {slot_ptr(plan.slot[idx]), 1};
+          break;
       }
     }
     void* dst = plan.slot[j] < 0 ? static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item)

@@ -18,9 +18,12 @@ namespace {
 
 bool placed_on_cpu() {
   switch (current_placement()) {
-    case Placement::cpu: return true;
-    case Placement::gpu: return false;
-    case Placement::automatic: break;
+    case Placement::cpu:
+      return true;
+    case Placement::gpu:
+      return false;
+    case Placement::automatic:
+      break;
   }
   return !current_accelerator();
 }
@@ -95,6 +98,9 @@ UntypedArray deferred_scalar(Scalar value) {
 
 UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands) {
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
+  // Placed at the call, as an eager op is: on the CPU (may_defer), counted in stats().
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(key.family, detail::Placed::cpu);
   std::array<Node::Arg, 3>& args = node->args_;
   int k = 0;
   for (const UntypedArray* a : operands) {
@@ -124,8 +130,9 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
     Node::Arg* largest = nullptr;
     for (int j = 0; j < node->arity_; ++j) {
       Node::Arg& arg = args[static_cast<std::size_t>(j)];
-      const bool repeated = j > 0 && arg.kind == Node::Arg::Kind::node &&
-                            std::any_of(args.begin(), args.begin() + j, [&](const Node::Arg& b) { return b.node == arg.node; });
+      const bool repeated =
+          j > 0 && arg.kind == Node::Arg::Kind::node &&
+          std::any_of(args.begin(), args.begin() + j, [&](const Node::Arg& b) { return b.node == arg.node; });
       if (arg.kind == Node::Arg::Kind::array) ++inputs;
       if (arg.kind != Node::Arg::Kind::node || repeated) continue;
       instructions += arg.node->instructions();

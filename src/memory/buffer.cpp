@@ -125,7 +125,7 @@ void Buffer::prepare_write() {
 }
 
 std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_t bytes,
-                                             std::function<void(void*)> deleter) {
+                                            std::function<void(void*)> deleter) {
   if (device.is_cpu()) return wrap_host(ptr, bytes, std::move(deleter));
   DeviceMemory& backend = backend_for(device);
   auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [bytes](void* q) { detail::free_host(q, bytes); });
@@ -168,7 +168,7 @@ void Buffer::release_device_copy() {
   } else {
     try {
       wait_device_uses_locked();  // user memory: its deleter may free it at once
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the failed work's error; the memory still goes
+    } catch (...) {               // NOLINT(bugprone-empty-catch): the failed work's error; the memory still goes
     }
     if (device_deleter_) device_deleter_(device_);
   }

@@ -121,10 +121,10 @@ class Buffer {
   bool owned_ = false;  // from allocate()
   std::atomic<bool> has_pending_{false};
   std::atomic<bool> has_readers_{false};
-  std::shared_ptr<PendingContents> pending_;               // guarded by mutex_
-  std::vector<std::weak_ptr<PendingContents>> readers_;    // guarded by mutex_
-  std::size_t readers_pruned_at_ = 0;                      // size after the last pruning
-  void* host_;  // null until the host copy is first needed
+  std::shared_ptr<PendingContents> pending_;             // guarded by mutex_
+  std::vector<std::weak_ptr<PendingContents>> readers_;  // guarded by mutex_
+  std::size_t readers_pruned_at_ = 0;                    // size after the last pruning
+  void* host_;                                           // null until the host copy is first needed
   std::function<void(void*)> host_deleter_;
   HostMemoryFlags flags_;
   bool host_valid_ = true;

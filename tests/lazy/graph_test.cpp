@@ -2,6 +2,8 @@
 // bit, eager semantics under writes and aliasing, errors at the causing call, limits,
 // threads, and the allocation bound of a long loop.
 
+#include "lazy/graph.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "dispatch/tuning.hpp"
-#include "lazy/graph.hpp"
 #include "tandem/tandem.hpp"
 
 namespace td = tandem;
@@ -42,39 +43,52 @@ std::vector<unsigned char> bytes_of(const UntypedArray& a) {
 double random_value(std::mt19937_64& rng) {
   std::uniform_real_distribution<double> d(-4, 4);
   switch (rng() % 24) {
-    case 0: return 1e5 * d(rng);
-    case 1: return 1e-310;
-    case 2: return -0.0;
-    case 3: return 800.0;
-    case 4: return std::numeric_limits<double>::infinity();
-    case 5: return std::numeric_limits<double>::quiet_NaN();
-    default: return d(rng);
+    case 0:
+      return 1e5 * d(rng);
+    case 1:
+      return 1e-310;
+    case 2:
+      return -0.0;
+    case 3:
+      return 800.0;
+    case 4:
+      return std::numeric_limits<double>::infinity();
+    case 5:
+      return std::numeric_limits<double>::quiet_NaN();
+    default:
+      return d(rng);
   }
 }
 
 UntypedArray random_array(std::mt19937_64& rng, DType dtype, const Shape& shape) {
   const td::LazyGuard eager(false);
   std::vector<double> v(static_cast<std::size_t>(td::shape_size(shape)));
-  for (double& x : v) x = dtype == DType::float64 || dtype == DType::float32 ? random_value(rng) : double(int(rng() % 101) - 50);
+  for (double& x : v)
+    x = dtype == DType::float64 || dtype == DType::float32 ? random_value(rng) : double(int(rng() % 101) - 50);
   return u::astype(td::Array<double>::from(v, shape).untyped(), dtype);
 }
 
 td::Scalar random_scalar(std::mt19937_64& rng, DType dtype) {
   const double v = std::uniform_real_distribution<double>(-3, 3)(rng);
   switch (dtype) {
-    case DType::float32: return td::Scalar::of(static_cast<float>(v));
-    case DType::int32: return td::Scalar::of(static_cast<std::int32_t>(v * 10));
-    case DType::int64: return td::Scalar::of(static_cast<std::int64_t>(v * 10));
-    case DType::bool_: return td::Scalar::of(v > 0);
-    default: return td::Scalar::of(v);
+    case DType::float32:
+      return td::Scalar::of(static_cast<float>(v));
+    case DType::int32:
+      return td::Scalar::of(static_cast<std::int32_t>(v * 10));
+    case DType::int64:
+      return td::Scalar::of(static_cast<std::int64_t>(v * 10));
+    case DType::bool_:
+      return td::Scalar::of(v > 0);
+    default:
+      return td::Scalar::of(v);
   }
 }
 
-constexpr td::UnaryOp kUnary[] = {td::UnaryOp::sin,   td::UnaryOp::cos,  td::UnaryOp::exp,    td::UnaryOp::log,
-                                  td::UnaryOp::sqrt,  td::UnaryOp::tanh, td::UnaryOp::expm1,  td::UnaryOp::arctan,
-                                  td::UnaryOp::abs,   td::UnaryOp::negative, td::UnaryOp::square, td::UnaryOp::floor};
-constexpr td::BinaryOp kArith[] = {td::BinaryOp::add, td::BinaryOp::subtract, td::BinaryOp::multiply,
-                                   td::BinaryOp::divide, td::BinaryOp::maximum, td::BinaryOp::minimum};
+constexpr td::UnaryOp kUnary[] = {td::UnaryOp::sin,  td::UnaryOp::cos,      td::UnaryOp::exp,    td::UnaryOp::log,
+                                  td::UnaryOp::sqrt, td::UnaryOp::tanh,     td::UnaryOp::expm1,  td::UnaryOp::arctan,
+                                  td::UnaryOp::abs,  td::UnaryOp::negative, td::UnaryOp::square, td::UnaryOp::floor};
+constexpr td::BinaryOp kArith[] = {td::BinaryOp::add,    td::BinaryOp::subtract, td::BinaryOp::multiply,
+                                   td::BinaryOp::divide, td::BinaryOp::maximum,  td::BinaryOp::minimum};
 constexpr td::BinaryOp kCompare[] = {td::BinaryOp::less, td::BinaryOp::greater_equal, td::BinaryOp::equal};
 constexpr DType kTypes[] = {DType::float64, DType::float32, DType::int32, DType::int64};
 
@@ -147,7 +161,8 @@ std::vector<std::vector<unsigned char>> run_graph(const Leaves& leaves, const Sh
         if (i < 0) break;
         const UntypedArray& x = pool[static_cast<std::size_t>(i)];
         const int j = same_dtype(i);
-        const UntypedArray y = rng() % 3 == 0 ? u::scalar_array(random_scalar(rng, x.dtype())) : pool[static_cast<std::size_t>(j)];
+        const UntypedArray y =
+            rng() % 3 == 0 ? u::scalar_array(random_scalar(rng, x.dtype())) : pool[static_cast<std::size_t>(j)];
         const bool compare = rng() % 4 == 0;
         push(u::binary(compare ? kCompare[rng() % std::size(kCompare)] : kArith[rng() % std::size(kArith)], x, y), i);
         break;
@@ -218,9 +233,7 @@ TEST(LazyGraph, RandomGraphsEqualEagerBitwise) {
   expect_lazy_equals_eager(Shape{33, 31}, 8, 120);
 }
 
-TEST(LazyGraph, RandomGraphsEqualEagerBitwiseLargeParallel) {
-  expect_lazy_equals_eager(Shape{(1 << 16) + 3}, 11, 40);
-}
+TEST(LazyGraph, RandomGraphsEqualEagerBitwiseLargeParallel) { expect_lazy_equals_eager(Shape{(1 << 16) + 3}, 11, 40); }
 
 TEST(LazyGraph, DeepChainEqualsEagerBitwise) {
   std::mt19937_64 rng(5);
