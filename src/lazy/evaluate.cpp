@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backend/trace.hpp"
 #include "cpu/fused.hpp"
 #include "kernels/fused_program.hpp"
 #include "lazy/graph.hpp"
@@ -119,8 +120,17 @@ void Node::run() {
           {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
     }
     call.out = {data, result_, shape_, c_strides(shape_)};
+    namespace trace = detail::trace;
+    const bool tracing = trace::enabled();
+    const double start = tracing ? trace::now_us() : 0;
     cpu::run_fused(call);
     cpu_backend().count_op();
+    if (tracing)
+      trace::span(trace::this_thread(), "fused", "op", start, trace::now_us(),
+                  {trace::text("family", "fused"), trace::text("dtype", dtype_name(result_)),
+                   trace::number("elements", static_cast<double>(shape_size(shape_))),
+                   trace::number("instructions", static_cast<double>(call.program->code.size())),
+                   trace::text("program", call.program->key()), trace::text("placement", "cpu")});
   }
   out->mark_written_on(Device::cpu());
   done_ = out;

@@ -23,8 +23,18 @@ std::atomic<bool>& process_default() {
   return on;
 }
 
+// TANDEM_LAZY_MIN_ELEMENTS overrides tuning::kLazyMinElements (0: every size is lazy, which
+// the test suite uses to run every test through the lazy path).
+std::int64_t min_elements_from_environment() {
+  const char* v = std::getenv("TANDEM_LAZY_MIN_ELEMENTS");
+  if (v == nullptr || *v == '\0') return tuning::kLazyMinElements;
+  char* end = nullptr;
+  const long long n = std::strtoll(v, &end, 10);
+  return *end == '\0' && n >= 0 ? n : tuning::kLazyMinElements;
+}
+
 thread_local int tls_lazy = -1;  // -1: no guard; 0 or 1: the innermost guard's choice
-thread_local std::int64_t tls_min_elements = tuning::kLazyMinElements;
+thread_local std::int64_t tls_min_elements = min_elements_from_environment();
 
 }  // namespace
 
