@@ -14,9 +14,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "backend/counters.hpp"
 #include "cpu/nd_iter.hpp"
@@ -57,6 +62,7 @@ struct Plan {
   const FusedCall* call = nullptr;
   std::int64_t n = 0;
   bool out_flat = false;
+  bool out_streamed = false;  // the result goes through a slot and non-temporal stores
   NdLoop<1> out_loop;
   std::vector<Input> inputs;
   std::vector<std::array<std::uint64_t, 3>> scalar_bits;  // per instruction and operand, converted
@@ -76,6 +82,8 @@ Plan make_plan(const FusedCall& call) {
   plan.n = shape_size(call.out.shape);
   plan.out_loop = make_loop<1>({&call.out});
   plan.out_flat = is_flat(plan.out_loop, call.out.dtype);
+  plan.out_streamed =
+      plan.out_flat && plan.n * static_cast<std::int64_t>(itemsize(call.out.dtype)) >= tuning::kFusedStreamMinBytes;
   for (const StridedView& v : call.inputs) {
     Input in;
     in.loop = make_loop<1>({&v});
@@ -116,7 +124,7 @@ Plan make_plan(const FusedCall& call) {
   std::vector<int> free_slots;
   plan.slot.assign(count, -1);
   for (std::size_t j = 0; j < count; ++j) {
-    if (j + 1 == count && plan.out_flat) break;
+    if (j + 1 == count && plan.out_flat && !plan.out_streamed) break;
     if (free_slots.empty()) {
       plan.slot[j] = plan.slots++;
     } else {
@@ -133,6 +141,29 @@ Plan make_plan(const FusedCall& call) {
     }
   }
   return plan;
+}
+
+// Copies a block of the result to memory without reading its cache lines first (a plain
+// store reads each line before writing it): a third less memory traffic for an output far
+// larger than the caches. dst is 16-byte aligned (blocks start at multiples of 16 elements
+// of a 64-byte aligned buffer).
+void stream_store(char* dst, const char* src, std::size_t bytes) {
+#if defined(__SSE2__)
+  std::size_t i = 0;
+  if (reinterpret_cast<std::uintptr_t>(dst) % 16 == 0) {
+    for (; i + 16 <= bytes; i += 16)
+      _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+  }
+  std::memcpy(dst + i, src + i, bytes - i);
+#else
+  std::memcpy(dst, src, bytes);
+#endif
+}
+
+void stream_fence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
 }
 
 template <std::size_t Bytes>
@@ -272,6 +303,11 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
                                  : static_cast<void*>(slot_ptr(plan.slot[j]));
     run_instruction(instr, ops, dst, len, plan.vector_unary[j]);
   }
+  if (plan.out_streamed) {
+    stream_store(static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item),
+                 slot_ptr(plan.slot.back()), static_cast<std::size_t>(len) * out_item);
+    return;
+  }
   if (plan.out_flat) return;
   const char* src = slot_ptr(plan.slot.back());
   for_each_run(plan.out_loop, b0, b0 + len, [&](const std::array<char*, 1>& p, std::int64_t count) {
@@ -290,6 +326,7 @@ void run_fused(const FusedCall& call) {
     if (scratch.size() * sizeof(std::uint64_t) < bytes) scratch.resize(bytes / sizeof(std::uint64_t));
     auto* s = reinterpret_cast<char*>(scratch.data());
     for (std::int64_t b = begin; b < end; b += kBlock) run_block(plan, s, b, std::min(kBlock, end - b));
+    if (plan.out_streamed) stream_fence();  // the stores are visible once the region ends
   });
   detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
   detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);

@@ -36,6 +36,12 @@ inline constexpr std::int64_t kLazyMinElements = 4096;
 /// = 128 KiB. bench: BM_LazyChain8 (docs/performance.md).
 inline constexpr std::int64_t kFusedBlockElements = 2048;
 
+/// Fused results of at least this many bytes are written with non-temporal stores (no
+/// read of each cache line before it is written: 4 instead of 5 arrays of traffic for
+/// a * b + c); smaller ones stay in the cache for their next reader. Beyond the 2-core CI
+/// machine's L2 and its share of L3; bench: axpy and chain8 in bench/lazy_bench.cpp.
+inline constexpr std::int64_t kFusedStreamMinBytes = std::int64_t{8} << 20;
+
 /// A lazy graph is evaluated once it would hold more instructions or array inputs than
 /// this: deeper chains gain nothing more from fusion, and every input stays alive (pinned)
 /// until the graph runs. Not measured; bounds memory and the evaluator's scratch.

@@ -251,6 +251,19 @@ TEST(LazyGraph, DeepChainEqualsEagerBitwise) {
   EXPECT_TRUE(run(false) == run(true));
 }
 
+TEST(LazyGraph, StreamedLargeResultEqualsEagerBitwise) {
+  // Beyond tuning::kFusedStreamMinBytes: the result leaves through non-temporal stores.
+  std::mt19937_64 rng(9);
+  const UntypedArray a = random_array(rng, DType::float64, Shape{(1 << 20) + 5});
+  const UntypedArray b = random_array(rng, DType::float64, Shape{(1 << 20) + 5});
+  auto run = [&](bool lazy) {
+    const Mode mode(lazy);
+    const UntypedArray x = u::unary(td::UnaryOp::exp, u::binary(td::BinaryOp::multiply, a, b));
+    return bytes_of(u::binary(td::BinaryOp::subtract, x, a));  // 8 MiB of doubles
+  };
+  EXPECT_TRUE(run(false) == run(true));
+}
+
 TEST(LazyGraph, DeepDagWithoutLimitsRecursion) {
   // 1000 levels that each read the level before twice: counted per use, the limit cuts it.
   const Mode mode(true);
