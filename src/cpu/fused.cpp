@@ -173,6 +173,11 @@ void copy_strided(char* dst, std::int64_t dst_step, const char* src, std::int64_
 
 void copy_elements(std::size_t item, char* dst, std::int64_t dst_step, const char* src, std::int64_t src_step,
                    std::int64_t n) {
+  const auto step = static_cast<std::int64_t>(item);
+  if (dst_step == step && src_step == step) {  // a contiguous run (a row of a 2-D slice)
+    std::memcpy(dst, src, static_cast<std::size_t>(n) * item);
+    return;
+  }
   switch (item) {
     case 1:
       copy_strided<1>(dst, dst_step, src, src_step, n);

@@ -1,7 +1,6 @@
 // Running a lazy node: its graph of nodes still to run becomes one FusedProgram (collected
 // without recursion, so graphs of any depth are safe), run in one pass on the CPU.
 
-#include <cstring>
 #include <unordered_map>
 #include <vector>
 
@@ -71,67 +70,63 @@ void Node::run() {
   // The array is gone but a reader still needs the values (a write to an operand).
   if (!out) out = Buffer::allocate(static_cast<std::size_t>(shape_size(shape_)) * itemsize(result_));
   void* data = out->ensure_valid_on(Device::cpu());
-  if (arity_ == 0) {
-    std::memcpy(data, &args_[0].scalar.f64, itemsize(result_));  // Scalar's members share their address
-  } else {
-    // Post-order over the nodes still to run, with an explicit stack.
-    ProgramBuilder builder(shape_);
-    std::unordered_map<const Node*, FusedArg> seen;
-    struct Frame {
-      Node* node;
-      std::array<Arg, 3> args;
-      int next;
-    };
-    std::vector<Frame> stack;
-    stack.push_back({this, args_, 0});
-    while (!stack.empty()) {
-      Frame& f = stack.back();
-      if (f.next < f.node->arity_) {
-        const Arg& a = f.args[static_cast<std::size_t>(f.next++)];
-        if (a.kind != Arg::Kind::node || seen.count(a.node.get()) != 0) continue;
-        const std::shared_ptr<Node> child = a.node;  // f is invalidated by the push below
-        Snapshot s = child->snapshot();
-        if (s.done)
-          seen.emplace(child.get(), builder.input(*s.result));
-        else
-          stack.push_back({child.get(), std::move(s.args), 0});
-        continue;
-      }
-      kernels::FusedInstr instr;
-      instr.key = f.node->key_;
-      instr.result = f.node->result_;
-      instr.arity = f.node->arity_;
-      for (int k = 0; k < f.node->arity_; ++k) {
-        const Arg& a = f.args[static_cast<std::size_t>(k)];
-        instr.args[k] = a.kind == Arg::Kind::array    ? builder.input(*a.array)
-                        : a.kind == Arg::Kind::scalar ? builder.scalar(a.scalar)
-                                                      : seen.at(a.node.get());
-      }
-      builder.program().code.push_back(instr);
-      seen.emplace(f.node, builder.value(builder.program().code.size() - 1));
-      stack.pop_back();
+  // Post-order over the nodes still to run, with an explicit stack.
+  ProgramBuilder builder(shape_);
+  std::unordered_map<const Node*, FusedArg> seen;
+  struct Frame {
+    Node* node;
+    std::array<Arg, 3> args;
+    int next;
+  };
+  std::vector<Frame> stack;
+  stack.push_back({this, args_, 0});
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next < f.node->arity_) {
+      const Arg& a = f.args[static_cast<std::size_t>(f.next++)];
+      if (a.kind != Arg::Kind::node || seen.count(a.node.get()) != 0) continue;
+      const std::shared_ptr<Node> child = a.node;  // f is invalidated by the push below
+      Snapshot s = child->snapshot();
+      if (s.done)
+        seen.emplace(child.get(), builder.input(*s.result));
+      else
+        stack.push_back({child.get(), std::move(s.args), 0});
+      continue;
     }
-    kernels::FusedCall call;
-    call.program = &builder.program();
-    call.scalars = builder.scalars();
-    for (const UntypedArray& a : builder.arrays()) {
-      auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(Device::cpu()));
-      call.inputs.push_back(
-          {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
+    kernels::FusedInstr instr;
+    instr.key = f.node->key_;
+    instr.result = f.node->result_;
+    instr.arity = f.node->arity_;
+    for (int k = 0; k < f.node->arity_; ++k) {
+      const Arg& a = f.args[static_cast<std::size_t>(k)];
+      instr.args[k] = a.kind == Arg::Kind::array    ? builder.input(*a.array)
+                      : a.kind == Arg::Kind::scalar ? builder.scalar(a.scalar)
+                                                    : seen.at(a.node.get());
     }
-    call.out = {data, result_, shape_, c_strides(shape_)};
-    namespace trace = detail::trace;
-    const bool tracing = trace::enabled();
-    const double start = tracing ? trace::now_us() : 0;
-    cpu::run_fused(call);
-    cpu_backend().count_op();
-    if (tracing)
-      trace::span(trace::this_thread(), "fused", "op", start, trace::now_us(),
-                  {trace::text("family", "fused"), trace::text("dtype", dtype_name(result_)),
-                   trace::number("elements", static_cast<double>(shape_size(shape_))),
-                   trace::number("instructions", static_cast<double>(call.program->code.size())),
-                   trace::text("program", call.program->key()), trace::text("placement", "cpu")});
+    builder.program().code.push_back(instr);
+    seen.emplace(f.node, builder.value(builder.program().code.size() - 1));
+    stack.pop_back();
   }
+  kernels::FusedCall call;
+  call.program = &builder.program();
+  call.scalars = builder.scalars();
+  for (const UntypedArray& a : builder.arrays()) {
+    auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(Device::cpu()));
+    call.inputs.push_back(
+        {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
+  }
+  call.out = {data, result_, shape_, c_strides(shape_)};
+  namespace trace = detail::trace;
+  const bool tracing = trace::enabled();
+  const double start = tracing ? trace::now_us() : 0;
+  cpu::run_fused(call);
+  cpu_backend().count_op();
+  if (tracing)
+    trace::span(trace::this_thread(), "fused", "op", start, trace::now_us(),
+                {trace::text("family", "fused"), trace::text("dtype", dtype_name(result_)),
+                 trace::number("elements", static_cast<double>(shape_size(shape_))),
+                 trace::number("instructions", static_cast<double>(call.program->code.size())),
+                 trace::text("program", call.program->key()), trace::text("placement", "cpu")});
   out->mark_written_on(Device::cpu());
   done_ = out;
   state_ = State::done;

@@ -3,6 +3,7 @@
 #include "lazy/graph.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "backend/counters.hpp"
@@ -54,8 +55,6 @@ UntypedArray lazy_array(const std::shared_ptr<Node>& node, std::shared_ptr<Buffe
 
 }  // namespace
 
-bool may_defer_scalar() { return lazy_enabled() && placed_on_cpu(); }
-
 bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const UntypedArray*> operands) {
   if (!lazy_enabled() || size < std::max<std::int64_t>(1, min_elements()) || !placed_on_cpu()) return false;
   for (const UntypedArray* a : operands) {
@@ -86,16 +85,6 @@ Node::Snapshot Node::snapshot() {
   return s;
 }
 
-UntypedArray deferred_scalar(Scalar value) {
-  auto node = std::make_shared<Node>(OpKey::of(OpFamily::fill, value.dtype), value.dtype, Shape{}, 0);
-  node->args_[0].kind = Node::Arg::Kind::scalar;
-  node->args_[0].scalar = value;
-  std::shared_ptr<Buffer> buffer = Buffer::allocate(itemsize(value.dtype));
-  node->target_ = buffer;
-  buffer->set_pending(node);
-  return UntypedArray(value.dtype, Shape{}, Strides{}, 0, std::move(buffer));
-}
-
 UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands) {
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
   // Placed at the call, as an eager op is: on the CPU (may_defer), counted in stats().
@@ -105,14 +94,17 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
   int k = 0;
   for (const UntypedArray* a : operands) {
     Node::Arg& arg = args[static_cast<std::size_t>(k++)];
+    if (a->size() == 1) {
+      // A scalar operand (a 0-d array from a C++ scalar, or any single element): its value
+      // now is a parameter of the program, not an input, so a loop with changing scalars
+      // keeps one program structure.
+      arg.kind = Node::Arg::Kind::scalar;
+      arg.scalar.dtype = a->dtype();
+      std::memcpy(&arg.scalar.f64, a->host_data(false), itemsize(a->dtype()));  // Scalar's members share their address
+      continue;
+    }
     arg.array = *a;
     if (const std::shared_ptr<Node> n = pending_node(*a)) {
-      if (n->arity() == 0) {  // a scalar operand: a parameter of the program
-        arg.kind = Node::Arg::Kind::scalar;
-        arg.scalar = n->snapshot().args[0].scalar;
-        arg.array.reset();
-        continue;
-      }
       if (is_whole_result(*a, *n) && n->shape() == shape) {
         arg.kind = Node::Arg::Kind::node;
         arg.node = n;

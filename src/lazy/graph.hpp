@@ -43,15 +43,9 @@ bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const Untyped
 
 /// The lazy result of an op that may_defer() allowed and the front end has checked: `key` as
 /// in kernels::FusedInstr, the result's dtype and shape, the operands in the op's order
-/// (broadcast to `shape` when it runs).
+/// (broadcast to `shape` when it runs). An operand of one element becomes a scalar
+/// parameter: its value is read now.
 UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands);
-
-/// A 0-d array of `value` whose memory is filled only when something reads it; as the
-/// operand of a deferred op it is a scalar parameter of the fused program, not an input.
-UntypedArray deferred_scalar(Scalar value);
-
-/// Whether scalars may be deferred on this thread (laziness on, work placed on the CPU).
-bool may_defer_scalar();
 
 /// One lazy op: a graph node. Its operands are fixed at construction and released once it
 /// has run; everything else is guarded by mutex_ (recursive: running a node writes its
@@ -63,7 +57,7 @@ class Node final : public PendingContents {
     Kind kind = Kind::array;
     std::optional<UntypedArray> array;  // kind array: any view, broadcast to the node's shape
     std::shared_ptr<Node> node;         // kind node: the whole result of that node, same shape
-    Scalar scalar;                      // kind scalar, and the value of a scalar node
+    Scalar scalar;                      // kind scalar: its value
   };
 
   Node(OpKey key, DType result, Shape shape, int arity);
@@ -75,7 +69,7 @@ class Node final : public PendingContents {
   OpKey key() const { return key_; }
   DType result() const { return result_; }
   const Shape& shape() const { return shape_; }
-  int arity() const { return arity_; }  // 0 for a scalar node
+  int arity() const { return arity_; }
   int instructions() const { return instructions_; }
   int inputs() const { return inputs_; }
 
@@ -90,7 +84,6 @@ class Node final : public PendingContents {
 
  private:
   friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>);
-  friend UntypedArray deferred_scalar(Scalar);
   void run();  // with mutex_ held
 
   const OpKey key_;

@@ -29,9 +29,9 @@ void check_same_dtype(const char* op, const UntypedArray& a, const UntypedArray&
 // NumPy raises for integer powers with negative exponents; so do we, before any work.
 void check_integer_exponents(const UntypedArray& b) {
   if (!is_integer(b.dtype()) || b.size() == 0) return;
-  const UntypedArray negative = binary(BinaryOp::less, b, scalar_array(b.dtype() == DType::int32
-                                                                           ? Scalar::of(std::int32_t{0})
-                                                                           : Scalar::of(std::int64_t{0})));
+  const UntypedArray negative =
+      binary(BinaryOp::less, b,
+             scalar_array(b.dtype() == DType::int32 ? Scalar::of(std::int32_t{0}) : Scalar::of(std::int64_t{0})));
   const UntypedArray flat = contiguous(negative);
   const auto* p = static_cast<const bool*>(flat.host_data(false));
   for (std::int64_t i = 0; i < flat.size(); ++i)
@@ -65,7 +65,6 @@ std::optional<UntypedArray> power_by_scalar(const UntypedArray& a, const Untyped
 }  // namespace
 
 UntypedArray scalar_array(Scalar value) {
-  if (lazy::may_defer_scalar()) return lazy::deferred_scalar(value);
   UntypedArray a = UntypedArray::empty(value.dtype, Shape{});
   fill(a, value);
   return a;
