@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dispatch/tuning.hpp"
+#include "memory/fault_injection.hpp"
 #include "tandem/tandem.hpp"
 
 namespace td = tandem;
@@ -329,6 +330,27 @@ TEST(LazyGraph, WrappedMemoryIsReadEagerly) {
   td::Array<double> r = w + 1.0;
   storage[0] = 50.0;  // a write tandem cannot see
   EXPECT_EQ(r.at({0}), 2.0);
+}
+
+TEST(LazyGraph, AFailedEvaluationLeavesTheGraphToRunAgain) {
+  const Mode mode(true);
+  td::Array<double> a = td::linspace<double>(0, 1, 100);
+  td::Array<double> c = td::exp(a) * a;
+  td::Array<double> d = c + 1.0;
+  std::vector<double> expected;
+  {
+    const Mode eager(false);
+    expected = ((td::exp(a) * a) + 1.0).to_vector();
+  }
+  namespace detail = td::detail;
+  detail::fail_nth_allocation(detail::AllocationKind::host, 1, true);
+  EXPECT_THROW((void)d.at({0}), td::OutOfMemory);
+  EXPECT_THROW((void)a.data(), td::OutOfMemory);  // a write runs its lazy readers first, which fail
+  detail::fail_nth_allocation(detail::AllocationKind::host, 0);
+  EXPECT_EQ(a.at({1}), 1.0 / 99);
+  a.data()[1] = 5.0;  // the readers are still registered and run first
+  EXPECT_EQ(d.to_vector(), expected);
+  EXPECT_EQ(c.at({99}), std::exp(1.0));
 }
 
 TEST(LazyGraph, ErrorsAreThrownByTheCausingCall) {
