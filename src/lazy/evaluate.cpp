@@ -13,8 +13,6 @@
 
 namespace tandem::lazy {
 
-namespace {
-
 using kernels::FusedArg;
 
 // The program of one graph and the arrays behind its inputs, each broadcast to `shape`.
@@ -51,8 +49,6 @@ class ProgramBuilder {
   std::vector<Scalar> scalars_;
 };
 
-}  // namespace
-
 void Node::evaluate() {
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
   if (state_ != State::pending) return;  // done, or this thread is running it
@@ -70,8 +66,31 @@ void Node::run() {
   // The array is gone but a reader still needs the values (a write to an operand).
   if (!out) out = Buffer::allocate(static_cast<std::size_t>(shape_size(shape_)) * itemsize(result_));
   void* data = out->ensure_valid_on(Device::cpu());
-  // Post-order over the nodes still to run, with an explicit stack.
   ProgramBuilder builder(shape_);
+  collect(builder);
+  run_program(builder, {data, result_, shape_, c_strides(shape_)});
+  out->mark_written_on(Device::cpu());
+  done_ = out;
+  state_ = State::done;
+  args_ = {};  // the operands are no longer needed: release their memory
+  out->clear_pending();
+}
+
+bool Node::run_into(const UntypedArray& out) {
+  ProgramBuilder builder(shape_);
+  collect(builder);
+  // An input in out's memory could be overwritten before it is read: the eager op then.
+  for (const UntypedArray& a : builder.arrays())
+    if (a.buffer() == out.buffer()) return false;
+  void* base = out.buffer()->ensure_valid_on(Device::cpu());
+  run_program(builder, {static_cast<char*>(base) + out.offset() * static_cast<std::int64_t>(itemsize(out.dtype())),
+                        out.dtype(), out.shape(), out.strides()});
+  out.buffer()->mark_written_on(Device::cpu());
+  return true;
+}
+
+void Node::collect(ProgramBuilder& builder) {
+  // Post-order over the nodes still to run, with an explicit stack.
   std::unordered_map<const Node*, FusedArg> seen;
   struct Frame {
     Node* node;
@@ -107,6 +126,9 @@ void Node::run() {
     seen.emplace(f.node, builder.value(builder.program().code.size() - 1));
     stack.pop_back();
   }
+}
+
+void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
   kernels::FusedCall call;
   call.program = &builder.program();
   call.scalars = builder.scalars();
@@ -115,7 +137,7 @@ void Node::run() {
     call.inputs.push_back(
         {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
   }
-  call.out = {data, result_, shape_, c_strides(shape_)};
+  call.out = out;
   namespace trace = detail::trace;
   const bool tracing = trace::enabled();
   const double start = tracing ? trace::now_us() : 0;
@@ -127,11 +149,6 @@ void Node::run() {
                  trace::number("elements", static_cast<double>(shape_size(shape_))),
                  trace::number("instructions", static_cast<double>(call.program->code.size())),
                  trace::text("program", call.program->key()), trace::text("placement", "cpu")});
-  out->mark_written_on(Device::cpu());
-  done_ = out;
-  state_ = State::done;
-  args_ = {};  // the operands are no longer needed: release their memory
-  out->clear_pending();
 }
 
 }  // namespace tandem::lazy

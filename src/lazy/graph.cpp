@@ -85,28 +85,23 @@ Node::Snapshot Node::snapshot() {
   return s;
 }
 
-UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands) {
-  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
-  // Placed at the call, as an eager op is: on the CPU (may_defer), counted in stats().
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
-  detail::count_placement(key.family, detail::Placed::cpu);
-  std::array<Node::Arg, 3>& args = node->args_;
+void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
   int k = 0;
   for (const UntypedArray* a : operands) {
-    Node::Arg& arg = args[static_cast<std::size_t>(k++)];
+    Arg& arg = args_[static_cast<std::size_t>(k++)];
     if (a->size() == 1) {
       // A scalar operand (a 0-d array from a C++ scalar, or any single element): its value
       // now is a parameter of the program, not an input, so a loop with changing scalars
       // keeps one program structure.
-      arg.kind = Node::Arg::Kind::scalar;
+      arg.kind = Arg::Kind::scalar;
       arg.scalar.dtype = a->dtype();
       std::memcpy(&arg.scalar.f64, a->host_data(false), itemsize(a->dtype()));  // Scalar's members share their address
       continue;
     }
     arg.array = *a;
     if (const std::shared_ptr<Node> n = pending_node(*a)) {
-      if (is_whole_result(*a, *n) && n->shape() == shape) {
-        arg.kind = Node::Arg::Kind::node;
+      if (is_whole_result(*a, *n) && n->shape() == shape_) {
+        arg.kind = Arg::Kind::node;
         arg.node = n;
         continue;
       }
@@ -114,6 +109,15 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
       a->buffer()->resolve_pending();
     }
   }
+}
+
+UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands) {
+  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
+  // Placed at the call, as an eager op is: on the CPU (may_defer), counted in stats().
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(key.family, detail::Placed::cpu);
+  node->set_operands(operands);
+  std::array<Node::Arg, 3>& args = node->args_;
   // The graph's size, counted per use (an upper bound when nodes are shared); over a limit,
   // the largest operand graph runs now and becomes an input.
   for (;;) {
@@ -152,6 +156,29 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
       args[static_cast<std::size_t>(j)].array->buffer()->add_reader(node);
   buffer->set_pending(node);
   return lazy_array(node, std::move(buffer));
+}
+
+bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
+              const UntypedArray& out) {
+  if (!lazy_enabled() || !placed_on_cpu() || !out.is_contiguous()) return false;
+  const Buffer& memory = *out.buffer();
+  if (memory.pending() != nullptr || !memory.newest().is_cpu()) return false;
+  bool fusable = false;
+  for (const UntypedArray* a : operands) {
+    const std::shared_ptr<Node> n = pending_node(*a);
+    if (n == nullptr && !a->buffer()->newest().is_cpu()) return false;
+    fusable = fusable || (n != nullptr && a->size() != 1 && is_whole_result(*a, *n) && n->shape() == shape);
+  }
+  if (!fusable) return false;
+  // What dispatch's execute does for an output, before anything is read.
+  out.check_writable(op_name(key));
+  out.buffer()->prepare_write();
+  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
+  node->set_operands(operands);
+  if (!node->run_into(out)) return false;
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(key.family, detail::Placed::cpu);
+  return true;
 }
 
 }  // namespace tandem::lazy

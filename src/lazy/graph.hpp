@@ -47,6 +47,17 @@ bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const Untyped
 /// parameter: its value is read now.
 UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands);
 
+/// For an op with an `out` array: when an operand is the result of a lazy op still to run,
+/// runs its graph and the op in one fused pass straight into `out` (after the checks that
+/// dispatch's execute makes and the lazy readers of out's memory) and returns true; false,
+/// having changed nothing, when the eager op should run: laziness off, work not placed on the
+/// CPU, no lazy operand, an out that is not C-contiguous or on the host, or an input of the
+/// graph in out's memory.
+bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
+              const UntypedArray& out);
+
+class ProgramBuilder;  // src/lazy/evaluate.cpp
+
 /// One lazy op: a graph node. Its operands are fixed at construction and released once it
 /// has run; everything else is guarded by mutex_ (recursive: running a node writes its
 /// buffer, whose write path asks the node to run again, which then returns at once).
@@ -84,7 +95,12 @@ class Node final : public PendingContents {
 
  private:
   friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>);
-  void run();  // with mutex_ held
+  friend bool run_into(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>, const UntypedArray&);
+  void run();                              // with mutex_ held
+  bool run_into(const UntypedArray& out);  // a node of run_into(), never shared
+  void collect(ProgramBuilder& builder);   // the program of the graph still to run
+  void run_program(ProgramBuilder& builder, const StridedView& out);
+  void set_operands(std::initializer_list<const UntypedArray*> operands);
 
   const OpKey key_;
   const DType result_;

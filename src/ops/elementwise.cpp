@@ -80,6 +80,7 @@ UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
     return lazy::defer(key, unary_result_dtype(op, a.dtype()), a.shape(), {&a});
   UntypedArray result = make_or_check_out(name, out, a.shape(), unary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
+  if (out != nullptr && lazy::run_into(key, result.dtype(), a.shape(), {&a}, result)) return result;
   std::optional<UntypedArray> storage;
   const UntypedArray* in = ops::detached(a, result, storage);
   ArrayCall call(key);
@@ -104,6 +105,7 @@ UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, c
     return lazy::defer(key, binary_result_dtype(op, a.dtype()), shape, {&a, &b});
   UntypedArray result = make_or_check_out(name, out, shape, binary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
+  if (out != nullptr && lazy::run_into(key, result.dtype(), shape, {&a, &b}, result)) return result;
   std::optional<UntypedArray> xs, ys;
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* y = ops::detached(b, result, ys);
@@ -126,6 +128,7 @@ UntypedArray where(const UntypedArray& cond, const UntypedArray& a, const Untype
     return lazy::defer(key, a.dtype(), shape, {&cond, &a, &b});
   UntypedArray result = make_or_check_out("where", out, shape, a.dtype());
   if (result.size() == 0) return result;
+  if (out != nullptr && lazy::run_into(key, a.dtype(), shape, {&cond, &a, &b}, result)) return result;
   std::optional<UntypedArray> cs, xs, ys;
   const UntypedArray* c = ops::detached(cond, result, cs);
   const UntypedArray* x = ops::detached(a, result, xs);
@@ -151,6 +154,7 @@ UntypedArray clip(const UntypedArray& a, const UntypedArray& lo, const UntypedAr
     return lazy::defer(key, a.dtype(), shape, {&a, &lo, &hi});
   UntypedArray result = make_or_check_out("clip", out, shape, a.dtype());
   if (result.size() == 0) return result;
+  if (out != nullptr && lazy::run_into(key, a.dtype(), shape, {&a, &lo, &hi}, result)) return result;
   std::optional<UntypedArray> xs, ls, hs;
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* l = ops::detached(lo, result, ls);

@@ -148,7 +148,7 @@ std::vector<std::vector<unsigned char>> run_graph(const Leaves& leaves, const Sh
       pool.push_back(std::move(r));
   };
   for (int s = 0; s < steps; ++s) {
-    switch (rng() % 9) {
+    switch (rng() % 10) {
       case 0:
       case 1: {
         const int i = pick(floating);
@@ -200,6 +200,18 @@ std::vector<std::vector<unsigned char>> run_graph(const Leaves& leaves, const Sh
         } else if (x.size() > 0) {
           u::fill(x.view(Shape{1}, td::Strides{1}, x.offset()), random_scalar(rng, x.dtype()));
         }
+        break;
+      }
+      case 8: {  // out=: a lazy operand's graph runs straight into out
+        const int i = pick(numeric);
+        if (i < 0) break;
+        const UntypedArray& x = pool[static_cast<std::size_t>(i)];
+        const int j = pick([&](const UntypedArray& y) { return y.dtype() == x.dtype() && y.shape() == x.shape(); });
+        const UntypedArray y = j < 0 ? x : pool[static_cast<std::size_t>(j)];
+        const UntypedArray z = UntypedArray::empty(x.dtype(), x.shape());
+        u::binary(kArith[rng() % std::size(kArith)], x, y, &z);
+        if (floating(z) && rng() % 2 == 0) u::unary(kUnary[rng() % std::size(kUnary)], z, &z);
+        push(z, i);
         break;
       }
       default: {  // a read in the middle
@@ -308,6 +320,33 @@ TEST(LazyGraph, WriteToAnOperandKeepsTheOldResult) {
   td::Array<double> f = a + 1.0;
   f += 1.0;  // a write to a lazy result itself
   EXPECT_EQ(f.at({1}), 4.0);
+}
+
+TEST(LazyGraph, OutCallsRunTheGraphIntoOut) {
+  const Mode mode(true);
+  td::Array<double> a = td::linspace<double>(0, 1, 5000);
+  td::Array<double> b = td::linspace<double>(1, 2, 5000);
+  td::Array<double> out = td::zeros<double>({5000});
+  std::vector<double> expected;
+  {
+    const Mode eager(false);
+    expected = (td::sin(a * b) + b).to_vector();
+  }
+  td::reset_stats();
+  td::add(td::sin(a * b), b, out);
+  EXPECT_EQ(td::stats().fused_evaluations, 1u);
+  EXPECT_EQ(td::stats().host_allocations, 0u);  // no temporary, not even sin(a * b)
+  EXPECT_EQ(out.to_vector(), expected);
+  // out is an input of the graph: the operand runs first, then the eager op.
+  td::Array<double> c = a * 2.0;
+  td::add(c, a, a);
+  for (int i : {0, 1, 4999}) EXPECT_DOUBLE_EQ(a.at({i}), 3 * (i / 4999.0)) << i;
+  // A strided out: the eager op, after the operand ran.
+  td::Array<double> wide = td::zeros<double>({10000});
+  td::Array<double> every_other = wide(td::slice(td::none, td::none, 2));
+  td::multiply(b + 1.0, b, every_other);
+  EXPECT_EQ(wide.at({2}), (b.at({1}) + 1.0) * b.at({1}));
+  EXPECT_EQ(wide.at({1}), 0.0);
 }
 
 TEST(LazyGraph, AliasingViewsOfTheSameArray) {
