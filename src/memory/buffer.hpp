@@ -27,7 +27,7 @@ namespace tandem {
 class PendingContents {
  public:
   virtual ~PendingContents() = default;
-  /// Computes the contents, through dispatch, into the buffer that holds this producer (or
+  /// Computes the contents into the buffer that holds this producer (or
   /// into memory of its own when that buffer is gone). Thread-safe and idempotent: returns
   /// at once when done or when the calling thread is the one computing them.
   virtual void evaluate() = 0;
