@@ -13,6 +13,7 @@
 #include "tandem/core/untyped_array.hpp"
 #include "tandem/dlpack.hpp"
 #include "tandem/io.hpp"
+#include "tandem/lazy.hpp"
 #include "tandem/memory/device.hpp"
 #include "tandem/memory/host_pool.hpp"
 #include "tandem/memory/placement.hpp"

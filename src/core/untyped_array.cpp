@@ -93,7 +93,10 @@ bool UntypedArray::is_contiguous() const {
 Device UntypedArray::device() const { return buffer_->newest(); }
 
 void* UntypedArray::host_data(bool for_write) const {
-  if (for_write) check_writable("data");
+  if (for_write) {
+    check_writable("data");
+    buffer_->prepare_write();
+  }
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(Device::cpu()));
   if (for_write) buffer_->mark_written_on(Device::cpu());
   return base + offset_ * static_cast<std::int64_t>(itemsize(dtype_));
@@ -123,7 +126,10 @@ const UntypedArray& UntypedArray::to(Device device) const {
 bool UntypedArray::read_only() const { return buffer_->read_only(); }
 
 void* UntypedArray::device_data(Device device, bool for_write) const {
-  if (for_write) check_writable("device_data");
+  if (for_write) {
+    check_writable("device_data");
+    buffer_->prepare_write();
+  }
   auto* base = static_cast<char*>(buffer_->ensure_valid_on(device));
   // The user's work goes on the current stream: order it after other streams' work here.
   if (!device.is_cpu()) buffer_->order_use(backend_for(device, "device_data"), current_stream(device), for_write);

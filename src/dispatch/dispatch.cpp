@@ -86,6 +86,7 @@ void check_outputs_writable(const ArrayCall& op) {
   for (int i = 0; i < op.call.n_out; ++i) {
     const UntypedArray& out = *op.outputs[static_cast<std::size_t>(i)];
     if (out.read_only() || out.is_broadcast_view()) out.check_writable(op_name(op.call.key));
+    out.buffer()->prepare_write();  // lazy results that read the old contents run first
   }
 }
 

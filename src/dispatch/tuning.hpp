@@ -23,6 +23,31 @@ inline constexpr std::int64_t kParallelChunkElements = std::int64_t{1} << 16;
 /// dispatch costs ~120 instructions, a tenth of a 16-element add. bench: add, out=, 16.
 inline constexpr std::int64_t kSimdBinaryMinElements = 64;
 
+/// Element-wise results smaller than this are computed at once even with laziness on
+/// (docs/lazy.md): building and later evaluating a graph node costs a few hundred
+/// nanoseconds, more than a 16-element add, while fusion only pays once the operands
+/// leave the cache. The first value tried; bench: BM_LazyAdd16 and the fused chains in
+/// bench/lazy_bench.cpp (docs/performance.md).
+inline constexpr std::int64_t kLazyMinElements = 4096;
+
+/// The fused element-wise evaluator (src/cpu/fused.cpp) runs each instruction over blocks of
+/// this many elements, a multiple of every vector width (16 floats of AVX-512), so that the
+/// scratch values of a whole chain stay in the L1/L2 cache: 8 instructions x 2048 x 8 bytes
+/// = 128 KiB. bench: BM_LazyChain8 (docs/performance.md).
+inline constexpr std::int64_t kFusedBlockElements = 2048;
+
+/// Fused results of at least this many bytes are written with non-temporal stores (no
+/// read of each cache line before it is written: 4 instead of 5 arrays of traffic for
+/// a * b + c); smaller ones stay in the cache for their next reader. Beyond the 2-core CI
+/// machine's L2 and its share of L3; bench: axpy and chain8 in bench/lazy_bench.cpp.
+inline constexpr std::int64_t kFusedStreamMinBytes = std::int64_t{8} << 20;
+
+/// A lazy graph is evaluated once it would hold more instructions or array inputs than
+/// this: deeper chains gain nothing more from fusion, and every input stays alive (pinned)
+/// until the graph runs. Not measured; bounds memory and the evaluator's scratch.
+inline constexpr int kLazyMaxInstructions = 64;
+inline constexpr int kLazyMaxInputs = 16;
+
 /// Reductions longer than twice this are cut into subtrees of at most this many elements
 /// that the threads evaluate in parallel. The tree itself never depends on it (only on the
 /// reduced extent), so changing it cannot change a result. bench: BM_Sum (docs/performance.md).

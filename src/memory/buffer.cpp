@@ -1,5 +1,6 @@
 #include "memory/buffer.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -42,6 +43,7 @@ Buffer::Buffer(Key /*key*/, void* host, std::size_t bytes, std::function<void(vo
 std::shared_ptr<Buffer> Buffer::allocate(std::size_t bytes) {
   auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [bytes](void* q) { detail::free_host(q, bytes); });
   b->fresh_ = true;
+  b->owned_ = true;
   b->host_valid_ = false;
   b->update_host_only();
   return b;
@@ -59,8 +61,71 @@ void Buffer::check_writable(const char* op) const {
                "the array is read-only (a read-only memory map); copy() it, or map the file read-write");
 }
 
+void Buffer::set_pending(std::shared_ptr<PendingContents> producer) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pending_ = std::move(producer);
+  has_pending_.store(pending_ != nullptr, std::memory_order_release);
+}
+
+std::shared_ptr<PendingContents> Buffer::pending() const {
+  if (!has_pending_.load(std::memory_order_acquire)) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pending_;
+}
+
+void Buffer::clear_pending() {
+  std::shared_ptr<PendingContents> last;  // released after the lock: it may own the last reference of others
+  std::lock_guard<std::mutex> lock(mutex_);
+  last.swap(pending_);
+  has_pending_.store(false, std::memory_order_release);
+}
+
+void Buffer::resolve_pending() {
+  if (const std::shared_ptr<PendingContents> p = pending()) p->evaluate();
+}
+
+void Buffer::add_reader(const std::shared_ptr<PendingContents>& reader) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // A loop that reads one buffer again and again leaves expired readers behind: drop them
+  // whenever the list has doubled since the last pruning.
+  if (readers_.size() >= 2 * readers_pruned_at_ + 8) {
+    readers_.erase(std::remove_if(readers_.begin(), readers_.end(), [](const auto& w) { return w.expired(); }),
+                   readers_.end());
+    readers_pruned_at_ = readers_.size();
+  }
+  readers_.push_back(reader);
+  has_readers_.store(true, std::memory_order_release);
+}
+
+void Buffer::prepare_write() {
+  if (has_pending_.load(std::memory_order_acquire)) {
+    resolve_pending();
+    // Still pending: this thread is the producer, writing the contents readers wait for.
+    if (has_pending_.load(std::memory_order_acquire)) return;
+  }
+  if (!has_readers_.load(std::memory_order_acquire)) return;
+  std::vector<std::weak_ptr<PendingContents>> readers;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    readers.swap(readers_);
+    readers_pruned_at_ = 0;
+    has_readers_.store(false, std::memory_order_release);
+  }
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    try {
+      if (const std::shared_ptr<PendingContents> r = readers[i].lock()) r->evaluate();
+    } catch (...) {
+      // The readers not yet run must still run before the write: keep them registered.
+      std::lock_guard<std::mutex> lock(mutex_);
+      readers_.insert(readers_.end(), readers.begin() + static_cast<std::ptrdiff_t>(i), readers.end());
+      has_readers_.store(true, std::memory_order_release);
+      throw;
+    }
+  }
+}
+
 std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_t bytes,
-                                             std::function<void(void*)> deleter) {
+                                            std::function<void(void*)> deleter) {
   if (device.is_cpu()) return wrap_host(ptr, bytes, std::move(deleter));
   DeviceMemory& backend = backend_for(device);
   auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [bytes](void* q) { detail::free_host(q, bytes); });
@@ -103,7 +168,7 @@ void Buffer::release_device_copy() {
   } else {
     try {
       wait_device_uses_locked();  // user memory: its deleter may free it at once
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the failed work's error; the memory still goes
+    } catch (...) {               // NOLINT(bugprone-empty-catch): the failed work's error; the memory still goes
     }
     if (device_deleter_) device_deleter_(device_);
   }
@@ -161,6 +226,7 @@ void Buffer::allocate_host_memory() {
 }
 
 void* Buffer::ensure_valid_on(Device device) {
+  if (has_pending_.load(std::memory_order_acquire)) resolve_pending();
   if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return host_;
   std::lock_guard<std::mutex> lock(mutex_);
   if (device.is_cpu()) {

@@ -22,6 +22,16 @@
 
 namespace tandem {
 
+/// Contents of a buffer that are still to be computed: a lazy element-wise graph
+/// (src/lazy). The buffer runs evaluate() before anything reads or writes its bytes.
+class PendingContents {
+ public:
+  virtual ~PendingContents() = default;
+  /// Computes the contents into the buffer that holds this producer (or
+  /// into memory of its own when that buffer is gone). Thread-safe and idempotent: returns
+  /// at once when done or when the calling thread is the one computing them.
+  virtual void evaluate() = 0;
+};
 
 /// How wrapped host memory may be used.
 struct HostMemoryFlags {
@@ -59,6 +69,26 @@ class Buffer {
   /// and device_data for writing, dispatch's execute) calls it before touching the memory.
   void check_writable(const char* op) const;
 
+  // ---- lazy evaluation (src/lazy, docs/lazy.md) ----
+  /// True for memory from allocate(): only tandem's own ops write it, so an op may read it
+  /// later than it was called. Wrapped memory (user pointers, maps, shared segments) may
+  /// change under tandem at any time and is read eagerly.
+  bool owned() const { return owned_; }
+  /// Gives a buffer from allocate(), before anything used it, the producer of its contents.
+  void set_pending(std::shared_ptr<PendingContents> producer);
+  /// The pending producer (null when none): a snapshot, for the lazy layer to fuse it.
+  std::shared_ptr<PendingContents> pending() const;
+  /// Called by the producer once the contents are written.
+  void clear_pending();
+  /// Runs the pending producer, if any (ensure_valid_on does so first).
+  void resolve_pending();
+  /// Registers a producer that reads this buffer: it runs before the next write.
+  void add_reader(const std::shared_ptr<PendingContents>& reader);
+  /// Every write path calls this before writing (host_data and device_data for writing,
+  /// dispatch's execute): computes the pending contents, then every producer that reads the
+  /// old contents, so that lazy results keep the values of the time they were asked for.
+  void prepare_write();
+
   /// Base pointer of the copy on `device`, made valid first (allocating and copying from
   /// the valid copy if needed). Other copies stay valid.
   void* ensure_valid_on(Device device);
@@ -88,7 +118,13 @@ class Buffer {
   void wait_device_uses_locked();  // the host waits for every recorded use
 
   std::size_t bytes_;
-  void* host_;  // null until the host copy is first needed
+  bool owned_ = false;  // from allocate()
+  std::atomic<bool> has_pending_{false};
+  std::atomic<bool> has_readers_{false};
+  std::shared_ptr<PendingContents> pending_;             // guarded by mutex_
+  std::vector<std::weak_ptr<PendingContents>> readers_;  // guarded by mutex_
+  std::size_t readers_pruned_at_ = 0;                    // size after the last pruning
+  void* host_;                                           // null until the host copy is first needed
   std::function<void(void*)> host_deleter_;
   HostMemoryFlags flags_;
   bool host_valid_ = true;

@@ -35,6 +35,10 @@ Stats stats() {
   s.host_pool_hits = c.host_pool_hits.load(std::memory_order_relaxed);
   s.host_pool_misses = c.host_pool_misses.load(std::memory_order_relaxed);
   s.host_cached_bytes = c.host_cached_bytes.load(std::memory_order_relaxed);
+  s.lazy_nodes = c.lazy_nodes.load(std::memory_order_relaxed);
+  s.lazy_nodes_live = c.lazy_nodes_live.load(std::memory_order_relaxed);
+  s.fused_evaluations = c.fused_evaluations.load(std::memory_order_relaxed);
+  s.fused_instructions = c.fused_instructions.load(std::memory_order_relaxed);
   for (int f = 0; f < kOpFamilies; ++f) {
     const auto& counts = c.placed_by_family[static_cast<std::size_t>(f)];
     s.placements.push_back({family_name(static_cast<OpFamily>(f)), counts[0].load(std::memory_order_relaxed),
@@ -49,7 +53,7 @@ void reset_stats() {
   auto& c = detail::counters();
   for (auto* a :
        {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.host_allocations, &c.device_allocations, &c.placed_cpu,
-        &c.placed_device, &c.oom_fallbacks, &c.stream_waits, &c.host_pool_hits, &c.host_pool_misses})
+        &c.placed_device, &c.oom_fallbacks, &c.stream_waits, &c.host_pool_hits, &c.host_pool_misses, &c.lazy_nodes, &c.fused_evaluations, &c.fused_instructions})
     a->store(0, std::memory_order_relaxed);
   for (auto& family : c.placed_by_family)
     for (auto& count : family) count.store(0, std::memory_order_relaxed);
@@ -85,6 +89,8 @@ std::string Stats::str() const {
     << "waits between streams: " << stream_waits << "\n"
     << "host pool hits/misses: " << host_pool_hits << "/" << host_pool_misses << " (cached: " << host_cached_bytes
     << " bytes)\n"
+    << "lazy nodes: " << lazy_nodes << ", fused passes: " << fused_evaluations << " (" << fused_instructions
+    << " instructions)\n"
     << "placements per family cpu/device/split:";
   bool any = false;
   for (const FamilyPlacements& p : placements) {

@@ -6,6 +6,7 @@
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "kernels/catalogue.hpp"
+#include "lazy/graph.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
@@ -28,9 +29,9 @@ void check_same_dtype(const char* op, const UntypedArray& a, const UntypedArray&
 // NumPy raises for integer powers with negative exponents; so do we, before any work.
 void check_integer_exponents(const UntypedArray& b) {
   if (!is_integer(b.dtype()) || b.size() == 0) return;
-  const UntypedArray negative = binary(BinaryOp::less, b, scalar_array(b.dtype() == DType::int32
-                                                                           ? Scalar::of(std::int32_t{0})
-                                                                           : Scalar::of(std::int64_t{0})));
+  const UntypedArray negative =
+      binary(BinaryOp::less, b,
+             scalar_array(b.dtype() == DType::int32 ? Scalar::of(std::int32_t{0}) : Scalar::of(std::int64_t{0})));
   const UntypedArray flat = contiguous(negative);
   const auto* p = static_cast<const bool*>(flat.host_data(false));
   for (std::int64_t i = 0; i < flat.size(); ++i)
@@ -74,11 +75,15 @@ UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
   const char* name = op_name(op);
   TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()),
                is_integer(a.dtype()) ? " (convert with astype<double>() first)" : "");
+  const OpKey key = OpKey::of(op, a.dtype());
+  if (out == nullptr && lazy::may_defer(key, a.size(), {&a}))
+    return lazy::defer(key, unary_result_dtype(op, a.dtype()), a.shape(), {&a});
   UntypedArray result = make_or_check_out(name, out, a.shape(), unary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
+  if (out != nullptr && lazy::run_into(key, result.dtype(), a.shape(), {&a}, result)) return result;
   std::optional<UntypedArray> storage;
   const UntypedArray* in = ops::detached(a, result, storage);
-  ArrayCall call(OpKey::of(op, a.dtype()));
+  ArrayCall call(key);
   call.input(*in);
   call.output(result);
   execute(call);
@@ -95,12 +100,16 @@ UntypedArray binary(BinaryOp op, const UntypedArray& a, const UntypedArray& b, c
     if (auto r = power_by_scalar(a, b, out)) return *r;
   }
   const Shape shape = a.shape() == b.shape() ? a.shape() : broadcast_shapes(name, a.shape(), b.shape());
+  const OpKey key = OpKey::of(op, a.dtype());
+  if (out == nullptr && lazy::may_defer(key, shape_size(shape), {&a, &b}))
+    return lazy::defer(key, binary_result_dtype(op, a.dtype()), shape, {&a, &b});
   UntypedArray result = make_or_check_out(name, out, shape, binary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
+  if (out != nullptr && lazy::run_into(key, result.dtype(), shape, {&a, &b}, result)) return result;
   std::optional<UntypedArray> xs, ys;
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* y = ops::detached(b, result, ys);
-  ArrayCall call(OpKey::of(op, a.dtype()));
+  ArrayCall call(key);
   call.input(*x, shape);
   call.input(*y, shape);
   call.output(result);
@@ -114,13 +123,17 @@ UntypedArray where(const UntypedArray& cond, const UntypedArray& a, const Untype
                dtype_name(cond.dtype()));
   check_same_dtype("where", a, b);
   const Shape shape = broadcast_shapes("where", broadcast_shapes("where", cond.shape(), a.shape()), b.shape());
+  const OpKey key = OpKey::of(OpFamily::where, a.dtype());
+  if (out == nullptr && lazy::may_defer(key, shape_size(shape), {&cond, &a, &b}))
+    return lazy::defer(key, a.dtype(), shape, {&cond, &a, &b});
   UntypedArray result = make_or_check_out("where", out, shape, a.dtype());
   if (result.size() == 0) return result;
+  if (out != nullptr && lazy::run_into(key, a.dtype(), shape, {&cond, &a, &b}, result)) return result;
   std::optional<UntypedArray> cs, xs, ys;
   const UntypedArray* c = ops::detached(cond, result, cs);
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* y = ops::detached(b, result, ys);
-  ArrayCall call(OpKey::of(OpFamily::where, a.dtype()));
+  ArrayCall call(key);
   call.input(*c, shape);
   call.input(*x, shape);
   call.input(*y, shape);
@@ -136,13 +149,17 @@ UntypedArray clip(const UntypedArray& a, const UntypedArray& lo, const UntypedAr
   TANDEM_CHECK(kernels::accepts(OpKey::of(OpFamily::clip, a.dtype())), DTypeError, "clip", "not supported for ",
                dtype_name(a.dtype()));
   const Shape shape = broadcast_shapes("clip", broadcast_shapes("clip", a.shape(), lo.shape()), hi.shape());
+  const OpKey key = OpKey::of(OpFamily::clip, a.dtype());
+  if (out == nullptr && lazy::may_defer(key, shape_size(shape), {&a, &lo, &hi}))
+    return lazy::defer(key, a.dtype(), shape, {&a, &lo, &hi});
   UntypedArray result = make_or_check_out("clip", out, shape, a.dtype());
   if (result.size() == 0) return result;
+  if (out != nullptr && lazy::run_into(key, a.dtype(), shape, {&a, &lo, &hi}, result)) return result;
   std::optional<UntypedArray> xs, ls, hs;
   const UntypedArray* x = ops::detached(a, result, xs);
   const UntypedArray* l = ops::detached(lo, result, ls);
   const UntypedArray* h = ops::detached(hi, result, hs);
-  ArrayCall call(OpKey::of(OpFamily::clip, a.dtype()));
+  ArrayCall call(key);
   call.input(*x, shape);
   call.input(*l, shape);
   call.input(*h, shape);

@@ -46,6 +46,13 @@ struct Stats {
   std::uint64_t host_pool_hits = 0;          ///< large host buffers served from the pool's cache
   std::uint64_t host_pool_misses = 0;        ///< large host buffers that needed fresh memory
   std::uint64_t host_cached_bytes = 0;       ///< bytes the host pool holds now (not reset by reset_stats)
+  std::uint64_t lazy_nodes = 0;              ///< lazy graph nodes built, scalar operands included (docs/lazy.md)
+  std::uint64_t lazy_nodes_live = 0;         ///< lazy graph nodes that exist now (not reset by reset_stats)
+  std::uint64_t fused_evaluations = 0;       ///< lazy graphs run as one fused pass
+  /// Instructions in those passes. Each beyond the last of its pass is an array-sized
+  /// temporary that eager evaluation would have allocated and the fused pass did not:
+  /// fused_instructions - fused_evaluations of them.
+  std::uint64_t fused_instructions = 0;
   std::vector<FamilyPlacements> placements;  ///< per op family, every family in the catalogue's order
   PredictionError cpu_prediction;            ///< the cost model on the CPU side
   PredictionError device_prediction;         ///< the cost model on the device side

@@ -1,0 +1,154 @@
+// Running a lazy node: its graph of nodes still to run becomes one FusedProgram (collected
+// without recursion, so graphs of any depth are safe), run in one pass on the CPU.
+
+#include <unordered_map>
+#include <vector>
+
+#include "backend/trace.hpp"
+#include "cpu/fused.hpp"
+#include "kernels/fused_program.hpp"
+#include "lazy/graph.hpp"
+#include "registry/registry.hpp"
+#include "tandem/core/dims.hpp"
+
+namespace tandem::lazy {
+
+using kernels::FusedArg;
+
+// The program of one graph and the arrays behind its inputs, each broadcast to `shape`.
+class ProgramBuilder {
+ public:
+  explicit ProgramBuilder(const Shape& shape) : shape_(shape) {}
+
+  FusedArg input(const UntypedArray& a) {
+    const UntypedArray v = a.shape() == shape_ ? a : untyped::broadcast_to(a, shape_);
+    for (std::size_t i = 0; i < arrays_.size(); ++i) {
+      const UntypedArray& b = arrays_[i];
+      if (b.buffer() == v.buffer() && b.offset() == v.offset() && b.strides() == v.strides() && b.dtype() == v.dtype())
+        return {FusedArg::Kind::input, static_cast<int>(i)};
+    }
+    arrays_.push_back(v);
+    program_.inputs.push_back(v.dtype());
+    return {FusedArg::Kind::input, static_cast<int>(arrays_.size() - 1)};
+  }
+  FusedArg scalar(const Scalar& s) {
+    scalars_.push_back(s);
+    program_.scalars.push_back(s.dtype);
+    return {FusedArg::Kind::scalar, static_cast<int>(scalars_.size() - 1)};
+  }
+  FusedArg value(std::size_t index) const { return {FusedArg::Kind::value, static_cast<int>(index)}; }
+
+  kernels::FusedProgram& program() { return program_; }
+  const std::vector<UntypedArray>& arrays() const { return arrays_; }
+  const std::vector<Scalar>& scalars() const { return scalars_; }
+
+ private:
+  const Shape& shape_;
+  kernels::FusedProgram program_;
+  std::vector<UntypedArray> arrays_;
+  std::vector<Scalar> scalars_;
+};
+
+void Node::evaluate() {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (state_ != State::pending) return;  // done, or this thread is running it
+  state_ = State::running;
+  try {
+    run();
+  } catch (...) {
+    state_ = State::pending;
+    throw;
+  }
+}
+
+void Node::run() {
+  std::shared_ptr<Buffer> out = target_.lock();
+  // The array is gone but a reader still needs the values (a write to an operand).
+  if (!out) out = Buffer::allocate(static_cast<std::size_t>(shape_size(shape_)) * itemsize(result_));
+  void* data = out->ensure_valid_on(Device::cpu());
+  ProgramBuilder builder(shape_);
+  collect(builder);
+  run_program(builder, {data, result_, shape_, c_strides(shape_)});
+  out->mark_written_on(Device::cpu());
+  done_ = out;
+  state_ = State::done;
+  args_ = {};  // the operands are no longer needed: release their memory
+  out->clear_pending();
+}
+
+bool Node::run_into(const UntypedArray& out) {
+  ProgramBuilder builder(shape_);
+  collect(builder);
+  // An input in out's memory could be overwritten before it is read: the eager op then.
+  for (const UntypedArray& a : builder.arrays())
+    if (a.buffer() == out.buffer()) return false;
+  void* base = out.buffer()->ensure_valid_on(Device::cpu());
+  run_program(builder, {static_cast<char*>(base) + out.offset() * static_cast<std::int64_t>(itemsize(out.dtype())),
+                        out.dtype(), out.shape(), out.strides()});
+  out.buffer()->mark_written_on(Device::cpu());
+  return true;
+}
+
+void Node::collect(ProgramBuilder& builder) {
+  // Post-order over the nodes still to run, with an explicit stack.
+  std::unordered_map<const Node*, FusedArg> seen;
+  struct Frame {
+    Node* node;
+    std::array<Arg, 3> args;
+    int next;
+  };
+  std::vector<Frame> stack;
+  stack.push_back({this, args_, 0});
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next < f.node->arity_) {
+      const Arg& a = f.args[static_cast<std::size_t>(f.next++)];
+      if (a.kind != Arg::Kind::node || seen.count(a.node.get()) != 0) continue;
+      const std::shared_ptr<Node> child = a.node;  // f is invalidated by the push below
+      Snapshot s = child->snapshot();
+      if (s.done)
+        seen.emplace(child.get(), builder.input(*s.result));
+      else
+        stack.push_back({child.get(), std::move(s.args), 0});
+      continue;
+    }
+    kernels::FusedInstr instr;
+    instr.key = f.node->key_;
+    instr.result = f.node->result_;
+    instr.arity = f.node->arity_;
+    for (int k = 0; k < f.node->arity_; ++k) {
+      const Arg& a = f.args[static_cast<std::size_t>(k)];
+      instr.args[k] = a.kind == Arg::Kind::array    ? builder.input(*a.array)
+                      : a.kind == Arg::Kind::scalar ? builder.scalar(a.scalar)
+                                                    : seen.at(a.node.get());
+    }
+    builder.program().code.push_back(instr);
+    seen.emplace(f.node, builder.value(builder.program().code.size() - 1));
+    stack.pop_back();
+  }
+}
+
+void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
+  kernels::FusedCall call;
+  call.program = &builder.program();
+  call.scalars = builder.scalars();
+  for (const UntypedArray& a : builder.arrays()) {
+    auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(Device::cpu()));
+    call.inputs.push_back(
+        {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
+  }
+  call.out = out;
+  namespace trace = detail::trace;
+  const bool tracing = trace::enabled();
+  const double start = tracing ? trace::now_us() : 0;
+  cpu::run_fused(call);
+  cpu_backend().count_op();
+  if (tracing)
+    trace::span(trace::this_thread(), "fused", "op", start, trace::now_us(),
+                {trace::text("family", "fused"), trace::text("dtype", dtype_name(result_)),
+                 trace::number("elements", static_cast<double>(shape_size(shape_))),
+                 trace::number("instructions", static_cast<double>(call.program->code.size())),
+                 trace::text("program", call.program->key()), trace::text("placement", "cpu")});
+}
+
+}  // namespace tandem::lazy

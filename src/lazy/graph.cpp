@@ -1,0 +1,184 @@
+// Building lazy graphs: when an op may wait, and the node that stands for its result.
+
+#include "lazy/graph.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "backend/counters.hpp"
+#include "cpu/nd_iter.hpp"
+#include "dispatch/tuning.hpp"
+#include "tandem/core/dims.hpp"
+#include "tandem/lazy.hpp"
+#include "tandem/memory/placement.hpp"
+
+namespace tandem::lazy {
+
+namespace {
+
+bool placed_on_cpu() {
+  switch (current_placement()) {
+    case Placement::cpu:
+      return true;
+    case Placement::gpu:
+      return false;
+    case Placement::automatic:
+      break;
+  }
+  return !current_accelerator();
+}
+
+// Contiguous rows that do not form one run: the eager unary op vectorises each row on its
+// own (and cuts rows at the parallel chunks), which a fused block cannot reproduce.
+bool row_vectorised(const UntypedArray& a) {
+  if (a.is_contiguous()) return false;
+  StridedView out{nullptr, a.dtype(), a.shape(), c_strides(a.shape())};
+  StridedView in{nullptr, a.dtype(), a.shape(), a.strides()};
+  const auto loop = cpu::make_loop<2>({&out, &in});
+  const auto item = static_cast<std::int64_t>(itemsize(a.dtype()));
+  return loop.ndim > 1 && loop.inner_stride(0) == item && loop.inner_stride(1) == item;
+}
+
+std::shared_ptr<Node> pending_node(const UntypedArray& a) {
+  // Only this layer gives buffers a producer, and every producer is a Node.
+  return std::static_pointer_cast<Node>(a.buffer()->pending());
+}
+
+bool is_whole_result(const UntypedArray& a, const Node& n) {
+  return a.offset() == 0 && a.dtype() == n.result() && a.shape() == n.shape() && a.is_contiguous();
+}
+
+UntypedArray lazy_array(const std::shared_ptr<Node>& node, std::shared_ptr<Buffer> buffer) {
+  return UntypedArray(node->result(), node->shape(), c_strides(node->shape()), 0, std::move(buffer));
+}
+
+}  // namespace
+
+bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const UntypedArray*> operands) {
+  if (!lazy_enabled() || size < std::max<std::int64_t>(1, min_elements()) || !placed_on_cpu()) return false;
+  for (const UntypedArray* a : operands) {
+    const Buffer& b = *a->buffer();
+    if (!b.owned()) return false;  // wrapped memory may change under us: read it now
+    if (b.pending() == nullptr && !b.newest().is_cpu()) return false;  // on a device: run there
+  }
+  return !(key.family == OpFamily::unary && row_vectorised(**operands.begin()));
+}
+
+Node::Node(OpKey key, DType result, Shape shape, int arity)
+    : key_(key), result_(result), shape_(std::move(shape)), arity_(arity) {
+  detail::counters().lazy_nodes.fetch_add(1, std::memory_order_relaxed);
+  detail::counters().lazy_nodes_live.fetch_add(1, std::memory_order_relaxed);
+}
+
+Node::~Node() { detail::counters().lazy_nodes_live.fetch_sub(1, std::memory_order_relaxed); }
+
+Node::Snapshot Node::snapshot() {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  Snapshot s;
+  s.done = state_ == State::done;
+  if (s.done) {
+    s.result = UntypedArray(result_, shape_, c_strides(shape_), 0, done_);
+  } else {
+    s.args = args_;
+  }
+  return s;
+}
+
+void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
+  int k = 0;
+  for (const UntypedArray* a : operands) {
+    Arg& arg = args_[static_cast<std::size_t>(k++)];
+    if (a->size() == 1) {
+      // A scalar operand (a 0-d array from a C++ scalar, or any single element): its value
+      // now is a parameter of the program, not an input, so a loop with changing scalars
+      // keeps one program structure.
+      arg.kind = Arg::Kind::scalar;
+      arg.scalar.dtype = a->dtype();
+      std::memcpy(&arg.scalar.f64, a->host_data(false), itemsize(a->dtype()));  // Scalar's members share their address
+      continue;
+    }
+    arg.array = *a;
+    if (const std::shared_ptr<Node> n = pending_node(*a)) {
+      if (is_whole_result(*a, *n) && n->shape() == shape_) {
+        arg.kind = Arg::Kind::node;
+        arg.node = n;
+        continue;
+      }
+      // A view of a lazy result, or one that is broadcast: computed once, then read.
+      a->buffer()->resolve_pending();
+    }
+  }
+}
+
+UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands) {
+  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
+  // Placed at the call, as an eager op is: on the CPU (may_defer), counted in stats().
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(key.family, detail::Placed::cpu);
+  node->set_operands(operands);
+  std::array<Node::Arg, 3>& args = node->args_;
+  // The graph's size, counted per use (an upper bound when nodes are shared); over a limit,
+  // the largest operand graph runs now and becomes an input.
+  for (;;) {
+    int instructions = 1;
+    int inputs = 0;
+    Node::Arg* largest = nullptr;
+    for (int j = 0; j < node->arity_; ++j) {
+      Node::Arg& arg = args[static_cast<std::size_t>(j)];
+      const bool repeated =
+          j > 0 && arg.kind == Node::Arg::Kind::node &&
+          std::any_of(args.begin(), args.begin() + j, [&](const Node::Arg& b) { return b.node == arg.node; });
+      if (arg.kind == Node::Arg::Kind::array) ++inputs;
+      if (arg.kind != Node::Arg::Kind::node || repeated) continue;
+      instructions += arg.node->instructions();
+      inputs += arg.node->inputs();
+      if (largest == nullptr || arg.node->instructions() > largest->node->instructions()) largest = &arg;
+    }
+    if ((instructions <= tuning::kLazyMaxInstructions && inputs <= tuning::kLazyMaxInputs) || largest == nullptr) {
+      node->instructions_ = instructions;
+      node->inputs_ = inputs;
+      break;
+    }
+    const std::shared_ptr<Node> run_now = largest->node;
+    run_now->evaluate();
+    for (Node::Arg& arg : args)
+      if (arg.node == run_now) {
+        arg.kind = Node::Arg::Kind::array;
+        arg.node.reset();
+      }
+  }
+  std::shared_ptr<Buffer> buffer = Buffer::allocate(static_cast<std::size_t>(shape_size(shape)) * itemsize(result));
+  node->target_ = buffer;
+  // A write to an operand's memory runs this node first, while it still holds the old values.
+  for (int j = 0; j < node->arity_; ++j)
+    if (args[static_cast<std::size_t>(j)].kind != Node::Arg::Kind::scalar)
+      args[static_cast<std::size_t>(j)].array->buffer()->add_reader(node);
+  buffer->set_pending(node);
+  return lazy_array(node, std::move(buffer));
+}
+
+bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
+              const UntypedArray& out) {
+  if (!lazy_enabled() || !placed_on_cpu() || !out.is_contiguous()) return false;
+  const Buffer& memory = *out.buffer();
+  if (memory.pending() != nullptr || !memory.newest().is_cpu()) return false;
+  bool fusable = false;
+  for (const UntypedArray* a : operands) {
+    const std::shared_ptr<Node> n = pending_node(*a);
+    if (n == nullptr && !a->buffer()->newest().is_cpu()) return false;
+    fusable = fusable || (n != nullptr && a->size() != 1 && is_whole_result(*a, *n) && n->shape() == shape);
+  }
+  if (!fusable) return false;
+  // What dispatch's execute does for an output, before anything is read.
+  out.check_writable(op_name(key));
+  out.buffer()->prepare_write();
+  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
+  node->set_operands(operands);
+  if (!node->run_into(out)) return false;
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(key.family, detail::Placed::cpu);
+  return true;
+}
+
+}  // namespace tandem::lazy

@@ -1,0 +1,109 @@
+// The CPU's fused evaluator on hand-built programs (the layouts src/lazy never hands it:
+// an out that is a strided view), against the eager ops bit for bit.
+
+#include "cpu/fused.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "tandem/tandem.hpp"
+
+namespace td = tandem;
+namespace u = tandem::untyped;
+using td::kernels::FusedArg;
+using td::kernels::FusedInstr;
+
+namespace {
+
+td::StridedView view_of(const td::UntypedArray& a, bool for_write) {
+  return {a.host_data(for_write), a.dtype(), a.shape(), a.strides()};
+}
+
+FusedInstr instr(td::OpKey key, td::DType result, std::initializer_list<FusedArg> args) {
+  FusedInstr i;
+  i.key = key;
+  i.result = result;
+  i.arity = static_cast<int>(args.size());
+  int k = 0;
+  for (const FusedArg& a : args) i.args[k++] = a;
+  return i;
+}
+
+std::vector<unsigned char> bytes_of(const td::UntypedArray& a) {
+  const td::UntypedArray c = u::copy(a);
+  std::vector<unsigned char> out(static_cast<std::size_t>(c.size()) * td::itemsize(c.dtype()));
+  if (!out.empty()) std::memcpy(out.data(), c.host_data(false), out.size());
+  return out;
+}
+
+}  // namespace
+
+TEST(FusedCpu, StridedOutputAndBroadcastInputEqualEagerOps) {
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  for (std::int64_t n : {1, 7, 1023, (1 << 16) + 3}) {
+    std::mt19937_64 rng(static_cast<std::uint64_t>(n));
+    std::vector<double> v(static_cast<std::size_t>(n));
+    for (double& x : v) x = std::uniform_real_distribution<double>(-3, 3)(rng) * (rng() % 17 == 0 ? 1e5 : 1.0);
+    const td::UntypedArray a = td::Array<double>::from(v).untyped();
+    const td::UntypedArray row = td::full<double>({1}, 0.25).untyped();  // broadcast to (n,)
+    // v0 = a * s; v1 = v0 + row; v2 = sin(v1), into every other element of a larger array.
+    td::kernels::FusedProgram p;
+    p.inputs = {td::DType::float64, td::DType::float64};
+    p.scalars = {td::DType::float64};
+    p.code.push_back(instr(td::OpKey::of(td::BinaryOp::multiply, td::DType::float64), td::DType::float64,
+                           {{FusedArg::Kind::input, 0}, {FusedArg::Kind::scalar, 0}}));
+    p.code.push_back(instr(td::OpKey::of(td::BinaryOp::add, td::DType::float64), td::DType::float64,
+                           {{FusedArg::Kind::value, 0}, {FusedArg::Kind::input, 1}}));
+    p.code.push_back(
+        instr(td::OpKey::of(td::UnaryOp::sin, td::DType::float64), td::DType::float64, {{FusedArg::Kind::value, 1}}));
+    p.validate();
+    const td::UntypedArray fused_base = td::zeros<double>({2 * n}).untyped();
+    const td::UntypedArray fused_out = fused_base.view(td::Shape{n}, td::Strides{2}, 0);
+    td::kernels::FusedCall call;
+    call.program = &p;
+    call.inputs = {view_of(a, false), view_of(u::broadcast_to(row, td::Shape{n}), false)};
+    call.scalars = {td::Scalar::of(1.5)};
+    call.out = view_of(fused_out, true);
+    td::cpu::run_fused(call);
+
+    const td::UntypedArray eager_base = td::zeros<double>({2 * n}).untyped();
+    const td::UntypedArray eager_out = eager_base.view(td::Shape{n}, td::Strides{2}, 0);
+    const td::UntypedArray t0 = u::binary(td::BinaryOp::multiply, a, u::scalar_array(td::Scalar::of(1.5)));
+    const td::UntypedArray t1 = u::binary(td::BinaryOp::add, t0, row);
+    u::unary(td::UnaryOp::sin, t1, &eager_out);
+    EXPECT_TRUE(bytes_of(fused_base) == bytes_of(eager_base)) << n;
+  }
+}
+
+TEST(FusedCpu, AstypeWhereAndClipEqualEagerOps) {
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  const std::int64_t n = 4099;
+  const td::UntypedArray a = td::linspace<double>(-1e10, 1e10, n).untyped();
+  const td::UntypedArray mask = u::binary(td::BinaryOp::less, a, u::scalar_array(td::Scalar::of(0.0)));
+  // v0 = int32(a); v1 = clip(v0, lo, hi); v2 = where(mask, v1, a_int), all int32.
+  td::kernels::FusedProgram p;
+  p.inputs = {td::DType::float64, td::DType::bool_};
+  p.scalars = {td::DType::int32, td::DType::int32};
+  p.code.push_back(
+      instr(td::OpKey::of(td::OpFamily::copy, td::DType::float64), td::DType::int32, {{FusedArg::Kind::input, 0}}));
+  p.code.push_back(instr(td::OpKey::of(td::OpFamily::clip, td::DType::int32), td::DType::int32,
+                         {{FusedArg::Kind::value, 0}, {FusedArg::Kind::scalar, 0}, {FusedArg::Kind::scalar, 1}}));
+  p.code.push_back(instr(td::OpKey::of(td::OpFamily::where, td::DType::int32), td::DType::int32,
+                         {{FusedArg::Kind::input, 1}, {FusedArg::Kind::value, 1}, {FusedArg::Kind::value, 0}}));
+  const td::UntypedArray out = td::zeros<std::int32_t>({n}).untyped();
+  td::kernels::FusedCall call;
+  call.program = &p;
+  call.inputs = {view_of(a, false), view_of(mask, false)};
+  call.scalars = {td::Scalar::of(std::int32_t{-100}), td::Scalar::of(std::int32_t{1 << 30})};
+  call.out = view_of(out, true);
+  td::cpu::run_fused(call);
+  const td::UntypedArray v0 = u::astype(a, td::DType::int32);
+  const td::UntypedArray v1 = u::clip(v0, u::scalar_array(td::Scalar::of(std::int32_t{-100})),
+                                      u::scalar_array(td::Scalar::of(std::int32_t{1 << 30})));
+  EXPECT_TRUE(bytes_of(out) == bytes_of(u::where(mask, v1, v0)));
+}
