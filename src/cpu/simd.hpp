@@ -14,6 +14,9 @@ namespace tandem::cpu::simd {
 /// out[i] = op(in[i]) for i < n; in and out are contiguous arrays of `dtype`.
 bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n);
 
+/// The transcendental part of unary() (simd_math.cpp): float32/float64 only.
+bool unary_math(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n);
+
 /// out[i] = op(a[i * a_step], b[i * b_step]); a_step and b_step are 1 (array) or 0
 /// (a broadcast scalar). Only ops whose output dtype equals the input dtype.
 bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
