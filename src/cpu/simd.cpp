@@ -15,12 +15,32 @@
 #define HWY_TARGET_INCLUDE "cpu/simd.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 
+#include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
 HWY_BEFORE_NAMESPACE();
 namespace tandem::cpu::simd {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
+
+// Non-temporal stores when `kStream` (the caller checked that `p` is vector-aligned).
+template <bool kStream, class D, class V, class T>
+HWY_INLINE void store(V v, D d, T* p) {
+  if constexpr (kStream) hn::Stream(v, d, p);
+  else hn::StoreU(v, d, p);
+}
+
+// Runs body.template operator()<kStream>() with kStream = stream when `out` is aligned to
+// the vector size, then orders the non-temporal stores before anything later.
+template <class D, class T, class Body>
+void with_store_kind(D d, bool stream, const T* out, Body&& body) {
+  if (stream && reinterpret_cast<std::uintptr_t>(out) % (hn::Lanes(d) * sizeof(T)) == 0) {
+    body(std::true_type{});
+    hwy::FlushStream();
+  } else {
+    body(std::false_type{});
+  }
+}
 
 // ---- exact ops: one IEEE operation per lane, so always equal to the scalar functor ----
 
@@ -61,43 +81,51 @@ struct RintV {  // Round is round-half-to-even, as nearbyint in the default roun
   V operator()(D, V x) const { return hn::Round(x); }
 };
 
-template <class Op, class F, class D, class T = hn::TFromD<D>>
+template <class Op, class F, bool kStream, class D, class T = hn::TFromD<D>>
 void unary_exact(D d, const T* in, T* out, std::size_t n) {
   const Op op;
   const std::size_t N = hn::Lanes(d);
   std::size_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(op(d, hn::LoadU(d, in + i)), d, out + i);
+  for (; i + N <= n; i += N) store<kStream>(op(d, hn::LoadU(d, in + i)), d, out + i);
   const F f{};
   for (; i < n; ++i) out[i] = f(in[i]);
 }
 
-template <class T>
-bool unary_typed(UnaryOp op, const T* in, T* out, std::size_t n) {
+template <class T, bool kStream>
+bool unary_ops(UnaryOp op, const T* in, T* out, std::size_t n) {
   const hn::ScalableTag<T> d;
   namespace k = kernels;
   switch (op) {
-    case UnaryOp::negative: unary_exact<NegV, k::negative_fn>(d, in, out, n); return true;
-    case UnaryOp::abs: unary_exact<AbsV, k::abs_fn>(d, in, out, n); return true;
-    case UnaryOp::sqrt: unary_exact<SqrtV, k::sqrt_fn>(d, in, out, n); return true;
-    case UnaryOp::square: unary_exact<SquareV, k::square_fn>(d, in, out, n); return true;
-    case UnaryOp::reciprocal: unary_exact<ReciprocalV, k::reciprocal_fn>(d, in, out, n); return true;
-    case UnaryOp::floor: unary_exact<FloorV, k::floor_fn>(d, in, out, n); return true;
-    case UnaryOp::ceil: unary_exact<CeilV, k::ceil_fn>(d, in, out, n); return true;
-    case UnaryOp::trunc: unary_exact<TruncV, k::trunc_fn>(d, in, out, n); return true;
-    case UnaryOp::rint: unary_exact<RintV, k::rint_fn>(d, in, out, n); return true;
+    case UnaryOp::negative: unary_exact<NegV, k::negative_fn, kStream>(d, in, out, n); return true;
+    case UnaryOp::abs: unary_exact<AbsV, k::abs_fn, kStream>(d, in, out, n); return true;
+    case UnaryOp::sqrt: unary_exact<SqrtV, k::sqrt_fn, kStream>(d, in, out, n); return true;
+    case UnaryOp::square: unary_exact<SquareV, k::square_fn, kStream>(d, in, out, n); return true;
+    case UnaryOp::reciprocal: unary_exact<ReciprocalV, k::reciprocal_fn, kStream>(d, in, out, n); return true;
+    case UnaryOp::floor: unary_exact<FloorV, k::floor_fn, kStream>(d, in, out, n); return true;
+    case UnaryOp::ceil: unary_exact<CeilV, k::ceil_fn, kStream>(d, in, out, n); return true;
+    case UnaryOp::trunc: unary_exact<TruncV, k::trunc_fn, kStream>(d, in, out, n); return true;
+    case UnaryOp::rint: unary_exact<RintV, k::rint_fn, kStream>(d, in, out, n); return true;
     default: return false;
   }
 }
 
-bool UnaryImpl(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n) {
+template <class T>
+bool unary_typed(UnaryOp op, const T* in, T* out, std::size_t n, bool stream) {
+  bool ran = false;
+  with_store_kind(hn::ScalableTag<T>(), stream, out,
+                  [&](auto kind) { ran = unary_ops<T, decltype(kind)::value>(op, in, out, n); });
+  return ran;
+}
+
+bool UnaryImpl(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, bool stream) {
   // HWY_SCALAR (x86 without SSE4) has one-lane vectors: nothing to gain over the functors.
   if (HWY_TARGET == HWY_SCALAR) return false;
   const auto count = static_cast<std::size_t>(n);
   switch (dtype) {
     case DType::float32:
-      return unary_typed(op, static_cast<const float*>(in), static_cast<float*>(out), count);
+      return unary_typed(op, static_cast<const float*>(in), static_cast<float*>(out), count, stream);
     case DType::float64:
-      return unary_typed(op, static_cast<const double*>(in), static_cast<double*>(out), count);
+      return unary_typed(op, static_cast<const double*>(in), static_cast<double*>(out), count, stream);
     default: return false;
   }
 }
@@ -132,7 +160,7 @@ struct MaxV {
 };
 
 // kA / kB: is that operand an array (step 1) rather than a broadcast scalar (step 0)?
-template <class Op, class F, bool kA, bool kB, class D, class T = hn::TFromD<D>>
+template <class Op, class F, bool kA, bool kB, bool kStream, class D, class T = hn::TFromD<D>>
 void binary_loop(D d, const T* a, const T* b, T* out, std::size_t n) {
   const Op op;
   const F f{};
@@ -143,37 +171,42 @@ void binary_loop(D d, const T* a, const T* b, T* out, std::size_t n) {
   for (; i + N <= n; i += N) {
     const auto va = kA ? hn::LoadU(d, a + i) : a_splat;
     const auto vb = kB ? hn::LoadU(d, b + i) : b_splat;
-    hn::StoreU(op(va, vb), d, out + i);
+    store<kStream>(op(va, vb), d, out + i);
   }
   for (; i < n; ++i) out[i] = f(a[kA ? i : 0], b[kB ? i : 0]);
 }
 
 template <class Op, class F, class T>
-void binary_shape(const T* a, std::int64_t a_step, const T* b, std::int64_t b_step, T* out, std::size_t n) {
+void binary_shape(const T* a, std::int64_t a_step, const T* b, std::int64_t b_step, T* out, std::size_t n,
+                  bool stream) {
   const hn::ScalableTag<T> d;
   if (n == 0) return;
-  if (a_step != 0 && b_step != 0) binary_loop<Op, F, true, true>(d, a, b, out, n);
-  else if (a_step != 0) binary_loop<Op, F, true, false>(d, a, b, out, n);
-  else if (b_step != 0) binary_loop<Op, F, false, true>(d, a, b, out, n);
-  else binary_loop<Op, F, false, false>(d, a, b, out, n);
+  with_store_kind(d, stream, out, [&](auto kind) {
+    constexpr bool kStream = decltype(kind)::value;
+    if (a_step != 0 && b_step != 0) binary_loop<Op, F, true, true, kStream>(d, a, b, out, n);
+    else if (a_step != 0) binary_loop<Op, F, true, false, kStream>(d, a, b, out, n);
+    else if (b_step != 0) binary_loop<Op, F, false, true, kStream>(d, a, b, out, n);
+    else binary_loop<Op, F, false, false, kStream>(d, a, b, out, n);
+  });
 }
 
 template <class T>
-bool binary_typed(BinaryOp op, const T* a, std::int64_t as, const T* b, std::int64_t bs, T* out, std::size_t n) {
+bool binary_typed(BinaryOp op, const T* a, std::int64_t as, const T* b, std::int64_t bs, T* out, std::size_t n,
+                  bool stream) {
   namespace k = kernels;
   constexpr bool kFloat = std::is_floating_point_v<T>;
   switch (op) {
     // Integer add/subtract wrap modulo 2^bits in both Highway and the functors.
-    case BinaryOp::add: binary_shape<AddV, k::add_fn>(a, as, b, bs, out, n); return true;
-    case BinaryOp::subtract: binary_shape<SubV, k::subtract_fn>(a, as, b, bs, out, n); return true;
+    case BinaryOp::add: binary_shape<AddV, k::add_fn>(a, as, b, bs, out, n, stream); return true;
+    case BinaryOp::subtract: binary_shape<SubV, k::subtract_fn>(a, as, b, bs, out, n, stream); return true;
     default: break;
   }
   if constexpr (kFloat) {
     switch (op) {
-      case BinaryOp::multiply: binary_shape<MulV, k::multiply_fn>(a, as, b, bs, out, n); return true;
-      case BinaryOp::divide: binary_shape<DivV, k::divide_fn>(a, as, b, bs, out, n); return true;
-      case BinaryOp::minimum: binary_shape<MinV, k::minimum_fn>(a, as, b, bs, out, n); return true;
-      case BinaryOp::maximum: binary_shape<MaxV, k::maximum_fn>(a, as, b, bs, out, n); return true;
+      case BinaryOp::multiply: binary_shape<MulV, k::multiply_fn>(a, as, b, bs, out, n, stream); return true;
+      case BinaryOp::divide: binary_shape<DivV, k::divide_fn>(a, as, b, bs, out, n, stream); return true;
+      case BinaryOp::minimum: binary_shape<MinV, k::minimum_fn>(a, as, b, bs, out, n, stream); return true;
+      case BinaryOp::maximum: binary_shape<MaxV, k::maximum_fn>(a, as, b, bs, out, n, stream); return true;
       default: break;
     }
   }
@@ -181,14 +214,14 @@ bool binary_typed(BinaryOp op, const T* a, std::int64_t as, const T* b, std::int
 }
 
 bool BinaryImpl(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
-                void* out, std::int64_t n) {
+                void* out, std::int64_t n, bool stream) {
   if (HWY_TARGET == HWY_SCALAR) return false;
   const auto count = static_cast<std::size_t>(n);
   switch (dtype) {
 #define TANDEM_SIMD_BINARY_CASE(tag, T)                                                                    \
   case DType::tag:                                                                                         \
     return binary_typed(op, static_cast<const T*>(a), a_step, static_cast<const T*>(b), b_step,            \
-                        static_cast<T*>(out), count);
+                        static_cast<T*>(out), count, stream);
     TANDEM_SIMD_BINARY_CASE(int32, std::int32_t)
     TANDEM_SIMD_BINARY_CASE(int64, std::int64_t)
     TANDEM_SIMD_BINARY_CASE(float32, float)
@@ -208,14 +241,14 @@ namespace tandem::cpu::simd {
 HWY_EXPORT(UnaryImpl);
 HWY_EXPORT(BinaryImpl);
 
-bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n) {
-  return HWY_DYNAMIC_DISPATCH(UnaryImpl)(op, dtype, in, out, n) || unary_math(op, dtype, in, out, n);
+bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, bool stream) {
+  return HWY_DYNAMIC_DISPATCH(UnaryImpl)(op, dtype, in, out, n, stream) || unary_math(op, dtype, in, out, n, stream);
 }
 
 bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
-            void* out, std::int64_t n) {
+            void* out, std::int64_t n, bool stream) {
   if (returns_bool(op)) return false;
-  return HWY_DYNAMIC_DISPATCH(BinaryImpl)(op, dtype, a, a_step, b, b_step, out, n);
+  return HWY_DYNAMIC_DISPATCH(BinaryImpl)(op, dtype, a, a_step, b, b_step, out, n, stream);
 }
 
 }  // namespace tandem::cpu::simd

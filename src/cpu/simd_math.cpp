@@ -24,6 +24,7 @@
 #define HWY_TARGET_INCLUDE "cpu/simd_math.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 
+#include <hwy/cache_control.h>
 #include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
 
@@ -354,7 +355,8 @@ template <> inline constexpr bool kOddAtZero<CbrtV> = true;
 template <> inline constexpr bool kOddAtZero<AsinhV> = true;
 template <> inline constexpr bool kOddAtZero<AtanhV> = true;
 
-template <class Op, class F, class D, class T = hn::TFromD<D>>
+// Non-temporal stores when `kStream` (the caller checked that `out` is vector-aligned).
+template <class Op, class F, bool kStream, class D, class T = hn::TFromD<D>>
 void unary_guarded(D d, const T* in, T* out, std::size_t n) {
   const Op op;
   const F f{};
@@ -367,7 +369,8 @@ void unary_guarded(D d, const T* in, T* out, std::size_t n) {
     if (HWY_LIKELY(hn::AllTrue(d, hn::AndNot(subnormal, op.safe(d, x))))) {
       auto y = op(d, x);
       if constexpr (kOddAtZero<Op>) y = hn::IfThenElse(hn::Eq(x, hn::Zero(d)), x, y);
-      hn::StoreU(y, d, out + i);
+      if constexpr (kStream) hn::Stream(y, d, out + i);
+      else hn::StoreU(y, d, out + i);
     } else {
       // in and out may be the same buffer: read each element before writing it.
       for (std::size_t j = i; j < i + N; ++j) out[j] = f(in[j]);
@@ -377,50 +380,58 @@ void unary_guarded(D d, const T* in, T* out, std::size_t n) {
 }
 
 template <class Op, class F, class T>
-bool run(const T* in, T* out, std::size_t n) {
+bool run(const T* in, T* out, std::size_t n, bool stream) {
   if constexpr (Op::template impl<T>() == Impl::none) {
     return false;
   } else {
-    unary_guarded<Op, F>(hn::ScalableTag<T>(), in, out, n);
+    const hn::ScalableTag<T> d;
+    if (stream && reinterpret_cast<std::uintptr_t>(out) % (hn::Lanes(d) * sizeof(T)) == 0) {
+      unary_guarded<Op, F, true>(d, in, out, n);
+      hwy::FlushStream();
+    } else {
+      unary_guarded<Op, F, false>(d, in, out, n);
+    }
     return true;
   }
 }
 
 template <class T>
-bool math_typed(UnaryOp op, const T* in, T* out, std::size_t n) {
+bool math_typed(UnaryOp op, const T* in, T* out, std::size_t n, bool stream) {
   namespace k = kernels;
   switch (op) {
-    case UnaryOp::exp: return run<ExpV, k::exp_fn>(in, out, n);
-    case UnaryOp::exp2: return run<Exp2V, k::exp2_fn>(in, out, n);
-    case UnaryOp::expm1: return run<Expm1V, k::expm1_fn>(in, out, n);
-    case UnaryOp::log: return run<LogV, k::log_fn>(in, out, n);
-    case UnaryOp::log2: return run<Log2V, k::log2_fn>(in, out, n);
-    case UnaryOp::log10: return run<Log10V, k::log10_fn>(in, out, n);
-    case UnaryOp::log1p: return run<Log1pV, k::log1p_fn>(in, out, n);
-    case UnaryOp::sin: return run<SinV, k::sin_fn>(in, out, n);
-    case UnaryOp::cos: return run<CosV, k::cos_fn>(in, out, n);
-    case UnaryOp::tan: return run<TanV, k::tan_fn>(in, out, n);
-    case UnaryOp::arcsin: return run<AsinV, k::arcsin_fn>(in, out, n);
-    case UnaryOp::arccos: return run<AcosV, k::arccos_fn>(in, out, n);
-    case UnaryOp::arctan: return run<AtanV, k::arctan_fn>(in, out, n);
-    case UnaryOp::sinh: return run<SinhV, k::sinh_fn>(in, out, n);
-    case UnaryOp::cosh: return run<CoshV, k::cosh_fn>(in, out, n);
-    case UnaryOp::tanh: return run<TanhV, k::tanh_fn>(in, out, n);
-    case UnaryOp::cbrt: return run<CbrtV, k::cbrt_fn>(in, out, n);
-    case UnaryOp::arcsinh: return run<AsinhV, k::arcsinh_fn>(in, out, n);
-    case UnaryOp::arccosh: return run<AcoshV, k::arccosh_fn>(in, out, n);
-    case UnaryOp::arctanh: return run<AtanhV, k::arctanh_fn>(in, out, n);
+    case UnaryOp::exp: return run<ExpV, k::exp_fn>(in, out, n, stream);
+    case UnaryOp::exp2: return run<Exp2V, k::exp2_fn>(in, out, n, stream);
+    case UnaryOp::expm1: return run<Expm1V, k::expm1_fn>(in, out, n, stream);
+    case UnaryOp::log: return run<LogV, k::log_fn>(in, out, n, stream);
+    case UnaryOp::log2: return run<Log2V, k::log2_fn>(in, out, n, stream);
+    case UnaryOp::log10: return run<Log10V, k::log10_fn>(in, out, n, stream);
+    case UnaryOp::log1p: return run<Log1pV, k::log1p_fn>(in, out, n, stream);
+    case UnaryOp::sin: return run<SinV, k::sin_fn>(in, out, n, stream);
+    case UnaryOp::cos: return run<CosV, k::cos_fn>(in, out, n, stream);
+    case UnaryOp::tan: return run<TanV, k::tan_fn>(in, out, n, stream);
+    case UnaryOp::arcsin: return run<AsinV, k::arcsin_fn>(in, out, n, stream);
+    case UnaryOp::arccos: return run<AcosV, k::arccos_fn>(in, out, n, stream);
+    case UnaryOp::arctan: return run<AtanV, k::arctan_fn>(in, out, n, stream);
+    case UnaryOp::sinh: return run<SinhV, k::sinh_fn>(in, out, n, stream);
+    case UnaryOp::cosh: return run<CoshV, k::cosh_fn>(in, out, n, stream);
+    case UnaryOp::tanh: return run<TanhV, k::tanh_fn>(in, out, n, stream);
+    case UnaryOp::cbrt: return run<CbrtV, k::cbrt_fn>(in, out, n, stream);
+    case UnaryOp::arcsinh: return run<AsinhV, k::arcsinh_fn>(in, out, n, stream);
+    case UnaryOp::arccosh: return run<AcoshV, k::arccosh_fn>(in, out, n, stream);
+    case UnaryOp::arctanh: return run<AtanhV, k::arctanh_fn>(in, out, n, stream);
     default: return false;
   }
 }
 
-bool MathImpl(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n) {
+bool MathImpl(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, bool stream) {
   // HWY_SCALAR (x86 without SSE4) has one-lane vectors: nothing to gain over the functors.
   if (HWY_TARGET == HWY_SCALAR) return false;
   const auto count = static_cast<std::size_t>(n);
   switch (dtype) {
-    case DType::float32: return math_typed(op, static_cast<const float*>(in), static_cast<float*>(out), count);
-    case DType::float64: return math_typed(op, static_cast<const double*>(in), static_cast<double*>(out), count);
+    case DType::float32:
+      return math_typed(op, static_cast<const float*>(in), static_cast<float*>(out), count, stream);
+    case DType::float64:
+      return math_typed(op, static_cast<const double*>(in), static_cast<double*>(out), count, stream);
     default: return false;
   }
 }
@@ -434,8 +445,8 @@ namespace tandem::cpu::simd {
 
 HWY_EXPORT(MathImpl);
 
-bool unary_math(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n) {
-  return HWY_DYNAMIC_DISPATCH(MathImpl)(op, dtype, in, out, n);
+bool unary_math(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, bool stream) {
+  return HWY_DYNAMIC_DISPATCH(MathImpl)(op, dtype, in, out, n, stream);
 }
 
 }  // namespace tandem::cpu::simd
