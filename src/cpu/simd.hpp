@@ -23,7 +23,7 @@ bool unary_math(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t
 /// out[i] = op(a[i * a_step], b[i * b_step]); a_step and b_step are 1 (array) or 0
 /// (a broadcast scalar). Only ops whose output dtype equals the input dtype. `stream` as in
 /// unary().
-bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
-            void* out, std::int64_t n, bool stream = false);
+bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
+            std::int64_t n, bool stream = false);
 
 }  // namespace tandem::cpu::simd

@@ -22,10 +22,9 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/simd_math.cpp"
-#include <hwy/foreach_target.h>  // IWYU pragma: keep
-
 #include <hwy/cache_control.h>
 #include <hwy/contrib/math/math-inl.h>
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
 // The x86 vector math entry points for this target's vector width: libmvec
@@ -132,11 +131,15 @@ struct Log1pRange {
 // 3.5-ULP float functions beyond ~1e5; larger arguments use libm's exact reduction.
 struct TrigRange {
   template <class D, class V>
-  auto safe(D d, V x) const { return in_range(d, x, -8192.0, 8192.0); }
+  auto safe(D d, V x) const {
+    return in_range(d, x, -8192.0, 8192.0);
+  }
 };
 struct UnitRange {  // arcsin, arccos: NaN outside
   template <class D, class V>
-  auto safe(D d, V x) const { return in_range(d, x, -1.0, 1.0); }
+  auto safe(D d, V x) const {
+    return in_range(d, x, -1.0, 1.0);
+  }
 };
 struct OpenUnitRange {  // arctanh: poles at +-1
   template <class D, class V>
@@ -177,28 +180,34 @@ V no_highway(D d, V x);
 // library functions named by `mvec_name` and `sleef_name` (SLEEF's `ulp` variant: u10 for
 // 1.0 ULP, u35 for 3.5 ULP).
 #define TANDEM_MATH_CALL(hwy_fn, mvec_name, sleef_name, ulp) \
-  template <class D, class V>                               \
-  V operator()(D d, V x) const {                            \
-    using T = hn::TFromD<D>;                                \
-    constexpr Impl kImpl = impl<T>();                       \
-    if constexpr (kImpl == Impl::highway) {                 \
-      return hwy_fn(d, x);                                  \
-    } else {                                                \
-      (void)d;                                              \
-      TANDEM_LIBRARY_CALL(mvec_name, sleef_name, ulp)       \
-    }                                                       \
+  template <class D, class V>                                \
+  V operator()(D d, V x) const {                             \
+    using T = hn::TFromD<D>;                                 \
+    constexpr Impl kImpl = impl<T>();                        \
+    if constexpr (kImpl == Impl::highway) {                  \
+      return hwy_fn(d, x);                                   \
+    } else {                                                 \
+      (void)d;                                               \
+      TANDEM_LIBRARY_CALL(mvec_name, sleef_name, ulp)        \
+    }                                                        \
   }
 
 #if TANDEM_X86_LIBS && defined(TANDEM_HAS_SLEEF)
-#define TANDEM_LIBRARY_CALL(mvec_name, sleef_name, ulp)                                     \
-  if constexpr (kImpl == Impl::mvec && kF64<T>) return call(x, TANDEM_MVEC_D(mvec_name));   \
-  else if constexpr (kImpl == Impl::mvec) return call(x, TANDEM_MVEC_F(mvec_name));         \
-  else if constexpr (kF64<T>) return call(x, TANDEM_SLEEF_D(sleef_name, ulp));              \
-  else return call(x, TANDEM_SLEEF_F(sleef_name, ulp));
+#define TANDEM_LIBRARY_CALL(mvec_name, sleef_name, ulp) \
+  if constexpr (kImpl == Impl::mvec && kF64<T>)         \
+    return call(x, TANDEM_MVEC_D(mvec_name));           \
+  else if constexpr (kImpl == Impl::mvec)               \
+    return call(x, TANDEM_MVEC_F(mvec_name));           \
+  else if constexpr (kF64<T>)                           \
+    return call(x, TANDEM_SLEEF_D(sleef_name, ulp));    \
+  else                                                  \
+    return call(x, TANDEM_SLEEF_F(sleef_name, ulp));
 #elif TANDEM_X86_LIBS
-#define TANDEM_LIBRARY_CALL(mvec_name, sleef_name, ulp)                              \
-  if constexpr (kF64<T>) return call(x, TANDEM_MVEC_D(mvec_name));                   \
-  else return call(x, TANDEM_MVEC_F(mvec_name));
+#define TANDEM_LIBRARY_CALL(mvec_name, sleef_name, ulp) \
+  if constexpr (kF64<T>)                                \
+    return call(x, TANDEM_MVEC_D(mvec_name));           \
+  else                                                  \
+    return call(x, TANDEM_MVEC_F(mvec_name));
 #else
 #define TANDEM_LIBRARY_CALL(mvec_name, sleef_name, ulp) return x;
 #endif
@@ -221,13 +230,17 @@ struct ExpV : ExpRange {
 };
 struct Exp2V : Exp2Range {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::none); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::none);
+  }
   TANDEM_MATH_CALL(no_highway, exp2, exp2, u10)
 };
 // Highway's expm1 reaches 4 ULP in float64 (NumPy: 3).
 struct Expm1V : ExpRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, pick<T>(Impl::none, Impl::highway)); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, pick<T>(Impl::none, Impl::highway));
+  }
   TANDEM_MATH_CALL(hn::Expm1, expm1, expm1, u10)
 };
 struct LogV : PositiveRange {
@@ -239,22 +252,30 @@ struct LogV : PositiveRange {
 };
 struct Log2V : PositiveRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::highway); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::highway);
+  }
   TANDEM_MATH_CALL(hn::Log2, log2, log2, u10)
 };
 struct Log10V : PositiveRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::highway); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::highway);
+  }
   TANDEM_MATH_CALL(hn::Log10, log10, log10, u10)
 };
 struct Log1pV : Log1pRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::highway); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::highway);
+  }
   TANDEM_MATH_CALL(hn::Log1p, log1p, log1p, u10)
 };
 struct SinV : TrigRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::highway); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::highway);
+  }
   TANDEM_MATH_CALL(hn::Sin, sin, sin, u10)
 };
 // cos(x) rounds to exactly 1 below 2^-13 (float) / 2^-27 (double), where x^2/2 is under half
@@ -267,7 +288,9 @@ V cos_highway(D d, V x) {
 }
 struct CosV : TrigRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::highway); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::highway);
+  }
   TANDEM_MATH_CALL(cos_highway, cos, cos, u10)
 };
 struct TanV : TrigRange {
@@ -286,7 +309,9 @@ struct AsinV : UnitRange {
 };
 struct AcosV : UnitRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(with_sleef(Impl::sleef, Impl::mvec), Impl::highway); }
+  static constexpr Impl impl() {
+    return x86_or(with_sleef(Impl::sleef, Impl::mvec), Impl::highway);
+  }
   TANDEM_MATH_CALL(hn::Acos, acos, acos, u35)
 };
 struct AtanV : FiniteRange {
@@ -299,17 +324,23 @@ struct AtanV : FiniteRange {
 // Highway's sinh and tanh reach 3 ULP (NumPy: 2).
 struct SinhV : HyperbolicRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::none); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::none);
+  }
   TANDEM_MATH_CALL(hn::Sinh, sinh, sinh, u10)
 };
 struct CoshV : HyperbolicRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::none); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::none);
+  }
   TANDEM_MATH_CALL(no_highway, cosh, cosh, u10)
 };
 struct TanhV : FiniteRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::none); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::none);
+  }
   TANDEM_MATH_CALL(hn::Tanh, tanh, tanh, u10)
 };
 // libmvec's AVX2 cbrtf reaches 3 ULP (NumPy: 2); its AVX-512 one 2, three times as fast as
@@ -324,18 +355,24 @@ struct CbrtV : FiniteRange {
 // SLEEF's asinh and acosh overflow for |x| > ~1e154; libmvec's are exact there.
 struct AsinhV : FiniteRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::none); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::none);
+  }
   TANDEM_MATH_CALL(no_highway, asinh, asinh, u10)
 };
 // libmvec's AVX2 acoshf reaches 3 ULP (NumPy: 2).
 struct AcoshV : AcoshRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(pick<T>(Impl::mvec, kAvx512 ? Impl::mvec : Impl::none), Impl::none); }
+  static constexpr Impl impl() {
+    return x86_or(pick<T>(Impl::mvec, kAvx512 ? Impl::mvec : Impl::none), Impl::none);
+  }
   TANDEM_MATH_CALL(no_highway, acosh, acosh, u10)
 };
 struct AtanhV : OpenUnitRange {
   template <class T>
-  static constexpr Impl impl() { return x86_or(Impl::mvec, Impl::none); }
+  static constexpr Impl impl() {
+    return x86_or(Impl::mvec, Impl::none);
+  }
   TANDEM_MATH_CALL(no_highway, atanh, atanh, u10)
 };
 #undef TANDEM_MATH_CALL
@@ -344,17 +381,28 @@ struct AtanhV : OpenUnitRange {
 // Odd functions keep the sign of zero (sin(-0) == -0), which the polynomials may lose.
 template <class Op>
 inline constexpr bool kOddAtZero = false;
-template <> inline constexpr bool kOddAtZero<Expm1V> = true;
-template <> inline constexpr bool kOddAtZero<Log1pV> = true;
-template <> inline constexpr bool kOddAtZero<SinV> = true;
-template <> inline constexpr bool kOddAtZero<TanV> = true;
-template <> inline constexpr bool kOddAtZero<AsinV> = true;
-template <> inline constexpr bool kOddAtZero<AtanV> = true;
-template <> inline constexpr bool kOddAtZero<SinhV> = true;
-template <> inline constexpr bool kOddAtZero<TanhV> = true;
-template <> inline constexpr bool kOddAtZero<CbrtV> = true;
-template <> inline constexpr bool kOddAtZero<AsinhV> = true;
-template <> inline constexpr bool kOddAtZero<AtanhV> = true;
+template <>
+inline constexpr bool kOddAtZero<Expm1V> = true;
+template <>
+inline constexpr bool kOddAtZero<Log1pV> = true;
+template <>
+inline constexpr bool kOddAtZero<SinV> = true;
+template <>
+inline constexpr bool kOddAtZero<TanV> = true;
+template <>
+inline constexpr bool kOddAtZero<AsinV> = true;
+template <>
+inline constexpr bool kOddAtZero<AtanV> = true;
+template <>
+inline constexpr bool kOddAtZero<SinhV> = true;
+template <>
+inline constexpr bool kOddAtZero<TanhV> = true;
+template <>
+inline constexpr bool kOddAtZero<CbrtV> = true;
+template <>
+inline constexpr bool kOddAtZero<AsinhV> = true;
+template <>
+inline constexpr bool kOddAtZero<AtanhV> = true;
 
 // Non-temporal stores when `kStream` (the caller checked that `out` is vector-aligned).
 template <class Op, class F, bool kStream, class D, class T = hn::TFromD<D>>
@@ -370,8 +418,10 @@ void unary_guarded(D d, const T* in, T* out, std::size_t n) {
     if (HWY_LIKELY(hn::AllTrue(d, hn::AndNot(subnormal, op.safe(d, x))))) {
       auto y = op(d, x);
       if constexpr (kOddAtZero<Op>) y = hn::IfThenElse(hn::Eq(x, hn::Zero(d)), x, y);
-      if constexpr (kStream) hn::Stream(y, d, out + i);
-      else hn::StoreU(y, d, out + i);
+      if constexpr (kStream)
+        hn::Stream(y, d, out + i);
+      else
+        hn::StoreU(y, d, out + i);
     } else {
       // in and out may be the same buffer: read each element before writing it.
       for (std::size_t j = i; j < i + N; ++j) out[j] = f(in[j]);
@@ -400,27 +450,48 @@ template <class T>
 bool math_typed(UnaryOp op, const T* in, T* out, std::size_t n, bool stream) {
   namespace k = kernels;
   switch (op) {
-    case UnaryOp::exp: return run<ExpV, k::exp_fn>(in, out, n, stream);
-    case UnaryOp::exp2: return run<Exp2V, k::exp2_fn>(in, out, n, stream);
-    case UnaryOp::expm1: return run<Expm1V, k::expm1_fn>(in, out, n, stream);
-    case UnaryOp::log: return run<LogV, k::log_fn>(in, out, n, stream);
-    case UnaryOp::log2: return run<Log2V, k::log2_fn>(in, out, n, stream);
-    case UnaryOp::log10: return run<Log10V, k::log10_fn>(in, out, n, stream);
-    case UnaryOp::log1p: return run<Log1pV, k::log1p_fn>(in, out, n, stream);
-    case UnaryOp::sin: return run<SinV, k::sin_fn>(in, out, n, stream);
-    case UnaryOp::cos: return run<CosV, k::cos_fn>(in, out, n, stream);
-    case UnaryOp::tan: return run<TanV, k::tan_fn>(in, out, n, stream);
-    case UnaryOp::arcsin: return run<AsinV, k::arcsin_fn>(in, out, n, stream);
-    case UnaryOp::arccos: return run<AcosV, k::arccos_fn>(in, out, n, stream);
-    case UnaryOp::arctan: return run<AtanV, k::arctan_fn>(in, out, n, stream);
-    case UnaryOp::sinh: return run<SinhV, k::sinh_fn>(in, out, n, stream);
-    case UnaryOp::cosh: return run<CoshV, k::cosh_fn>(in, out, n, stream);
-    case UnaryOp::tanh: return run<TanhV, k::tanh_fn>(in, out, n, stream);
-    case UnaryOp::cbrt: return run<CbrtV, k::cbrt_fn>(in, out, n, stream);
-    case UnaryOp::arcsinh: return run<AsinhV, k::arcsinh_fn>(in, out, n, stream);
-    case UnaryOp::arccosh: return run<AcoshV, k::arccosh_fn>(in, out, n, stream);
-    case UnaryOp::arctanh: return run<AtanhV, k::arctanh_fn>(in, out, n, stream);
-    default: return false;
+    case UnaryOp::exp:
+      return run<ExpV, k::exp_fn>(in, out, n, stream);
+    case UnaryOp::exp2:
+      return run<Exp2V, k::exp2_fn>(in, out, n, stream);
+    case UnaryOp::expm1:
+      return run<Expm1V, k::expm1_fn>(in, out, n, stream);
+    case UnaryOp::log:
+      return run<LogV, k::log_fn>(in, out, n, stream);
+    case UnaryOp::log2:
+      return run<Log2V, k::log2_fn>(in, out, n, stream);
+    case UnaryOp::log10:
+      return run<Log10V, k::log10_fn>(in, out, n, stream);
+    case UnaryOp::log1p:
+      return run<Log1pV, k::log1p_fn>(in, out, n, stream);
+    case UnaryOp::sin:
+      return run<SinV, k::sin_fn>(in, out, n, stream);
+    case UnaryOp::cos:
+      return run<CosV, k::cos_fn>(in, out, n, stream);
+    case UnaryOp::tan:
+      return run<TanV, k::tan_fn>(in, out, n, stream);
+    case UnaryOp::arcsin:
+      return run<AsinV, k::arcsin_fn>(in, out, n, stream);
+    case UnaryOp::arccos:
+      return run<AcosV, k::arccos_fn>(in, out, n, stream);
+    case UnaryOp::arctan:
+      return run<AtanV, k::arctan_fn>(in, out, n, stream);
+    case UnaryOp::sinh:
+      return run<SinhV, k::sinh_fn>(in, out, n, stream);
+    case UnaryOp::cosh:
+      return run<CoshV, k::cosh_fn>(in, out, n, stream);
+    case UnaryOp::tanh:
+      return run<TanhV, k::tanh_fn>(in, out, n, stream);
+    case UnaryOp::cbrt:
+      return run<CbrtV, k::cbrt_fn>(in, out, n, stream);
+    case UnaryOp::arcsinh:
+      return run<AsinhV, k::arcsinh_fn>(in, out, n, stream);
+    case UnaryOp::arccosh:
+      return run<AcoshV, k::arccosh_fn>(in, out, n, stream);
+    case UnaryOp::arctanh:
+      return run<AtanhV, k::arctanh_fn>(in, out, n, stream);
+    default:
+      return false;
   }
 }
 
@@ -433,7 +504,8 @@ bool MathImpl(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n
       return math_typed(op, static_cast<const float*>(in), static_cast<float*>(out), count, stream);
     case DType::float64:
       return math_typed(op, static_cast<const double*>(in), static_cast<double*>(out), count, stream);
-    default: return false;
+    default:
+      return false;
   }
 }
 

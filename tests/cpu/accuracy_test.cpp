@@ -6,6 +6,7 @@
 // agree. The measured maxima are printed for docs/accuracy.md.
 
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <cmath>
 #include <cstdint>
@@ -17,10 +18,8 @@
 #include <limits>
 #include <random>
 #include <string>
-#include <vector>
-
-#include <hwy/targets.h>
 #include <tandem/tandem.hpp>
+#include <vector>
 
 #include "kernels/elementwise.hpp"
 
@@ -31,10 +30,10 @@ namespace {
 // ---- the ops under test ----
 
 struct Domain {
-  double lo, hi;    // uniform samples in [lo, hi]
-  double mag_lo;    // log-spaced magnitudes in [mag_lo, mag_hi] ...
+  double lo, hi;  // uniform samples in [lo, hi]
+  double mag_lo;  // log-spaced magnitudes in [mag_lo, mag_hi] ...
   double mag_hi;
-  bool negative;    // ... with random sign when true, else positive
+  bool negative;  // ... with random sign when true, else positive
 };
 
 struct MathOp {
@@ -48,8 +47,8 @@ struct MathOp {
   int bound32, bound64;  // NumPy's bound: ULPs from the correctly rounded result
 };
 
-#define TANDEM_OP(name, ref)                                                                     \
-  #name, [](const td::Array<float>& a) { return td::name(a); },                                  \
+#define TANDEM_OP(name, ref) \
+#name, [](const td::Array<float>& a) { return td::name(a); },                                  \
       [](const td::Array<double>& a) { return td::name(a); },                                    \
       [](long double x) -> long double { return ref(x); },                                       \
       [](float x) { return td::kernels::name##_fn{}(x); }, [](double x) { return td::kernels::name##_fn{}(x); }
@@ -140,10 +139,41 @@ std::vector<T> sample(const Domain& d, std::size_t n, std::uint64_t seed) {
 template <class T>
 std::vector<T> special_values() {
   using L = std::numeric_limits<T>;
-  return {L::quiet_NaN(), -L::quiet_NaN(), L::infinity(), -L::infinity(), T(0), T(-0.0), L::denorm_min(),
-          -L::denorm_min(), L::min(), -L::min(), L::max(), -L::max(), T(1), T(-1), T(0.5), T(-0.5), T(2),
-          T(1e-8), T(-1e-8), T(88.7), T(-87.5), T(89), T(-104), T(709.7), T(-708.5), T(710), T(-745), T(-1000),
-          T(1000), T(1e10), T(-1e10), T(39000), T(1e22), T(3.14159265358979), T(1.5707963267948966)};
+  return {L::quiet_NaN(),
+          -L::quiet_NaN(),
+          L::infinity(),
+          -L::infinity(),
+          T(0),
+          T(-0.0),
+          L::denorm_min(),
+          -L::denorm_min(),
+          L::min(),
+          -L::min(),
+          L::max(),
+          -L::max(),
+          T(1),
+          T(-1),
+          T(0.5),
+          T(-0.5),
+          T(2),
+          T(1e-8),
+          T(-1e-8),
+          T(88.7),
+          T(-87.5),
+          T(89),
+          T(-104),
+          T(709.7),
+          T(-708.5),
+          T(710),
+          T(-745),
+          T(-1000),
+          T(1000),
+          T(1e10),
+          T(-1e10),
+          T(39000),
+          T(1e22),
+          T(3.14159265358979),
+          T(1.5707963267948966)};
 }
 
 // NaN, inf, zero and subnormal arguments or results take the scalar functor's special-case
@@ -156,13 +186,17 @@ bool must_match_scalar(T x, T want) {
 
 template <class T>
 const std::function<td::Array<T>(const td::Array<T>&)>& fn_of(const MathOp& op) {
-  if constexpr (std::is_same_v<T, float>) return op.f32;
-  else return op.f64;
+  if constexpr (std::is_same_v<T, float>)
+    return op.f32;
+  else
+    return op.f64;
 }
 template <class T>
 T scalar_of(const MathOp& op, T x) {
-  if constexpr (std::is_same_v<T, float>) return op.scalar32(x);
-  else return op.scalar64(x);
+  if constexpr (std::is_same_v<T, float>)
+    return op.scalar32(x);
+  else
+    return op.scalar64(x);
 }
 template <class T>
 int bound_of(const MathOp& op) {
@@ -170,8 +204,10 @@ int bound_of(const MathOp& op) {
 }
 template <class T>
 const Domain& domain_of(const MathOp& op) {
-  if constexpr (std::is_same_v<T, float>) return op.d32;
-  else return op.d64;
+  if constexpr (std::is_same_v<T, float>)
+    return op.d32;
+  else
+    return op.d64;
 }
 
 // The same values through a stride-2 view: the scalar (libm) path.
@@ -225,9 +261,9 @@ TYPED_TEST(Accuracy, MaxUlpWithinBound) {
           worst_x = static_cast<double>(x[i]);
         }
       }
-      std::cout << "[ulp] " << std::left << std::setw(7) << op.name << ' ' << type_name << ' ' << std::setw(6)
-                << target << " contiguous " << fast_max << "  strided(libm) " << slow_max << "  bound "
-                << bound_of<T>(op) << "  worst x=" << std::setprecision(17) << worst_x << std::defaultfloat << '\n';
+      std::cout << "[ulp] " << std::left << std::setw(7) << op.name << ' ' << type_name << ' ' << std::setw(6) << target
+                << " contiguous " << fast_max << "  strided(libm) " << slow_max << "  bound " << bound_of<T>(op)
+                << "  worst x=" << std::setprecision(17) << worst_x << std::defaultfloat << '\n';
       EXPECT_LE(fast_max, bound_of<T>(op)) << op.name << ' ' << type_name << ' ' << target << " worst at x=" << worst_x;
     });
   }
@@ -273,8 +309,8 @@ TYPED_TEST(Accuracy, NumpyValidationSets) {
     const auto check = [&](const std::vector<T>& got, const char* path) {
       for (std::size_t i = 0; i < c.x.size(); ++i) {
         EXPECT_LE(ulp_distance(got[i], c.want[i]), c.bound)
-            << op.name << '(' << std::setprecision(17) << c.x[i] << ") = " << got[i] << ", NumPy's data "
-            << c.want[i] << " (" << type_name << ", " << path << ')';
+            << op.name << '(' << std::setprecision(17) << c.x[i] << ") = " << got[i] << ", NumPy's data " << c.want[i]
+            << " (" << type_name << ", " << path << ')';
       }
     };
     check(run_strided(op, c.x), "strided");
@@ -332,7 +368,8 @@ TYPED_TEST(Accuracy, SizesAndTails) {
       if (std::string(m.name) == name) op = &m;
     }
     ASSERT_NE(op, nullptr);
-    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1023}, (std::size_t{1} << 20) + 3}) {
+    for (std::size_t n :
+         {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{1023}, (std::size_t{1} << 20) + 3}) {
       std::vector<T> x(n);
       for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<T>(std::sin(0.001 * static_cast<double>(i)) * 3);
       const std::vector<T> got = fn_of<T>(*op)(td::Array<T>::from(x)).to_vector();
