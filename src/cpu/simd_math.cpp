@@ -22,9 +22,10 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/simd_math.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
 #include <hwy/cache_control.h>
 #include <hwy/contrib/math/math-inl.h>
-#include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
 // The x86 vector math entry points for this target's vector width: libmvec
