@@ -20,6 +20,8 @@
 #include "kernels/elementwise.hpp"
 #include "tandem/config.hpp"
 
+// foreach_target.h must come first (it re-includes this file once per target).
+// clang-format off
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/simd_math.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
@@ -27,6 +29,7 @@
 #include <hwy/cache_control.h>
 #include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
+// clang-format on
 
 // The x86 vector math entry points for this target's vector width: libmvec
 // (_ZGV<e|d>N<lanes>v_<name>) and SLEEF (Sleef_<name><d|f><lanes>_<ulp><isa>).
