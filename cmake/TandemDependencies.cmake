@@ -23,6 +23,8 @@ set(TANDEM_HAS_HIGHWAY ON)
 # libmvec or Highway; without libmvec (not glibc) everything runs on Highway or libm.
 option(TANDEM_USE_SLEEF "Use SLEEF's vector math where it is the fastest (needs libsleef-dev)" ON)
 add_library(tandem_vector_math INTERFACE)
+set(TANDEM_HAS_LIBMVEC OFF)
+set(TANDEM_HAS_SLEEF OFF)
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   find_library(TANDEM_LIBMVEC_LIBRARY NAMES mvec)
   if(TANDEM_LIBMVEC_LIBRARY)
