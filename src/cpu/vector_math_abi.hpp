@@ -12,8 +12,10 @@
 
 // Passing 256/512-bit vectors by value: GCC notes that the ABI depends on -mavx; every call
 // is made from code compiled for the matching instruction set.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 
 extern "C" {
 
@@ -54,6 +56,8 @@ TANDEM_SLEEF_U35_NAMES(TANDEM_SLEEF_DECLARE_U35)
 
 }  // extern "C"
 
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 #endif  // TANDEM_HAS_LIBMVEC
