@@ -6,7 +6,7 @@
 // the bound. Every function guards its lanes: a vector with any lane outside the range where
 // the vector code is trusted (and NaN, inf, subnormal arguments) is recomputed element by
 // element with the scalar functor of src/kernels, as are tails shorter than one vector, so
-// special values are libm's bit for bit. A lane's result depends only on its own input and
+// special values are the functor's bit for bit. A lane's result depends only on its input and
 // on the vector's position from the start of the run: never on threads or chunking beyond
 // that (chunks start at multiples of 16 elements).
 
@@ -40,16 +40,16 @@
 #undef TANDEM_SLEEF_F
 #if defined(TANDEM_HAS_LIBMVEC) && HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
 #define TANDEM_X86_LIBS 512
-#define TANDEM_MVEC_D(f) _ZGVeN8v_##f
+#define TANDEM_MVEC_D(name) _ZGVeN8v_##name
 #define TANDEM_MVEC_F(name) _ZGVeN16v_##name##f
-#define TANDEM_SLEEF_D(f, u) Sleef_##f##d8_##u##avx512f
-#define TANDEM_SLEEF_F(f, u) Sleef_##f##f16_##u##avx512f
+#define TANDEM_SLEEF_D(name, u) Sleef_##name##d8_##u##avx512f
+#define TANDEM_SLEEF_F(name, u) Sleef_##name##f16_##u##avx512f
 #elif defined(TANDEM_HAS_LIBMVEC) && HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
 #define TANDEM_X86_LIBS 256
-#define TANDEM_MVEC_D(f) _ZGVdN4v_##f
+#define TANDEM_MVEC_D(name) _ZGVdN4v_##name
 #define TANDEM_MVEC_F(name) _ZGVdN8v_##name##f
-#define TANDEM_SLEEF_D(f, u) Sleef_##f##d4_##u##avx2
-#define TANDEM_SLEEF_F(f, u) Sleef_##f##f8_##u##avx2
+#define TANDEM_SLEEF_D(name, u) Sleef_##name##d4_##u##avx2
+#define TANDEM_SLEEF_F(name, u) Sleef_##name##f8_##u##avx2
 #else
 #define TANDEM_X86_LIBS 0
 #endif
@@ -356,7 +356,7 @@ struct CbrtV : FiniteRange {
   }
   TANDEM_MATH_CALL(no_highway, cbrt, cbrt, u35)
 };
-// SLEEF's asinh and acosh overflow for |x| > ~1e154; libmvec's are exact there.
+// SLEEF's asinh and acosh overflow for |x| > ~1e154; libmvec's stay within the bound there.
 struct AsinhV : FiniteRange {
   template <class T>
   static constexpr Impl impl() {
