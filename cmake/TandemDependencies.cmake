@@ -17,6 +17,36 @@ else()
 endif()
 set(TANDEM_HAS_HIGHWAY ON)
 
+# Vector math for src/cpu/simd_math.cpp on x86-64 (AVX2 and AVX-512 entry points): glibc's
+# libmvec, and SLEEF (Debian libsleef-dev) for the functions where it is the fastest within
+# NumPy's accuracy bounds (docs/accuracy.md). Without SLEEF those functions fall back to
+# libmvec or Highway; without libmvec (not glibc) everything runs on Highway or libm.
+option(TANDEM_USE_SLEEF "Use SLEEF's vector math where it is the fastest (needs libsleef-dev)" ON)
+add_library(tandem_vector_math INTERFACE)
+set(TANDEM_HAS_LIBMVEC OFF)
+set(TANDEM_HAS_SLEEF OFF)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  find_library(TANDEM_LIBMVEC_LIBRARY NAMES mvec)
+  if(TANDEM_LIBMVEC_LIBRARY)
+    set(TANDEM_HAS_LIBMVEC ON)
+    target_link_libraries(tandem_vector_math INTERFACE ${TANDEM_LIBMVEC_LIBRARY})
+    if(TANDEM_USE_SLEEF)
+      find_library(TANDEM_SLEEF_LIBRARY NAMES sleef)
+      if(TANDEM_SLEEF_LIBRARY)
+        set(TANDEM_HAS_SLEEF ON)
+        target_link_libraries(tandem_vector_math INTERFACE ${TANDEM_SLEEF_LIBRARY})
+      else()
+        message(WARNING "tandem: SLEEF not found (Debian: apt-get install libsleef-dev); exp (float64), log, "
+                        "tan, arcsin, arccos, arctan and cbrt (float32) use libmvec or Highway instead, a little "
+                        "slower (docs/accuracy.md). -DTANDEM_USE_SLEEF=OFF silences this.")
+      endif()
+    endif()
+  else()
+    message(STATUS "tandem: no libmvec (glibc's vector math); transcendental functions use Highway or libm")
+  endif()
+endif()
+message(STATUS "tandem: vector math libmvec=${TANDEM_HAS_LIBMVEC} SLEEF=${TANDEM_HAS_SLEEF}")
+
 # zlib: deflate for .npz members (src/io/npz.cpp).
 find_package(ZLIB REQUIRED)
 

@@ -33,7 +33,7 @@ function(tandem_add_layer layer)
   target_include_directories(tandem_${layer} PRIVATE
     ${PROJECT_SOURCE_DIR}/include ${PROJECT_BINARY_DIR}/include ${root} ${TANDEM_DLPACK_INCLUDE_DIR})
   # The same flags for every layer (OpenMP, SIMD, BLAS and zlib headers), as one target had.
-  target_link_libraries(tandem_${layer} PRIVATE OpenMP::OpenMP_CXX tandem_highway ZLIB::ZLIB tandem_blas)
+  target_link_libraries(tandem_${layer} PRIVATE OpenMP::OpenMP_CXX tandem_highway tandem_vector_math ZLIB::ZLIB tandem_blas)
   tandem_set_warnings(tandem_${layer})
   target_sources(tandem PRIVATE $<TARGET_OBJECTS:tandem_${layer}>)
 endfunction()

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libhwy-dev                       # Highway SIMD (runtime dispatch, contrib math)
+  libsleef-dev                     # SLEEF vector math (src/cpu/simd_math.cpp; optional, CMake falls back)
   libopenblas-openmp-dev           # OpenBLAS built against OpenMP (one thread pool)
   liblapacke-dev                   # LAPACK C interface
   libgtest-dev libgmock-dev        # GoogleTest

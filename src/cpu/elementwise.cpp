@@ -22,6 +22,12 @@ constexpr std::int64_t elems(std::int64_t bytes) {
   return bytes / static_cast<std::int64_t>(sizeof(T));
 }
 
+// Outputs this large are written with non-temporal stores (tuning::kStreamingStoreMinBytes).
+template <class R>
+bool stream_output(std::int64_t elements) {
+  return elements * static_cast<std::int64_t>(sizeof(R)) >= tuning::kStreamingStoreMinBytes;
+}
+
 template <UnaryOp OP, class T>
 void unary_typed(const StridedView& in, const StridedView& out) {
   using F = typename kernels::unary_functor<OP>::type;
@@ -29,13 +35,14 @@ void unary_typed(const StridedView& in, const StridedView& out) {
   const auto loop = cpu::make_loop<2>({&out, &in});
   const std::int64_t so = elems<R>(loop.inner_stride(0));
   const std::int64_t si = elems<T>(loop.inner_stride(1));
+  const bool stream = stream_output<R>(loop.size);
   cpu::parallel_for(loop.size, [&](std::int64_t begin, std::int64_t end) {
     cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t n) {
       R* o = reinterpret_cast<R*>(p[0]);
       const T* a = reinterpret_cast<const T*>(p[1]);
       const F f{};
       if (so == 1 && si == 1) {
-        if (cpu::simd::unary(OP, dtype_of<T>(), a, o, n)) return;
+        if (cpu::simd::unary(OP, dtype_of<T>(), a, o, n, stream && static_cast<const void*>(a) != o)) return;
         for (std::int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
       } else {
         for (std::int64_t i = 0; i < n; ++i) o[i * so] = f(a[i * si]);
@@ -52,6 +59,7 @@ void binary_typed(const StridedView& a, const StridedView& b, const StridedView&
   const std::int64_t so = elems<R>(loop.inner_stride(0));
   const std::int64_t sa = elems<T>(loop.inner_stride(1));
   const std::int64_t sb = elems<T>(loop.inner_stride(2));
+  const bool stream = stream_output<R>(loop.size);
   cpu::parallel_for(loop.size, [&](std::int64_t begin, std::int64_t end) {
     cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 3>& p, std::int64_t n) {
       R* o = reinterpret_cast<R*>(p[0]);
@@ -59,7 +67,10 @@ void binary_typed(const StridedView& a, const StridedView& b, const StridedView&
       const T* y = reinterpret_cast<const T*>(p[2]);
       const F f{};
       if (so == 1 && (sa == 1 || sa == 0) && (sb == 1 || sb == 0)) {
-        if (n >= tuning::kSimdBinaryMinElements && cpu::simd::binary(OP, dtype_of<T>(), x, sa, y, sb, o, n)) return;
+        const bool in_place = static_cast<const void*>(x) == o || static_cast<const void*>(y) == o;
+        if (n >= tuning::kSimdBinaryMinElements &&
+            cpu::simd::binary(OP, dtype_of<T>(), x, sa, y, sb, o, n, stream && !in_place))
+          return;
         // Separate loops so the compiler vectorises each shape of the common cases.
         if (sa == 1 && sb == 1) {
           for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);

@@ -11,12 +11,19 @@
 
 namespace tandem::cpu::simd {
 
-/// out[i] = op(in[i]) for i < n; in and out are contiguous arrays of `dtype`.
-bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n);
+/// out[i] = op(in[i]) for i < n; in and out are contiguous arrays of `dtype`. With `stream`
+/// the vectors are written with non-temporal stores where `out` is aligned to the vector
+/// size (for outputs far larger than the caches: no read-for-ownership of the output lines,
+/// and the inputs stay cached); the values written are the same either way.
+bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, bool stream = false);
+
+/// The transcendental part of unary() (simd_math.cpp): float32/float64 only.
+bool unary_math(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, bool stream);
 
 /// out[i] = op(a[i * a_step], b[i * b_step]); a_step and b_step are 1 (array) or 0
-/// (a broadcast scalar). Only ops whose output dtype equals the input dtype.
-bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
-            void* out, std::int64_t n);
+/// (a broadcast scalar). Only ops whose output dtype equals the input dtype. `stream` as in
+/// unary().
+bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
+            std::int64_t n, bool stream = false);
 
 }  // namespace tandem::cpu::simd

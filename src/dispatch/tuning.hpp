@@ -48,6 +48,13 @@ inline constexpr std::int64_t kFusedStreamMinBytes = std::int64_t{8} << 20;
 inline constexpr int kLazyMaxInstructions = 64;
 inline constexpr int kLazyMaxInputs = 16;
 
+/// Element-wise outputs of at least this many bytes are written with non-temporal stores on
+/// the Highway paths: the output lines are not read before being overwritten (a third less
+/// memory traffic for a unary op) and do not evict the inputs. Far above the 2 x 2 MiB of L2
+/// here, where the measured gain starts; smaller outputs stay cached for the next op.
+/// bench: scripts/bench_compare.py (add and exp, out=, 2^25; docs/performance.md).
+inline constexpr std::int64_t kStreamingStoreMinBytes = std::int64_t{32} << 20;
+
 /// Reductions longer than twice this are cut into subtrees of at most this many elements
 /// that the threads evaluate in parallel. The tree itself never depends on it (only on the
 /// reduced extent), so changing it cannot change a result. bench: BM_Sum (docs/performance.md).

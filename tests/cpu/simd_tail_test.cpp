@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <vector>
 #include <tandem/tandem.hpp>
 
 #include "support/test_support.hpp"
@@ -160,6 +163,40 @@ TYPED_TEST(SimdTail, SpecialValuesInEveryLane) {
       }
     }
   }
+}
+
+}  // namespace
+
+namespace {
+
+// Outputs of tuning::kStreamingStoreMinBytes (32 MiB) and more are written with
+// non-temporal stores; the values must be those of the ordinary stores that smaller
+// outputs get. Each 2^20-element piece of the large result is recomputed alone (8 MiB
+// outputs, ordinary stores; the pieces start at multiples of 16 elements, so their vectors
+// cover the same elements) and compared bitwise, for a unary math function, an exact unary
+// op, a binary op, and an unaligned output view (which never streams).
+TEST(SimdStreamingStores, LargeOutputsEqualSmallOnesBitwise) {
+  constexpr std::int64_t kPiece = std::int64_t{1} << 20;
+  constexpr std::int64_t kN = 4 * kPiece + 13;  // 32 MiB + 104 bytes of doubles
+  const auto a = td::test::random_values<double>(kN, 11, -30, 30);
+  const auto b = td::test::random_values<double>(kN, 12, -30, 30);
+  const auto x = td::Array<double>::from(a), y = td::Array<double>::from(b);
+  const auto check = [&](const char* name, const td::Array<double>& big, auto small_of) {
+    const std::vector<double> got = big.to_vector();
+    for (std::int64_t p = 0; p < kN; p += kPiece) {
+      const std::int64_t q = std::min(kN, p + kPiece);
+      const std::vector<double> want = small_of(slice(p, q)).to_vector();
+      for (std::int64_t i = p; i < q; ++i) {
+        ASSERT_EQ(std::memcmp(&got[i], &want[i - p], sizeof(double)), 0) << name << " at " << i;
+      }
+    }
+  };
+  check("exp", td::exp(x), [&](td::Slice s) { return td::exp(x(s)); });
+  check("sqrt", td::sqrt(x), [&](td::Slice s) { return td::sqrt(x(s)); });
+  check("add", x + y, [&](td::Slice s) { return x(s) + y(s); });
+  td::Array<double> shifted = td::zeros<double>({kN + 1});
+  td::sin(x, shifted(slice(1, none)));  // out= one element past an aligned start
+  check("sin into an unaligned view", shifted(slice(1, none)), [&](td::Slice s) { return td::sin(x(s)); });
 }
 
 }  // namespace
