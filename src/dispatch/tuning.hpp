@@ -31,10 +31,11 @@ inline constexpr std::int64_t kSimdBinaryMinElements = 64;
 inline constexpr std::int64_t kLazyMinElements = 4096;
 
 /// The fused element-wise evaluator (src/cpu/fused.cpp) runs each instruction over blocks of
-/// this many elements, a multiple of every vector width (16 floats of AVX-512), so that the
-/// scratch values of a whole chain stay in the L1/L2 cache: 8 instructions x 2048 x 8 bytes
-/// = 128 KiB. bench: BM_LazyChain8 (docs/performance.md).
-inline constexpr std::int64_t kFusedBlockElements = 2048;
+/// this many elements, a multiple of every vector width (16 floats of AVX-512). Measured on
+/// the quiet 2-core VM (tandem_bench_lazy chain8/lazy, 2^24 doubles, medians): 256: 25 ms,
+/// 512: 17-18 ms, 1024: 16-19 ms, 2048: 19-24 ms, 8192: 26-27 ms, 16384: 27-28 ms: a block
+/// of doubles is 8 KiB, so the few live scratch values stay in the 48 KiB L1.
+inline constexpr std::int64_t kFusedBlockElements = 1024;
 
 /// Fused results of at least this many bytes are written with non-temporal stores (no
 /// read of each cache line before it is written: 4 instead of 5 arrays of traffic for
