@@ -63,6 +63,7 @@ void add_alloc(benchmark::State& state) {
   auto a = input<T>(n), b = td::full<T>({n}, T(1.5));
   for (auto _ : state) {
     auto c = a + b;
+    td::eval(c);  // lazy results are computed only when needed
     benchmark::DoNotOptimize(c);
   }
   set_bytes(state, 3, sizeof(T));

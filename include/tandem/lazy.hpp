@@ -14,6 +14,8 @@
 /// A raw pointer from `data()`/`cdata()` is valid until the next tandem call on the array
 /// (or on an array of the same memory).
 
+#include "tandem/core/untyped_array.hpp"
+
 namespace tandem {
 
 /// Sets the process default (every thread without a LazyGuard).
@@ -34,5 +36,15 @@ class LazyGuard {
  private:
   int saved_;
 };
+
+/// Computes the values of lazy arrays now, where they are placed, without copying them
+/// anywhere (ArrayFire's af::eval): to time a chain, or to let the arrays a chain reads go.
+/// Arrays with nothing pending are left as they are. Errors of the deferred work (out of
+/// memory) are thrown here.
+void eval(const UntypedArray& a);
+template <class... Arrays>
+void eval(const Arrays&... arrays) {
+  (eval(arrays.untyped()), ...);
+}
 
 }  // namespace tandem

@@ -6,6 +6,7 @@
 
 #include "dispatch/tuning.hpp"
 #include "lazy/graph.hpp"
+#include "memory/buffer.hpp"
 #include "tandem/lazy.hpp"
 
 namespace tandem {
@@ -44,6 +45,10 @@ bool lazy_enabled() { return tls_lazy >= 0 ? tls_lazy == 1 : process_default().l
 
 LazyGuard::LazyGuard(bool on) : saved_(tls_lazy) { tls_lazy = on ? 1 : 0; }
 LazyGuard::~LazyGuard() { tls_lazy = saved_; }
+
+void eval(const UntypedArray& a) {
+  if (a.buffer() != nullptr) a.buffer()->resolve_pending();
+}
 
 namespace lazy {
 

@@ -303,6 +303,24 @@ TEST(LazyGraph, FusesAChainWithoutTemporaries) {
   EXPECT_EQ(s.host_allocations, 2u);  // the scalar and the result; eager: the scalar and 5 arrays
 }
 
+// td::eval runs a pending chain at once, in one fused pass, and only once; arrays with
+// nothing pending (and empty packs) are left alone.
+TEST(LazyGraph, EvalRunsThePendingChainOnce) {
+  const Mode mode(true);
+  td::Array<double> a = td::linspace<double>(0, 1, 5000);
+  td::Array<double> r = td::exp(a * 2.0) - a;
+  td::reset_stats();
+  td::eval(r, a);
+  td::eval();
+  EXPECT_EQ(td::stats().fused_evaluations, 1u);
+  EXPECT_EQ(td::stats().host_allocations, 1u);  // the result
+  const std::vector<double> values = r.to_vector();
+  td::eval(r);
+  EXPECT_EQ(td::stats().fused_evaluations, 1u);
+  const td::LazyGuard eager(false);
+  EXPECT_EQ(values, (td::exp(a * 2.0) - a).to_vector());
+}
+
 TEST(LazyGraph, WriteToAnOperandKeepsTheOldResult) {
   const Mode mode(true);
   td::Array<double> a = td::arange<double>(0, 10);

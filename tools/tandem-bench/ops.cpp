@@ -66,6 +66,7 @@ std::function<void()> make_op(const std::string& op, std::size_t size, Device de
   if (op == "fma")
     return [=] {
       td::Array<float> r = a * b + c;
+      td::eval(r);  // a lazy result is computed only when needed
       wait();
     };
   if (op == "exp") {
