@@ -20,8 +20,10 @@ int run_main(const char* program, int argc, char** argv, Register&& register_ben
   if (const char* env = std::getenv("TANDEM_BENCH_THREADS")) threads = std::atoi(env);
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--threads=", 10) == 0) threads = std::atoi(argv[i] + 10);
-    else rest.push_back(argv[i]);
+    if (std::strncmp(argv[i], "--threads=", 10) == 0)
+      threads = std::atoi(argv[i] + 10);
+    else
+      rest.push_back(argv[i]);
   }
   if (threads < 1) {
     std::fprintf(stderr, "%s: --threads must be >= 1\n", program);

@@ -29,8 +29,8 @@
 #include "dispatch/calibrate.hpp"
 #include "dispatch/cost_model.hpp"
 #include "dispatch/hybrid.hpp"
-#include "registry/registry.hpp"
 #include "dispatch/split.hpp"
+#include "registry/registry.hpp"
 
 namespace td = tandem;
 using Clock = std::chrono::steady_clock;

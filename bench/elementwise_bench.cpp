@@ -16,9 +16,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <vector>
-
 #include <tandem/tandem.hpp>
+#include <vector>
 
 namespace td = tandem;
 
@@ -142,12 +141,15 @@ void register_all(bool full_set) {
   const std::string t = type_name<T>();
   register_sizes("add_out<" + t + ">", add_out<T>);
   register_sizes("multiply_scalar_out<" + t + ">", multiply_scalar_out<T>);
-  register_sizes("exp_out<" + t + ">", [](benchmark::State& s) { unary_out<T>(s, [](const auto& a, const auto& o) { td::exp(a, o); }); });
+  register_sizes("exp_out<" + t + ">",
+                 [](benchmark::State& s) { unary_out<T>(s, [](const auto& a, const auto& o) { td::exp(a, o); }); });
   register_sizes("triad<" + t + ">", triad<T>);
   if (!full_set) return;
   register_sizes("add_alloc<" + t + ">", add_alloc<T>);
-  register_sizes("log_out<" + t + ">", [](benchmark::State& s) { unary_out<T>(s, [](const auto& a, const auto& o) { td::log(a, o); }); });
-  register_sizes("sin_out<" + t + ">", [](benchmark::State& s) { unary_out<T>(s, [](const auto& a, const auto& o) { td::sin(a, o); }); });
+  register_sizes("log_out<" + t + ">",
+                 [](benchmark::State& s) { unary_out<T>(s, [](const auto& a, const auto& o) { td::log(a, o); }); });
+  register_sizes("sin_out<" + t + ">",
+                 [](benchmark::State& s) { unary_out<T>(s, [](const auto& a, const auto& o) { td::sin(a, o); }); });
   register_sizes("memcpy<" + t + ">", memcpy_bw<T>);
 }
 

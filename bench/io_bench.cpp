@@ -55,8 +55,7 @@ std::vector<std::string> many_files() {
   static std::vector<std::string> paths = [] {
     std::vector<std::pair<std::string, td::UntypedArray>> files;
     td::random::Generator g(2);
-    for (int i = 0; i < kManyFiles; ++i)
-      files.emplace_back(many_path(i), g.random<double>({kManyMiB << 17}).untyped());
+    for (int i = 0; i < kManyFiles; ++i) files.emplace_back(many_path(i), g.random<double>({kManyMiB << 17}).untyped());
     td::throw_if_failed(td::save_many(files));
     std::vector<std::string> p;
     for (const auto& f : files) p.push_back(f.first);
@@ -92,9 +91,18 @@ void register_all() {
   benchmark::RegisterBenchmark("BM_SaveNpy/big", save_big)->Unit(ms)->UseRealTime()->Iterations(1)->Repetitions(3);
   benchmark::RegisterBenchmark("BM_LoadNpy/big", load_big)->Unit(ms)->UseRealTime()->Iterations(1)->Repetitions(5);
   benchmark::RegisterBenchmark("BM_LoadSequential/64x16MiB", load_many_sequential)
-      ->Unit(ms)->UseRealTime()->Iterations(1)->Repetitions(5);
+      ->Unit(ms)
+      ->UseRealTime()
+      ->Iterations(1)
+      ->Repetitions(5);
   benchmark::RegisterBenchmark("BM_LoadMany/64x16MiB", load_many_pool)
-      ->Arg(2)->Arg(4)->Arg(16)->Unit(ms)->UseRealTime()->Iterations(1)->Repetitions(5);
+      ->Arg(2)
+      ->Arg(4)
+      ->Arg(16)
+      ->Unit(ms)
+      ->UseRealTime()
+      ->Iterations(1)
+      ->Repetitions(5);
 }
 
 void remove_files() {
@@ -109,9 +117,12 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("TANDEM_BENCH_DIR")) g_dir = env;
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--dir=", 6) == 0) g_dir = argv[i] + 6;
-    else if (std::strncmp(argv[i], "--mib=", 6) == 0) g_mib = std::atoll(argv[i] + 6);
-    else rest.push_back(argv[i]);
+    if (std::strncmp(argv[i], "--dir=", 6) == 0)
+      g_dir = argv[i] + 6;
+    else if (std::strncmp(argv[i], "--mib=", 6) == 0)
+      g_mib = std::atoll(argv[i] + 6);
+    else
+      rest.push_back(argv[i]);
   }
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());

@@ -23,7 +23,6 @@ namespace td = tandem;
 
 namespace {
 
-
 template <class T>
 td::Array<T> random_matrix(std::int64_t rows, std::int64_t cols, std::uint64_t seed) {
   td::random::Generator g(seed);

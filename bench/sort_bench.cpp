@@ -20,7 +20,6 @@ namespace td = tandem;
 
 namespace {
 
-
 template <class T>
 td::Array<T> random_input(const td::Shape& shape) {
   td::random::Generator g(7);

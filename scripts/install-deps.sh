@@ -18,7 +18,7 @@ packages=(
                                    # build (clang + LLVM OpenMP with archer, scripts/test.sh)
   libopenmpi-dev openmpi-bin       # MPI for tandem::dist and its mpirun tests
   python3 python3-numpy            # fixtures and the NumPy comparison
-  clang-format                     # scripts/check-format.sh (the tree is not formatted yet: issue 14)
+  clang-format                     # scripts/check-format.sh, a CI step (.ci/run)
 )
 
 missing=()

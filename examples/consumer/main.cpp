@@ -1,8 +1,7 @@
 // Links the installed tandem through find_package(tandem): no nvcc, no CUDA headers.
-#include <tandem/tandem.hpp>
-
 #include <cmath>
 #include <iostream>
+#include <tandem/tandem.hpp>
 
 namespace td = tandem;
 

@@ -25,7 +25,7 @@ struct Counters {
   std::atomic<std::uint64_t> stream_waits{0};
   std::atomic<std::uint64_t> host_pool_hits{0};
   std::atomic<std::uint64_t> host_pool_misses{0};
-  std::atomic<std::uint64_t> host_cached_bytes{0};  // a level, not a count: reset_stats keeps it
+  std::atomic<std::uint64_t> host_cached_bytes{0};   // a level, not a count: reset_stats keeps it
   std::atomic<std::uint64_t> lazy_nodes{0};          // graph nodes built (src/lazy), scalars included
   std::atomic<std::uint64_t> lazy_nodes_live{0};     // a level: nodes that exist now
   std::atomic<std::uint64_t> fused_evaluations{0};   // fused programs run (src/cpu/fused.cpp)

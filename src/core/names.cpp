@@ -7,17 +7,23 @@ namespace tandem {
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::bool_: return "bool";
-    case DType::int32: return "int32";
-    case DType::int64: return "int64";
-    case DType::float32: return "float32";
-    case DType::float64: return "float64";
+    case DType::bool_:
+      return "bool";
+    case DType::int32:
+      return "int32";
+    case DType::int64:
+      return "int64";
+    case DType::float32:
+      return "float32";
+    case DType::float64:
+      return "float64";
   }
   return "unknown";
 }
 
 #define TANDEM_NAME_CASE(name) \
-  case Op::name: return #name;
+  case Op::name:               \
+    return #name;
 
 const char* op_name(UnaryOp op) {
   using Op = UnaryOp;
@@ -33,19 +39,32 @@ const char* op_name(BinaryOp op) {
 
 const char* op_name(ReduceOp op) {
   switch (op) {
-    case ReduceOp::sum: return "sum";
-    case ReduceOp::prod: return "prod";
-    case ReduceOp::min: return "min";
-    case ReduceOp::max: return "max";
-    case ReduceOp::argmin: return "argmin";
-    case ReduceOp::argmax: return "argmax";
-    case ReduceOp::all: return "all";
-    case ReduceOp::any: return "any";
-    case ReduceOp::count_nonzero: return "count_nonzero";
-    case ReduceOp::nansum: return "nansum";
-    case ReduceOp::nanprod: return "nanprod";
-    case ReduceOp::nanmin: return "nanmin";
-    case ReduceOp::nanmax: return "nanmax";
+    case ReduceOp::sum:
+      return "sum";
+    case ReduceOp::prod:
+      return "prod";
+    case ReduceOp::min:
+      return "min";
+    case ReduceOp::max:
+      return "max";
+    case ReduceOp::argmin:
+      return "argmin";
+    case ReduceOp::argmax:
+      return "argmax";
+    case ReduceOp::all:
+      return "all";
+    case ReduceOp::any:
+      return "any";
+    case ReduceOp::count_nonzero:
+      return "count_nonzero";
+    case ReduceOp::nansum:
+      return "nansum";
+    case ReduceOp::nanprod:
+      return "nanprod";
+    case ReduceOp::nanmin:
+      return "nanmin";
+    case ReduceOp::nanmax:
+      return "nanmax";
   }
   return "unknown";
 }

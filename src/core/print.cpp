@@ -131,15 +131,19 @@ class Printer {
 
   const void* host_base() const {
     // host_data applies the view's offset; undo it so that offsets index the buffer.
-    return static_cast<const char*>(a_.host_data(false)) - a_.offset() * static_cast<std::int64_t>(itemsize(a_.dtype()));
+    return static_cast<const char*>(a_.host_data(false)) -
+           a_.offset() * static_cast<std::int64_t>(itemsize(a_.dtype()));
   }
 
   std::string format(double v) const {
     switch (a_.dtype()) {
-      case DType::bool_: return v != 0 ? "True" : "False";
+      case DType::bool_:
+        return v != 0 ? "True" : "False";
       case DType::int32:
-      case DType::int64: return std::to_string(static_cast<long long>(v));
-      default: break;
+      case DType::int64:
+        return std::to_string(static_cast<long long>(v));
+      default:
+        break;
     }
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";

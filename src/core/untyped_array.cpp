@@ -159,7 +159,8 @@ UntypedArray wrap_host(void* ptr, DType dtype, const Shape& shape, const Strides
                                    : static_cast<std::size_t>(checked_mul("wrap", checked_add("wrap", span, 1),
                                                                           static_cast<std::int64_t>(itemsize(dtype))));
   }
-  return UntypedArray(dtype, shape, st, 0, Buffer::wrap_host(ptr, bytes, std::move(deleter), {/*read_only=*/false, /*write_back=*/true}));
+  return UntypedArray(dtype, shape, st, 0,
+                      Buffer::wrap_host(ptr, bytes, std::move(deleter), {/*read_only=*/false, /*write_back=*/true}));
 }
 
 UntypedArray wrap_device(void* ptr, DType dtype, const Shape& shape, Device device,

@@ -196,8 +196,8 @@ UntypedArray reshape(const UntypedArray& a, const Shape& requested) {
     }
   }
   if (unknown >= 0) {
-    TANDEM_CHECK(known != 0 && a.size() % known == 0, ShapeError, "reshape", "cannot reshape array of size ",
-                 a.size(), " into shape ", to_string(requested));
+    TANDEM_CHECK(known != 0 && a.size() % known == 0, ShapeError, "reshape", "cannot reshape array of size ", a.size(),
+                 " into shape ", to_string(requested));
     shape[unknown] = a.size() / known;
   }
   TANDEM_CHECK(checked_size("reshape", shape) == a.size(), ShapeError, "reshape", "cannot reshape array of size ",
@@ -263,8 +263,8 @@ UntypedArray broadcast_to(const UntypedArray& a, const Shape& shape) {
   for (int i = 0; i < a.ndim(); ++i) {
     const int j = i + n - a.ndim();
     const std::int64_t e = a.shape()[i];
-    TANDEM_CHECK(e == shape[j] || e == 1, ShapeError, "broadcast_to", "cannot broadcast ", to_string(a.shape()),
-                 " to ", to_string(shape));
+    TANDEM_CHECK(e == shape[j] || e == 1, ShapeError, "broadcast_to", "cannot broadcast ", to_string(a.shape()), " to ",
+                 to_string(shape));
     strides[j] = (e == 1 && shape[j] != 1) ? 0 : a.strides()[i];
   }
   checked_size("broadcast_to", shape);

@@ -9,8 +9,8 @@
 #include <exception>
 #include <limits>
 
-#include "kernels/catalogue.hpp"
 #include "dispatch/tuning.hpp"
+#include "kernels/catalogue.hpp"
 #include "tandem/core/threads.hpp"
 
 namespace tandem::cpu {

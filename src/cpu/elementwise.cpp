@@ -2,6 +2,8 @@
 // for the pairs the op accepts. Contiguous runs try the Highway path first; everything
 // else runs the shared functors from src/kernels.
 
+#include "kernels/elementwise.hpp"
+
 #include <type_traits>
 
 #include "cpu/backend.hpp"
@@ -9,7 +11,6 @@
 #include "cpu/parallel.hpp"
 #include "cpu/simd.hpp"
 #include "dispatch/tuning.hpp"
-#include "kernels/elementwise.hpp"
 #include "kernels/elementwise_ops.hpp"
 #include "tandem/core/error.hpp"
 
@@ -115,16 +116,14 @@ void ternary_typed(const StridedView& v1, const StridedView& v2, const StridedVi
 }  // namespace
 
 void CpuBackend::unary(UnaryOp op, const StridedView& in, const StridedView& out) {
-  const bool ran = kernels::visit_unary(op, in.dtype, [&](auto code, auto tag) {
-    unary_typed<decltype(code)::value, decltype(tag)>(in, out);
-  });
+  const bool ran = kernels::visit_unary(
+      op, in.dtype, [&](auto code, auto tag) { unary_typed<decltype(code)::value, decltype(tag)>(in, out); });
   if (!ran) unsupported(op_name(op), in.dtype);
 }
 
 void CpuBackend::binary(BinaryOp op, const StridedView& a, const StridedView& b, const StridedView& out) {
-  const bool ran = kernels::visit_binary(op, a.dtype, [&](auto code, auto tag) {
-    binary_typed<decltype(code)::value, decltype(tag)>(a, b, out);
-  });
+  const bool ran = kernels::visit_binary(
+      op, a.dtype, [&](auto code, auto tag) { binary_typed<decltype(code)::value, decltype(tag)>(a, b, out); });
   if (!ran) unsupported(op_name(op), a.dtype);
 }
 

@@ -232,12 +232,11 @@ void for_each_masked_run(const cpu::NdLoop<2>& loop, std::int64_t total, Body&& 
     });
     return c;
   };
-  scan_shares(loop.size, total, count_true,
-              [&](std::int64_t begin, std::int64_t end, std::int64_t k, std::int64_t k_end) {
-                cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 2>& p, std::int64_t count) {
-                  k = body(p, count, k, k_end);
-                });
-              });
+  scan_shares(
+      loop.size, total, count_true, [&](std::int64_t begin, std::int64_t end, std::int64_t k, std::int64_t k_end) {
+        cpu::for_each_run(loop, begin, end,
+                          [&](const std::array<char*, 2>& p, std::int64_t count) { k = body(p, count, k, k_end); });
+      });
 }
 
 }  // namespace
@@ -251,14 +250,14 @@ void CpuBackend::mask_select(const StridedView& src, const StridedView& mask, co
     U* o = static_cast<U*>(out.data);
     const std::int64_t so = out.strides[0];
     const std::int64_t total = out.shape[0];
-    for_each_masked_run(loop, total, [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k,
-                                         std::int64_t k_end) {
-      const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
-      const U* s = reinterpret_cast<const U*>(p[1]);
-      return compress_run(
-          0, count, k, k_end, [m, sm](std::int64_t i) { return m[i * sm] != 0; },
-          [o, so, s, ss](std::int64_t at, std::int64_t i) { o[at * so] = s[i * ss]; });
-    });
+    for_each_masked_run(loop, total,
+                        [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k, std::int64_t k_end) {
+                          const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
+                          const U* s = reinterpret_cast<const U*>(p[1]);
+                          return compress_run(
+                              0, count, k, k_end, [m, sm](std::int64_t i) { return m[i * sm] != 0; },
+                              [o, so, s, ss](std::int64_t at, std::int64_t i) { o[at * so] = s[i * ss]; });
+                        });
   });
 }
 
@@ -270,14 +269,14 @@ void CpuBackend::mask_assign(const StridedView& dst, const StridedView& mask, co
     const std::int64_t sd = loop.inner_stride(1) / static_cast<std::int64_t>(sizeof(U));
     const U* v = static_cast<const U*>(values.data);
     const std::int64_t sv = values.strides[0];
-    for_each_masked_run(loop, values.shape[0], [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k,
-                                                   std::int64_t) {
-      const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
-      U* d = reinterpret_cast<U*>(p[1]);
-      for (std::int64_t i = 0; i < count; ++i)
-        if (m[i * sm]) d[i * sd] = v[(k++) * sv];
-      return k;
-    });
+    for_each_masked_run(loop, values.shape[0],
+                        [&](const std::array<char*, 2>& p, std::int64_t count, std::int64_t k, std::int64_t) {
+                          const auto* m = reinterpret_cast<const unsigned char*>(p[0]);
+                          U* d = reinterpret_cast<U*>(p[1]);
+                          for (std::int64_t i = 0; i < count; ++i)
+                            if (m[i * sm]) d[i * sd] = v[(k++) * sv];
+                          return k;
+                        });
   });
 }
 
@@ -327,22 +326,24 @@ void CpuBackend::nonzero(const StridedView& mask, const StridedView& out) {
   const std::int64_t total = out.shape[1];
   scan_shares(shape_size(mask.shape), total, count,
               [&](std::int64_t begin, std::int64_t end, std::int64_t k, std::int64_t k_end) {
-                for_each_line(begin, end, [&](const std::array<std::int64_t, kMaxDims>& idx, const unsigned char* p,
-                                              std::int64_t first, std::int64_t last) {
-                  // The int64 stores could alias anything captured by reference: copies.
-                  const auto is_true = [p, step](std::int64_t j) { return p[j * step] != 0; };
-                  if (nd == 1) {
-                    k = compress_run(first, last, k, k_end, is_true,
-                                     [o, col](std::int64_t at, std::int64_t j) { o[at * col] = j; });
-                    return;
-                  }
-                  k = compress_run(first, last, k, k_end, is_true,
-                                   [o, col, row, nd, &idx](std::int64_t at, std::int64_t j) {
-                                     std::int64_t* dst = o + at * col;
-                                     for (int d = 0; d < nd - 1; ++d) dst[d * row] = idx[static_cast<std::size_t>(d)];
-                                     dst[(nd - 1) * row] = j;
-                                   });
-                });
+                for_each_line(begin, end,
+                              [&](const std::array<std::int64_t, kMaxDims>& idx, const unsigned char* p,
+                                  std::int64_t first, std::int64_t last) {
+                                // The int64 stores could alias anything captured by reference: copies.
+                                const auto is_true = [p, step](std::int64_t j) { return p[j * step] != 0; };
+                                if (nd == 1) {
+                                  k = compress_run(first, last, k, k_end, is_true,
+                                                   [o, col](std::int64_t at, std::int64_t j) { o[at * col] = j; });
+                                  return;
+                                }
+                                k = compress_run(first, last, k, k_end, is_true,
+                                                 [o, col, row, nd, &idx](std::int64_t at, std::int64_t j) {
+                                                   std::int64_t* dst = o + at * col;
+                                                   for (int d = 0; d < nd - 1; ++d)
+                                                     dst[d * row] = idx[static_cast<std::size_t>(d)];
+                                                   dst[(nd - 1) * row] = j;
+                                                 });
+                              });
               });
 }
 

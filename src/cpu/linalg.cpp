@@ -338,7 +338,7 @@ void norm(const LinalgRequest& req, std::int64_t i) {
             ssq += (v / scale) * (v / scale);
           }
         }
-      result = has_nan ? std::numeric_limits<double>::quiet_NaN()
+      result = has_nan   ? std::numeric_limits<double>::quiet_NaN()
                : has_inf ? std::numeric_limits<double>::infinity()
                          : scale * std::sqrt(ssq);
       break;

@@ -2,6 +2,8 @@
 // row or column), transposed or strided operands passed as transpose flags and leading
 // dimensions without copying; integers and bool through a blocked kernel of our own.
 
+#include "kernels/matmul.hpp"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -13,7 +15,6 @@
 #include "cpu/backend.hpp"
 #include "cpu/blas_support.hpp"
 #include "cpu/parallel.hpp"
-#include "kernels/matmul.hpp"
 
 namespace tandem {
 

@@ -13,14 +13,16 @@ namespace tandem::cpu {
 
 template <int K>
 struct NdLoop {
-  int ndim = 0;                                   // after merging; >= 1
-  std::array<std::int64_t, kMaxDims> extent{};    // outermost first
+  int ndim = 0;                                                // after merging; >= 1
+  std::array<std::int64_t, kMaxDims> extent{};                 // outermost first
   std::array<std::array<std::int64_t, kMaxDims>, K> stride{};  // in bytes
   std::array<char*, K> base{};
   std::int64_t size = 0;
 
   std::int64_t inner_extent() const { return extent[static_cast<std::size_t>(ndim - 1)]; }
-  std::int64_t inner_stride(int k) const { return stride[static_cast<std::size_t>(k)][static_cast<std::size_t>(ndim - 1)]; }
+  std::int64_t inner_stride(int k) const {
+    return stride[static_cast<std::size_t>(k)][static_cast<std::size_t>(ndim - 1)];
+  }
 };
 
 /// Operand 0 decides the shape; all views must share it.

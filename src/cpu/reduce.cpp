@@ -187,7 +187,8 @@ typename R::acc_type tree(const Src& src, std::int64_t lo, std::int64_t n) {
 
 /// The subtrees of at most `chunk` elements, left to right (chunk >= kLeaf, so each is a
 /// node of the tree above).
-void collect_nodes(std::int64_t lo, std::int64_t n, std::int64_t chunk, std::vector<std::array<std::int64_t, 2>>& nodes) {
+void collect_nodes(std::int64_t lo, std::int64_t n, std::int64_t chunk,
+                   std::vector<std::array<std::int64_t, 2>>& nodes) {
   if (n <= chunk) {
     nodes.push_back({lo, n});
     return;
@@ -239,11 +240,11 @@ TANDEM_ISA_CLONES void accumulate_row(A* __restrict rk, const T* __restrict x, s
 template <class R, class T>
 struct ColumnTile {
   using A = typename R::acc_type;
-  const char* base;          // input element (row 0, column 0 of the tile)
-  std::int64_t row_stride;   // in elements
-  std::int64_t width;        // columns in this tile
-  A* acc;                    // scratch: 8 * width accumulators
-  A* levels;                 // scratch: width per tree level (64 levels)
+  const char* base;         // input element (row 0, column 0 of the tile)
+  std::int64_t row_stride;  // in elements
+  std::int64_t width;       // columns in this tile
+  A* acc;                   // scratch: 8 * width accumulators
+  A* levels;                // scratch: width per tree level (64 levels)
 
   const T* row(std::int64_t i) const { return reinterpret_cast<const T*>(base) + i * row_stride; }
 
@@ -273,8 +274,9 @@ struct ColumnTile {
     }
     const A* r0 = acc;
     for (std::int64_t j = 0; j < w; ++j) {
-      res[j] = R::combine(R::combine(R::combine(r0[j], r0[w + j]), R::combine(r0[2 * w + j], r0[3 * w + j])),
-                          R::combine(R::combine(r0[4 * w + j], r0[5 * w + j]), R::combine(r0[6 * w + j], r0[7 * w + j])));
+      res[j] =
+          R::combine(R::combine(R::combine(r0[j], r0[w + j]), R::combine(r0[2 * w + j], r0[3 * w + j])),
+                     R::combine(R::combine(r0[4 * w + j], r0[5 * w + j]), R::combine(r0[6 * w + j], r0[7 * w + j])));
     }
     for (; i < n; ++i) {
       const T* x = row(lo + i);
@@ -484,19 +486,32 @@ void CpuBackend::reduce(ReduceOp op, const StridedView& in, const StridedView& o
   visit_dtype(in.dtype, [&](auto tag) {
     using T = decltype(tag);
     switch (op) {
-      case ReduceOp::sum: return reduce_typed<ReduceOp::sum, T>(in, out);
-      case ReduceOp::prod: return reduce_typed<ReduceOp::prod, T>(in, out);
-      case ReduceOp::min: return reduce_typed<ReduceOp::min, T>(in, out);
-      case ReduceOp::max: return reduce_typed<ReduceOp::max, T>(in, out);
-      case ReduceOp::all: return reduce_typed<ReduceOp::all, T>(in, out);
-      case ReduceOp::any: return reduce_typed<ReduceOp::any, T>(in, out);
-      case ReduceOp::count_nonzero: return reduce_typed<ReduceOp::count_nonzero, T>(in, out);
-      case ReduceOp::nansum: return reduce_typed<ReduceOp::nansum, T>(in, out);
-      case ReduceOp::nanprod: return reduce_typed<ReduceOp::nanprod, T>(in, out);
-      case ReduceOp::nanmin: return reduce_typed<ReduceOp::nanmin, T>(in, out);
-      case ReduceOp::nanmax: return reduce_typed<ReduceOp::nanmax, T>(in, out);
-      case ReduceOp::argmin: return arg_typed<ReduceOp::argmin, ReadAs<T>>(in, out);
-      case ReduceOp::argmax: return arg_typed<ReduceOp::argmax, ReadAs<T>>(in, out);
+      case ReduceOp::sum:
+        return reduce_typed<ReduceOp::sum, T>(in, out);
+      case ReduceOp::prod:
+        return reduce_typed<ReduceOp::prod, T>(in, out);
+      case ReduceOp::min:
+        return reduce_typed<ReduceOp::min, T>(in, out);
+      case ReduceOp::max:
+        return reduce_typed<ReduceOp::max, T>(in, out);
+      case ReduceOp::all:
+        return reduce_typed<ReduceOp::all, T>(in, out);
+      case ReduceOp::any:
+        return reduce_typed<ReduceOp::any, T>(in, out);
+      case ReduceOp::count_nonzero:
+        return reduce_typed<ReduceOp::count_nonzero, T>(in, out);
+      case ReduceOp::nansum:
+        return reduce_typed<ReduceOp::nansum, T>(in, out);
+      case ReduceOp::nanprod:
+        return reduce_typed<ReduceOp::nanprod, T>(in, out);
+      case ReduceOp::nanmin:
+        return reduce_typed<ReduceOp::nanmin, T>(in, out);
+      case ReduceOp::nanmax:
+        return reduce_typed<ReduceOp::nanmax, T>(in, out);
+      case ReduceOp::argmin:
+        return arg_typed<ReduceOp::argmin, ReadAs<T>>(in, out);
+      case ReduceOp::argmax:
+        return arg_typed<ReduceOp::argmax, ReadAs<T>>(in, out);
     }
   });
 }

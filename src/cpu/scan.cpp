@@ -62,7 +62,8 @@ struct Line {
     trap.rethrow();
     // offsets[b] = totals[0] (+) ... (+) totals[b - 1], combined left to right.
     std::vector<A> offsets(static_cast<std::size_t>(blocks));
-    for (std::int64_t b = 1; b < blocks; ++b) offsets[b] = b == 1 ? totals[0] : S::combine(offsets[b - 1], totals[b - 1]);
+    for (std::int64_t b = 1; b < blocks; ++b)
+      offsets[b] = b == 1 ? totals[0] : S::combine(offsets[b - 1], totals[b - 1]);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (std::int64_t b = 0; b < blocks; ++b) {
       trap.run([&] { scan(b * block, std::min(block, length - b * block), b == 0 ? nullptr : &offsets[b]); });

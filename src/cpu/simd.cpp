@@ -4,18 +4,18 @@
 // instruction set through foreach_target.h; HWY_DYNAMIC_DISPATCH picks the best one at run
 // time. Tails shorter than one vector run the scalar functor.
 
+#include "cpu/simd.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
 
-#include "cpu/simd.hpp"
 #include "kernels/elementwise.hpp"
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/simd.cpp"
-#include <hwy/foreach_target.h>  // IWYU pragma: keep
-
 #include <hwy/cache_control.h>
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
 HWY_BEFORE_NAMESPACE();
@@ -26,8 +26,10 @@ namespace hn = hwy::HWY_NAMESPACE;
 // Non-temporal stores when `kStream` (the caller checked that `p` is vector-aligned).
 template <bool kStream, class D, class V, class T>
 HWY_INLINE void store(V v, D d, T* p) {
-  if constexpr (kStream) hn::Stream(v, d, p);
-  else hn::StoreU(v, d, p);
+  if constexpr (kStream)
+    hn::Stream(v, d, p);
+  else
+    hn::StoreU(v, d, p);
 }
 
 // Runs body.template operator()<kStream>() with kStream = stream when `out` is aligned to
@@ -46,39 +48,57 @@ void with_store_kind(D d, bool stream, const T* out, Body&& body) {
 
 struct NegV {
   template <class D, class V>
-  V operator()(D, V x) const { return hn::Neg(x); }
+  V operator()(D, V x) const {
+    return hn::Neg(x);
+  }
 };
 struct AbsV {
   template <class D, class V>
-  V operator()(D, V x) const { return hn::Abs(x); }
+  V operator()(D, V x) const {
+    return hn::Abs(x);
+  }
 };
 struct SqrtV {
   template <class D, class V>
-  V operator()(D, V x) const { return hn::Sqrt(x); }
+  V operator()(D, V x) const {
+    return hn::Sqrt(x);
+  }
 };
 struct SquareV {
   template <class D, class V>
-  V operator()(D, V x) const { return hn::Mul(x, x); }
+  V operator()(D, V x) const {
+    return hn::Mul(x, x);
+  }
 };
 struct ReciprocalV {
   template <class D, class V>
-  V operator()(D d, V x) const { return hn::Div(hn::Set(d, hn::TFromD<D>(1)), x); }
+  V operator()(D d, V x) const {
+    return hn::Div(hn::Set(d, hn::TFromD<D>(1)), x);
+  }
 };
 struct FloorV {
   template <class D, class V>
-  V operator()(D, V x) const { return hn::Floor(x); }
+  V operator()(D, V x) const {
+    return hn::Floor(x);
+  }
 };
 struct CeilV {
   template <class D, class V>
-  V operator()(D, V x) const { return hn::Ceil(x); }
+  V operator()(D, V x) const {
+    return hn::Ceil(x);
+  }
 };
 struct TruncV {
   template <class D, class V>
-  V operator()(D, V x) const { return hn::Trunc(x); }
+  V operator()(D, V x) const {
+    return hn::Trunc(x);
+  }
 };
 struct RintV {  // Round is round-half-to-even, as nearbyint in the default rounding mode
   template <class D, class V>
-  V operator()(D, V x) const { return hn::Round(x); }
+  V operator()(D, V x) const {
+    return hn::Round(x);
+  }
 };
 
 template <class Op, class F, bool kStream, class D, class T = hn::TFromD<D>>
@@ -96,16 +116,35 @@ bool unary_ops(UnaryOp op, const T* in, T* out, std::size_t n) {
   const hn::ScalableTag<T> d;
   namespace k = kernels;
   switch (op) {
-    case UnaryOp::negative: unary_exact<NegV, k::negative_fn, kStream>(d, in, out, n); return true;
-    case UnaryOp::abs: unary_exact<AbsV, k::abs_fn, kStream>(d, in, out, n); return true;
-    case UnaryOp::sqrt: unary_exact<SqrtV, k::sqrt_fn, kStream>(d, in, out, n); return true;
-    case UnaryOp::square: unary_exact<SquareV, k::square_fn, kStream>(d, in, out, n); return true;
-    case UnaryOp::reciprocal: unary_exact<ReciprocalV, k::reciprocal_fn, kStream>(d, in, out, n); return true;
-    case UnaryOp::floor: unary_exact<FloorV, k::floor_fn, kStream>(d, in, out, n); return true;
-    case UnaryOp::ceil: unary_exact<CeilV, k::ceil_fn, kStream>(d, in, out, n); return true;
-    case UnaryOp::trunc: unary_exact<TruncV, k::trunc_fn, kStream>(d, in, out, n); return true;
-    case UnaryOp::rint: unary_exact<RintV, k::rint_fn, kStream>(d, in, out, n); return true;
-    default: return false;
+    case UnaryOp::negative:
+      unary_exact<NegV, k::negative_fn, kStream>(d, in, out, n);
+      return true;
+    case UnaryOp::abs:
+      unary_exact<AbsV, k::abs_fn, kStream>(d, in, out, n);
+      return true;
+    case UnaryOp::sqrt:
+      unary_exact<SqrtV, k::sqrt_fn, kStream>(d, in, out, n);
+      return true;
+    case UnaryOp::square:
+      unary_exact<SquareV, k::square_fn, kStream>(d, in, out, n);
+      return true;
+    case UnaryOp::reciprocal:
+      unary_exact<ReciprocalV, k::reciprocal_fn, kStream>(d, in, out, n);
+      return true;
+    case UnaryOp::floor:
+      unary_exact<FloorV, k::floor_fn, kStream>(d, in, out, n);
+      return true;
+    case UnaryOp::ceil:
+      unary_exact<CeilV, k::ceil_fn, kStream>(d, in, out, n);
+      return true;
+    case UnaryOp::trunc:
+      unary_exact<TruncV, k::trunc_fn, kStream>(d, in, out, n);
+      return true;
+    case UnaryOp::rint:
+      unary_exact<RintV, k::rint_fn, kStream>(d, in, out, n);
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -126,7 +165,8 @@ bool UnaryImpl(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t 
       return unary_typed(op, static_cast<const float*>(in), static_cast<float*>(out), count, stream);
     case DType::float64:
       return unary_typed(op, static_cast<const double*>(in), static_cast<double*>(out), count, stream);
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -134,29 +174,41 @@ bool UnaryImpl(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t 
 
 struct AddV {
   template <class V>
-  V operator()(V a, V b) const { return hn::Add(a, b); }
+  V operator()(V a, V b) const {
+    return hn::Add(a, b);
+  }
 };
 struct SubV {
   template <class V>
-  V operator()(V a, V b) const { return hn::Sub(a, b); }
+  V operator()(V a, V b) const {
+    return hn::Sub(a, b);
+  }
 };
 struct MulV {
   template <class V>
-  V operator()(V a, V b) const { return hn::Mul(a, b); }
+  V operator()(V a, V b) const {
+    return hn::Mul(a, b);
+  }
 };
 struct DivV {
   template <class V>
-  V operator()(V a, V b) const { return hn::Div(a, b); }
+  V operator()(V a, V b) const {
+    return hn::Div(a, b);
+  }
 };
 // NaN-propagating, exactly as kernels::minimum_fn: (a <= b || a != a) ? a : b. IsNaN, not
 // Ne(a, a): Highway's Ne is an ordered compare on some targets and is false for NaN.
 struct MinV {
   template <class V>
-  V operator()(V a, V b) const { return hn::IfThenElse(hn::Or(hn::Le(a, b), hn::IsNaN(a)), a, b); }
+  V operator()(V a, V b) const {
+    return hn::IfThenElse(hn::Or(hn::Le(a, b), hn::IsNaN(a)), a, b);
+  }
 };
 struct MaxV {
   template <class V>
-  V operator()(V a, V b) const { return hn::IfThenElse(hn::Or(hn::Ge(a, b), hn::IsNaN(a)), a, b); }
+  V operator()(V a, V b) const {
+    return hn::IfThenElse(hn::Or(hn::Ge(a, b), hn::IsNaN(a)), a, b);
+  }
 };
 
 // kA / kB: is that operand an array (step 1) rather than a broadcast scalar (step 0)?
@@ -183,10 +235,14 @@ void binary_shape(const T* a, std::int64_t a_step, const T* b, std::int64_t b_st
   if (n == 0) return;
   with_store_kind(d, stream, out, [&](auto kind) {
     constexpr bool kStream = decltype(kind)::value;
-    if (a_step != 0 && b_step != 0) binary_loop<Op, F, true, true, kStream>(d, a, b, out, n);
-    else if (a_step != 0) binary_loop<Op, F, true, false, kStream>(d, a, b, out, n);
-    else if (b_step != 0) binary_loop<Op, F, false, true, kStream>(d, a, b, out, n);
-    else binary_loop<Op, F, false, false, kStream>(d, a, b, out, n);
+    if (a_step != 0 && b_step != 0)
+      binary_loop<Op, F, true, true, kStream>(d, a, b, out, n);
+    else if (a_step != 0)
+      binary_loop<Op, F, true, false, kStream>(d, a, b, out, n);
+    else if (b_step != 0)
+      binary_loop<Op, F, false, true, kStream>(d, a, b, out, n);
+    else
+      binary_loop<Op, F, false, false, kStream>(d, a, b, out, n);
   });
 }
 
@@ -197,17 +253,31 @@ bool binary_typed(BinaryOp op, const T* a, std::int64_t as, const T* b, std::int
   constexpr bool kFloat = std::is_floating_point_v<T>;
   switch (op) {
     // Integer add/subtract wrap modulo 2^bits in both Highway and the functors.
-    case BinaryOp::add: binary_shape<AddV, k::add_fn>(a, as, b, bs, out, n, stream); return true;
-    case BinaryOp::subtract: binary_shape<SubV, k::subtract_fn>(a, as, b, bs, out, n, stream); return true;
-    default: break;
+    case BinaryOp::add:
+      binary_shape<AddV, k::add_fn>(a, as, b, bs, out, n, stream);
+      return true;
+    case BinaryOp::subtract:
+      binary_shape<SubV, k::subtract_fn>(a, as, b, bs, out, n, stream);
+      return true;
+    default:
+      break;
   }
   if constexpr (kFloat) {
     switch (op) {
-      case BinaryOp::multiply: binary_shape<MulV, k::multiply_fn>(a, as, b, bs, out, n, stream); return true;
-      case BinaryOp::divide: binary_shape<DivV, k::divide_fn>(a, as, b, bs, out, n, stream); return true;
-      case BinaryOp::minimum: binary_shape<MinV, k::minimum_fn>(a, as, b, bs, out, n, stream); return true;
-      case BinaryOp::maximum: binary_shape<MaxV, k::maximum_fn>(a, as, b, bs, out, n, stream); return true;
-      default: break;
+      case BinaryOp::multiply:
+        binary_shape<MulV, k::multiply_fn>(a, as, b, bs, out, n, stream);
+        return true;
+      case BinaryOp::divide:
+        binary_shape<DivV, k::divide_fn>(a, as, b, bs, out, n, stream);
+        return true;
+      case BinaryOp::minimum:
+        binary_shape<MinV, k::minimum_fn>(a, as, b, bs, out, n, stream);
+        return true;
+      case BinaryOp::maximum:
+        binary_shape<MaxV, k::maximum_fn>(a, as, b, bs, out, n, stream);
+        return true;
+      default:
+        break;
     }
   }
   return false;
@@ -218,16 +288,17 @@ bool BinaryImpl(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, co
   if (HWY_TARGET == HWY_SCALAR) return false;
   const auto count = static_cast<std::size_t>(n);
   switch (dtype) {
-#define TANDEM_SIMD_BINARY_CASE(tag, T)                                                                    \
-  case DType::tag:                                                                                         \
-    return binary_typed(op, static_cast<const T*>(a), a_step, static_cast<const T*>(b), b_step,            \
-                        static_cast<T*>(out), count, stream);
+#define TANDEM_SIMD_BINARY_CASE(tag, T)                                                                               \
+  case DType::tag:                                                                                                    \
+    return binary_typed(op, static_cast<const T*>(a), a_step, static_cast<const T*>(b), b_step, static_cast<T*>(out), \
+                        count, stream);
     TANDEM_SIMD_BINARY_CASE(int32, std::int32_t)
     TANDEM_SIMD_BINARY_CASE(int64, std::int64_t)
     TANDEM_SIMD_BINARY_CASE(float32, float)
     TANDEM_SIMD_BINARY_CASE(float64, double)
 #undef TANDEM_SIMD_BINARY_CASE
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -245,8 +316,8 @@ bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, b
   return HWY_DYNAMIC_DISPATCH(UnaryImpl)(op, dtype, in, out, n, stream) || unary_math(op, dtype, in, out, n, stream);
 }
 
-bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
-            void* out, std::int64_t n, bool stream) {
+bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
+            std::int64_t n, bool stream) {
   if (returns_bool(op)) return false;
   return HWY_DYNAMIC_DISPATCH(BinaryImpl)(op, dtype, a, a_step, b, b_step, out, n, stream);
 }

@@ -9,10 +9,10 @@
 #include <mutex>
 #include <vector>
 
-#include "cuda/backend.hpp"
 #include "backend/host_pinning.hpp"
-#include "cuda/staging.hpp"
 #include "backend/stream.hpp"
+#include "cuda/backend.hpp"
+#include "cuda/staging.hpp"
 #include "dispatch/tuning.hpp"
 
 namespace tandem::cuda {

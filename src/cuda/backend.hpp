@@ -13,10 +13,10 @@
 #include <memory>
 #include <mutex>
 
+#include "backend/backend.hpp"
 #include "cuda/capabilities.hpp"
 #include "cuda/check.hpp"
 #include "cuda/launch_config.hpp"
-#include "backend/backend.hpp"
 #include "kernels/entry_points.hpp"
 
 /// The checking macro of cuBLAS calls: names the call, file, line and status.
@@ -35,12 +35,12 @@ const char* cusolver_status_name(cusolverStatus_t status);
 }  // namespace tandem::cuda
 
 /// The checking macro of cuSOLVER calls: names the call, file, line and status.
-#define TANDEM_CUSOLVER_CHECK(call)                                                                     \
-  do {                                                                                                  \
-    const cusolverStatus_t tandem_status_ = (call);                                                     \
-    if (tandem_status_ != CUSOLVER_STATUS_SUCCESS)                                                      \
-      TANDEM_THROW(DeviceError, #call, ::tandem::cuda::cusolver_status_name(tandem_status_), " at ",  \
-                   __FILE__, ":", __LINE__);                                                            \
+#define TANDEM_CUSOLVER_CHECK(call)                                                                                 \
+  do {                                                                                                              \
+    const cusolverStatus_t tandem_status_ = (call);                                                                 \
+    if (tandem_status_ != CUSOLVER_STATUS_SUCCESS)                                                                  \
+      TANDEM_THROW(DeviceError, #call, ::tandem::cuda::cusolver_status_name(tandem_status_), " at ", __FILE__, ":", \
+                   __LINE__);                                                                                       \
   } while (0)
 
 namespace tandem::cuda {

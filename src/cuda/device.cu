@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <vector>
 
-#include "cuda/probe.hpp"
-#include "cuda/check.hpp"
 #include "cuda/backend.hpp"
+#include "cuda/check.hpp"
+#include "cuda/probe.hpp"
 
 namespace tandem::cuda {
 

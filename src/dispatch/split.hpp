@@ -16,8 +16,8 @@
 #include <optional>
 #include <unordered_map>
 
-#include "dispatch/cost_model.hpp"
 #include "backend/op_cost.hpp"
+#include "dispatch/cost_model.hpp"
 
 namespace tandem {
 

@@ -5,11 +5,11 @@
 // the run starts in the middle of a block.
 
 #include "kernels/random.hpp"
-#include "kernels/random_kind.hpp"
 
 #include <cstring>
 #include <vector>
 
+#include "kernels/random_kind.hpp"
 #include "tandem/dist/random.hpp"
 
 namespace tandem::dist::random::detail {

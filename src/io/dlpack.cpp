@@ -23,23 +23,35 @@ DLDataType dl_type_of(DType t) {
   d.lanes = 1;
   d.bits = static_cast<std::uint8_t>(8 * itemsize(t));
   switch (t) {
-    case DType::bool_: d.code = kBoolCode; break;
+    case DType::bool_:
+      d.code = kBoolCode;
+      break;
     case DType::int32:
-    case DType::int64: d.code = kDLInt; break;
+    case DType::int64:
+      d.code = kDLInt;
+      break;
     case DType::float32:
-    case DType::float64: d.code = kDLFloat; break;
+    case DType::float64:
+      d.code = kDLFloat;
+      break;
   }
   return d;
 }
 
 bool dtype_of_dl(DLDataType d, DType& t) {
   if (d.lanes != 1) return false;
-  if (d.code == kBoolCode && d.bits == 8) t = DType::bool_;
-  else if (d.code == kDLInt && d.bits == 32) t = DType::int32;
-  else if (d.code == kDLInt && d.bits == 64) t = DType::int64;
-  else if (d.code == kDLFloat && d.bits == 32) t = DType::float32;
-  else if (d.code == kDLFloat && d.bits == 64) t = DType::float64;
-  else return false;
+  if (d.code == kBoolCode && d.bits == 8)
+    t = DType::bool_;
+  else if (d.code == kDLInt && d.bits == 32)
+    t = DType::int32;
+  else if (d.code == kDLInt && d.bits == 64)
+    t = DType::int64;
+  else if (d.code == kDLFloat && d.bits == 32)
+    t = DType::float32;
+  else if (d.code == kDLFloat && d.bits == 64)
+    t = DType::float64;
+  else
+    return false;
   return true;
 }
 
@@ -79,9 +91,8 @@ UntypedArray from_dlpack(DLManagedTensor* tensor, const DType* expected) {
   const char* op = "from_dlpack";
   TANDEM_CHECK(tensor != nullptr, ValueError, op, "null tensor");
   const DLTensor& t = tensor->dl_tensor;
-  TANDEM_CHECK(t.device.device_type == kDLCPU || t.device.device_type == kDLCUDAHost, ValueError, op,
-               "device type ", static_cast<int>(t.device.device_type),
-               " is not supported (host memory only: kDLCPU or kDLCUDAHost)");
+  TANDEM_CHECK(t.device.device_type == kDLCPU || t.device.device_type == kDLCUDAHost, ValueError, op, "device type ",
+               static_cast<int>(t.device.device_type), " is not supported (host memory only: kDLCPU or kDLCUDAHost)");
   DType dtype{};
   TANDEM_CHECK(dtype_of_dl(t.dtype, dtype), DTypeError, op, "unsupported element type (code ",
                static_cast<int>(t.dtype.code), ", ", static_cast<int>(t.dtype.bits), " bits, ", t.dtype.lanes,
@@ -101,9 +112,11 @@ UntypedArray from_dlpack(DLManagedTensor* tensor, const DType* expected) {
   for (int d = 0; d < t.ndim; ++d) {
     const std::int64_t e = t.shape[d];
     TANDEM_CHECK(e >= 0, ValueError, op, "negative extent ", e, " on axis ", d);
-    if (e == 0) empty = true;
-    else TANDEM_CHECK(nonzero <= std::numeric_limits<std::int64_t>::max() / 8 / e, ValueError, op,
-                      "the tensor's size overflows");
+    if (e == 0)
+      empty = true;
+    else
+      TANDEM_CHECK(nonzero <= std::numeric_limits<std::int64_t>::max() / 8 / e, ValueError, op,
+                   "the tensor's size overflows");
     if (e != 0) nonzero *= e;
     shape.push_back(e);
   }
@@ -122,8 +135,8 @@ UntypedArray from_dlpack(DLManagedTensor* tensor, const DType* expected) {
   }
   char* first = static_cast<char*>(t.data) + t.byte_offset;
   TANDEM_CHECK(t.data != nullptr, ValueError, op, "null data pointer for a non-empty tensor");
-  TANDEM_CHECK(reinterpret_cast<std::uintptr_t>(first) % item == 0, ValueError, op, "the data pointer is not aligned to ",
-               item, " bytes");
+  TANDEM_CHECK(reinterpret_cast<std::uintptr_t>(first) % item == 0, ValueError, op,
+               "the data pointer is not aligned to ", item, " bytes");
   // The elements span [lo, hi] in element units around the first one (strides may be negative).
   // A producer's strides are untrusted: every product and sum is checked for overflow.
   std::int64_t lo = 0, hi = 0;
@@ -140,11 +153,11 @@ UntypedArray from_dlpack(DLManagedTensor* tensor, const DType* expected) {
   char* base = first + lo * static_cast<std::int64_t>(item);
   const auto bytes = static_cast<std::size_t>(span_bytes);
   // The producer still reads the memory: device results are copied back into it.
-  auto buffer = Buffer::wrap_host(
-      base, bytes, [tensor](void*) {
-        if (tensor->deleter != nullptr) tensor->deleter(tensor);
-      },
-      {/*read_only=*/false, /*write_back=*/true});
+  auto buffer = Buffer::wrap_host(base, bytes,
+                                  [tensor](void*) {
+                                    if (tensor->deleter != nullptr) tensor->deleter(tensor);
+                                  },
+                                  {/*read_only=*/false, /*write_back=*/true});
   return UntypedArray(dtype, shape, strides, -lo, std::move(buffer));
 }
 

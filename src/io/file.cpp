@@ -244,9 +244,7 @@ AtomicFile::~AtomicFile() {
   }
 }
 
-void AtomicFile::write(const void* data, std::size_t n) {
-  write_at(offset_, data, n);
-}
+void AtomicFile::write(const void* data, std::size_t n) { write_at(offset_, data, n); }
 
 void AtomicFile::write_at(std::uint64_t offset, const void* data, std::size_t n) {
   const auto* p = static_cast<const unsigned char*>(data);

@@ -109,8 +109,7 @@ UntypedArray read_npy_data_with(const NpyLayout& layout, const std::function<voi
 inline constexpr std::uint64_t kParallelReadBytes = std::uint64_t{64} << 20;
 /// Reads bytes [offset, offset + n) of fd into dst with up to 4 threads (no more than the
 /// hardware has), each a disjoint range; throws IoError (op, where) on failure or short read.
-void pread_parallel(int fd, char* dst, std::uint64_t offset, std::uint64_t n, const char* op,
-                    const std::string& where);
+void pread_parallel(int fd, char* dst, std::uint64_t offset, std::uint64_t n, const char* op, const std::string& where);
 
 /// Reads a whole .npy from src.
 UntypedArray read_npy(ByteSource& src, const char* op, const std::string& where);

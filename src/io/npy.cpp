@@ -25,22 +25,33 @@ namespace tandem::detail {
 
 const char* npy_descr(DType t) {
   switch (t) {
-    case DType::bool_: return "|b1";
-    case DType::int32: return "<i4";
-    case DType::int64: return "<i8";
-    case DType::float32: return "<f4";
-    case DType::float64: return "<f8";
+    case DType::bool_:
+      return "|b1";
+    case DType::int32:
+      return "<i4";
+    case DType::int64:
+      return "<i8";
+    case DType::float32:
+      return "<f4";
+    case DType::float64:
+      return "<f8";
   }
   return "<f8";
 }
 
 bool dtype_of_npy_descr(const std::string& d, DType& t) {
-  if (d == "|b1") t = DType::bool_;
-  else if (d == "<i4") t = DType::int32;
-  else if (d == "<i8") t = DType::int64;
-  else if (d == "<f4") t = DType::float32;
-  else if (d == "<f8") t = DType::float64;
-  else return false;
+  if (d == "|b1")
+    t = DType::bool_;
+  else if (d == "<i4")
+    t = DType::int32;
+  else if (d == "<i8")
+    t = DType::int64;
+  else if (d == "<f4")
+    t = DType::float32;
+  else if (d == "<f8")
+    t = DType::float64;
+  else
+    return false;
   return true;
 }
 
@@ -74,8 +85,7 @@ struct Literal {
 
 class HeaderParser {
  public:
-  HeaderParser(const char* op, const std::string& path, const std::string& header)
-      : op_(op), path_(path), s_(header) {}
+  HeaderParser(const char* op, const std::string& path, const std::string& header) : op_(op), path_(path), s_(header) {}
 
   Literal parse() {
     Literal dict = value(0);
@@ -88,8 +98,8 @@ class HeaderParser {
  private:
   [[noreturn]] void fail(const std::string& what) const {
     const std::size_t shown = 200;
-    TANDEM_THROW(IoError, op_, "'", path_, "': malformed header (", what, " at byte ", pos_,
-                 "): ", s_.substr(0, shown), s_.size() > shown ? "..." : "");
+    TANDEM_THROW(IoError, op_, "'", path_, "': malformed header (", what, " at byte ", pos_, "): ", s_.substr(0, shown),
+                 s_.size() > shown ? "..." : "");
   }
 
   void skip_space() {
@@ -247,16 +257,23 @@ Header interpret_header(const char* op, const std::string& path, const Literal& 
     const Literal& key = dict.items[i];
     const Literal& value = dict.items[i + 1];
     const Literal** slot = nullptr;
-    if (key.kind == Literal::kString && key.str == "descr") slot = &descr;
-    else if (key.kind == Literal::kString && key.str == "fortran_order") slot = &fortran;
-    else if (key.kind == Literal::kString && key.str == "shape") slot = &shape;
-    else TANDEM_THROW(IoError, op, "'", path, "': malformed header (unexpected key ", key.text, ")");
+    if (key.kind == Literal::kString && key.str == "descr")
+      slot = &descr;
+    else if (key.kind == Literal::kString && key.str == "fortran_order")
+      slot = &fortran;
+    else if (key.kind == Literal::kString && key.str == "shape")
+      slot = &shape;
+    else
+      TANDEM_THROW(IoError, op, "'", path, "': malformed header (unexpected key ", key.text, ")");
     if (*slot) TANDEM_THROW(IoError, op, "'", path, "': malformed header (duplicate key ", key.text, ")");
     *slot = &value;
   }
   if (!descr || !fortran || !shape)
     TANDEM_THROW(IoError, op, "'", path, "': malformed header (missing key '",
-                 !descr ? "descr" : !fortran ? "fortran_order" : "shape", "')");
+                 !descr     ? "descr"
+                 : !fortran ? "fortran_order"
+                            : "shape",
+                 "')");
 
   Header h;
   h.dtype = dtype_from_descr(op, path, *descr);
@@ -265,8 +282,7 @@ Header interpret_header(const char* op, const std::string& path, const Literal& 
                  ", not True or False)");
   h.fortran_order = fortran->boolean;
   if (shape->kind != Literal::kTuple)
-    TANDEM_THROW(IoError, op, "'", path, "': malformed header ('shape' is ", shape->text,
-                 ", not a tuple)");
+    TANDEM_THROW(IoError, op, "'", path, "': malformed header ('shape' is ", shape->text, ", not a tuple)");
   if (shape->items.size() > static_cast<std::size_t>(kMaxDims))
     TANDEM_THROW(IoError, op, "'", path, "': shape ", shape->text, " has ", shape->items.size(),
                  " dimensions; tandem supports at most ", kMaxDims);
@@ -320,8 +336,7 @@ NpyLayout read_npy_header(ByteSource& src, const char* op, const std::string& pa
   std::string header(static_cast<std::size_t>(header_len), '\0');
   if (src.read(header.data(), header.size()) != header.size())
     TANDEM_THROW(IoError, op, "'", path, "': truncated: the file ends inside the header");
-  if (header.back() != '\n')
-    TANDEM_THROW(IoError, op, "'", path, "': malformed header (does not end with a newline)");
+  if (header.back() != '\n') TANDEM_THROW(IoError, op, "'", path, "': malformed header (does not end with a newline)");
   header.pop_back();
 
   const Header h = interpret_header(op, path, HeaderParser(op, path, header).parse());
@@ -346,16 +361,14 @@ NpyLayout read_npy_header(ByteSource& src, const char* op, const std::string& pa
     nonzero *= ue;
   }
   const std::uint64_t count = empty ? 0 : nonzero;
-  if (overflow)
-    TANDEM_THROW(IoError, op, "'", path, "': shape ", to_string(h.shape), " is too large (size overflows)");
+  if (overflow) TANDEM_THROW(IoError, op, "'", path, "': shape ", to_string(h.shape), " is too large (size overflows)");
   const std::uint64_t data_bytes = count * item;
   const std::uint64_t available = file_size - prefix_len - header_len;
   if (available < data_bytes)
-    TANDEM_THROW(IoError, op, "'", path, "': truncated: expected ", data_bytes, " bytes of data, found ",
-                 available);
+    TANDEM_THROW(IoError, op, "'", path, "': truncated: expected ", data_bytes, " bytes of data, found ", available);
   if (available > data_bytes)
-    TANDEM_THROW(IoError, op, "'", path, "': unexpected trailing data: expected ", data_bytes,
-                 " bytes of data, found ", available);
+    TANDEM_THROW(IoError, op, "'", path, "': unexpected trailing data: expected ", data_bytes, " bytes of data, found ",
+                 available);
 
   NpyLayout layout;
   layout.dtype = h.dtype;

@@ -207,10 +207,10 @@ std::string central_header(const CentralEntry& e, std::uint64_t limit) {
   put32(h, big_u ? kMax32 : static_cast<std::uint32_t>(e.uncompressed));
   put16(h, static_cast<std::uint16_t>(e.name.size()));
   put16(h, static_cast<std::uint16_t>(extra.empty() ? 0 : extra.size() + 4));
-  put16(h, 0);                  // comment length
-  put16(h, 0);                  // disk number
-  put16(h, 0);                  // internal attributes
-  put32(h, 0100644u << 16);     // external attributes: a regular file, rw-r--r--
+  put16(h, 0);               // comment length
+  put16(h, 0);               // disk number
+  put16(h, 0);               // internal attributes
+  put32(h, 0100644u << 16);  // external attributes: a regular file, rw-r--r--
   put32(h, big_o ? kMax32 : static_cast<std::uint32_t>(e.local_offset));
   h += e.name;
   if (!extra.empty()) {
@@ -223,8 +223,8 @@ std::string central_header(const CentralEntry& e, std::uint64_t limit) {
 
 void check_member_name(const char* op, const std::string& path, const std::string& name) {
   TANDEM_CHECK(!name.empty(), ValueError, op, "'", path, "': an array name must not be empty");
-  TANDEM_CHECK(name.find('/') == std::string::npos && name.find('\0') == std::string::npos, ValueError, op, "'",
-               path, "': array name '", name, "' must not contain '/' or NUL");
+  TANDEM_CHECK(name.find('/') == std::string::npos && name.find('\0') == std::string::npos, ValueError, op, "'", path,
+               "': array name '", name, "' must not contain '/' or NUL");
   TANDEM_CHECK(name.size() + 4 <= kMax16, ValueError, op, "'", path, "': array name of ", name.size(),
                " bytes is too long");
 }

@@ -136,8 +136,8 @@ UntypedArray attach_untyped(const std::string& name) {
                kVersion);
   const std::string descr(reinterpret_cast<const char*>(h + 32), strnlen(reinterpret_cast<const char*>(h + 32), 16));
   DType dtype{};
-  TANDEM_CHECK(detail::dtype_of_npy_descr(descr, dtype), IoError, op, "segment '", n, "' holds unsupported dtype '", descr,
-               "' (expected one of '|b1', '<i4', '<i8', '<f4', '<f8')");
+  TANDEM_CHECK(detail::dtype_of_npy_descr(descr, dtype), IoError, op, "segment '", n, "' holds unsupported dtype '",
+               descr, "' (expected one of '|b1', '<i4', '<i8', '<f4', '<f8')");
   TANDEM_CHECK(ndim <= static_cast<std::uint64_t>(kMaxDims), IoError, op, "segment '", n, "' has ", ndim,
                " dimensions; at most ", kMaxDims);
   TANDEM_CHECK(offset == kDataOffset, IoError, op, "segment '", n, "' has data offset ", offset, ", expected ",
@@ -152,9 +152,12 @@ UntypedArray attach_untyped(const std::string& name) {
   for (std::uint64_t i = 0; i < ndim; ++i) {
     const std::uint64_t e = get(h + 48 + 8 * i, 8);
     shown << (i ? ", " : "") << e;
-    if (e == 0) empty = true;
-    else if (nonzero > (std::numeric_limits<std::uint64_t>::max() >> 4) / e) overflow = true;
-    else nonzero *= e;
+    if (e == 0)
+      empty = true;
+    else if (nonzero > (std::numeric_limits<std::uint64_t>::max() >> 4) / e)
+      overflow = true;
+    else
+      nonzero *= e;
     if (!overflow) shape.push_back(static_cast<std::int64_t>(e));
   }
   shown << (ndim == 1 ? ",)" : ")");
@@ -174,7 +177,8 @@ UntypedArray attach_untyped(const std::string& name) {
 
 void unlink(const std::string& name) {
   const std::string n = posix_name("shared::unlink", name);
-  if (::shm_unlink(n.c_str()) != 0) TANDEM_THROW(IoError, "shared::unlink", "cannot unlink '", n, "': ", detail::errno_text());
+  if (::shm_unlink(n.c_str()) != 0)
+    TANDEM_THROW(IoError, "shared::unlink", "cannot unlink '", n, "': ", detail::errno_text());
 }
 
 }  // namespace tandem::shared

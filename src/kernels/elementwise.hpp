@@ -46,28 +46,37 @@ TANDEM_HD inline T wrap_neg(T a) {
 struct negative_fn {
   template <class T>
   TANDEM_HD T operator()(T a) const {
-    if constexpr (is_int_v<T>) return wrap_neg(a);
-    else return -a;
+    if constexpr (is_int_v<T>)
+      return wrap_neg(a);
+    else
+      return -a;
   }
 };
 struct abs_fn {
   template <class T>
   TANDEM_HD T operator()(T a) const {
-    if constexpr (std::is_same_v<T, bool>) return a;
-    else if constexpr (is_int_v<T>) return a < 0 ? wrap_neg(a) : a;  // abs(INT_MIN) == INT_MIN, as NumPy
-    else return std::fabs(a);
+    if constexpr (std::is_same_v<T, bool>)
+      return a;
+    else if constexpr (is_int_v<T>)
+      return a < 0 ? wrap_neg(a) : a;  // abs(INT_MIN) == INT_MIN, as NumPy
+    else
+      return std::fabs(a);
   }
 };
 struct square_fn {
   template <class T>
   TANDEM_HD T operator()(T a) const {
-    if constexpr (is_int_v<T>) return wrap_mul(a, a);
-    else return a * a;
+    if constexpr (is_int_v<T>)
+      return wrap_mul(a, a);
+    else
+      return a * a;
   }
 };
 struct reciprocal_fn {
   template <class T>
-  TANDEM_HD T operator()(T a) const { return T(1) / a; }
+  TANDEM_HD T operator()(T a) const {
+    return T(1) / a;
+  }
 };
 struct sign_fn {
   template <class T>
@@ -80,13 +89,15 @@ struct sign_fn {
 };
 
 // Rounding is the identity on integers.
-#define TANDEM_ROUNDING_FN(name, call)                        \
-  struct name##_fn {                                          \
-    template <class T>                                        \
-    TANDEM_HD T operator()(T a) const {                       \
-      if constexpr (std::is_floating_point_v<T>) return call(a); \
-      else return a;                                          \
-    }                                                         \
+#define TANDEM_ROUNDING_FN(name, call)           \
+  struct name##_fn {                             \
+    template <class T>                           \
+    TANDEM_HD T operator()(T a) const {          \
+      if constexpr (std::is_floating_point_v<T>) \
+        return call(a);                          \
+      else                                       \
+        return a;                                \
+    }                                            \
   };
 TANDEM_ROUNDING_FN(floor, std::floor)
 TANDEM_ROUNDING_FN(ceil, std::ceil)
@@ -95,12 +106,12 @@ TANDEM_ROUNDING_FN(trunc, std::trunc)
 #undef TANDEM_ROUNDING_FN
 
 // Floating-only math, mapped to the C library (and to CUDA's math on the device).
-#define TANDEM_MATH_FN(name, call)          \
-  struct name##_fn {                        \
-    template <class T>                      \
-    TANDEM_HD T operator()(T a) const {     \
-      return call(a);                       \
-    }                                       \
+#define TANDEM_MATH_FN(name, call)      \
+  struct name##_fn {                    \
+    template <class T>                  \
+    TANDEM_HD T operator()(T a) const { \
+      return call(a);                   \
+    }                                   \
   };
 TANDEM_MATH_FN(sqrt, std::sqrt)
 TANDEM_MATH_FN(exp, std::exp)
@@ -138,27 +149,35 @@ struct cbrt_fn {
 
 struct logical_not_fn {
   template <class T>
-  TANDEM_HD bool operator()(T a) const { return !(a != T(0)); }
+  TANDEM_HD bool operator()(T a) const {
+    return !(a != T(0));
+  }
 };
 struct isnan_fn {
   template <class T>
   TANDEM_HD bool operator()(T a) const {
-    if constexpr (std::is_floating_point_v<T>) return a != a;
-    else return false;
+    if constexpr (std::is_floating_point_v<T>)
+      return a != a;
+    else
+      return false;
   }
 };
 struct isinf_fn {
   template <class T>
   TANDEM_HD bool operator()(T a) const {
-    if constexpr (std::is_floating_point_v<T>) return std::isinf(a);
-    else return false;
+    if constexpr (std::is_floating_point_v<T>)
+      return std::isinf(a);
+    else
+      return false;
   }
 };
 struct isfinite_fn {
   template <class T>
   TANDEM_HD bool operator()(T a) const {
-    if constexpr (std::is_floating_point_v<T>) return std::isfinite(a);
-    else return true;
+    if constexpr (std::is_floating_point_v<T>)
+      return std::isfinite(a);
+    else
+      return true;
   }
 };
 
@@ -167,24 +186,32 @@ struct isfinite_fn {
 struct add_fn {
   template <class T>
   TANDEM_HD T operator()(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a || b;  // NumPy: bool + bool is "or"
-    else if constexpr (is_int_v<T>) return wrap_add(a, b);
-    else return a + b;
+    if constexpr (std::is_same_v<T, bool>)
+      return a || b;  // NumPy: bool + bool is "or"
+    else if constexpr (is_int_v<T>)
+      return wrap_add(a, b);
+    else
+      return a + b;
   }
 };
 struct subtract_fn {
   template <class T>
   TANDEM_HD T operator()(T a, T b) const {
-    if constexpr (is_int_v<T>) return wrap_sub(a, b);
-    else return a - b;
+    if constexpr (is_int_v<T>)
+      return wrap_sub(a, b);
+    else
+      return a - b;
   }
 };
 struct multiply_fn {
   template <class T>
   TANDEM_HD T operator()(T a, T b) const {
-    if constexpr (std::is_same_v<T, bool>) return a && b;
-    else if constexpr (is_int_v<T>) return wrap_mul(a, b);
-    else return a * b;
+    if constexpr (std::is_same_v<T, bool>)
+      return a && b;
+    else if constexpr (is_int_v<T>)
+      return wrap_mul(a, b);
+    else
+      return a * b;
   }
 };
 struct divide_fn {
@@ -275,28 +302,36 @@ struct power_fn {
 };
 struct arctan2_fn {
   template <class T>
-  TANDEM_HD T operator()(T a, T b) const { return std::atan2(a, b); }
+  TANDEM_HD T operator()(T a, T b) const {
+    return std::atan2(a, b);
+  }
 };
 struct hypot_fn {
   template <class T>
-  TANDEM_HD T operator()(T a, T b) const { return std::hypot(a, b); }
+  TANDEM_HD T operator()(T a, T b) const {
+    return std::hypot(a, b);
+  }
 };
 // NaN-propagating, as NumPy's minimum/maximum.
 struct minimum_fn {
   template <class T>
-  TANDEM_HD T operator()(T a, T b) const { return (a <= b || a != a) ? a : b; }
+  TANDEM_HD T operator()(T a, T b) const {
+    return (a <= b || a != a) ? a : b;
+  }
 };
 struct maximum_fn {
   template <class T>
-  TANDEM_HD T operator()(T a, T b) const { return (a >= b || a != a) ? a : b; }
+  TANDEM_HD T operator()(T a, T b) const {
+    return (a >= b || a != a) ? a : b;
+  }
 };
 
-#define TANDEM_COMPARE_FN(name, expr)                \
-  struct name##_fn {                                 \
-    template <class T>                               \
-    TANDEM_HD bool operator()(T a, T b) const {      \
-      return expr;                                   \
-    }                                                \
+#define TANDEM_COMPARE_FN(name, expr)           \
+  struct name##_fn {                            \
+    template <class T>                          \
+    TANDEM_HD bool operator()(T a, T b) const { \
+      return expr;                              \
+    }                                           \
   };
 TANDEM_COMPARE_FN(equal, a == b)
 TANDEM_COMPARE_FN(not_equal, a != b)
@@ -313,11 +348,15 @@ TANDEM_COMPARE_FN(logical_xor, (a != T(0)) != (b != T(0)))
 
 struct where_fn {
   template <class T>
-  TANDEM_HD T operator()(bool c, T a, T b) const { return c ? a : b; }
+  TANDEM_HD T operator()(bool c, T a, T b) const {
+    return c ? a : b;
+  }
 };
 struct clip_fn {
   template <class T>
-  TANDEM_HD T operator()(T a, T lo, T hi) const { return minimum_fn{}(maximum_fn{}(a, lo), hi); }
+  TANDEM_HD T operator()(T a, T lo, T hi) const {
+    return minimum_fn{}(maximum_fn{}(a, lo), hi);
+  }
 };
 
 // ---- op code -> functor ----
@@ -326,12 +365,16 @@ template <UnaryOp>
 struct unary_functor;
 template <BinaryOp>
 struct binary_functor;
-#define TANDEM_MAP_UNARY(name)         \
-  template <>                          \
-  struct unary_functor<UnaryOp::name> { using type = name##_fn; };
-#define TANDEM_MAP_BINARY(name)         \
+#define TANDEM_MAP_UNARY(name)          \
   template <>                           \
-  struct binary_functor<BinaryOp::name> { using type = name##_fn; };
+  struct unary_functor<UnaryOp::name> { \
+    using type = name##_fn;             \
+  };
+#define TANDEM_MAP_BINARY(name)           \
+  template <>                             \
+  struct binary_functor<BinaryOp::name> { \
+    using type = name##_fn;               \
+  };
 TANDEM_UNARY_OPS(TANDEM_MAP_UNARY)
 TANDEM_BINARY_OPS(TANDEM_MAP_BINARY)
 #undef TANDEM_MAP_UNARY

@@ -18,9 +18,9 @@
 #include <unordered_map>
 
 #include "backend/backend.hpp"
-#include "registry/registry.hpp"
 #include "backend/counters.hpp"
 #include "backend/user_op.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/threads.hpp"
 #include "tandem/memory/host_pool.hpp"
@@ -246,7 +246,8 @@ void* allocate_host(std::size_t bytes) {
   } else {
     p = pool().allocate(bytes);
   }
-  if (p == nullptr) TANDEM_THROW(OutOfMemory, detail::user_op_or("allocate"), "cannot allocate ", bytes, " bytes of host memory");
+  if (p == nullptr)
+    TANDEM_THROW(OutOfMemory, detail::user_op_or("allocate"), "cannot allocate ", bytes, " bytes of host memory");
   return p;
 }
 

@@ -51,9 +51,9 @@ Stats stats() {
 
 void reset_stats() {
   auto& c = detail::counters();
-  for (auto* a :
-       {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.host_allocations, &c.device_allocations, &c.placed_cpu,
-        &c.placed_device, &c.oom_fallbacks, &c.stream_waits, &c.host_pool_hits, &c.host_pool_misses, &c.lazy_nodes, &c.fused_evaluations, &c.fused_instructions})
+  for (auto* a : {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.host_allocations, &c.device_allocations,
+                  &c.placed_cpu, &c.placed_device, &c.oom_fallbacks, &c.stream_waits, &c.host_pool_hits,
+                  &c.host_pool_misses, &c.lazy_nodes, &c.fused_evaluations, &c.fused_instructions})
     a->store(0, std::memory_order_relaxed);
   for (auto& family : c.placed_by_family)
     for (auto& count : family) count.store(0, std::memory_order_relaxed);

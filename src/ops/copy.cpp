@@ -74,19 +74,20 @@ Scalar item(const UntypedArray& a) {
 }
 
 Scalar at(const UntypedArray& a, const std::int64_t* index, int count) {
-  TANDEM_CHECK(count == a.ndim(), IndexError, "at", "expected ", a.ndim(), " indices for shape ",
-               to_string(a.shape()), ", got ", count);
+  TANDEM_CHECK(count == a.ndim(), IndexError, "at", "expected ", a.ndim(), " indices for shape ", to_string(a.shape()),
+               ", got ", count);
   std::int64_t offset = 0;
   for (int d = 0; d < count; ++d) {
     const std::int64_t n = a.shape()[d];
     const std::int64_t k = index[d] < 0 ? index[d] + n : index[d];
-    TANDEM_CHECK(k >= 0 && k < n, IndexError, "at", "index ", index[d], " is out of bounds for axis ", d,
-                 " with size ", n);
+    TANDEM_CHECK(k >= 0 && k < n, IndexError, "at", "index ", index[d], " is out of bounds for axis ", d, " with size ",
+                 n);
     offset += k * a.strides()[d];
   }
   Scalar s;
   s.dtype = a.dtype();
-  const auto* p = static_cast<const char*>(a.host_data(false)) + offset * static_cast<std::int64_t>(itemsize(a.dtype()));
+  const auto* p =
+      static_cast<const char*>(a.host_data(false)) + offset * static_cast<std::int64_t>(itemsize(a.dtype()));
   std::memcpy(&s.f64, p, itemsize(a.dtype()));
   return s;
 }

@@ -1,10 +1,11 @@
 // Creation ops. Fill goes through the backend; arange/linspace/eye are written on the host
 // where every new array starts.
 
+#include "tandem/ops/creation.hpp"
+
 #include "cpu/parallel.hpp"
 #include "kernels/convert.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/creation.hpp"
 
 namespace tandem::untyped {
 

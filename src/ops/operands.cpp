@@ -7,8 +7,8 @@
 namespace tandem::ops {
 
 void check_out(const char* op, const UntypedArray& out, const Shape& shape, DType dtype) {
-  TANDEM_CHECK(out.shape() == shape, ShapeError, op, "output has shape ", to_string(out.shape()), " but the result has shape ",
-               to_string(shape));
+  TANDEM_CHECK(out.shape() == shape, ShapeError, op, "output has shape ", to_string(out.shape()),
+               " but the result has shape ", to_string(shape));
   TANDEM_CHECK(out.dtype() == dtype, DTypeError, op, "output has dtype ", dtype_name(out.dtype()),
                " but the result is ", dtype_name(dtype));
   for (int d = 0; d < out.ndim(); ++d)
@@ -21,8 +21,10 @@ void byte_range(const UntypedArray& a, std::int64_t& lo, std::int64_t& hi) {
   lo = hi = a.offset();
   for (int d = 0; d < a.ndim(); ++d) {
     const std::int64_t span = (a.shape()[d] - 1) * a.strides()[d];
-    if (span < 0) lo += span;
-    else hi += span;
+    if (span < 0)
+      lo += span;
+    else
+      hi += span;
   }
   const auto item = static_cast<std::int64_t>(itemsize(a.dtype()));
   lo *= item;

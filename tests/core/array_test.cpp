@@ -71,7 +71,7 @@ TYPED_TEST(ArrayNumeric, ArangeIntegerSteps) {
   EXPECT_TRUE(values_match(td::arange<T>(T(2), T(11), T(3)), std::vector<T>{2, 5, 8}, {3}));
   EXPECT_TRUE(values_match(td::arange<T>(T(5), T(-3), T(-2)), std::vector<T>{5, 3, 1, -1}, {4}));
   EXPECT_TRUE(values_match(td::arange<T>(T(-3), T(2)), std::vector<T>{-3, -2, -1, 0, 1}, {5}));
-  EXPECT_EQ(td::arange<T>(T(5), T(1)).size(), 0);   // empty, like numpy.arange(5, 1)
+  EXPECT_EQ(td::arange<T>(T(5), T(1)).size(), 0);  // empty, like numpy.arange(5, 1)
   EXPECT_EQ(td::arange<T>(T(1), T(5), T(-1)).size(), 0);
   EXPECT_EQ(td::arange<T>(T(0)).size(), 0);
 }
@@ -138,8 +138,11 @@ TYPED_TEST(ArrayTyped, FromAndWrap) {
     }
     EXPECT_TRUE(deleted);
   }
-  EXPECT_TRUE(td::test::throws_with<td::ShapeError>([&] { td::Array<T>::from(v, {4, 2}); },
-                                                    {"Array::from", "6", "(4, 2)"}));
+  EXPECT_TRUE(td::test::throws_with<td::ShapeError>(
+      [&] {
+        td::Array<T>::from(v, {4, 2});
+      },
+      {"Array::from", "6", "(4, 2)"}));
 }
 
 // ---------------------------------------------------------------- views
@@ -370,9 +373,12 @@ TYPED_TEST(ArrayTyped, AstypeToEveryDtype) {
     using U = decltype(tag);
     std::vector<U> expect;
     for (T x : src) {
-      if constexpr (std::is_same_v<U, bool>) expect.push_back(x != T(0));
-      else if constexpr (std::is_integral_v<U> && std::is_floating_point_v<T>) expect.push_back(static_cast<U>(std::trunc(x)));
-      else expect.push_back(static_cast<U>(x));
+      if constexpr (std::is_same_v<U, bool>)
+        expect.push_back(x != T(0));
+      else if constexpr (std::is_integral_v<U> && std::is_floating_point_v<T>)
+        expect.push_back(static_cast<U>(std::trunc(x)));
+      else
+        expect.push_back(static_cast<U>(x));
     }
     EXPECT_TRUE(values_match(a.template astype<U>(), expect, {13})) << td::test::TypeNames::GetName<U>(0);
   };
@@ -386,15 +392,16 @@ TYPED_TEST(ArrayTyped, AstypeToEveryDtype) {
 TYPED_TEST(ArrayFloating, AstypeTruncatesNaNAndSaturates) {
   using T = TypeParam;
   const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
-  auto a = td::Array<T>::from({T(2.9), T(-2.9), T(0.5), T(-0.5), nan, inf, -inf, T(3e9), T(-3e9), T(1e19),
-                               T(-1e19), T(-0.0)});
+  auto a = td::Array<T>::from(
+      {T(2.9), T(-2.9), T(0.5), T(-0.5), nan, inf, -inf, T(3e9), T(-3e9), T(1e19), T(-1e19), T(-0.0)});
   const auto i32max = std::numeric_limits<std::int32_t>::max(), i32min = std::numeric_limits<std::int32_t>::min();
   const auto i64max = std::numeric_limits<std::int64_t>::max(), i64min = std::numeric_limits<std::int64_t>::min();
-  EXPECT_TRUE(values_match(a.template astype<std::int32_t>(),
-                           std::vector<std::int32_t>{2, -2, 0, 0, 0, i32max, i32min, i32max, i32min, i32max, i32min, 0}));
-  EXPECT_TRUE(values_match(a.template astype<std::int64_t>(),
-                           std::vector<std::int64_t>{2, -2, 0, 0, 0, i64max, i64min, 3000000000LL, -3000000000LL,
-                                                     i64max, i64min, 0}));
+  EXPECT_TRUE(
+      values_match(a.template astype<std::int32_t>(),
+                   std::vector<std::int32_t>{2, -2, 0, 0, 0, i32max, i32min, i32max, i32min, i32max, i32min, 0}));
+  EXPECT_TRUE(values_match(
+      a.template astype<std::int64_t>(),
+      std::vector<std::int64_t>{2, -2, 0, 0, 0, i64max, i64min, 3000000000LL, -3000000000LL, i64max, i64min, 0}));
   // NaN is truthy in NumPy (nan != 0); -0.0 is falsy.
   EXPECT_TRUE(values_match(a.template astype<bool>(),
                            std::vector<bool>{true, true, true, true, true, true, true, true, true, true, true, false}));
@@ -407,7 +414,8 @@ TYPED_TEST(ArrayInteger, AstypeNarrowingAndBool) {
   auto b = td::Array<bool>::from({true, false, true});
   EXPECT_TRUE(values_match(b.template astype<T>(), std::vector<T>{1, 0, 1}));
   auto big = td::Array<std::int64_t>::from({(1LL << 32) + 7, -(1LL << 32) - 1, 1LL << 31});
-  EXPECT_TRUE(values_match(big.astype<std::int32_t>(), std::vector<std::int32_t>{7, -1, std::numeric_limits<std::int32_t>::min()}));
+  EXPECT_TRUE(values_match(big.astype<std::int32_t>(),
+                           std::vector<std::int32_t>{7, -1, std::numeric_limits<std::int32_t>::min()}));
 }
 
 // ---------------------------------------------------------------- writes
@@ -433,8 +441,8 @@ TYPED_TEST(ArrayTyped, AssignBroadcastsIntoViews) {
   auto row = td::test::random_array<T>({5}, 31);
   auto col = td::test::random_array<T>({4, 1}, 32);
   auto rv = row.to_vector(), cv = col.to_vector();
-  a(0).assign(row);                                     // (4, 5) <- (5,)
-  a(1, slice(none, none, -1)).assign(col);              // reversed rows <- (4, 1)
+  a(0).assign(row);                                           // (4, 5) <- (5,)
+  a(1, slice(none, none, -1)).assign(col);                    // reversed rows <- (4, 1)
   a(2, ellipsis, slice(1, 3)).assign(td::full<T>({}, T(1)));  // 0-d source
   std::vector<T> expect(60, T(0));
   for (int j = 0; j < 4; ++j)
@@ -469,21 +477,24 @@ TYPED_TEST(ArrayNumeric, OverlappingCompoundAssignment) {
   a(slice(1, n)) += a(slice(0, n - 1));  // every element reads the old neighbour
   std::vector<T> expect = vals;
   for (int i = 1; i < n; ++i)
-    expect[static_cast<std::size_t>(i)] = static_cast<T>(vals[static_cast<std::size_t>(i)] + vals[static_cast<std::size_t>(i - 1)]);
+    expect[static_cast<std::size_t>(i)] =
+        static_cast<T>(vals[static_cast<std::size_t>(i)] + vals[static_cast<std::size_t>(i - 1)]);
   EXPECT_TRUE(values_match(a, expect, {n}));
 
   auto b = td::Array<T>::from(vals);
   b(slice(0, n - 1)) -= b(slice(1, n));
   expect = vals;
   for (int i = 0; i < n - 1; ++i)
-    expect[static_cast<std::size_t>(i)] = static_cast<T>(vals[static_cast<std::size_t>(i)] - vals[static_cast<std::size_t>(i + 1)]);
+    expect[static_cast<std::size_t>(i)] =
+        static_cast<T>(vals[static_cast<std::size_t>(i)] - vals[static_cast<std::size_t>(i + 1)]);
   EXPECT_TRUE(values_match(b, expect, {n}));
 
   auto c = td::Array<T>::from(vals);
   c *= c(slice(none, none, -1));  // c[i] *= old c[n-1-i]
   expect = vals;
   for (int i = 0; i < n; ++i)
-    expect[static_cast<std::size_t>(i)] = static_cast<T>(vals[static_cast<std::size_t>(i)] * vals[static_cast<std::size_t>(n - 1 - i)]);
+    expect[static_cast<std::size_t>(i)] =
+        static_cast<T>(vals[static_cast<std::size_t>(i)] * vals[static_cast<std::size_t>(n - 1 - i)]);
   EXPECT_TRUE(values_match(c, expect, {n}));
 
   auto m = td::Array<T>::from(vals, {1, n});
@@ -549,9 +560,11 @@ TYPED_TEST(ArrayTyped, ViewErrorsNameTheOp) {
   EXPECT_TRUE(throws_with<td::ValueError>([&] { (void)a.item(); }, {"item", "12"}));
   EXPECT_TRUE(throws_with<td::ValueError>([&] { (void)td::zeros<T>({0}).item(); }, {"item"}));
   EXPECT_TRUE(throws_with<td::IndexError>([&] { (void)a.shape(2); }, {"shape", "2"}));
-  EXPECT_TRUE(throws_with<td::ShapeError>([&] { td::broadcast_shapes({3}, {4}); }, {"broadcast_shapes", "(3,)", "(4,)"}));
-  EXPECT_TRUE(throws_with<td::DTypeError>([&] { td::Array<T> x(td::zeros<std::conditional_t<std::is_same_v<T, float>, double, float>>({2}).untyped()); },
-                                          {"Array"}));
+  EXPECT_TRUE(
+      throws_with<td::ShapeError>([&] { td::broadcast_shapes({3}, {4}); }, {"broadcast_shapes", "(3,)", "(4,)"}));
+  EXPECT_TRUE(throws_with<td::DTypeError>(
+      [&] { td::Array<T> x(td::zeros<std::conditional_t<std::is_same_v<T, float>, double, float>>({2}).untyped()); },
+      {"Array"}));
 }
 
 TYPED_TEST(ArrayNumeric, CreationErrors) {
@@ -560,8 +573,8 @@ TYPED_TEST(ArrayNumeric, CreationErrors) {
   EXPECT_TRUE(throws_with<td::ValueError>([&] { td::arange<T>(T(0), T(5), T(0)); }, {"arange", "step"}));
   if constexpr (std::is_floating_point_v<T>) {
     EXPECT_TRUE(throws_with<td::ValueError>([&] { td::linspace<T>(T(0), T(1), -1); }, {"linspace", "-1"}));
-    EXPECT_TRUE(throws_with<td::ValueError>(
-        [&] { td::arange<T>(T(0), std::numeric_limits<T>::infinity(), T(1)); }, {"arange"}));
+    EXPECT_TRUE(throws_with<td::ValueError>([&] { td::arange<T>(T(0), std::numeric_limits<T>::infinity(), T(1)); },
+                                            {"arange"}));
   }
   EXPECT_TRUE(throws_with<td::ValueError>([&] { td::zeros<T>({2, -1}); }, {"-1"}));
   EXPECT_TRUE(throws_with<td::ValueError>([&] { td::eye<T>(-2); }, {"eye", "-2"}));

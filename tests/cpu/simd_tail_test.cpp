@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <vector>
 #include <tandem/tandem.hpp>
+#include <vector>
 
 #include "support/test_support.hpp"
 
@@ -79,18 +79,55 @@ T wrap(i128 v) {
 TYPED_TEST(SimdTail, BinaryLengthsAndOffsets) {
   using T = TypeParam;
   constexpr bool f = std::is_floating_point_v<T>;
-  sweep_binary<T>("add", OUT_FN(add), [](T x, T y) { if constexpr (f) return T(x + y); else return wrap<T>(i128(x) + y); }, -40, 40);
-  sweep_binary<T>("subtract", OUT_FN(subtract), [](T x, T y) { if constexpr (f) return T(x - y); else return wrap<T>(i128(x) - y); }, -40, 40);
-  sweep_binary<T>("multiply", OUT_FN(multiply), [](T x, T y) { if constexpr (f) return T(x * y); else return wrap<T>(i128(x) * y); }, -40, 40);
-  sweep_binary<T>("divide", OUT_FN(divide), [](T x, T y) { if constexpr (f) return T(x / y); else return T(i128(x) / y); }, -9, 9);
-  sweep_binary<T>("minimum", OUT_FN(minimum), [](T x, T y) { return y < x ? y : x; }, -40, 40);
-  sweep_binary<T>("maximum", OUT_FN(maximum), [](T x, T y) { return x < y ? y : x; }, -40, 40);
-  sweep_binary<T>("less", [](const auto& x, const auto& y, const auto& o) {
-    auto r = td::empty<bool>(o.shape());
-    td::less(x, y, r);
-    auto out = o;  // a writable handle: assign() refuses a const Array
-    out.assign(r.template astype<T>());
-  }, [](T x, T y) { return T(x < y); }, -40, 40);
+  sweep_binary<T>(
+      "add", OUT_FN(add),
+      [](T x, T y) {
+        if constexpr (f)
+          return T(x + y);
+        else
+          return wrap<T>(i128(x) + y);
+      },
+      -40, 40);
+  sweep_binary<T>(
+      "subtract", OUT_FN(subtract),
+      [](T x, T y) {
+        if constexpr (f)
+          return T(x - y);
+        else
+          return wrap<T>(i128(x) - y);
+      },
+      -40, 40);
+  sweep_binary<T>(
+      "multiply", OUT_FN(multiply),
+      [](T x, T y) {
+        if constexpr (f)
+          return T(x * y);
+        else
+          return wrap<T>(i128(x) * y);
+      },
+      -40, 40);
+  sweep_binary<T>(
+      "divide", OUT_FN(divide),
+      [](T x, T y) {
+        if constexpr (f)
+          return T(x / y);
+        else
+          return T(i128(x) / y);
+      },
+      -9, 9);
+  sweep_binary<T>(
+      "minimum", OUT_FN(minimum), [](T x, T y) { return y < x ? y : x; }, -40, 40);
+  sweep_binary<T>(
+      "maximum", OUT_FN(maximum), [](T x, T y) { return x < y ? y : x; }, -40, 40);
+  sweep_binary<T>(
+      "less",
+      [](const auto& x, const auto& y, const auto& o) {
+        auto r = td::empty<bool>(o.shape());
+        td::less(x, y, r);
+        auto out = o;  // a writable handle: assign() refuses a const Array
+        out.assign(r.template astype<T>());
+      },
+      [](T x, T y) { return T(x < y); }, -40, 40);
 }
 
 TYPED_TEST(SimdTail, UnaryLengthsAndOffsets) {
@@ -102,7 +139,8 @@ TYPED_TEST(SimdTail, UnaryLengthsAndOffsets) {
       auto a = abuf(slice(off, off + n));
       auto check = [&](const char* name, auto op, auto ref, std::int64_t ulps) {
         std::vector<T> expect;
-        for (std::int64_t i = 0; i < n; ++i) expect.push_back(static_cast<T>(ref(av[static_cast<std::size_t>(off + i)])));
+        for (std::int64_t i = 0; i < n; ++i)
+          expect.push_back(static_cast<T>(ref(av[static_cast<std::size_t>(off + i)])));
         auto outbuf = td::full<T>({n + 2 * kGuard}, guard_value<T>());
         op(a, outbuf(slice(kGuard, kGuard + n)));
         auto ov = outbuf.to_vector();
@@ -116,18 +154,40 @@ TYPED_TEST(SimdTail, UnaryLengthsAndOffsets) {
         }
       };
       constexpr bool f = std::is_floating_point_v<T>;
-      check("negative", [](const auto& x, const auto& o) { td::negative(x, o); }, [](T x) { if constexpr (f) return T(-x); else return wrap<T>(-i128(x)); }, 0);
-      check("abs", [](const auto& x, const auto& o) { td::abs(x, o); }, [](T x) { return x < T(0) ? T(-x) : x; }, 0);
-      check("square", [](const auto& x, const auto& o) { td::square(x, o); }, [](T x) { return T(x * x); }, 0);
+      check(
+          "negative", [](const auto& x, const auto& o) { td::negative(x, o); },
+          [](T x) {
+            if constexpr (f)
+              return T(-x);
+            else
+              return wrap<T>(-i128(x));
+          },
+          0);
+      check(
+          "abs", [](const auto& x, const auto& o) { td::abs(x, o); }, [](T x) { return x < T(0) ? T(-x) : x; }, 0);
+      check(
+          "square", [](const auto& x, const auto& o) { td::square(x, o); }, [](T x) { return T(x * x); }, 0);
       if constexpr (f) {
         using L = long double;
-        check("floor", [](const auto& x, const auto& o) { td::floor(x, o); }, [](T x) { return std::floor(x); }, 0);
-        check("rint", [](const auto& x, const auto& o) { td::rint(x, o); }, [](T x) { return std::nearbyint(x); }, 0);
-        check("sqrt", [](const auto& x, const auto& o) { td::sqrt(td::abs(x), o); }, [](T x) { return std::sqrt(static_cast<L>(std::fabs(x))); }, 0);
-        check("exp", [](const auto& x, const auto& o) { td::exp(x, o); }, [](T x) { return std::exp(static_cast<L>(x)); }, 4);
-        check("log", [](const auto& x, const auto& o) { td::log(td::abs(x), o); }, [](T x) { return std::log(static_cast<L>(std::fabs(x))); }, 4);
-        check("sin", [](const auto& x, const auto& o) { td::sin(x, o); }, [](T x) { return std::sin(static_cast<L>(x)); }, 4);
-        check("tanh", [](const auto& x, const auto& o) { td::tanh(x, o); }, [](T x) { return std::tanh(static_cast<L>(x)); }, 4);
+        check(
+            "floor", [](const auto& x, const auto& o) { td::floor(x, o); }, [](T x) { return std::floor(x); }, 0);
+        check(
+            "rint", [](const auto& x, const auto& o) { td::rint(x, o); }, [](T x) { return std::nearbyint(x); }, 0);
+        check(
+            "sqrt", [](const auto& x, const auto& o) { td::sqrt(td::abs(x), o); },
+            [](T x) { return std::sqrt(static_cast<L>(std::fabs(x))); }, 0);
+        check(
+            "exp", [](const auto& x, const auto& o) { td::exp(x, o); }, [](T x) { return std::exp(static_cast<L>(x)); },
+            4);
+        check(
+            "log", [](const auto& x, const auto& o) { td::log(td::abs(x), o); },
+            [](T x) { return std::log(static_cast<L>(std::fabs(x))); }, 4);
+        check(
+            "sin", [](const auto& x, const auto& o) { td::sin(x, o); }, [](T x) { return std::sin(static_cast<L>(x)); },
+            4);
+        check(
+            "tanh", [](const auto& x, const auto& o) { td::tanh(x, o); },
+            [](T x) { return std::tanh(static_cast<L>(x)); }, 4);
       }
     }
   }

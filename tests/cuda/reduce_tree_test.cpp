@@ -98,7 +98,11 @@ TEST(CudaReduceTree, ArgmaxOverTheTreeFindsTheFirstOccurrence) {
     x[1] = top;
     x[256] = top;
     const Cand best = cu::tile_value_serial<Cand>(
-        257, [&](std::int64_t e) { return Cand{x[static_cast<std::size_t>(e)], e}; }, combine);
+        257,
+        [&](std::int64_t e) {
+          return Cand{x[static_cast<std::size_t>(e)], e};
+        },
+        combine);
     EXPECT_EQ(best.second, 1) << top;
   }
   // argmin: the first of equal minima; a NaN anywhere wins over numbers.
@@ -109,10 +113,18 @@ TEST(CudaReduceTree, ArgmaxOverTheTreeFindsTheFirstOccurrence) {
     return td::kernels::arg_keeps_second<td::ReduceOp::argmin>(a.first, a.second, b.first, b.second) ? b : a;
   };
   const auto first_min = cu::tile_value_serial<Cand>(
-      300, [&](std::int64_t e) { return Cand{y[static_cast<std::size_t>(e)], e}; }, combine_min);
+      300,
+      [&](std::int64_t e) {
+        return Cand{y[static_cast<std::size_t>(e)], e};
+      },
+      combine_min);
   EXPECT_EQ(first_min.second, 7);
   y[290] = std::numeric_limits<double>::quiet_NaN();
   const auto nan_min = cu::tile_value_serial<Cand>(
-      300, [&](std::int64_t e) { return Cand{y[static_cast<std::size_t>(e)], e}; }, combine_min);
+      300,
+      [&](std::int64_t e) {
+        return Cand{y[static_cast<std::size_t>(e)], e};
+      },
+      combine_min);
   EXPECT_EQ(nan_min.second, 290);
 }

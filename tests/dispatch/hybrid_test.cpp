@@ -4,6 +4,8 @@
 // reductions over kept axes; matmul row blocks agree to rounding. Every row is computed
 // exactly once (both sides ran some at the middle fractions).
 
+#include "dispatch/hybrid.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,15 +15,12 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tandem/tandem.hpp>
 #include <vector>
 
-#include <tandem/tandem.hpp>
-
-#include "support/test_support.hpp"
-
 #include "calibrate/json.hpp"
-#include "dispatch/hybrid.hpp"
 #include "registry/registry.hpp"
+#include "support/test_support.hpp"
 
 namespace td = tandem;
 

@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <tandem/tandem.hpp>
 #include <thread>
 #include <vector>
-
-#include <tandem/tandem.hpp>
 
 #include "support/test_support.hpp"
 
@@ -35,14 +34,14 @@ TEST(Residency, ChainOfOpsMovesNoBytesUntilTheHostRead) {
   a.to(device());
   b.to(device());
   td::reset_stats();
-  auto c = a + b;                    // 1
-  c = c * a;                         // 2
-  c = td::sqrt(c);                   // 3
-  c = c - b;                         // 4
-  c = td::maximum(c, a);             // 5
-  c = td::exp(td::negative(c));      // 6, 7
-  c = td::where(c > a, a, c);        // 8, 9
-  td::add(c, b, c);                  // 10, in place
+  auto c = a + b;                // 1
+  c = c * a;                     // 2
+  c = td::sqrt(c);               // 3
+  c = c - b;                     // 4
+  c = td::maximum(c, a);         // 5
+  c = td::exp(td::negative(c));  // 6, 7
+  c = td::where(c > a, a, c);    // 8, 9
+  td::add(c, b, c);              // 10, in place
   EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
   EXPECT_EQ(td::stats().bytes_device_to_host, 0u);
   EXPECT_EQ(td::stats().ops_on(device()), 10u);
@@ -72,16 +71,16 @@ TEST(Residency, ChainOfOpsAndAReductionMovesOnlyTheResultBytes) {
   a.to(device());
   b.to(device());
   td::reset_stats();
-  auto c = a * b;                    // 1 (broadcast)
-  c = c + a;                         // 2
-  c = td::sqrt(c);                   // 3
-  c = c - b;                         // 4
-  c = td::abs(c);                    // 5
-  c = td::log1p(c);                  // 6
-  c = td::maximum(c, td::sin(a));    // 7, 8
-  c = td::where(c > b, c, b);        // 9, 10
-  auto s = td::sum(c, 0);            // 11: the reduction
-  auto m = td::cumsum(s);            // 12: and a scan
+  auto c = a * b;                  // 1 (broadcast)
+  c = c + a;                       // 2
+  c = td::sqrt(c);                 // 3
+  c = c - b;                       // 4
+  c = td::abs(c);                  // 5
+  c = td::log1p(c);                // 6
+  c = td::maximum(c, td::sin(a));  // 7, 8
+  c = td::where(c > b, c, b);      // 9, 10
+  auto s = td::sum(c, 0);          // 11: the reduction
+  auto m = td::cumsum(s);          // 12: and a scan
   EXPECT_EQ(td::stats().bytes_host_to_device, 0u);
   EXPECT_EQ(td::stats().bytes_device_to_host, 0u);
   EXPECT_EQ(td::stats().ops_on(device()), 12u);
@@ -122,8 +121,8 @@ TEST(Residency, ViewsBroadcastingAndInPlaceOpsMatchTheCpu) {
     auto m = td::arange<double>(60.0).reshape({3, 4, 5});
     auto row = td::arange<double>(5.0);
     auto v = m(td::slice(td::none, td::none, -1), 1);  // (3, 5) view with a negative stride
-    auto r = v * row + m(0, 2);                          // broadcasting a (5,) view
-    m(1, td::slice(1, 3)) += 100.0;                      // in place through a view
+    auto r = v * row + m(0, 2);                        // broadcasting a (5,) view
+    m(1, td::slice(1, 3)) += 100.0;                    // in place through a view
     r.assign(td::where(r > 50.0, r, m(2, 0)));
     return std::make_pair(r.to_vector(), m.to_vector());
   };
@@ -248,10 +247,10 @@ TEST(Residency, WrapOverUserDeviceMemoryRunsThereWithoutCopies) {
     td::PlacementGuard automatic(td::Placement::automatic);  // data only on the device: runs there
     auto s = td::sum(a * 2.0);
     EXPECT_EQ(td::stats().bytes_host_to_device, 8u);  // only the scalar operand 2.0 (filled on the host)
-    EXPECT_EQ(td::stats().ops_on(device()), 2u);          // multiply and sum
+    EXPECT_EQ(td::stats().ops_on(device()), 2u);      // multiply and sum
     EXPECT_EQ(s.item(), 0.5 * (n - 1) * n);
     EXPECT_EQ(a.device_data(device(), false), static_cast<void*>(mem));  // still the user's block
-    EXPECT_EQ(a.cdata()[7], 3.5);  // host read copies down once
+    EXPECT_EQ(a.cdata()[7], 3.5);                                        // host read copies down once
     EXPECT_EQ(td::stats().bytes_device_to_host, 8u + n * sizeof(double));
     EXPECT_FALSE(freed);
   }

@@ -10,13 +10,12 @@
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <tandem/tandem.hpp>
 #include <thread>
 #include <vector>
 
-#include <tandem/tandem.hpp>
-
-#include "registry/registry.hpp"
 #include "emulated/backend.hpp"
+#include "registry/registry.hpp"
 
 namespace td = tandem;
 

@@ -5,15 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <tandem/tandem.hpp>
 #include <vector>
 
-#include <tandem/tandem.hpp>
-
-#include "support/test_support.hpp"
-
-#include "registry/registry.hpp"
 #include "emulated/backend.hpp"
 #include "emulated/perf_model.hpp"
+#include "registry/registry.hpp"
+#include "support/test_support.hpp"
 
 namespace td = tandem;
 namespace em = tandem::emulated;

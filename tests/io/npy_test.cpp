@@ -19,9 +19,9 @@
 namespace td = tandem;
 namespace fs = std::filesystem;
 using td::test::arrays_equal;
+using td::test::random_array;
 using td::test::read_bytes;
 using td::test::TempDir;
-using td::test::random_array;
 using td::test::throws_with;
 using td::test::values_match;
 
@@ -35,8 +35,10 @@ std::vector<T> read_values(const std::string& path) {
   const std::vector<unsigned char> bytes = read_bytes(path);
   std::vector<T> v(bytes.size() / sizeof(T));
   for (std::size_t i = 0; i < v.size(); ++i) {
-    if constexpr (std::is_same_v<T, bool>) v[i] = bytes[i] != 0;
-    else std::memcpy(&v[i], bytes.data() + i * sizeof(T), sizeof(T));
+    if constexpr (std::is_same_v<T, bool>)
+      v[i] = bytes[i] != 0;
+    else
+      std::memcpy(&v[i], bytes.data() + i * sizeof(T), sizeof(T));
   }
   return v;
 }
@@ -78,9 +80,10 @@ TYPED_TEST_SUITE(NpyRoundTrip, td::test::AllTypes, td::test::TypeNames);
 TYPED_TEST(NpyRoundTrip, Shapes) {
   using T = TypeParam;
   TempDir dir;
-  const std::vector<std::vector<std::int64_t>> shapes = {{},     {0},       {0, 3},       {4, 0, 2},       {1},
-                                                         {7},    {1023},    {3, 5},       {2, 3, 4},       {1, 1, 1, 1},
-                                                         {2, 3, 1, 5, 1}, {1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2}};
+  const std::vector<std::vector<std::int64_t>> shapes = {
+      {},        {0},          {0, 3},          {4, 0, 2},
+      {1},       {7},          {1023},          {3, 5},
+      {2, 3, 4}, {1, 1, 1, 1}, {2, 3, 1, 5, 1}, {1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2}};
   std::uint64_t seed = 100;
   for (const auto& shape : shapes) {
     SCOPED_TRACE(td::to_string(td::Shape(shape)));
@@ -274,8 +277,11 @@ TEST(NpyErrors, EmptyFileAndDirectory) {
 TEST(NpyErrors, SaveIntoMissingDirectoryLeavesNothing) {
   TempDir dir;
   const std::string path = dir.file("missing/a.npy");
-  EXPECT_TRUE(throws_with<td::IoError>([&] { td::save_npy(path, td::Array<double>::from({1, 2})); },
-                                       {"save_npy", path.c_str(), "No such file"}));
+  EXPECT_TRUE(throws_with<td::IoError>(
+      [&] {
+        td::save_npy(path, td::Array<double>::from({1, 2}));
+      },
+      {"save_npy", path.c_str(), "No such file"}));
   EXPECT_FALSE(fs::exists(dir.file("missing")));
   EXPECT_TRUE(dir.entries().empty());
 }
@@ -286,8 +292,11 @@ TEST(NpyErrors, FailedRenameRemovesTheTemporary) {
   TempDir dir;
   fs::create_directory(dir.file("target"));
   { std::ofstream(dir.file("target/keep")); }
-  EXPECT_TRUE(throws_with<td::IoError>([&] { td::save_npy(dir.file("target"), td::Array<double>::from({1, 2})); },
-                                       {"save_npy", "target", "rename"}));
+  EXPECT_TRUE(throws_with<td::IoError>(
+      [&] {
+        td::save_npy(dir.file("target"), td::Array<double>::from({1, 2}));
+      },
+      {"save_npy", "target", "rename"}));
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"target"});
 }
 
@@ -301,10 +310,14 @@ td::Array<T> formula_array() {
   std::vector<T> v(24);
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto k = static_cast<std::int64_t>(i);
-    if constexpr (std::is_same_v<T, bool>) v[i] = k % 3 == 0;
-    else if constexpr (std::is_same_v<T, std::int32_t>) v[i] = static_cast<T>(k * 7 - 50);
-    else if constexpr (std::is_same_v<T, std::int64_t>) v[i] = k * 1000000007 - 30000000000;
-    else v[i] = static_cast<T>(static_cast<double>(k) * 0.5 - 3.0);
+    if constexpr (std::is_same_v<T, bool>)
+      v[i] = k % 3 == 0;
+    else if constexpr (std::is_same_v<T, std::int32_t>)
+      v[i] = static_cast<T>(k * 7 - 50);
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+      v[i] = k * 1000000007 - 30000000000;
+    else
+      v[i] = static_cast<T>(static_cast<double>(k) * 0.5 - 3.0);
   }
   return td::Array<T>::from(v, td::Shape{2, 3, 4});
 }

@@ -108,8 +108,8 @@ TEST(NpzFixtures, PositionalAndEmptyArchives) {
 
 TEST(NpzFixtures, UnsupportedMemberNamesArchiveAndMember) {
   const std::string path = fixture("bad_big_endian_member.npz");
-  EXPECT_TRUE(throws_with<td::IoError>([&] { td::load_npz(path); },
-                                       {"load_npz: ", path.c_str(), ":bad.npy", "big-endian"}));
+  EXPECT_TRUE(
+      throws_with<td::IoError>([&] { td::load_npz(path); }, {"load_npz: ", path.c_str(), ":bad.npy", "big-endian"}));
 }
 
 // ---- ArrayDict ----
@@ -173,8 +173,10 @@ TYPED_TEST(NpzRoundTrip, StoredAndCompressed) {
   for (bool compressed : {false, true}) {
     SCOPED_TRACE(compressed ? "compressed" : "stored");
     const std::string path = dir.file("a.npz");
-    if (compressed) td::savez_compressed(path, d);
-    else td::savez(path, d);
+    if (compressed)
+      td::savez_compressed(path, d);
+    else
+      td::savez(path, d);
     const td::ArrayDict back = td::load_npz(path);
     EXPECT_EQ(back.names(), d.names());
     for (const auto& [name, a] : d.items()) {
@@ -214,20 +216,26 @@ TEST(NpzRoundTrip, Zip64RecordsWhenForced) {
     for (const auto& [key, a] : d.items()) EXPECT_TRUE(same_array(back[key], a)) << key;
   }
   if (!td::test::have_numpy()) return;
-  const std::string cmd = "/usr/bin/python3 -c \"import numpy as np, sys; a = np.load(sys.argv[1]); b = np.load(sys.argv[2]); "
-                          "assert sorted(a.files) == ['f', 'idx', 'mask', 'n', 'x']; "
-                          "assert all((a[k] == b[k]).all() for k in a.files)\" '" +
-                          dir.file("s.npz") + "' '" + dir.file("c.npz") + "'";
+  const std::string cmd =
+      "/usr/bin/python3 -c \"import numpy as np, sys; a = np.load(sys.argv[1]); b = np.load(sys.argv[2]); "
+      "assert sorted(a.files) == ['f', 'idx', 'mask', 'n', 'x']; "
+      "assert all((a[k] == b[k]).all() for k in a.files)\" '" +
+      dir.file("s.npz") + "' '" + dir.file("c.npz") + "'";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << "NumPy rejected a ZIP64 archive tandem wrote";
 }
 
 TEST(NpzErrors, BadNames) {
   TempDir dir;
   const auto a = td::Array<double>::from({1, 2});
-  EXPECT_TRUE(throws_with<td::ValueError>([&] { td::savez(dir.file("a.npz"), td::ArrayDict{{"", a.untyped()}}); },
-                                          {"savez", "must not be empty"}));
   EXPECT_TRUE(throws_with<td::ValueError>(
-      [&] { td::savez_compressed(dir.file("a.npz"), td::ArrayDict{{"a/b", a.untyped()}}); },
+      [&] {
+        td::savez(dir.file("a.npz"), td::ArrayDict{{"", a.untyped()}});
+      },
+      {"savez", "must not be empty"}));
+  EXPECT_TRUE(throws_with<td::ValueError>(
+      [&] {
+        td::savez_compressed(dir.file("a.npz"), td::ArrayDict{{"a/b", a.untyped()}});
+      },
       {"savez_compressed", "'a/b'", "must not contain '/'"}));
   EXPECT_TRUE(dir.entries().empty());
 }
@@ -275,7 +283,8 @@ TEST(NpzErrors, CorruptMemberFailsItsCrc) {
   auto b = read_bytes(dir.file("a.npz"));
   b[200] ^= 0x40;  // inside x's data
   write_bytes(dir.file("a.npz"), b);
-  EXPECT_TRUE(throws_with<td::IoError>([&] { td::load_npz(dir.file("a.npz")); }, {"load_npz", ":x.npy", "CRC-32 mismatch"}));
+  EXPECT_TRUE(
+      throws_with<td::IoError>([&] { td::load_npz(dir.file("a.npz")); }, {"load_npz", ":x.npy", "CRC-32 mismatch"}));
 }
 
 TEST(NpzErrors, HeaderFieldsAreChecked) {
@@ -292,12 +301,12 @@ TEST(NpzErrors, HeaderFieldsAreChecked) {
   const std::vector<Case> cases = {
       {central + 10, 12, 2, "compression method 12 is not supported"},
       {central + 8, 1, 2, "encrypted"},
-      {central + 24, 0xFFFFFFF0u, 4, "impossible"},                     // zip bomb claim
-      {central + 20, 0x7FFFFFFF, 4, "runs past the end of the file"},   // compressed size
-      {central + 42, 0x7FFFFFFF, 4, "offset"},                          // local header offset
-      {central + 28, 0xFFFF, 2, "runs past the directory"},             // name length
-      {good.size() - 22 + 10, 500, 2, "cannot fit"},                    // entry count
-      {good.size() - 22 + 16, 0x7FFFFFFF, 4, "outside the file"},       // directory offset
+      {central + 24, 0xFFFFFFF0u, 4, "impossible"},                    // zip bomb claim
+      {central + 20, 0x7FFFFFFF, 4, "runs past the end of the file"},  // compressed size
+      {central + 42, 0x7FFFFFFF, 4, "offset"},                         // local header offset
+      {central + 28, 0xFFFF, 2, "runs past the directory"},            // name length
+      {good.size() - 22 + 10, 500, 2, "cannot fit"},                   // entry count
+      {good.size() - 22 + 16, 0x7FFFFFFF, 4, "outside the file"},      // directory offset
       {0, 0, 4, "bad local header signature"},
   };
   for (const Case& c : cases) {

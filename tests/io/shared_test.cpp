@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-
 #include <tandem/shared.hpp>
 
 #include "support/temp_dir.hpp"
@@ -23,9 +22,7 @@ using td::test::throws_with;
 namespace {
 
 // Unique per process and test, so parallel ctest runs never share a segment.
-std::string segment(const std::string& what) {
-  return "tandem_test_" + std::to_string(::getpid()) + "_" + what;
-}
+std::string segment(const std::string& what) { return "tandem_test_" + std::to_string(::getpid()) + "_" + what; }
 
 // Unlinks at scope exit whatever the test left.
 struct Unlinker {
@@ -38,7 +35,8 @@ void raw_segment(const std::string& name, std::size_t bytes, const std::string& 
   const int fd = ::shm_open(("/" + name).c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(bytes)), 0);
-  ASSERT_EQ(::pwrite(fd, head.data(), std::min(head.size(), bytes), 0), static_cast<ssize_t>(std::min(head.size(), bytes)));
+  ASSERT_EQ(::pwrite(fd, head.data(), std::min(head.size(), bytes), 0),
+            static_cast<ssize_t>(std::min(head.size(), bytes)));
   ::close(fd);
 }
 
@@ -47,9 +45,12 @@ td::Array<T> formula(const td::Shape& shape, bool second) {
   const std::int64_t n = td::shape_size(shape);
   std::vector<T> v(static_cast<std::size_t>(n));
   for (std::int64_t k = 0; k < n; ++k) {
-    if constexpr (std::is_same_v<T, bool>) v[k] = (k % 3 == 0) != second;
-    else if constexpr (std::is_integral_v<T>) v[k] = static_cast<T>((k * 7 - 50) * (second ? 2 : 1) + (second ? 1 : 0));
-    else v[k] = static_cast<T>((static_cast<double>(k) * 0.5 - 3.0) * (second ? 2 : 1) + (second ? 1 : 0));
+    if constexpr (std::is_same_v<T, bool>)
+      v[k] = (k % 3 == 0) != second;
+    else if constexpr (std::is_integral_v<T>)
+      v[k] = static_cast<T>((k * 7 - 50) * (second ? 2 : 1) + (second ? 1 : 0));
+    else
+      v[k] = static_cast<T>((static_cast<double>(k) * 0.5 - 3.0) * (second ? 2 : 1) + (second ? 1 : 0));
   }
   return td::Array<T>::from(v, shape);
 }
@@ -110,11 +111,13 @@ TEST(SharedMemory, Errors) {
   EXPECT_TRUE(throws_with<td::IoError>([&] { td::shared::create<double>(u.name, {3}); }, {"shared::create", "exists"}));
   EXPECT_TRUE(throws_with<td::DTypeError>([&] { td::shared::attach<float>(u.name); },
                                           {"shared::attach", "float64", "float32"}));
-  EXPECT_TRUE(throws_with<td::ValueError>([&] { td::shared::create<double>("a/b", {3}); }, {"invalid shared-memory name"}));
+  EXPECT_TRUE(
+      throws_with<td::ValueError>([&] { td::shared::create<double>("a/b", {3}); }, {"invalid shared-memory name"}));
   EXPECT_TRUE(throws_with<td::ValueError>([&] { td::shared::create<double>(segment("neg"), {-1}); }, {"negative"}));
 
   raw_segment(foreign.name, 8192, "NOTTANDEM");
-  EXPECT_TRUE(throws_with<td::IoError>([&] { td::shared::attach_untyped(foreign.name); }, {"not a tandem array", "bad magic"}));
+  EXPECT_TRUE(
+      throws_with<td::IoError>([&] { td::shared::attach_untyped(foreign.name); }, {"not a tandem array", "bad magic"}));
   raw_segment(tiny.name, 16, "TANDEMSH");
   EXPECT_TRUE(throws_with<td::IoError>([&] { td::shared::attach_untyped(tiny.name); }, {"16 bytes", "too small"}));
 
@@ -146,7 +149,7 @@ TEST(SharedMemoryNumPy, NumPyAttachesToTandemSegments) {
     const std::string cmd = "/usr/bin/python3 '" + script + "' check " + u.name;
     ASSERT_EQ(std::system(cmd.c_str()), 0) << "NumPy could not read " << td::dtype_name(a.dtype());
     EXPECT_TRUE(arrays_equal(a, formula<T>({2, 3, 4}, true)));  // NumPy's writes, seen here
-    td::shared::unlink(u.name);  // the resource tracker did not remove it
+    td::shared::unlink(u.name);                                 // the resource tracker did not remove it
   };
   run(false);
   run(std::int32_t{});

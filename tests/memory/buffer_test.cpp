@@ -1,16 +1,16 @@
 // Buffer residency flags, byte counting and lifetime, tested through a fake device
 // backend that keeps its own copies in separate host allocations.
 
+#include "memory/buffer.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
-#include <vector>
-
 #include <tandem/tandem.hpp>
+#include <vector>
 
 #include "backend/backend.hpp"
 #include "registry/registry.hpp"
-#include "memory/buffer.hpp"
 
 namespace td = tandem;
 

@@ -56,7 +56,8 @@ template <class T>
 std::vector<td::Array<T>> layouts(const std::vector<T>& values) {
   const auto n = static_cast<std::int64_t>(values.size());
   std::vector<T> spread(static_cast<std::size_t>(2 * n + 1), T(0));
-  for (std::int64_t i = 0; i < n; ++i) spread[static_cast<std::size_t>(2 * i + 1)] = values[static_cast<std::size_t>(i)];
+  for (std::int64_t i = 0; i < n; ++i)
+    spread[static_cast<std::size_t>(2 * i + 1)] = values[static_cast<std::size_t>(i)];
   std::vector<T> rev(values.rbegin(), values.rend());
   return {td::Array<T>::from(values), td::Array<T>::from(spread)(slice(1, none, 2)),
           td::Array<T>::from(rev)(slice(none, none, -1))};
@@ -84,16 +85,20 @@ void check_unary(const char* name, F f, FOut f_out, Ref ref, double lo, double h
   }
 }
 
-#define UNARY_FNS(op) \
-  [](const auto& a) { return td::op(a); }, [](const auto& a, const auto& o) { td::op(a, o); }
+#define UNARY_FNS(op) [](const auto& a) { return td::op(a); }, [](const auto& a, const auto& o) { td::op(a, o); }
 
 TYPED_TEST(UnaryTyped, LogicalAndClassification) {
   using T = TypeParam;
-  check_unary<T, bool>("logical_not", UNARY_FNS(logical_not), [](T x) { return !(x != T(0)); }, -3, 3);
-  check_unary<T, bool>("isnan", UNARY_FNS(isnan), [](T) { return false; }, -3, 3);
-  check_unary<T, bool>("isinf", UNARY_FNS(isinf), [](T) { return false; }, -3, 3);
-  check_unary<T, bool>("isfinite", UNARY_FNS(isfinite), [](T) { return true; }, -3, 3);
-  check_unary<T>("abs", UNARY_FNS(abs), [](T x) { return x < T(0) ? T(-x) : x; }, -50, 50);
+  check_unary<T, bool>(
+      "logical_not", UNARY_FNS(logical_not), [](T x) { return !(x != T(0)); }, -3, 3);
+  check_unary<T, bool>(
+      "isnan", UNARY_FNS(isnan), [](T) { return false; }, -3, 3);
+  check_unary<T, bool>(
+      "isinf", UNARY_FNS(isinf), [](T) { return false; }, -3, 3);
+  check_unary<T, bool>(
+      "isfinite", UNARY_FNS(isfinite), [](T) { return true; }, -3, 3);
+  check_unary<T>(
+      "abs", UNARY_FNS(abs), [](T x) { return x < T(0) ? T(-x) : x; }, -50, 50);
   if constexpr (std::is_floating_point_v<T>) {
     const T nan = std::numeric_limits<T>::quiet_NaN(), inf = std::numeric_limits<T>::infinity();
     auto a = td::Array<T>::from({nan, inf, -inf, T(0), T(-1.5), std::numeric_limits<T>::denorm_min()});
@@ -106,11 +111,21 @@ TYPED_TEST(UnaryTyped, LogicalAndClassification) {
 
 TYPED_TEST(NumericOps, ExactUnaryOps) {
   using T = TypeParam;
-  check_unary<T>("negative", UNARY_FNS(negative), [](T x) { return T(-x); }, -50, 50);
-  check_unary<T>("square", UNARY_FNS(square), [](T x) { return T(x * x); }, -50, 50);
-  check_unary<T>("sign", UNARY_FNS(sign), [](T x) { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); }, -3, 3);
+  check_unary<T>(
+      "negative", UNARY_FNS(negative), [](T x) { return T(-x); }, -50, 50);
+  check_unary<T>(
+      "square", UNARY_FNS(square), [](T x) { return T(x * x); }, -50, 50);
+  check_unary<T>(
+      "sign", UNARY_FNS(sign), [](T x) { return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0)); }, -3, 3);
   // Rounding is the identity on integers; on floats use the C library's exact functions.
-  auto id_or = [](auto fn) { return [fn](T x) { if constexpr (std::is_floating_point_v<T>) return T(fn(x)); else return x; }; };
+  auto id_or = [](auto fn) {
+    return [fn](T x) {
+      if constexpr (std::is_floating_point_v<T>)
+        return T(fn(x));
+      else
+        return x;
+    };
+  };
   check_unary<T>("floor", UNARY_FNS(floor), id_or([](T x) { return std::floor(x); }), -20, 20);
   check_unary<T>("ceil", UNARY_FNS(ceil), id_or([](T x) { return std::ceil(x); }), -20, 20);
   check_unary<T>("trunc", UNARY_FNS(trunc), id_or([](T x) { return std::trunc(x); }), -20, 20);
@@ -120,7 +135,8 @@ TYPED_TEST(NumericOps, ExactUnaryOps) {
                    if (d < 0.5L) return T(f);
                    if (d > 0.5L) return T(f + 1);
                    return std::fmod(f, 2.0L) == 0 ? T(f) : T(f + 1);
-                 }), -20, 20);
+                 }),
+                 -20, 20);
   if constexpr (std::is_floating_point_v<T>) {
     // Exact halves and signed zeros.
     auto h = td::Array<T>::from({T(0.5), T(1.5), T(2.5), T(-0.5), T(-1.5), T(-2.5), T(3.5), T(-0.0), T(4.75)});
@@ -136,8 +152,8 @@ TYPED_TEST(NumericOps, ExactUnaryOps) {
     auto a = td::Array<T>::from({mn, mx, T(-1)});
     EXPECT_TRUE(values_match(td::abs(a), std::vector<T>{mn, mx, 1}));
     EXPECT_TRUE(values_match(td::negative(a), std::vector<T>{mn, wrap<T>(-static_cast<i128>(mx)), 1}));
-    EXPECT_TRUE(values_match(td::square(a), std::vector<T>{wrap<T>(static_cast<i128>(mn) * mn),
-                                                           wrap<T>(static_cast<i128>(mx) * mx), 1}));
+    EXPECT_TRUE(values_match(
+        td::square(a), std::vector<T>{wrap<T>(static_cast<i128>(mn) * mn), wrap<T>(static_cast<i128>(mx) * mx), 1}));
   }
 }
 
@@ -147,7 +163,8 @@ TYPED_TEST(FloatOps, TranscendentalUnaryOps) {
   const std::int64_t u = kMathUlps;
   const double tol = kAbsTol<T>;
 #define CHECK_MATH(op, ref, lo, hi) \
-  check_unary<T>(#op, UNARY_FNS(op), [](T x) { return static_cast<T>(ref(static_cast<L>(x))); }, lo, hi, u, tol)
+  check_unary<T>(                   \
+      #op, UNARY_FNS(op), [](T x) { return static_cast<T>(ref(static_cast<L>(x))); }, lo, hi, u, tol)
   CHECK_MATH(sqrt, std::sqrt, 0, 100);
   CHECK_MATH(cbrt, std::cbrt, -100, 100);
   CHECK_MATH(reciprocal, L(1) /, -10, 10);
@@ -176,7 +193,8 @@ TYPED_TEST(FloatOps, TranscendentalUnaryOps) {
   auto s = td::Array<T>::from({T(-1), T(0), inf, nan});
   EXPECT_TRUE(values_match(td::sqrt(s), std::vector<T>{nan, 0, inf, nan}));
   EXPECT_TRUE(values_match(td::log(s), std::vector<T>{nan, -inf, inf, nan}));
-  EXPECT_TRUE(values_match(td::exp(td::Array<T>::from({T(1000), T(-1000), -inf, nan})), std::vector<T>{inf, 0, 0, nan}));
+  EXPECT_TRUE(
+      values_match(td::exp(td::Array<T>::from({T(1000), T(-1000), -inf, nan})), std::vector<T>{inf, 0, 0, nan}));
   EXPECT_TRUE(values_match(td::reciprocal(td::Array<T>::from({T(0), T(-0.0)})), std::vector<T>{inf, -inf}));
 }
 
@@ -205,8 +223,11 @@ TYPED_TEST(UnaryTyped, UnaryOutErrorsAndAliasing) {
   auto a = td::test::random_array<T>({4, 3}, 5);
   using td::test::throws_with;
   EXPECT_TRUE(throws_with<td::ShapeError>([&] { td::abs(a, td::empty<T>({3, 4})); }, {"abs", "(3, 4)", "(4, 3)"}));
-  EXPECT_TRUE(throws_with<td::DTypeError>([&] { td::isnan(a, td::empty<std::conditional_t<std::is_same_v<T, float>, double, float>>({4, 3})); },
-                                          {"isnan"}));
+  EXPECT_TRUE(throws_with<td::DTypeError>(
+      [&] {
+        td::isnan(a, td::empty<std::conditional_t<std::is_same_v<T, float>, double, float>>({4, 3}));
+      },
+      {"isnan"}));
   // out aliasing the input.
   auto before = a.to_vector();
   td::logical_not(a.copy(), td::empty<bool>({4, 3}));
@@ -220,7 +241,9 @@ TYPED_TEST(UnaryTyped, UnaryOutErrorsAndAliasing) {
     auto bv = b.to_vector();
     td::abs(b(slice(none, none, -1)), b);
     std::vector<T> e2;
-    for (int i = 8; i >= 0; --i) e2.push_back(bv[static_cast<std::size_t>(i)] < T(0) ? T(-bv[static_cast<std::size_t>(i)]) : bv[static_cast<std::size_t>(i)]);
+    for (int i = 8; i >= 0; --i)
+      e2.push_back(bv[static_cast<std::size_t>(i)] < T(0) ? T(-bv[static_cast<std::size_t>(i)])
+                                                          : bv[static_cast<std::size_t>(i)]);
     EXPECT_TRUE(values_match(b, e2, {9}));
   }
 }
@@ -235,24 +258,34 @@ struct Ref {
   using L = long double;
 
   static T add(T a, T b) {
-    if constexpr (is_b) return a || b;
-    else if constexpr (is_f) return a + b;
-    else return wrap<T>(static_cast<i128>(a) + b);
+    if constexpr (is_b)
+      return a || b;
+    else if constexpr (is_f)
+      return a + b;
+    else
+      return wrap<T>(static_cast<i128>(a) + b);
   }
   static T subtract(T a, T b) {
-    if constexpr (is_f) return a - b;
-    else return wrap<T>(static_cast<i128>(a) - b);
+    if constexpr (is_f)
+      return a - b;
+    else
+      return wrap<T>(static_cast<i128>(a) - b);
   }
   static T multiply(T a, T b) {
-    if constexpr (is_b) return a && b;
-    else if constexpr (is_f) return a * b;
-    else return wrap<T>(static_cast<i128>(a) * b);
+    if constexpr (is_b)
+      return a && b;
+    else if constexpr (is_f)
+      return a * b;
+    else
+      return wrap<T>(static_cast<i128>(a) * b);
   }
   // Integers: truncating division (documented tandem choice, NumPy would return float),
   // x / 0 == 0, MIN / -1 wraps to MIN.
   static T divide(T a, T b) {
-    if constexpr (is_f) return a / b;
-    else return b == 0 ? T(0) : wrap<T>(static_cast<i128>(a) / b);
+    if constexpr (is_f)
+      return a / b;
+    else
+      return b == 0 ? T(0) : wrap<T>(static_cast<i128>(a) / b);
   }
   static T floor_divide(T a, T b) {
     if constexpr (is_f) {
@@ -305,9 +338,9 @@ struct Ref {
 
 // Pairs of broadcastable shapes: equal, scalar (0-d) on either side, row, column, 3-D, empty.
 const std::vector<std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>> kShapePairs = {
-    {{7}, {7}},          {{1023}, {1023}},    {{5}, {}},        {{}, {6}},           {{}, {}},
-    {{3, 1}, {1, 4}},    {{3, 5}, {5}},       {{3, 5}, {3, 1}}, {{2, 3, 4}, {3, 1}}, {{2, 1, 4}, {1, 3, 1}},
-    {{0, 3}, {3}},       {{4, 0}, {1, 1}},    {{1}, {9}},
+    {{7}, {7}},       {{1023}, {1023}}, {{5}, {}},        {{}, {6}},           {{}, {}},
+    {{3, 1}, {1, 4}}, {{3, 5}, {5}},    {{3, 5}, {3, 1}}, {{2, 3, 4}, {3, 1}}, {{2, 1, 4}, {1, 3, 1}},
+    {{0, 3}, {3}},    {{4, 0}, {1, 1}}, {{1}, {9}},
 };
 
 /// Checks f(a, b) against ref for every shape pair, with contiguous and non-contiguous
@@ -327,19 +360,23 @@ void check_binary(const char* name, F f, Ref_ ref, const std::vector<T>& pool_a,
     const auto so = td::test::broadcast_shape(sa, sb);
     auto a = td::Array<T>::from(va, td::Shape(sa));
     auto b = td::Array<T>::from(vb, td::Shape(sb));
-    EXPECT_TRUE(values_match(f(a, b), expect, so, ulps, abs_tol)) << name << " " << td::to_string(td::Shape(sa))
-                                                                  << " with " << td::to_string(td::Shape(sb));
+    EXPECT_TRUE(values_match(f(a, b), expect, so, ulps, abs_tol))
+        << name << " " << td::to_string(td::Shape(sa)) << " with " << td::to_string(td::Shape(sb));
     // Non-contiguous a: the reversed view of a reversed copy holds the same values.
     if (sa.size() >= 1 && na > 1) {
       std::vector<T> rev(va.rbegin(), va.rend());
       auto ar = td::Array<T>::from(rev, td::Shape(sa));
       // Reverse every axis: a full reversal of C order equals reversing each axis.
       td::Array<T> view = ar;
-      if (sa.size() == 1) view = ar(slice(none, none, -1));
-      else if (sa.size() == 2) view = ar(slice(none, none, -1), slice(none, none, -1));
-      else view = ar(slice(none, none, -1), slice(none, none, -1), slice(none, none, -1));
+      if (sa.size() == 1)
+        view = ar(slice(none, none, -1));
+      else if (sa.size() == 2)
+        view = ar(slice(none, none, -1), slice(none, none, -1));
+      else
+        view = ar(slice(none, none, -1), slice(none, none, -1), slice(none, none, -1));
       EXPECT_FALSE(view.is_contiguous());
-      EXPECT_TRUE(values_match(f(view, b), expect, so, ulps, abs_tol)) << name << " reversed a " << td::to_string(td::Shape(sa));
+      EXPECT_TRUE(values_match(f(view, b), expect, so, ulps, abs_tol))
+          << name << " reversed a " << td::to_string(td::Shape(sa));
     }
     // Non-contiguous b: a transposed copy, transposed back.
     if (sb.size() == 2 && nb > 1 && sb[0] > 1 && sb[1] > 1) {
@@ -353,11 +390,14 @@ void check_binary(const char* name, F f, Ref_ ref, const std::vector<T>& pool_a,
   auto a = td::Array<T>::from(va);
   std::vector<R> e1, e2;
   for (T x : va) e1.push_back(static_cast<R>(ref(x, s)));
-  EXPECT_TRUE(values_match(f(a, td::full<T>({}, s)), e1, {static_cast<std::int64_t>(va.size())}, ulps, abs_tol)) << name;
+  EXPECT_TRUE(values_match(f(a, td::full<T>({}, s)), e1, {static_cast<std::int64_t>(va.size())}, ulps, abs_tol))
+      << name;
   std::vector<T> vb(pool_b.begin(), pool_b.begin() + std::min<std::size_t>(pool_b.size(), 11));
   const T s2 = pool_a[pool_a.size() / 3];
   for (T x : vb) e2.push_back(static_cast<R>(ref(s2, x)));
-  EXPECT_TRUE(values_match(f(td::full<T>({1}, s2), td::Array<T>::from(vb)), e2, {static_cast<std::int64_t>(vb.size())}, ulps, abs_tol)) << name;
+  EXPECT_TRUE(values_match(f(td::full<T>({1}, s2), td::Array<T>::from(vb)), e2, {static_cast<std::int64_t>(vb.size())},
+                           ulps, abs_tol))
+      << name;
 }
 
 template <class T>
@@ -401,15 +441,24 @@ TYPED_TEST(BinaryTyped, ComparisonsAndLogicalGiveBool) {
   using T = TypeParam;
   // Small pools so that equal values occur often.
   const auto p = pool<T>(11, -3, 3), q = pool<T>(12, -3, 3);
-  check_binary<T, bool>("equal", BIN_FN(equal), [](T a, T b) { return a == b; }, p, q);
-  check_binary<T, bool>("not_equal", BIN_FN(not_equal), [](T a, T b) { return a != b; }, p, q);
-  check_binary<T, bool>("less", BIN_FN(less), [](T a, T b) { return a < b; }, p, q);
-  check_binary<T, bool>("less_equal", BIN_FN(less_equal), [](T a, T b) { return a <= b; }, p, q);
-  check_binary<T, bool>("greater", BIN_FN(greater), [](T a, T b) { return a > b; }, p, q);
-  check_binary<T, bool>("greater_equal", BIN_FN(greater_equal), [](T a, T b) { return a >= b; }, p, q);
-  check_binary<T, bool>("logical_and", BIN_FN(logical_and), [](T a, T b) { return a != T(0) && b != T(0); }, p, q);
-  check_binary<T, bool>("logical_or", BIN_FN(logical_or), [](T a, T b) { return a != T(0) || b != T(0); }, p, q);
-  check_binary<T, bool>("logical_xor", BIN_FN(logical_xor), [](T a, T b) { return (a != T(0)) != (b != T(0)); }, p, q);
+  check_binary<T, bool>(
+      "equal", BIN_FN(equal), [](T a, T b) { return a == b; }, p, q);
+  check_binary<T, bool>(
+      "not_equal", BIN_FN(not_equal), [](T a, T b) { return a != b; }, p, q);
+  check_binary<T, bool>(
+      "less", BIN_FN(less), [](T a, T b) { return a < b; }, p, q);
+  check_binary<T, bool>(
+      "less_equal", BIN_FN(less_equal), [](T a, T b) { return a <= b; }, p, q);
+  check_binary<T, bool>(
+      "greater", BIN_FN(greater), [](T a, T b) { return a > b; }, p, q);
+  check_binary<T, bool>(
+      "greater_equal", BIN_FN(greater_equal), [](T a, T b) { return a >= b; }, p, q);
+  check_binary<T, bool>(
+      "logical_and", BIN_FN(logical_and), [](T a, T b) { return a != T(0) && b != T(0); }, p, q);
+  check_binary<T, bool>(
+      "logical_or", BIN_FN(logical_or), [](T a, T b) { return a != T(0) || b != T(0); }, p, q);
+  check_binary<T, bool>(
+      "logical_xor", BIN_FN(logical_xor), [](T a, T b) { return (a != T(0)) != (b != T(0)); }, p, q);
   // Operators produce the same results.
   auto a = td::Array<T>::from(p), b = td::Array<T>::from(q);
   EXPECT_TRUE(td::test::arrays_equal(a == b, td::equal(a, b)));
@@ -485,7 +534,8 @@ TYPED_TEST(NumericOps, BinaryOutFormsAndAliasing) {
   td::subtract(c(slice(none, none, -1)), b, c);
   std::vector<T> e2;
   for (int i = 2; i >= 0; --i)
-    for (int j = 0; j < 4; ++j) e2.push_back(Ref<T>::subtract(av[static_cast<std::size_t>(i * 4 + j)], bv[static_cast<std::size_t>(j)]));
+    for (int j = 0; j < 4; ++j)
+      e2.push_back(Ref<T>::subtract(av[static_cast<std::size_t>(i * 4 + j)], bv[static_cast<std::size_t>(j)]));
   EXPECT_TRUE(values_match(c, e2, {3, 4}));
   // Scalar operand with out.
   auto d = td::Array<T>::from(av, {3, 4});
@@ -514,10 +564,16 @@ TYPED_TEST(BinaryTyped, BroadcastAndDTypeErrorsNameOpAndShapes) {
   auto a = td::zeros<T>({3}), b = td::zeros<T>({4});
   EXPECT_TRUE(throws_with<td::ShapeError>([&] { td::add(a, b); }, {"add", "(3,)", "(4,)"}));
   EXPECT_TRUE(throws_with<td::ShapeError>([&] { (void)(a == b); }, {"equal", "(3,)", "(4,)"}));
-  EXPECT_TRUE(throws_with<td::ShapeError>([&] { td::maximum(td::zeros<T>({2, 3}), td::zeros<T>({3, 2})); },
-                                          {"maximum", "(2, 3)", "(3, 2)"}));
-  EXPECT_TRUE(throws_with<td::ShapeError>([&] { td::logical_or(td::zeros<T>({2, 1, 5}), td::zeros<T>({3, 4})); },
-                                          {"logical_or", "(2, 1, 5)", "(3, 4)"}));
+  EXPECT_TRUE(throws_with<td::ShapeError>(
+      [&] {
+        td::maximum(td::zeros<T>({2, 3}), td::zeros<T>({3, 2}));
+      },
+      {"maximum", "(2, 3)", "(3, 2)"}));
+  EXPECT_TRUE(throws_with<td::ShapeError>(
+      [&] {
+        td::logical_or(td::zeros<T>({2, 1, 5}), td::zeros<T>({3, 4}));
+      },
+      {"logical_or", "(2, 1, 5)", "(3, 4)"}));
   EXPECT_TRUE(throws_with<td::ShapeError>([&] { a += b; }, {"add"}));
   EXPECT_TRUE(throws_with<td::ShapeError>([&] { td::where(td::zeros<bool>({3}), a, b); }, {"where"}));
   // Mixed dtypes through the untyped layer.
@@ -526,21 +582,26 @@ TYPED_TEST(BinaryTyped, BroadcastAndDTypeErrorsNameOpAndShapes) {
       [&] { td::untyped::binary(td::BinaryOp::multiply, a.untyped(), td::zeros<Other>({3}).untyped()); },
       {"multiply", "different dtypes"}));
   EXPECT_TRUE(throws_with<td::DTypeError>(
-      [&] { td::untyped::where(td::zeros<bool>({3}).untyped(), a.untyped(), td::zeros<Other>({3}).untyped()); }, {"where"}));
+      [&] { td::untyped::where(td::zeros<bool>({3}).untyped(), a.untyped(), td::zeros<Other>({3}).untyped()); },
+      {"where"}));
   if constexpr (!std::is_same_v<T, bool>) {
-    EXPECT_TRUE(throws_with<td::DTypeError>(
-        [&] { td::untyped::where(a.untyped(), a.untyped(), a.untyped()); }, {"where", "bool"}));
+    EXPECT_TRUE(throws_with<td::DTypeError>([&] { td::untyped::where(a.untyped(), a.untyped(), a.untyped()); },
+                                            {"where", "bool"}));
   }
 }
 
 TYPED_TEST(IntOps, PowerNegativeExponentIsValueError) {
   using T = TypeParam;
   auto a = td::Array<T>::from({T(2), T(3), T(4)});
-  EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::power(a, td::Array<T>::from({T(1), T(-1), T(2)})); },
-                                                    {"power", "negative"}));
+  EXPECT_TRUE(td::test::throws_with<td::ValueError>(
+      [&] {
+        td::power(a, td::Array<T>::from({T(1), T(-1), T(2)}));
+      },
+      {"power", "negative"}));
   EXPECT_TRUE(td::test::throws_with<td::ValueError>([&] { td::power(a, -2); }, {"power"}));
   // Overflow wraps: 3**40 mod 2**bits, and 2**bits == 0.
-  auto w = td::power(td::Array<T>::from({T(3), T(2), T(-1), T(0)}), td::Array<T>::from({T(40), T(sizeof(T) * 8), T(41), T(0)}));
+  auto w = td::power(td::Array<T>::from({T(3), T(2), T(-1), T(0)}),
+                     td::Array<T>::from({T(40), T(sizeof(T) * 8), T(41), T(0)}));
   EXPECT_TRUE(values_match(w, std::vector<T>{Ref<T>::power(3, 40), 0, -1, 1}));
 }
 
@@ -673,8 +734,9 @@ TYPED_TEST(FloatOps, RoundDecimalsHalfToEven) {
   auto a = td::Array<T>::from({T(0.5), T(1.5), T(2.5), T(-2.5), T(0.125), T(0.375), T(1234.5678)});
   EXPECT_TRUE(values_match(td::round(a), std::vector<T>{0, 2, 2, -2, 0, 0, 1235}));
   // rint(a * 10**d) / 10**d, NumPy's algorithm; 0.125 * 100 = 12.5 -> 12 (half to even).
-  EXPECT_TRUE(values_match(td::round(a, 2), std::vector<T>{T(0.5), T(1.5), T(2.5), T(-2.5), T(0.12), T(0.38),
-                                                          static_cast<T>(std::nearbyint(T(1234.5678) * T(100)) / T(100))}));
+  EXPECT_TRUE(
+      values_match(td::round(a, 2), std::vector<T>{T(0.5), T(1.5), T(2.5), T(-2.5), T(0.12), T(0.38),
+                                                   static_cast<T>(std::nearbyint(T(1234.5678) * T(100)) / T(100))}));
   EXPECT_TRUE(values_match(td::round(td::Array<T>::from({T(1250), T(1350), T(-1250), T(49)}), -2),
                            std::vector<T>{1200, 1400, -1200, 0}));
 }
@@ -737,7 +799,6 @@ TYPED_TEST(NumericOps, LargeArraysIdenticalAcrossThreadCounts) {
   EXPECT_THROW(td::set_num_threads(0), td::ValueError);
 }
 
-
 TYPED_TEST(NumericOps, LargeOverlappingInPlaceAcrossThreads) {
   using T = TypeParam;
   td::test::ThreadCountGuard guard;
@@ -751,7 +812,8 @@ TYPED_TEST(NumericOps, LargeOverlappingInPlaceAcrossThreads) {
     auto got = a.to_vector();
     std::int64_t bad = 0;
     for (std::int64_t i = 1; i < n; ++i)
-      bad += got[static_cast<std::size_t>(i)] != Ref<T>::add(vals[static_cast<std::size_t>(i)], vals[static_cast<std::size_t>(i - 1)]);
+      bad += got[static_cast<std::size_t>(i)] !=
+             Ref<T>::add(vals[static_cast<std::size_t>(i)], vals[static_cast<std::size_t>(i - 1)]);
     EXPECT_EQ(bad, 0) << threads << " threads";
     // Reversed overlap through out=: out is the input read backwards.
     auto b = td::Array<T>::from(vals);
@@ -759,7 +821,8 @@ TYPED_TEST(NumericOps, LargeOverlappingInPlaceAcrossThreads) {
     got = b.to_vector();
     bad = 0;
     for (std::int64_t i = 0; i < n; ++i)
-      bad += got[static_cast<std::size_t>(i)] != Ref<T>::subtract(vals[static_cast<std::size_t>(n - 1 - i)], vals[static_cast<std::size_t>(i)]);
+      bad += got[static_cast<std::size_t>(i)] !=
+             Ref<T>::subtract(vals[static_cast<std::size_t>(n - 1 - i)], vals[static_cast<std::size_t>(i)]);
     EXPECT_EQ(bad, 0) << threads << " threads";
   }
 }

@@ -27,10 +27,14 @@ td::Array<T> load(const std::string& name) {
 
 template <class T>
 std::string tag() {
-  if constexpr (std::is_same_v<T, float>) return "f32";
-  else if constexpr (std::is_same_v<T, double>) return "f64";
-  else if constexpr (std::is_same_v<T, std::int32_t>) return "i32";
-  else return "i64";
+  if constexpr (std::is_same_v<T, float>)
+    return "f32";
+  else if constexpr (std::is_same_v<T, double>)
+    return "f64";
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return "i32";
+  else
+    return "i64";
 }
 
 template <class T>
@@ -175,7 +179,8 @@ TYPED_TEST(NumpyFloat, InverseHyperbolicFunctions) {
 TYPED_TEST(NumpyFloat, ClipWithNaNs) {
   using T = TypeParam;
   const std::string t = "clip_" + tag<T>() + "_";
-  EXPECT_TRUE(values_match(td::clip(load<T>(t + "a"), load<T>(t + "lo"), load<T>(t + "hi")), load<T>(t + "out").to_vector()));
+  EXPECT_TRUE(
+      values_match(td::clip(load<T>(t + "a"), load<T>(t + "lo"), load<T>(t + "hi")), load<T>(t + "out").to_vector()));
 }
 
 TEST(NumpyAstype, FloatToIntTruncatesTowardZero) {
@@ -187,7 +192,8 @@ TEST(NumpyAstype, FloatToIntTruncatesTowardZero) {
                            load<std::int32_t>("astype_f32_i32_out").to_vector()));
   EXPECT_TRUE(values_match(load<float>("astype_f32_i64_x").astype<std::int64_t>(),
                            load<std::int64_t>("astype_f32_i64_out").to_vector()));
-  EXPECT_TRUE(values_match(load<float>("astype_f32_bool_x").astype<bool>(), load<bool>("astype_f32_bool_out").to_vector()));
+  EXPECT_TRUE(
+      values_match(load<float>("astype_f32_bool_x").astype<bool>(), load<bool>("astype_f32_bool_out").to_vector()));
 }
 
 // operator<< against NumPy's str() of the same array.

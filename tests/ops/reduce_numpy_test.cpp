@@ -37,8 +37,9 @@ struct AxesCase {
 };
 
 const std::vector<AxesCase>& axes_cases() {
-  static const std::vector<AxesCase> cases = {{"all", td::Axes{}}, {"0", td::Axes(0)},        {"m1", td::Axes(-1)},
-                                              {"1", td::Axes(1)},  {"0_2", td::Axes({0, 2})}, {"2_0", td::Axes({2, 0})}};
+  static const std::vector<AxesCase> cases = {{"all", td::Axes{}},       {"0", td::Axes(0)},
+                                              {"m1", td::Axes(-1)},      {"1", td::Axes(1)},
+                                              {"0_2", td::Axes({0, 2})}, {"2_0", td::Axes({2, 0})}};
   return cases;
 }
 

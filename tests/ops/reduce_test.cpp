@@ -38,7 +38,8 @@ std::vector<long double> ref_sum_axis(const std::vector<double>& x, const std::v
         int n = 0;
         for (int d = 0; d < 3; ++d)
           if (d != ax) o[n++] = idx[d];
-        out[static_cast<std::size_t>(o[0] * out_shape[1] + o[1])] += x[static_cast<std::size_t>((i * s[1] + j) * s[2] + k)];
+        out[static_cast<std::size_t>(o[0] * out_shape[1] + o[1])] +=
+            x[static_cast<std::size_t>((i * s[1] + j) * s[2] + k)];
       }
   return out;
 }
@@ -77,8 +78,8 @@ TEST(Reduce, NonContiguousViewsMatchTheirContiguousCopies) {
 // numbers as rows (rows path), and a strided gather give identical bits.
 TEST(Reduce, SameTreeOnRowsColumnsAndGatherPaths) {
   const auto a = td::test::random_array<double>({1000, 37}, 5, -1e6, 1e6);
-  const auto by_columns = td::sum(a, 0);                 // reduced axis strided, outputs contiguous
-  const auto by_rows = td::sum(a.T().copy(), 1);         // same numbers, contiguous rows
+  const auto by_columns = td::sum(a, 0);          // reduced axis strided, outputs contiguous
+  const auto by_rows = td::sum(a.T().copy(), 1);  // same numbers, contiguous rows
   const auto gathered = td::sum(a(td::all(), td::slice(td::none, td::none, -1)), 0);  // reversed columns
   EXPECT_TRUE(arrays_equal(by_columns, by_rows));
   const auto rev = gathered.to_vector();
@@ -144,8 +145,8 @@ TEST(Reduce, FloatSumAccuracyWithinPairwiseBound) {
     pos_exact += p;
     pos_naive += p;
   }
-  const double pos_err = std::fabs(static_cast<double>(td::sum(td::Array<float>::from(pos)).item()) -
-                                   static_cast<double>(pos_exact));
+  const double pos_err =
+      std::fabs(static_cast<double>(td::sum(td::Array<float>::from(pos)).item()) - static_cast<double>(pos_exact));
   EXPECT_LE(pos_err, std::log2(static_cast<double>(n)) * eps * static_cast<double>(pos_exact));
   EXPECT_LT(pos_err * 10, std::fabs(static_cast<double>(pos_naive) - static_cast<double>(pos_exact)));
   // The same on a column reduction (a different loop nest, the same tree).
@@ -290,9 +291,9 @@ TEST(Reduce, DiffOrdersAndBool) {
 
 TEST(Reduce, NormForms) {
   const auto m = td::Array<double>::from({3, 4, 0, 12}, td::Shape{2, 2});
-  EXPECT_DOUBLE_EQ(td::norm(m).item(), 13.0);                 // Frobenius
+  EXPECT_DOUBLE_EQ(td::norm(m).item(), 13.0);  // Frobenius
   EXPECT_TRUE(values_match(td::norm(m, td::Axes(1)), std::vector<double>{5, 12}));
-  EXPECT_DOUBLE_EQ(td::norm(m, 1).item(), 16.0);              // max column sum
+  EXPECT_DOUBLE_EQ(td::norm(m, 1).item(), 16.0);                                        // max column sum
   EXPECT_DOUBLE_EQ(td::norm(m, std::numeric_limits<double>::infinity()).item(), 12.0);  // max row sum
   // The spectral norms: sigma_max * sigma_min = |det| = 36, sigma_max^2 + sigma_min^2 = 13^2.
   const double s_max = td::norm(m, 2).item(), s_min = td::norm(m, -2).item();

@@ -13,10 +13,9 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tandem/tandem.hpp>
 #include <type_traits>
 #include <vector>
-
-#include <tandem/tandem.hpp>
 
 namespace tandem::test {
 
@@ -30,11 +29,16 @@ using IntegerTypes = ::testing::Types<std::int32_t, std::int64_t>;
 struct TypeNames {
   template <class T>
   static std::string GetName(int) {
-    if constexpr (std::is_same_v<T, bool>) return "bool";
-    else if constexpr (std::is_same_v<T, std::int32_t>) return "int32";
-    else if constexpr (std::is_same_v<T, std::int64_t>) return "int64";
-    else if constexpr (std::is_same_v<T, float>) return "float32";
-    else return "float64";
+    if constexpr (std::is_same_v<T, bool>)
+      return "bool";
+    else if constexpr (std::is_same_v<T, std::int32_t>)
+      return "int32";
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+      return "int64";
+    else if constexpr (std::is_same_v<T, float>)
+      return "float32";
+    else
+      return "float64";
   }
 };
 
@@ -121,8 +125,8 @@ inline std::vector<std::int64_t> broadcast_shape(std::vector<std::int64_t> a, st
 
 /// Reference of a binary op: f applied element by element with broadcasting.
 template <class R, class T, class F>
-std::vector<R> reference_binary(const std::vector<T>& a, const std::vector<std::int64_t>& sa,
-                                const std::vector<T>& b, const std::vector<std::int64_t>& sb, F f) {
+std::vector<R> reference_binary(const std::vector<T>& a, const std::vector<std::int64_t>& sa, const std::vector<T>& b,
+                                const std::vector<std::int64_t>& sb, F f) {
   const auto so = broadcast_shape(sa, sb);
   const auto ma = broadcast_map(sa, so), mb = broadcast_map(sb, so);
   std::vector<R> r(ma.size());
@@ -171,8 +175,10 @@ template <class T>
 std::string show(T v) {
   std::ostringstream s;
   s.precision(std::is_same_v<T, float> ? 9 : 17);
-  if constexpr (std::is_same_v<T, bool>) s << (v ? "true" : "false");
-  else s << v;
+  if constexpr (std::is_same_v<T, bool>)
+    s << (v ? "true" : "false");
+  else
+    s << v;
   return s.str();
 }
 

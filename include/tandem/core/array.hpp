@@ -48,8 +48,8 @@ class Array {
 
   /// The typed view of an untyped array; throws DTypeError on a dtype mismatch.
   explicit Array(UntypedArray u) : u_(std::move(u)) {
-    TANDEM_CHECK(u_.dtype() == dtype_of<E>(), DTypeError, "Array", "cannot view ", dtype_name(u_.dtype()),
-                 " data as ", dtype_name(dtype_of<E>()));
+    TANDEM_CHECK(u_.dtype() == dtype_of<E>(), DTypeError, "Array", "cannot view ", dtype_name(u_.dtype()), " data as ",
+                 dtype_name(dtype_of<E>()));
   }
 
   /// A 1-d array holding a copy of the values.
@@ -125,7 +125,9 @@ class Array {
   Array copy() const { return Array(untyped::copy(u_)); }
   /// A copy converted to U (float->int truncates toward zero; NaN -> 0; out of range saturates).
   template <class U>
-  Array<U> astype() const { return Array<U>(untyped::astype(u_, dtype_of<U>())); }
+  Array<U> astype() const {
+    return Array<U>(untyped::astype(u_, dtype_of<U>()));
+  }
   /// This array when C-contiguous, else a contiguous copy.
   Array contiguous() const { return Array(untyped::contiguous(u_)); }
 
@@ -182,7 +184,9 @@ class Array {
   }
   /// Pointer in `device`'s memory (for your own kernels); for_write = true marks the other
   /// copies stale.
-  E* device_data(Device device, bool for_write = true) const { return static_cast<E*>(u_.device_data(device, for_write)); }
+  E* device_data(Device device, bool for_write = true) const {
+    return static_cast<E*>(u_.device_data(device, for_write));
+  }
 
   // ---- in-place arithmetic (broadcasting other to this shape) ----
 #define TANDEM_COMPOUND(opsym, code)                                                \
@@ -231,7 +235,8 @@ class Array {
 template <class E>
 std::int64_t Array<E>::shape(int axis) const {
   const int n = ndim();
-  TANDEM_CHECK(axis >= -n && axis < n, IndexError, "shape", "axis ", axis, " is out of bounds for an array of dimension ", n);
+  TANDEM_CHECK(axis >= -n && axis < n, IndexError, "shape", "axis ", axis,
+               " is out of bounds for an array of dimension ", n);
   return u_.shape()[axis < 0 ? axis + n : axis];
 }
 

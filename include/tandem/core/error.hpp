@@ -15,21 +15,45 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 /// Shapes that do not fit: broadcasting, reshape, out-parameter of the wrong shape.
-class ShapeError : public Error { public: using Error::Error; };
+class ShapeError : public Error {
+ public:
+  using Error::Error;
+};
 /// Wrong element type: mixed dtypes, an op a dtype does not support, a file of another dtype.
-class DTypeError : public Error { public: using Error::Error; };
+class DTypeError : public Error {
+ public:
+  using Error::Error;
+};
 /// Index or axis out of range.
-class IndexError : public Error { public: using Error::Error; };
+class IndexError : public Error {
+ public:
+  using Error::Error;
+};
 /// A value outside an op's domain (zero step, negative count, empty min, ...).
-class ValueError : public Error { public: using Error::Error; };
+class ValueError : public Error {
+ public:
+  using Error::Error;
+};
 /// Reading or writing files: missing, malformed, truncated, unsupported.
-class IoError : public Error { public: using Error::Error; };
+class IoError : public Error {
+ public:
+  using Error::Error;
+};
 /// A device failed or is absent.
-class DeviceError : public Error { public: using Error::Error; };
+class DeviceError : public Error {
+ public:
+  using Error::Error;
+};
 /// A device or host allocation could not be satisfied.
-class OutOfMemory : public DeviceError { public: using DeviceError::DeviceError; };
+class OutOfMemory : public DeviceError {
+ public:
+  using DeviceError::DeviceError;
+};
 /// A linear-algebra failure: singular matrix, not positive definite, no convergence.
-class LinAlgError : public Error { public: using Error::Error; };
+class LinAlgError : public Error {
+ public:
+  using Error::Error;
+};
 
 namespace detail {
 
@@ -52,7 +76,7 @@ template <class E>
 #define TANDEM_THROW(Kind, op, ...) ::tandem::detail::raise<::tandem::Kind>(op, ::tandem::detail::concat(__VA_ARGS__))
 
 /// Throws tandem::Kind unless cond holds.
-#define TANDEM_CHECK(cond, Kind, op, ...)   \
-  do {                                      \
+#define TANDEM_CHECK(cond, Kind, op, ...)             \
+  do {                                                \
     if (!(cond)) TANDEM_THROW(Kind, op, __VA_ARGS__); \
   } while (0)

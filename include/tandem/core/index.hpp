@@ -62,10 +62,10 @@ struct Index {
 
   template <class I, std::enable_if_t<std::is_integral_v<I>, int> = 0>
   Index(I i) : kind(Kind::integer), integer(static_cast<std::int64_t>(i)) {}  // NOLINT
-  Index(Slice s) : kind(Kind::slice), range(s) {}                              // NOLINT
-  Index(Placeholder) : kind(Kind::slice) {}                                     // NOLINT
-  Index(NewAxis) : kind(Kind::new_axis) {}                                      // NOLINT
-  Index(Ellipsis) : kind(Kind::all_rest) {}                                    // NOLINT
+  Index(Slice s) : kind(Kind::slice), range(s) {}                             // NOLINT
+  Index(Placeholder) : kind(Kind::slice) {}                                   // NOLINT
+  Index(NewAxis) : kind(Kind::new_axis) {}                                    // NOLINT
+  Index(Ellipsis) : kind(Kind::all_rest) {}                                   // NOLINT
 };
 
 }  // namespace tandem

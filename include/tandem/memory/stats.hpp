@@ -34,21 +34,21 @@ struct PredictionError {
 
 /// A snapshot of the process-wide counters since start-up or the last reset_stats().
 struct Stats {
-  std::uint64_t bytes_host_to_device = 0;    ///< bytes copied from host to any device
-  std::uint64_t bytes_device_to_host = 0;    ///< bytes copied from any device to host
-  std::vector<DeviceOps> ops;                ///< ops run on each registered device, the CPU first
-  std::uint64_t host_allocations = 0;        ///< host buffers allocated
-  std::uint64_t device_allocations = 0;      ///< device buffers allocated
-  std::uint64_t placed_cpu = 0;              ///< placement decisions for the CPU
-  std::uint64_t placed_device = 0;           ///< placement decisions for a device
-  std::uint64_t oom_fallbacks = 0;           ///< ops moved to the CPU after device out-of-memory
-  std::uint64_t stream_waits = 0;            ///< waits queued on one stream for another's unfinished work
-  std::uint64_t host_pool_hits = 0;          ///< large host buffers served from the pool's cache
-  std::uint64_t host_pool_misses = 0;        ///< large host buffers that needed fresh memory
-  std::uint64_t host_cached_bytes = 0;       ///< bytes the host pool holds now (not reset by reset_stats)
-  std::uint64_t lazy_nodes = 0;              ///< lazy graph nodes built, scalar operands included (docs/lazy.md)
-  std::uint64_t lazy_nodes_live = 0;         ///< lazy graph nodes that exist now (not reset by reset_stats)
-  std::uint64_t fused_evaluations = 0;       ///< lazy graphs run as one fused pass
+  std::uint64_t bytes_host_to_device = 0;  ///< bytes copied from host to any device
+  std::uint64_t bytes_device_to_host = 0;  ///< bytes copied from any device to host
+  std::vector<DeviceOps> ops;              ///< ops run on each registered device, the CPU first
+  std::uint64_t host_allocations = 0;      ///< host buffers allocated
+  std::uint64_t device_allocations = 0;    ///< device buffers allocated
+  std::uint64_t placed_cpu = 0;            ///< placement decisions for the CPU
+  std::uint64_t placed_device = 0;         ///< placement decisions for a device
+  std::uint64_t oom_fallbacks = 0;         ///< ops moved to the CPU after device out-of-memory
+  std::uint64_t stream_waits = 0;          ///< waits queued on one stream for another's unfinished work
+  std::uint64_t host_pool_hits = 0;        ///< large host buffers served from the pool's cache
+  std::uint64_t host_pool_misses = 0;      ///< large host buffers that needed fresh memory
+  std::uint64_t host_cached_bytes = 0;     ///< bytes the host pool holds now (not reset by reset_stats)
+  std::uint64_t lazy_nodes = 0;            ///< lazy graph nodes built, scalar operands included (docs/lazy.md)
+  std::uint64_t lazy_nodes_live = 0;       ///< lazy graph nodes that exist now (not reset by reset_stats)
+  std::uint64_t fused_evaluations = 0;     ///< lazy graphs run as one fused pass
   /// Instructions in those passes. Each beyond the last of its pass is an array-sized
   /// temporary that eager evaluation would have allocated and the fused pass did not:
   /// fused_instructions - fused_evaluations of them.

@@ -32,16 +32,16 @@ inline constexpr bool is_scalar_v = std::is_arithmetic_v<S>;
 }  // namespace detail
 
 // ---- unary ----
-#define TANDEM_DEFINE_UNARY(name)                                                                 \
-  template <class T>                                                                              \
-  auto name(const Array<T>& a) {                                                                  \
-    using R = std::conditional_t<returns_bool(UnaryOp::name), bool, T>;                           \
-    return Array<R>(untyped::unary(UnaryOp::name, a.untyped()));                                  \
-  }                                                                                               \
-  template <class T, class R>                                                                     \
-  const Array<R>& name(const Array<T>& a, const Array<R>& out) {                                  \
-    untyped::unary(UnaryOp::name, a.untyped(), &out.untyped());                                   \
-    return out;                                                                                   \
+#define TANDEM_DEFINE_UNARY(name)                                       \
+  template <class T>                                                    \
+  auto name(const Array<T>& a) {                                        \
+    using R = std::conditional_t<returns_bool(UnaryOp::name), bool, T>; \
+    return Array<R>(untyped::unary(UnaryOp::name, a.untyped()));        \
+  }                                                                     \
+  template <class T, class R>                                           \
+  const Array<R>& name(const Array<T>& a, const Array<R>& out) {        \
+    untyped::unary(UnaryOp::name, a.untyped(), &out.untyped());         \
+    return out;                                                         \
   }
 TANDEM_UNARY_OPS(TANDEM_DEFINE_UNARY)
 #undef TANDEM_DEFINE_UNARY
@@ -63,43 +63,45 @@ Array<T> round(const Array<T>& a, int decimals = 0) {
     const T scale = static_cast<T>(std::pow(10.0, decimals < 0 ? -decimals : decimals));
     const BinaryOp first = decimals > 0 ? BinaryOp::multiply : BinaryOp::divide;
     Array<T> r = rint(Array<T>(untyped::binary(first, a.untyped(), detail::scalar_operand<T>(scale))));
-    if (decimals > 0) r /= scale;
-    else r *= scale;
+    if (decimals > 0)
+      r /= scale;
+    else
+      r *= scale;
     return r;
   }
 }
 
 // ---- binary ----
-#define TANDEM_DEFINE_BINARY(name)                                                                \
-  template <class T>                                                                              \
-  auto name(const Array<T>& a, const Array<T>& b) {                                               \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                          \
-    return Array<R>(untyped::binary(BinaryOp::name, a.untyped(), b.untyped()));                   \
-  }                                                                                               \
-  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                  \
-  auto name(const Array<T>& a, S b) {                                                             \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                          \
-    return Array<R>(untyped::binary(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b)));  \
-  }                                                                                               \
-  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                  \
-  auto name(S a, const Array<T>& b) {                                                             \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                          \
-    return Array<R>(untyped::binary(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped()));  \
-  }                                                                                               \
-  template <class T, class R>                                                                     \
-  const Array<R>& name(const Array<T>& a, const Array<T>& b, const Array<R>& out) {               \
-    untyped::binary(BinaryOp::name, a.untyped(), b.untyped(), &out.untyped());                    \
-    return out;                                                                                   \
-  }                                                                                               \
-  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>         \
-  const Array<R>& name(const Array<T>& a, S b, const Array<R>& out) {                             \
-    untyped::binary(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b), &out.untyped());   \
-    return out;                                                                                   \
-  }                                                                                               \
-  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>         \
-  const Array<R>& name(S a, const Array<T>& b, const Array<R>& out) {                             \
-    untyped::binary(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped(), &out.untyped());   \
-    return out;                                                                                   \
+#define TANDEM_DEFINE_BINARY(name)                                                               \
+  template <class T>                                                                             \
+  auto name(const Array<T>& a, const Array<T>& b) {                                              \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                         \
+    return Array<R>(untyped::binary(BinaryOp::name, a.untyped(), b.untyped()));                  \
+  }                                                                                              \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                 \
+  auto name(const Array<T>& a, S b) {                                                            \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                         \
+    return Array<R>(untyped::binary(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b))); \
+  }                                                                                              \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                 \
+  auto name(S a, const Array<T>& b) {                                                            \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                         \
+    return Array<R>(untyped::binary(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped())); \
+  }                                                                                              \
+  template <class T, class R>                                                                    \
+  const Array<R>& name(const Array<T>& a, const Array<T>& b, const Array<R>& out) {              \
+    untyped::binary(BinaryOp::name, a.untyped(), b.untyped(), &out.untyped());                   \
+    return out;                                                                                  \
+  }                                                                                              \
+  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>        \
+  const Array<R>& name(const Array<T>& a, S b, const Array<R>& out) {                            \
+    untyped::binary(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b), &out.untyped());  \
+    return out;                                                                                  \
+  }                                                                                              \
+  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>        \
+  const Array<R>& name(S a, const Array<T>& b, const Array<R>& out) {                            \
+    untyped::binary(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped(), &out.untyped());  \
+    return out;                                                                                  \
   }
 TANDEM_BINARY_OPS(TANDEM_DEFINE_BINARY)
 #undef TANDEM_DEFINE_BINARY
@@ -111,18 +113,18 @@ auto true_divide(const A& a, const B& b) {
 }
 
 // ---- operators ----
-#define TANDEM_DEFINE_OPERATOR(sym, name)                                   \
-  template <class T>                                                        \
-  auto operator sym(const Array<T>& a, const Array<T>& b) {                 \
-    return name(a, b);                                                      \
-  }                                                                         \
+#define TANDEM_DEFINE_OPERATOR(sym, name)                                        \
+  template <class T>                                                             \
+  auto operator sym(const Array<T>& a, const Array<T>& b) {                      \
+    return name(a, b);                                                           \
+  }                                                                              \
   template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
-  auto operator sym(const Array<T>& a, S b) {                               \
-    return name(a, b);                                                      \
-  }                                                                         \
+  auto operator sym(const Array<T>& a, S b) {                                    \
+    return name(a, b);                                                           \
+  }                                                                              \
   template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
-  auto operator sym(S a, const Array<T>& b) {                               \
-    return name(a, b);                                                      \
+  auto operator sym(S a, const Array<T>& b) {                                    \
+    return name(a, b);                                                           \
   }
 TANDEM_DEFINE_OPERATOR(+, add)
 TANDEM_DEFINE_OPERATOR(-, subtract)
@@ -174,13 +176,11 @@ template <class T>
 Array<T> clip(const Array<T>& a, const Array<T>& lo, const Array<T>& hi) {
   return Array<T>(untyped::clip(a.untyped(), lo.untyped(), hi.untyped()));
 }
-template <class T, class S1, class S2,
-          std::enable_if_t<detail::is_scalar_v<S1> && detail::is_scalar_v<S2>, int> = 0>
+template <class T, class S1, class S2, std::enable_if_t<detail::is_scalar_v<S1> && detail::is_scalar_v<S2>, int> = 0>
 Array<T> clip(const Array<T>& a, S1 lo, S2 hi) {
   return Array<T>(untyped::clip(a.untyped(), detail::scalar_operand<T>(lo), detail::scalar_operand<T>(hi)));
 }
-template <class T, class S1, class S2,
-          std::enable_if_t<detail::is_scalar_v<S1> && detail::is_scalar_v<S2>, int> = 0>
+template <class T, class S1, class S2, std::enable_if_t<detail::is_scalar_v<S1> && detail::is_scalar_v<S2>, int> = 0>
 const Array<T>& clip(const Array<T>& a, S1 lo, S2 hi, const Array<T>& out) {
   untyped::clip(a.untyped(), detail::scalar_operand<T>(lo), detail::scalar_operand<T>(hi), &out.untyped());
   return out;

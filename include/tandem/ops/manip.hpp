@@ -44,6 +44,8 @@ Array<T> ascontiguousarray(const Array<T>& a) {
   return a.contiguous();
 }
 /// The broadcast shape of two shapes; throws ShapeError.
-inline Shape broadcast_shapes(const Shape& a, const Shape& b) { return untyped::broadcast_shapes("broadcast_shapes", a, b); }
+inline Shape broadcast_shapes(const Shape& a, const Shape& b) {
+  return untyped::broadcast_shapes("broadcast_shapes", a, b);
+}
 
 }  // namespace tandem

@@ -31,7 +31,19 @@ enum class BinaryOp : unsigned char { TANDEM_BINARY_OPS(TANDEM_ENUM_ENTRY) };
 /// Reductions over some or all axes. The nan* forms skip NaNs (sum/prod treat them as 0/1,
 /// min/max ignore them).
 enum class ReduceOp : unsigned char {
-  sum, prod, min, max, argmin, argmax, all, any, count_nonzero, nansum, nanprod, nanmin, nanmax
+  sum,
+  prod,
+  min,
+  max,
+  argmin,
+  argmax,
+  all,
+  any,
+  count_nonzero,
+  nansum,
+  nanprod,
+  nanmin,
+  nanmax
 };
 
 /// Inclusive scans along one axis.
@@ -48,9 +60,9 @@ constexpr bool returns_bool(UnaryOp op) {
   return op == UnaryOp::logical_not || op == UnaryOp::isnan || op == UnaryOp::isinf || op == UnaryOp::isfinite;
 }
 constexpr bool returns_bool(BinaryOp op) {
-  return op == BinaryOp::equal || op == BinaryOp::not_equal || op == BinaryOp::less ||
-         op == BinaryOp::less_equal || op == BinaryOp::greater || op == BinaryOp::greater_equal ||
-         op == BinaryOp::logical_and || op == BinaryOp::logical_or || op == BinaryOp::logical_xor;
+  return op == BinaryOp::equal || op == BinaryOp::not_equal || op == BinaryOp::less || op == BinaryOp::less_equal ||
+         op == BinaryOp::greater || op == BinaryOp::greater_equal || op == BinaryOp::logical_and ||
+         op == BinaryOp::logical_or || op == BinaryOp::logical_xor;
 }
 
 }  // namespace tandem
