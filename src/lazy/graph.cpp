@@ -160,6 +160,9 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
 
 bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
               const UntypedArray& out) {
+  // Only a pending operand can be fused into out: every other out= call leaves at once.
+  if (std::none_of(operands.begin(), operands.end(), [](const UntypedArray* a) { return a->buffer()->has_pending(); }))
+    return false;
   if (!lazy_enabled() || !placed_on_cpu() || !out.is_contiguous()) return false;
   const Buffer& memory = *out.buffer();
   if (memory.pending() != nullptr || !memory.newest().is_cpu()) return false;

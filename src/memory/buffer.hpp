@@ -78,6 +78,8 @@ class Buffer {
   void set_pending(std::shared_ptr<PendingContents> producer);
   /// The pending producer (null when none): a snapshot, for the lazy layer to fuse it.
   std::shared_ptr<PendingContents> pending() const;
+  /// Whether a producer is pending: one atomic load, for the checks on every op's path.
+  bool has_pending() const { return has_pending_.load(std::memory_order_acquire); }
   /// Called by the producer once the contents are written.
   void clear_pending();
   /// Runs the pending producer, if any (ensure_valid_on does so first).
