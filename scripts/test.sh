@@ -8,7 +8,8 @@
 #         host threads on the emulated device, and every thread-count determinism test
 #         except BLAS ones (OpenBLAS brings GCC's OpenMP runtime, which TSan and archer do
 #         not see into, next to LLVM's); and the failure tests whose work crosses threads
-#         (allocation failures inside OpenMP regions and on the emulated device's worker)
+#         (allocation failures inside OpenMP regions and on the emulated device's worker),
+#         and the lazy graphs and fused evaluation (shared graphs evaluated from threads)
 #   consumer  an external CMake project built against the installed tree
 # Usage: scripts/test.sh [preset ...]   (default: all of the above)
 set -euo pipefail
@@ -32,7 +33,7 @@ for preset in "${presets[@]}"; do
     cmake --preset tsan
     cmake --build --preset tsan -j "$jobs" --target tandem_tests
     OMP_TOOL_LIBRARIES="$archer" TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
-      ./build/tsan/tests/tandem_tests --gtest_filter='Residency.*:Streams.*:*Thread*:*Chunking*:*Concurren*:FaultInjection.*:ArraySafety.*:Transfer.*-Matmul*:Linalg*'
+      ./build/tsan/tests/tandem_tests --gtest_filter='Residency.*:Streams.*:*Thread*:*Chunking*:*Concurren*:FaultInjection.*:ArraySafety.*:Transfer.*:LazyGraph.*:Fused*-Matmul*:Linalg*'
     TANDEM_EMULATED_DEVICE=1 TANDEM_PLACEMENT=gpu OMP_TOOL_LIBRARIES="$archer" \
       TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ./build/tsan/tests/tandem_tests --gtest_filter='*Thread*:*Chunking*-Matmul*:Linalg*'
   elif [[ $preset == consumer ]]; then
