@@ -26,4 +26,18 @@ bool unary_math(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t
 bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
             std::int64_t n, bool stream = false);
 
+/// Calls f(float{}) or f(double{}) for the dtypes with vector math and returns its answer;
+/// false for every other dtype (the caller then runs the scalar functors).
+template <class F>
+bool with_floating_type(DType dtype, F&& f) {
+  switch (dtype) {
+    case DType::float32:
+      return f(float{});
+    case DType::float64:
+      return f(double{});
+    default:
+      return false;
+  }
+}
+
 }  // namespace tandem::cpu::simd

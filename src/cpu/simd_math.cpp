@@ -503,14 +503,10 @@ bool MathImpl(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n
   // HWY_SCALAR (x86 without SSE4) has one-lane vectors: nothing to gain over the functors.
   if (HWY_TARGET == HWY_SCALAR) return false;
   const auto count = static_cast<std::size_t>(n);
-  switch (dtype) {
-    case DType::float32:
-      return math_typed(op, static_cast<const float*>(in), static_cast<float*>(out), count, stream);
-    case DType::float64:
-      return math_typed(op, static_cast<const double*>(in), static_cast<double*>(out), count, stream);
-    default:
-      return false;
-  }
+  return with_floating_type(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    return math_typed(op, static_cast<const T*>(in), static_cast<T*>(out), count, stream);
+  });
 }
 
 }  // namespace HWY_NAMESPACE
