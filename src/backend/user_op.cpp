@@ -1,9 +1,11 @@
 #include "backend/user_op.hpp"
 
+#include "backend/hot_tls.hpp"
+
 namespace tandem::detail {
 
 namespace {
-thread_local const char* user_op = nullptr;
+TANDEM_HOT_TLS const char* user_op = nullptr;
 }  // namespace
 
 UserOpScope::UserOpScope(const char* name) : saved_(user_op) {

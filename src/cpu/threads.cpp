@@ -4,6 +4,7 @@
 
 #include <atomic>
 
+#include "backend/hot_tls.hpp"
 #include "cpu/thread_limit.hpp"
 #include "tandem/core/error.hpp"
 
@@ -22,7 +23,7 @@ void set_num_threads(int n) {
 }
 
 namespace {
-thread_local int tls_limit = 0;  // 0: none (cpu::ThreadLimit)
+TANDEM_HOT_TLS int tls_limit = 0;  // 0: none (cpu::ThreadLimit)
 }  // namespace
 
 int num_threads() {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backend/hot_tls.hpp"
 #include "registry/registry.hpp"
 
 namespace tandem {
@@ -28,7 +29,7 @@ struct ThreadPlacement {
   Placement placement = Placement::automatic;
   std::optional<Device> device;
 };
-thread_local ThreadPlacement tls;
+TANDEM_HOT_TLS ThreadPlacement tls;
 
 }  // namespace
 

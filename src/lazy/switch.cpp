@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backend/hot_tls.hpp"
 #include "dispatch/tuning.hpp"
 #include "lazy/graph.hpp"
 #include "memory/buffer.hpp"
@@ -34,8 +35,8 @@ std::int64_t min_elements_from_environment() {
   return *end == '\0' && n >= 0 ? n : tuning::kLazyMinElements;
 }
 
-thread_local int tls_lazy = -1;  // -1: no guard; 0 or 1: the innermost guard's choice
-thread_local std::int64_t tls_min_elements = min_elements_from_environment();
+TANDEM_HOT_TLS int tls_lazy = -1;                   // -1: no guard; 0 or 1: the innermost guard's choice
+TANDEM_HOT_TLS std::int64_t tls_min_elements = -1;  // -1: the process default
 
 }  // namespace
 
@@ -52,7 +53,10 @@ void eval(const UntypedArray& a) {
 
 namespace lazy {
 
-std::int64_t min_elements() { return tls_min_elements; }
+std::int64_t min_elements() {
+  static const std::int64_t process_default = min_elements_from_environment();
+  return tls_min_elements >= 0 ? tls_min_elements : process_default;
+}
 
 MinElementsGuard::MinElementsGuard(std::int64_t n) : saved_(tls_min_elements) { tls_min_elements = n; }
 MinElementsGuard::~MinElementsGuard() { tls_min_elements = saved_; }
