@@ -10,26 +10,11 @@
 #include <vector>
 
 #include "dist/mpi_support.hpp"
+#include "io/format.hpp"
 
 namespace tandem::dist::detail {
 
 namespace {
-
-const char* descr_of(DType dtype) {
-  switch (dtype) {
-    case DType::bool_:
-      return "|b1";
-    case DType::int32:
-      return "<i4";
-    case DType::int64:
-      return "<i8";
-    case DType::float32:
-      return "<f4";
-    case DType::float64:
-      break;
-  }
-  return "<f8";
-}
 
 /// Format 1.0 header, padded with spaces so that the data starts at a multiple of 64.
 std::string npy_header(DType dtype, const Shape& shape) {
@@ -37,8 +22,8 @@ std::string npy_header(DType dtype, const Shape& shape) {
   for (int a = 0; a < shape.size(); ++a)
     dims += std::to_string(shape[a]) + (shape.size() == 1 ? "," : a + 1 < shape.size() ? ", " : "");
   dims += ")";
-  std::string dict =
-      std::string("{'descr': '") + descr_of(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
+  std::string dict = std::string("{'descr': '") + tandem::detail::npy_descr(dtype) +
+                     "', 'fortran_order': False, 'shape': " + dims + ", }";
   const std::size_t unpadded = 10 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict += '\n';
@@ -209,8 +194,9 @@ void load_npy(const std::string& path, const UntypedArray& interior, const Layou
   const MPI_Comm comm = layout.comm();
   const HeaderInfo info = shared_header(path, comm, op);
   const DType dtype = interior.dtype();
-  TANDEM_CHECK(std::string(info.descr.data()) == descr_of(dtype), IoError, op, path, " holds '", info.descr.data(),
-               "' data, expected '", descr_of(dtype), "' (", dtype_name(dtype), ")");
+  TANDEM_CHECK(std::string(info.descr.data()) == tandem::detail::npy_descr(dtype), IoError, op, path, " holds '",
+               info.descr.data(), "' data, expected '", tandem::detail::npy_descr(dtype), "' (", dtype_name(dtype),
+               ")");
   TANDEM_CHECK(info.fortran == 0, IoError, op, path, " is in Fortran order; only C order is supported");
   Shape file_shape;
   for (std::int64_t a = 0; a < info.ndim; ++a) file_shape.push_back(info.shape[static_cast<std::size_t>(a)]);

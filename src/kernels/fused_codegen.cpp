@@ -9,8 +9,6 @@
 
 namespace tandem::kernels {
 
-namespace {
-
 const char* c_type(DType t) {
   switch (t) {
     case DType::bool_:
@@ -26,6 +24,8 @@ const char* c_type(DType t) {
   }
   return "double";
 }
+
+namespace {
 
 #define TANDEM_FUNCTOR_NAME(name) #name "_fn",
 const char* const kUnaryFunctors[] = {TANDEM_UNARY_OPS(TANDEM_FUNCTOR_NAME)};

@@ -19,6 +19,9 @@
 
 namespace tandem::kernels {
 
+/// The C++ type the generated source spells for `t` ("std::int32_t", "double", ...).
+const char* c_type(DType t);
+
 /// The name of the generated kernel (extern "C", so unmangled).
 inline constexpr const char* kFusedKernelName = "tandem_fused";
 

@@ -33,21 +33,7 @@ using namespace td::test;
 
 namespace {
 
-const char* c_type(DType t) {
-  switch (t) {
-    case DType::bool_:
-      return "bool";
-    case DType::int32:
-      return "std::int32_t";
-    case DType::int64:
-      return "std::int64_t";
-    case DType::float32:
-      return "float";
-    case DType::float64:
-      break;
-  }
-  return "double";
-}
+using tk::c_type;
 
 /// The CUDA built-ins as one thread of a one-block grid, for a host compile.
 constexpr const char* kHostPrelude = R"(#include <cstdint>
