@@ -90,4 +90,14 @@ void expect_global(const Array<T>& a, const tandem::Array<T>& expected) {
   expect_bitwise(to_global(a), expected);
 }
 
+/// Every rank's result is the same bits as the one rank 0 computed over MPI_COMM_SELF
+/// (`single`), and as rank 0's own result.
+template <class R>
+void expect_same_everywhere(R value, R single) {
+  EXPECT_EQ(std::memcmp(&value, &single, sizeof(R)), 0) << value << " vs one rank " << single;
+  R from_root = value;
+  MPI_Bcast(&from_root, sizeof(R), MPI_BYTE, 0, MPI_COMM_WORLD);
+  EXPECT_EQ(std::memcmp(&value, &from_root, sizeof(R)), 0) << value << " vs rank 0 " << from_root;
+}
+
 }  // namespace tandem::dist::test

@@ -8,17 +8,6 @@
 
 namespace tandem::dist::test {
 
-namespace {
-/// Every rank's result is the same bits as the one rank 0 computed over MPI_COMM_SELF.
-template <class R>
-void expect_same_everywhere(R value, R single) {
-  EXPECT_EQ(std::memcmp(&value, &single, sizeof(R)), 0) << value << " vs one rank " << single;
-  R from_root = value;
-  MPI_Bcast(&from_root, sizeof(R), MPI_BYTE, 0, MPI_COMM_WORLD);
-  EXPECT_EQ(std::memcmp(&value, &from_root, sizeof(R)), 0) << value << " vs rank 0 " << from_root;
-}
-}  // namespace
-
 template <class T>
 class DistReduce : public testing::Test {};
 using FloatTypes = testing::Types<double, float>;
