@@ -54,7 +54,7 @@ void unary_typed(const StridedView& in, const StridedView& out) {
 
 template <BinaryOp OP, class T>
 void binary_typed(const StridedView& a, const StridedView& b, const StridedView& out) {
-  using F = typename kernels::binary_functor<OP>::type;
+  using F = typename cpu::simd::binary_functor<OP>::type;
   using R = std::conditional_t<returns_bool(OP), bool, T>;
   const auto loop = cpu::make_loop<3>({&out, &a, &b});
   const std::int64_t so = elems<R>(loop.inner_stride(0));

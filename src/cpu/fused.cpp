@@ -204,7 +204,7 @@ void unary_block(Operand a, void* dst, std::int64_t len, bool vector) {
 
 template <BinaryOp OP, class T>
 void binary_block(Operand a, Operand b, void* dst, std::int64_t len) {
-  using F = typename kernels::binary_functor<OP>::type;
+  using F = typename simd::binary_functor<OP>::type;
   using R = std::conditional_t<returns_bool(OP), bool, T>;
   R* o = static_cast<R*>(dst);
   const T* x = static_cast<const T*>(a.p);

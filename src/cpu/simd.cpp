@@ -315,6 +315,7 @@ bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, b
 bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
             std::int64_t n, bool stream) {
   if (returns_bool(op)) return false;
+  if (op == BinaryOp::power) return power(dtype, a, a_step, b, b_step, out, n, stream);
   return HWY_DYNAMIC_DISPATCH(BinaryImpl)(op, dtype, a, a_step, b, b_step, out, n, stream);
 }
 

@@ -5,7 +5,9 @@
 // are defined by src/kernels in every case.
 
 #include <cstdint>
+#include <type_traits>
 
+#include "kernels/elementwise.hpp"
 #include "tandem/core/dtype.hpp"
 #include "tandem/ops/op_codes.hpp"
 
@@ -25,6 +27,35 @@ bool unary_math(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t
 /// unary().
 bool binary(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
             std::int64_t n, bool stream = false);
+
+/// The float32/float64 power of binary() (simd_math.cpp), same arguments.
+bool power(DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
+           std::int64_t n, bool stream);
+
+/// pow(a, b) exactly as power() computes it for one element: every float power on the CPU
+/// (vector loops, tails, strided and fused paths) gives the same bits.
+double pow_lane(double a, double b);
+float pow_lane(float a, float b);
+
+/// kernels::power_fn with float powers through pow_lane.
+struct power_fn {
+  template <class T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>)
+      return pow_lane(a, b);
+    else
+      return kernels::power_fn{}(a, b);
+  }
+};
+/// The functor of binary op OP on the CPU: the shared one of src/kernels, except power.
+template <BinaryOp OP>
+struct binary_functor {
+  using type = typename kernels::binary_functor<OP>::type;
+};
+template <>
+struct binary_functor<BinaryOp::power> {
+  using type = power_fn;
+};
 
 /// Calls f(float{}) or f(double{}) for the dtypes with vector math and returns its answer;
 /// false for every other dtype (the caller then runs the scalar functors).

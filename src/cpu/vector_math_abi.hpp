@@ -36,6 +36,13 @@ extern "C" {
 // clang-format on
 TANDEM_VECTOR_MATH_NAMES(TANDEM_MVEC_DECLARE)
 #undef TANDEM_MVEC_DECLARE
+// Two-argument functions (the vector ABI's "vv" variants).
+__m128d _ZGVbN2vv_pow(__m128d, __m128d);
+__m128 _ZGVbN4vv_powf(__m128, __m128);
+__m256d _ZGVdN4vv_pow(__m256d, __m256d);
+__m256 _ZGVdN8vv_powf(__m256, __m256);
+__m512d _ZGVeN8vv_pow(__m512d, __m512d);
+__m512 _ZGVeN16vv_powf(__m512, __m512);
 
 #if defined(TANDEM_HAS_SLEEF)
 #define TANDEM_SLEEF_DECLARE_U(name, u)           \
