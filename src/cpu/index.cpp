@@ -2,8 +2,6 @@
 // These move elements without looking at them, so they switch on the element size, not the
 // dtype.
 
-#include <omp.h>
-
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -146,10 +144,7 @@ void gather_scatter(const StridedView& indexed, const StridedView& indices, cons
   // indices run in order (put: the last of repeated indices wins).
   const int threads = num_threads();
   if (outer.count > 1 && threads > 1 && outer.count * m * block.size >= tuning::kParallelMinElements) {
-    cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (std::int64_t o = 0; o < outer.count; ++o) trap.run([&] { one_outer(o); });
-    trap.rethrow();
+    cpu::parallel_tasks(outer.count, threads, one_outer);
   } else {
     for (std::int64_t o = 0; o < outer.count; ++o) one_outer(o);
   }
@@ -200,21 +195,13 @@ void scan_shares(std::int64_t size, std::int64_t total, Count&& count, Write&& w
     return;
   }
   std::vector<std::int64_t> first(static_cast<std::size_t>(threads) + 1, 0);
-  cpu::ExceptionTrap trap;  // every thread still meets the barrier when a body throws
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const int team = omp_get_num_threads();  // the runtime may grant fewer than asked
-    auto bound = [&](int i) { return size * i / team; };
-    trap.run([&] { first[static_cast<std::size_t>(t) + 1] = count(bound(t), bound(t + 1)); });
-#pragma omp barrier
-#pragma omp single
-    for (int i = 0; i < team; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
-    trap.run([&] {
-      write(bound(t), bound(t + 1), first[static_cast<std::size_t>(t)], first[static_cast<std::size_t>(t) + 1]);
-    });
-  }
-  trap.rethrow();
+  auto bound = [&](std::int64_t i) { return size * i / threads; };
+  cpu::parallel_tasks(threads, threads,
+                      [&](std::int64_t t) { first[static_cast<std::size_t>(t) + 1] = count(bound(t), bound(t + 1)); });
+  for (int i = 0; i < threads; ++i) first[static_cast<std::size_t>(i) + 1] += first[static_cast<std::size_t>(i)];
+  cpu::parallel_tasks(threads, threads, [&](std::int64_t t) {
+    write(bound(t), bound(t + 1), first[static_cast<std::size_t>(t)], first[static_cast<std::size_t>(t) + 1]);
+  });
 }
 
 // Runs k = body(p, count, k, k_end) over the runs of `loop` (operand 0 the mask, with `total`

@@ -210,16 +210,11 @@ void matmul_typed(const StridedView& av, const StridedView& bv, const StridedVie
     const std::int64_t per_matrix = (m + rows_per - 1) / rows_per;
     const std::int64_t pieces = batches * per_matrix;
     const int threads = work * batches >= tuning::kParallelMinElements ? num_threads() : 1;
-    cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
-    for (std::int64_t piece = 0; piece < pieces; ++piece) {
-      trap.run([&] {
-        Pack<T> pack;  // allocated only when b's rows are strided
-        const std::int64_t i = piece / per_matrix, r0 = (piece % per_matrix) * rows_per;
-        int_matmul_rows(mat(av, i, m, k), mat(bv, i, k, n), mat(cv, i, m, n), r0, std::min(m, r0 + rows_per), pack);
-      });
-    }
-    trap.rethrow();
+    cpu::parallel_tasks(pieces, threads, [&](std::int64_t piece) {
+      Pack<T> pack;  // allocated only when b's rows are strided
+      const std::int64_t i = piece / per_matrix, r0 = (piece % per_matrix) * rows_per;
+      int_matmul_rows(mat(av, i, m, k), mat(bv, i, k, n), mat(cv, i, m, n), r0, std::min(m, r0 + rows_per), pack);
+    });
   }
 }
 

@@ -1,8 +1,6 @@
 #pragma once
 // Splitting a flat range of elements across tandem's CPU threads.
 
-#include <omp.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -10,12 +8,13 @@
 #include <memory>
 #include <mutex>
 
+#include "cpu/thread_pool.hpp"
 #include "dispatch/tuning.hpp"
 #include "tandem/core/threads.hpp"
 
 namespace tandem::cpu {
 
-/// No exception may leave an OpenMP region: the runtime would call std::terminate. Every
+/// No exception may leave a parallel region (a pool worker would call std::terminate). Every
 /// body that runs in a region goes through run(), which keeps the first exception thrown
 /// (later bodies are then skipped), and rethrow() after the region raises it on the calling
 /// thread, where dispatch turns std::bad_alloc into OutOfMemory naming the op.
@@ -43,7 +42,7 @@ class ExceptionTrap {
 };
 
 /// Calls f(begin, end) over disjoint pieces that cover [0, n): on the calling thread below
-/// the parallel threshold, else on tandem's threads. Each thread owns one contiguous home
+/// the parallel threshold, else on tandem's threads (thread_pool.hpp). Each thread owns one contiguous home
 /// share (the static split, cache-line aligned: no two threads write one line of a
 /// contiguous output) and claims chunks of tuning::kParallelChunkElements from its front;
 /// a thread done with its share claims chunks from the others' (work stealing), so a thread
@@ -72,11 +71,8 @@ void parallel_for(std::int64_t n, F&& f) {
   }
   ExceptionTrap trap;
   constexpr std::int64_t chunk = tuning::kParallelChunkElements;
-#pragma omp parallel num_threads(pieces)
-  {
-    // The team may be smaller than asked (nested parallelism): the shares of missing
-    // threads are stolen like any other.
-    const int self = omp_get_thread_num();
+  // Workers that come late (asleep, or descheduled by a busy core) find their share taken.
+  run_region(pieces, [&](int self) {
     for (int k = 0; k < pieces; ++k) {
       Share& s = shares[(self + k) % pieces];
       for (;;) {
@@ -85,7 +81,26 @@ void parallel_for(std::int64_t n, F&& f) {
         trap.run([&] { f(begin, std::min(begin + chunk, s.end)); });
       }
     }
-  }
+  });
+  trap.rethrow();
+}
+
+/// Calls f(i) once for every i in [0, count), on up to `threads` of tandem's threads, each
+/// taking the next i when it is free (whole tasks, dynamically: a slowed thread takes fewer).
+/// f must not depend on the thread that runs it. The first exception thrown by f is rethrown
+/// here once the region is over; tasks not yet started are then skipped.
+template <class F>
+void parallel_tasks(std::int64_t count, int threads, F&& f) {
+  if (count <= 0) return;
+  ExceptionTrap trap;
+  std::atomic<std::int64_t> next{0};
+  run_region(static_cast<int>(std::min<std::int64_t>(threads, count)), [&](int) {
+    for (;;) {
+      const std::int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= count) break;
+      trap.run([&] { f(i); });
+    }
+  });
   trap.rethrow();
 }
 

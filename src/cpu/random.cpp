@@ -139,10 +139,8 @@ void generate(const RandomRequest& req, const StridedView& out, const Block& f) 
     return;
   }
   const std::int64_t pieces = (loop.size + chunk - 1) / chunk;
-  cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(num_threads()) schedule(dynamic, 1)
-  for (std::int64_t c = 0; c < pieces; ++c) trap.run([&] { range(c * chunk, std::min(loop.size, (c + 1) * chunk)); });
-  trap.rethrow();
+  cpu::parallel_tasks(pieces, num_threads(),
+                      [&](std::int64_t c) { range(c * chunk, std::min(loop.size, (c + 1) * chunk)); });
 }
 
 template <class T>

@@ -17,8 +17,6 @@
 
 #include "kernels/reduce.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <array>
 #include <memory>
@@ -220,10 +218,7 @@ typename R::acc_type tree_parallel(const Src& src, std::int64_t n, int threads) 
   const auto count = static_cast<std::int64_t>(nodes.size());
   // Whichever thread is free takes the next subtree; each value has its slot, combined in
   // tree order below, so the result never depends on who computed what.
-  cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (std::int64_t i = 0; i < count; ++i) trap.run([&] { values[i] = tree<R, T>(src, nodes[i][0], nodes[i][1]); });
-  trap.rethrow();
+  cpu::parallel_tasks(count, threads, [&](std::int64_t i) { values[i] = tree<R, T>(src, nodes[i][0], nodes[i][1]); });
   std::size_t next = 0;
   return combine_nodes<R>(n, chunk, values.get(), next);
 }
@@ -326,15 +321,10 @@ void reduce_columns(const Layout& l) {
     Out* o = reinterpret_cast<Out*>(l.out) + out_off + j0 * inner.out_stride;
     for (std::int64_t j = 0; j < ct.width; ++j) o[j * inner.out_stride] = R::store(res[j]);
   };
-  cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
-  for (std::int64_t t = 0; t < tasks; ++t) {
-    trap.run([&] {
-      for_each_output(outer, t / tiles, t / tiles + 1,
-                      [&](std::int64_t in_off, std::int64_t out_off) { run_task(in_off, out_off, t % tiles); });
-    });
-  }
-  trap.rethrow();
+  cpu::parallel_tasks(tasks, threads, [&](std::int64_t t) {
+    for_each_output(outer, t / tiles, t / tiles + 1,
+                    [&](std::int64_t in_off, std::int64_t out_off) { run_task(in_off, out_off, t % tiles); });
+  });
 }
 
 /// Calls one(in_offset, out_offset, inner_threads) for every output: many outputs are split
@@ -348,15 +338,10 @@ void for_outputs(const Layout& l, int threads, One&& one) {
     // cannot change a value.
     const std::int64_t k = l.kept_size;
     const std::int64_t pieces = std::min<std::int64_t>(k, std::int64_t{threads} * kOutputPiecesPerThread);
-    cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (std::int64_t t = 0; t < pieces; ++t) {
-      trap.run([&] {
-        for_each_output(l.kept, k * t / pieces, k * (t + 1) / pieces,
-                        [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
-      });
-    }
-    trap.rethrow();
+    cpu::parallel_tasks(pieces, threads, [&](std::int64_t t) {
+      for_each_output(l.kept, k * t / pieces, k * (t + 1) / pieces,
+                      [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
+    });
   } else {
     for_each_output(l.kept, 0, l.kept_size, [&](std::int64_t i, std::int64_t o) { one(i, o, threads); });
   }
@@ -464,11 +449,9 @@ void arg_typed(const StridedView& in, const StridedView& out) {
       const std::int64_t chunk = tuning::kReduceChunk;
       const std::int64_t pieces = (n + chunk - 1) / chunk;
       std::vector<ArgBest<OP, T>> part(static_cast<std::size_t>(pieces));
-      cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(inner_threads) schedule(dynamic, 1)
-      for (std::int64_t c = 0; c < pieces; ++c)
-        trap.run([&] { part[c] = arg_range<OP>(src, c * chunk, std::min(chunk, n - c * chunk)); });
-      trap.rethrow();
+      cpu::parallel_tasks(pieces, inner_threads, [&](std::int64_t c) {
+        part[c] = arg_range<OP>(src, c * chunk, std::min(chunk, n - c * chunk));
+      });
       best = part[0];
       for (std::int64_t c = 1; c < pieces; ++c) {
         if (kernels::arg_better<OP>(part[c].value, best.value)) best = part[c];

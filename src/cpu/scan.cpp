@@ -56,19 +56,14 @@ struct Line {
     }
     const std::int64_t blocks = (length + block - 1) / block;
     std::vector<A> totals(static_cast<std::size_t>(blocks));
-    cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (std::int64_t b = 0; b < blocks - 1; ++b) trap.run([&] { totals[b] = total(b * block, block); });
-    trap.rethrow();
+    cpu::parallel_tasks(blocks - 1, threads, [&](std::int64_t b) { totals[b] = total(b * block, block); });
     // offsets[b] = totals[0] (+) ... (+) totals[b - 1], combined left to right.
     std::vector<A> offsets(static_cast<std::size_t>(blocks));
     for (std::int64_t b = 1; b < blocks; ++b)
       offsets[b] = b == 1 ? totals[0] : S::combine(offsets[b - 1], totals[b - 1]);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-    for (std::int64_t b = 0; b < blocks; ++b) {
-      trap.run([&] { scan(b * block, std::min(block, length - b * block), b == 0 ? nullptr : &offsets[b]); });
-    }
-    trap.rethrow();
+    cpu::parallel_tasks(blocks, threads, [&](std::int64_t b) {
+      scan(b * block, std::min(block, length - b * block), b == 0 ? nullptr : &offsets[b]);
+    });
   }
 };
 
@@ -92,15 +87,10 @@ void scan_typed(const StridedView& in, int axis, const StridedView& out) {
     line.run(length, inner_threads);
   };
   if (threads > 1 && line_count >= 2 * threads) {
-    cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int t = 0; t < threads; ++t) {
-      trap.run([&] {
-        cpu::for_each_output(lines, line_count * t / threads, line_count * (t + 1) / threads,
-                             [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
-      });
-    }
-    trap.rethrow();
+    cpu::parallel_tasks(threads, threads, [&](std::int64_t t) {
+      cpu::for_each_output(lines, line_count * t / threads, line_count * (t + 1) / threads,
+                           [&](std::int64_t i, std::int64_t o) { one(i, o, 1); });
+    });
   } else {
     cpu::for_each_output(lines, 0, line_count, [&](std::int64_t i, std::int64_t o) { one(i, o, threads); });
   }

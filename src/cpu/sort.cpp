@@ -72,10 +72,7 @@ template <class F>
 void for_each_line(const AxisLines& lines, F&& f) {
   const int threads = num_threads();
   if (lines.count > 1 && threads > 1 && lines.count * lines.length >= tuning::kParallelMinElements) {
-    cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-    for (std::int64_t line = 0; line < lines.count; ++line) trap.run([&] { f(line); });
-    trap.rethrow();
+    cpu::parallel_tasks(lines.count, threads, f);
   } else {
     for (std::int64_t line = 0; line < lines.count; ++line) f(line);
   }
@@ -181,16 +178,11 @@ void parallel_merge(const T* a, std::int64_t na, const T* b, std::int64_t nb, Ou
     }
     return lo;
   };
-  cpu::ExceptionTrap trap;  // std::merge allocates nothing, but no exception may leave the region
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (int t = 0; t < threads; ++t) {
-    trap.run([&] {
-      const std::int64_t d0 = total * t / threads, d1 = total * (t + 1) / threads;
-      const std::int64_t i0 = split(d0), i1 = split(d1);
-      std::merge(a + i0, a + i1, b + (d0 - i0), b + (d1 - i1), out + d0);
-    });
-  }
-  trap.rethrow();
+  cpu::parallel_tasks(threads, threads, [&](int t) {
+    const std::int64_t d0 = total * t / threads, d1 = total * (t + 1) / threads;
+    const std::int64_t i0 = split(d0), i1 = split(d1);
+    std::merge(a + i0, a + i1, b + (d0 - i0), b + (d1 - i1), out + d0);
+  });
 }
 
 // Merges the sorted runs [bounds[i], bounds[i+1]) of keys pairwise until one is left, and
@@ -232,16 +224,11 @@ void sort_finite_parallel(T* p, std::int64_t m, int threads) {
   std::vector<std::int64_t> bounds;
   for (int t = 0; t <= threads; ++t) bounds.push_back(m * t / threads);
   std::unique_ptr<Key[]> keys(new Key[static_cast<std::size_t>(m)]);  // not zero-filled
-  cpu::ExceptionTrap trap;
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (int t = 0; t < threads; ++t) {
-    trap.run([&] {
-      const std::int64_t lo = bounds[static_cast<std::size_t>(t)], hi = bounds[static_cast<std::size_t>(t) + 1];
-      std::copy(p + lo, p + hi, keys.get() + lo);
-      sort_finite(keys.get() + lo, hi - lo);
-    });
-  }
-  trap.rethrow();
+  cpu::parallel_tasks(threads, threads, [&](int t) {
+    const std::int64_t lo = bounds[static_cast<std::size_t>(t)], hi = bounds[static_cast<std::size_t>(t) + 1];
+    std::copy(p + lo, p + hi, keys.get() + lo);
+    sort_finite(keys.get() + lo, hi - lo);
+  });
   merge_runs(keys.get(), bounds, p, threads);
 }
 
@@ -298,25 +285,17 @@ bool sort_finite_buckets(T* p, std::int64_t m, int threads) {
   const auto nb = static_cast<std::size_t>(buckets);
   std::vector<std::int64_t> count(static_cast<std::size_t>(pieces) * nb, 0);
   std::unique_ptr<std::uint8_t[]> ids(new std::uint8_t[static_cast<std::size_t>(m)]);  // buckets <= 128
-  // Bucketing, scattering and sorting allocate nothing but sort_finite's scratch; the traps
-  // keep any exception inside its region all the same.
-  cpu::ExceptionTrap count_trap;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (int q = 0; q < pieces; ++q) {
-    count_trap.run([&] {
-      std::int64_t* c = count.data() + static_cast<std::size_t>(q) * nb;
-      const std::int64_t lo = piece_begin(q), hi = piece_begin(q + 1);
-      std::uint8_t* id = ids.get() + lo;
-      if (buckets == 16) {
-        bucket_ids16(p + lo, hi - lo, split, id);
-      } else {
-        for (std::int64_t i = lo; i < hi; ++i)
-          id[i - lo] = static_cast<std::uint8_t>(bucket_of(static_cast<Key>(p[i])));
-      }
-      for (std::int64_t i = 0; i < hi - lo; ++i) ++c[id[i]];
-    });
-  }
-  count_trap.rethrow();
+  cpu::parallel_tasks(pieces, threads, [&](int q) {
+    std::int64_t* c = count.data() + static_cast<std::size_t>(q) * nb;
+    const std::int64_t lo = piece_begin(q), hi = piece_begin(q + 1);
+    std::uint8_t* id = ids.get() + lo;
+    if (buckets == 16) {
+      bucket_ids16(p + lo, hi - lo, split, id);
+    } else {
+      for (std::int64_t i = lo; i < hi; ++i) id[i - lo] = static_cast<std::uint8_t>(bucket_of(static_cast<Key>(p[i])));
+    }
+    for (std::int64_t i = 0; i < hi - lo; ++i) ++c[id[i]];
+  });
   // Bucket b holds [start[b], start[b + 1]); piece q writes its part of it from next[q][b].
   std::vector<std::int64_t> start(nb + 1, 0), next(count.size());
   for (std::size_t b = 0; b < nb; ++b) {
@@ -331,34 +310,24 @@ bool sort_finite_buckets(T* p, std::int64_t m, int threads) {
   for (std::size_t b = 0; b < nb; ++b) largest = std::max(largest, start[b + 1] - start[b]);
   if (largest > m / threads) return false;
   std::unique_ptr<Key[]> keys(new Key[static_cast<std::size_t>(m)]);  // not zero-filled
-  cpu::ExceptionTrap scatter_trap;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (int q = 0; q < pieces; ++q) {
-    scatter_trap.run([&] {
-      std::int64_t* at = next.data() + static_cast<std::size_t>(q) * nb;
-      for (std::int64_t i = piece_begin(q); i < piece_begin(q + 1); ++i)
-        keys[static_cast<std::size_t>(at[ids[static_cast<std::size_t>(i)]]++)] = static_cast<Key>(p[i]);
-    });
-  }
-  scatter_trap.rethrow();
+  cpu::parallel_tasks(pieces, threads, [&](int q) {
+    std::int64_t* at = next.data() + static_cast<std::size_t>(q) * nb;
+    for (std::int64_t i = piece_begin(q); i < piece_begin(q + 1); ++i)
+      keys[static_cast<std::size_t>(at[ids[static_cast<std::size_t>(i)]]++)] = static_cast<Key>(p[i]);
+  });
   std::vector<int> order(nb);
   for (std::size_t b = 0; b < nb; ++b) order[b] = static_cast<int>(b);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
     return start[static_cast<std::size_t>(a) + 1] - start[static_cast<std::size_t>(a)] >
            start[static_cast<std::size_t>(b) + 1] - start[static_cast<std::size_t>(b)];
   });
-  cpu::ExceptionTrap sort_trap;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (int k = 0; k < buckets; ++k) {
-    sort_trap.run([&] {
-      const auto b = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
-      Key* lo = keys.get() + start[b];
-      const std::int64_t len = start[b + 1] - start[b];
-      sort_finite(lo, len);
-      std::copy(lo, lo + len, p + start[b]);  // exact: every key came from a T
-    });
-  }
-  sort_trap.rethrow();
+  cpu::parallel_tasks(buckets, threads, [&](int k) {
+    const auto b = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
+    Key* lo = keys.get() + start[b];
+    const std::int64_t len = start[b + 1] - start[b];
+    sort_finite(lo, len);
+    std::copy(lo, lo + len, p + start[b]);  // exact: every key came from a T
+  });
   return true;
 }
 

@@ -18,6 +18,11 @@ inline constexpr std::int64_t kParallelMinElements = 32768;
 /// bench: scripts/bench_busy_core.sh (docs/performance.md, issue 17).
 inline constexpr std::int64_t kParallelChunkElements = std::int64_t{1} << 16;
 
+/// How long an idle worker of tandem's thread pool spins for the next region before it
+/// sleeps (src/cpu/thread_pool.cpp): longer than the gap between back-to-back ops, far
+/// shorter than OpenMP's default spinning, which took a busy core's time (issue 17).
+inline constexpr int kPoolSpinMicroseconds = 50;
+
 /// Binary ops on contiguous runs shorter than this skip the Highway dispatch: the compiler's
 /// vectorised loop is as fast there (add measured 1.0x either way, docs/accuracy.md) and the
 /// dispatch costs ~120 instructions, a tenth of a 16-element add. bench: add, out=, 16.

@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -20,6 +22,7 @@
 #include "backend/backend.hpp"
 #include "backend/counters.hpp"
 #include "backend/user_op.hpp"
+#include "cpu/thread_pool.hpp"
 #include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/threads.hpp"
@@ -97,12 +100,19 @@ std::size_t default_limit() {
 void first_touch(void* p, std::size_t bytes) {
   const int pieces = num_threads();
   auto* base = static_cast<unsigned char*>(p);
-#pragma omp parallel for num_threads(pieces) schedule(static, 1) if (pieces > 1)
-  for (int t = 0; t < pieces; ++t) {
-    const std::size_t begin = bytes / pieces * t;
-    const std::size_t end = t + 1 == pieces ? bytes : bytes / pieces * (t + 1);
-    std::memset(base + begin, 0, end - begin);
-  }
+  // Each thread takes its own piece first, then any piece no one has taken (a worker that
+  // does not come in time leaves its piece to the others).
+  const std::unique_ptr<std::atomic<bool>[]> taken(new std::atomic<bool>[static_cast<std::size_t>(pieces)]());
+  cpu::run_region(pieces, [&](int self) {
+    for (int k = 0; k < pieces; ++k) {
+      const int t = (self + k) % pieces;
+      if (taken[static_cast<std::size_t>(t)].exchange(true, std::memory_order_relaxed)) continue;
+      const std::size_t begin = bytes / static_cast<std::size_t>(pieces) * static_cast<std::size_t>(t);
+      const std::size_t end =
+          t + 1 == pieces ? bytes : bytes / static_cast<std::size_t>(pieces) * static_cast<std::size_t>(t + 1);
+      std::memset(base + begin, 0, end - begin);
+    }
+  });
 }
 
 class HostPool {

@@ -1,18 +1,25 @@
 // cpu::parallel_for: home shares plus work stealing. Every element is visited exactly once
 // whatever the thread count and team size, pieces start on 16-element boundaries, and a
-// thread that stalls in its share has the rest of it taken by the others.
+// thread that stalls in its share has the rest of it taken by the others. And the thread
+// pool under it (cpu/thread_pool.hpp): nested and concurrent regions, exceptions, idle
+// workers asleep, a forked child.
 
 #include "cpu/parallel.hpp"
 
 #include <gtest/gtest.h>
 #include <omp.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <thread>
+#include <vector>
 
+#include "cpu/thread_pool.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
@@ -83,6 +90,80 @@ TEST(ParallelForThreads, AnIdleThreadTakesTheRestOfAStalledThreadsShare) {
   });
   EXPECT_FALSE(timed_out);
   EXPECT_EQ(later_pieces, 3);
+}
+
+TEST(ThreadPool, ARegionInsideARegionRunsOnItsThread) {
+  td::test::ThreadCountGuard guard;
+  td::set_num_threads(3);
+  std::atomic<int> failures{0};
+  td::cpu::parallel_tasks(6, 3, [&](std::int64_t) {
+    if (!covers_once(2 * td::tuning::kParallelChunkElements + 3)) ++failures;
+  });
+  EXPECT_EQ(failures, 0);
+}
+
+TEST(ThreadPool, RegionsFromSeveralThreadsAtOnceAllComplete) {
+  td::test::ThreadCountGuard guard;
+  td::set_num_threads(2);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> users;
+  for (int u = 0; u < 4; ++u)
+    users.emplace_back([&] {
+      for (int r = 0; r < 20; ++r)
+        if (!covers_once(3 * td::tuning::kParallelChunkElements + 1)) ++failures;
+    });
+  for (std::thread& t : users) t.join();
+  EXPECT_EQ(failures, 0);
+}
+
+TEST(ThreadPool, EveryTaskRunsOnceAndTheFirstExceptionReachesTheCaller) {
+  td::test::ThreadCountGuard guard;
+  td::set_num_threads(4);
+  for (std::int64_t count : {std::int64_t{1}, std::int64_t{3}, std::int64_t{1000}}) {
+    const std::unique_ptr<std::atomic<int>[]> runs(new std::atomic<int>[static_cast<std::size_t>(count)]());
+    td::cpu::parallel_tasks(count, 4, [&](std::int64_t i) { runs[i].fetch_add(1); });
+    for (std::int64_t i = 0; i < count; ++i) EXPECT_EQ(runs[i], 1) << i << " of " << count;
+  }
+  EXPECT_THROW(td::cpu::parallel_tasks(100, 4,
+                                       [](std::int64_t i) {
+                                         if (i == 37) throw std::runtime_error("task 37");
+                                       }),
+               std::runtime_error);
+  EXPECT_TRUE(covers_once(5 * td::tuning::kParallelChunkElements));  // the pool still works
+}
+
+// Idle workers stop spinning: each goes to sleep soon after the last region (OpenMP's
+// default policy kept spinning, which cost a busy core's time).
+TEST(ThreadPool, IdleWorkersSleep) {
+  td::test::ThreadCountGuard guard;
+  td::set_num_threads(3);
+  ASSERT_TRUE(covers_once(4 * td::tuning::kParallelChunkElements));
+  const td::cpu::PoolStats before = td::cpu::pool_stats();
+  ASSERT_GE(before.workers, 2);
+  ASSERT_TRUE(covers_once(4 * td::tuning::kParallelChunkElements));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (td::cpu::pool_stats().sleeps < before.sleeps + 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_GE(td::cpu::pool_stats().sleeps, before.sleeps + 2);
+}
+
+// A child forked after the pool started has none of its workers; its regions still run (and
+// do not wait for workers that are not there).
+TEST(ThreadPool, AForkedChildRunsParallelRegions) {
+  td::test::ThreadCountGuard guard;
+  td::set_num_threads(2);
+  ASSERT_TRUE(covers_once(4 * td::tuning::kParallelChunkElements));
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    alarm(20);  // a hang becomes a failure
+    const bool ok = covers_once(4 * td::tuning::kParallelChunkElements) &&
+                    td::sum(td::arange<double>(0, 1 << 20)).item() == 549755289600.0;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
 }
 
 }  // namespace
