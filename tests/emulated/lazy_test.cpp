@@ -1,0 +1,227 @@
+// Lazy element-wise graphs on the emulated device (src/lazy, docs/lazy.md): a chain placed
+// on the device runs there as one fused program, on device memory, with no host round trip;
+// op by op there when the device declines to fuse; eager semantics under writes; a graph
+// never mixes backends; placement by cost sees a lazy result where it will be.
+// (Bitwise equality of random graphs on the device: tests/lazy/graph_test.cpp.)
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <tandem/tandem.hpp>
+#include <vector>
+
+#include "emulated/backend.hpp"
+#include "registry/registry.hpp"
+#include "support/test_support.hpp"
+
+namespace td = tandem;
+
+namespace {
+
+td::Device device() {
+  static const td::Device d = td::test::shared_emulated_device();
+  return d;
+}
+
+td::EmulatedBackend& emulated() { return dynamic_cast<td::EmulatedBackend&>(td::backend_for(device())); }
+
+constexpr int kN = 5003;  // above tuning::kLazyMinElements: lazy at the default threshold
+
+td::Array<double> on_device(std::uint64_t seed) {
+  const td::LazyGuard eager(false);
+  auto a = td::test::random_array<double>({kN}, seed, -3, 3);
+  a.to(device());
+  return a;
+}
+
+// The chain every test runs: six instructions over two inputs and two scalars (C++
+// scalars: one-element arrays filled where the placement puts them, here on the device).
+td::Array<double> chain(const td::Array<double>& a, const td::Array<double>& b) {
+  return td::sin(a * b + a) / (b - 0.5) + 2.0;
+}
+
+std::vector<double> chain_on_cpu(const td::Array<double>& a, const td::Array<double>& b) {
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  return chain(a, b).to_vector();
+}
+
+struct FusionDeclined {
+  FusionDeclined() { emulated().set_fused(false); }
+  FusionDeclined(const FusionDeclined&) = delete;
+  FusionDeclined& operator=(const FusionDeclined&) = delete;
+  ~FusionDeclined() { emulated().set_fused(true); }
+};
+
+}  // namespace
+
+TEST(LazyOnDevice, AChainRunsAsOneFusedProgramAndStaysOnTheDevice) {
+  td::PlacementGuard on(device());
+  const td::LazyGuard lazy(true);
+  const auto a = on_device(1);
+  const auto b = on_device(2);
+  td::synchronize();
+  td::reset_stats();
+  td::Array<double> r = chain(a, b);
+  EXPECT_EQ(td::stats().lazy_nodes, 6u);
+  EXPECT_EQ(r.device(), device());  // where it will be, before it runs
+  td::eval(r);
+  td::synchronize();
+  td::Stats s = td::stats();
+  EXPECT_EQ(s.fused_evaluations, 1u);
+  EXPECT_EQ(s.fused_instructions, 6u);
+  EXPECT_EQ(s.ops_on(device()), 3u);  // the scalars' two fills and the program
+  EXPECT_EQ(s.ops_on(td::Device::cpu()), 0u);
+  EXPECT_EQ(s.device_allocations, 3u);  // the two scalars and the result: no array-sized temporary
+  EXPECT_EQ(s.bytes_host_to_device, 0u);
+  EXPECT_EQ(s.bytes_device_to_host, 0u);  // the scalars are read on the device
+  EXPECT_EQ(r.device(), device());
+  const std::vector<double> got = r.to_vector();
+  EXPECT_EQ(td::stats().bytes_device_to_host, kN * sizeof(double));
+  EXPECT_EQ(got, chain_on_cpu(a, b));
+}
+
+TEST(LazyOnDevice, HostScalarsAreParametersDeviceScalarsInputs) {
+  const td::LazyGuard lazy(true);
+  const auto a = on_device(3);
+  td::Array<double> host_s, device_s;
+  {
+    const td::PlacementGuard cpu(td::Placement::cpu);
+    host_s = td::full<double>({1}, 0.75);
+  }
+  td::PlacementGuard on(device());
+  device_s = td::full<double>({1}, 1.25);
+  td::synchronize();
+  td::reset_stats();
+  td::Array<double> r = td::exp(a * host_s) - a * device_s;
+  td::eval(r);
+  td::synchronize();
+  EXPECT_EQ(td::stats().bytes_host_to_device, 0u);  // host_s is a parameter of the program
+  EXPECT_EQ(td::stats().bytes_device_to_host, 0u);  // device_s is read there: the host waits for nothing
+  EXPECT_EQ(td::stats().fused_evaluations, 1u);
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  EXPECT_EQ(r.to_vector(), (td::exp(a * 0.75) - a * 1.25).to_vector());
+}
+
+TEST(LazyOnDevice, ADeclinedProgramRunsOpByOpOnTheDevice) {
+  td::PlacementGuard on(device());
+  const td::LazyGuard lazy(true);
+  const auto a = on_device(4);
+  const auto b = on_device(5);
+  td::synchronize();
+  const FusionDeclined declined;
+  td::reset_stats();
+  td::Array<double> r = chain(a, b);
+  td::eval(r);
+  td::synchronize();
+  const td::Stats s = td::stats();
+  EXPECT_EQ(s.fused_evaluations, 0u);
+  EXPECT_EQ(s.ops_on(device()), 8u);  // the scalars' two fills and the six ops, as eager runs them
+  EXPECT_EQ(s.ops_on(td::Device::cpu()), 0u);
+  EXPECT_EQ(s.device_allocations, 8u);  // the two scalars, five temporaries and the result
+  EXPECT_EQ(s.bytes_device_to_host, 0u);
+  EXPECT_EQ(r.device(), device());
+  EXPECT_EQ(r.to_vector(), chain_on_cpu(a, b));
+}
+
+TEST(LazyOnDevice, WritesToAnOperandKeepTheOldResult) {
+  td::PlacementGuard on(device());
+  const td::LazyGuard lazy(true);
+  auto a = on_device(6);
+  auto b = on_device(7);
+  std::vector<double> ab, ab2, b1;
+  {
+    const td::LazyGuard eager(false);
+    ab = (a * b).to_vector();
+    ab2 = ((a + 1.0) * 2.0).to_vector();
+    b1 = (b + 1.0).to_vector();
+  }
+  td::Array<double> c = a * b;
+  a += 1.0;  // an eager write on the device: c runs first
+  EXPECT_EQ(c.to_vector(), ab);
+  td::Array<double> d = a * 2.0;
+  b(td::slice(0, 2)) = 7.0;  // a view assignment to another operand's memory: unrelated to d
+  td::Array<double> e = b + 1.0;
+  std::vector<double> expected_e = b1;
+  expected_e[0] = expected_e[1] = 8.0;
+  a.data()[0] = 100.0;  // a host write: d runs on the device first
+  EXPECT_EQ(d.to_vector(), ab2);
+  EXPECT_EQ(e.to_vector(), expected_e);
+  td::Array<double> f = b * 3.0;
+  f += 1.0;  // a write to the lazy result itself
+  EXPECT_EQ(f.at({5}), b.at({5}) * 3.0 + 1.0);
+}
+
+TEST(LazyOnDevice, AGraphNeverMixesBackends) {
+  const td::LazyGuard lazy(true);
+  const auto a = on_device(8);
+  const auto b = on_device(9);
+  td::Array<double> host_a;
+  {
+    const td::LazyGuard eager(false);
+    const td::PlacementGuard cpu(td::Placement::cpu);
+    host_a = a.copy();
+  }
+  td::synchronize();
+  td::reset_stats();
+  td::Array<double> on_cpu;
+  {
+    const td::PlacementGuard cpu(td::Placement::cpu);
+    on_cpu = td::sqrt(td::abs(host_a)) * 3.0;  // a CPU graph
+  }
+  EXPECT_EQ(on_cpu.device(), td::Device::cpu());
+  td::Array<double> mixed;
+  td::Array<double> device_graph;
+  {
+    td::PlacementGuard on(device());
+    device_graph = td::cos(a) + b;  // a device graph
+    // A CPU graph read on the device: it runs first, on the CPU; its result, on the host
+    // only, makes this op run at once on the device (as eager).
+    mixed = on_cpu + b;
+  }
+  EXPECT_EQ(td::stats().fused_evaluations, 1u);  // the CPU graph, on the CPU
+  EXPECT_EQ(mixed.device(), device());
+  td::Array<double> back;
+  {
+    const td::PlacementGuard cpu(td::Placement::cpu);
+    back = device_graph * 2.0;  // the device graph runs on the device, then this op on the CPU
+  }
+  td::synchronize();
+  EXPECT_EQ(td::stats().fused_evaluations, 2u);
+  EXPECT_EQ(td::stats().ops_on(device()), 2u);  // the device graph and mixed
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  EXPECT_EQ(mixed.to_vector(), (td::sqrt(td::abs(host_a)) * 3.0 + b).to_vector());
+  EXPECT_EQ(back.to_vector(), ((td::cos(a) + b) * 2.0).to_vector());
+}
+
+TEST(LazyOnDevice, PlacementByCostSeesALazyResultOnTheDevice) {
+  // A fast modelled device on the virtual clock: exp of a device array stays there, and so
+  // does the next op over its lazy result, which placement sees on the device (where its
+  // graph runs), not as a fresh buffer on the host.
+  td::emulated::set_model(device(), "h100-pcie5");
+  {
+    const td::PlacementGuard which(device());
+    const td::LazyGuard lazy(true);
+    const auto a = on_device(10);
+    td::synchronize();
+    td::reset_stats();
+    const td::PlacementGuard decide(td::Placement::automatic);
+    td::Array<double> e = td::exp(a);
+    td::Array<double> r = e + 1.0;
+    EXPECT_EQ(td::stats().placements_of("unary").device, 1u);
+    EXPECT_EQ(td::stats().placements_of("binary").device, 1u);
+    EXPECT_EQ(r.device(), device());
+    td::eval(r);
+    td::synchronize();
+    EXPECT_EQ(td::stats().fused_evaluations, 1u);
+    EXPECT_EQ(td::stats().bytes_device_to_host, 0u);
+    const std::vector<double> got = r.to_vector();
+    const td::LazyGuard eager(false);
+    const td::PlacementGuard cpu(td::Placement::cpu);
+    EXPECT_EQ(got, (td::exp(a) + 1.0).to_vector());
+  }
+  td::emulated::set_model(device(), "");
+}
