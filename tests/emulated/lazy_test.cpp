@@ -7,11 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <tandem/tandem.hpp>
 #include <vector>
 
+#include "cpu/fused.hpp"
 #include "emulated/backend.hpp"
+#include "memory/buffer.hpp"
 #include "registry/registry.hpp"
 #include "support/test_support.hpp"
 
@@ -222,6 +225,86 @@ TEST(LazyOnDevice, PlacementByCostSeesALazyResultOnTheDevice) {
     const td::LazyGuard eager(false);
     const td::PlacementGuard cpu(td::Placement::cpu);
     EXPECT_EQ(got, (td::exp(a) + 1.0).to_vector());
+  }
+  td::emulated::set_model(device(), "");
+}
+
+// The backend entry point itself, on a hand-built program over device memory with layouts
+// the lazy layer does not produce (a strided out, a broadcast input): the CPU evaluator's
+// bits, on the device's stream. An invalid program throws at the call.
+TEST(LazyOnDevice, RunFusedOnDeviceMemoryEqualsTheCpuEvaluator) {
+  using td::kernels::FusedArg;
+  const td::LazyGuard eager(false);
+  const std::int64_t n = (1 << 16) + 3;
+  td::kernels::FusedProgram p;
+  p.inputs = {td::DType::float64, td::DType::float64};
+  p.scalars = {td::DType::float64};
+  td::kernels::FusedInstr mul, add, sine;
+  mul.key = td::OpKey::of(td::BinaryOp::multiply, td::DType::float64);
+  mul.arity = 2;
+  mul.args[0] = {FusedArg::Kind::input, 0};
+  mul.args[1] = {FusedArg::Kind::scalar, 0};
+  add.key = td::OpKey::of(td::BinaryOp::add, td::DType::float64);
+  add.arity = 2;
+  add.args[0] = {FusedArg::Kind::value, 0};
+  add.args[1] = {FusedArg::Kind::input, 1};
+  sine.key = td::OpKey::of(td::UnaryOp::sin, td::DType::float64);
+  sine.arity = 1;
+  sine.args[0] = {FusedArg::Kind::value, 1};
+  p.code = {mul, add, sine};
+  const auto values = td::test::random_values<double>(n, 11, -1e3, 1e3);
+  auto buffer_of = [](const std::vector<double>& v) {
+    auto b = td::Buffer::allocate(v.size() * sizeof(double));
+    std::memcpy(b->ensure_valid_on(td::Device::cpu()), v.data(), v.size() * sizeof(double));
+    b->mark_written_on(td::Device::cpu());
+    return b;
+  };
+  const auto a = buffer_of(values);
+  const auto row = buffer_of({0.25});
+  const auto host_out = buffer_of(std::vector<double>(2 * n, 0.0));
+  const auto device_out = buffer_of(std::vector<double>(2 * n, 0.0));
+  auto call_in = [&](td::Device where, td::Buffer& out) {
+    td::kernels::FusedCall call;
+    call.program = &p;
+    call.inputs = {{a->ensure_valid_on(where), td::DType::float64, td::Shape{n}, td::Strides{1}},
+                   {row->ensure_valid_on(where), td::DType::float64, td::Shape{n}, td::Strides{0}}};
+    call.scalars = {td::Scalar::of(1.5)};
+    call.out = {out.ensure_valid_on(where), td::DType::float64, td::Shape{n}, td::Strides{2}};
+    return call;
+  };
+  td::cpu::run_fused(call_in(td::Device::cpu(), *host_out));
+  const td::kernels::FusedCall on_device = call_in(device(), *device_out);
+  ASSERT_TRUE(emulated().run_fused(on_device));
+  device_out->mark_written_on(device());
+  td::synchronize();
+  const auto* x = static_cast<const unsigned char*>(host_out->ensure_valid_on(td::Device::cpu()));
+  const auto* y = static_cast<const unsigned char*>(device_out->ensure_valid_on(td::Device::cpu()));
+  EXPECT_EQ(std::memcmp(x, y, 2 * n * sizeof(double)), 0);
+  td::kernels::FusedProgram bad = p;
+  bad.code[2].args[0] = {FusedArg::Kind::value, 5};
+  td::kernels::FusedCall bad_call = on_device;
+  bad_call.program = &bad;
+  EXPECT_THROW(emulated().run_fused(bad_call), td::ValueError);
+}
+
+// Under a wall-clock model the device runs each kernel on one worker thread, fused programs
+// included: still the eager bits.
+TEST(LazyOnDevice, OneThreadOfAWallClockModelGivesTheSameBits) {
+  td::emulated::set_model(device(), "equal,clock=wall,launch_us=0,transfer_latency_us=0");
+  {
+    td::PlacementGuard on(device());
+    const td::LazyGuard lazy(true);
+    td::Array<double> a, b;
+    {
+      const td::LazyGuard eager(false);
+      a = td::test::random_array<double>({(1 << 16) + 3}, 12, -5, 5);
+      b = td::test::random_array<double>({(1 << 16) + 3}, 13, -5, 5);
+    }
+    td::reset_stats();
+    const std::vector<double> got = chain(a, b).to_vector();
+    td::synchronize();
+    EXPECT_EQ(td::stats().fused_evaluations, 1u);
+    EXPECT_EQ(got, chain_on_cpu(a, b));
   }
   td::emulated::set_model(device(), "");
 }
