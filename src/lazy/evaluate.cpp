@@ -15,6 +15,7 @@
 #include "lazy/graph.hpp"
 #include "registry/registry.hpp"
 #include "tandem/core/dims.hpp"
+#include "tandem/core/error.hpp"
 
 namespace tandem::lazy {
 
@@ -160,10 +161,6 @@ void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
                  trace::number("instructions", static_cast<double>(call.program->code.size())),
                  trace::text("program", call.program->key()), trace::text("placement", "cpu")});
 }
-
-}  // namespace tandem::lazy
-
-namespace tandem::lazy {
 
 namespace {
 
