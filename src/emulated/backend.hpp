@@ -51,6 +51,7 @@ class EmulatedBackend final : public Backend {
   bool run_fused(const kernels::FusedCall& call) override;
   /// Whether run_fused runs programs (true unless TANDEM_EMULATED_FUSED=0 at start-up).
   void set_fused(bool enabled) { fused_.store(enabled, std::memory_order_relaxed); }
+  bool fused() const { return fused_.load(std::memory_order_relaxed); }
 
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 

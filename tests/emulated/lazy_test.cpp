@@ -50,16 +50,20 @@ std::vector<double> chain_on_cpu(const td::Array<double>& a, const td::Array<dou
   return chain(a, b).to_vector();
 }
 
-struct FusionDeclined {
-  FusionDeclined() { emulated().set_fused(false); }
-  FusionDeclined(const FusionDeclined&) = delete;
-  FusionDeclined& operator=(const FusionDeclined&) = delete;
-  ~FusionDeclined() { emulated().set_fused(true); }
+// The emulated device fuses (or declines to, as CUDA does while its kernel compiles) while
+// this lives, whatever TANDEM_EMULATED_FUSED says.
+struct Fusion {
+  explicit Fusion(bool on) : saved(emulated().fused()) { emulated().set_fused(on); }
+  Fusion(const Fusion&) = delete;
+  Fusion& operator=(const Fusion&) = delete;
+  ~Fusion() { emulated().set_fused(saved); }
+  bool saved;
 };
 
 }  // namespace
 
 TEST(LazyOnDevice, AChainRunsAsOneFusedProgramAndStaysOnTheDevice) {
+  const Fusion fused(true);
   td::PlacementGuard on(device());
   const td::LazyGuard lazy(true);
   const auto a = on_device(1);
@@ -86,6 +90,7 @@ TEST(LazyOnDevice, AChainRunsAsOneFusedProgramAndStaysOnTheDevice) {
 }
 
 TEST(LazyOnDevice, HostScalarsAreParametersDeviceScalarsInputs) {
+  const Fusion fused(true);
   const td::LazyGuard lazy(true);
   const auto a = on_device(3);
   td::Array<double> host_s, device_s;
@@ -114,7 +119,7 @@ TEST(LazyOnDevice, ADeclinedProgramRunsOpByOpOnTheDevice) {
   const auto a = on_device(4);
   const auto b = on_device(5);
   td::synchronize();
-  const FusionDeclined declined;
+  const Fusion declined(false);
   td::reset_stats();
   td::Array<double> r = chain(a, b);
   td::eval(r);
@@ -158,6 +163,7 @@ TEST(LazyOnDevice, WritesToAnOperandKeepTheOldResult) {
 }
 
 TEST(LazyOnDevice, AGraphNeverMixesBackends) {
+  const Fusion fused(true);
   const td::LazyGuard lazy(true);
   const auto a = on_device(8);
   const auto b = on_device(9);
@@ -201,6 +207,7 @@ TEST(LazyOnDevice, AGraphNeverMixesBackends) {
 }
 
 TEST(LazyOnDevice, PlacementByCostSeesALazyResultOnTheDevice) {
+  const Fusion fused(true);
   // A fast modelled device on the virtual clock: exp of a device array stays there, and so
   // does the next op over its lazy result, which placement sees on the device (where its
   // graph runs), not as a fresh buffer on the host.
@@ -233,6 +240,7 @@ TEST(LazyOnDevice, PlacementByCostSeesALazyResultOnTheDevice) {
 // the lazy layer does not produce (a strided out, a broadcast input): the CPU evaluator's
 // bits, on the device's stream. An invalid program throws at the call.
 TEST(LazyOnDevice, RunFusedOnDeviceMemoryEqualsTheCpuEvaluator) {
+  const Fusion fused(true);
   using td::kernels::FusedArg;
   const td::LazyGuard eager(false);
   const std::int64_t n = (1 << 16) + 3;
@@ -290,6 +298,7 @@ TEST(LazyOnDevice, RunFusedOnDeviceMemoryEqualsTheCpuEvaluator) {
 // Under a wall-clock model the device runs each kernel on one worker thread, fused programs
 // included: still the eager bits.
 TEST(LazyOnDevice, OneThreadOfAWallClockModelGivesTheSameBits) {
+  const Fusion fused(true);
   td::emulated::set_model(device(), "equal,clock=wall,launch_us=0,transfer_latency_us=0");
   {
     td::PlacementGuard on(device());

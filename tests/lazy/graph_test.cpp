@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
@@ -41,16 +42,17 @@ td::Device emulated_device() {
   return d;
 }
 
-// The emulated device declines run_fused (as CUDA does while its kernel compiles) while
-// this lives: graphs then run op by op on it.
-struct FusionDeclined {
-  FusionDeclined() { backend().set_fused(false); }
-  FusionDeclined(const FusionDeclined&) = delete;
-  FusionDeclined& operator=(const FusionDeclined&) = delete;
-  ~FusionDeclined() { backend().set_fused(true); }
+// The emulated device fuses (or declines to, as CUDA does while its kernel compiles: graphs
+// then run op by op on it) while this lives, whatever TANDEM_EMULATED_FUSED says.
+struct Fusion {
+  explicit Fusion(bool on) : saved(backend().fused()) { backend().set_fused(on); }
+  Fusion(const Fusion&) = delete;
+  Fusion& operator=(const Fusion&) = delete;
+  ~Fusion() { backend().set_fused(saved); }
   static td::EmulatedBackend& backend() {
     return dynamic_cast<td::EmulatedBackend&>(td::backend_for(emulated_device()));
   }
+  bool saved;
 };
 
 std::vector<unsigned char> bytes_of(const UntypedArray& a) {
@@ -282,6 +284,7 @@ TEST(LazyGraph, RandomGraphsEqualEagerBitwiseLargeParallel) { expect_lazy_equals
 // The same graphs placed on the emulated device: fused there by its run_fused, and op by op
 // there when it declines.
 TEST(LazyGraph, RandomGraphsOnTheEmulatedDeviceEqualEagerBitwise) {
+  std::optional<Fusion> fusion(std::in_place, true);
   td::reset_stats();
   for (std::int64_t n : {0, 1, 7, 1023}) {
     for (std::uint64_t seed = 0; seed < 3; ++seed)
@@ -291,7 +294,8 @@ TEST(LazyGraph, RandomGraphsOnTheEmulatedDeviceEqualEagerBitwise) {
   expect_lazy_equals_eager(Shape{(1 << 16) + 3}, 11, 40, emulated_device());
   td::synchronize();
   EXPECT_GT(td::stats().fused_evaluations, 0u);
-  const FusionDeclined declined;
+  fusion.reset();
+  const Fusion declined(false);
   for (std::uint64_t seed = 0; seed < 2; ++seed)
     expect_lazy_equals_eager(Shape{1023}, 300 + seed, 120, emulated_device());
   expect_lazy_equals_eager(Shape{5, 7}, 7, 120, emulated_device());
