@@ -173,9 +173,9 @@ StridedView bound_view(const UntypedArray& a, Device device) {
 
 // As dispatch's execute runs an op on a device: the stream waits for other streams' work on
 // the operands, the operands are made valid in the device's memory, the program is queued,
-// and one event marks the inputs read and the result written there. Out of device memory:
-// release the device's cached memory and try once more, then run op by op, which applies
-// dispatch's policy to each op (the CPU under Placement::automatic).
+// and one event marks the inputs read and the result written there. When the device
+// declines, or runs out of memory twice (after releasing its cached memory), the graph runs
+// op by op, which applies dispatch's policy to each op (the CPU under Placement::automatic).
 void Node::run_on_device(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out) {
   Backend& device = backend_;
   const Device d = device.device();
@@ -192,7 +192,7 @@ void Node::run_on_device(ProgramBuilder& builder, const std::shared_ptr<Buffer>&
       call.out = {out->ensure_valid_on(d), result_, shape_, c_strides(shape_)};
       const bool tracing = trace::enabled();
       const double start = tracing ? trace::now_us() : 0;
-      if (!device.run_fused(call)) return run_op_by_op(builder, out);
+      if (!device.run_fused(call)) break;
       if (tracing)
         trace::span(trace::stream_of(d, stream), "fused", "op", start, trace::now_us(),
                     {trace::text("family", "fused"), trace::text("dtype", dtype_name(result_)),

@@ -15,6 +15,7 @@
 #include "cpu/fused.hpp"
 #include "emulated/backend.hpp"
 #include "memory/buffer.hpp"
+#include "memory/fault_injection.hpp"
 #include "registry/registry.hpp"
 #include "support/test_support.hpp"
 
@@ -316,4 +317,57 @@ TEST(LazyOnDevice, OneThreadOfAWallClockModelGivesTheSameBits) {
     EXPECT_EQ(got, chain_on_cpu(a, b));
   }
   td::emulated::set_model(device(), "");
+}
+
+// Out of device memory when the graph runs: one more try after the device releases its
+// cached memory, then op by op under dispatch's policy: the CPU under automatic placement
+// (counted as fallbacks), OutOfMemory under Placement::gpu, the graph left to run again.
+TEST(LazyOnDevice, OutOfDeviceMemoryFallsBackAsEagerOpsDo) {
+  const Fusion fused(true);
+  const td::LazyGuard lazy(true);
+  const auto a = on_device(14);
+  const auto b = on_device(15);
+  td::synchronize();
+  namespace detail = td::detail;
+  td::Array<double> r;
+  {
+    td::PlacementGuard on(device());
+    r = td::exp(a) * b - a;
+  }
+  detail::fail_nth_allocation(detail::AllocationKind::device, 1);  // the first try only
+  td::reset_stats();
+  td::eval(r);
+  td::synchronize();
+  detail::fail_nth_allocation(detail::AllocationKind::device, 0);
+  EXPECT_EQ(td::stats().fused_evaluations, 1u);
+  EXPECT_EQ(r.to_vector(), ([&] {
+              const td::LazyGuard eager(false);
+              const td::PlacementGuard cpu(td::Placement::cpu);
+              return (td::exp(a) * b - a).to_vector();
+            })());
+
+  td::Array<double> s, t;
+  {
+    td::PlacementGuard on(device());
+    s = td::sin(a) + b;
+    t = td::cos(a) + b;
+  }
+  detail::fail_nth_allocation(detail::AllocationKind::device, 1, true);
+  {
+    td::PlacementGuard on(device());  // Placement::gpu: the error reaches the reader
+    EXPECT_THROW(td::eval(s), td::OutOfMemory);
+  }
+  td::reset_stats();
+  {
+    td::PlacementGuard which(device());
+    const td::PlacementGuard automatic(td::Placement::automatic);
+    td::eval(t);  // each op of the graph on the CPU instead
+  }
+  detail::fail_nth_allocation(detail::AllocationKind::device, 0);
+  EXPECT_EQ(td::stats().oom_fallbacks, 2u);
+  EXPECT_EQ(t.device(), td::Device::cpu());
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  EXPECT_EQ(t.to_vector(), (td::cos(a) + b).to_vector());
+  EXPECT_EQ(s.to_vector(), (td::sin(a) + b).to_vector());  // runs again, now with memory
 }
