@@ -28,7 +28,7 @@ struct Counters {
   std::atomic<std::uint64_t> host_cached_bytes{0};   // a level, not a count: reset_stats keeps it
   std::atomic<std::uint64_t> lazy_nodes{0};          // graph nodes built (src/lazy), scalars included
   std::atomic<std::uint64_t> lazy_nodes_live{0};     // a level: nodes that exist now
-  std::atomic<std::uint64_t> fused_evaluations{0};   // fused programs run (src/cpu/fused.cpp)
+  std::atomic<std::uint64_t> fused_evaluations{0};   // fused programs run (src/cpu/fused.cpp, src/cuda/fused.cpp)
   std::atomic<std::uint64_t> fused_instructions{0};  // instructions in them
   // Placement decisions per op family (the catalogue's order) and per Placed.
   std::array<std::array<std::atomic<std::uint64_t>, kPlacedKinds>, kOpFamilies> placed_by_family{};

@@ -87,6 +87,21 @@ Work work_of(const OpCall& call) {
   return {static_cast<double>(call.bytes_read() + call.bytes_written()), call.arithmetic(), call.elements()};
 }
 
+Work work_of(const kernels::FusedCall& call) {
+  const auto distinct = [](const StridedView& v) {
+    std::int64_t n = 1;
+    for (int i = 0; i < v.shape.size(); ++i)
+      if (v.strides[i] != 0) n *= v.shape[i];
+    return static_cast<double>(n * static_cast<std::int64_t>(itemsize(v.dtype)));
+  };
+  const std::int64_t elements = view_size(call.out);
+  double bytes = static_cast<double>(elements * static_cast<std::int64_t>(itemsize(call.out.dtype)));
+  for (const StridedView& v : call.inputs) bytes += distinct(v);
+  double flops = 0;
+  for (const kernels::FusedInstr& instr : call.program->code) flops += flops_per_element(instr.key);
+  return {bytes, flops * static_cast<double>(elements), elements};
+}
+
 double flops_per_element(const OpKey& op) {
   if (op.family == OpFamily::unary) return arithmetic_weight(static_cast<UnaryOp>(op.code));
   if (op.family == OpFamily::binary) return arithmetic_weight(static_cast<BinaryOp>(op.code));

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "kernels/fused_program.hpp"
 #include "kernels/op_call.hpp"
 
 namespace tandem {
@@ -19,6 +20,9 @@ struct Work {
 
 /// The Work of a call (OpCall's estimates).
 Work work_of(const OpCall& call);
+/// The Work of a fused element-wise call: its inputs read (an axis of stride 0 once) and
+/// its output written, and every instruction's arithmetic over the output's elements.
+Work work_of(const kernels::FusedCall& call);
 
 /// Element operations per output element of `op`: arithmetic_weight for element-wise ops,
 /// a rough weight per family otherwise (matmul: 2 per multiply-add).

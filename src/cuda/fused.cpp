@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "backend/counters.hpp"
 #include "cuda/backend.hpp"
 #include "cuda/nvrtc.hpp"
 #include "kernels/fused_codegen.hpp"
@@ -84,6 +85,8 @@ bool CudaBackend::run_fused(const kernels::FusedCall& call) {
   std::vector<void*> args = launch.args();
   TANDEM_CUDA_CHECK(cudaLaunchKernel(reinterpret_cast<const void*>(kernel), dim3(grid_blocks(launch.n)),
                                      dim3(kThreadsPerBlock), args.data(), 0, s));
+  detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
+  detail::counters().fused_instructions.fetch_add(program.code.size(), std::memory_order_relaxed);
   return true;
 }
 

@@ -156,6 +156,8 @@ void run_planned_split(const OpCall& op, Backend& device) {
 
 bool cpu_op_is_timed() { return last.state != nullptr; }
 
+void cpu_op_deferred() { last.state = nullptr; }
+
 void ran_on_cpu(double seconds) {
   DeviceModel* state = std::exchange(last.state, nullptr);
   if (state == nullptr) return;

@@ -29,5 +29,8 @@ void ran_on_cpu(double seconds);
 /// Was the last decision of this thread made by choose_by_cost for the CPU? (then
 /// execute() times the op and reports it with ran_on_cpu)
 bool cpu_op_is_timed();
+/// The op this thread last placed on the CPU by cost does not run now (src/lazy deferred
+/// it, to run later fused with others): there is no time of its own to learn from.
+void cpu_op_deferred();
 
 }  // namespace tandem::detail

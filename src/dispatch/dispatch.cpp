@@ -192,8 +192,7 @@ void trace_op(const OpCall& call, const detail::trace::Track& track, const char*
                trace::text("placement", placement)});
 }
 
-void execute_placed(ArrayCall& op) {
-  Backend& backend = choose_backend(op);
+void execute_placed(ArrayCall& op, Backend& backend) {
   if (!backend.device().is_cpu() && detail::split_planned()) return run_split_on_host_memory(op, backend);
   const bool tracing = detail::trace::enabled();
   if (backend.device().is_cpu()) {
@@ -235,8 +234,12 @@ void execute_placed(ArrayCall& op) {
 
 void execute(ArrayCall& op) {
   check_outputs_writable(op);
+  execute_on(op, choose_backend(op));
+}
+
+void execute_on(ArrayCall& op, Backend& placed) {
   try {
-    execute_placed(op);
+    execute_placed(op, placed);
   } catch (const std::bad_alloc&) {
     rethrow_out_of_memory(op.call.key);
   } catch (const OutOfMemory&) {

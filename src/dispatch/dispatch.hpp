@@ -74,4 +74,11 @@ Backend& choose_backend(const ArrayCall& op);
 /// with the name of the user's function (backend/user_op.hpp), else the op's.
 void execute(ArrayCall& op);
 
+/// execute() without its two first steps, for callers that asked choose_backend already
+/// (the lazy layer, src/lazy: an op it does not defer, and the op-by-op run of a graph a
+/// device could not fuse): runs `op` on `placed` with the same binding, stream-ordering
+/// and out-of-memory policy. The caller has checked that the outputs are writable and
+/// made their lazy readers run (Buffer::prepare_write) where that is needed.
+void execute_on(ArrayCall& op, Backend& placed);
+
 }  // namespace tandem

@@ -15,6 +15,7 @@
 #include "backend/op_cost.hpp"
 #include "backend/stream.hpp"
 #include "backend/trace.hpp"
+#include "cpu/fused.hpp"
 #include "cpu/thread_limit.hpp"
 #include "kernels/catalogue.hpp"
 #include "tandem/core/error.hpp"
@@ -151,6 +152,8 @@ EmulatedBackend::EmulatedBackend(int index, std::size_t memory_cap_bytes) : inde
   streams_.emplace(0, std::make_shared<Queue>());
   if (const char* spec = std::getenv("TANDEM_EMULATED_MODEL"); spec != nullptr && *spec != '\0')
     model_ = emulated::parse_model(spec);
+  if (const char* fused = std::getenv("TANDEM_EMULATED_FUSED"); fused != nullptr && std::strcmp(fused, "0") == 0)
+    fused_.store(false, std::memory_order_relaxed);
 }
 
 EmulatedBackend::~EmulatedBackend() {
@@ -407,6 +410,34 @@ void EmulatedBackend::run(const OpCall& call) {
     run_and_wait(std::move(work), cost, std::move(traced));
   else
     submit(std::move(work), cost, std::move(traced));
+}
+
+// A fused chain runs like an op (above): its program is copied into the queued work, since
+// the caller's goes when run_fused returns.
+bool EmulatedBackend::run_fused(const kernels::FusedCall& call) {
+  if (!fused_.load(std::memory_order_relaxed)) return false;
+  call.program->validate();
+  const Cost cost = kernel_cost(work_of(call));
+  auto program = std::make_shared<const kernels::FusedProgram>(*call.program);
+  kernels::FusedCall queued = call;
+  queued.program = program.get();
+  auto work = [program, queued, one_thread = cost.factor > 0] {
+    std::optional<cpu::ThreadLimit> limit;
+    if (one_thread) limit.emplace(1);
+    cpu::run_fused(queued);
+  };
+  std::function<void(double, double)> traced;
+  if (detail::trace::enabled())
+    traced = [track = detail::trace::stream_of(device(), current_stream(device())), dtype = call.out.dtype,
+              elements = view_size(call.out),
+              instructions = call.program->code.size()](double start_us, double end_us) {
+      detail::trace::span(track, "fused", "kernel", start_us, end_us,
+                          {detail::trace::text("family", "fused"), detail::trace::text("dtype", dtype_name(dtype)),
+                           detail::trace::number("elements", static_cast<double>(elements)),
+                           detail::trace::number("instructions", static_cast<double>(instructions))});
+    };
+  submit(std::move(work), cost, std::move(traced));
+  return true;
 }
 
 }  // namespace tandem

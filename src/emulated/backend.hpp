@@ -43,6 +43,16 @@ class EmulatedBackend final : public Backend {
   /// reaches the caller.
   void run(const OpCall& call) override;
 
+  /// Queues a fused element-wise chain on the current stream like an op: the CPU's fused
+  /// evaluator (cpu/fused.hpp) over the device's memory, one kernel in the model's time,
+  /// so the results are bitwise the CPU's (and the eager ops'). Returns false, queuing
+  /// nothing, while fusion is declined (set_fused, TANDEM_EMULATED_FUSED=0), as the CUDA
+  /// backend declines while its kernel compiles: the caller then runs the chain op by op.
+  bool run_fused(const kernels::FusedCall& call) override;
+  /// Whether run_fused runs programs (true unless TANDEM_EMULATED_FUSED=0 at start-up).
+  void set_fused(bool enabled) { fused_.store(enabled, std::memory_order_relaxed); }
+  bool fused() const { return fused_.load(std::memory_order_relaxed); }
+
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
 
   /// Replaces the performance model (after waiting for queued work) and resets the virtual
@@ -93,6 +103,7 @@ class EmulatedBackend final : public Backend {
   const std::size_t cap_;
   CpuBackend kernels_;  // runs the queued calls
   std::atomic<std::size_t> in_use_{0};
+  std::atomic<bool> fused_{true};
 
   std::mutex streams_mutex_;
   std::map<int, std::shared_ptr<Queue>> streams_;  // 0 is the default stream

@@ -1,15 +1,21 @@
 // Running a lazy node: its graph of nodes still to run becomes one FusedProgram (collected
-// without recursion, so graphs of any depth are safe), run in one pass on the CPU.
+// without recursion, so graphs of any depth are safe), run in one pass on the backend the
+// graph was placed on: the CPU's evaluator, or a device's run_fused (op by op on that
+// device when it declines).
 
+#include <cstring>
 #include <unordered_map>
 #include <vector>
 
+#include "backend/stream.hpp"
 #include "backend/trace.hpp"
 #include "cpu/fused.hpp"
+#include "dispatch/dispatch.hpp"
 #include "kernels/fused_program.hpp"
 #include "lazy/graph.hpp"
 #include "registry/registry.hpp"
 #include "tandem/core/dims.hpp"
+#include "tandem/core/error.hpp"
 
 namespace tandem::lazy {
 
@@ -41,6 +47,7 @@ class ProgramBuilder {
   kernels::FusedProgram& program() { return program_; }
   const std::vector<UntypedArray>& arrays() const { return arrays_; }
   const std::vector<Scalar>& scalars() const { return scalars_; }
+  const Shape& shape() const { return shape_; }
 
  private:
   const Shape& shape_;
@@ -65,11 +72,15 @@ void Node::run() {
   std::shared_ptr<Buffer> out = target_.lock();
   // The array is gone but a reader still needs the values (a write to an operand).
   if (!out) out = Buffer::allocate(static_cast<std::size_t>(shape_size(shape_)) * itemsize(result_));
-  void* data = out->ensure_valid_on(Device::cpu());
   ProgramBuilder builder(shape_);
   collect(builder);
-  run_program(builder, {data, result_, shape_, c_strides(shape_)});
-  out->mark_written_on(Device::cpu());
+  if (backend_.device().is_cpu()) {
+    void* data = out->ensure_valid_on(Device::cpu());
+    run_program(builder, {data, result_, shape_, c_strides(shape_)});
+    out->mark_written_on(Device::cpu());
+  } else {
+    run_on_device(builder, out);
+  }
   done_ = out;
   state_ = State::done;
   args_ = {};  // the operands are no longer needed: release their memory
@@ -149,6 +160,91 @@ void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
                  trace::number("elements", static_cast<double>(shape_size(shape_))),
                  trace::number("instructions", static_cast<double>(call.program->code.size())),
                  trace::text("program", call.program->key()), trace::text("placement", "cpu")});
+}
+
+namespace {
+
+StridedView bound_view(const UntypedArray& a, Device device) {
+  auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(device));
+  return {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()};
+}
+
+}  // namespace
+
+// As dispatch's execute runs an op on a device: the stream waits for other streams' work on
+// the operands, the operands are made valid in the device's memory, the program is queued,
+// and one event marks the inputs read and the result written there. When the device
+// declines, or runs out of memory twice (after releasing its cached memory), the graph runs
+// op by op, which applies dispatch's policy to each op (the CPU under Placement::automatic).
+void Node::run_on_device(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out) {
+  Backend& device = backend_;
+  const Device d = device.device();
+  namespace trace = detail::trace;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      const int stream = current_stream(d);
+      for (const UntypedArray& a : builder.arrays()) a.buffer()->order_use(device, stream, false);
+      out->order_use(device, stream, true);
+      kernels::FusedCall call;
+      call.program = &builder.program();
+      call.scalars = builder.scalars();
+      for (const UntypedArray& a : builder.arrays()) call.inputs.push_back(bound_view(a, d));
+      call.out = {out->ensure_valid_on(d), result_, shape_, c_strides(shape_)};
+      const bool tracing = trace::enabled();
+      const double start = tracing ? trace::now_us() : 0;
+      if (!device.run_fused(call)) break;
+      if (tracing)
+        trace::span(trace::stream_of(d, stream), "fused", "op", start, trace::now_us(),
+                    {trace::text("family", "fused"), trace::text("dtype", dtype_name(result_)),
+                     trace::number("elements", static_cast<double>(shape_size(shape_))),
+                     trace::number("instructions", static_cast<double>(call.program->code.size())),
+                     trace::text("program", call.program->key()), trace::text("placement", "device")});
+      const Event event = device.record_event(stream);
+      for (const UntypedArray& a : builder.arrays()) a.buffer()->record_use(event, false);
+      out->mark_written_on(d);
+      out->record_use(event, true);
+      device.count_op();
+      return;
+    } catch (const OutOfMemory&) {
+      if (attempt == 1) break;
+      device.release_cached_memory();
+    }
+  }
+  run_op_by_op(builder, out);
+}
+
+// What eager evaluation does: each instruction one op through dispatch on the graph's
+// device, into a temporary (the last one into the result); scalars as one-element arrays on
+// the host, broadcast, as the front end passes them.
+void Node::run_op_by_op(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out) {
+  const kernels::FusedProgram& program = builder.program();
+  const Shape& shape = builder.shape();
+  std::vector<UntypedArray> scalars;
+  for (const Scalar& s : builder.scalars()) {
+    UntypedArray a = UntypedArray::empty(s.dtype, Shape{});
+    std::memcpy(a.buffer()->ensure_valid_on(Device::cpu()), &s.f64,
+                itemsize(s.dtype));  // Scalar's members share their address
+    a.buffer()->mark_written_on(Device::cpu());
+    scalars.push_back(std::move(a));
+  }
+  std::vector<UntypedArray> values;
+  values.reserve(program.code.size());
+  for (std::size_t j = 0; j < program.code.size(); ++j) {
+    const kernels::FusedInstr& instr = program.code[j];
+    values.push_back(j + 1 < program.code.size() ? UntypedArray::empty(instr.result, shape)
+                                                 : UntypedArray(result_, shape_, c_strides(shape_), 0, out));
+    ArrayCall call(instr.key);
+    for (int k = 0; k < instr.arity; ++k) {
+      const FusedArg& a = instr.args[k];
+      const auto i = static_cast<std::size_t>(a.index);
+      call.input(a.kind == FusedArg::Kind::input    ? builder.arrays()[i]
+                 : a.kind == FusedArg::Kind::scalar ? scalars[i]
+                                                    : values[i],
+                 shape);
+    }
+    call.output(values.back());
+    execute_on(call, backend_);
+  }
 }
 
 }  // namespace tandem::lazy

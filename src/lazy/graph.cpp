@@ -8,7 +8,10 @@
 
 #include "backend/counters.hpp"
 #include "cpu/nd_iter.hpp"
+#include "dispatch/auto_placement.hpp"
+#include "dispatch/dispatch.hpp"
 #include "dispatch/tuning.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/dims.hpp"
 #include "tandem/lazy.hpp"
 #include "tandem/memory/placement.hpp"
@@ -49,24 +52,33 @@ bool is_whole_result(const UntypedArray& a, const Node& n) {
   return a.offset() == 0 && a.dtype() == n.result() && a.shape() == n.shape() && a.is_contiguous();
 }
 
-UntypedArray lazy_array(const std::shared_ptr<Node>& node, std::shared_ptr<Buffer> buffer) {
-  return UntypedArray(node->result(), node->shape(), c_strides(node->shape()), 0, std::move(buffer));
+// An operand of one element read now as a parameter of the program: on the CPU always; on a
+// device when it is on the host (one on the device stays there, an input broadcast to the
+// shape, so that reading it makes the host wait for nothing).
+bool is_scalar_operand(const UntypedArray& a, const Backend& backend) {
+  return a.size() == 1 && (backend.device().is_cpu() || a.buffer()->is_valid_on(Device::cpu()));
+}
+
+// Every operand can be read where the graph runs without running anything first: a lazy
+// result of the same backend, a scalar parameter, or an array valid in that memory.
+// (A lazy result of another backend has run before this is asked.)
+bool operands_readable_on(const Backend& backend, std::initializer_list<const UntypedArray*> operands) {
+  for (const UntypedArray* a : operands)
+    if (!is_scalar_operand(*a, backend) && !a->buffer()->is_valid_on(backend.device())) return false;
+  return true;
 }
 
 }  // namespace
 
 bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const UntypedArray*> operands) {
-  if (!lazy_enabled() || size < std::max<std::int64_t>(1, min_elements()) || !placed_on_cpu()) return false;
-  for (const UntypedArray* a : operands) {
-    const Buffer& b = *a->buffer();
-    if (!b.owned()) return false;  // wrapped memory may change under us: read it now
-    if (b.pending() == nullptr && !b.newest().is_cpu()) return false;  // on a device: run there
-  }
+  if (!lazy_enabled() || size < std::max<std::int64_t>(1, min_elements())) return false;
+  for (const UntypedArray* a : operands)
+    if (!a->buffer()->owned()) return false;  // wrapped memory may change under us: read it now
   return !(key.family == OpFamily::unary && row_vectorised(**operands.begin()));
 }
 
-Node::Node(OpKey key, DType result, Shape shape, int arity)
-    : key_(key), result_(result), shape_(std::move(shape)), arity_(arity) {
+Node::Node(OpKey key, DType result, Shape shape, int arity, Backend& backend)
+    : key_(key), result_(result), shape_(std::move(shape)), arity_(arity), backend_(backend) {
   detail::counters().lazy_nodes.fetch_add(1, std::memory_order_relaxed);
   detail::counters().lazy_nodes_live.fetch_add(1, std::memory_order_relaxed);
 }
@@ -89,7 +101,13 @@ void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
   int k = 0;
   for (const UntypedArray* a : operands) {
     Arg& arg = args_[static_cast<std::size_t>(k++)];
-    if (a->size() == 1) {
+    std::shared_ptr<Node> n = pending_node(*a);
+    if (n != nullptr && &n->backend_ != &backend_) {
+      // A graph runs on one backend: a lazy operand placed elsewhere runs first, there.
+      a->buffer()->resolve_pending();
+      n = nullptr;
+    }
+    if (is_scalar_operand(*a, backend_)) {
       // A scalar operand (a 0-d array from a C++ scalar, or any single element): its value
       // now is a parameter of the program, not an input, so a loop with changing scalars
       // keeps one program structure.
@@ -99,7 +117,7 @@ void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
       continue;
     }
     arg.array = *a;
-    if (const std::shared_ptr<Node> n = pending_node(*a)) {
+    if (n != nullptr) {
       if (is_whole_result(*a, *n) && n->shape() == shape_) {
         arg.kind = Arg::Kind::node;
         arg.node = n;
@@ -112,10 +130,21 @@ void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
 }
 
 UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands) {
-  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
-  // Placed at the call, as an eager op is: on the CPU (may_defer), counted in stats().
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
-  detail::count_placement(key.family, detail::Placed::cpu);
+  UntypedArray out = UntypedArray::empty(result, shape);
+  // Placed at the call, as an eager op is, by the dispatcher (and counted there).
+  ArrayCall call(key);
+  for (const UntypedArray* a : operands) call.input(*a, shape);
+  call.output(out);
+  Backend& backend = choose_backend(call);
+  for (const UntypedArray* a : operands)
+    if (const std::shared_ptr<Node> n = pending_node(*a); n != nullptr && &n->backend_ != &backend)
+      a->buffer()->resolve_pending();  // a graph runs on one backend: this operand runs first, where it was placed
+  if (detail::split_planned() || !operands_readable_on(backend, operands)) {
+    execute_on(call, backend);  // at once, as the eager op would
+    return out;
+  }
+  if (backend.device().is_cpu()) detail::cpu_op_deferred();
+  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()), backend);
   node->set_operands(operands);
   std::array<Node::Arg, 3>& args = node->args_;
   // The graph's size, counted per use (an upper bound when nodes are shared); over a limit,
@@ -148,14 +177,13 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
         arg.node.reset();
       }
   }
-  std::shared_ptr<Buffer> buffer = Buffer::allocate(static_cast<std::size_t>(shape_size(shape)) * itemsize(result));
-  node->target_ = buffer;
+  node->target_ = out.buffer();
   // A write to an operand's memory runs this node first, while it still holds the old values.
   for (int j = 0; j < node->arity_; ++j)
     if (args[static_cast<std::size_t>(j)].kind != Node::Arg::Kind::scalar)
       args[static_cast<std::size_t>(j)].array->buffer()->add_reader(node);
-  buffer->set_pending(node);
-  return lazy_array(node, std::move(buffer));
+  out.buffer()->set_pending(node);
+  return out;
 }
 
 bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
@@ -176,7 +204,7 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
   // What dispatch's execute does for an output, before anything is read.
   out.check_writable(op_name(key));
   out.buffer()->prepare_write();
-  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
+  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()), cpu_backend());
   node->set_operands(operands);
   if (!node->run_into(out)) return false;
   detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);

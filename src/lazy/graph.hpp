@@ -2,9 +2,11 @@
 // Lazy element-wise graphs (docs/lazy.md). The front end (src/ops) asks may_defer() whether an
 // element-wise op may wait, and defer() then returns an ordinary array whose Buffer has no
 // memory yet and holds a Node: the op, its operands (arrays, scalar parameters, or the
-// Nodes of other lazy results) and the limits of the graph below it. The Buffer runs the
-// Node before anything reads or writes its bytes (memory/buffer.hpp); the Node then turns
-// its graph into one kernels::FusedProgram and runs it on the CPU (src/cpu/fused.cpp).
+// Nodes of other lazy results), the backend dispatch placed it on, and the limits of the
+// graph below it. The Buffer runs the Node before anything reads or writes its bytes
+// (memory/buffer.hpp); the Node then turns its graph into one kernels::FusedProgram and
+// runs it on that backend: the CPU's evaluator (src/cpu/fused.cpp), or Backend::run_fused
+// of a device, op by op there when the device cannot fuse it now.
 
 #include <array>
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <mutex>
 #include <optional>
 
+#include "backend/backend.hpp"
 #include "kernels/catalogue.hpp"
 #include "memory/buffer.hpp"
 #include "tandem/core/untyped_array.hpp"
@@ -34,17 +37,19 @@ class MinElementsGuard {
 };
 
 /// Whether the op `key` with a result of `size` elements over `operands` may be deferred:
-/// laziness on, the size at least min_elements(), work placed on the CPU (Placement::cpu, or
-/// automatic without an accelerator), and every operand in tandem's own memory on the host.
+/// laziness on, the size at least min_elements(), and every operand in tandem's own memory.
 /// A unary op over a view whose rows are contiguous but not one run is not deferred: the
 /// eager op groups vector lanes per row (src/cpu/elementwise.cpp), which a fused block
-/// cannot reproduce bit for bit.
+/// cannot reproduce bit for bit. Where it runs is defer()'s question.
 bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const UntypedArray*> operands);
 
-/// The lazy result of an op that may_defer() allowed and the front end has checked: `key` as
-/// in kernels::FusedInstr, the result's dtype and shape, the operands in the op's order
-/// (broadcast to `shape` when it runs). An operand of one element becomes a scalar
-/// parameter: its value is read now.
+/// The result of an op that may_defer() allowed and the front end has checked: `key` as in
+/// kernels::FusedInstr, the result's dtype and shape, the operands in the op's order
+/// (broadcast to `shape` when it runs). Dispatch places the op (choose_backend, counted
+/// there); it is deferred on that backend when every operand is a lazy result of the same
+/// backend or valid in its memory (a lazy operand of another backend runs first), and runs
+/// at once there otherwise, or when dispatch plans to split it. An operand of one element
+/// valid on the host becomes a scalar parameter: its value is read now.
 UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands);
 
 /// For an op with an `out` array: when an operand is the result of a lazy op still to run,
@@ -71,11 +76,12 @@ class Node final : public PendingContents {
     Scalar scalar;                      // kind scalar: its value
   };
 
-  Node(OpKey key, DType result, Shape shape, int arity);
+  Node(OpKey key, DType result, Shape shape, int arity, Backend& backend);
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
   ~Node() override;
   void evaluate() override;
+  Device device() const override { return backend_.device(); }
 
   OpKey key() const { return key_; }
   DType result() const { return result_; }
@@ -100,12 +106,15 @@ class Node final : public PendingContents {
   bool run_into(const UntypedArray& out);  // a node of run_into(), never shared
   void collect(ProgramBuilder& builder);   // the program of the graph still to run
   void run_program(ProgramBuilder& builder, const StridedView& out);
+  void run_on_device(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out);
+  void run_op_by_op(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out);
   void set_operands(std::initializer_list<const UntypedArray*> operands);
 
   const OpKey key_;
   const DType result_;
   const Shape shape_;
   const int arity_;
+  Backend& backend_;      // where the graph runs: every node of it is placed there
   int instructions_ = 1;  // nodes of the graph still to run, counted once per use: an upper bound
   int inputs_ = 0;        // array inputs of the graph, counted per use: an upper bound
   std::weak_ptr<Buffer> target_;

@@ -288,6 +288,7 @@ void Buffer::mark_written_on(Device device) {
 bool Buffer::is_valid_on(Device device) const {
   if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return true;
   std::lock_guard<std::mutex> lock(mutex_);
+  if (pending_ != nullptr) return pending_->device() == device;
   if (device.is_cpu()) return host_valid_ || fresh_;
   return device_ != nullptr && device_memory_->device() == device && (device_valid_ || fresh_);
 }
@@ -295,6 +296,7 @@ bool Buffer::is_valid_on(Device device) const {
 Device Buffer::newest() const {
   if (host_only_.load(std::memory_order_acquire)) return Device::cpu();
   std::lock_guard<std::mutex> lock(mutex_);
+  if (pending_ != nullptr) return pending_->device();
   // The device copy is "newest" only when the host copy is stale: that is where work went.
   if (device_ != nullptr && device_valid_ && !host_valid_) return device_memory_->device();
   return Device::cpu();

@@ -31,6 +31,10 @@ class PendingContents {
   /// into memory of its own when that buffer is gone). Thread-safe and idempotent: returns
   /// at once when done or when the calling thread is the one computing them.
   virtual void evaluate() = 0;
+  /// Where the contents will be valid once computed (the backend the graph runs on): a
+  /// pending buffer counts as valid there only (is_valid_on, newest), so that placement
+  /// sees a lazy result where it will be.
+  virtual Device device() const { return Device::cpu(); }
 };
 
 /// How wrapped host memory may be used.
@@ -96,8 +100,11 @@ class Buffer {
   void* ensure_valid_on(Device device);
   /// Records a write on `device`: every other copy becomes stale.
   void mark_written_on(Device device);
+  /// Whether the copy on `device` is valid (a pending buffer: whether its producer
+  /// computes it there, PendingContents::device).
   bool is_valid_on(Device device) const;
-  /// The device whose copy is valid, preferring a non-host device (where work went last).
+  /// The device whose copy is valid, preferring a non-host device (where work went last);
+  /// for a pending buffer, where its producer computes it.
   Device newest() const;
 
   /// Before queuing work that reads (or writes) the device copy on `stream` of `backend`:

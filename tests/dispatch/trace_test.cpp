@@ -146,3 +146,32 @@ TEST(Trace, AFileThatCannotBeOpenedThrowsIoError) {
   auto x = td::full<float>({3}, 1.0f) + 1.0f;  // tracing is off: nothing to write to
   EXPECT_EQ(x.to_vector()[0], 2.0f);
 }
+
+// A lazy chain on the emulated device: one `fused` op (its launch, on the stream's track)
+// and one `fused` kernel (its run there), with the program's size.
+TEST(Trace, ALazyDeviceChainIsOneFusedOpAndKernel) {
+  const std::string path = ::testing::TempDir() + "tandem_trace_fused_test.json";
+  td::PlacementGuard target(device());
+  const td::LazyGuard lazy(true);
+  const std::int64_t n = 5003;
+  auto x = td::full<double>({n}, 0.5);
+  td::synchronize();
+  td::set_trace_file(path);
+  auto r = td::sin(x * x + 1.0) - x;
+  td::eval(r);
+  td::synchronize();
+  td::set_trace_file("");
+  const Json trace = read_trace(path);
+  const int dev = pid_of(trace, device().str());
+  std::vector<const Json*> op, kernel;
+  for (const Json* e : events_named(trace, "fused")) (e->at("cat").string() == "kernel" ? kernel : op).push_back(e);
+  ASSERT_EQ(op.size(), 1u);
+  ASSERT_EQ(kernel.size(), 1u);
+  EXPECT_EQ(op[0]->at("pid").number(), dev);
+  EXPECT_EQ(op[0]->at("args").at("placement").string(), "device");
+  EXPECT_EQ(op[0]->at("args").at("instructions").number(), 4.0);
+  EXPECT_EQ(kernel[0]->at("pid").number(), dev);
+  EXPECT_EQ(kernel[0]->at("args").at("elements").number(), n);
+  EXPECT_EQ(kernel[0]->at("args").at("instructions").number(), 4.0);
+  EXPECT_TRUE(events_named(trace, "sin").empty());  // no op of its own
+}

@@ -110,6 +110,7 @@ TEST(Streams, ReadOnAnotherStreamWaitsForTheWriter) {
   {
     td::StreamGuard on(b);
     z = y * 2.0;  // must wait for a's write, not read the -1s
+    td::eval(z);  // a lazy result runs on the stream current where it runs: b
   }
   gate.open();
   const auto got = z.to_vector();

@@ -1,18 +1,23 @@
 // Lazy element-wise evaluation (src/lazy): random graphs equal the eager results bit for
-// bit, eager semantics under writes and aliasing, errors at the causing call, limits,
-// threads, and the allocation bound of a long loop.
+// bit (on the CPU and on the emulated device, fused or op by op), eager semantics under
+// writes and aliasing, errors at the causing call, limits, threads, and the allocation
+// bound of a long loop.
 
 #include "lazy/graph.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 #include <random>
 #include <thread>
 #include <vector>
 
 #include "dispatch/tuning.hpp"
+#include "emulated/backend.hpp"
 #include "memory/fault_injection.hpp"
+#include "registry/registry.hpp"
+#include "support/test_support.hpp"
 #include "tandem/tandem.hpp"
 
 namespace td = tandem;
@@ -23,12 +28,31 @@ using td::UntypedArray;
 
 namespace {
 
-// Lazy for arrays of every size, on the CPU, on this thread; eager when off.
+// Lazy for arrays of every size, on `where` (the CPU by default), on this thread; eager
+// when off.
 struct Mode {
-  explicit Mode(bool lazy) : lazy_guard(lazy) {}
+  explicit Mode(bool lazy, td::Device where = td::Device::cpu()) : lazy_guard(lazy), placement(where) {}
   td::LazyGuard lazy_guard;
   td::lazy::MinElementsGuard min{0};
-  td::PlacementGuard placement{td::Placement::cpu};
+  td::PlacementGuard placement;
+};
+
+td::Device emulated_device() {
+  static const td::Device d = td::test::shared_emulated_device();
+  return d;
+}
+
+// The emulated device fuses (or declines to, as CUDA does while its kernel compiles: graphs
+// then run op by op on it) while this lives, whatever TANDEM_EMULATED_FUSED says.
+struct Fusion {
+  explicit Fusion(bool on) : saved(backend().fused()) { backend().set_fused(on); }
+  Fusion(const Fusion&) = delete;
+  Fusion& operator=(const Fusion&) = delete;
+  ~Fusion() { backend().set_fused(saved); }
+  static td::EmulatedBackend& backend() {
+    return dynamic_cast<td::EmulatedBackend&>(td::backend_for(emulated_device()));
+  }
+  bool saved;
 };
 
 std::vector<unsigned char> bytes_of(const UntypedArray& a) {
@@ -111,12 +135,14 @@ Leaves make_leaves(std::mt19937_64& rng, const Shape& shape) {
   return l;
 }
 
-// Runs `steps` random ops over copies of the leaves and returns every array's bytes.
+// Runs `steps` random ops over copies of the leaves on `where` and returns every array's
+// bytes.
 std::vector<std::vector<unsigned char>> run_graph(const Leaves& leaves, const Shape& shape, std::uint64_t seed,
-                                                  int steps, bool lazy) {
+                                                  int steps, bool lazy, td::Device where) {
   std::vector<UntypedArray> pool;
   {
     const td::LazyGuard eager(false);
+    const td::PlacementGuard there(where);  // the copies live there
     for (const UntypedArray& a : leaves.arrays) pool.push_back(u::copy(a));
     // Views: every other element of a base twice as long on the last axis, and reversed.
     if (shape.size() == 1 && shape[0] > 0) {
@@ -125,7 +151,7 @@ std::vector<std::vector<unsigned char>> run_graph(const Leaves& leaves, const Sh
       pool.push_back(pool[1].view(shape, td::Strides{-1}, shape[0] - 1));
     }
   }
-  const Mode mode(lazy);
+  const Mode mode(lazy, where);
   std::mt19937_64 rng(seed);
   auto pick = [&](auto&& ok) -> int {
     for (int tries = 0; tries < 64; ++tries) {
@@ -227,13 +253,20 @@ std::vector<std::vector<unsigned char>> run_graph(const Leaves& leaves, const Sh
   return out;
 }
 
-void expect_lazy_equals_eager(const Shape& shape, std::uint64_t seed, int steps) {
+// Lazy on `where` against eager on the CPU (the oracle; the emulated device's eager ops
+// are the CPU's kernels) and, on a device, against eager there.
+void expect_lazy_equals_eager(const Shape& shape, std::uint64_t seed, int steps, td::Device where = td::Device::cpu()) {
   std::mt19937_64 rng(seed);
   const Leaves leaves = make_leaves(rng, shape);
-  const auto eager = run_graph(leaves, shape, seed + 1, steps, false);
-  const auto lazy = run_graph(leaves, shape, seed + 1, steps, true);
+  const auto eager = run_graph(leaves, shape, seed + 1, steps, false, td::Device::cpu());
+  const auto lazy = run_graph(leaves, shape, seed + 1, steps, true, where);
   ASSERT_EQ(eager.size(), lazy.size());
-  for (std::size_t i = 0; i < eager.size(); ++i) EXPECT_TRUE(eager[i] == lazy[i]) << "array " << i << " seed " << seed;
+  for (std::size_t i = 0; i < eager.size(); ++i)
+    EXPECT_TRUE(eager[i] == lazy[i]) << "array " << i << " seed " << seed << " on " << where.str();
+  if (where.is_cpu()) return;
+  const auto eager_there = run_graph(leaves, shape, seed + 1, steps, false, where);
+  for (std::size_t i = 0; i < eager.size(); ++i)
+    EXPECT_TRUE(eager_there[i] == lazy[i]) << "array " << i << " seed " << seed << " eager on " << where.str();
 }
 
 }  // namespace
@@ -248,11 +281,31 @@ TEST(LazyGraph, RandomGraphsEqualEagerBitwise) {
 
 TEST(LazyGraph, RandomGraphsEqualEagerBitwiseLargeParallel) { expect_lazy_equals_eager(Shape{(1 << 16) + 3}, 11, 40); }
 
+// The same graphs placed on the emulated device: fused there by its run_fused, and op by op
+// there when it declines.
+TEST(LazyGraph, RandomGraphsOnTheEmulatedDeviceEqualEagerBitwise) {
+  std::optional<Fusion> fusion(std::in_place, true);
+  td::reset_stats();
+  for (std::int64_t n : {0, 1, 7, 1023}) {
+    for (std::uint64_t seed = 0; seed < 3; ++seed)
+      expect_lazy_equals_eager(Shape{n}, 100 * n + seed, 120, emulated_device());
+  }
+  expect_lazy_equals_eager(Shape{33, 31}, 8, 120, emulated_device());
+  expect_lazy_equals_eager(Shape{(1 << 16) + 3}, 11, 40, emulated_device());
+  td::synchronize();
+  EXPECT_GT(td::stats().fused_evaluations, 0u);
+  fusion.reset();
+  const Fusion declined(false);
+  for (std::uint64_t seed = 0; seed < 2; ++seed)
+    expect_lazy_equals_eager(Shape{1023}, 300 + seed, 120, emulated_device());
+  expect_lazy_equals_eager(Shape{5, 7}, 7, 120, emulated_device());
+}
+
 TEST(LazyGraph, DeepChainEqualsEagerBitwise) {
   std::mt19937_64 rng(5);
   const UntypedArray a = random_array(rng, DType::float64, Shape{1023});
-  auto run = [&](bool lazy) {
-    const Mode mode(lazy);
+  auto run = [&](bool lazy, td::Device where = td::Device::cpu()) {
+    const Mode mode(lazy, where);
     UntypedArray x = a;
     for (int i = 0; i < 1000; ++i) {
       const double s = 1.0 + 1e-3 * i;
@@ -261,7 +314,9 @@ TEST(LazyGraph, DeepChainEqualsEagerBitwise) {
     }
     return bytes_of(x);
   };
-  EXPECT_TRUE(run(false) == run(true));
+  const auto eager = run(false);
+  EXPECT_TRUE(eager == run(true));
+  EXPECT_TRUE(eager == run(true, emulated_device()));
 }
 
 TEST(LazyGraph, StreamedLargeResultEqualsEagerBitwise) {
