@@ -517,14 +517,22 @@ bool math_typed(UnaryOp op, const T* in, T* out, std::size_t n, bool stream) {
 // AVX2) both are std::pow.
 constexpr bool kVectorPow = kX86Libs;
 
+// Through a function pointer, as call(): clang checks the vector ABI of a direct call
+// before the target's attributes apply to a template.
+template <class V, class R>
+HWY_INLINE V call2(V a, V b, R (*f)(R, R)) {
+  return V{f(a.raw, b.raw)};
+}
+
 template <class D, class V = hn::VFromD<D>>
 V pow_vector(D, V a, V b) {
 #if TANDEM_X86_LIBS
   if constexpr (kF64<hn::TFromD<D>>)
-    return V{TANDEM_MVEC_POW_D(a.raw, b.raw)};
+    return call2(a, b, TANDEM_MVEC_POW_D);
   else
-    return V{TANDEM_MVEC_POW_F(a.raw, b.raw)};
+    return call2(a, b, TANDEM_MVEC_POW_F);
 #else
+  (void)b;
   return a;  // never called: kVectorPow is false
 #endif
 }
