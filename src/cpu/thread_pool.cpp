@@ -15,9 +15,11 @@
 // lost: either the worker sees the new ticket before it sleeps, or the publisher sees it
 // sleeping and notifies under the mutex the sleeper holds until it waits.
 //
-// Workers are started on first need, never stopped (detached; the pool is never destroyed,
-// so nothing runs at exit), and forgotten in a child after fork(): its first region starts
-// new ones.
+// Workers are started on first need and never stopped (detached; the pool is never
+// destroyed, so nothing runs at exit). A child forked after workers started has none of
+// them, and a process that was multi-threaded when it forked may only call async-signal-safe
+// functions until it execs (POSIX; ThreadSanitizer refuses to start threads there): in such a
+// child every region runs on its calling thread alone.
 
 #include "cpu/thread_pool.hpp"
 
@@ -56,8 +58,8 @@ void pause() {
 thread_local bool tls_in_region = false;
 
 struct Pool {
-  std::mutex busy;  // held by the thread whose region runs on the workers
-  int started = 0;  // workers, ids 1..started (guarded by busy)
+  std::mutex busy;              // held by the thread whose region runs on the workers
+  std::atomic<int> started{0};  // workers, ids 1..started (written with busy held)
 
   std::atomic<std::uint64_t> ticket{0};
   std::atomic<std::uint64_t> gate{kClosed};
@@ -111,10 +113,10 @@ struct Pool {
   }
 
   void start_workers(int count) {  // with busy held
-    for (; started < count; ++started) {
-      const int id = started + 1;
+    for (int id = started.load(std::memory_order_relaxed) + 1; id <= count; ++id) {
       const std::uint64_t seen = ticket.load(std::memory_order_relaxed);
       std::thread([this, id, seen] { work(id, seen); }).detach();
+      started.store(id, std::memory_order_relaxed);
     }
   }
 
@@ -146,16 +148,16 @@ struct Pool {
 
 Pool* pool_instance = nullptr;
 
-void forget_pool_in_child() {
-  // The workers did not survive fork(); the old pool (and any lock held by a thread that
-  // is gone) is left behind, and the child's first region starts a new one.
-  pool_instance = new Pool;  // NOLINT(cppcoreguidelines-owning-memory): lives for the process
+bool forked_child = false;  // set in the child of a fork() made after workers started
+
+void after_fork_in_child() {
+  if (pool_instance->started.load(std::memory_order_relaxed) > 0) forked_child = true;
 }
 
 Pool& pool() {
   static Pool* const first = [] {
     pool_instance = new Pool;  // never destroyed: detached workers may use it until exit
-    pthread_atfork(nullptr, nullptr, forget_pool_in_child);
+    pthread_atfork(nullptr, nullptr, after_fork_in_child);
     return pool_instance;
   }();
   (void)first;
@@ -167,7 +169,7 @@ Pool& pool() {
 void run_region(int team, void (*body)(void* context, int t), void* context) {
   Pool& p = pool();
   team = team > kMaxTeam ? kMaxTeam : team;
-  if (team <= 1 || tls_in_region || !p.busy.try_lock()) {
+  if (team <= 1 || tls_in_region || forked_child || !p.busy.try_lock()) {
     if (team > 1) p.serial_regions.fetch_add(1, std::memory_order_relaxed);
     const bool outer = tls_in_region;
     tls_in_region = true;
@@ -182,10 +184,7 @@ void run_region(int team, void (*body)(void* context, int t), void* context) {
 PoolStats pool_stats() {
   Pool& p = pool();
   PoolStats s;
-  {
-    const std::lock_guard<std::mutex> lock(p.busy);
-    s.workers = p.started;
-  }
+  s.workers = p.started.load(std::memory_order_relaxed);
   s.regions = p.regions.load(std::memory_order_relaxed);
   s.serial_regions = p.serial_regions.load(std::memory_order_relaxed);
   s.joins = p.joins.load(std::memory_order_relaxed);

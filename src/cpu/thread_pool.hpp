@@ -16,8 +16,8 @@ namespace tandem::cpu {
 /// later (asleep, or descheduled by a busy core) are not waited for and skip the region. So
 /// body must share the work: every body claims pieces of it until none is left, and
 /// body(0) alone finishes whatever no one else took. When no worker can help (team <= 1, a
-/// call from inside a region, the pool busy with another thread's region) body(0) runs
-/// alone. Exceptions must not leave body (ExceptionTrap, parallel.hpp).
+/// call from inside a region, the pool busy with another thread's region, a child forked
+/// after the workers started) body(0) runs alone. Exceptions must not leave body (ExceptionTrap, parallel.hpp).
 void run_region(int team, void (*body)(void* context, int t), void* context);
 
 template <class F>
