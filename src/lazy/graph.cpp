@@ -184,4 +184,10 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
   return true;
 }
 
+std::shared_ptr<Node> readable_node(const UntypedArray& a) {
+  if (!a.buffer()->has_pending() || !lazy_enabled() || !placed_on_cpu()) return nullptr;
+  std::shared_ptr<Node> n = pending_node(a);
+  return n != nullptr && is_whole_result(a, *n) ? n : nullptr;
+}
+
 }  // namespace tandem::lazy

@@ -11,6 +11,7 @@
 
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
+#include "lazy/reduce.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/linalg.hpp"
@@ -51,6 +52,20 @@ AxisPlan plan_axes(const char* op, const Shape& shape, const Axes& axes) {
     }
   }
   return p;
+}
+
+/// Whether every reduced axis longer than 1 comes after every kept axis longer than 1: then
+/// each output reduces consecutive elements of a C-contiguous input.
+bool reduces_trailing_axes(const AxisPlan& p, const Shape& shape) {
+  bool reduced_seen = false;
+  for (int d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    if (p.reduced[static_cast<std::size_t>(d)])
+      reduced_seen = true;
+    else if (reduced_seen)
+      return false;
+  }
+  return true;
 }
 
 bool has_identity(ReduceOp op) {
@@ -127,6 +142,10 @@ UntypedArray reduce(ReduceOp op, const UntypedArray& a, const Axes& axes, bool k
     fill(result, identity(op));
     return result;
   }
+
+  // A lazy result whose reduced elements make consecutive rows is reduced as its graph runs,
+  // with no array-sized temporary (docs/lazy.md).
+  if (out == nullptr && reduces_trailing_axes(p, a.shape()) && lazy::reduce_rows(op, a, result)) return result;
 
   std::optional<UntypedArray> storage;
   const UntypedArray* in = ops::detached(a, result, storage);

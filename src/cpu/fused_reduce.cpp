@@ -1,0 +1,149 @@
+// Fused reductions: a program's values are evaluated piece by piece (cpu::FusedRanges) into
+// per-thread memory and reduced there along the fixed tree of cpu/reduce_tree.hpp.
+//
+// The bits are those of reducing the stored result (CpuBackend::reduce over a C-contiguous
+// array, the "rows" path): every output's elements are consecutive, and each is reduced by
+// the same tree, cut at the same subtrees of at most tuning::kReduceChunk elements and
+// combined in the same order. Each piece is evaluated from the multiple of 16 below its
+// first element to the one above its last (or the end), so vectors of the element-wise
+// kernels cover the elements they cover when the whole result is evaluated; the few
+// elements evaluated twice at piece boundaries get the same bits both times.
+
+#include "cpu/fused_reduce.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "backend/counters.hpp"
+#include "cpu/fused.hpp"
+#include "cpu/parallel.hpp"
+#include "cpu/reduce_tree.hpp"
+#include "dispatch/tuning.hpp"
+#include "tandem/core/error.hpp"
+#include "tandem/core/threads.hpp"
+
+namespace tandem::cpu {
+
+namespace {
+
+constexpr std::int64_t kAlign = 16;  // FusedRanges::run's bounds
+
+// One piece of the result, evaluated into this thread's memory: elements [lo, hi) of the
+// flat result, with hi - lo <= tuning::kReduceChunk.
+template <class T>
+class PieceReader {
+ public:
+  explicit PieceReader(const FusedRanges& ranges) : ranges_(ranges) {}
+
+  const T* read(std::int64_t lo, std::int64_t hi) const {
+    thread_local std::vector<std::uint64_t> memory;
+    const std::size_t scratch = ranges_.scratch_bytes();
+    const std::size_t bytes = scratch + static_cast<std::size_t>(tuning::kReduceChunk + 2 * kAlign) * sizeof(T);
+    if (memory.size() * sizeof(std::uint64_t) < bytes) memory.resize((bytes + 7) / 8);
+    char* s = reinterpret_cast<char*>(memory.data());
+    const std::int64_t b = lo - lo % kAlign;
+    const std::int64_t e = std::min(ranges_.size(), (hi + kAlign - 1) / kAlign * kAlign);
+    T* values = reinterpret_cast<T*>(s + scratch);  // scratch is a multiple of 8 bytes
+    ranges_.run(b, e, values, s);
+    return values + (lo - b);
+  }
+
+ private:
+  const FusedRanges& ranges_;
+};
+
+template <ReduceOp OP, class Stored>
+void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out) {
+  using R = CpuReducer<OP, Stored>;
+  using T = ReadAs<Stored>;
+  using A = typename R::acc_type;
+  using Out = typename R::out_type;
+  const std::int64_t n = ranges.size();
+  const std::int64_t m = n / rows;
+  const std::int64_t chunk = tuning::kReduceChunk;
+  const PieceReader<T> reader(ranges);
+  Out* o = static_cast<Out*>(out);
+  const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
+  ExceptionTrap trap;
+  if (m <= chunk) {
+    // Short rows: as many whole rows per piece as fit in a chunk, each row one tree.
+    const std::int64_t per = std::max<std::int64_t>(1, chunk / m);
+    const std::int64_t pieces = (rows + per - 1) / per;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
+    for (std::int64_t p = 0; p < pieces; ++p) {
+      trap.run([&] {
+        const std::int64_t r0 = p * per;
+        const std::int64_t r1 = std::min(rows, r0 + per);
+        const T* x = reader.read(r0 * m, r1 * m);
+        for (std::int64_t r = r0; r < r1; ++r) o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m}, 0, m));
+      });
+    }
+    trap.rethrow();
+    return;
+  }
+  // Long rows: each row's subtrees of at most a chunk are pieces, combined along the tree.
+  std::vector<std::array<std::int64_t, 2>> nodes;
+  collect_subtrees(0, m, chunk, nodes);
+  const auto count = static_cast<std::int64_t>(nodes.size());
+  const std::unique_ptr<A[]> values(new A[static_cast<std::size_t>(rows * count)]);  // not a vector: A may be bool
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
+  for (std::int64_t t = 0; t < rows * count; ++t) {
+    trap.run([&] {
+      const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
+      const std::int64_t lo = t / count * m + node[0];
+      values[t] = reduce_tree<R, T>(Contiguous<T>{reader.read(lo, lo + node[1])}, 0, node[1]);
+    });
+  }
+  trap.rethrow();
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::size_t next = 0;
+    o[r] = R::store(combine_subtrees<R>(m, chunk, values.get() + r * count, next));
+  }
+}
+
+template <class Stored>
+void reduce_typed(ReduceOp op, const FusedRanges& ranges, std::int64_t rows, void* out) {
+  switch (op) {
+    case ReduceOp::sum:
+      return reduce_rows<ReduceOp::sum, Stored>(ranges, rows, out);
+    case ReduceOp::prod:
+      return reduce_rows<ReduceOp::prod, Stored>(ranges, rows, out);
+    case ReduceOp::min:
+      return reduce_rows<ReduceOp::min, Stored>(ranges, rows, out);
+    case ReduceOp::max:
+      return reduce_rows<ReduceOp::max, Stored>(ranges, rows, out);
+    case ReduceOp::all:
+      return reduce_rows<ReduceOp::all, Stored>(ranges, rows, out);
+    case ReduceOp::any:
+      return reduce_rows<ReduceOp::any, Stored>(ranges, rows, out);
+    case ReduceOp::count_nonzero:
+      return reduce_rows<ReduceOp::count_nonzero, Stored>(ranges, rows, out);
+    case ReduceOp::nansum:
+      return reduce_rows<ReduceOp::nansum, Stored>(ranges, rows, out);
+    case ReduceOp::nanprod:
+      return reduce_rows<ReduceOp::nanprod, Stored>(ranges, rows, out);
+    case ReduceOp::nanmin:
+      return reduce_rows<ReduceOp::nanmin, Stored>(ranges, rows, out);
+    case ReduceOp::nanmax:
+      return reduce_rows<ReduceOp::nanmax, Stored>(ranges, rows, out);
+    case ReduceOp::argmin:
+    case ReduceOp::argmax:
+      break;
+  }
+  TANDEM_THROW(ValueError, op_name(op), "has no fused form (it reads elements in logical order)");
+}
+
+}  // namespace
+
+void reduce_fused(ReduceOp op, const kernels::FusedCall& call, std::int64_t rows, void* out) {
+  const FusedRanges ranges(call);
+  visit_dtype(call.program->result(), [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, rows, out); });
+  detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
+  detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
+}
+
+}  // namespace tandem::cpu
