@@ -3,8 +3,8 @@
 //
 // The bits are those of reducing the stored result (CpuBackend::reduce over a C-contiguous
 // array, the "rows" path): every output's elements are consecutive, and each is reduced by
-// the same tree, cut at the same subtrees of at most tuning::kReduceChunk elements and
-// combined in the same order. Each piece is evaluated from the multiple of 16 below its
+// the same tree, cut into subtrees (of at most `piece` elements: where the tree is cut does
+// not change a bit) and combined in the same order. Each piece is evaluated from the multiple of 16 below its
 // first element to the one above its last (or the end), so vectors of the element-wise
 // kernels cover the elements they cover when the whole result is evaluated; the few
 // elements evaluated twice at piece boundaries get the same bits both times.
@@ -33,16 +33,16 @@ namespace {
 constexpr std::int64_t kAlign = 16;  // FusedRanges::run's bounds
 
 // One piece of the result, evaluated into this thread's memory: elements [lo, hi) of the
-// flat result, with hi - lo <= tuning::kReduceChunk.
+// flat result, with hi - lo <= piece.
 template <class T>
 class PieceReader {
  public:
-  explicit PieceReader(const FusedRanges& ranges) : ranges_(ranges) {}
+  PieceReader(const FusedRanges& ranges, std::int64_t piece) : ranges_(ranges), piece_(piece) {}
 
   const T* read(std::int64_t lo, std::int64_t hi) const {
     thread_local std::vector<std::uint64_t> memory;
     const std::size_t scratch = ranges_.scratch_bytes();
-    const std::size_t bytes = scratch + static_cast<std::size_t>(tuning::kReduceChunk + 2 * kAlign) * sizeof(T);
+    const std::size_t bytes = scratch + static_cast<std::size_t>(piece_ + 2 * kAlign) * sizeof(T);
     if (memory.size() * sizeof(std::uint64_t) < bytes) memory.resize((bytes + 7) / 8);
     char* s = reinterpret_cast<char*>(memory.data());
     const std::int64_t b = lo - lo % kAlign;
@@ -54,24 +54,24 @@ class PieceReader {
 
  private:
   const FusedRanges& ranges_;
+  const std::int64_t piece_;
 };
 
 template <ReduceOp OP, class Stored>
-void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out) {
+void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::int64_t piece) {
   using R = CpuReducer<OP, Stored>;
   using T = ReadAs<Stored>;
   using A = typename R::acc_type;
   using Out = typename R::out_type;
   const std::int64_t n = ranges.size();
   const std::int64_t m = n / rows;
-  const std::int64_t chunk = tuning::kReduceChunk;
-  const PieceReader<T> reader(ranges);
+  const PieceReader<T> reader(ranges, piece);
   Out* o = static_cast<Out*>(out);
   const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
   ExceptionTrap trap;
-  if (m <= chunk) {
-    // Short rows: as many whole rows per piece as fit in a chunk, each row one tree.
-    const std::int64_t per = std::max<std::int64_t>(1, chunk / m);
+  if (m <= piece) {
+    // Short rows: as many whole rows per piece as fit, each row one tree.
+    const std::int64_t per = std::max<std::int64_t>(1, piece / m);
     const std::int64_t pieces = (rows + per - 1) / per;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
     for (std::int64_t p = 0; p < pieces; ++p) {
@@ -79,15 +79,16 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out) {
         const std::int64_t r0 = p * per;
         const std::int64_t r1 = std::min(rows, r0 + per);
         const T* x = reader.read(r0 * m, r1 * m);
-        for (std::int64_t r = r0; r < r1; ++r) o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m}, 0, m));
+        for (std::int64_t r = r0; r < r1; ++r)
+          o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m}, 0, m));
       });
     }
     trap.rethrow();
     return;
   }
-  // Long rows: each row's subtrees of at most a chunk are pieces, combined along the tree.
+  // Long rows: each row's subtrees of at most `piece` elements, combined along the tree.
   std::vector<std::array<std::int64_t, 2>> nodes;
-  collect_subtrees(0, m, chunk, nodes);
+  collect_subtrees(0, m, piece, nodes);
   const auto count = static_cast<std::int64_t>(nodes.size());
   const std::unique_ptr<A[]> values(new A[static_cast<std::size_t>(rows * count)]);  // not a vector: A may be bool
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
@@ -101,35 +102,35 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out) {
   trap.rethrow();
   for (std::int64_t r = 0; r < rows; ++r) {
     std::size_t next = 0;
-    o[r] = R::store(combine_subtrees<R>(m, chunk, values.get() + r * count, next));
+    o[r] = R::store(combine_subtrees<R>(m, piece, values.get() + r * count, next));
   }
 }
 
 template <class Stored>
-void reduce_typed(ReduceOp op, const FusedRanges& ranges, std::int64_t rows, void* out) {
+void reduce_typed(ReduceOp op, const FusedRanges& ranges, std::int64_t rows, void* out, std::int64_t piece) {
   switch (op) {
     case ReduceOp::sum:
-      return reduce_rows<ReduceOp::sum, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::sum, Stored>(ranges, rows, out, piece);
     case ReduceOp::prod:
-      return reduce_rows<ReduceOp::prod, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::prod, Stored>(ranges, rows, out, piece);
     case ReduceOp::min:
-      return reduce_rows<ReduceOp::min, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::min, Stored>(ranges, rows, out, piece);
     case ReduceOp::max:
-      return reduce_rows<ReduceOp::max, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::max, Stored>(ranges, rows, out, piece);
     case ReduceOp::all:
-      return reduce_rows<ReduceOp::all, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::all, Stored>(ranges, rows, out, piece);
     case ReduceOp::any:
-      return reduce_rows<ReduceOp::any, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::any, Stored>(ranges, rows, out, piece);
     case ReduceOp::count_nonzero:
-      return reduce_rows<ReduceOp::count_nonzero, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::count_nonzero, Stored>(ranges, rows, out, piece);
     case ReduceOp::nansum:
-      return reduce_rows<ReduceOp::nansum, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::nansum, Stored>(ranges, rows, out, piece);
     case ReduceOp::nanprod:
-      return reduce_rows<ReduceOp::nanprod, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::nanprod, Stored>(ranges, rows, out, piece);
     case ReduceOp::nanmin:
-      return reduce_rows<ReduceOp::nanmin, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::nanmin, Stored>(ranges, rows, out, piece);
     case ReduceOp::nanmax:
-      return reduce_rows<ReduceOp::nanmax, Stored>(ranges, rows, out);
+      return reduce_rows<ReduceOp::nanmax, Stored>(ranges, rows, out, piece);
     case ReduceOp::argmin:
     case ReduceOp::argmax:
       break;
@@ -139,9 +140,11 @@ void reduce_typed(ReduceOp op, const FusedRanges& ranges, std::int64_t rows, voi
 
 }  // namespace
 
-void reduce_fused(ReduceOp op, const kernels::FusedCall& call, std::int64_t rows, void* out) {
+void reduce_fused(ReduceOp op, const kernels::FusedCall& call, std::int64_t rows, void* out, std::int64_t piece) {
+  TANDEM_CHECK(piece >= kReduceLeaf, ValueError, op_name(op), "fused pieces of ", piece, " elements, fewer than ",
+               kReduceLeaf);
   const FusedRanges ranges(call);
-  visit_dtype(call.program->result(), [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, rows, out); });
+  visit_dtype(call.program->result(), [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, rows, out, piece); });
   detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
   detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
 }

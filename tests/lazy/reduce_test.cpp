@@ -49,15 +49,14 @@ std::vector<unsigned char> bytes_of(const UntypedArray& a) {
 bool pending(const UntypedArray& a) { return a.buffer()->has_pending(); }
 
 constexpr DType kTypes[] = {DType::float64, DType::float32, DType::int32, DType::int64, DType::bool_};
-constexpr td::UnaryOp kUnary[] = {td::UnaryOp::sin, td::UnaryOp::exp,    td::UnaryOp::log,
-                                  td::UnaryOp::sqrt, td::UnaryOp::tanh,  td::UnaryOp::abs,
-                                  td::UnaryOp::negative, td::UnaryOp::square};
+constexpr td::UnaryOp kUnary[] = {td::UnaryOp::sin,  td::UnaryOp::exp, td::UnaryOp::log,      td::UnaryOp::sqrt,
+                                  td::UnaryOp::tanh, td::UnaryOp::abs, td::UnaryOp::negative, td::UnaryOp::square};
 constexpr td::BinaryOp kArith[] = {td::BinaryOp::add,    td::BinaryOp::subtract, td::BinaryOp::multiply,
                                    td::BinaryOp::divide, td::BinaryOp::maximum,  td::BinaryOp::minimum};
 constexpr td::BinaryOp kCompare[] = {td::BinaryOp::less, td::BinaryOp::greater_equal, td::BinaryOp::not_equal};
-constexpr ReduceOp kReductions[] = {ReduceOp::sum,    ReduceOp::prod,          ReduceOp::min,    ReduceOp::max,
-                                    ReduceOp::all,    ReduceOp::any,           ReduceOp::nansum, ReduceOp::nanprod,
-                                    ReduceOp::nanmin, ReduceOp::nanmax,        ReduceOp::count_nonzero};
+constexpr ReduceOp kReductions[] = {ReduceOp::sum,    ReduceOp::prod,   ReduceOp::min,          ReduceOp::max,
+                                    ReduceOp::all,    ReduceOp::any,    ReduceOp::nansum,       ReduceOp::nanprod,
+                                    ReduceOp::nanmin, ReduceOp::nanmax, ReduceOp::count_nonzero};
 
 // Floats with now and then a NaN, an infinity, a signed zero or a value outside the vector
 // math's trusted ranges; int64 over the whole range (sums and products wrap); small int32.
@@ -184,8 +183,7 @@ std::vector<std::string> reduce_all(const UntypedArray& x, const td::Axes& axes,
 }
 
 // Whether the fused path applies to these axes (the reduced axes trail the kept ones).
-void expect_fused_equals_eager(const Shape& shape, const td::Axes& axes, bool fused, std::uint64_t seed,
-                               int graphs) {
+void expect_fused_equals_eager(const Shape& shape, const td::Axes& axes, bool fused, std::uint64_t seed, int graphs) {
   ThreadsGuard threads;
   std::mt19937_64 rng(seed);
   const std::vector<UntypedArray> leaves = make_leaves(rng, shape);
@@ -229,10 +227,10 @@ TEST(LazyReduce, TrailingAxesEqualEagerBitwise) {
   std::uint64_t seed = 100;
   expect_fused_equals_eager(Shape{5, 7}, td::Axes(-1), true, seed++, 6);
   expect_fused_equals_eager(Shape{33, 31}, td::Axes(1), true, seed++, 4);
-  expect_fused_equals_eager(Shape{4097, 3}, td::Axes(-1), true, seed++, 3);  // many short rows
+  expect_fused_equals_eager(Shape{4097, 3}, td::Axes(-1), true, seed++, 3);   // many short rows
   expect_fused_equals_eager(Shape{3, 40001}, td::Axes(-1), true, seed++, 2);  // rows longer than a chunk
   expect_fused_equals_eager(Shape{6, 5, 7}, td::Axes{1, 2}, true, seed++, 4);
-  expect_fused_equals_eager(Shape{1023, 1}, td::Axes(0), true, seed++, 3);   // the kept axis has length 1
+  expect_fused_equals_eager(Shape{1023, 1}, td::Axes(0), true, seed++, 3);  // the kept axis has length 1
 }
 
 TEST(LazyReduce, OtherAxesFallBackAndEqualEager) {
