@@ -356,7 +356,9 @@ FusedRanges::~FusedRanges() = default;
 
 std::int64_t FusedRanges::size() const { return impl_->plan.n; }
 
-std::size_t FusedRanges::scratch_bytes() const { return static_cast<std::size_t>(std::max(impl_->plan.slots, 1)) * kSlotBytes; }
+std::size_t FusedRanges::scratch_bytes() const {
+  return static_cast<std::size_t>(std::max(impl_->plan.slots, 1)) * kSlotBytes;
+}
 
 void FusedRanges::run(std::int64_t begin, std::int64_t end, void* dst, char* scratch) const {
   const auto item = static_cast<std::int64_t>(itemsize(impl_->call.out.dtype));

@@ -155,7 +155,8 @@ typename R::acc_type tree_parallel(const Src& src, std::int64_t n, int threads) 
   // tree order below, so the result never depends on who computed what.
   cpu::ExceptionTrap trap;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (std::int64_t i = 0; i < count; ++i) trap.run([&] { values[i] = reduce_tree<R, T>(src, nodes[i][0], nodes[i][1]); });
+  for (std::int64_t i = 0; i < count; ++i)
+    trap.run([&] { values[i] = reduce_tree<R, T>(src, nodes[i][0], nodes[i][1]); });
   trap.rethrow();
   std::size_t next = 0;
   return combine_subtrees<R>(n, chunk, values.get(), next);
