@@ -32,6 +32,13 @@ namespace {
 
 constexpr std::int64_t kAlign = 16;  // FusedRanges::run's bounds
 
+// This thread's memory for one piece, kept between calls (one buffer for every dtype).
+char* thread_memory(std::size_t bytes) {
+  thread_local std::vector<std::uint64_t> memory;
+  if (memory.size() * sizeof(std::uint64_t) < bytes) memory.resize((bytes + 7) / 8);
+  return reinterpret_cast<char*>(memory.data());
+}
+
 // One piece of the result, evaluated into this thread's memory: elements [lo, hi) of the
 // flat result, with hi - lo <= piece.
 template <class T>
@@ -40,11 +47,8 @@ class PieceReader {
   PieceReader(const FusedRanges& ranges, std::int64_t piece) : ranges_(ranges), piece_(piece) {}
 
   const T* read(std::int64_t lo, std::int64_t hi) const {
-    thread_local std::vector<std::uint64_t> memory;
     const std::size_t scratch = ranges_.scratch_bytes();
-    const std::size_t bytes = scratch + static_cast<std::size_t>(piece_ + 2 * kAlign) * sizeof(T);
-    if (memory.size() * sizeof(std::uint64_t) < bytes) memory.resize((bytes + 7) / 8);
-    char* s = reinterpret_cast<char*>(memory.data());
+    char* s = thread_memory(scratch + static_cast<std::size_t>(piece_ + 2 * kAlign) * sizeof(T));
     const std::int64_t b = lo - lo % kAlign;
     const std::int64_t e = std::min(ranges_.size(), (hi + kAlign - 1) / kAlign * kAlign);
     T* values = reinterpret_cast<T*>(s + scratch);  // scratch is a multiple of 8 bytes

@@ -3,8 +3,11 @@
 
 #include "lazy/reduce.hpp"
 
+#include <new>
+
 #include "backend/counters.hpp"
 #include "backend/trace.hpp"
+#include "backend/user_op.hpp"
 #include "cpu/fused_reduce.hpp"
 #include "lazy/graph.hpp"
 #include "registry/registry.hpp"
@@ -20,10 +23,15 @@ bool reduce_rows(ReduceOp op, const UntypedArray& a, const UntypedArray& out) {
   const double start = tracing ? trace::now_us() : 0;
   void* data = out.host_data(/*for_write=*/true);
   int instructions = 0;
-  const bool ran = node->read([&](const kernels::FusedCall& call) {
-    instructions = static_cast<int>(call.program->code.size());
-    cpu::reduce_fused(op, call, out.size(), data);
-  });
+  bool ran = false;
+  try {
+    ran = node->read([&](const kernels::FusedCall& call) {
+      instructions = static_cast<int>(call.program->code.size());
+      cpu::reduce_fused(op, call, out.size(), data);
+    });
+  } catch (const std::bad_alloc&) {  // per-thread pieces, subtree values: as dispatch names it
+    TANDEM_THROW(OutOfMemory, detail::user_op_or(op_name(op)), "out of host memory (std::bad_alloc)");
+  }
   if (!ran) return false;  // it ran meanwhile: reduce its stored result
   detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(OpFamily::reduce, detail::Placed::cpu);

@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lazy/graph.hpp"
@@ -294,4 +295,34 @@ TEST(LazyReduce, ViewsAndSwitchesFallBack) {
     EXPECT_FALSE(pending(d.untyped()));  // laziness off: the graph runs, then the reduction
   }
   EXPECT_FALSE(td::lazy::reduce_rows(ReduceOp::argmax, c.untyped(), UntypedArray::empty(DType::int64, Shape{})));
+}
+
+TEST(LazyReduce, ThreadsReducingAndReadingOneGraph) {
+  // Reductions read the graph under its node's lock; a read meanwhile runs it once. Every
+  // thread gets the eager bits, whichever comes first.
+  td::Array<double> a = td::linspace<double>(-2, 2, 50000);
+  const td::Array<double> b = td::linspace<double>(1, 3, 50000);
+  double expected = 0;
+  std::vector<double> expected_values;
+  {
+    const Mode eager(false);
+    expected = td::sum(td::tanh(a) * b).item();
+    expected_values = (td::tanh(a) * b).to_vector();
+  }
+  for (int round = 0; round < 4; ++round) {
+    const Mode lazy(true);
+    const td::Array<double> c = td::tanh(a) * b;
+    std::vector<double> sums(4);
+    std::vector<double> values;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&, t] {
+        const Mode mode(true);
+        if (t == round) values = c.to_vector();
+        sums[static_cast<std::size_t>(t)] = td::sum(c).item();
+      });
+    for (std::thread& t : threads) t.join();
+    for (double s : sums) EXPECT_EQ(std::memcmp(&s, &expected, sizeof s), 0) << s << " vs " << expected;
+    EXPECT_EQ(values, expected_values);
+  }
 }
