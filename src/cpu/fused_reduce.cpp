@@ -110,31 +110,129 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
   }
 }
 
+// Columns: output j reduces elements j, j + cols, j + 2 cols, ... (a C-contiguous result of
+// shape (rows, cols) reduced over its first axis). Each column has the tree of its rows, as
+// in CpuBackend::reduce's columns and strided paths; here tiles of up to `width` columns run
+// it together: a leaf evaluates its rows of the tile (whole rows as one range when the tile
+// is a whole row), then each column's leaf values are its own. Tiles and subtrees of rows
+// are spread over the threads and combined in tree order.
+template <ReduceOp OP, class Stored>
+void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std::int64_t piece) {
+  using R = CpuReducer<OP, Stored>;
+  using T = ReadAs<Stored>;
+  using A = typename R::acc_type;
+  using Out = typename R::out_type;
+  constexpr int kMaxDepth = 64;  // tree levels: the extent halves at each
+  const std::int64_t n = ranges.size();
+  const std::int64_t rows = n / cols;
+  const std::int64_t width = std::min(cols, std::max(kAlign, piece / kReduceLeaf));
+  const std::int64_t tiles = (cols + width - 1) / width;
+  const bool whole_rows = width == cols;
+  // A leaf's rows: one range of whole rows, or one range per row at `stride`, each placed
+  // kAlign elements in (its evaluation starts up to 15 elements before the tile).
+  const std::int64_t stride = whole_rows ? cols : width + 2 * kAlign;
+  const std::int64_t leaf_elements = kReduceLeaf * stride + 2 * kAlign;
+  // Subtrees of rows: at least a leaf, and about `piece` elements each.
+  const std::int64_t chunk_rows = std::max(kReduceLeaf, piece / width);
+  std::vector<std::array<std::int64_t, 2>> nodes;
+  collect_subtrees(0, rows, chunk_rows, nodes);
+  const auto count = static_cast<std::int64_t>(nodes.size());
+  const std::unique_ptr<A[]> values(new A[static_cast<std::size_t>(tiles * count * width)]);
+  const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
+  ExceptionTrap trap;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1) if (threads > 1)
+  for (std::int64_t t = 0; t < tiles * count; ++t) {
+    trap.run([&] {
+      const std::int64_t j0 = t / count * width;
+      const std::int64_t w = std::min(width, cols - j0);
+      const std::size_t scratch = ranges.scratch_bytes();
+      char* memory = thread_memory(scratch + static_cast<std::size_t>(leaf_elements) * sizeof(T));
+      T* buffer = reinterpret_cast<T*>(memory + scratch);
+      const std::unique_ptr<A[]> levels(new A[static_cast<std::size_t>(kMaxDepth * w)]);
+      // Evaluates rows [lo, lo + m) of the tile; returns where row lo's first column lies.
+      auto leaf_rows = [&](std::int64_t lo, std::int64_t m) -> const T* {
+        auto place = [&](std::int64_t begin, std::int64_t end, T* at) {
+          const std::int64_t b = begin - begin % kAlign;
+          ranges.run(b, std::min(n, (end + kAlign - 1) / kAlign * kAlign), at - (begin - b), memory);
+        };
+        T* first = buffer + kAlign;
+        if (whole_rows) {
+          place(lo * cols, (lo + m) * cols, first);
+        } else {
+          for (std::int64_t i = 0; i < m; ++i)
+            place((lo + i) * cols + j0, (lo + i) * cols + j0 + w, first + i * stride);
+        }
+        return first;
+      };
+      auto leaf = [&](std::int64_t lo, std::int64_t m, A* res) {
+        const T* x = leaf_rows(lo, m);
+        T column[kReduceLeaf] = {};
+        for (std::int64_t j = 0; j < w; ++j) {
+          for (std::int64_t i = 0; i < m; ++i) column[i] = x[i * stride + j];
+          res[j] = leaf_values<R>(column, m);
+        }
+      };
+      // reduce_tree's recursion over rows, for the w columns at once.
+      auto tree = [&](auto&& self, std::int64_t lo, std::int64_t m, A* res, int depth) -> void {
+        if (m <= kReduceLeaf) return leaf(lo, m, res);
+        const std::int64_t h = reduce_split_point(m);
+        A* right = levels.get() + depth * w;
+        self(self, lo, h, res, depth + 1);
+        self(self, lo + h, m - h, right, depth + 1);
+        for (std::int64_t j = 0; j < w; ++j) res[j] = R::combine(res[j], right[j]);
+      };
+      const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
+      tree(tree, node[0], node[1], values.get() + t * width, 0);
+    });
+  }
+  trap.rethrow();
+  Out* o = static_cast<Out*>(out);
+  const std::unique_ptr<A[]> column(new A[static_cast<std::size_t>(count)]);  // not a vector: A may be bool
+  for (std::int64_t j = 0; j < cols; ++j) {
+    const std::int64_t tile = j / width;
+    for (std::int64_t k = 0; k < count; ++k)
+      column[k] = values[(tile * count + k) * width + j % width];
+    std::size_t next = 0;
+    o[j] = R::store(combine_subtrees<R>(rows, chunk_rows, column.get(), next));
+  }
+}
+
+template <ReduceOp OP, class Stored>
+void reduce_layout(const FusedRanges& ranges, FusedReduceLayout layout, std::int64_t outputs, void* out,
+                   std::int64_t piece) {
+  if (layout == FusedReduceLayout::rows) {
+    reduce_rows<OP, Stored>(ranges, outputs, out, piece);
+  } else {
+    reduce_columns<OP, Stored>(ranges, outputs, out, piece);
+  }
+}
+
 template <class Stored>
-void reduce_typed(ReduceOp op, const FusedRanges& ranges, std::int64_t rows, void* out, std::int64_t piece) {
+void reduce_typed(ReduceOp op, const FusedRanges& ranges, FusedReduceLayout layout, std::int64_t outputs, void* out,
+                  std::int64_t piece) {
   switch (op) {
     case ReduceOp::sum:
-      return reduce_rows<ReduceOp::sum, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::sum, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::prod:
-      return reduce_rows<ReduceOp::prod, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::prod, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::min:
-      return reduce_rows<ReduceOp::min, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::min, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::max:
-      return reduce_rows<ReduceOp::max, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::max, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::all:
-      return reduce_rows<ReduceOp::all, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::all, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::any:
-      return reduce_rows<ReduceOp::any, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::any, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::count_nonzero:
-      return reduce_rows<ReduceOp::count_nonzero, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::count_nonzero, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::nansum:
-      return reduce_rows<ReduceOp::nansum, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::nansum, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::nanprod:
-      return reduce_rows<ReduceOp::nanprod, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::nanprod, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::nanmin:
-      return reduce_rows<ReduceOp::nanmin, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::nanmin, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::nanmax:
-      return reduce_rows<ReduceOp::nanmax, Stored>(ranges, rows, out, piece);
+      return reduce_layout<ReduceOp::nanmax, Stored>(ranges, layout, outputs, out, piece);
     case ReduceOp::argmin:
     case ReduceOp::argmax:
       break;
@@ -144,11 +242,13 @@ void reduce_typed(ReduceOp op, const FusedRanges& ranges, std::int64_t rows, voi
 
 }  // namespace
 
-void reduce_fused(ReduceOp op, const kernels::FusedCall& call, std::int64_t rows, void* out, std::int64_t piece) {
+void reduce_fused(ReduceOp op, const kernels::FusedCall& call, FusedReduceLayout layout, std::int64_t outputs,
+                  void* out, std::int64_t piece) {
   TANDEM_CHECK(piece >= kReduceLeaf, ValueError, op_name(op), "fused pieces of ", piece, " elements, fewer than ",
                kReduceLeaf);
   const FusedRanges ranges(call);
-  visit_dtype(call.program->result(), [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, rows, out, piece); });
+  visit_dtype(call.program->result(),
+              [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, layout, outputs, out, piece); });
   detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
   detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
 }

@@ -10,16 +10,22 @@
 
 namespace tandem::cpu {
 
+/// Which elements of a program's result (C order) make each output.
+enum class FusedReduceLayout : unsigned char {
+  rows,     ///< output i: the i-th run of size / outputs consecutive elements
+  columns,  ///< output j: elements j, j + outputs, j + 2 outputs, ...
+};
+
 /// Reduces the result of call.program (call.out gives its dtype and shape; its data is not
-/// used) as rows: its elements in C order make `rows` outputs of size / rows consecutive
-/// elements each, written to out[0..rows) (contiguous, of reduce_result_dtype(op, dtype)).
-/// The values run in blocks into per-thread memory and feed the same pairwise tree as
-/// CpuBackend::reduce over the stored result would, so the bits are the same as evaluating
-/// the program into an array and reducing that, on any number of threads. At most `piece`
-/// elements (>= kReduceLeaf, else ValueError) are evaluated at a time per thread; the bits do
-/// not depend on it (tests cut the result at many places with small pieces). op is neither
-/// argmin nor argmax (ValueError); rows >= 1 and the size > 0.
-void reduce_fused(ReduceOp op, const kernels::FusedCall& call, std::int64_t rows, void* out,
-                  std::int64_t piece = tuning::kReduceChunk);
+/// used) into `outputs` outputs as `layout` says, written to out[0..outputs) (contiguous, of
+/// reduce_result_dtype(op, dtype)). The values run in blocks into per-thread memory and feed
+/// the same pairwise tree per output as CpuBackend::reduce over the stored result would, so
+/// the bits are the same as evaluating the program into a C-contiguous array and reducing
+/// that (its last axes for rows, its first for columns), on any number of threads. At most
+/// about `piece` elements (>= kReduceLeaf, else ValueError) are evaluated at a time per
+/// thread; the bits do not depend on it (tests cut the result at many places with small
+/// pieces). op is neither argmin nor argmax (ValueError); outputs >= 1 and the size > 0.
+void reduce_fused(ReduceOp op, const kernels::FusedCall& call, FusedReduceLayout layout, std::int64_t outputs,
+                  void* out, std::int64_t piece = tuning::kReduceChunk);
 
 }  // namespace tandem::cpu

@@ -14,8 +14,13 @@
 
 namespace tandem::lazy {
 
-bool reduce_rows(ReduceOp op, const UntypedArray& a, const UntypedArray& out) {
+bool reduce_fused(ReduceOp op, const UntypedArray& a, bool columns, const UntypedArray& out) {
   if (op == ReduceOp::argmin || op == ReduceOp::argmax || out.size() == 0 || a.size() == 0) return false;
+  // Floating sums and products along leading axes: when two NaNs meet, the result is the
+  // NaN of whichever operand the machine code puts first, and CpuBackend::reduce's columns
+  // path is vectorised differently from the tree code shared here; min, max, the nan forms
+  // (their NaNs are all the default NaN), bool and integer reductions do not depend on it.
+  if (columns && is_floating(a.dtype()) && (op == ReduceOp::sum || op == ReduceOp::prod)) return false;
   const std::shared_ptr<Node> node = readable_node(a);
   if (node == nullptr) return false;
   namespace trace = detail::trace;
@@ -27,7 +32,8 @@ bool reduce_rows(ReduceOp op, const UntypedArray& a, const UntypedArray& out) {
   try {
     ran = node->read([&](const kernels::FusedCall& call) {
       instructions = static_cast<int>(call.program->code.size());
-      cpu::reduce_fused(op, call, out.size(), data);
+      cpu::reduce_fused(op, call, columns ? cpu::FusedReduceLayout::columns : cpu::FusedReduceLayout::rows, out.size(),
+                        data);
     });
   } catch (const std::bad_alloc&) {  // per-thread pieces, subtree values: as dispatch names it
     TANDEM_THROW(OutOfMemory, detail::user_op_or(op_name(op)), "out of host memory (std::bad_alloc)");

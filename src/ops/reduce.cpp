@@ -54,15 +54,16 @@ AxisPlan plan_axes(const char* op, const Shape& shape, const Axes& axes) {
   return p;
 }
 
-/// Whether every reduced axis longer than 1 comes after every kept axis longer than 1: then
-/// each output reduces consecutive elements of a C-contiguous input.
-bool reduces_trailing_axes(const AxisPlan& p, const Shape& shape) {
-  bool reduced_seen = false;
+/// Whether the axes longer than 1 are kept ones, then reduced ones (reduced = true: each
+/// output reduces consecutive elements of a C-contiguous input), or reduced ones, then kept
+/// ones (reduced = false: each output reduces elements a fixed stride apart).
+bool axes_in_two_groups(const AxisPlan& p, const Shape& shape, bool reduced_last) {
+  bool second_seen = false;
   for (int d = 0; d < shape.size(); ++d) {
     if (shape[d] == 1) continue;
-    if (p.reduced[static_cast<std::size_t>(d)])
-      reduced_seen = true;
-    else if (reduced_seen)
+    if (p.reduced[static_cast<std::size_t>(d)] == reduced_last)
+      second_seen = true;
+    else if (second_seen)
       return false;
   }
   return true;
@@ -143,9 +144,13 @@ UntypedArray reduce(ReduceOp op, const UntypedArray& a, const Axes& axes, bool k
     return result;
   }
 
-  // A lazy result whose reduced elements make consecutive rows is reduced as its graph runs,
-  // with no array-sized temporary (docs/lazy.md).
-  if (out == nullptr && reduces_trailing_axes(p, a.shape()) && lazy::reduce_rows(op, a, result)) return result;
+  // A lazy result is reduced as its graph runs, with no array-sized temporary, when its
+  // reduced axes trail or lead the kept ones (docs/lazy.md).
+  if (out == nullptr) {
+    const bool rows = axes_in_two_groups(p, a.shape(), /*reduced_last=*/true);
+    if ((rows || axes_in_two_groups(p, a.shape(), /*reduced_last=*/false)) && lazy::reduce_fused(op, a, !rows, result))
+      return result;
+  }
 
   std::optional<UntypedArray> storage;
   const UntypedArray* in = ops::detached(a, result, storage);

@@ -1,7 +1,7 @@
 // The CPU's fused reductions on hand-built programs, cut into many small pieces (the bits do
 // not depend on the piece size, which the lazy layer leaves at tuning::kReduceChunk): every
-// output equals reducing the stored result of run_fused, bit for bit, also with rows of one
-// element, where each output is one value of the program.
+// output equals reducing the stored result of run_fused along either axis, bit for bit, also
+// with rows of one element, where each output is one value of the program.
 
 #include "cpu/fused_reduce.hpp"
 
@@ -74,7 +74,7 @@ TEST(FusedReduceCpu, SmallPiecesEqualReducingTheStoredResult) {
     p.code.push_back(instr(td::OpKey::of(td::BinaryOp::add, dtype), dtype,
                            {{FusedArg::Kind::value, 1}, {FusedArg::Kind::value, 2}}));
     p.validate();
-    for (std::int64_t m : {1, 3, 7, 200, 3001}) {
+    for (std::int64_t m : {1, 3, 7, 20, 200, 3001}) {
       const std::int64_t rows = 9001 / m + 1;
       const std::int64_t n = rows * m;
       std::mt19937_64 rng(static_cast<std::uint64_t>(n));
@@ -88,19 +88,24 @@ TEST(FusedReduceCpu, SmallPiecesEqualReducingTheStoredResult) {
       call.out = view_of(stored, true);
       td::cpu::run_fused(call);
       const td::UntypedArray as_rows = u::reshape(stored, td::Shape{rows, m});
+      constexpr auto kRows = td::cpu::FusedReduceLayout::rows;
+      constexpr auto kColumns = td::cpu::FusedReduceLayout::columns;
       // argmin and argmax read in logical order: no fused form; pieces below a leaf: refused.
-      EXPECT_THROW(td::cpu::reduce_fused(td::ReduceOp::argmax, call, rows, nullptr), td::ValueError);
-      EXPECT_THROW(td::cpu::reduce_fused(td::ReduceOp::sum, call, rows, nullptr, 64), td::ValueError);
+      EXPECT_THROW(td::cpu::reduce_fused(td::ReduceOp::argmax, call, kRows, rows, nullptr), td::ValueError);
+      EXPECT_THROW(td::cpu::reduce_fused(td::ReduceOp::sum, call, kRows, rows, nullptr, 64), td::ValueError);
       for (td::ReduceOp op : {td::ReduceOp::sum, td::ReduceOp::max, td::ReduceOp::nanmin}) {
-        const td::UntypedArray expected = u::reduce(op, as_rows, td::Axes(-1), false);
-        for (std::int64_t piece : {128, 136, 1000, 1 << 15}) {
-          for (int threads : {1, 3}) {
-            td::set_num_threads(threads);
-            const td::UntypedArray got = td::UntypedArray::empty(expected.dtype(), td::Shape{rows});
-            td::cpu::reduce_fused(op, call, rows, got.host_data(true), piece);
-            EXPECT_TRUE(bytes_of(got) == bytes_of(expected))
-                << td::dtype_name(dtype) << " " << td::op_name(op) << " rows of " << m << " piece " << piece
-                << " threads " << threads;
+        for (const auto layout : {kRows, kColumns}) {
+          // rows: `rows` outputs of m elements (axis -1); columns: m outputs of `rows` (axis 0).
+          const td::UntypedArray expected = u::reduce(op, as_rows, td::Axes(layout == kRows ? -1 : 0), false);
+          for (std::int64_t piece : {128, 136, 1000, 1 << 15}) {
+            for (int threads : {1, 3}) {
+              td::set_num_threads(threads);
+              const td::UntypedArray got = td::UntypedArray::empty(expected.dtype(), expected.shape());
+              td::cpu::reduce_fused(op, call, layout, expected.size(), got.host_data(true), piece);
+              EXPECT_TRUE(bytes_of(got) == bytes_of(expected))
+                  << td::dtype_name(dtype) << " " << td::op_name(op) << (layout == kRows ? " rows" : " columns")
+                  << " of " << rows << " x " << m << " piece " << piece << " threads " << threads;
+            }
           }
         }
       }
