@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "backend/counters.hpp"
+#include "cpu/clones.hpp"
 #include "cpu/fused.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/reduce_tree.hpp"
@@ -110,6 +111,13 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
   }
 }
 
+// rk[j] = combine(rk[j], load(x[j])) over a row of a column tile, cloned for AVX-512/AVX2 as
+// CpuBackend::reduce's columns path is; every clone gives the same bits.
+template <class R, class A, class T>
+TANDEM_ISA_CLONES void accumulate_row(A* __restrict rk, const T* __restrict x, std::int64_t w) {
+  for (std::int64_t j = 0; j < w; ++j) rk[j] = R::combine(rk[j], R::load(x[j]));
+}
+
 // Columns: output j reduces elements j, j + cols, j + 2 cols, ... (a C-contiguous result of
 // shape (rows, cols) reduced over its first axis). Each column has the tree of its rows, as
 // in CpuBackend::reduce's columns and strided paths; here tiles of up to `width` columns run
@@ -148,7 +156,8 @@ void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std
       const std::size_t scratch = ranges.scratch_bytes();
       char* memory = thread_memory(scratch + static_cast<std::size_t>(leaf_elements) * sizeof(T));
       T* buffer = reinterpret_cast<T*>(memory + scratch);
-      const std::unique_ptr<A[]> levels(new A[static_cast<std::size_t>(kMaxDepth * w)]);
+      const std::unique_ptr<A[]> levels(
+          new A[static_cast<std::size_t>((kMaxDepth + 8) * w)]);  // and 8 accumulator rows
       // Evaluates rows [lo, lo + m) of the tile; returns where row lo's first column lies.
       auto leaf_rows = [&](std::int64_t lo, std::int64_t m) -> const T* {
         auto place = [&](std::int64_t begin, std::int64_t end, T* at) {
@@ -164,13 +173,28 @@ void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std
         }
         return first;
       };
+      // leaf_values for each column, with its 8 accumulators as 8 rows of w (vectorised
+      // over the columns): the same operations in the same order per column.
       auto leaf = [&](std::int64_t lo, std::int64_t m, A* res) {
         const T* x = leaf_rows(lo, m);
-        T column[kReduceLeaf] = {};
-        for (std::int64_t j = 0; j < w; ++j) {
-          for (std::int64_t i = 0; i < m; ++i) column[i] = x[i * stride + j];
-          res[j] = leaf_values<R>(column, m);
+        auto row = [&](std::int64_t i) { return x + i * stride; };
+        if (m < 8) {
+          for (std::int64_t j = 0; j < w; ++j) res[j] = R::load(x[j]);
+          for (std::int64_t i = 1; i < m; ++i) accumulate_row<R>(res, row(i), w);
+          return;
         }
+        A* acc = levels.get() + kMaxDepth * w;
+        for (int k = 0; k < 8; ++k)
+          for (std::int64_t j = 0; j < w; ++j) acc[k * w + j] = R::load(row(k)[j]);
+        std::int64_t i = 8;
+        for (; i + 8 <= m; i += 8)
+          for (int k = 0; k < 8; ++k) accumulate_row<R>(acc + k * w, row(i + k), w);
+        const A* r = acc;
+        for (std::int64_t j = 0; j < w; ++j)
+          res[j] =
+              R::combine(R::combine(R::combine(r[j], r[w + j]), R::combine(r[2 * w + j], r[3 * w + j])),
+                         R::combine(R::combine(r[4 * w + j], r[5 * w + j]), R::combine(r[6 * w + j], r[7 * w + j])));
+        for (; i < m; ++i) accumulate_row<R>(res, row(i), w);
       };
       // reduce_tree's recursion over rows, for the w columns at once.
       auto tree = [&](auto&& self, std::int64_t lo, std::int64_t m, A* res, int depth) -> void {
@@ -190,8 +214,7 @@ void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std
   const std::unique_ptr<A[]> column(new A[static_cast<std::size_t>(count)]);  // not a vector: A may be bool
   for (std::int64_t j = 0; j < cols; ++j) {
     const std::int64_t tile = j / width;
-    for (std::int64_t k = 0; k < count; ++k)
-      column[k] = values[(tile * count + k) * width + j % width];
+    for (std::int64_t k = 0; k < count; ++k) column[k] = values[(tile * count + k) * width + j % width];
     std::size_t next = 0;
     o[j] = R::store(combine_subtrees<R>(rows, chunk_rows, column.get(), next));
   }
