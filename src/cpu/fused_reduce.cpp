@@ -120,28 +120,32 @@ TANDEM_ISA_CLONES void accumulate_row(A* __restrict rk, const T* __restrict x, s
 
 // Columns: output j reduces elements j, j + cols, j + 2 cols, ... (a C-contiguous result of
 // shape (rows, cols) reduced over its first axis). Each column has the tree of its rows, as
-// in CpuBackend::reduce's columns and strided paths; here tiles of up to `width` columns run
-// it together: a leaf evaluates its rows of the tile (whole rows as one range when the tile
-// is a whole row), then each column's leaf values are its own. Tiles and subtrees of rows
-// are spread over the threads and combined in tree order.
+// in CpuBackend::reduce's columns and strided paths; here a tile of up to `width` columns
+// runs it together, as the columns path does: a leaf's 8 accumulators per column are 8 rows
+// of the tile's width, vectorised over the columns, and each row is evaluated just before it
+// is accumulated (long streams through memory), or, for narrow results, a leaf's whole rows
+// are evaluated as one range. Tiles and subtrees of rows are spread over the threads and
+// combined in tree order.
 template <ReduceOp OP, class Stored>
 void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std::int64_t piece) {
   using R = CpuReducer<OP, Stored>;
   using T = ReadAs<Stored>;
   using A = typename R::acc_type;
   using Out = typename R::out_type;
-  constexpr int kMaxDepth = 64;  // tree levels: the extent halves at each
   const std::int64_t n = ranges.size();
   const std::int64_t rows = n / cols;
-  const std::int64_t width = std::min(cols, std::max(kAlign, piece / kReduceLeaf));
+  const bool leaf_blocks = cols * kReduceLeaf <= piece;
+  // Tiles as wide as 2^13 columns with the default pieces (CpuBackend::reduce's kMaxTile:
+  // whole rows of long streams), narrower for the small pieces of the tests.
+  const std::int64_t width = leaf_blocks ? cols : std::min(cols, std::max(kAlign, piece / 4));
   const std::int64_t tiles = (cols + width - 1) / width;
-  const bool whole_rows = width == cols;
-  // A leaf's rows: one range of whole rows, or one range per row at `stride`, each placed
-  // kAlign elements in (its evaluation starts up to 15 elements before the tile).
-  const std::int64_t stride = whole_rows ? cols : width + 2 * kAlign;
-  const std::int64_t leaf_elements = kReduceLeaf * stride + 2 * kAlign;
+  const std::int64_t buffer_elements = (leaf_blocks ? kReduceLeaf * cols : width) + 2 * kAlign;
   // Subtrees of rows: at least a leaf, and about `piece` elements each.
   const std::int64_t chunk_rows = std::max(kReduceLeaf, piece / width);
+  // Levels of partial results below a subtree's root: a node of m rows has children of at
+  // most m / 2 + 8.
+  int depth = 1;
+  for (std::int64_t m = chunk_rows; m > kReduceLeaf; m = m / 2 + 8) ++depth;
   std::vector<std::array<std::int64_t, 2>> nodes;
   collect_subtrees(0, rows, chunk_rows, nodes);
   const auto count = static_cast<std::int64_t>(nodes.size());
@@ -154,55 +158,57 @@ void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std
       const std::int64_t j0 = t / count * width;
       const std::int64_t w = std::min(width, cols - j0);
       const std::size_t scratch = ranges.scratch_bytes();
-      char* memory = thread_memory(scratch + static_cast<std::size_t>(leaf_elements) * sizeof(T));
-      T* buffer = reinterpret_cast<T*>(memory + scratch);
-      const std::unique_ptr<A[]> levels(
-          new A[static_cast<std::size_t>((kMaxDepth + 8) * w)]);  // and 8 accumulator rows
-      // Evaluates rows [lo, lo + m) of the tile; returns where row lo's first column lies.
-      auto leaf_rows = [&](std::int64_t lo, std::int64_t m) -> const T* {
-        auto place = [&](std::int64_t begin, std::int64_t end, T* at) {
-          const std::int64_t b = begin - begin % kAlign;
-          ranges.run(b, std::min(n, (end + kAlign - 1) / kAlign * kAlign), at - (begin - b), memory);
-        };
-        T* first = buffer + kAlign;
-        if (whole_rows) {
-          place(lo * cols, (lo + m) * cols, first);
-        } else {
-          for (std::int64_t i = 0; i < m; ++i)
-            place((lo + i) * cols + j0, (lo + i) * cols + j0 + w, first + i * stride);
-        }
-        return first;
+      char* memory = thread_memory(scratch + static_cast<std::size_t>(buffer_elements) * sizeof(T));
+      T* buffer = reinterpret_cast<T*>(memory + scratch) + kAlign;
+      // Elements [begin, end) of the result to `at`, evaluated from the multiple of 16 below.
+      auto place = [&](std::int64_t begin, std::int64_t end, T* at) {
+        const std::int64_t b = begin - begin % kAlign;
+        ranges.run(b, std::min(n, (end + kAlign - 1) / kAlign * kAlign), at - (begin - b), memory);
       };
-      // leaf_values for each column, with its 8 accumulators as 8 rows of w (vectorised
-      // over the columns): the same operations in the same order per column.
+      const T* block = nullptr;  // leaf_blocks: the current leaf's rows
+      std::int64_t block_lo = 0;
+      auto row = [&](std::int64_t i) -> const T* {
+        if (leaf_blocks) return block + (i - block_lo) * cols;
+        place(i * cols + j0, i * cols + j0 + w, buffer);
+        return buffer;
+      };
+      const std::unique_ptr<A[]> levels(new A[static_cast<std::size_t>((depth + 8) * w)]);  // and 8 accumulator rows
+      // leaf_values for each column, with its 8 accumulators as 8 rows of w: the same
+      // operations in the same order per column.
       auto leaf = [&](std::int64_t lo, std::int64_t m, A* res) {
-        const T* x = leaf_rows(lo, m);
-        auto row = [&](std::int64_t i) { return x + i * stride; };
+        if (leaf_blocks) {
+          place(lo * cols, (lo + m) * cols, buffer);
+          block = buffer;
+          block_lo = lo;
+        }
         if (m < 8) {
+          const T* x = row(lo);
           for (std::int64_t j = 0; j < w; ++j) res[j] = R::load(x[j]);
-          for (std::int64_t i = 1; i < m; ++i) accumulate_row<R>(res, row(i), w);
+          for (std::int64_t i = 1; i < m; ++i) accumulate_row<R>(res, row(lo + i), w);
           return;
         }
-        A* acc = levels.get() + kMaxDepth * w;
-        for (int k = 0; k < 8; ++k)
-          for (std::int64_t j = 0; j < w; ++j) acc[k * w + j] = R::load(row(k)[j]);
+        A* acc = levels.get() + depth * w;
+        for (int k = 0; k < 8; ++k) {
+          const T* x = row(lo + k);
+          for (std::int64_t j = 0; j < w; ++j) acc[k * w + j] = R::load(x[j]);
+        }
         std::int64_t i = 8;
         for (; i + 8 <= m; i += 8)
-          for (int k = 0; k < 8; ++k) accumulate_row<R>(acc + k * w, row(i + k), w);
+          for (int k = 0; k < 8; ++k) accumulate_row<R>(acc + k * w, row(lo + i + k), w);
         const A* r = acc;
         for (std::int64_t j = 0; j < w; ++j)
           res[j] =
               R::combine(R::combine(R::combine(r[j], r[w + j]), R::combine(r[2 * w + j], r[3 * w + j])),
                          R::combine(R::combine(r[4 * w + j], r[5 * w + j]), R::combine(r[6 * w + j], r[7 * w + j])));
-        for (; i < m; ++i) accumulate_row<R>(res, row(i), w);
+        for (; i < m; ++i) accumulate_row<R>(res, row(lo + i), w);
       };
       // reduce_tree's recursion over rows, for the w columns at once.
-      auto tree = [&](auto&& self, std::int64_t lo, std::int64_t m, A* res, int depth) -> void {
+      auto tree = [&](auto&& self, std::int64_t lo, std::int64_t m, A* res, int level) -> void {
         if (m <= kReduceLeaf) return leaf(lo, m, res);
         const std::int64_t h = reduce_split_point(m);
-        A* right = levels.get() + depth * w;
-        self(self, lo, h, res, depth + 1);
-        self(self, lo + h, m - h, right, depth + 1);
+        A* right = levels.get() + level * w;
+        self(self, lo, h, res, level + 1);
+        self(self, lo + h, m - h, right, level + 1);
         for (std::int64_t j = 0; j < w; ++j) res[j] = R::combine(res[j], right[j]);
       };
       const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
