@@ -92,6 +92,15 @@ void sum_stored(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * n * 8);
 }
 
+// max(a * b, axis 0) of 4096 x 8192 doubles: a fused column reduction (lazy) against the
+// product stored, then reduced; NumPy's `np.max(a * b, axis=0)`.
+void column_max(benchmark::State& state, bool lazy) {
+  const td::LazyGuard mode(lazy);
+  auto a = input(kTriadSize, 0.5).reshape({4096, 8192}), b = input(kTriadSize, 1.5).reshape({4096, 8192});
+  for (auto _ : state) benchmark::DoNotOptimize(td::max(a * b, 0).at({0}));
+  state.SetBytesProcessed(state.iterations() * 2 * kTriadSize * 8);
+}
+
 // A 16-element allocating add, forced: the overhead laziness must not add to.
 void add16(benchmark::State& state, bool lazy) {
   const td::LazyGuard mode(lazy);
@@ -133,6 +142,8 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("sum", sum_stored)->Arg(kTriadSize)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("colmax/lazy", column_max, true)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("colmax/eager", column_max, false)->UseRealTime()->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("add16/lazy", add16, true)->UseRealTime();
     benchmark::RegisterBenchmark("add16/eager", add16, false)->UseRealTime();
   });

@@ -62,6 +62,7 @@ def main():
     np_dot = numpy_time("np.dot(a, b)", env, args.repetitions, 1)
     np_einsum = numpy_time("np.einsum('i,i->', a, b)", env, args.repetitions, 1)
     np_sum = numpy_time("np.sum(a)", env, args.repetitions, 1)
+    np_colmax = numpy_time("np.max(a.reshape(4096, 8192) * b.reshape(4096, 8192), axis=0)", env, args.repetitions, 1)
 
     # The triad moves 3 arrays; a * b + c moves 4: its time-equivalent is 4/3 of a triad.
     triad_equiv = t["triad"] * 4 / 3
@@ -84,6 +85,9 @@ def main():
           f"sum(a): tandem {t['sum']*1e3:.1f} ms, NumPy {np_sum*1e3:.1f} ms | "
           f"{np_sumprod/t['sumprod/lazy']:.2f} x np.sum(a * b), {np_dot/t['sumprod/lazy']:.2f} x np.dot, "
           f"{t['sumprod/eager']/t['sumprod/lazy']:.2f} x faster than eager |")
+    print(f"| max(a * b, axis=0), 4096 x 8192 doubles | {t['colmax/lazy']*1e3:.1f} ms | "
+          f"{t['colmax/eager']*1e3:.1f} ms | {np_colmax*1e3:.1f} ms | | "
+          f"{np_colmax/t['colmax/lazy']:.2f} x NumPy, {t['colmax/eager']/t['colmax/lazy']:.2f} x faster than eager |")
 
 
 if __name__ == "__main__":
