@@ -24,7 +24,10 @@ enum class FusedReduceLayout : unsigned char {
 /// that (its last axes for rows, its first for columns), on any number of threads. At most
 /// about `piece` elements (>= kReduceLeaf, else ValueError) are evaluated at a time per
 /// thread; the bits do not depend on it (tests cut the result at many places with small
-/// pieces). op is neither argmin nor argmax (ValueError); outputs >= 1 and the size > 0.
+/// pieces). One exception, for columns only: a floating sum or product where two NaNs meet
+/// gives the NaN of whichever operand the machine code puts first, which may not be the one
+/// the eager columns path gives (src/lazy/reduce.cpp does not use columns for those). op is
+/// neither argmin nor argmax (ValueError); outputs >= 1 and the size > 0.
 void reduce_fused(ReduceOp op, const kernels::FusedCall& call, FusedReduceLayout layout, std::int64_t outputs,
                   void* out, std::int64_t piece = tuning::kReduceChunk);
 
