@@ -1,6 +1,7 @@
 // Lazy element-wise evaluation (docs/lazy.md): fused chains against the same chains run
 // eagerly (td::LazyGuard off), one copy pass, and a STREAM-style triad loop, plus the
-// call overhead of a small allocating add. scripts/bench_lazy.py runs it next to NumPy.
+// call overhead of a small allocating add, and sum(a * b), whose product a fused reduction
+// never stores. scripts/bench_lazy.py runs it next to NumPy.
 //
 // Usage: tandem_bench_lazy [--threads=N] [Google Benchmark flags]
 // Each timed call computes a new array and reads one element of it, which forces the lazy
@@ -73,6 +74,33 @@ void triad(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * 3 * n * 8);
 }
 
+// sum(a * b): lazy, the product is reduced as its graph runs (no temporary); eager, it is
+// stored and then summed. scripts/bench_lazy.py: NumPy's `np.sum(a * b)`, `np.dot(a, b)`.
+void sum_of_product(benchmark::State& state, bool lazy) {
+  const td::LazyGuard mode(lazy);
+  const auto n = state.range(0);
+  auto a = input(n, 0.5), b = input(n, 1.5);
+  for (auto _ : state) benchmark::DoNotOptimize(td::sum(a * b).item());
+  state.SetBytesProcessed(state.iterations() * 2 * n * 8);
+}
+
+// The sum of a stored array of the same size: the floor of sum(a * b) reads twice as much.
+void sum_stored(benchmark::State& state) {
+  const auto n = state.range(0);
+  auto a = input(n, 0.5);
+  for (auto _ : state) benchmark::DoNotOptimize(td::sum(a).item());
+  state.SetBytesProcessed(state.iterations() * n * 8);
+}
+
+// max(a * b, axis 0) of 4096 x 8192 doubles: a fused column reduction (lazy) against the
+// product stored, then reduced; NumPy's `np.max(a * b, axis=0)`.
+void column_max(benchmark::State& state, bool lazy) {
+  const td::LazyGuard mode(lazy);
+  auto a = input(kTriadSize, 0.5).reshape({4096, 8192}), b = input(kTriadSize, 1.5).reshape({4096, 8192});
+  for (auto _ : state) benchmark::DoNotOptimize(td::max(a * b, 0).at({0}));
+  state.SetBytesProcessed(state.iterations() * 2 * kTriadSize * 8);
+}
+
 // A 16-element allocating add, forced: the overhead laziness must not add to.
 void add16(benchmark::State& state, bool lazy) {
   const td::LazyGuard mode(lazy);
@@ -105,6 +133,17 @@ int main(int argc, char** argv) {
         ->UseRealTime()
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("copy", copy_pass)->Arg(kChainSize)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("sumprod/lazy", sum_of_product, true)
+        ->Arg(kTriadSize)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("sumprod/eager", sum_of_product, false)
+        ->Arg(kTriadSize)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("sum", sum_stored)->Arg(kTriadSize)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("colmax/lazy", column_max, true)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("colmax/eager", column_max, false)->UseRealTime()->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("add16/lazy", add16, true)->UseRealTime();
     benchmark::RegisterBenchmark("add16/eager", add16, false)->UseRealTime();
   });

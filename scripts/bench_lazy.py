@@ -58,6 +58,11 @@ def main():
     np_axpy = numpy_time("a * b + c", env, args.repetitions, 1)
     np_chain = numpy_time("(((((((x * 1.5) + 0.5) * x) - 0.25) * 0.5) + x) * x) - 1.0", env, args.repetitions, 1)
     np_add16 = numpy_time("s16a + s16b", env, args.repetitions, 100000)
+    np_sumprod = numpy_time("np.sum(a * b)", env, args.repetitions, 1)
+    np_dot = numpy_time("np.dot(a, b)", env, args.repetitions, 1)
+    np_einsum = numpy_time("np.einsum('i,i->', a, b)", env, args.repetitions, 1)
+    np_sum = numpy_time("np.sum(a)", env, args.repetitions, 1)
+    np_colmax = numpy_time("np.max(a.reshape(4096, 8192) * b.reshape(4096, 8192), axis=0)", env, args.repetitions, 1)
 
     # The triad moves 3 arrays; a * b + c moves 4: its time-equivalent is 4/3 of a triad.
     triad_equiv = t["triad"] * 4 / 3
@@ -75,6 +80,14 @@ def main():
           f"{t['chain8/eager']/t['chain8/lazy']:.2f} x faster than eager (target >= 3) |")
     print(f"| a + b, 16 doubles, allocating | {t['add16/lazy']*1e9:.0f} ns | {t['add16/eager']*1e9:.0f} ns | "
           f"{np_add16*1e9:.0f} ns | | target <= 100 ns |")
+    print(f"| sum(a * b), 2^25 doubles | {t['sumprod/lazy']*1e3:.1f} ms | {t['sumprod/eager']*1e3:.1f} ms | "
+          f"np.sum(a * b) {np_sumprod*1e3:.1f} ms, np.dot {np_dot*1e3:.1f} ms, np.einsum {np_einsum*1e3:.1f} ms | "
+          f"sum(a): tandem {t['sum']*1e3:.1f} ms, NumPy {np_sum*1e3:.1f} ms | "
+          f"{np_sumprod/t['sumprod/lazy']:.2f} x np.sum(a * b), {np_dot/t['sumprod/lazy']:.2f} x np.dot, "
+          f"{t['sumprod/eager']/t['sumprod/lazy']:.2f} x faster than eager |")
+    print(f"| max(a * b, axis=0), 4096 x 8192 doubles | {t['colmax/lazy']*1e3:.1f} ms | "
+          f"{t['colmax/eager']*1e3:.1f} ms | {np_colmax*1e3:.1f} ms | | "
+          f"{np_colmax/t['colmax/lazy']:.2f} x NumPy, {t['colmax/eager']/t['colmax/lazy']:.2f} x faster than eager |")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -75,15 +76,16 @@ bool is_flat(const NdLoop<1>& loop, DType dtype) {
   return loop.ndim == 1 && loop.inner_stride(0) == static_cast<std::int64_t>(itemsize(dtype));
 }
 
-Plan make_plan(const FusedCall& call) {
+// ranges: the result goes to the caller's contiguous memory piece by piece (FusedRanges).
+Plan make_plan(const FusedCall& call, bool ranges = false) {
   const auto& prog = *call.program;
   Plan plan;
   plan.call = &call;
   plan.n = shape_size(call.out.shape);
   plan.out_loop = make_loop<1>({&call.out});
-  plan.out_flat = is_flat(plan.out_loop, call.out.dtype);
-  plan.out_streamed =
-      plan.out_flat && plan.n * static_cast<std::int64_t>(itemsize(call.out.dtype)) >= tuning::kFusedStreamMinBytes;
+  plan.out_flat = ranges || is_flat(plan.out_loop, call.out.dtype);
+  plan.out_streamed = !ranges && plan.out_flat &&
+                      plan.n * static_cast<std::int64_t>(itemsize(call.out.dtype)) >= tuning::kFusedStreamMinBytes;
   for (const StridedView& v : call.inputs) {
     Input in;
     in.loop = make_loop<1>({&v});
@@ -263,7 +265,9 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
   TANDEM_THROW(ValueError, "fused", "instruction of family ", family_name(instr.key.family), " cannot be fused");
 }
 
-void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
+// Elements [b0, b0 + len) of the result; out_block is where element b0 goes when the result
+// is flat.
+void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, char* out_block) {
   const FusedCall& call = *plan.call;
   const auto& code = call.program->code;
   auto slot_ptr = [&](int s) { return scratch + static_cast<std::size_t>(s) * kSlotBytes; };
@@ -304,13 +308,11 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
           break;
       }
     }
-    void* dst = plan.slot[j] < 0 ? static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item)
-                                 : static_cast<void*>(slot_ptr(plan.slot[j]));
+    void* dst = plan.slot[j] < 0 ? out_block : static_cast<void*>(slot_ptr(plan.slot[j]));
     run_instruction(instr, ops, dst, len, plan.vector_unary[j]);
   }
   if (plan.out_streamed) {
-    stream_store(static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item),
-                 slot_ptr(plan.slot.back()), static_cast<std::size_t>(len) * out_item);
+    stream_store(out_block, slot_ptr(plan.slot.back()), static_cast<std::size_t>(len) * out_item);
     return;
   }
   if (plan.out_flat) return;
@@ -330,11 +332,39 @@ void run_fused(const FusedCall& call) {
     thread_local std::vector<std::uint64_t> scratch;
     if (scratch.size() * sizeof(std::uint64_t) < bytes) scratch.resize(bytes / sizeof(std::uint64_t));
     auto* s = reinterpret_cast<char*>(scratch.data());
-    for (std::int64_t b = begin; b < end; b += kBlock) run_block(plan, s, b, std::min(kBlock, end - b));
+    auto* out = static_cast<char*>(call.out.data);
+    const auto out_item = static_cast<std::int64_t>(itemsize(call.out.dtype));
+    for (std::int64_t b = begin; b < end; b += kBlock)
+      run_block(plan, s, b, std::min(kBlock, end - b), plan.out_flat ? out + b * out_item : nullptr);
     if (plan.out_streamed) stream_fence();  // the stores are visible once the region ends
   });
   detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
   detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
+}
+
+struct FusedRanges::Impl {
+  explicit Impl(const FusedCall& c) : call(c) {}
+  FusedCall call;  // the plan points to it
+  Plan plan;
+};
+
+FusedRanges::FusedRanges(const FusedCall& call) : impl_(std::make_unique<Impl>(call)) {
+  impl_->plan = make_plan(impl_->call, /*ranges=*/true);
+}
+
+FusedRanges::~FusedRanges() = default;
+
+std::int64_t FusedRanges::size() const { return impl_->plan.n; }
+
+std::size_t FusedRanges::scratch_bytes() const {
+  return static_cast<std::size_t>(std::max(impl_->plan.slots, 1)) * kSlotBytes;
+}
+
+void FusedRanges::run(std::int64_t begin, std::int64_t end, void* dst, char* scratch) const {
+  const auto item = static_cast<std::int64_t>(itemsize(impl_->call.out.dtype));
+  auto* out = static_cast<char*>(dst);
+  for (std::int64_t b = begin; b < end; b += kBlock)
+    run_block(impl_->plan, scratch, b, std::min(kBlock, end - b), out + (b - begin) * item);
 }
 
 }  // namespace tandem::cpu

@@ -1,6 +1,9 @@
 #pragma once
 // The fused element-wise evaluator of the CPU (src/cpu/fused.cpp).
 
+#include <cstdint>
+#include <memory>
+
 #include "kernels/fused_program.hpp"
 
 namespace tandem::cpu {
@@ -14,5 +17,30 @@ namespace tandem::cpu {
 /// or strided along one axis. (Rows that are contiguous but not one run make the eager
 /// unary op vectorise per row; src/lazy never hands such an input to a unary op here.)
 void run_fused(const kernels::FusedCall& call);
+
+/// A program prepared to be run piece by piece into contiguous memory of the caller's, for a
+/// consumer that reads the values block by block and never stores the whole result (the
+/// fused reductions, src/cpu/fused_reduce.cpp). call.out gives the result's dtype and shape
+/// (C order); its data is not used. Each element gets the bits run_fused would give it.
+class FusedRanges {
+ public:
+  explicit FusedRanges(const kernels::FusedCall& call);
+  FusedRanges(const FusedRanges&) = delete;
+  FusedRanges& operator=(const FusedRanges&) = delete;
+  ~FusedRanges();
+
+  /// Elements of the whole result.
+  std::int64_t size() const;
+  /// Bytes of scratch that run() needs (one per thread).
+  std::size_t scratch_bytes() const;
+  /// Writes elements [begin, end) of the flat result to dst, one after the other. begin is a
+  /// multiple of 16 and end one too, or size(): vectors then cover the elements run_fused's
+  /// blocks give them.
+  void run(std::int64_t begin, std::int64_t end, void* dst, char* scratch) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace tandem::cpu

@@ -13,7 +13,8 @@
 //   columns  the innermost kept axis is contiguous: a tile of outputs is reduced at once,
 //            the 8 accumulators becoming 8 rows of accumulators (vectorised over outputs);
 //   gather   anything else: each leaf gathers its elements into a small buffer first.
-// All three evaluate the same tree, so they give the same bits for the same values.
+// All three evaluate the same tree, so they give the same bits for the same values. The
+// tree's code is in cpu/reduce_tree.hpp, shared with the fused reductions of lazy graphs.
 
 #include "kernels/reduce.hpp"
 
@@ -27,6 +28,7 @@
 #include "cpu/clones.hpp"
 #include "cpu/outer_iter.hpp"
 #include "cpu/parallel.hpp"
+#include "cpu/reduce_tree.hpp"
 #include "dispatch/tuning.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/threads.hpp"
@@ -35,7 +37,6 @@ namespace tandem {
 
 namespace {
 
-constexpr std::int64_t kLeaf = 128;
 // Outputs per tile on the columns path, at most: whole rows when they fit, so each input row
 // is read as one long stream (tiles of 512 doubles, 4 KiB per row, made the hardware
 // prefetchers restart on every row: axis-0 sum of 4096 x 8192 doubles 13.9 ms vs 4.3 ms
@@ -45,13 +46,16 @@ constexpr std::int64_t kMaxTile = 8192;
 // threads come free, so that one slowed by another process takes fewer.
 constexpr int kOutputPiecesPerThread = 4;
 
-std::int64_t split_point(std::int64_t n) {
-  const std::int64_t half = n / 2;
-  return half - half % 8;
-}
-
 using cpu::Axis;
+using cpu::collect_subtrees;
+using cpu::combine_subtrees;
+using cpu::Contiguous;
+using cpu::CpuReducer;
 using cpu::for_each_output;
+using cpu::ReadAs;
+using cpu::reduce_split_point;
+using cpu::reduce_tree;
+constexpr std::int64_t kLeaf = cpu::kReduceLeaf;
 
 /// The reduction in canonical form: kept axes (outer to inner, merged where both the input
 /// and the output allow) and reduced axes (merged; memory order unless the op needs the
@@ -96,11 +100,6 @@ Layout canonical(const StridedView& in, const StridedView& out, bool memory_orde
 // ---- sources: where a leaf's elements come from -------------------------------------
 
 template <class T>
-struct Contiguous {
-  const T* p;
-};
-
-template <class T>
 struct Strided {
   const T* p;
   std::int64_t stride;
@@ -140,87 +139,22 @@ struct Gather {
   }
 };
 
-// ---- the tree, one output at a time ---------------------------------------------------
-
-template <class R, class T>
-typename R::acc_type leaf_values(const T* x, std::int64_t n) {
-  using A = typename R::acc_type;
-  if (n < 8) {
-    A r = R::load(x[0]);
-    for (std::int64_t i = 1; i < n; ++i) r = R::combine(r, R::load(x[i]));
-    return r;
-  }
-  A r[8];
-  for (int k = 0; k < 8; ++k) r[k] = R::load(x[k]);
-  std::int64_t i = 8;
-  for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(x[i + k]));
-  }
-  A res = R::combine(R::combine(R::combine(r[0], r[1]), R::combine(r[2], r[3])),
-                     R::combine(R::combine(r[4], r[5]), R::combine(r[6], r[7])));
-  for (; i < n; ++i) res = R::combine(res, R::load(x[i]));
-  return res;
-}
-
-template <class R, class T, class Src>
-typename R::acc_type leaf(const Src& src, std::int64_t lo, std::int64_t n) {
-  if constexpr (std::is_same_v<Src, Contiguous<T>>) {
-    return leaf_values<R>(src.p + lo, n);
-  } else {
-    T scratch[kLeaf] = {};  // zeroed only to quiet -Wmaybe-uninitialized; block() fills n >= 1
-    return leaf_values<R>(src.block(lo, n, scratch), n);
-  }
-}
-
-template <class R, class T, class Src>
-typename R::acc_type tree(const Src& src, std::int64_t lo, std::int64_t n) {
-  if (n <= kLeaf) return leaf<R, T>(src, lo, n);
-  const std::int64_t h = split_point(n);
-  // Left first, in its own statement: the order of function arguments is unspecified, and
-  // GCC evaluates right to left, which walks memory backwards (4x slower: the prefetchers
-  // follow ascending streams).
-  const auto left = tree<R, T>(src, lo, h);
-  return R::combine(left, tree<R, T>(src, lo + h, n - h));
-}
-
-/// The subtrees of at most `chunk` elements, left to right (chunk >= kLeaf, so each is a
-/// node of the tree above).
-void collect_nodes(std::int64_t lo, std::int64_t n, std::int64_t chunk,
-                   std::vector<std::array<std::int64_t, 2>>& nodes) {
-  if (n <= chunk) {
-    nodes.push_back({lo, n});
-    return;
-  }
-  const std::int64_t h = split_point(n);
-  collect_nodes(lo, h, chunk, nodes);
-  collect_nodes(lo + h, n - h, chunk, nodes);
-}
-
-/// Combines the node values along the tree, consuming them left to right.
-template <class R, class V>
-V combine_nodes(std::int64_t n, std::int64_t chunk, const V* values, std::size_t& next) {
-  if (n <= chunk) return values[next++];
-  const std::int64_t h = split_point(n);
-  const V left = combine_nodes<R>(h, chunk, values, next);
-  const V right = combine_nodes<R>(n - h, chunk, values, next);
-  return R::combine(left, right);
-}
-
 /// The whole tree for one output, its subtrees spread over the threads.
 template <class R, class T, class Src>
 typename R::acc_type tree_parallel(const Src& src, std::int64_t n, int threads) {
   using A = typename R::acc_type;
   const std::int64_t chunk = tuning::kReduceChunk;
-  if (threads <= 1 || n < 2 * chunk) return tree<R, T>(src, 0, n);
+  if (threads <= 1 || n < 2 * chunk) return reduce_tree<R, T>(src, 0, n);
   std::vector<std::array<std::int64_t, 2>> nodes;
-  collect_nodes(0, n, chunk, nodes);
+  collect_subtrees(0, n, chunk, nodes);
   const std::unique_ptr<A[]> values(new A[nodes.size()]);  // not std::vector: A may be bool
   const auto count = static_cast<std::int64_t>(nodes.size());
   // Whichever thread is free takes the next subtree; each value has its slot, combined in
   // tree order below, so the result never depends on who computed what.
-  cpu::parallel_tasks(count, threads, [&](std::int64_t i) { values[i] = tree<R, T>(src, nodes[i][0], nodes[i][1]); });
+  cpu::parallel_tasks(count, threads,
+                      [&](std::int64_t i) { values[i] = reduce_tree<R, T>(src, nodes[i][0], nodes[i][1]); });
   std::size_t next = 0;
-  return combine_nodes<R>(n, chunk, values.get(), next);
+  return combine_subtrees<R>(n, chunk, values.get(), next);
 }
 
 // ---- the columns path: a tile of outputs, same tree per output -------------------------
@@ -284,7 +218,7 @@ struct ColumnTile {
       leaf(lo, n, res);
       return;
     }
-    const std::int64_t h = split_point(n);
+    const std::int64_t h = reduce_split_point(n);
     A* right = levels + depth * width;
     tree(lo, h, res, depth + 1);
     tree(lo + h, n - h, right, depth + 1);
@@ -360,26 +294,6 @@ void reduce_each_output(const Layout& l, MakeSrc&& make_src) {
   };
   for_outputs(l, threads, one);
 }
-
-/// bool storage can hold bytes other than 0 and 1 (memory maps, shared memory, DLPack
-/// imports): reductions read bool as bytes, any non-zero byte true, as the mask ops and
-/// NumPy's casts do (a bool of value 255 would be undefined behaviour, and summed as 255).
-template <class R>
-struct BoolBytes {
-  using acc_type = typename R::acc_type;
-  using out_type = typename R::out_type;
-  static acc_type load(unsigned char b) { return R::load(b != 0); }
-  static acc_type combine(acc_type a, acc_type b) { return R::combine(a, b); }
-  static out_type store(acc_type a) { return R::store(a); }
-};
-
-/// The type the elements of a T array are read as: bool as bytes.
-template <class T>
-using ReadAs = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;
-/// The reducer of OP over the elements of a T array, read as ReadAs<T>.
-template <ReduceOp OP, class T>
-using CpuReducer =
-    std::conditional_t<std::is_same_v<T, bool>, BoolBytes<kernels::Reducer<OP, bool>>, kernels::Reducer<OP, T>>;
 
 template <ReduceOp OP, class Stored>
 void reduce_typed(const StridedView& in, const StridedView& out) {

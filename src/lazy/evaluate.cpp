@@ -139,7 +139,10 @@ void Node::collect(ProgramBuilder& builder) {
   }
 }
 
-void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
+namespace {
+
+// The builder's program with its inputs made valid and bound on the host.
+kernels::FusedCall bind_on_host(ProgramBuilder& builder, const StridedView& out) {
   kernels::FusedCall call;
   call.program = &builder.program();
   call.scalars = builder.scalars();
@@ -149,6 +152,22 @@ void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
         {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
   }
   call.out = out;
+  return call;
+}
+
+}  // namespace
+
+bool Node::read(const std::function<void(const kernels::FusedCall&)>& consume) {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (state_ != State::pending) return false;
+  ProgramBuilder builder(shape_);
+  collect(builder);
+  consume(bind_on_host(builder, {nullptr, result_, shape_, c_strides(shape_)}));
+  return true;
+}
+
+void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
+  const kernels::FusedCall call = bind_on_host(builder, out);
   namespace trace = detail::trace;
   const bool tracing = trace::enabled();
   const double start = tracing ? trace::now_us() : 0;

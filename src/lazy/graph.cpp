@@ -212,4 +212,11 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
   return true;
 }
 
+std::shared_ptr<Node> readable_node(const UntypedArray& a) {
+  if (!a.buffer()->has_pending() || !lazy_enabled() || !placed_on_cpu()) return nullptr;
+  std::shared_ptr<Node> n = pending_node(a);
+  // A graph placed on a device runs there (src/lazy/evaluate.cpp), not in a CPU reduction.
+  return n != nullptr && n->device().is_cpu() && is_whole_result(a, *n) ? n : nullptr;
+}
+
 }  // namespace tandem::lazy

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -17,6 +18,7 @@
 
 #include "backend/backend.hpp"
 #include "kernels/catalogue.hpp"
+#include "kernels/fused_program.hpp"
 #include "memory/buffer.hpp"
 #include "tandem/core/untyped_array.hpp"
 
@@ -82,6 +84,12 @@ class Node final : public PendingContents {
   ~Node() override;
   void evaluate() override;
   Device device() const override { return backend_.device(); }
+  /// Calls consume(call) with the program of the graph still to run below this node and its
+  /// inputs bound on the host (call.out: the result's dtype, shape and C strides, no data),
+  /// instead of running it: the node stays pending and its result is not stored, so it can
+  /// still run later. Returns false without calling consume when the node has run or is
+  /// running.
+  bool read(const std::function<void(const kernels::FusedCall&)>& consume);
 
   OpKey key() const { return key_; }
   DType result() const { return result_; }
@@ -124,5 +132,10 @@ class Node final : public PendingContents {
   std::array<Arg, 3> args_;
   std::shared_ptr<Buffer> done_;  // the contents once run
 };
+
+/// The node whose whole result `a` is, when a consumer on the CPU may read its graph instead
+/// of its stored values (a fused reduction, src/lazy/reduce.cpp): laziness on, work placed on
+/// the CPU, `a` not a view of the result; null otherwise.
+std::shared_ptr<Node> readable_node(const UntypedArray& a);
 
 }  // namespace tandem::lazy

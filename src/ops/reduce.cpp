@@ -11,6 +11,7 @@
 
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
+#include "lazy/reduce.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/linalg.hpp"
@@ -51,6 +52,21 @@ AxisPlan plan_axes(const char* op, const Shape& shape, const Axes& axes) {
     }
   }
   return p;
+}
+
+/// Whether the axes longer than 1 are kept ones, then reduced ones (reduced = true: each
+/// output reduces consecutive elements of a C-contiguous input), or reduced ones, then kept
+/// ones (reduced = false: each output reduces elements a fixed stride apart).
+bool axes_in_two_groups(const AxisPlan& p, const Shape& shape, bool reduced_last) {
+  bool second_seen = false;
+  for (int d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    if (p.reduced[static_cast<std::size_t>(d)] == reduced_last)
+      second_seen = true;
+    else if (second_seen)
+      return false;
+  }
+  return true;
 }
 
 bool has_identity(ReduceOp op) {
@@ -126,6 +142,14 @@ UntypedArray reduce(ReduceOp op, const UntypedArray& a, const Axes& axes, bool k
                  " which has no identity (shape ", to_string(a.shape()), ")");
     fill(result, identity(op));
     return result;
+  }
+
+  // A lazy result is reduced as its graph runs, with no array-sized temporary, when its
+  // reduced axes trail or lead the kept ones (docs/lazy.md).
+  if (out == nullptr) {
+    const bool rows = axes_in_two_groups(p, a.shape(), /*reduced_last=*/true);
+    if ((rows || axes_in_two_groups(p, a.shape(), /*reduced_last=*/false)) && lazy::reduce_fused(op, a, !rows, result))
+      return result;
   }
 
   std::optional<UntypedArray> storage;

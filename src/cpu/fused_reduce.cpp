@@ -1,0 +1,267 @@
+// Fused reductions: a program's values are evaluated piece by piece (cpu::FusedRanges) into
+// per-thread memory and reduced there along the fixed tree of cpu/reduce_tree.hpp.
+//
+// The bits are those of reducing the stored result (CpuBackend::reduce over a C-contiguous
+// array, the "rows" path): every output's elements are consecutive, and each is reduced by
+// the same tree, cut into subtrees (of at most `piece` elements: where the tree is cut does
+// not change a bit) and combined in the same order. Each piece is evaluated from the multiple of 16 below its
+// first element to the one above its last (or the end), so vectors of the element-wise
+// kernels cover the elements they cover when the whole result is evaluated; the few
+// elements evaluated twice at piece boundaries get the same bits both times.
+
+#include "cpu/fused_reduce.hpp"
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "backend/counters.hpp"
+#include "cpu/clones.hpp"
+#include "cpu/fused.hpp"
+#include "cpu/parallel.hpp"
+#include "cpu/reduce_tree.hpp"
+#include "dispatch/tuning.hpp"
+#include "tandem/core/error.hpp"
+#include "tandem/core/threads.hpp"
+
+namespace tandem::cpu {
+
+namespace {
+
+constexpr std::int64_t kAlign = 16;  // FusedRanges::run's bounds
+
+// This thread's memory for one piece, kept between calls (one buffer for every dtype).
+char* thread_memory(std::size_t bytes) {
+  thread_local std::vector<std::uint64_t> memory;
+  if (memory.size() * sizeof(std::uint64_t) < bytes) memory.resize((bytes + 7) / 8);
+  return reinterpret_cast<char*>(memory.data());
+}
+
+// One piece of the result, evaluated into this thread's memory: elements [lo, hi) of the
+// flat result, with hi - lo <= piece.
+template <class T>
+class PieceReader {
+ public:
+  PieceReader(const FusedRanges& ranges, std::int64_t piece) : ranges_(ranges), piece_(piece) {}
+
+  const T* read(std::int64_t lo, std::int64_t hi) const {
+    const std::size_t scratch = ranges_.scratch_bytes();
+    char* s = thread_memory(scratch + static_cast<std::size_t>(piece_ + 2 * kAlign) * sizeof(T));
+    const std::int64_t b = lo - lo % kAlign;
+    const std::int64_t e = std::min(ranges_.size(), (hi + kAlign - 1) / kAlign * kAlign);
+    T* values = reinterpret_cast<T*>(s + scratch);  // scratch is a multiple of 8 bytes
+    ranges_.run(b, e, values, s);
+    return values + (lo - b);
+  }
+
+ private:
+  const FusedRanges& ranges_;
+  const std::int64_t piece_;
+};
+
+template <ReduceOp OP, class Stored>
+void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::int64_t piece) {
+  using R = CpuReducer<OP, Stored>;
+  using T = ReadAs<Stored>;
+  using A = typename R::acc_type;
+  using Out = typename R::out_type;
+  const std::int64_t n = ranges.size();
+  const std::int64_t m = n / rows;
+  const PieceReader<T> reader(ranges, piece);
+  Out* o = static_cast<Out*>(out);
+  const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
+  if (m <= piece) {
+    // Short rows: as many whole rows per piece as fit, each row one tree.
+    const std::int64_t per = std::max<std::int64_t>(1, piece / m);
+    const std::int64_t pieces = (rows + per - 1) / per;
+    parallel_tasks(pieces, threads, [&](std::int64_t p) {
+      const std::int64_t r0 = p * per;
+      const std::int64_t r1 = std::min(rows, r0 + per);
+      const T* x = reader.read(r0 * m, r1 * m);
+      for (std::int64_t r = r0; r < r1; ++r) o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m}, 0, m));
+    });
+    return;
+  }
+  // Long rows: each row's subtrees of at most `piece` elements, combined along the tree.
+  std::vector<std::array<std::int64_t, 2>> nodes;
+  collect_subtrees(0, m, piece, nodes);
+  const auto count = static_cast<std::int64_t>(nodes.size());
+  const std::unique_ptr<A[]> values(new A[static_cast<std::size_t>(rows * count)]);  // not a vector: A may be bool
+  parallel_tasks(rows * count, threads, [&](std::int64_t t) {
+    const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
+    const std::int64_t lo = t / count * m + node[0];
+    values[t] = reduce_tree<R, T>(Contiguous<T>{reader.read(lo, lo + node[1])}, 0, node[1]);
+  });
+  for (std::int64_t r = 0; r < rows; ++r) {
+    std::size_t next = 0;
+    o[r] = R::store(combine_subtrees<R>(m, piece, values.get() + r * count, next));
+  }
+}
+
+// rk[j] = combine(rk[j], load(x[j])) over a row of a column tile, cloned for AVX-512/AVX2 as
+// CpuBackend::reduce's columns path is; every clone gives the same bits.
+template <class R, class A, class T>
+TANDEM_ISA_CLONES void accumulate_row(A* __restrict rk, const T* __restrict x, std::int64_t w) {
+  for (std::int64_t j = 0; j < w; ++j) rk[j] = R::combine(rk[j], R::load(x[j]));
+}
+
+// Columns: output j reduces elements j, j + cols, j + 2 cols, ... (a C-contiguous result of
+// shape (rows, cols) reduced over its first axis). Each column has the tree of its rows, as
+// in CpuBackend::reduce's columns and strided paths; here a tile of up to `width` columns
+// runs it together, as the columns path does: a leaf's 8 accumulators per column are 8 rows
+// of the tile's width, vectorised over the columns, and each row is evaluated just before it
+// is accumulated (long streams through memory), or, for narrow results, a leaf's whole rows
+// are evaluated as one range. Tiles and subtrees of rows are spread over the threads and
+// combined in tree order.
+template <ReduceOp OP, class Stored>
+void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std::int64_t piece) {
+  using R = CpuReducer<OP, Stored>;
+  using T = ReadAs<Stored>;
+  using A = typename R::acc_type;
+  using Out = typename R::out_type;
+  const std::int64_t n = ranges.size();
+  const std::int64_t rows = n / cols;
+  const bool leaf_blocks = cols * kReduceLeaf <= piece;
+  // Tiles as wide as 2^13 columns with the default pieces (CpuBackend::reduce's kMaxTile:
+  // whole rows of long streams), narrower for the small pieces of the tests.
+  const std::int64_t width = leaf_blocks ? cols : std::min(cols, std::max(kAlign, piece / 4));
+  const std::int64_t tiles = (cols + width - 1) / width;
+  const std::int64_t buffer_elements = (leaf_blocks ? kReduceLeaf * cols : width) + 2 * kAlign;
+  // Subtrees of rows: at least a leaf, and about `piece` elements each.
+  const std::int64_t chunk_rows = std::max(kReduceLeaf, piece / width);
+  // Levels of partial results below a subtree's root: a node of m rows has children of at
+  // most m / 2 + 8.
+  int depth = 1;
+  for (std::int64_t m = chunk_rows; m > kReduceLeaf; m = m / 2 + 8) ++depth;
+  std::vector<std::array<std::int64_t, 2>> nodes;
+  collect_subtrees(0, rows, chunk_rows, nodes);
+  const auto count = static_cast<std::int64_t>(nodes.size());
+  const std::unique_ptr<A[]> values(new A[static_cast<std::size_t>(tiles * count * width)]);
+  const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
+  parallel_tasks(tiles * count, threads, [&](std::int64_t t) {
+    const std::int64_t j0 = t / count * width;
+    const std::int64_t w = std::min(width, cols - j0);
+    const std::size_t scratch = ranges.scratch_bytes();
+    char* memory = thread_memory(scratch + static_cast<std::size_t>(buffer_elements) * sizeof(T));
+    T* buffer = reinterpret_cast<T*>(memory + scratch) + kAlign;
+    // Elements [begin, end) of the result to `at`, evaluated from the multiple of 16 below.
+    auto place = [&](std::int64_t begin, std::int64_t end, T* at) {
+      const std::int64_t b = begin - begin % kAlign;
+      ranges.run(b, std::min(n, (end + kAlign - 1) / kAlign * kAlign), at - (begin - b), memory);
+    };
+    const T* block = nullptr;  // leaf_blocks: the current leaf's rows
+    std::int64_t block_lo = 0;
+    auto row = [&](std::int64_t i) -> const T* {
+      if (leaf_blocks) return block + (i - block_lo) * cols;
+      place(i * cols + j0, i * cols + j0 + w, buffer);
+      return buffer;
+    };
+    const std::unique_ptr<A[]> levels(new A[static_cast<std::size_t>((depth + 8) * w)]);  // and 8 accumulator rows
+    // leaf_values for each column, with its 8 accumulators as 8 rows of w: the same
+    // operations in the same order per column.
+    auto leaf = [&](std::int64_t lo, std::int64_t m, A* res) {
+      if (leaf_blocks) {
+        place(lo * cols, (lo + m) * cols, buffer);
+        block = buffer;
+        block_lo = lo;
+      }
+      if (m < 8) {
+        const T* x = row(lo);
+        for (std::int64_t j = 0; j < w; ++j) res[j] = R::load(x[j]);
+        for (std::int64_t i = 1; i < m; ++i) accumulate_row<R>(res, row(lo + i), w);
+        return;
+      }
+      A* acc = levels.get() + depth * w;
+      for (int k = 0; k < 8; ++k) {
+        const T* x = row(lo + k);
+        for (std::int64_t j = 0; j < w; ++j) acc[k * w + j] = R::load(x[j]);
+      }
+      std::int64_t i = 8;
+      for (; i + 8 <= m; i += 8)
+        for (int k = 0; k < 8; ++k) accumulate_row<R>(acc + k * w, row(lo + i + k), w);
+      const A* r = acc;
+      for (std::int64_t j = 0; j < w; ++j)
+        res[j] = R::combine(R::combine(R::combine(r[j], r[w + j]), R::combine(r[2 * w + j], r[3 * w + j])),
+                            R::combine(R::combine(r[4 * w + j], r[5 * w + j]), R::combine(r[6 * w + j], r[7 * w + j])));
+      for (; i < m; ++i) accumulate_row<R>(res, row(lo + i), w);
+    };
+    // reduce_tree's recursion over rows, for the w columns at once.
+    auto tree = [&](auto&& self, std::int64_t lo, std::int64_t m, A* res, int level) -> void {
+      if (m <= kReduceLeaf) return leaf(lo, m, res);
+      const std::int64_t h = reduce_split_point(m);
+      A* right = levels.get() + level * w;
+      self(self, lo, h, res, level + 1);
+      self(self, lo + h, m - h, right, level + 1);
+      for (std::int64_t j = 0; j < w; ++j) res[j] = R::combine(res[j], right[j]);
+    };
+    const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
+    tree(tree, node[0], node[1], values.get() + t * width, 0);
+  });
+  Out* o = static_cast<Out*>(out);
+  const std::unique_ptr<A[]> column(new A[static_cast<std::size_t>(count)]);  // not a vector: A may be bool
+  for (std::int64_t j = 0; j < cols; ++j) {
+    const std::int64_t tile = j / width;
+    for (std::int64_t k = 0; k < count; ++k) column[k] = values[(tile * count + k) * width + j % width];
+    std::size_t next = 0;
+    o[j] = R::store(combine_subtrees<R>(rows, chunk_rows, column.get(), next));
+  }
+}
+
+template <ReduceOp OP, class Stored>
+void reduce_layout(const FusedRanges& ranges, FusedReduceLayout layout, std::int64_t outputs, void* out,
+                   std::int64_t piece) {
+  if (layout == FusedReduceLayout::rows) {
+    reduce_rows<OP, Stored>(ranges, outputs, out, piece);
+  } else {
+    reduce_columns<OP, Stored>(ranges, outputs, out, piece);
+  }
+}
+
+template <class Stored>
+void reduce_typed(ReduceOp op, const FusedRanges& ranges, FusedReduceLayout layout, std::int64_t outputs, void* out,
+                  std::int64_t piece) {
+  switch (op) {
+    case ReduceOp::sum:
+      return reduce_layout<ReduceOp::sum, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::prod:
+      return reduce_layout<ReduceOp::prod, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::min:
+      return reduce_layout<ReduceOp::min, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::max:
+      return reduce_layout<ReduceOp::max, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::all:
+      return reduce_layout<ReduceOp::all, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::any:
+      return reduce_layout<ReduceOp::any, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::count_nonzero:
+      return reduce_layout<ReduceOp::count_nonzero, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::nansum:
+      return reduce_layout<ReduceOp::nansum, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::nanprod:
+      return reduce_layout<ReduceOp::nanprod, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::nanmin:
+      return reduce_layout<ReduceOp::nanmin, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::nanmax:
+      return reduce_layout<ReduceOp::nanmax, Stored>(ranges, layout, outputs, out, piece);
+    case ReduceOp::argmin:
+    case ReduceOp::argmax:
+      break;
+  }
+  TANDEM_THROW(ValueError, op_name(op), "has no fused form (it reads elements in logical order)");
+}
+
+}  // namespace
+
+void reduce_fused(ReduceOp op, const kernels::FusedCall& call, FusedReduceLayout layout, std::int64_t outputs,
+                  void* out, std::int64_t piece) {
+  TANDEM_CHECK(piece >= kReduceLeaf, ValueError, op_name(op), "fused pieces of ", piece, " elements, fewer than ",
+               kReduceLeaf);
+  const FusedRanges ranges(call);
+  visit_dtype(call.program->result(),
+              [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, layout, outputs, out, piece); });
+  detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
+  detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
+}
+
+}  // namespace tandem::cpu

@@ -1,0 +1,115 @@
+// The CPU's fused reductions on hand-built programs, cut into many small pieces (the bits do
+// not depend on the piece size, which the lazy layer leaves at tuning::kReduceChunk): every
+// output equals reducing the stored result of run_fused along either axis, bit for bit, also
+// with rows of one element, where each output is one value of the program.
+
+#include "cpu/fused_reduce.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "cpu/fused.hpp"
+#include "tandem/tandem.hpp"
+
+namespace td = tandem;
+namespace u = tandem::untyped;
+using td::DType;
+using td::kernels::FusedArg;
+using td::kernels::FusedInstr;
+
+namespace {
+
+td::StridedView view_of(const td::UntypedArray& a, bool for_write) {
+  return {a.host_data(for_write), a.dtype(), a.shape(), a.strides()};
+}
+
+FusedInstr instr(td::OpKey key, DType result, std::initializer_list<FusedArg> args) {
+  FusedInstr i;
+  i.key = key;
+  i.result = result;
+  i.arity = static_cast<int>(args.size());
+  int k = 0;
+  for (const FusedArg& a : args) i.args[k++] = a;
+  return i;
+}
+
+std::vector<unsigned char> bytes_of(const td::UntypedArray& a) {
+  const td::UntypedArray c = u::copy(a);
+  std::vector<unsigned char> out(static_cast<std::size_t>(c.size()) * td::itemsize(c.dtype()));
+  if (!out.empty()) std::memcpy(out.data(), c.host_data(false), out.size());
+  return out;
+}
+
+// Ordinary values and, now and then, ones outside the vector math's trusted ranges (the whole
+// vector then runs the scalar functor: which elements share a vector shows in the bits).
+td::UntypedArray random_input(std::mt19937_64& rng, DType dtype, std::int64_t n) {
+  std::vector<double> v(static_cast<std::size_t>(n));
+  for (double& x : v) {
+    x = std::uniform_real_distribution<double>(-3, 3)(rng);
+    if (rng() % 29 == 0) x *= 1e5;
+    if (rng() % 97 == 0) x = std::numeric_limits<double>::infinity();
+  }
+  return u::astype(td::Array<double>::from(v).untyped(), dtype);
+}
+
+}  // namespace
+
+TEST(FusedReduceCpu, SmallPiecesEqualReducingTheStoredResult) {
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  const int saved_threads = td::num_threads();
+  for (DType dtype : {DType::float64, DType::float32}) {
+    // v0 = x * s; v1 = sin(v0); v2 = exp(y); v3 = v1 + v2 (a reversed y: a gathered input).
+    td::kernels::FusedProgram p;
+    p.inputs = {dtype, dtype};
+    p.scalars = {dtype};
+    p.code.push_back(instr(td::OpKey::of(td::BinaryOp::multiply, dtype), dtype,
+                           {{FusedArg::Kind::input, 0}, {FusedArg::Kind::scalar, 0}}));
+    p.code.push_back(instr(td::OpKey::of(td::UnaryOp::sin, dtype), dtype, {{FusedArg::Kind::value, 0}}));
+    p.code.push_back(instr(td::OpKey::of(td::UnaryOp::exp, dtype), dtype, {{FusedArg::Kind::input, 1}}));
+    p.code.push_back(instr(td::OpKey::of(td::BinaryOp::add, dtype), dtype,
+                           {{FusedArg::Kind::value, 1}, {FusedArg::Kind::value, 2}}));
+    p.validate();
+    for (std::int64_t m : {1, 3, 7, 20, 200, 3001}) {
+      const std::int64_t rows = 9001 / m + 1;
+      const std::int64_t n = rows * m;
+      std::mt19937_64 rng(static_cast<std::uint64_t>(n));
+      const td::UntypedArray x = random_input(rng, dtype, n);
+      const td::UntypedArray y = random_input(rng, dtype, n);
+      td::kernels::FusedCall call;
+      call.program = &p;
+      call.inputs = {view_of(x, false), view_of(y.view(td::Shape{n}, td::Strides{-1}, n - 1), false)};
+      call.scalars = {dtype == DType::float32 ? td::Scalar::of(1.5f) : td::Scalar::of(1.5)};
+      const td::UntypedArray stored = td::UntypedArray::empty(dtype, td::Shape{n});
+      call.out = view_of(stored, true);
+      td::cpu::run_fused(call);
+      const td::UntypedArray as_rows = u::reshape(stored, td::Shape{rows, m});
+      constexpr auto kRows = td::cpu::FusedReduceLayout::rows;
+      constexpr auto kColumns = td::cpu::FusedReduceLayout::columns;
+      // argmin and argmax read in logical order: no fused form; pieces below a leaf: refused.
+      EXPECT_THROW(td::cpu::reduce_fused(td::ReduceOp::argmax, call, kRows, rows, nullptr), td::ValueError);
+      EXPECT_THROW(td::cpu::reduce_fused(td::ReduceOp::sum, call, kRows, rows, nullptr, 64), td::ValueError);
+      for (td::ReduceOp op : {td::ReduceOp::sum, td::ReduceOp::max, td::ReduceOp::nanmin}) {
+        for (const auto layout : {kRows, kColumns}) {
+          // rows: `rows` outputs of m elements (axis -1); columns: m outputs of `rows` (axis 0).
+          const td::UntypedArray expected = u::reduce(op, as_rows, td::Axes(layout == kRows ? -1 : 0), false);
+          for (std::int64_t piece : {128, 136, 1000, 1 << 15}) {
+            for (int threads : {1, 3}) {
+              td::set_num_threads(threads);
+              const td::UntypedArray got = td::UntypedArray::empty(expected.dtype(), expected.shape());
+              td::cpu::reduce_fused(op, call, layout, expected.size(), got.host_data(true), piece);
+              EXPECT_TRUE(bytes_of(got) == bytes_of(expected))
+                  << td::dtype_name(dtype) << " " << td::op_name(op) << (layout == kRows ? " rows" : " columns")
+                  << " of " << rows << " x " << m << " piece " << piece << " threads " << threads;
+            }
+          }
+        }
+      }
+    }
+  }
+  td::set_num_threads(saved_threads);
+}
