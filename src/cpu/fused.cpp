@@ -15,8 +15,10 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -75,13 +77,15 @@ bool is_flat(const NdLoop<1>& loop, DType dtype) {
   return loop.ndim == 1 && loop.inner_stride(0) == static_cast<std::int64_t>(itemsize(dtype));
 }
 
-Plan make_plan(const FusedCall& call) {
+Plan make_plan(const FusedCall& call, bool as_temporary) {
   const auto& prog = *call.program;
   Plan plan;
   plan.call = &call;
   plan.n = shape_size(call.out.shape);
   plan.out_loop = make_loop<1>({&call.out});
   plan.out_flat = is_flat(plan.out_loop, call.out.dtype);
+  // The eager result went through a contiguous temporary: its last op vectorised as such.
+  const bool eager_out_flat = plan.out_flat || as_temporary;
   plan.out_streamed =
       plan.out_flat && plan.n * static_cast<std::int64_t>(itemsize(call.out.dtype)) >= tuning::kFusedStreamMinBytes;
   for (const StridedView& v : call.inputs) {
@@ -118,7 +122,7 @@ Plan make_plan(const FusedCall& call) {
                                   plan.inputs[static_cast<std::size_t>(a.index)].kind == Input::Kind::flat));
     }
     plan.vector_unary[j] =
-        instr.key.family == OpFamily::unary && plan.n > 1 && contiguous_operand && (j + 1 < count || plan.out_flat);
+        instr.key.family == OpFamily::unary && plan.n > 1 && contiguous_operand && (j + 1 < count || eager_out_flat);
   }
   // Scratch slots: a value's slot is free again after its last reader.
   std::vector<int> free_slots;
@@ -263,7 +267,9 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
   TANDEM_THROW(ValueError, "fused", "instruction of family ", family_name(instr.key.family), " cannot be fused");
 }
 
-void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
+// Runs the program over the elements [b0, b0 + len) of the output (in C order); the last
+// instruction writes its value, contiguous, to `result`.
+void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result) {
   const FusedCall& call = *plan.call;
   const auto& code = call.program->code;
   auto slot_ptr = [&](int s) { return scratch + static_cast<std::size_t>(s) * kSlotBytes; };
@@ -277,7 +283,6 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
       dst += static_cast<std::int64_t>(item) * count;
     });
   }
-  const std::size_t out_item = itemsize(call.out.dtype);
   for (std::size_t j = 0; j < code.size(); ++j) {
     const FusedInstr& instr = code[j];
     Operand ops[3]{};
@@ -304,37 +309,248 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
           break;
       }
     }
-    void* dst = plan.slot[j] < 0 ? static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item)
-                                 : static_cast<void*>(slot_ptr(plan.slot[j]));
+    void* dst = j + 1 == code.size() ? result : static_cast<void*>(slot_ptr(plan.slot[j]));
     run_instruction(instr, ops, dst, len, plan.vector_unary[j]);
   }
-  if (plan.out_streamed) {
-    stream_store(static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item),
-                 slot_ptr(plan.slot.back()), static_cast<std::size_t>(len) * out_item);
+}
+
+// Copies the results of the elements [q0, q1) of the output, contiguous at src, into out.
+void store_block(const Plan& plan, const char* src, std::int64_t q0, std::int64_t q1) {
+  const std::size_t item = itemsize(plan.call->out.dtype);
+  for_each_run(plan.out_loop, q0, q1, [&](const std::array<char*, 1>& p, std::int64_t count) {
+    copy_elements(item, p[0], plan.out_loop.inner_stride(0), src, static_cast<std::int64_t>(item), count);
+    src += static_cast<std::int64_t>(item) * count;
+  });
+}
+
+void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
+  const FusedCall& call = *plan.call;
+  const std::size_t out_item = itemsize(call.out.dtype);
+  char* out = static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item);
+  const auto slot_ptr = [&](int s) { return scratch + static_cast<std::size_t>(s) * kSlotBytes; };
+  if (plan.out_flat && !plan.out_streamed) {
+    evaluate_block(plan, scratch, b0, len, out);
     return;
   }
-  if (plan.out_flat) return;
-  const char* src = slot_ptr(plan.slot.back());
-  for_each_run(plan.out_loop, b0, b0 + len, [&](const std::array<char*, 1>& p, std::int64_t count) {
-    copy_elements(out_item, p[0], plan.out_loop.inner_stride(0), src, static_cast<std::int64_t>(out_item), count);
-    src += static_cast<std::int64_t>(out_item) * count;
-  });
+  evaluate_block(plan, scratch, b0, len, slot_ptr(plan.slot.back()));
+  if (plan.out_streamed) {
+    stream_store(out, slot_ptr(plan.slot.back()), static_cast<std::size_t>(len) * out_item);
+    return;
+  }
+  store_block(plan, slot_ptr(plan.slot.back()), b0, b0 + len);
+}
+
+char* thread_scratch(const Plan& plan) {
+  const auto bytes = static_cast<std::size_t>(std::max(plan.slots, 1)) * kSlotBytes;
+  thread_local std::vector<std::uint64_t> scratch;
+  if (scratch.size() * sizeof(std::uint64_t) < bytes) scratch.resize(bytes / sizeof(std::uint64_t));
+  return reinterpret_cast<char*>(scratch.data());
+}
+
+void count_evaluation(const FusedCall& call) {
+  detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
+  detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
 }
 
 }  // namespace
 
-void run_fused(const FusedCall& call) {
-  const Plan plan = make_plan(call);
-  const auto bytes = static_cast<std::size_t>(std::max(plan.slots, 1)) * kSlotBytes;
+void run_fused(const FusedCall& call, bool as_temporary) {
+  const Plan plan = make_plan(call, as_temporary);
   parallel_for(plan.n, [&](std::int64_t begin, std::int64_t end) {
-    thread_local std::vector<std::uint64_t> scratch;
-    if (scratch.size() * sizeof(std::uint64_t) < bytes) scratch.resize(bytes / sizeof(std::uint64_t));
-    auto* s = reinterpret_cast<char*>(scratch.data());
+    char* s = thread_scratch(plan);
     for (std::int64_t b = begin; b < end; b += kBlock) run_block(plan, s, b, std::min(kBlock, end - b));
     if (plan.out_streamed) stream_fence();  // the stores are visible once the region ends
   });
-  detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
-  detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
+  count_evaluation(call);
+}
+
+// ---- outputs that overlap inputs (docs/lazy.md, "Assignment") ----
+
+namespace {
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
+std::int64_t round_up(std::int64_t a, std::int64_t m) { return (a + m - 1) / m * m; }
+
+// First and one-past-last byte that a view touches.
+std::pair<const char*, const char*> byte_range(const StridedView& v) {
+  const auto item = static_cast<std::int64_t>(itemsize(v.dtype));
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+  for (int d = 0; d < static_cast<int>(v.shape.size()); ++d) {
+    const std::int64_t extent = (v.shape[d] - 1) * v.strides[d] * item;
+    (extent < 0 ? lo : hi) += extent;
+  }
+  const auto* p = static_cast<const char*>(v.data);
+  return {p + lo, p + hi + item};
+}
+
+// The elements of one parallel range [begin, end) of the output: its first and last
+// elements (computed before anything is written, kept in `edges`) and its interior.
+struct OverlapRange {
+  std::int64_t begin = 0, end = 0, head_end = 0, tail_begin = 0;
+  std::vector<std::uint64_t> edges;  // results of [begin, head_end) then [tail_begin, end)
+  std::vector<std::uint64_t> ring;   // interior results not written yet
+};
+
+void evaluate_span(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t b1, char* result) {
+  const auto item = static_cast<std::int64_t>(itemsize(plan.call->out.dtype));
+  for (std::int64_t b = b0; b < b1; b += kBlock)
+    evaluate_block(plan, scratch, b, std::min(kBlock, b1 - b), result + (b - b0) * item);
+}
+
+}  // namespace
+
+FusedOverlap fused_overlap(const FusedCall& call) {
+  FusedOverlap o;
+  const StridedView& out = call.out;
+  const std::int64_t n = shape_size(out.shape);
+  if (n == 0) return o;
+  const auto item = static_cast<std::int64_t>(itemsize(out.dtype));
+  const auto out_bytes = byte_range(out);
+  const std::int64_t rows = out.shape.empty() ? 1 : out.shape[0];
+  const std::int64_t row = n / rows;  // elements per row of the outermost axis
+  std::int64_t span = 0;              // spread of an element's offset inside its row
+  for (int d = 1; d < static_cast<int>(out.shape.size()); ++d) span += (out.shape[d] - 1) * std::abs(out.strides[d]);
+  for (const StridedView& in : call.inputs) {
+    const auto in_bytes = byte_range(in);
+    if (in_bytes.second <= out_bytes.first || out_bytes.second <= in_bytes.first) continue;
+    const std::int64_t delta_bytes = static_cast<const char*>(in.data) - static_cast<const char*>(out.data);
+    // Only an input laid out as the output, shifted: anything else needs a temporary.
+    if (in.dtype != out.dtype || in.strides != out.strides || delta_bytes % item != 0) {
+      o.overlaps = true;
+      o.simple = false;
+      return o;
+    }
+    const std::int64_t delta = delta_bytes / item;
+    // Element (r, x) of the input is element (q, y) of the output when
+    // (q - r) * s0 = delta + off(x) - off(y), within delta -+ span: the rows it may read.
+    std::int64_t lo = 0;
+    std::int64_t hi = 0;
+    if (rows > 1) {
+      const std::int64_t s0 = out.strides[0];
+      if (s0 == 0) {
+        o.overlaps = true;
+        o.simple = false;
+        return o;
+      }
+      const std::int64_t a = s0 > 0 ? delta - span : delta + span;
+      const std::int64_t b = s0 > 0 ? delta + span : delta - span;
+      lo = std::max(ceil_div(a, s0), -(rows - 1));
+      hi = std::min(floor_div(b, s0), rows - 1);
+      if (lo > hi) continue;  // interleaved but no element in common
+    } else if (delta < -span || delta > span) {
+      continue;
+    }
+    // Output element i (row r) reads at most the output elements [i - back, i + ahead].
+    o.overlaps = true;
+    o.back = std::max(o.back, (1 - lo) * row - 1);
+    o.ahead = std::max(o.ahead, (hi + 1) * row - 1);
+  }
+  // The first and last `reach` elements of each range are computed ahead into private
+  // memory: when that is more than a small part of the output, a temporary is as good.
+  if (o.overlaps && o.simple) {
+    const std::int64_t reach = round_up(std::max(o.back, o.ahead), 16);
+    o.simple = 2 * reach <= std::max(n / 4, 16 * kBlock);
+  }
+  return o;
+}
+
+// Every output element i reads output elements in [i - back, i + ahead] (fused_overlap), and
+// nothing else of the output. The output is cut into ranges [begin, end), one per thread,
+// each with a head [begin, head_end) and a tail [tail_begin, end) of at least
+// reach = max(back, ahead) elements, and an interior between them.
+//  1. Every thread computes its heads and tails into private memory. Nothing is written yet,
+//     so they read old values. Barrier.
+//  2. Every thread computes its interior in increasing order, a block at a time, into a ring,
+//     and writes element q back once q + back < e, e the end of what it has computed. Safe:
+//     - an interior element i reads [i - back, i + ahead], inside its own range (head and
+//       tail are at least reach long): no other thread writes there in this phase;
+//     - the readers of an interior q, [q - ahead, q + back], are in its range too: heads
+//       and tails (computed in phase 1) or interior elements up to q + back < e, computed;
+//     - a block starting at b reads from b - back on, and only elements below b - back have
+//       been written (the rule, with e = b).
+//     Barrier.
+//  3. Every thread writes its heads and tails.
+// Blocks start at multiples of 16 elements and only the output's last block ends elsewhere,
+// as in run_fused, so the results are the same bits.
+void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, bool as_temporary) {
+  const Plan plan = make_plan(call, as_temporary);
+  const std::int64_t n = plan.n;
+  const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
+  const std::int64_t reach = round_up(std::max(overlap.back, overlap.ahead), 16);
+  const std::int64_t ring = (overlap.back / kBlock + 2) * kBlock;  // holds back + kBlock elements
+  int ranges = n < tuning::kParallelMinElements ? 1 : num_threads();
+  if (reach > 0) ranges = static_cast<int>(std::min<std::int64_t>(ranges, std::max<std::int64_t>(1, n / (4 * reach))));
+  std::vector<OverlapRange> range(static_cast<std::size_t>(ranges));
+  for (int t = 0; t < ranges; ++t) {
+    OverlapRange& r = range[static_cast<std::size_t>(t)];
+    r.begin = t == 0 ? 0 : (n * t / ranges) & ~std::int64_t{15};
+    r.end = t + 1 == ranges ? n : (n * (t + 1) / ranges) & ~std::int64_t{15};
+    r.head_end = std::min(r.end, r.begin + reach);
+    r.tail_begin = std::max(r.head_end, (r.end - reach) & ~std::int64_t{15});
+  }
+  const auto words = [&](std::int64_t elements) { return static_cast<std::size_t>((elements * item + 7) / 8); };
+  const auto edges = [&](OverlapRange& r) {
+    r.edges.resize(words(r.head_end - r.begin + r.end - r.tail_begin));
+    if (r.tail_begin > r.head_end) r.ring.resize(words(ring));
+    char* e = reinterpret_cast<char*>(r.edges.data());
+    char* s = thread_scratch(plan);
+    evaluate_span(plan, s, r.begin, r.head_end, e);
+    evaluate_span(plan, s, r.tail_begin, r.end, e + (r.head_end - r.begin) * item);
+  };
+  const auto interior = [&](OverlapRange& r) {
+    char* s = thread_scratch(plan);
+    char* q = reinterpret_cast<char*>(r.ring.data());
+    const auto write = [&](std::int64_t q0, std::int64_t q1) {  // from the ring, which may wrap
+      while (q0 < q1) {
+        const std::int64_t at = (q0 - r.head_end) % ring;
+        const std::int64_t stop = std::min(q1, q0 + ring - at);
+        store_block(plan, q + at * item, q0, stop);
+        q0 = stop;
+      }
+    };
+    std::int64_t written = r.head_end;
+    for (std::int64_t b = r.head_end; b < r.tail_begin; b += kBlock) {
+      const std::int64_t len = std::min(kBlock, r.tail_begin - b);
+      evaluate_block(plan, s, b, len, q + (b - r.head_end) % ring * item);
+      const std::int64_t ready = b + len - overlap.back;
+      if (ready > written) {
+        write(written, ready);
+        written = ready;
+      }
+    }
+    write(written, r.tail_begin);
+  };
+  const auto finish = [&](const OverlapRange& r) {
+    const char* e = reinterpret_cast<const char*>(r.edges.data());
+    store_block(plan, e, r.begin, r.head_end);
+    store_block(plan, e + (r.head_end - r.begin) * item, r.tail_begin, r.end);
+  };
+  if (ranges == 1) {
+    edges(range[0]);
+    interior(range[0]);
+    finish(range[0]);
+  } else {
+    ExceptionTrap trap;  // a failure in phase 1 skips every write
+#pragma omp parallel num_threads(ranges)
+    {
+      // The team may be smaller than asked (nested parallelism): a thread then takes more
+      // than one range, the same ones in every phase.
+      const int self = omp_get_thread_num();
+      const int team = omp_get_num_threads();
+      for (int t = self; t < ranges; t += team) trap.run([&] { edges(range[static_cast<std::size_t>(t)]); });
+#pragma omp barrier
+      for (int t = self; t < ranges; t += team) trap.run([&] { interior(range[static_cast<std::size_t>(t)]); });
+#pragma omp barrier
+      for (int t = self; t < ranges; t += team) trap.run([&] { finish(range[static_cast<std::size_t>(t)]); });
+    }
+    trap.rethrow();
+  }
+  count_evaluation(call);
 }
 
 }  // namespace tandem::cpu

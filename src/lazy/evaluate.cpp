@@ -1,6 +1,7 @@
 // Running a lazy node: its graph of nodes still to run becomes one FusedProgram (collected
 // without recursion, so graphs of any depth are safe), run in one pass on the CPU.
 
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -37,8 +38,17 @@ class ProgramBuilder {
     return {FusedArg::Kind::scalar, static_cast<int>(scalars_.size() - 1)};
   }
   FusedArg value(std::size_t index) const { return {FusedArg::Kind::value, static_cast<int>(index)}; }
+  // The nodes still to run that the program computes, and how often the graph names each.
+  void add_node(const std::shared_ptr<Node>& n) { nodes_.push_back(n); }
+  void add_use(const Node* n) { ++uses_[n]; }
+  const std::vector<std::shared_ptr<Node>>& nodes() const { return nodes_; }
+  long uses(const Node* n) const {
+    const auto it = uses_.find(n);
+    return it == uses_.end() ? 0 : it->second;
+  }
 
   kernels::FusedProgram& program() { return program_; }
+  const kernels::FusedProgram& program() const { return program_; }
   const std::vector<UntypedArray>& arrays() const { return arrays_; }
   const std::vector<Scalar>& scalars() const { return scalars_; }
 
@@ -47,7 +57,25 @@ class ProgramBuilder {
   kernels::FusedProgram program_;
   std::vector<UntypedArray> arrays_;
   std::vector<Scalar> scalars_;
+  std::vector<std::shared_ptr<Node>> nodes_;
+  std::unordered_map<const Node*, long> uses_;
 };
+
+namespace {
+
+kernels::FusedCall bind(const ProgramBuilder& builder) {
+  kernels::FusedCall call;
+  call.program = &builder.program();
+  call.scalars = builder.scalars();
+  for (const UntypedArray& a : builder.arrays()) {
+    auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(Device::cpu()));
+    call.inputs.push_back(
+        {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
+  }
+  return call;
+}
+
+}  // namespace
 
 void Node::evaluate() {
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
@@ -68,7 +96,9 @@ void Node::run() {
   void* data = out->ensure_valid_on(Device::cpu());
   ProgramBuilder builder(shape_);
   collect(builder);
-  run_program(builder, {data, result_, shape_, c_strides(shape_)});
+  kernels::FusedCall call = bind(builder);
+  call.out = {data, result_, shape_, c_strides(shape_)};
+  run_program(builder, [&] { cpu::run_fused(call); });
   out->mark_written_on(Device::cpu());
   done_ = out;
   state_ = State::done;
@@ -76,20 +106,54 @@ void Node::run() {
   out->clear_pending();
 }
 
-bool Node::run_into(const UntypedArray& out) {
-  ProgramBuilder builder(shape_);
-  collect(builder);
-  // An input in out's memory could be overwritten before it is read: the eager op then.
-  for (const UntypedArray& a : builder.arrays())
-    if (a.buffer() == out.buffer()) return false;
-  void* base = out.buffer()->ensure_valid_on(Device::cpu());
-  run_program(builder, {static_cast<char*>(base) + out.offset() * static_cast<std::int64_t>(itemsize(out.dtype())),
-                        out.dtype(), out.shape(), out.strides()});
-  out.buffer()->mark_written_on(Device::cpu());
+namespace {
+
+// Whether a node of the program can be computed again after the pass: its result has a
+// handle beyond the graph's own references (and the `handles` of the root that the caller
+// holds and drops after the call). Operators hand their temporary operands to the graph
+// (include/tandem/ops/elementwise.hpp), so `u(...) = c + a * (n + s)` leaves no such handle.
+bool private_graph(const ProgramBuilder& builder, const Node* root, long handles) {
+  for (const std::shared_ptr<Node>& n : builder.nodes()) {
+    const std::shared_ptr<Buffer> target = n->target();
+    if (target == nullptr) continue;
+    const long others = target.use_count() - 1;  // besides `target`
+    if (others > builder.uses(n.get()) + (n.get() == root ? handles : 0)) return false;
+  }
   return true;
 }
 
-void Node::collect(ProgramBuilder& builder) {
+}  // namespace
+
+bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary, long handles) {
+  ProgramBuilder builder(shape_);
+  if (!collect(builder)) return false;  // it ran meanwhile
+  kernels::FusedCall call = bind(builder);
+  Buffer& memory = *out.buffer();
+  void* base = memory.ensure_valid_on(Device::cpu());
+  call.out = {static_cast<char*>(base) + out.offset() * static_cast<std::int64_t>(itemsize(out.dtype())), out.dtype(),
+              out.shape(), out.strides()};
+  // Inputs overlapping out: fine when the pass can read each element before writing it
+  // (a stencil), and when no node of the graph can be asked for its values later, from
+  // memory the pass has overwritten. Otherwise the caller computes a temporary first.
+  const cpu::FusedOverlap overlap = cpu::fused_overlap(call);
+  if (overlap.overlaps && (!overlap.simple || !private_graph(builder, this, handles))) return false;
+  out.check_writable(op);
+  // The lazy readers of out's memory run first, as before any write, but for this graph's
+  // nodes: their reads are part of the pass.
+  std::vector<const PendingContents*> fused;
+  for (const std::shared_ptr<Node>& n : builder.nodes()) fused.push_back(n.get());
+  memory.prepare_write(fused);
+  run_program(builder, [&] {
+    if (overlap.overlaps)
+      cpu::run_fused_overlapping(call, overlap, as_temporary);
+    else
+      cpu::run_fused(call, as_temporary);
+  });
+  memory.mark_written_on(Device::cpu());
+  return true;
+}
+
+bool Node::collect(ProgramBuilder& builder) {
   // Post-order over the nodes still to run, with an explicit stack.
   std::unordered_map<const Node*, FusedArg> seen;
   struct Frame {
@@ -97,19 +161,26 @@ void Node::collect(ProgramBuilder& builder) {
     std::array<Arg, 3> args;
     int next;
   };
+  Snapshot root = snapshot();
+  if (root.done) return false;
+  builder.add_node(shared_from_this());
   std::vector<Frame> stack;
-  stack.push_back({this, args_, 0});
+  stack.push_back({this, std::move(root.args), 0});
   while (!stack.empty()) {
     Frame& f = stack.back();
     if (f.next < f.node->arity_) {
       const Arg& a = f.args[static_cast<std::size_t>(f.next++)];
-      if (a.kind != Arg::Kind::node || seen.count(a.node.get()) != 0) continue;
+      if (a.kind != Arg::Kind::node) continue;
+      builder.add_use(a.node.get());
+      if (seen.count(a.node.get()) != 0) continue;
       const std::shared_ptr<Node> child = a.node;  // f is invalidated by the push below
       Snapshot s = child->snapshot();
-      if (s.done)
+      if (s.done) {
         seen.emplace(child.get(), builder.input(*s.result));
-      else
+      } else {
+        builder.add_node(child);
         stack.push_back({child.get(), std::move(s.args), 0});
+      }
       continue;
     }
     kernels::FusedInstr instr;
@@ -126,29 +197,21 @@ void Node::collect(ProgramBuilder& builder) {
     seen.emplace(f.node, builder.value(builder.program().code.size() - 1));
     stack.pop_back();
   }
+  return true;
 }
 
-void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
-  kernels::FusedCall call;
-  call.program = &builder.program();
-  call.scalars = builder.scalars();
-  for (const UntypedArray& a : builder.arrays()) {
-    auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(Device::cpu()));
-    call.inputs.push_back(
-        {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
-  }
-  call.out = out;
+void Node::run_program(const ProgramBuilder& builder, const std::function<void()>& run) {
   namespace trace = detail::trace;
   const bool tracing = trace::enabled();
   const double start = tracing ? trace::now_us() : 0;
-  cpu::run_fused(call);
+  run();
   cpu_backend().count_op();
   if (tracing)
     trace::span(trace::this_thread(), "fused", "op", start, trace::now_us(),
                 {trace::text("family", "fused"), trace::text("dtype", dtype_name(result_)),
                  trace::number("elements", static_cast<double>(shape_size(shape_))),
-                 trace::number("instructions", static_cast<double>(call.program->code.size())),
-                 trace::text("program", call.program->key()), trace::text("placement", "cpu")});
+                 trace::number("instructions", static_cast<double>(builder.program().code.size())),
+                 trace::text("program", builder.program().key()), trace::text("placement", "cpu")});
 }
 
 }  // namespace tandem::lazy

@@ -163,7 +163,9 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
   // Only a pending operand can be fused into out: every other out= call leaves at once.
   if (std::none_of(operands.begin(), operands.end(), [](const UntypedArray* a) { return a->buffer()->has_pending(); }))
     return false;
-  if (!lazy_enabled() || !placed_on_cpu() || !out.is_contiguous()) return false;
+  if (!lazy_enabled() || !placed_on_cpu()) return false;
+  // The eager unary op vectorises each contiguous run of a strided out (src/cpu/elementwise.cpp).
+  if (key.family == OpFamily::unary && !out.is_contiguous()) return false;
   const Buffer& memory = *out.buffer();
   if (memory.pending() != nullptr || !memory.newest().is_cpu()) return false;
   bool fusable = false;
@@ -173,14 +175,23 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
     fusable = fusable || (n != nullptr && a->size() != 1 && is_whole_result(*a, *n) && n->shape() == shape);
   }
   if (!fusable) return false;
-  // What dispatch's execute does for an output, before anything is read.
-  out.check_writable(op_name(key));
-  out.buffer()->prepare_write();
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
   node->set_operands(operands);
-  if (!node->run_into(out)) return false;
+  if (!node->fuse_into(out, op_name(key), /*as_temporary=*/false, /*handles=*/0)) return false;
   detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(key.family, detail::Placed::cpu);
+  return true;
+}
+
+bool assign_into(const UntypedArray& dst, const UntypedArray& src, bool src_is_temporary) {
+  if (dst.size() == 0 || !src.buffer()->has_pending() || !lazy_enabled() || !placed_on_cpu()) return false;
+  const std::shared_ptr<Node> node = pending_node(src);
+  if (node == nullptr || !is_whole_result(src, *node) || src.shape() != dst.shape()) return false;
+  dst.buffer()->resolve_pending();  // dst is a view of a lazy result: computed before it is written
+  if (!dst.buffer()->newest().is_cpu()) return false;
+  if (!node->fuse_into(dst, "assign", /*as_temporary=*/true, src_is_temporary ? 1 : 0)) return false;
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(OpFamily::copy, detail::Placed::cpu);
   return true;
 }
 

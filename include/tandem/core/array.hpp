@@ -148,13 +148,20 @@ class Array {
   /// writes src into it as NumPy's `u[1:-1, 1:-1] = expr`: src broadcasts to the view's
   /// shape and may overlap it (it is read before anything is written). Returns the view.
   Array operator=(const Array& src) && { return assign(src); }  // NOLINT(misc-unconventional-assign-operator)
-  Array operator=(Array&& src) && { return assign(src); }       // NOLINT(misc-unconventional-assign-operator)
+  Array operator=(Array&& src) && { return assign(std::move(src)); }  // NOLINT(misc-unconventional-assign-operator)
   Array(const Array&) = default;
   Array(Array&&) noexcept = default;
   ~Array() = default;
   /// Writes src into this view, broadcasting src to this shape; src may overlap this view.
   Array& assign(const Array& src) {
     untyped::assign(u_, src.u_);
+    return *this;
+  }
+  /// The same for a temporary src (`v.assign(a + b)`), released by the call: a lazy
+  /// expression is then computed straight into this view, even one that reads this view's
+  /// memory as a stencil does (docs/lazy.md).
+  Array& assign(Array&& src) {
+    untyped::assign(u_, std::move(src.u_));
     return *this;
   }
 
