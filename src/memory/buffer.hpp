@@ -118,7 +118,8 @@ class Buffer {
   Buffer(Key, void* host, std::size_t bytes, std::function<void(void*)> deleter);
 
  private:
-  void keep_readers(std::vector<std::weak_ptr<PendingContents>> readers);  // registers them again
+  // Registers readers again (those prepare_write did not run).
+  void keep_readers(std::vector<std::weak_ptr<PendingContents>> readers);
   void allocate_host_memory();  // with mutex_ held
   void release_device_copy();   // with mutex_ held (or in the destructor)
   void order_use_locked(DeviceMemory& backend, int stream, bool write);

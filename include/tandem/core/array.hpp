@@ -147,7 +147,7 @@ class Array {
   /// Assigning to a temporary (a view such as `u(slice(1, -1), slice(1, -1)) = expr`)
   /// writes src into it as NumPy's `u[1:-1, 1:-1] = expr`: src broadcasts to the view's
   /// shape and may overlap it (it is read before anything is written). Returns the view.
-  Array operator=(const Array& src) && { return assign(src); }  // NOLINT(misc-unconventional-assign-operator)
+  Array operator=(const Array& src) && { return assign(src); }        // NOLINT(misc-unconventional-assign-operator)
   Array operator=(Array&& src) && { return assign(std::move(src)); }  // NOLINT(misc-unconventional-assign-operator)
   Array(const Array&) = default;
   Array(Array&&) noexcept = default;

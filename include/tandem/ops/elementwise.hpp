@@ -135,20 +135,20 @@ auto true_divide(const A& a, const B& b) {
   template <class T>                                                             \
   auto operator sym(Array<T>&& a, const Array<T>& b) {                           \
     auto r = name(a, b);                                                         \
-    detail::release(std::move(a));                                              \
+    detail::release(std::move(a));                                               \
     return r;                                                                    \
   }                                                                              \
   template <class T>                                                             \
   auto operator sym(const Array<T>& a, Array<T>&& b) {                           \
     auto r = name(a, b);                                                         \
-    detail::release(std::move(b));                                              \
+    detail::release(std::move(b));                                               \
     return r;                                                                    \
   }                                                                              \
   template <class T>                                                             \
   auto operator sym(Array<T>&& a, Array<T>&& b) {                                \
     auto r = name(a, b);                                                         \
-    detail::release(std::move(a));                                              \
-    detail::release(std::move(b));                                              \
+    detail::release(std::move(a));                                               \
+    detail::release(std::move(b));                                               \
     return r;                                                                    \
   }                                                                              \
   template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
@@ -158,7 +158,7 @@ auto true_divide(const A& a, const B& b) {
   template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
   auto operator sym(Array<T>&& a, S b) {                                         \
     auto r = name(a, b);                                                         \
-    detail::release(std::move(a));                                              \
+    detail::release(std::move(a));                                               \
     return r;                                                                    \
   }                                                                              \
   template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
@@ -168,7 +168,7 @@ auto true_divide(const A& a, const B& b) {
   template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
   auto operator sym(S a, Array<T>&& b) {                                         \
     auto r = name(a, b);                                                         \
-    detail::release(std::move(b));                                              \
+    detail::release(std::move(b));                                               \
     return r;                                                                    \
   }
 TANDEM_DEFINE_OPERATOR(+, add)
