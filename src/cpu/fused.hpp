@@ -16,8 +16,9 @@ namespace tandem::cpu {
 /// or strided along one axis. (Rows that are contiguous but not one run make the eager
 /// unary op vectorise per row; src/lazy never hands such an input to a unary op here.)
 /// as_temporary: the eager result is the program run into a C-contiguous temporary, then
-/// copied into call.out (assign): the last instruction vectorises as into a contiguous out.
-/// No input may share memory with call.out (see run_fused_overlapping).
+/// copied into call.out (assign): the last instruction vectorises as into a contiguous
+/// out, and any out layout gives the eager bits. No input element may be an element of
+/// call.out (see run_fused_overlapping).
 void run_fused(const kernels::FusedCall& call, bool as_temporary = false);
 
 /// How the inputs of a call share memory with its output (pure address arithmetic).

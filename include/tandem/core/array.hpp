@@ -157,9 +157,9 @@ class Array {
     untyped::assign(u_, src.u_);
     return *this;
   }
-  /// The same for a temporary src (`v.assign(a + b)`), released by the call: a lazy
-  /// expression is then computed straight into this view, even one that reads this view's
-  /// memory as a stencil does (docs/lazy.md).
+  /// The same for a temporary src (`v.assign(a + b)`), released by the call (src is left
+  /// empty): a lazy expression is then computed straight into this view, even one that reads
+  /// this view's memory as a stencil does (docs/lazy.md).
   Array& assign(Array&& src) {
     untyped::assign(u_, std::move(src.u_));
     return *this;
