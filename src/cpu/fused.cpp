@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -460,21 +461,22 @@ FusedOverlap fused_overlap(const FusedCall& call) {
 }
 
 // Every output element i reads output elements in [i - back, i + ahead] (fused_overlap), and
-// nothing else of the output. The output is cut into ranges [begin, end), one per thread,
+// nothing else of the output. The output is cut into ranges [begin, end), a few per thread,
 // each with a head [begin, head_end) and a tail [tail_begin, end) of at least
-// reach = max(back, ahead) elements, and an interior between them.
-//  1. Every thread computes its heads and tails into private memory. Nothing is written yet,
-//     so they read old values. Barrier.
-//  2. Every thread computes its interior in increasing order, a block at a time, into a ring,
-//     and writes element q back once q + back < e, e the end of what it has computed. Safe:
+// reach = max(back, ahead) elements, and an interior between them. Each range is one
+// thread's task in each phase, whichever thread takes it.
+//  1. The heads and tails are computed into private memory. Nothing is written yet, so they
+//     read old values. Barrier.
+//  2. Each interior is computed in increasing order, a block at a time, into a ring, and its
+//     element q written back once q + back < e, e the end of what is computed. Safe:
 //     - an interior element i reads [i - back, i + ahead], inside its own range (head and
-//       tail are at least reach long): no other thread writes there in this phase;
+//       tail are at least reach long): no other range writes there in this phase;
 //     - the readers of an interior q, [q - ahead, q + back], are in its range too: heads
 //       and tails (computed in phase 1) or interior elements up to q + back < e, computed;
 //     - a block starting at b reads from b - back on, and only elements below b - back have
 //       been written (the rule, with e = b).
 //     Barrier.
-//  3. Every thread writes its heads and tails.
+//  3. The heads and tails are written.
 // Blocks start at multiples of 16 elements and only the output's last block ends elsewhere,
 // as in run_fused, so the results are the same bits.
 void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, bool as_temporary) {
@@ -483,8 +485,12 @@ void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, b
   const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
   const std::int64_t reach = round_up(std::max(overlap.back, overlap.ahead), 16);
   const std::int64_t ring = (overlap.back / kBlock + 2) * kBlock;  // holds back + kBlock elements
-  int ranges = n < tuning::kParallelMinElements ? 1 : num_threads();
-  if (reach > 0) ranges = static_cast<int>(std::min<std::int64_t>(ranges, std::max<std::int64_t>(1, n / (4 * reach))));
+  // A few ranges per thread, taken in each phase by whichever thread is free: one slowed by
+  // another process on its core takes fewer (as parallel_for's stealing does).
+  const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
+  std::int64_t most = threads == 1 ? 1 : 4 * threads;
+  if (reach > 0) most = std::min(most, std::max<std::int64_t>(1, n / (4 * reach)));
+  const auto ranges = static_cast<int>(most);
   std::vector<OverlapRange> range(static_cast<std::size_t>(ranges));
   for (int t = 0; t < ranges; ++t) {
     OverlapRange& r = range[static_cast<std::size_t>(t)];
@@ -536,17 +542,18 @@ void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, b
     finish(range[0]);
   } else {
     ExceptionTrap trap;  // a failure in phase 1 skips every write
-#pragma omp parallel num_threads(ranges)
+    std::atomic<int> next[3] = {{0}, {0}, {0}};
+    const auto phase = [&](int p, const auto& body) {
+      for (int t = next[p].fetch_add(1); t < ranges; t = next[p].fetch_add(1))
+        trap.run([&] { body(range[static_cast<std::size_t>(t)]); });
+    };
+#pragma omp parallel num_threads(std::min(threads, ranges))
     {
-      // The team may be smaller than asked (nested parallelism): a thread then takes more
-      // than one range, the same ones in every phase.
-      const int self = omp_get_thread_num();
-      const int team = omp_get_num_threads();
-      for (int t = self; t < ranges; t += team) trap.run([&] { edges(range[static_cast<std::size_t>(t)]); });
+      phase(0, edges);
 #pragma omp barrier
-      for (int t = self; t < ranges; t += team) trap.run([&] { interior(range[static_cast<std::size_t>(t)]); });
+      phase(1, interior);
 #pragma omp barrier
-      for (int t = self; t < ranges; t += team) trap.run([&] { finish(range[static_cast<std::size_t>(t)]); });
+      phase(2, finish);
     }
     trap.rethrow();
   }
