@@ -21,7 +21,8 @@ namespace tandem::cpu {
 /// call.out (see run_fused_overlapping).
 void run_fused(const kernels::FusedCall& call, bool as_temporary = false);
 
-/// How the inputs of a call share memory with its output (pure address arithmetic).
+/// How the inputs of a call share memory with its output (pure address arithmetic;
+/// src/cpu/fused_overlap.cpp).
 struct FusedOverlap {
   bool overlaps = false;  ///< some input element is an output element
   /// Every overlapping input has the output's dtype and strides (a shifted view of the same
