@@ -286,6 +286,9 @@ TEST(LazyAssign, NamedExpressionsKeepTheirValues) {
   td::add(f, u(slice(0, -1)), u(slice(1, none)));
   EXPECT_EQ(f.at({0}), 2.0);  // 2 * u[1] of before
   EXPECT_EQ(u.at({1}), 2.0 + 0.0);
+  td::Array<double> v = td::arange<double>(0, 8);
+  v.assign(std::move(v));  // NOLINT(bugprone-use-after-move): assigning itself changes nothing
+  EXPECT_EQ(v.at({3}), 3.0);
 }
 
 // The heat step of examples/heat: every step one fused pass and nothing array-sized

@@ -161,7 +161,7 @@ class Array {
   /// empty): a lazy expression is then computed straight into this view, even one that reads
   /// this view's memory as a stencil does (docs/lazy.md).
   Array& assign(Array&& src) {
-    untyped::assign(u_, std::move(src.u_));
+    if (&src != this) untyped::assign(u_, std::move(src.u_));  // a.assign(std::move(a)): nothing to do
     return *this;
   }
 
