@@ -16,7 +16,6 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -25,6 +24,7 @@
 #endif
 
 #include "backend/counters.hpp"
+#include "cpu/fused_block.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/simd.hpp"
@@ -35,12 +35,12 @@
 
 namespace tandem::cpu {
 
+namespace fused_detail {
+
 namespace {
 
 using kernels::FusedArg;
-using kernels::FusedCall;
 using kernels::FusedInstr;
-constexpr std::int64_t kBlock = tuning::kFusedBlockElements;
 constexpr std::size_t kSlotBytes = static_cast<std::size_t>(kBlock) * 8;  // the widest dtype
 
 // Elements p[i * step] for i < len of the current block.
@@ -49,43 +49,27 @@ struct Operand {
   std::int64_t step;
 };
 
-struct Input {
-  enum class Kind : unsigned char { flat, splat, gather } kind = Kind::flat;
-  NdLoop<1> loop;
-  int gather_slot = -1;
-};
-
 DType operand_dtype(const FusedInstr& instr, int k) {
   return instr.key.family == OpFamily::where && k == 0 ? DType::bool_ : instr.key.dtype;
 }
-
-struct Plan {
-  const FusedCall* call = nullptr;
-  std::int64_t n = 0;
-  bool out_flat = false;
-  bool out_streamed = false;  // the result goes through a slot and non-temporal stores
-  NdLoop<1> out_loop;
-  std::vector<Input> inputs;
-  std::vector<std::array<std::uint64_t, 3>> scalar_bits;  // per instruction and operand, converted
-  std::vector<int> slot;                                  // per value; -1: written into out
-  std::vector<bool> vector_unary;                         // per instruction
-  int slots = 0;
-};
 
 bool is_flat(const NdLoop<1>& loop, DType dtype) {
   return loop.ndim == 1 && loop.inner_stride(0) == static_cast<std::int64_t>(itemsize(dtype));
 }
 
-// ranges: the result goes to the caller's contiguous memory piece by piece (FusedRanges).
-Plan make_plan(const FusedCall& call, bool ranges = false) {
+}  // namespace
+
+Plan make_plan(const FusedCall& call, bool as_temporary) {
   const auto& prog = *call.program;
   Plan plan;
   plan.call = &call;
   plan.n = shape_size(call.out.shape);
   plan.out_loop = make_loop<1>({&call.out});
-  plan.out_flat = ranges || is_flat(plan.out_loop, call.out.dtype);
-  plan.out_streamed = !ranges && plan.out_flat &&
-                      plan.n * static_cast<std::int64_t>(itemsize(call.out.dtype)) >= tuning::kFusedStreamMinBytes;
+  plan.out_flat = is_flat(plan.out_loop, call.out.dtype);
+  // The eager result went through a contiguous temporary: its last op vectorised as such.
+  const bool eager_out_flat = plan.out_flat || as_temporary;
+  plan.out_streamed =
+      plan.out_flat && plan.n * static_cast<std::int64_t>(itemsize(call.out.dtype)) >= tuning::kFusedStreamMinBytes;
   for (const StridedView& v : call.inputs) {
     Input in;
     in.loop = make_loop<1>({&v});
@@ -120,7 +104,7 @@ Plan make_plan(const FusedCall& call, bool ranges = false) {
                                   plan.inputs[static_cast<std::size_t>(a.index)].kind == Input::Kind::flat));
     }
     plan.vector_unary[j] =
-        instr.key.family == OpFamily::unary && plan.n > 1 && contiguous_operand && (j + 1 < count || plan.out_flat);
+        instr.key.family == OpFamily::unary && plan.n > 1 && contiguous_operand && (j + 1 < count || eager_out_flat);
   }
   // Scratch slots: a value's slot is free again after its last reader.
   std::vector<int> free_slots;
@@ -144,6 +128,8 @@ Plan make_plan(const FusedCall& call, bool ranges = false) {
   }
   return plan;
 }
+
+namespace {
 
 // Copies a block of the result to memory without reading its cache lines first (a plain
 // store reads each line before writing it): a third less memory traffic for an output far
@@ -265,9 +251,9 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
   TANDEM_THROW(ValueError, "fused", "instruction of family ", family_name(instr.key.family), " cannot be fused");
 }
 
-// Elements [b0, b0 + len) of the result; out_block is where element b0 goes when the result
-// is flat.
-void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, char* out_block) {
+}  // namespace
+
+void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result) {
   const FusedCall& call = *plan.call;
   const auto& code = call.program->code;
   auto slot_ptr = [&](int s) { return scratch + static_cast<std::size_t>(s) * kSlotBytes; };
@@ -281,7 +267,6 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
       dst += static_cast<std::int64_t>(item) * count;
     });
   }
-  const std::size_t out_item = itemsize(call.out.dtype);
   for (std::size_t j = 0; j < code.size(); ++j) {
     const FusedInstr& instr = code[j];
     Operand ops[3]{};
@@ -308,48 +293,74 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
           break;
       }
     }
-    void* dst = plan.slot[j] < 0 ? out_block : static_cast<void*>(slot_ptr(plan.slot[j]));
+    void* dst = j + 1 == code.size() ? result : static_cast<void*>(slot_ptr(plan.slot[j]));
     run_instruction(instr, ops, dst, len, plan.vector_unary[j]);
   }
-  if (plan.out_streamed) {
-    stream_store(out_block, slot_ptr(plan.slot.back()), static_cast<std::size_t>(len) * out_item);
+}
+
+void store_block(const Plan& plan, const char* src, std::int64_t q0, std::int64_t q1) {
+  const std::size_t item = itemsize(plan.call->out.dtype);
+  for_each_run(plan.out_loop, q0, q1, [&](const std::array<char*, 1>& p, std::int64_t count) {
+    copy_elements(item, p[0], plan.out_loop.inner_stride(0), src, static_cast<std::int64_t>(item), count);
+    src += static_cast<std::int64_t>(item) * count;
+  });
+}
+
+namespace {
+
+void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
+  const FusedCall& call = *plan.call;
+  const std::size_t out_item = itemsize(call.out.dtype);
+  char* out = static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item);
+  const auto slot_ptr = [&](int s) { return scratch + static_cast<std::size_t>(s) * kSlotBytes; };
+  if (plan.out_flat && !plan.out_streamed) {
+    evaluate_block(plan, scratch, b0, len, out);
     return;
   }
-  if (plan.out_flat) return;
-  const char* src = slot_ptr(plan.slot.back());
-  for_each_run(plan.out_loop, b0, b0 + len, [&](const std::array<char*, 1>& p, std::int64_t count) {
-    copy_elements(out_item, p[0], plan.out_loop.inner_stride(0), src, static_cast<std::int64_t>(out_item), count);
-    src += static_cast<std::int64_t>(out_item) * count;
-  });
+  evaluate_block(plan, scratch, b0, len, slot_ptr(plan.slot.back()));
+  if (plan.out_streamed) {
+    stream_store(out, slot_ptr(plan.slot.back()), static_cast<std::size_t>(len) * out_item);
+    return;
+  }
+  store_block(plan, slot_ptr(plan.slot.back()), b0, b0 + len);
 }
 
 }  // namespace
 
-void run_fused(const FusedCall& call) {
-  const Plan plan = make_plan(call);
+char* thread_scratch(const Plan& plan) {
   const auto bytes = static_cast<std::size_t>(std::max(plan.slots, 1)) * kSlotBytes;
-  parallel_for(plan.n, [&](std::int64_t begin, std::int64_t end) {
-    thread_local std::vector<std::uint64_t> scratch;
-    if (scratch.size() * sizeof(std::uint64_t) < bytes) scratch.resize(bytes / sizeof(std::uint64_t));
-    auto* s = reinterpret_cast<char*>(scratch.data());
-    auto* out = static_cast<char*>(call.out.data);
-    const auto out_item = static_cast<std::int64_t>(itemsize(call.out.dtype));
-    for (std::int64_t b = begin; b < end; b += kBlock)
-      run_block(plan, s, b, std::min(kBlock, end - b), plan.out_flat ? out + b * out_item : nullptr);
-    if (plan.out_streamed) stream_fence();  // the stores are visible once the region ends
-  });
+  thread_local std::vector<std::uint64_t> scratch;
+  if (scratch.size() * sizeof(std::uint64_t) < bytes) scratch.resize(bytes / sizeof(std::uint64_t));
+  return reinterpret_cast<char*>(scratch.data());
+}
+
+void count_evaluation(const FusedCall& call) {
   detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
   detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
 }
 
+}  // namespace fused_detail
+
+void run_fused(const kernels::FusedCall& call, bool as_temporary) {
+  using fused_detail::kBlock;
+  const fused_detail::Plan plan = fused_detail::make_plan(call, as_temporary);
+  parallel_for(plan.n, [&](std::int64_t begin, std::int64_t end) {
+    char* s = fused_detail::thread_scratch(plan);
+    for (std::int64_t b = begin; b < end; b += kBlock) fused_detail::run_block(plan, s, b, std::min(kBlock, end - b));
+    if (plan.out_streamed) fused_detail::stream_fence();  // the stores are visible once the region ends
+  });
+  fused_detail::count_evaluation(call);
+}
+
 struct FusedRanges::Impl {
-  explicit Impl(const FusedCall& c) : call(c) {}
-  FusedCall call;  // the plan points to it
-  Plan plan;
+  explicit Impl(const kernels::FusedCall& c) : call(c) {}
+  kernels::FusedCall call;  // the plan points to it
+  fused_detail::Plan plan;
 };
 
-FusedRanges::FusedRanges(const FusedCall& call) : impl_(std::make_unique<Impl>(call)) {
-  impl_->plan = make_plan(impl_->call, /*ranges=*/true);
+// The values as run_fused computes them into a C-contiguous temporary.
+FusedRanges::FusedRanges(const kernels::FusedCall& call) : impl_(std::make_unique<Impl>(call)) {
+  impl_->plan = fused_detail::make_plan(impl_->call, /*as_temporary=*/true);
 }
 
 FusedRanges::~FusedRanges() = default;
@@ -357,14 +368,15 @@ FusedRanges::~FusedRanges() = default;
 std::int64_t FusedRanges::size() const { return impl_->plan.n; }
 
 std::size_t FusedRanges::scratch_bytes() const {
-  return static_cast<std::size_t>(std::max(impl_->plan.slots, 1)) * kSlotBytes;
+  return static_cast<std::size_t>(std::max(impl_->plan.slots, 1)) * fused_detail::kSlotBytes;
 }
 
 void FusedRanges::run(std::int64_t begin, std::int64_t end, void* dst, char* scratch) const {
+  using fused_detail::kBlock;
   const auto item = static_cast<std::int64_t>(itemsize(impl_->call.out.dtype));
   auto* out = static_cast<char*>(dst);
   for (std::int64_t b = begin; b < end; b += kBlock)
-    run_block(impl_->plan, scratch, b, std::min(kBlock, end - b), out + (b - begin) * item);
+    fused_detail::evaluate_block(impl_->plan, scratch, b, std::min(kBlock, end - b), out + (b - begin) * item);
 }
 
 }  // namespace tandem::cpu

@@ -4,6 +4,7 @@
 // device when it declines).
 
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -43,8 +44,17 @@ class ProgramBuilder {
     return {FusedArg::Kind::scalar, static_cast<int>(scalars_.size() - 1)};
   }
   FusedArg value(std::size_t index) const { return {FusedArg::Kind::value, static_cast<int>(index)}; }
+  // The nodes still to run that the program computes, and how often the graph names each.
+  void add_node(const std::shared_ptr<Node>& n) { nodes_.push_back(n); }
+  void add_use(const Node* n) { ++uses_[n]; }
+  const std::vector<std::shared_ptr<Node>>& nodes() const { return nodes_; }
+  long uses(const Node* n) const {
+    const auto it = uses_.find(n);
+    return it == uses_.end() ? 0 : it->second;
+  }
 
   kernels::FusedProgram& program() { return program_; }
+  const kernels::FusedProgram& program() const { return program_; }
   const std::vector<UntypedArray>& arrays() const { return arrays_; }
   const std::vector<Scalar>& scalars() const { return scalars_; }
   const Shape& shape() const { return shape_; }
@@ -54,7 +64,27 @@ class ProgramBuilder {
   kernels::FusedProgram program_;
   std::vector<UntypedArray> arrays_;
   std::vector<Scalar> scalars_;
+  std::vector<std::shared_ptr<Node>> nodes_;
+  std::unordered_map<const Node*, long> uses_;
 };
+
+namespace {
+
+// The builder's program with its inputs made valid and bound on the host.
+kernels::FusedCall bind_on_host(const ProgramBuilder& builder, const StridedView& out) {
+  kernels::FusedCall call;
+  call.program = &builder.program();
+  call.scalars = builder.scalars();
+  for (const UntypedArray& a : builder.arrays()) {
+    auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(Device::cpu()));
+    call.inputs.push_back(
+        {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
+  }
+  call.out = out;
+  return call;
+}
+
+}  // namespace
 
 void Node::evaluate() {
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
@@ -76,7 +106,8 @@ void Node::run() {
   collect(builder);
   if (backend_.device().is_cpu()) {
     void* data = out->ensure_valid_on(Device::cpu());
-    run_program(builder, {data, result_, shape_, c_strides(shape_)});
+    const kernels::FusedCall call = bind_on_host(builder, {data, result_, shape_, c_strides(shape_)});
+    run_program(builder, [&] { cpu::run_fused(call); });
     out->mark_written_on(Device::cpu());
   } else {
     run_on_device(builder, out);
@@ -87,20 +118,55 @@ void Node::run() {
   out->clear_pending();
 }
 
-bool Node::run_into(const UntypedArray& out) {
-  ProgramBuilder builder(shape_);
-  collect(builder);
-  // An input in out's memory could be overwritten before it is read: the eager op then.
-  for (const UntypedArray& a : builder.arrays())
-    if (a.buffer() == out.buffer()) return false;
-  void* base = out.buffer()->ensure_valid_on(Device::cpu());
-  run_program(builder, {static_cast<char*>(base) + out.offset() * static_cast<std::int64_t>(itemsize(out.dtype())),
-                        out.dtype(), out.shape(), out.strides()});
-  out.buffer()->mark_written_on(Device::cpu());
+namespace {
+
+// Whether a node of the program can be computed again after the pass: its result has a
+// handle beyond the graph's own references (and the `handles` of the root that the caller
+// holds and drops after the call). Operators hand their temporary operands to the graph
+// (include/tandem/ops/elementwise.hpp), so `u(...) = c + a * (n + s)` leaves no such handle.
+bool private_graph(const ProgramBuilder& builder, const Node* root, long handles) {
+  for (const std::shared_ptr<Node>& n : builder.nodes()) {
+    const std::shared_ptr<Buffer> target = n->target();
+    if (target == nullptr) continue;
+    const long others = target.use_count() - 1;  // besides `target`
+    if (others > builder.uses(n.get()) + (n.get() == root ? handles : 0)) return false;
+  }
   return true;
 }
 
-void Node::collect(ProgramBuilder& builder) {
+}  // namespace
+
+bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary, long handles) {
+  if (!backend_.device().is_cpu()) return false;  // a device's graph runs there
+  ProgramBuilder builder(shape_);
+  if (!collect(builder)) return false;  // it ran meanwhile
+  kernels::FusedCall call = bind_on_host(builder, {});
+  Buffer& memory = *out.buffer();
+  void* base = memory.ensure_valid_on(Device::cpu());
+  call.out = {static_cast<char*>(base) + out.offset() * static_cast<std::int64_t>(itemsize(out.dtype())), out.dtype(),
+              out.shape(), out.strides()};
+  // Inputs overlapping out: fine when the pass can read each element before writing it
+  // (a stencil), and when no node of the graph can be asked for its values later, from
+  // memory the pass has overwritten. Otherwise the caller computes a temporary first.
+  const cpu::FusedOverlap overlap = cpu::fused_overlap(call);
+  if (overlap.overlaps && (!overlap.simple || !private_graph(builder, this, handles))) return false;
+  out.check_writable(op);
+  // The lazy readers of out's memory run first, as before any write, but for this graph's
+  // nodes: their reads are part of the pass.
+  std::vector<const PendingContents*> fused;
+  for (const std::shared_ptr<Node>& n : builder.nodes()) fused.push_back(n.get());
+  memory.prepare_write(fused);
+  run_program(builder, [&] {
+    if (overlap.overlaps)
+      cpu::run_fused_overlapping(call, overlap, as_temporary);
+    else
+      cpu::run_fused(call, as_temporary);
+  });
+  memory.mark_written_on(Device::cpu());
+  return true;
+}
+
+bool Node::collect(ProgramBuilder& builder) {
   // Post-order over the nodes still to run, with an explicit stack.
   std::unordered_map<const Node*, FusedArg> seen;
   struct Frame {
@@ -108,19 +174,26 @@ void Node::collect(ProgramBuilder& builder) {
     std::array<Arg, 3> args;
     int next;
   };
+  Snapshot root = snapshot();
+  if (root.done) return false;
+  builder.add_node(shared_from_this());
   std::vector<Frame> stack;
-  stack.push_back({this, args_, 0});
+  stack.push_back({this, std::move(root.args), 0});
   while (!stack.empty()) {
     Frame& f = stack.back();
     if (f.next < f.node->arity_) {
       const Arg& a = f.args[static_cast<std::size_t>(f.next++)];
-      if (a.kind != Arg::Kind::node || seen.count(a.node.get()) != 0) continue;
+      if (a.kind != Arg::Kind::node) continue;
+      builder.add_use(a.node.get());
+      if (seen.count(a.node.get()) != 0) continue;
       const std::shared_ptr<Node> child = a.node;  // f is invalidated by the push below
       Snapshot s = child->snapshot();
-      if (s.done)
+      if (s.done) {
         seen.emplace(child.get(), builder.input(*s.result));
-      else
+      } else {
+        builder.add_node(child);
         stack.push_back({child.get(), std::move(s.args), 0});
+      }
       continue;
     }
     kernels::FusedInstr instr;
@@ -137,48 +210,30 @@ void Node::collect(ProgramBuilder& builder) {
     seen.emplace(f.node, builder.value(builder.program().code.size() - 1));
     stack.pop_back();
   }
+  return true;
 }
-
-namespace {
-
-// The builder's program with its inputs made valid and bound on the host.
-kernels::FusedCall bind_on_host(ProgramBuilder& builder, const StridedView& out) {
-  kernels::FusedCall call;
-  call.program = &builder.program();
-  call.scalars = builder.scalars();
-  for (const UntypedArray& a : builder.arrays()) {
-    auto* base = static_cast<char*>(a.buffer()->ensure_valid_on(Device::cpu()));
-    call.inputs.push_back(
-        {base + a.offset() * static_cast<std::int64_t>(itemsize(a.dtype())), a.dtype(), a.shape(), a.strides()});
-  }
-  call.out = out;
-  return call;
-}
-
-}  // namespace
 
 bool Node::read(const std::function<void(const kernels::FusedCall&)>& consume) {
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
   if (state_ != State::pending) return false;
   ProgramBuilder builder(shape_);
-  collect(builder);
+  if (!collect(builder)) return false;
   consume(bind_on_host(builder, {nullptr, result_, shape_, c_strides(shape_)}));
   return true;
 }
 
-void Node::run_program(ProgramBuilder& builder, const StridedView& out) {
-  const kernels::FusedCall call = bind_on_host(builder, out);
+void Node::run_program(const ProgramBuilder& builder, const std::function<void()>& run) {
   namespace trace = detail::trace;
   const bool tracing = trace::enabled();
   const double start = tracing ? trace::now_us() : 0;
-  cpu::run_fused(call);
+  run();
   cpu_backend().count_op();
   if (tracing)
     trace::span(trace::this_thread(), "fused", "op", start, trace::now_us(),
                 {trace::text("family", "fused"), trace::text("dtype", dtype_name(result_)),
                  trace::number("elements", static_cast<double>(shape_size(shape_))),
-                 trace::number("instructions", static_cast<double>(call.program->code.size())),
-                 trace::text("program", call.program->key()), trace::text("placement", "cpu")});
+                 trace::number("instructions", static_cast<double>(builder.program().code.size())),
+                 trace::text("program", builder.program().key()), trace::text("placement", "cpu")});
 }
 
 namespace {

@@ -191,22 +191,22 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
   // Only a pending operand can be fused into out: every other out= call leaves at once.
   if (std::none_of(operands.begin(), operands.end(), [](const UntypedArray* a) { return a->buffer()->has_pending(); }))
     return false;
-  if (!lazy_enabled() || !placed_on_cpu() || !out.is_contiguous()) return false;
+  if (!lazy_enabled() || !placed_on_cpu()) return false;
+  // The eager unary op vectorises each contiguous run of a strided out (src/cpu/elementwise.cpp).
+  if (key.family == OpFamily::unary && !out.is_contiguous()) return false;
   const Buffer& memory = *out.buffer();
   if (memory.pending() != nullptr || !memory.newest().is_cpu()) return false;
   bool fusable = false;
   for (const UntypedArray* a : operands) {
     const std::shared_ptr<Node> n = pending_node(*a);
     if (n == nullptr && !a->buffer()->newest().is_cpu()) return false;
+    if (n != nullptr && !n->device().is_cpu()) return false;  // a device's graph runs there
     fusable = fusable || (n != nullptr && a->size() != 1 && is_whole_result(*a, *n) && n->shape() == shape);
   }
   if (!fusable) return false;
-  // What dispatch's execute does for an output, before anything is read.
-  out.check_writable(op_name(key));
-  out.buffer()->prepare_write();
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()), cpu_backend());
   node->set_operands(operands);
-  if (!node->run_into(out)) return false;
+  if (!node->fuse_into(out, op_name(key), /*as_temporary=*/false, /*handles=*/0)) return false;
   detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(key.family, detail::Placed::cpu);
   return true;
@@ -217,6 +217,19 @@ std::shared_ptr<Node> readable_node(const UntypedArray& a) {
   std::shared_ptr<Node> n = pending_node(a);
   // A graph placed on a device runs there (src/lazy/evaluate.cpp), not in a CPU reduction.
   return n != nullptr && n->device().is_cpu() && is_whole_result(a, *n) ? n : nullptr;
+}
+
+bool assign_into(const UntypedArray& dst, const UntypedArray& src, bool src_is_temporary) {
+  if (dst.size() == 0 || !src.buffer()->has_pending() || !lazy_enabled() || !placed_on_cpu()) return false;
+  const std::shared_ptr<Node> node = pending_node(src);
+  if (node == nullptr || !node->device().is_cpu() || !is_whole_result(src, *node) || src.shape() != dst.shape())
+    return false;
+  dst.buffer()->resolve_pending();  // dst is a view of a lazy result: computed before it is written
+  if (!dst.buffer()->newest().is_cpu()) return false;
+  if (!node->fuse_into(dst, "assign", /*as_temporary=*/true, src_is_temporary ? 1 : 0)) return false;
+  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
+  detail::count_placement(OpFamily::copy, detail::Placed::cpu);
+  return true;
 }
 
 }  // namespace tandem::lazy

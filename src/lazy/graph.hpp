@@ -56,19 +56,27 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
 
 /// For an op with an `out` array: when an operand is the result of a lazy op still to run,
 /// runs its graph and the op in one fused pass straight into `out` (after the checks that
-/// dispatch's execute makes and the lazy readers of out's memory) and returns true; false,
-/// having changed nothing, when the eager op should run: laziness off, work not placed on the
-/// CPU, no lazy operand, an out that is not C-contiguous or on the host, or an input of the
-/// graph in out's memory.
+/// dispatch's execute makes and the lazy readers of out's memory) and returns true; false
+/// when the eager op should run: laziness off, work not placed on the CPU, no lazy operand,
+/// out not on the host, a unary op into an out that is not C-contiguous, or an input of the
+/// graph overlapping out in a way the fused pass cannot order (see fuse_into in
+/// src/lazy/evaluate.cpp).
 bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
               const UntypedArray& out);
+
+/// For assign(dst, src) (checked: same dtype, src broadcasts to dst, dst writable): when src
+/// is the whole result of a lazy op still to run, of dst's shape, runs its graph straight into
+/// dst (any host view), with no temporary, and returns true; false when the caller should
+/// copy. `src_is_temporary`: the caller holds the only handle of src, which nobody reads
+/// after the call (a temporary `u(...) = expr`), so the graph may read dst's memory too.
+bool assign_into(const UntypedArray& dst, const UntypedArray& src, bool src_is_temporary);
 
 class ProgramBuilder;  // src/lazy/evaluate.cpp
 
 /// One lazy op: a graph node. Its operands are fixed at construction and released once it
 /// has run; everything else is guarded by mutex_ (recursive: running a node writes its
 /// buffer, whose write path asks the node to run again, which then returns at once).
-class Node final : public PendingContents {
+class Node final : public PendingContents, public std::enable_shared_from_this<Node> {
  public:
   struct Arg {
     enum class Kind : unsigned char { array, node, scalar };
@@ -97,6 +105,8 @@ class Node final : public PendingContents {
   int arity() const { return arity_; }
   int instructions() const { return instructions_; }
   int inputs() const { return inputs_; }
+  /// The buffer of the node's result (null once no array holds it).
+  std::shared_ptr<Buffer> target() const { return target_.lock(); }
 
   /// What a reader of the node sees at one moment: done (with the result as an array), or
   /// still to run (with its operands).
@@ -110,10 +120,12 @@ class Node final : public PendingContents {
  private:
   friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>);
   friend bool run_into(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>, const UntypedArray&);
-  void run();                              // with mutex_ held
-  bool run_into(const UntypedArray& out);  // a node of run_into(), never shared
-  void collect(ProgramBuilder& builder);   // the program of the graph still to run
-  void run_program(ProgramBuilder& builder, const StridedView& out);
+  friend bool assign_into(const UntypedArray&, const UntypedArray&, bool);
+  void run();  // with mutex_ held
+  // Runs the graph still to run below this node into out (src/lazy/evaluate.cpp).
+  bool fuse_into(const UntypedArray& out, const char* op, bool as_temporary, long handles);
+  bool collect(ProgramBuilder& builder);  // the program of the graph still to run; false: done
+  void run_program(const ProgramBuilder& builder, const std::function<void()>& run);  // traced
   void run_on_device(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out);
   void run_op_by_op(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out);
   void set_operands(std::initializer_list<const UntypedArray*> operands);

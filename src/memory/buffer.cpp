@@ -97,7 +97,7 @@ void Buffer::add_reader(const std::shared_ptr<PendingContents>& reader) {
   has_readers_.store(true, std::memory_order_release);
 }
 
-void Buffer::prepare_write() {
+void Buffer::prepare_write(const std::vector<const PendingContents*>& fused) {
   if (has_pending_.load(std::memory_order_acquire)) {
     resolve_pending();
     // Still pending: this thread is the producer, writing the contents readers wait for.
@@ -111,17 +111,30 @@ void Buffer::prepare_write() {
     readers_pruned_at_ = 0;
     has_readers_.store(false, std::memory_order_release);
   }
+  std::vector<std::weak_ptr<PendingContents>> kept;
   for (std::size_t i = 0; i < readers.size(); ++i) {
     try {
-      if (const std::shared_ptr<PendingContents> r = readers[i].lock()) r->evaluate();
+      if (const std::shared_ptr<PendingContents> r = readers[i].lock()) {
+        if (std::find(fused.begin(), fused.end(), r.get()) != fused.end())
+          kept.push_back(readers[i]);
+        else
+          r->evaluate();
+      }
     } catch (...) {
       // The readers not yet run must still run before the write: keep them registered.
-      std::lock_guard<std::mutex> lock(mutex_);
-      readers_.insert(readers_.end(), readers.begin() + static_cast<std::ptrdiff_t>(i), readers.end());
-      has_readers_.store(true, std::memory_order_release);
+      kept.insert(kept.end(), readers.begin() + static_cast<std::ptrdiff_t>(i), readers.end());
+      keep_readers(std::move(kept));
       throw;
     }
   }
+  keep_readers(std::move(kept));
+}
+
+void Buffer::keep_readers(std::vector<std::weak_ptr<PendingContents>> readers) {
+  if (readers.empty()) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  readers_.insert(readers_.end(), readers.begin(), readers.end());
+  has_readers_.store(true, std::memory_order_release);
 }
 
 std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_t bytes,

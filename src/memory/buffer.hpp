@@ -93,7 +93,11 @@ class Buffer {
   /// Every write path calls this before writing (host_data and device_data for writing,
   /// dispatch's execute): computes the pending contents, then every producer that reads the
   /// old contents, so that lazy results keep the values of the time they were asked for.
-  void prepare_write();
+  void prepare_write() { prepare_write({}); }
+  /// The same, except for the readers in `fused`: a lazy graph about to be computed in the
+  /// same pass as the write, whose reads the caller has ordered before the writes
+  /// (src/lazy/evaluate.cpp). They stay registered.
+  void prepare_write(const std::vector<const PendingContents*>& fused);
 
   /// Base pointer of the copy on `device`, made valid first (allocating and copying from
   /// the valid copy if needed). Other copies stay valid.
@@ -121,6 +125,8 @@ class Buffer {
   Buffer(Key, void* host, std::size_t bytes, std::function<void(void*)> deleter);
 
  private:
+  // Registers readers again (those prepare_write did not run).
+  void keep_readers(std::vector<std::weak_ptr<PendingContents>> readers);
   void allocate_host_memory();  // with mutex_ held
   void release_device_copy();   // with mutex_ held (or in the destructor)
   void order_use_locked(DeviceMemory& backend, int stream, bool write);

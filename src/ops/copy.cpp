@@ -1,6 +1,7 @@
 // Copies, conversion, fill, assignment and element access.
 
 #include <cstring>
+#include <utility>
 
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
@@ -52,15 +53,27 @@ void fill(const UntypedArray& dst, Scalar value) {
   execute(call);
 }
 
-void assign(const UntypedArray& dst, const UntypedArray& src) {
+namespace {
+void assign_checked(const UntypedArray& dst, const UntypedArray& src, bool src_is_temporary) {
   TANDEM_CHECK(dst.dtype() == src.dtype(), DTypeError, "assign", "cannot assign ", dtype_name(src.dtype()), " to ",
                dtype_name(dst.dtype()), " (convert with astype first)");
   const Shape shape = broadcast_shapes("assign", dst.shape(), src.shape());
   TANDEM_CHECK(shape == dst.shape(), ShapeError, "assign", "could not broadcast input of shape ",
                to_string(src.shape()), " into shape ", to_string(dst.shape()));
   ops::check_out("assign", dst, dst.shape(), dst.dtype());
+  // A lazy src runs straight into dst when it can (src/lazy/evaluate.cpp), else into its
+  // own memory, which is then copied.
+  if (lazy::assign_into(dst, src, src_is_temporary)) return;
   std::optional<UntypedArray> storage;
   copy_into(broadcast_to(*ops::detached(src, dst, storage), dst.shape()), dst);
+}
+}  // namespace
+
+void assign(const UntypedArray& dst, const UntypedArray& src) { assign_checked(dst, src, false); }
+
+void assign(const UntypedArray& dst, UntypedArray&& src) {
+  const UntypedArray source = std::move(src);  // the only handle now: gone at the return
+  assign_checked(dst, source, true);
 }
 
 Scalar item(const UntypedArray& a) {

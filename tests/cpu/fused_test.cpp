@@ -1,5 +1,6 @@
 // The CPU's fused evaluator on hand-built programs (the layouts src/lazy never hands it:
-// an out that is a strided view), against the eager ops bit for bit.
+// an out that is a strided view), against the eager ops bit for bit; and which overlaps of
+// inputs with the output its overlapping pass accepts.
 
 #include "cpu/fused.hpp"
 
@@ -7,6 +8,7 @@
 
 #include <cstring>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "tandem/tandem.hpp"
@@ -106,4 +108,53 @@ TEST(FusedCpu, AstypeWhereAndClipEqualEagerOps) {
   const td::UntypedArray v1 = u::clip(v0, u::scalar_array(td::Scalar::of(std::int32_t{-100})),
                                       u::scalar_array(td::Scalar::of(std::int32_t{1 << 30})));
   EXPECT_TRUE(bytes_of(out) == bytes_of(u::where(mask, v1, v0)));
+}
+
+// Which overlaps of an input with the output the fused pass can order (fused_overlap): the
+// reach of shifted views of the same grid, and the layouts that need a temporary.
+TEST(FusedCpu, OverlapOfShiftedViewsAndWhatNeedsATemporary) {
+  double grid[10 * 12] = {};
+  auto view = [&](std::int64_t offset, td::Shape shape, td::Strides strides) {
+    return td::StridedView{grid + offset, td::DType::float64, std::move(shape), std::move(strides)};
+  };
+  td::kernels::FusedProgram p;  // fused_overlap reads only the views
+  td::kernels::FusedCall call;
+  call.program = &p;
+  call.out = view(13, {8, 10}, {12, 1});  // the interior of a 10 x 12 grid
+  auto with = [&](std::vector<td::StridedView> inputs) {
+    call.inputs = std::move(inputs);
+    return td::cpu::fused_overlap(call);
+  };
+  double other[80] = {};
+  td::cpu::FusedOverlap o = with({{other, td::DType::float64, {8, 10}, {10, 1}}});
+  EXPECT_FALSE(o.overlaps);
+  // North (a row back) and east (an element ahead): element i reads rows r - 1 and r.
+  o = with({view(1, {8, 10}, {12, 1}), view(14, {8, 10}, {12, 1})});
+  EXPECT_TRUE(o.overlaps);
+  EXPECT_TRUE(o.simple);
+  EXPECT_EQ(o.back, 2 * 10 - 1);
+  EXPECT_EQ(o.ahead, 10 - 1);
+  // South: only the next row, all ahead.
+  o = with({view(25, {8, 10}, {12, 1})});
+  EXPECT_EQ(o.back, 0);
+  EXPECT_EQ(o.ahead, 2 * 10 - 1);
+  // A grid reversed in both axes: the row 12 elements lower in memory is the next row.
+  call.out = view(106, {8, 10}, {-12, -1});
+  o = with({view(106 - 12, {8, 10}, {-12, -1})});
+  EXPECT_TRUE(o.simple);
+  EXPECT_EQ(o.back, 0);
+  EXPECT_EQ(o.ahead, 2 * 10 - 1);
+  // 1-D: every other element against the ones between shares no element.
+  call.out = view(0, {60}, {2});
+  o = with({view(1, {59}, {2})});
+  EXPECT_FALSE(o.overlaps);
+  o = with({view(2, {59}, {2})});  // a[2::2] read into a[::2]: one element ahead
+  EXPECT_TRUE(o.overlaps);
+  EXPECT_EQ(o.back, 0);
+  EXPECT_EQ(o.ahead, 1);
+  // Other strides (a transpose), a broadcast row, another dtype: a temporary.
+  call.out = view(0, {10, 10}, {12, 1});
+  EXPECT_FALSE(with({view(0, {10, 10}, {1, 12})}).simple);
+  EXPECT_FALSE(with({view(0, {10, 10}, {0, 1})}).simple);
+  EXPECT_FALSE(with({{grid, td::DType::int64, {10, 10}, {12, 1}}}).simple);
 }

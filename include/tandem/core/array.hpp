@@ -147,14 +147,21 @@ class Array {
   /// Assigning to a temporary (a view such as `u(slice(1, -1), slice(1, -1)) = expr`)
   /// writes src into it as NumPy's `u[1:-1, 1:-1] = expr`: src broadcasts to the view's
   /// shape and may overlap it (it is read before anything is written). Returns the view.
-  Array operator=(const Array& src) && { return assign(src); }  // NOLINT(misc-unconventional-assign-operator)
-  Array operator=(Array&& src) && { return assign(src); }       // NOLINT(misc-unconventional-assign-operator)
+  Array operator=(const Array& src) && { return assign(src); }        // NOLINT(misc-unconventional-assign-operator)
+  Array operator=(Array&& src) && { return assign(std::move(src)); }  // NOLINT(misc-unconventional-assign-operator)
   Array(const Array&) = default;
   Array(Array&&) noexcept = default;
   ~Array() = default;
   /// Writes src into this view, broadcasting src to this shape; src may overlap this view.
   Array& assign(const Array& src) {
     untyped::assign(u_, src.u_);
+    return *this;
+  }
+  /// The same for a temporary src (`v.assign(a + b)`), released by the call (src is left
+  /// empty): a lazy expression is then computed straight into this view, even one that reads
+  /// this view's memory as a stencil does (docs/lazy.md).
+  Array& assign(Array&& src) {
+    if (&src != this) untyped::assign(u_, std::move(src.u_));  // a.assign(std::move(a)): nothing to do
     return *this;
   }
 

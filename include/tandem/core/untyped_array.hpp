@@ -116,6 +116,9 @@ UntypedArray flatten(const UntypedArray& a);     // always a copy, as NumPy
 void fill(const UntypedArray& dst, Scalar value);  // value converted to dst's dtype
 /// dst[...] = src with broadcasting; src must have dst's dtype. Overlap is handled.
 void assign(const UntypedArray& dst, const UntypedArray& src);
+/// The same for a src nobody reads afterwards (a temporary, released by the call): a lazy src
+/// may then be computed straight into dst even when it reads dst's memory (docs/lazy.md).
+void assign(const UntypedArray& dst, UntypedArray&& src);
 
 // Element access.
 Scalar item(const UntypedArray& a);  // size must be 1

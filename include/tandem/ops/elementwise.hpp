@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <type_traits>
+#include <utility>
 
 #include "tandem/core/array.hpp"
 
@@ -29,6 +30,13 @@ UntypedArray scalar_operand(S s) {
 }
 template <class S>
 inline constexpr bool is_scalar_v = std::is_arithmetic_v<S>;
+/// Drops the temporary operand of an operator or unary function once the result holds what
+/// it needs: a lazy result then has no handle but the graph's, which lets
+/// `u(...) = c + a * (n + s)` run straight into u although it reads u (docs/lazy.md).
+template <class T>
+void release(Array<T>&& a) {
+  const Array<T> gone(std::move(a));
+}
 }  // namespace detail
 
 // ---- unary ----
@@ -37,6 +45,12 @@ inline constexpr bool is_scalar_v = std::is_arithmetic_v<S>;
   auto name(const Array<T>& a) {                                        \
     using R = std::conditional_t<returns_bool(UnaryOp::name), bool, T>; \
     return Array<R>(untyped::unary(UnaryOp::name, a.untyped()));        \
+  }                                                                     \
+  template <class T>                                                    \
+  auto name(Array<T>&& a) {                                             \
+    auto r = name(static_cast<const Array<T>&>(a));                     \
+    detail::release(std::move(a));                                      \
+    return r;                                                           \
   }                                                                     \
   template <class T, class R>                                           \
   const Array<R>& name(const Array<T>& a, const Array<R>& out) {        \
@@ -118,13 +132,44 @@ auto true_divide(const A& a, const B& b) {
   auto operator sym(const Array<T>& a, const Array<T>& b) {                      \
     return name(a, b);                                                           \
   }                                                                              \
+  template <class T>                                                             \
+  auto operator sym(Array<T>&& a, const Array<T>& b) {                           \
+    auto r = name(a, b);                                                         \
+    detail::release(std::move(a));                                               \
+    return r;                                                                    \
+  }                                                                              \
+  template <class T>                                                             \
+  auto operator sym(const Array<T>& a, Array<T>&& b) {                           \
+    auto r = name(a, b);                                                         \
+    detail::release(std::move(b));                                               \
+    return r;                                                                    \
+  }                                                                              \
+  template <class T>                                                             \
+  auto operator sym(Array<T>&& a, Array<T>&& b) {                                \
+    auto r = name(a, b);                                                         \
+    detail::release(std::move(a));                                               \
+    detail::release(std::move(b));                                               \
+    return r;                                                                    \
+  }                                                                              \
   template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
   auto operator sym(const Array<T>& a, S b) {                                    \
     return name(a, b);                                                           \
   }                                                                              \
   template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
+  auto operator sym(Array<T>&& a, S b) {                                         \
+    auto r = name(a, b);                                                         \
+    detail::release(std::move(a));                                               \
+    return r;                                                                    \
+  }                                                                              \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
   auto operator sym(S a, const Array<T>& b) {                                    \
     return name(a, b);                                                           \
+  }                                                                              \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0> \
+  auto operator sym(S a, Array<T>&& b) {                                         \
+    auto r = name(a, b);                                                         \
+    detail::release(std::move(b));                                               \
+    return r;                                                                    \
   }
 TANDEM_DEFINE_OPERATOR(+, add)
 TANDEM_DEFINE_OPERATOR(-, subtract)
@@ -142,6 +187,12 @@ TANDEM_DEFINE_OPERATOR(>=, greater_equal)
 template <class T>
 Array<T> operator-(const Array<T>& a) {
   return negative(a);
+}
+template <class T>
+Array<T> operator-(Array<T>&& a) {
+  Array<T> r = negative(a);
+  detail::release(std::move(a));
+  return r;
 }
 
 /// Element-wise logic on bool arrays, as NumPy's & | ^ ~ on bool arrays.

@@ -1,0 +1,209 @@
+// The fused evaluator for an output that overlaps its inputs (a stencil assigned into the
+// grid it reads): which overlaps it can order, and the delayed write-back schedule.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+#include "cpu/fused.hpp"
+#include "cpu/fused_block.hpp"
+#include "cpu/parallel.hpp"
+
+namespace tandem::cpu {
+
+using fused_detail::count_evaluation;
+using fused_detail::evaluate_block;
+using fused_detail::FusedCall;
+using fused_detail::kBlock;
+using fused_detail::make_plan;
+using fused_detail::Plan;
+using fused_detail::store_block;
+using fused_detail::thread_scratch;
+
+namespace {
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
+std::int64_t round_up(std::int64_t a, std::int64_t m) { return (a + m - 1) / m * m; }
+
+// First and one-past-last byte that a view touches.
+std::pair<const char*, const char*> byte_range(const StridedView& v) {
+  const auto item = static_cast<std::int64_t>(itemsize(v.dtype));
+  std::int64_t lo = 0;
+  std::int64_t hi = 0;
+  for (int d = 0; d < static_cast<int>(v.shape.size()); ++d) {
+    const std::int64_t extent = (v.shape[d] - 1) * v.strides[d] * item;
+    (extent < 0 ? lo : hi) += extent;
+  }
+  const auto* p = static_cast<const char*>(v.data);
+  return {p + lo, p + hi + item};
+}
+
+// The elements of one parallel range [begin, end) of the output: its first and last
+// elements (computed before anything is written, kept in `edges`) and its interior.
+struct OverlapRange {
+  std::int64_t begin = 0, end = 0, head_end = 0, tail_begin = 0;
+  std::vector<std::uint64_t> edges;  // results of [begin, head_end) then [tail_begin, end)
+  std::vector<std::uint64_t> ring;   // interior results not written yet
+};
+
+void evaluate_span(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t b1, char* result) {
+  const auto item = static_cast<std::int64_t>(itemsize(plan.call->out.dtype));
+  for (std::int64_t b = b0; b < b1; b += kBlock)
+    evaluate_block(plan, scratch, b, std::min(kBlock, b1 - b), result + (b - b0) * item);
+}
+
+}  // namespace
+
+FusedOverlap fused_overlap(const FusedCall& call) {
+  FusedOverlap o;
+  const StridedView& out = call.out;
+  const std::int64_t n = shape_size(out.shape);
+  if (n == 0) return o;
+  const auto item = static_cast<std::int64_t>(itemsize(out.dtype));
+  const auto out_bytes = byte_range(out);
+  const std::int64_t rows = out.shape.empty() ? 1 : out.shape[0];
+  const std::int64_t row = n / rows;  // elements per row of the outermost axis
+  std::int64_t span = 0;              // spread of an element's offset inside its row
+  for (int d = 1; d < static_cast<int>(out.shape.size()); ++d) span += (out.shape[d] - 1) * std::abs(out.strides[d]);
+  for (const StridedView& in : call.inputs) {
+    const auto in_bytes = byte_range(in);
+    if (in_bytes.second <= out_bytes.first || out_bytes.second <= in_bytes.first) continue;
+    const std::int64_t delta_bytes = static_cast<const char*>(in.data) - static_cast<const char*>(out.data);
+    // Only an input laid out as the output, shifted: anything else needs a temporary.
+    if (in.dtype != out.dtype || in.strides != out.strides || delta_bytes % item != 0) {
+      o.overlaps = true;
+      o.simple = false;
+      return o;
+    }
+    const std::int64_t delta = delta_bytes / item;
+    // Element (r, x) of the input is element (q, y) of the output when
+    // (q - r) * s0 = delta + off(x) - off(y), within delta -+ span: the rows it may read.
+    std::int64_t lo = 0;
+    std::int64_t hi = 0;
+    if (rows > 1) {
+      const std::int64_t s0 = out.strides[0];
+      if (s0 == 0) {
+        o.overlaps = true;
+        o.simple = false;
+        return o;
+      }
+      const std::int64_t a = s0 > 0 ? delta - span : delta + span;
+      const std::int64_t b = s0 > 0 ? delta + span : delta - span;
+      lo = std::max(ceil_div(a, s0), -(rows - 1));
+      hi = std::min(floor_div(b, s0), rows - 1);
+      if (lo > hi) continue;  // interleaved but no element in common
+    } else if (delta < -span || delta > span) {
+      continue;
+    }
+    // Output element i (row r) reads at most the output elements [i - back, i + ahead].
+    o.overlaps = true;
+    o.back = std::max(o.back, (1 - lo) * row - 1);
+    o.ahead = std::max(o.ahead, (hi + 1) * row - 1);
+  }
+  // The first and last `reach` elements of each range are computed ahead into private
+  // memory: when that is more than a small part of the output, a temporary is as good.
+  if (o.overlaps && o.simple) {
+    const std::int64_t reach = round_up(std::max(o.back, o.ahead), 16);
+    o.simple = 2 * reach <= std::max(n / 4, 16 * kBlock);
+  }
+  return o;
+}
+
+// Every output element i reads output elements in [i - back, i + ahead] (fused_overlap), and
+// nothing else of the output. The output is cut into ranges [begin, end), a few per thread,
+// each with a head [begin, head_end) and a tail [tail_begin, end) of at least
+// reach = max(back, ahead) elements, and an interior between them. Each range is one
+// thread's task in each phase, whichever thread takes it.
+//  1. The heads and tails are computed into private memory. Nothing is written yet, so they
+//     read old values. Barrier.
+//  2. Each interior is computed in increasing order, a block at a time, into a ring, and its
+//     element q written back once q + back < e, e the end of what is computed. Safe:
+//     - an interior element i reads [i - back, i + ahead], inside its own range (head and
+//       tail are at least reach long): no other range writes there in this phase;
+//     - the readers of an interior q, [q - ahead, q + back], are in its range too: heads
+//       and tails (computed in phase 1) or interior elements up to q + back < e, computed;
+//     - a block starting at b reads from b - back on, and only elements below b - back have
+//       been written (the rule, with e = b).
+//     Barrier.
+//  3. The heads and tails are written.
+// Blocks start at multiples of 16 elements and only the output's last block ends elsewhere,
+// as in run_fused, so the results are the same bits.
+void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, bool as_temporary) {
+  const Plan plan = make_plan(call, as_temporary);
+  const std::int64_t n = plan.n;
+  const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
+  const std::int64_t reach = round_up(std::max(overlap.back, overlap.ahead), 16);
+  const std::int64_t ring = (overlap.back / kBlock + 2) * kBlock;  // holds back + kBlock elements
+  // A few ranges per thread, taken in each phase by whichever thread is free: one slowed by
+  // another process on its core takes fewer (as parallel_for's stealing does).
+  const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
+  std::int64_t most = threads == 1 ? 1 : 4 * threads;
+  if (reach > 0) most = std::min(most, std::max<std::int64_t>(1, n / (4 * reach)));
+  const auto ranges = static_cast<int>(most);
+  std::vector<OverlapRange> range(static_cast<std::size_t>(ranges));
+  for (int t = 0; t < ranges; ++t) {
+    OverlapRange& r = range[static_cast<std::size_t>(t)];
+    r.begin = t == 0 ? 0 : (n * t / ranges) & ~std::int64_t{15};
+    r.end = t + 1 == ranges ? n : (n * (t + 1) / ranges) & ~std::int64_t{15};
+    r.head_end = std::min(r.end, r.begin + reach);
+    r.tail_begin = std::max(r.head_end, (r.end - reach) & ~std::int64_t{15});
+  }
+  const auto words = [&](std::int64_t elements) { return static_cast<std::size_t>((elements * item + 7) / 8); };
+  const auto edges = [&](OverlapRange& r) {
+    r.edges.resize(words(r.head_end - r.begin + r.end - r.tail_begin));
+    if (r.tail_begin > r.head_end) r.ring.resize(words(ring));
+    char* e = reinterpret_cast<char*>(r.edges.data());
+    char* s = thread_scratch(plan);
+    evaluate_span(plan, s, r.begin, r.head_end, e);
+    evaluate_span(plan, s, r.tail_begin, r.end, e + (r.head_end - r.begin) * item);
+  };
+  const auto interior = [&](OverlapRange& r) {
+    char* s = thread_scratch(plan);
+    char* q = reinterpret_cast<char*>(r.ring.data());
+    const auto write = [&](std::int64_t q0, std::int64_t q1) {  // from the ring, which may wrap
+      while (q0 < q1) {
+        const std::int64_t at = (q0 - r.head_end) % ring;
+        const std::int64_t stop = std::min(q1, q0 + ring - at);
+        store_block(plan, q + at * item, q0, stop);
+        q0 = stop;
+      }
+    };
+    std::int64_t written = r.head_end;
+    for (std::int64_t b = r.head_end; b < r.tail_begin; b += kBlock) {
+      const std::int64_t len = std::min(kBlock, r.tail_begin - b);
+      evaluate_block(plan, s, b, len, q + (b - r.head_end) % ring * item);
+      const std::int64_t ready = b + len - overlap.back;
+      if (ready > written) {
+        write(written, ready);
+        written = ready;
+      }
+    }
+    write(written, r.tail_begin);
+  };
+  const auto finish = [&](const OverlapRange& r) {
+    const char* e = reinterpret_cast<const char*>(r.edges.data());
+    store_block(plan, e, r.begin, r.head_end);
+    store_block(plan, e + (r.head_end - r.begin) * item, r.tail_begin, r.end);
+  };
+  if (ranges == 1) {
+    edges(range[0]);
+    interior(range[0]);
+    finish(range[0]);
+  } else {
+    // Three regions in turn: every range's edges are computed before any write (a failure
+    // in phase 1 skips every write), every interior is written before any edge.
+    const int team = std::min(threads, ranges);
+    parallel_tasks(ranges, team, [&](std::int64_t t) { edges(range[static_cast<std::size_t>(t)]); });
+    parallel_tasks(ranges, team, [&](std::int64_t t) { interior(range[static_cast<std::size_t>(t)]); });
+    parallel_tasks(ranges, team, [&](std::int64_t t) { finish(range[static_cast<std::size_t>(t)]); });
+  }
+  count_evaluation(call);
+}
+
+}  // namespace tandem::cpu
