@@ -103,7 +103,8 @@ Backend& choose_by_cost(Backend& device, const ArrayCall& op) {
     if (!on_host) call.bytes_to_host += bytes;
     (on_device && !on_host ? home_device : home_host) += bytes;
   };
-  for (int i = 0; i < op.call.n_in; ++i) count(*op.inputs[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < op.call.n_in; ++i)
+    if (const UntypedArray* a = op.inputs[static_cast<std::size_t>(i)]) count(*a);  // null: a scalar value
   if (op.output_counts_for_placement()) count(*op.outputs[0]);
   call.home = home_device > home_host ? Place::device : Place::cpu;
   call.output_bytes = static_cast<double>(op.call.bytes_written());

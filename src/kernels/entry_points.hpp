@@ -44,7 +44,30 @@
 
 namespace tandem::kernels {
 
-/// Runs `c` through b's entry point for its family.
+/// The inputs of `c` with each by_value view pointed at its value in `c` (host memory).
+inline std::array<StridedView, OpCall::kMaxInputs> bind_values(const OpCall& c) {
+  std::array<StridedView, OpCall::kMaxInputs> in = c.in;
+  for (std::size_t i = 0; i < in.size(); ++i)
+    if (in[i].by_value) in[i].data = const_cast<double*>(&c.input_values[i].f64);  // the union's members share it
+  return in;
+}
+
+/// Runs the element-wise call `c` (binary, where, clip) over the input views `in`.
+template <class B>
+void run_elementwise(B& b, const OpCall& c, const std::array<StridedView, OpCall::kMaxInputs>& in) {
+  switch (c.key.family) {
+    case OpFamily::binary:
+      return b.binary(c.binary_op(), in[0], in[1], c.out[0]);
+    case OpFamily::where:
+      return b.where(in[0], in[1], in[2], c.out[0]);
+    default:
+      return b.clip(in[0], in[1], in[2], c.out[0]);
+  }
+}
+
+/// Runs `c` through b's entry point for its family. A scalar input passed by value reaches
+/// the entry point as a view of zero strides whose data is the value in host memory, with
+/// by_value set (a backend with memory of its own reads it there, on the host).
 template <class B>
 void run_family(B& b, const OpCall& c) {
   switch (c.key.family) {
@@ -55,11 +78,11 @@ void run_family(B& b, const OpCall& c) {
     case OpFamily::unary:
       return b.unary(c.unary_op(), c.in[0], c.out[0]);
     case OpFamily::binary:
-      return b.binary(c.binary_op(), c.in[0], c.in[1], c.out[0]);
     case OpFamily::where:
-      return b.where(c.in[0], c.in[1], c.in[2], c.out[0]);
-    case OpFamily::clip:
-      return b.clip(c.in[0], c.in[1], c.in[2], c.out[0]);
+    case OpFamily::clip: {
+      const bool values = c.in[0].by_value || c.in[1].by_value || c.in[2].by_value;
+      return values ? run_elementwise(b, c, bind_values(c)) : run_elementwise(b, c, c.in);
+    }
     case OpFamily::random:
       return b.random(c.random, c.out[0]);
     case OpFamily::reduce:

@@ -86,7 +86,8 @@ bool split_map(const OpCall& c, int axis, SplitMap& m) {
 }
 
 void slice(StridedView& v, int axis, std::int64_t begin, std::int64_t end) {
-  v.data = static_cast<char*>(v.data) + begin * v.strides[axis] * static_cast<std::int64_t>(itemsize(v.dtype));
+  if (!v.by_value)
+    v.data = static_cast<char*>(v.data) + begin * v.strides[axis] * static_cast<std::int64_t>(itemsize(v.dtype));
   v.shape[axis] = end - begin;
 }
 
@@ -102,6 +103,16 @@ StridedView& OpCall::add_output(const StridedView& v) {
   TANDEM_CHECK(n_out < kMaxOutputs, ValueError, op_name(key), "too many outputs for an OpCall");
   out[static_cast<std::size_t>(n_out)] = v;
   return out[static_cast<std::size_t>(n_out++)];
+}
+
+StridedView& OpCall::add_value_input(const Scalar& scalar, const Shape& shape) {
+  StridedView& v = add_input();
+  v.dtype = scalar.dtype;
+  v.shape = shape;
+  v.strides = Dims::filled(shape.size(), 0);
+  v.by_value = true;
+  input_values[static_cast<std::size_t>(n_in - 1)] = scalar;
+  return v;
 }
 
 kernels::LinalgRequest OpCall::linalg_request() const {

@@ -55,14 +55,15 @@ UntypedArray lazy_array(const std::shared_ptr<Node>& node, std::shared_ptr<Buffe
 
 }  // namespace
 
-bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const UntypedArray*> operands) {
+bool may_defer(OpKey key, std::int64_t size, std::initializer_list<untyped::Operand> operands) {
   if (!lazy_enabled() || size < std::max<std::int64_t>(1, min_elements()) || !placed_on_cpu()) return false;
-  for (const UntypedArray* a : operands) {
-    const Buffer& b = *a->buffer();
+  for (const untyped::Operand& a : operands) {
+    if (a.is_scalar()) continue;
+    const Buffer& b = *a.array().buffer();
     if (!b.owned()) return false;  // wrapped memory may change under us: read it now
     if (b.pending() == nullptr && !b.newest().is_cpu()) return false;  // on a device: run there
   }
-  return !(key.family == OpFamily::unary && row_vectorised(**operands.begin()));
+  return !(key.family == OpFamily::unary && row_vectorised(operands.begin()->array()));
 }
 
 Node::Node(OpKey key, DType result, Shape shape, int arity)
@@ -85,10 +86,16 @@ Node::Snapshot Node::snapshot() {
   return s;
 }
 
-void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
+void Node::set_operands(std::initializer_list<untyped::Operand> operands) {
   int k = 0;
-  for (const UntypedArray* a : operands) {
+  for (const untyped::Operand& operand : operands) {
     Arg& arg = args_[static_cast<std::size_t>(k++)];
+    if (operand.is_scalar()) {
+      arg.kind = Arg::Kind::scalar;
+      arg.scalar = operand.scalar();
+      continue;
+    }
+    const UntypedArray* a = &operand.array();
     if (a->size() == 1) {
       // A scalar operand (a 0-d array from a C++ scalar, or any single element): its value
       // now is a parameter of the program, not an input, so a loop with changing scalars
@@ -111,7 +118,7 @@ void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
   }
 }
 
-UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands) {
+UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands) {
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
   // Placed at the call, as an eager op is: on the CPU (may_defer), counted in stats().
   detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
@@ -158,16 +165,19 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
   return lazy_array(node, std::move(buffer));
 }
 
-bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
+bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
               const UntypedArray& out) {
   // Only a pending operand can be fused into out: every other out= call leaves at once.
-  if (std::none_of(operands.begin(), operands.end(), [](const UntypedArray* a) { return a->buffer()->has_pending(); }))
+  if (std::none_of(operands.begin(), operands.end(),
+                   [](const untyped::Operand& a) { return !a.is_scalar() && a.array().buffer()->has_pending(); }))
     return false;
   if (!lazy_enabled() || !placed_on_cpu() || !out.is_contiguous()) return false;
   const Buffer& memory = *out.buffer();
   if (memory.pending() != nullptr || !memory.newest().is_cpu()) return false;
   bool fusable = false;
-  for (const UntypedArray* a : operands) {
+  for (const untyped::Operand& operand : operands) {
+    if (operand.is_scalar()) continue;
+    const UntypedArray* a = &operand.array();
     const std::shared_ptr<Node> n = pending_node(*a);
     if (n == nullptr && !a->buffer()->newest().is_cpu()) return false;
     fusable = fusable || (n != nullptr && a->size() != 1 && is_whole_result(*a, *n) && n->shape() == shape);

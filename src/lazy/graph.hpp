@@ -16,6 +16,7 @@
 #include "kernels/catalogue.hpp"
 #include "memory/buffer.hpp"
 #include "tandem/core/untyped_array.hpp"
+#include "tandem/ops/untyped_elementwise.hpp"
 
 namespace tandem::lazy {
 
@@ -39,13 +40,13 @@ class MinElementsGuard {
 /// A unary op over a view whose rows are contiguous but not one run is not deferred: the
 /// eager op groups vector lanes per row (src/cpu/elementwise.cpp), which a fused block
 /// cannot reproduce bit for bit.
-bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const UntypedArray*> operands);
+bool may_defer(OpKey key, std::int64_t size, std::initializer_list<untyped::Operand> operands);
 
 /// The lazy result of an op that may_defer() allowed and the front end has checked: `key` as
 /// in kernels::FusedInstr, the result's dtype and shape, the operands in the op's order
-/// (broadcast to `shape` when it runs). An operand of one element becomes a scalar
-/// parameter: its value is read now.
-UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands);
+/// (broadcast to `shape` when it runs). A scalar operand, or an array of one element,
+/// becomes a scalar parameter: its value is read now.
+UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands);
 
 /// For an op with an `out` array: when an operand is the result of a lazy op still to run,
 /// runs its graph and the op in one fused pass straight into `out` (after the checks that
@@ -53,7 +54,7 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
 /// having changed nothing, when the eager op should run: laziness off, work not placed on the
 /// CPU, no lazy operand, an out that is not C-contiguous or on the host, or an input of the
 /// graph in out's memory.
-bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
+bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
               const UntypedArray& out);
 
 class ProgramBuilder;  // src/lazy/evaluate.cpp
@@ -94,13 +95,13 @@ class Node final : public PendingContents {
   Snapshot snapshot();
 
  private:
-  friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>);
-  friend bool run_into(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>, const UntypedArray&);
+  friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>);
+  friend bool run_into(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>, const UntypedArray&);
   void run();                              // with mutex_ held
   bool run_into(const UntypedArray& out);  // a node of run_into(), never shared
   void collect(ProgramBuilder& builder);   // the program of the graph still to run
   void run_program(ProgramBuilder& builder, const StridedView& out);
-  void set_operands(std::initializer_list<const UntypedArray*> operands);
+  void set_operands(std::initializer_list<untyped::Operand> operands);
 
   const OpKey key_;
   const DType result_;
