@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/hot_tls.hpp"
 #include "backend/stream.hpp"
 #include "dispatch/calibrate.hpp"
 #include "dispatch/cost_model.hpp"
@@ -67,14 +68,14 @@ struct LastDecision {
   Work work;
   int threads = 1;
 };
-thread_local LastDecision last;
+TANDEM_HOT_TLS LastDecision last;  // read by every op on the CPU (cpu_op_is_timed)
 
 struct PlannedSplit {
   DeviceModel* state = nullptr;  // null: no split planned
   double device_fraction = 0;
   int cpu_threads = 1;
 };
-thread_local PlannedSplit planned;
+TANDEM_HOT_TLS PlannedSplit planned;
 
 /// Device chunks the split's pipeline is planned with (launches in plan_split's estimate).
 constexpr int kSplitChunks = 4;

@@ -21,13 +21,11 @@ namespace tandem {
 
 namespace {
 Backend& decided_cpu(const OpKey& op) {
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(op.family, detail::Placed::cpu);
   return cpu_backend();
 }
 Backend& decided(Backend& b, const OpKey& op) {
   if (&b == &cpu_backend()) return decided_cpu(op);
-  detail::counters().placed_device.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(op.family, detail::Placed::device);
   return b;
 }

@@ -121,7 +121,6 @@ void Node::set_operands(std::initializer_list<untyped::Operand> operands) {
 UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands) {
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
   // Placed at the call, as an eager op is: on the CPU (may_defer), counted in stats().
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(key.family, detail::Placed::cpu);
   node->set_operands(operands);
   std::array<Node::Arg, 3>& args = node->args_;
@@ -189,7 +188,6 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()));
   node->set_operands(operands);
   if (!node->run_into(out)) return false;
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(key.family, detail::Placed::cpu);
   return true;
 }

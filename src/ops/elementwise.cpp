@@ -1,9 +1,9 @@
 // Front end of the element-wise ops: dtype rules, broadcasting, outputs, aliasing, and
 // the hand-off to the chosen backend.
 
-#include <array>
 #include <initializer_list>
 #include <optional>
+#include <vector>
 
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
@@ -88,13 +88,20 @@ UntypedArray run_elementwise(const char* name, OpKey key, DType result_dtype, co
   UntypedArray result = make_or_check_out(name, out, shape, result_dtype);
   if (result.size() == 0) return result;
   if (out != nullptr && lazy::run_into(key, result_dtype, shape, operands, result)) return result;
-  std::array<std::optional<UntypedArray>, OpCall::kMaxInputs> storage;
+  // Copies of inputs that partially overlap out, made only then (no empty std::optional
+  // slots to construct on every call: they cost a 1 KB clear).
+  std::vector<UntypedArray> copies;
   ArrayCall call(key);
   for (const Operand& a : operands) {
-    if (a.is_scalar())
+    if (a.is_scalar()) {
       call.input(a.scalar(), shape);
-    else
-      call.input(*ops::detached(a.array(), result, storage[static_cast<std::size_t>(call.call.n_in)]), shape);
+    } else if (ops::must_detach(a.array(), result)) {
+      if (copies.empty()) copies.reserve(OpCall::kMaxInputs);  // the call points into it
+      copies.push_back(copy(a.array()));
+      call.input(copies.back(), shape);
+    } else {
+      call.input(a.array(), shape);
+    }
   }
   call.output(result);
   execute(call);
@@ -120,10 +127,15 @@ UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
   UntypedArray result = make_or_check_out(name, out, a.shape(), unary_result_dtype(op, a.dtype()));
   if (result.size() == 0) return result;
   if (out != nullptr && lazy::run_into(key, result.dtype(), a.shape(), {a}, result)) return result;
-  std::optional<UntypedArray> storage;
-  const UntypedArray* in = ops::detached(a, result, storage);
   ArrayCall call(key);
-  call.input(*in);
+  if (ops::must_detach(a, result)) {
+    const UntypedArray detached = copy(a);
+    call.input(detached);
+    call.output(result);
+    execute(call);
+    return result;
+  }
+  call.input(a);
   call.output(result);
   execute(call);
   return result;
