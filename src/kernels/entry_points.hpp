@@ -44,25 +44,32 @@
 
 namespace tandem::kernels {
 
-/// The inputs of `c` with each by_value view pointed at its value in `c` (host memory).
-inline std::array<StridedView, OpCall::kMaxInputs> bind_values(const OpCall& c) {
-  std::array<StridedView, OpCall::kMaxInputs> in = c.in;
-  for (std::size_t i = 0; i < in.size(); ++i)
-    if (in[i].by_value) in[i].data = const_cast<double*>(&c.input_values[i].f64);  // the union's members share it
-  return in;
-}
-
-/// Runs the element-wise call `c` (binary, where, clip) over the input views `in`.
+/// Runs the element-wise call `c` (binary, where, clip) over the input views in0..in2.
 template <class B>
-void run_elementwise(B& b, const OpCall& c, const std::array<StridedView, OpCall::kMaxInputs>& in) {
+void run_elementwise(B& b, const OpCall& c, const StridedView& in0, const StridedView& in1, const StridedView& in2) {
   switch (c.key.family) {
     case OpFamily::binary:
-      return b.binary(c.binary_op(), in[0], in[1], c.out[0]);
+      return b.binary(c.binary_op(), in0, in1, c.out[0]);
     case OpFamily::where:
-      return b.where(in[0], in[1], in[2], c.out[0]);
+      return b.where(in0, in1, in2, c.out[0]);
     default:
-      return b.clip(in[0], in[1], in[2], c.out[0]);
+      return b.clip(in0, in1, in2, c.out[0]);
   }
+}
+
+/// The same with each by_value input's view (a copy) pointed at its value in `c`.
+template <class B>
+void run_elementwise_with_values(B& b, const OpCall& c) {
+  std::array<StridedView, OpCall::kMaxInputs> bound;
+  std::array<const StridedView*, OpCall::kMaxInputs> in{};
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    in[i] = &c.in[i];
+    if (!c.in[i].by_value) continue;
+    bound[i] = c.in[i];
+    bound[i].data = const_cast<double*>(&c.input_values[i].f64);  // the union's members share it
+    in[i] = &bound[i];
+  }
+  run_elementwise(b, c, *in[0], *in[1], *in[2]);
 }
 
 /// Runs `c` through b's entry point for its family. A scalar input passed by value reaches
@@ -80,8 +87,8 @@ void run_family(B& b, const OpCall& c) {
     case OpFamily::binary:
     case OpFamily::where:
     case OpFamily::clip: {
-      const bool values = c.in[0].by_value || c.in[1].by_value || c.in[2].by_value;
-      return values ? run_elementwise(b, c, bind_values(c)) : run_elementwise(b, c, c.in);
+      if (c.in[0].by_value || c.in[1].by_value || c.in[2].by_value) return run_elementwise_with_values(b, c);
+      return run_elementwise(b, c, c.in[0], c.in[1], c.in[2]);
     }
     case OpFamily::random:
       return b.random(c.random, c.out[0]);

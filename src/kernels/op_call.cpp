@@ -106,12 +106,17 @@ StridedView& OpCall::add_output(const StridedView& v) {
 }
 
 StridedView& OpCall::add_value_input(const Scalar& scalar, const Shape& shape) {
-  StridedView& v = add_input();
+  TANDEM_CHECK(n_in < kMaxInputs, ValueError, op_name(key), "too many inputs for an OpCall");
+  const auto i = static_cast<std::size_t>(n_in++);
+  input_values[i] = scalar;
+  // Written in place: this is on the path of every op with a scalar operand.
+  StridedView& v = in[i];
+  v.data = nullptr;
   v.dtype = scalar.dtype;
   v.shape = shape;
-  v.strides = Dims::filled(shape.size(), 0);
+  v.strides = shape;
+  for (std::int64_t& s : v.strides) s = 0;
   v.by_value = true;
-  input_values[static_cast<std::size_t>(n_in - 1)] = scalar;
   return v;
 }
 
