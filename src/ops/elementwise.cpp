@@ -80,7 +80,7 @@ std::optional<UntypedArray> power_by_scalar(const Operand& base, const Operand& 
 
 // The tail of binary, where and clip once the operands are checked: the op deferred (lazy),
 // fused into out, or run now, over operands broadcast to `shape`. An array operand that
-// partially overlaps out is copied first (ops::detached); a scalar travels as a value.
+// partially overlaps out is copied first (ops::must_detach); a scalar travels as a value.
 UntypedArray run_elementwise(const char* name, OpKey key, DType result_dtype, const Shape& shape,
                              std::initializer_list<Operand> operands, const UntypedArray* out) {
   if (out == nullptr && lazy::may_defer(key, shape_size(shape), operands))
