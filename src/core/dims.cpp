@@ -69,8 +69,12 @@ std::string to_string(const Dims& dims) {
 }
 
 Strides c_strides(const Shape& shape) {
-  Strides s = Dims::filled(shape.size(), 1);
-  for (int i = shape.size() - 2; i >= 0; --i) s[i] = s[i + 1] * (shape[i + 1] > 0 ? shape[i + 1] : 1);
+  Strides s = shape;  // the rank, without a checked push_back per axis: every new array comes here
+  int64_t stride = 1;
+  for (int i = shape.size() - 1; i >= 0; --i) {
+    s[i] = stride;
+    stride *= shape[i] > 0 ? shape[i] : 1;
+  }
   return s;
 }
 
