@@ -10,9 +10,8 @@ void detail::throw_dim_overflow(unsigned long long value) {
   TANDEM_THROW(ShapeError, "shape", "extent ", value, " does not fit in a signed 64-bit integer");
 }
 
-void Dims::push_back(int64_t v) {
-  TANDEM_CHECK(n_ < kMaxDims, ShapeError, "shape", "more than ", kMaxDims, " dimensions are not supported");
-  v_[static_cast<std::size_t>(n_++)] = v;
+void Dims::too_many_dimensions() {
+  TANDEM_THROW(ShapeError, "shape", "more than ", kMaxDims, " dimensions are not supported");
 }
 
 void Dims::insert(int pos, int64_t v) {
