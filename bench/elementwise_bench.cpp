@@ -79,6 +79,19 @@ void multiply_scalar_out(benchmark::State& state) {
   set_bytes(state, 2, sizeof(T));
 }
 
+// a * 2.0 allocating (issue 17: a scalar on a small array costs what a * b costs).
+template <class T>
+void multiply_scalar_alloc(benchmark::State& state) {
+  const auto n = state.range(0);
+  auto a = input<T>(n);
+  for (auto _ : state) {
+    auto c = a * T(2);
+    td::eval(c);
+    benchmark::DoNotOptimize(c);
+  }
+  set_bytes(state, 2, sizeof(T));
+}
+
 template <class T, class Op>
 void unary_out(benchmark::State& state, Op op) {
   const auto n = state.range(0);
@@ -146,6 +159,7 @@ void register_all(bool full_set) {
   register_sizes("triad<" + t + ">", triad<T>);
   if (!full_set) return;
   register_sizes("add_alloc<" + t + ">", add_alloc<T>);
+  register_sizes("multiply_scalar_alloc<" + t + ">", multiply_scalar_alloc<T>);
   register_sizes("log_out<" + t + ">",
                  [](benchmark::State& s) { unary_out<T>(s, [](const auto& a, const auto& o) { td::log(a, o); }); });
   register_sizes("sin_out<" + t + ">",

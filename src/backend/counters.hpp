@@ -19,8 +19,6 @@ struct Counters {
   std::atomic<std::uint64_t> bytes_device_to_host{0};
   std::atomic<std::uint64_t> host_allocations{0};
   std::atomic<std::uint64_t> device_allocations{0};
-  std::atomic<std::uint64_t> placed_cpu{0};
-  std::atomic<std::uint64_t> placed_device{0};
   std::atomic<std::uint64_t> oom_fallbacks{0};
   std::atomic<std::uint64_t> stream_waits{0};
   std::atomic<std::uint64_t> host_pool_hits{0};
@@ -30,7 +28,8 @@ struct Counters {
   std::atomic<std::uint64_t> lazy_nodes_live{0};     // a level: nodes that exist now
   std::atomic<std::uint64_t> fused_evaluations{0};   // fused programs run (src/cpu/fused.cpp, src/cuda/fused.cpp)
   std::atomic<std::uint64_t> fused_instructions{0};  // instructions in them
-  // Placement decisions per op family (the catalogue's order) and per Placed.
+  // Placement decisions per op family (the catalogue's order) and per Placed; stats()
+  // sums them for the totals (one atomic per op, not two).
   std::array<std::array<std::atomic<std::uint64_t>, kPlacedKinds>, kOpFamilies> placed_by_family{};
   // The cost model's kernel-time predictions against measurements, per side (CPU, device):
   // how many, and the sum of |predicted - measured| / measured in millionths.

@@ -10,9 +10,8 @@ void detail::throw_dim_overflow(unsigned long long value) {
   TANDEM_THROW(ShapeError, "shape", "extent ", value, " does not fit in a signed 64-bit integer");
 }
 
-void Dims::push_back(int64_t v) {
-  TANDEM_CHECK(n_ < kMaxDims, ShapeError, "shape", "more than ", kMaxDims, " dimensions are not supported");
-  v_[static_cast<std::size_t>(n_++)] = v;
+void Dims::too_many_dimensions() {
+  TANDEM_THROW(ShapeError, "shape", "more than ", kMaxDims, " dimensions are not supported");
 }
 
 void Dims::insert(int pos, int64_t v) {
@@ -69,8 +68,12 @@ std::string to_string(const Dims& dims) {
 }
 
 Strides c_strides(const Shape& shape) {
-  Strides s = Dims::filled(shape.size(), 1);
-  for (int i = shape.size() - 2; i >= 0; --i) s[i] = s[i + 1] * (shape[i + 1] > 0 ? shape[i + 1] : 1);
+  Strides s = shape;  // the rank, without a checked push_back per axis: every new array comes here
+  int64_t stride = 1;
+  for (int i = shape.size() - 1; i >= 0; --i) {
+    s[i] = stride;
+    stride *= shape[i] > 0 ? shape[i] : 1;
+  }
   return s;
 }
 

@@ -18,9 +18,12 @@ UntypedArray::UntypedArray(DType dtype, const Shape& shape, const Strides& strid
 
 namespace {
 // The buffer of every moved-from array: zero bytes, shared, never freed (buffers are
-// internally synchronised, so sharing one is as safe as sharing any view's).
+// internally synchronised, so sharing one is as safe as sharing any view's). The handle
+// given out owns nothing (shared_ptr's aliasing constructor over an empty owner), so a move
+// touches no reference count shared by every thread: it is on every op's path.
 const std::shared_ptr<Buffer>& empty_buffer() {
-  static const auto* buffer = new std::shared_ptr<Buffer>(Buffer::allocate(0));
+  static const auto* owner = new std::shared_ptr<Buffer>(Buffer::allocate(0));
+  static const auto* buffer = new std::shared_ptr<Buffer>(std::shared_ptr<Buffer>(), owner->get());
   return *buffer;
 }
 }  // namespace

@@ -5,9 +5,12 @@
 //           C-contiguous: flat index i, 16-byte vector loads and stores when every dense
 //           pointer is aligned to its vector;
 //   strided anything else: flat index i -> per-operand offsets (cuda/strided_index.hpp).
+// A scalar passed by value (StridedView::by_value: its view points to host memory) is read
+// on the host and travels in the launch arguments.
 // Both are grid-stride loops with 64-bit indices, so sizes above 2^31 are fine.
 
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "cuda/backend.hpp"
@@ -60,12 +63,20 @@ __device__ Pack<R, V> apply_pack(const F& f, const P&... p) {
 template <int K>
 struct ElementwiseArgs {
   void* ptr[K];
-  bool scalar[K];  // inputs only: broadcast scalar on the dense path
+  bool scalar[K];          // inputs only: broadcast scalar on the dense path
+  bool by_value[K];        // inputs only: a scalar passed by value, its bytes in value[k]
+  std::uint64_t value[K];  // (little-endian: every dtype starts at the first byte)
   bool dense;
   bool vector;  // dense and every dense pointer aligned to 16 bytes' worth of elements
   std::int64_t n;
   Indexer<K> ix;
 };
+
+/// Input k's elements: its memory, or the value it carries (a scalar passed by value).
+template <class X, int K>
+__device__ const X* input_ptr(const ElementwiseArgs<K>& a, std::size_t k) {
+  return a.by_value[k] ? reinterpret_cast<const X*>(&a.value[k]) : static_cast<const X*>(a.ptr[k]);
+}
 
 template <class R, class F, class... T, std::size_t... I>
 __device__ void elementwise_body(const F& f, const ElementwiseArgs<1 + sizeof...(T)>& a, std::index_sequence<I...>) {
@@ -76,7 +87,7 @@ __device__ void elementwise_body(const F& f, const ElementwiseArgs<1 + sizeof...
   if (a.dense) {
     const auto in = [&](auto tag, std::size_t k) {
       using X = decltype(tag);
-      return DenseIn<X>{static_cast<const X*>(a.ptr[k]), a.scalar[k]};
+      return DenseIn<X>{input_ptr<X>(a, k), a.scalar[k]};
     };
     if (a.vector) {
       constexpr int V = vector_width<R, T...>();
@@ -92,7 +103,7 @@ __device__ void elementwise_body(const F& f, const ElementwiseArgs<1 + sizeof...
   std::int64_t off[K];
   for (std::int64_t i = first; i < a.n; i += step) {
     a.ix.offsets(i, off);
-    out[off[0]] = static_cast<R>(f(static_cast<const T*>(a.ptr[I + 1])[off[I + 1]]...));
+    out[off[0]] = static_cast<R>(f(input_ptr<T>(a, I + 1)[off[I + 1]]...));
   }
 }
 
@@ -113,7 +124,9 @@ ElementwiseArgs<K> elementwise_args(const std::array<const StridedView*, K>& vie
   for (int k = 0; k < K; ++k) {
     const StridedView& v = *views[k];
     a.ptr[k] = v.data;
-    a.scalar[k] = k > 0 && is_broadcast_scalar(shape, v.strides);
+    a.by_value[k] = v.by_value;
+    if (v.by_value) std::memcpy(&a.value[k], v.data, itemsize(v.dtype));  // host memory (run_family)
+    a.scalar[k] = k > 0 && (v.by_value || is_broadcast_scalar(shape, v.strides));
     const bool dense = a.scalar[k] || is_c_contiguous(shape, v.strides);
     a.dense = a.dense && dense;
     if (!a.scalar[k] && reinterpret_cast<std::uintptr_t>(v.data) % 16 != 0) a.vector = false;

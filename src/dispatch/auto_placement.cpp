@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/hot_tls.hpp"
 #include "backend/stream.hpp"
 #include "dispatch/calibrate.hpp"
 #include "dispatch/cost_model.hpp"
@@ -67,14 +68,14 @@ struct LastDecision {
   Work work;
   int threads = 1;
 };
-thread_local LastDecision last;
+TANDEM_HOT_TLS LastDecision last;  // read by every op on the CPU (cpu_op_is_timed)
 
 struct PlannedSplit {
   DeviceModel* state = nullptr;  // null: no split planned
   double device_fraction = 0;
   int cpu_threads = 1;
 };
-thread_local PlannedSplit planned;
+TANDEM_HOT_TLS PlannedSplit planned;
 
 /// Device chunks the split's pipeline is planned with (launches in plan_split's estimate).
 constexpr int kSplitChunks = 4;
@@ -103,7 +104,8 @@ Backend& choose_by_cost(Backend& device, const ArrayCall& op) {
     if (!on_host) call.bytes_to_host += bytes;
     (on_device && !on_host ? home_device : home_host) += bytes;
   };
-  for (int i = 0; i < op.call.n_in; ++i) count(*op.inputs[static_cast<std::size_t>(i)]);
+  for (int i = 0; i < op.call.n_in; ++i)
+    if (const UntypedArray* a = op.inputs[static_cast<std::size_t>(i)]) count(*a);  // null: a scalar value
   if (op.output_counts_for_placement()) count(*op.outputs[0]);
   call.home = home_device > home_host ? Place::device : Place::cpu;
   call.output_bytes = static_cast<double>(op.call.bytes_written());

@@ -21,13 +21,11 @@ namespace tandem {
 
 namespace {
 Backend& decided_cpu(const OpKey& op) {
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(op.family, detail::Placed::cpu);
   return cpu_backend();
 }
 Backend& decided(Backend& b, const OpKey& op) {
   if (&b == &cpu_backend()) return decided_cpu(op);
-  detail::counters().placed_device.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(op.family, detail::Placed::device);
   return b;
 }
@@ -95,10 +93,12 @@ void bind(StridedView& v, const UntypedArray& a, Device device) {
            a.offset() * static_cast<std::int64_t>(itemsize(a.dtype()));
 }
 
-/// Makes every operand valid on `backend` and points the call's views there.
+/// Makes every operand valid on `backend` and points the call's views there (a scalar
+/// passed by value has no memory to bind: kernels::run_family points its view at it).
 void bind(ArrayCall& op, Device device) {
   for (int i = 0; i < op.call.n_in; ++i)
-    bind(op.call.in[static_cast<std::size_t>(i)], *op.inputs[static_cast<std::size_t>(i)], device);
+    if (const UntypedArray* a = op.inputs[static_cast<std::size_t>(i)])
+      bind(op.call.in[static_cast<std::size_t>(i)], *a, device);
   for (int i = 0; i < op.call.n_out; ++i)
     bind(op.call.out[static_cast<std::size_t>(i)], *op.outputs[static_cast<std::size_t>(i)], device);
 }
@@ -108,7 +108,7 @@ void bind(ArrayCall& op, Device device) {
 void order_operands(Backend& backend, const ArrayCall& op) {
   const int stream = current_stream(backend.device());
   for (int i = 0; i < op.call.n_in; ++i)
-    op.inputs[static_cast<std::size_t>(i)]->buffer()->order_use(backend, stream, false);
+    if (const UntypedArray* a = op.inputs[static_cast<std::size_t>(i)]) a->buffer()->order_use(backend, stream, false);
   for (int i = 0; i < op.call.n_out; ++i)
     op.outputs[static_cast<std::size_t>(i)]->buffer()->order_use(backend, stream, true);
 }
@@ -116,7 +116,8 @@ void order_operands(Backend& backend, const ArrayCall& op) {
 /// After the op is queued: one event marks the inputs read and the outputs written.
 void finish_op(Backend& backend, const ArrayCall& op) {
   const Event event = backend.device().is_cpu() ? Event{} : backend.record_event(current_stream(backend.device()));
-  for (int i = 0; i < op.call.n_in; ++i) op.inputs[static_cast<std::size_t>(i)]->buffer()->record_use(event, false);
+  for (int i = 0; i < op.call.n_in; ++i)
+    if (const UntypedArray* a = op.inputs[static_cast<std::size_t>(i)]) a->buffer()->record_use(event, false);
   // After the reads: an in-place op's write replaces them.
   const Device device = backend.device();
   for (int i = 0; i < op.call.n_out; ++i)
@@ -159,9 +160,10 @@ Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
 
 bool output_aliases_input(const ArrayCall& op) {
   for (int o = 0; o < op.call.n_out; ++o)
-    for (int i = 0; i < op.call.n_in; ++i)
-      if (op.outputs[static_cast<std::size_t>(o)]->buffer() == op.inputs[static_cast<std::size_t>(i)]->buffer())
-        return true;
+    for (int i = 0; i < op.call.n_in; ++i) {
+      const UntypedArray* a = op.inputs[static_cast<std::size_t>(i)];
+      if (a != nullptr && op.outputs[static_cast<std::size_t>(o)]->buffer() == a->buffer()) return true;
+    }
   return false;
 }
 

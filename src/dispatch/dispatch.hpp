@@ -10,13 +10,15 @@
 #include "backend/backend.hpp"
 #include "kernels/op_call.hpp"
 #include "tandem/core/untyped_array.hpp"
+#include "tandem/ops/untyped_elementwise.hpp"
 
 namespace tandem {
 
 /// An op as the front end hands it to the dispatcher: an OpCall whose views carry dtype,
 /// shape and strides (broadcast where the op needs it) but no memory yet, and the array
 /// behind each view. execute() binds view i of call.in to inputs[i] (call.out to outputs)
-/// in the memory of the backend it chooses. The arrays must outlive execute().
+/// in the memory of the backend it chooses. The arrays must outlive execute(). A scalar
+/// input passed by value has no array (inputs[i] is null): it is in the call itself.
 struct ArrayCall {
   OpCall call;
   std::array<const UntypedArray*, OpCall::kMaxInputs> inputs{};
@@ -31,6 +33,16 @@ struct ArrayCall {
   StridedView& input(const UntypedArray& a, const Shape& shape) {
     StridedView& v = next(call.in, call.n_in, inputs, a);
     return a.shape() == shape ? describe(v, a) : describe_broadcast(v, a, shape);
+  }
+  /// Adds a scalar passed by value as the next input, broadcast to `shape`.
+  StridedView& input(const Scalar& value, const Shape& shape) {
+    if (call.n_in == OpCall::kMaxInputs) too_many_operands();
+    inputs[static_cast<std::size_t>(call.n_in)] = nullptr;
+    return call.add_value_input(value, shape);
+  }
+  /// Adds an element-wise operand, array or scalar, broadcast to `shape`.
+  StridedView& input(const untyped::Operand& a, const Shape& shape) {
+    return a.is_scalar() ? input(a.scalar(), shape) : input(a.array(), shape);
   }
   /// Adds `a` as the next output.
   StridedView& output(const UntypedArray& a) { return describe(next(call.out, call.n_out, outputs, a), a); }

@@ -108,6 +108,7 @@ class DeviceDriver {
     Pending p{lane, {}, r, detail::trace::enabled() ? detail::trace::now_us() : 0};
     for (int i = 0; i < piece.n_in; ++i) {
       StridedView& v = piece.in[static_cast<std::size_t>(i)];
+      if (v.by_value) continue;  // a scalar: the piece carries it
       std::size_t bytes = 0;
       span_bytes(v, &bytes);
       const StridedView& whole = call_.in[static_cast<std::size_t>(i)];

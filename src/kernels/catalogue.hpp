@@ -23,6 +23,10 @@ struct StridedView {
   DType dtype = DType::float64;
   Shape shape;
   Strides strides;
+  /// A scalar operand passed by value (OpCall::input_values): every stride is 0, and data,
+  /// null in the OpCall, points to the value in host memory when a backend's entry point
+  /// gets the view (kernels::run_family), whatever that backend's memory is.
+  bool by_value = false;
 };
 
 // clang-format off

@@ -44,7 +44,37 @@
 
 namespace tandem::kernels {
 
-/// Runs `c` through b's entry point for its family.
+/// Runs the element-wise call `c` (binary, where, clip) over the input views in0..in2.
+template <class B>
+void run_elementwise(B& b, const OpCall& c, const StridedView& in0, const StridedView& in1, const StridedView& in2) {
+  switch (c.key.family) {
+    case OpFamily::binary:
+      return b.binary(c.binary_op(), in0, in1, c.out[0]);
+    case OpFamily::where:
+      return b.where(in0, in1, in2, c.out[0]);
+    default:
+      return b.clip(in0, in1, in2, c.out[0]);
+  }
+}
+
+/// The same with each by_value input's view (a copy) pointed at its value in `c`.
+template <class B>
+void run_elementwise_with_values(B& b, const OpCall& c) {
+  std::array<StridedView, OpCall::kMaxInputs> bound;
+  std::array<const StridedView*, OpCall::kMaxInputs> in{};
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    in[i] = &c.in[i];
+    if (!c.in[i].by_value) continue;
+    bound[i] = c.in[i];
+    bound[i].data = const_cast<double*>(&c.input_values[i].f64);  // the union's members share it
+    in[i] = &bound[i];
+  }
+  run_elementwise(b, c, *in[0], *in[1], *in[2]);
+}
+
+/// Runs `c` through b's entry point for its family. A scalar input passed by value reaches
+/// the entry point as a view of zero strides whose data is the value in host memory, with
+/// by_value set (a backend with memory of its own reads it there, on the host).
 template <class B>
 void run_family(B& b, const OpCall& c) {
   switch (c.key.family) {
@@ -55,11 +85,11 @@ void run_family(B& b, const OpCall& c) {
     case OpFamily::unary:
       return b.unary(c.unary_op(), c.in[0], c.out[0]);
     case OpFamily::binary:
-      return b.binary(c.binary_op(), c.in[0], c.in[1], c.out[0]);
     case OpFamily::where:
-      return b.where(c.in[0], c.in[1], c.in[2], c.out[0]);
-    case OpFamily::clip:
-      return b.clip(c.in[0], c.in[1], c.in[2], c.out[0]);
+    case OpFamily::clip: {
+      if (c.in[0].by_value || c.in[1].by_value || c.in[2].by_value) return run_elementwise_with_values(b, c);
+      return run_elementwise(b, c, c.in[0], c.in[1], c.in[2]);
+    }
     case OpFamily::random:
       return b.random(c.random, c.out[0]);
     case OpFamily::reduce:

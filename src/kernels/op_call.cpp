@@ -86,7 +86,8 @@ bool split_map(const OpCall& c, int axis, SplitMap& m) {
 }
 
 void slice(StridedView& v, int axis, std::int64_t begin, std::int64_t end) {
-  v.data = static_cast<char*>(v.data) + begin * v.strides[axis] * static_cast<std::int64_t>(itemsize(v.dtype));
+  if (!v.by_value)
+    v.data = static_cast<char*>(v.data) + begin * v.strides[axis] * static_cast<std::int64_t>(itemsize(v.dtype));
   v.shape[axis] = end - begin;
 }
 
@@ -102,6 +103,21 @@ StridedView& OpCall::add_output(const StridedView& v) {
   TANDEM_CHECK(n_out < kMaxOutputs, ValueError, op_name(key), "too many outputs for an OpCall");
   out[static_cast<std::size_t>(n_out)] = v;
   return out[static_cast<std::size_t>(n_out++)];
+}
+
+StridedView& OpCall::add_value_input(const Scalar& scalar, const Shape& shape) {
+  TANDEM_CHECK(n_in < kMaxInputs, ValueError, op_name(key), "too many inputs for an OpCall");
+  const auto i = static_cast<std::size_t>(n_in++);
+  input_values[i] = scalar;
+  // Written in place: this is on the path of every op with a scalar operand.
+  StridedView& v = in[i];
+  v.data = nullptr;
+  v.dtype = scalar.dtype;
+  v.shape = shape;
+  v.strides = shape;
+  for (std::int64_t& s : v.strides) s = 0;
+  v.by_value = true;
+  return v;
 }
 
 kernels::LinalgRequest OpCall::linalg_request() const {

@@ -24,6 +24,8 @@
 //   binary        in[0], in[1] -> out[0]        (same shape); key.code is the BinaryOp
 //   where         in[0] cond, in[1] a, in[2] b -> out[0]
 //   clip          in[0] a, in[1] lo, in[2] hi -> out[0]
+//                 (binary, where, clip: any input may be a scalar passed by value: a view
+//                 with by_value set and no memory, its value in input_values)
 //   random        out[0];                       random (the distribution and the Philox position)
 //   reduce        in[0] -> out[0]: out's shape is in's leading axes, the trailing ones are reduced
 //   scan          in[0] -> out[0] (same shape); axis
@@ -64,10 +66,13 @@ struct OpCall {
   std::array<StridedView, kMaxOutputs> out;
 
   // Parameters; those a family does not use keep their defaults.
-  int axis = 0;                   ///< scan, sort, argsort, take, put: the op's axis (non-negative)
-  bool stable = false;            ///< argsort: equal elements keep their order
-  bool right = false;             ///< searchsorted: the last insertion point, not the first
-  Scalar value;                   ///< fill
+  int axis = 0;         ///< scan, sort, argsort, take, put: the op's axis (non-negative)
+  bool stable = false;  ///< argsort: equal elements keep their order
+  bool right = false;   ///< searchsorted: the last insertion point, not the first
+  Scalar value;         ///< fill
+  /// binary, where, clip: the value of each input whose view is by_value (a scalar operand),
+  /// in that view's dtype. Kept in the call, so copies and pieces of it carry their scalars.
+  std::array<Scalar, kMaxInputs> input_values{};
   kernels::RandomRequest random;  ///< random
   bool flag = false;              ///< linalg: qr complete, svd full_matrices
   bool vectors = true;            ///< linalg: svd and eigh compute vectors
@@ -79,6 +84,8 @@ struct OpCall {
   StridedView& add_input(const StridedView& v = {});
   /// Appends a view written by the op.
   StridedView& add_output(const StridedView& v = {});
+  /// Appends a scalar input passed by value, broadcast to `shape` (element-wise families).
+  StridedView& add_value_input(const Scalar& scalar, const Shape& shape);
 
   UnaryOp unary_op() const { return static_cast<UnaryOp>(key.code); }
   BinaryOp binary_op() const { return static_cast<BinaryOp>(key.code); }

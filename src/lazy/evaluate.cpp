@@ -288,18 +288,20 @@ void Node::run_on_device(ProgramBuilder& builder, const std::shared_ptr<Buffer>&
 }
 
 // What eager evaluation does: each instruction one op through dispatch on the graph's
-// device, into a temporary (the last one into the result); scalars as one-element arrays on
-// the host, broadcast, as the front end passes them.
+// device, into a temporary (the last one into the result); scalars as the front end passes
+// them.
 void Node::run_op_by_op(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out) {
   const kernels::FusedProgram& program = builder.program();
   const Shape& shape = builder.shape();
-  std::vector<UntypedArray> scalars;
+  // Binary ops, where and clip take scalars as values; a unary op or astype of a scalar
+  // (a one-element operand) reads it from a 0-d array on the host.
+  std::vector<UntypedArray> scalar_arrays;
   for (const Scalar& s : builder.scalars()) {
     UntypedArray a = UntypedArray::empty(s.dtype, Shape{});
     std::memcpy(a.buffer()->ensure_valid_on(Device::cpu()), &s.f64,
                 itemsize(s.dtype));  // Scalar's members share their address
     a.buffer()->mark_written_on(Device::cpu());
-    scalars.push_back(std::move(a));
+    scalar_arrays.push_back(std::move(a));
   }
   std::vector<UntypedArray> values;
   values.reserve(program.code.size());
@@ -311,10 +313,14 @@ void Node::run_op_by_op(ProgramBuilder& builder, const std::shared_ptr<Buffer>& 
     for (int k = 0; k < instr.arity; ++k) {
       const FusedArg& a = instr.args[k];
       const auto i = static_cast<std::size_t>(a.index);
-      call.input(a.kind == FusedArg::Kind::input    ? builder.arrays()[i]
-                 : a.kind == FusedArg::Kind::scalar ? scalars[i]
-                                                    : values[i],
-                 shape);
+      const bool by_value = instr.key.family == OpFamily::binary || instr.key.family == OpFamily::where ||
+                            instr.key.family == OpFamily::clip;
+      if (a.kind == FusedArg::Kind::scalar && by_value)
+        call.input(builder.scalars()[i], shape);
+      else if (a.kind == FusedArg::Kind::scalar)
+        call.input(scalar_arrays[i], shape);
+      else
+        call.input(a.kind == FusedArg::Kind::input ? builder.arrays()[i] : values[i], shape);
     }
     call.output(values.back());
     execute_on(call, backend_);

@@ -62,19 +62,21 @@ bool is_scalar_operand(const UntypedArray& a, const Backend& backend) {
 // Every operand can be read where the graph runs without running anything first: a lazy
 // result of the same backend, a scalar parameter, or an array valid in that memory.
 // (A lazy result of another backend has run before this is asked.)
-bool operands_readable_on(const Backend& backend, std::initializer_list<const UntypedArray*> operands) {
-  for (const UntypedArray* a : operands)
-    if (!is_scalar_operand(*a, backend) && !a->buffer()->is_valid_on(backend.device())) return false;
+bool operands_readable_on(const Backend& backend, std::initializer_list<untyped::Operand> operands) {
+  for (const untyped::Operand& a : operands)
+    if (!a.is_scalar() && !is_scalar_operand(a.array(), backend) && !a.array().buffer()->is_valid_on(backend.device()))
+      return false;
   return true;
 }
 
 }  // namespace
 
-bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const UntypedArray*> operands) {
+bool may_defer(OpKey key, std::int64_t size, std::initializer_list<untyped::Operand> operands) {
   if (!lazy_enabled() || size < std::max<std::int64_t>(1, min_elements())) return false;
-  for (const UntypedArray* a : operands)
-    if (!a->buffer()->owned()) return false;  // wrapped memory may change under us: read it now
-  return !(key.family == OpFamily::unary && row_vectorised(**operands.begin()));
+  for (const untyped::Operand& a : operands)
+    if (!a.is_scalar() && !a.array().buffer()->owned())
+      return false;  // wrapped memory may change under us: read it now
+  return !(key.family == OpFamily::unary && row_vectorised(operands.begin()->array()));
 }
 
 Node::Node(OpKey key, DType result, Shape shape, int arity, Backend& backend)
@@ -97,10 +99,16 @@ Node::Snapshot Node::snapshot() {
   return s;
 }
 
-void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
+void Node::set_operands(std::initializer_list<untyped::Operand> operands) {
   int k = 0;
-  for (const UntypedArray* a : operands) {
+  for (const untyped::Operand& operand : operands) {
     Arg& arg = args_[static_cast<std::size_t>(k++)];
+    if (operand.is_scalar()) {
+      arg.kind = Arg::Kind::scalar;
+      arg.scalar = operand.scalar();
+      continue;
+    }
+    const UntypedArray* a = &operand.array();
     std::shared_ptr<Node> n = pending_node(*a);
     if (n != nullptr && &n->backend_ != &backend_) {
       // A graph runs on one backend: a lazy operand placed elsewhere runs first, there.
@@ -129,16 +137,19 @@ void Node::set_operands(std::initializer_list<const UntypedArray*> operands) {
   }
 }
 
-UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands) {
+UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands) {
   UntypedArray out = UntypedArray::empty(result, shape);
   // Placed at the call, as an eager op is, by the dispatcher (and counted there).
   ArrayCall call(key);
-  for (const UntypedArray* a : operands) call.input(*a, shape);
+  for (const untyped::Operand& a : operands) call.input(a, shape);
   call.output(out);
   Backend& backend = choose_backend(call);
-  for (const UntypedArray* a : operands)
-    if (const std::shared_ptr<Node> n = pending_node(*a); n != nullptr && &n->backend_ != &backend)
-      a->buffer()->resolve_pending();  // a graph runs on one backend: this operand runs first, where it was placed
+  for (const untyped::Operand& a : operands)
+    if (const std::shared_ptr<Node> n = a.is_scalar() ? nullptr : pending_node(a.array());
+        n != nullptr && &n->backend_ != &backend)
+      a.array()
+          .buffer()
+          ->resolve_pending();  // a graph runs on one backend: this operand runs first, where it was placed
   if (detail::split_planned() || !operands_readable_on(backend, operands)) {
     execute_on(call, backend);  // at once, as the eager op would
     return out;
@@ -186,10 +197,11 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
   return out;
 }
 
-bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
+bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
               const UntypedArray& out) {
   // Only a pending operand can be fused into out: every other out= call leaves at once.
-  if (std::none_of(operands.begin(), operands.end(), [](const UntypedArray* a) { return a->buffer()->has_pending(); }))
+  if (std::none_of(operands.begin(), operands.end(),
+                   [](const untyped::Operand& a) { return !a.is_scalar() && a.array().buffer()->has_pending(); }))
     return false;
   if (!lazy_enabled() || !placed_on_cpu()) return false;
   // The eager unary op vectorises each contiguous run of a strided out (src/cpu/elementwise.cpp).
@@ -197,7 +209,9 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
   const Buffer& memory = *out.buffer();
   if (memory.pending() != nullptr || !memory.newest().is_cpu()) return false;
   bool fusable = false;
-  for (const UntypedArray* a : operands) {
+  for (const untyped::Operand& operand : operands) {
+    if (operand.is_scalar()) continue;
+    const UntypedArray* a = &operand.array();
     const std::shared_ptr<Node> n = pending_node(*a);
     if (n == nullptr && !a->buffer()->newest().is_cpu()) return false;
     if (n != nullptr && !n->device().is_cpu()) return false;  // a device's graph runs there
@@ -207,7 +221,6 @@ bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()), cpu_backend());
   node->set_operands(operands);
   if (!node->fuse_into(out, op_name(key), /*as_temporary=*/false, /*handles=*/0)) return false;
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(key.family, detail::Placed::cpu);
   return true;
 }
@@ -227,7 +240,6 @@ bool assign_into(const UntypedArray& dst, const UntypedArray& src, bool src_is_t
   dst.buffer()->resolve_pending();  // dst is a view of a lazy result: computed before it is written
   if (!dst.buffer()->newest().is_cpu()) return false;
   if (!node->fuse_into(dst, "assign", /*as_temporary=*/true, src_is_temporary ? 1 : 0)) return false;
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(OpFamily::copy, detail::Placed::cpu);
   return true;
 }

@@ -21,6 +21,7 @@
 #include "kernels/fused_program.hpp"
 #include "memory/buffer.hpp"
 #include "tandem/core/untyped_array.hpp"
+#include "tandem/ops/untyped_elementwise.hpp"
 
 namespace tandem::lazy {
 
@@ -43,7 +44,7 @@ class MinElementsGuard {
 /// A unary op over a view whose rows are contiguous but not one run is not deferred: the
 /// eager op groups vector lanes per row (src/cpu/elementwise.cpp), which a fused block
 /// cannot reproduce bit for bit. Where it runs is defer()'s question.
-bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const UntypedArray*> operands);
+bool may_defer(OpKey key, std::int64_t size, std::initializer_list<untyped::Operand> operands);
 
 /// The result of an op that may_defer() allowed and the front end has checked: `key` as in
 /// kernels::FusedInstr, the result's dtype and shape, the operands in the op's order
@@ -52,7 +53,7 @@ bool may_defer(OpKey key, std::int64_t size, std::initializer_list<const Untyped
 /// backend or valid in its memory (a lazy operand of another backend runs first), and runs
 /// at once there otherwise, or when dispatch plans to split it. An operand of one element
 /// valid on the host becomes a scalar parameter: its value is read now.
-UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands);
+UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands);
 
 /// For an op with an `out` array: when an operand is the result of a lazy op still to run,
 /// runs its graph and the op in one fused pass straight into `out` (after the checks that
@@ -61,7 +62,7 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
 /// out not on the host, a unary op into an out that is not C-contiguous, or an input of the
 /// graph overlapping out in a way the fused pass cannot order (see fuse_into in
 /// src/lazy/evaluate.cpp).
-bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<const UntypedArray*> operands,
+bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
               const UntypedArray& out);
 
 /// For assign(dst, src) (checked: same dtype, src broadcasts to dst, dst writable): when src
@@ -118,8 +119,8 @@ class Node final : public PendingContents, public std::enable_shared_from_this<N
   Snapshot snapshot();
 
  private:
-  friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>);
-  friend bool run_into(OpKey, DType, const Shape&, std::initializer_list<const UntypedArray*>, const UntypedArray&);
+  friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>);
+  friend bool run_into(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>, const UntypedArray&);
   friend bool assign_into(const UntypedArray&, const UntypedArray&, bool);
   void run();  // with mutex_ held
   // Runs the graph still to run below this node into out (src/lazy/evaluate.cpp).
@@ -128,7 +129,7 @@ class Node final : public PendingContents, public std::enable_shared_from_this<N
   void run_program(const ProgramBuilder& builder, const std::function<void()>& run);  // traced
   void run_on_device(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out);
   void run_op_by_op(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out);
-  void set_operands(std::initializer_list<const UntypedArray*> operands);
+  void set_operands(std::initializer_list<untyped::Operand> operands);
 
   const OpKey key_;
   const DType result_;

@@ -39,7 +39,6 @@ bool reduce_fused(ReduceOp op, const UntypedArray& a, bool columns, const Untype
     TANDEM_THROW(OutOfMemory, detail::user_op_or(op_name(op)), "out of host memory (std::bad_alloc)");
   }
   if (!ran) return false;  // it ran meanwhile: reduce its stored result
-  detail::counters().placed_cpu.fetch_add(1, std::memory_order_relaxed);
   detail::count_placement(OpFamily::reduce, detail::Placed::cpu);
   cpu_backend().count_op();
   if (tracing)

@@ -28,8 +28,6 @@ Stats stats() {
   for (const Backend* b : registered_backends()) s.ops.push_back({b->device(), b->ops_run()});
   s.host_allocations = c.host_allocations.load(std::memory_order_relaxed);
   s.device_allocations = c.device_allocations.load(std::memory_order_relaxed);
-  s.placed_cpu = c.placed_cpu.load(std::memory_order_relaxed);
-  s.placed_device = c.placed_device.load(std::memory_order_relaxed);
   s.oom_fallbacks = c.oom_fallbacks.load(std::memory_order_relaxed);
   s.stream_waits = c.stream_waits.load(std::memory_order_relaxed);
   s.host_pool_hits = c.host_pool_hits.load(std::memory_order_relaxed);
@@ -43,6 +41,8 @@ Stats stats() {
     const auto& counts = c.placed_by_family[static_cast<std::size_t>(f)];
     s.placements.push_back({family_name(static_cast<OpFamily>(f)), counts[0].load(std::memory_order_relaxed),
                             counts[1].load(std::memory_order_relaxed), counts[2].load(std::memory_order_relaxed)});
+    s.placed_cpu += s.placements.back().cpu;
+    s.placed_device += s.placements.back().device;
   }
   s.cpu_prediction = prediction_error(c, 0);
   s.device_prediction = prediction_error(c, 1);
@@ -52,8 +52,8 @@ Stats stats() {
 void reset_stats() {
   auto& c = detail::counters();
   for (auto* a : {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.host_allocations, &c.device_allocations,
-                  &c.placed_cpu, &c.placed_device, &c.oom_fallbacks, &c.stream_waits, &c.host_pool_hits,
-                  &c.host_pool_misses, &c.lazy_nodes, &c.fused_evaluations, &c.fused_instructions})
+                  &c.oom_fallbacks, &c.stream_waits, &c.host_pool_hits, &c.host_pool_misses, &c.lazy_nodes,
+                  &c.fused_evaluations, &c.fused_instructions})
     a->store(0, std::memory_order_relaxed);
   for (auto& family : c.placed_by_family)
     for (auto& count : family) count.store(0, std::memory_order_relaxed);

@@ -32,7 +32,7 @@ UntypedArray copy(const UntypedArray& a) {
 UntypedArray astype(const UntypedArray& a, DType dtype) {
   const ::tandem::detail::UserOpScope scope("astype");  // not copy's: ops copy their operands
   const OpKey key = OpKey::of(OpFamily::copy, a.dtype());
-  if (lazy::may_defer(key, a.size(), {&a})) return lazy::defer(key, dtype, a.shape(), {&a});
+  if (lazy::may_defer(key, a.size(), {a})) return lazy::defer(key, dtype, a.shape(), {a});
   UntypedArray out = UntypedArray::empty(dtype, a.shape());
   copy_into(a, out);
   return out;

@@ -241,7 +241,7 @@ UntypedArray nonzero(const UntypedArray& a, bool count_major) {
   TANDEM_CHECK(a.ndim() > 0, ValueError, count_major ? "argwhere" : "nonzero",
                "not allowed on 0-d arrays; use atleast_1d / reshape({1}) first");
   const Scalar zero = visit_dtype(a.dtype(), [](auto tag) { return Scalar::of(decltype(tag)(0)); });
-  const UntypedArray mask = a.dtype() == DType::bool_ ? a : binary(BinaryOp::not_equal, a, scalar_array(zero));
+  const UntypedArray mask = a.dtype() == DType::bool_ ? a : binary(BinaryOp::not_equal, a, zero);
   const std::int64_t count = count_true(mask);
   UntypedArray out = count_major ? UntypedArray::empty(DType::int64, Shape{count, std::int64_t{a.ndim()}})
                                  : UntypedArray::empty(DType::int64, Shape{std::int64_t{a.ndim()}, count});

@@ -215,7 +215,7 @@ UntypedArray matrix_rank(const UntypedArray& a, double tol) {
     const UntypedArray nonzero = astype(binary(BinaryOp::not_equal, reshape(a, Shape{-1}), scalar(0.0)), DType::int64);
     const UntypedArray count =
         untyped::matmul(nonzero, full(DType::int64, Shape{a.size()}, Scalar::of(std::int64_t{1})));
-    return binary(BinaryOp::minimum, count, scalar_array(Scalar::of(std::int64_t{1})));
+    return binary(BinaryOp::minimum, count, Scalar::of(std::int64_t{1}));
   }
   const std::int64_t m = rows(a), n = cols(a), k = std::min(m, n);
   const UntypedArray s = svd(a, false, false).second;
@@ -239,7 +239,7 @@ UntypedArray pinv(const UntypedArray& a, double rcond) {
   check_matrices(LinalgOp::svd, a, false);
   const Outputs f = svd(a, false, true);
   const bool single = a.dtype() == DType::float32;
-  auto scalar = [&](double v) { return scalar_array(single ? Scalar::of(static_cast<float>(v)) : Scalar::of(v)); };
+  auto scalar = [&](double v) { return single ? Scalar::of(static_cast<float>(v)) : Scalar::of(v); };
   const Index first[] = {Index(ellipsis), Index(slice(0, 1))};
   const UntypedArray cutoff = binary(BinaryOp::multiply, index(f.second, first, 2), scalar(rcond));
   const UntypedArray s_inv =

@@ -40,11 +40,15 @@ bool may_overlap(const UntypedArray& x, const UntypedArray& y) {
   return xl < yh && yl < xh;
 }
 
-const UntypedArray* detached(const UntypedArray& input, const UntypedArray& out, std::optional<UntypedArray>& storage) {
-  if (!may_overlap(input, out)) return &input;
+bool must_detach(const UntypedArray& input, const UntypedArray& out) {
+  if (!may_overlap(input, out)) return false;
   const bool identical = input.offset() == out.offset() && input.shape() == out.shape() &&
                          input.strides() == out.strides() && input.dtype() == out.dtype();
-  if (identical) return &input;
+  return !identical;
+}
+
+const UntypedArray* detached(const UntypedArray& input, const UntypedArray& out, std::optional<UntypedArray>& storage) {
+  if (!must_detach(input, out)) return &input;
   storage = untyped::copy(input);
   return &*storage;
 }

@@ -17,8 +17,12 @@ void check_out(const char* op, const UntypedArray& out, const Shape& shape, DTyp
 /// Do the memory ranges of x and y intersect?
 bool may_overlap(const UntypedArray& x, const UntypedArray& y);
 
-/// An input that overlaps the output in any way other than element-for-element identity
-/// is copied first, so in-place ops over shifted views read the old values (as NumPy).
+/// Does `input` overlap `out` in any way other than element-for-element identity? An op
+/// that writes out then reads a copy of the input, so in-place ops over shifted views read
+/// the old values (as NumPy).
+bool must_detach(const UntypedArray& input, const UntypedArray& out);
+
+/// The input, or a copy of it when must_detach(input, out).
 UntypedArray detach_from(const UntypedArray& input, const UntypedArray& out);
 
 /// The same without copying handles on the common path: returns &input, or a pointer to

@@ -71,8 +71,8 @@ UntypedArray values_array(const std::vector<double>& v, const Shape& shape, DTyp
   return dtype == DType::float64 ? out : astype(out, dtype);
 }
 
-UntypedArray scalar_of(DType dtype, double v) {
-  return dtype == DType::float32 ? scalar_array(Scalar::of(static_cast<float>(v))) : scalar_array(Scalar::of(v));
+Scalar scalar_of(DType dtype, double v) {
+  return dtype == DType::float32 ? Scalar::of(static_cast<float>(v)) : Scalar::of(v);
 }
 
 // NumPy's _lerp: a + (b - a) t, or b - (b - a)(1 - t) where t >= 0.5 (exact at t = 1).
@@ -254,13 +254,13 @@ UntypedArray histogram(const UntypedArray& a, const UntypedArray& edges, const U
   // Bin i holds e[i] <= x < e[i+1], the last bin also x == e[nbins]: searchsorted's right
   // insertion point minus one, as NumPy's own search over the edges.
   const UntypedArray bin =
-      binary(BinaryOp::subtract, searchsorted(e, values, Side::right), scalar_array(Scalar::of(std::int64_t{1})));
-  const UntypedArray last_edge = scalar_array(Scalar::of(ev[nbins]));
+      binary(BinaryOp::subtract, searchsorted(e, values, Side::right), Scalar::of(std::int64_t{1}));
+  const Scalar last_edge = Scalar::of(ev[nbins]);
   const UntypedArray on_last = binary(BinaryOp::equal, values, last_edge);
   const UntypedArray in_range =
-      binary(BinaryOp::logical_and, binary(BinaryOp::greater_equal, values, scalar_array(Scalar::of(ev[0]))),
+      binary(BinaryOp::logical_and, binary(BinaryOp::greater_equal, values, Scalar::of(ev[0])),
              binary(BinaryOp::less_equal, values, last_edge));
-  const UntypedArray clamped = where(on_last, scalar_array(Scalar::of(nbins - 1)), bin);
+  const UntypedArray clamped = where(on_last, Scalar::of(nbins - 1), bin);
   const UntypedArray kept = mask_select(clamped, in_range);
   const UntypedArray* w = nullptr;
   UntypedArray kept_weights;

@@ -39,8 +39,8 @@ td::Array<double> on_device(std::uint64_t seed) {
   return a;
 }
 
-// The chain every test runs: six instructions over two inputs and two scalars (C++
-// scalars: one-element arrays filled where the placement puts them, here on the device).
+// The chain every test runs: six instructions over two inputs and two C++ scalars (passed
+// as values: parameters of the program, or of each op when it runs op by op).
 td::Array<double> chain(const td::Array<double>& a, const td::Array<double>& b) {
   return td::sin(a * b + a) / (b - 0.5) + 2.0;
 }
@@ -79,11 +79,11 @@ TEST(LazyOnDevice, AChainRunsAsOneFusedProgramAndStaysOnTheDevice) {
   td::Stats s = td::stats();
   EXPECT_EQ(s.fused_evaluations, 1u);
   EXPECT_EQ(s.fused_instructions, 6u);
-  EXPECT_EQ(s.ops_on(device()), 3u);  // the scalars' two fills and the program
+  EXPECT_EQ(s.ops_on(device()), 1u);  // the program (scalars are passed as values: no fills)
   EXPECT_EQ(s.ops_on(td::Device::cpu()), 0u);
-  EXPECT_EQ(s.device_allocations, 3u);  // the two scalars and the result: no array-sized temporary
+  EXPECT_EQ(s.device_allocations, 1u);  // the result: no array-sized temporary, no 0-d scalar
   EXPECT_EQ(s.bytes_host_to_device, 0u);
-  EXPECT_EQ(s.bytes_device_to_host, 0u);  // the scalars are read on the device
+  EXPECT_EQ(s.bytes_device_to_host, 0u);
   EXPECT_EQ(r.device(), device());
   const std::vector<double> got = r.to_vector();
   EXPECT_EQ(td::stats().bytes_device_to_host, kN * sizeof(double));
@@ -127,9 +127,9 @@ TEST(LazyOnDevice, ADeclinedProgramRunsOpByOpOnTheDevice) {
   td::synchronize();
   const td::Stats s = td::stats();
   EXPECT_EQ(s.fused_evaluations, 0u);
-  EXPECT_EQ(s.ops_on(device()), 8u);  // the scalars' two fills and the six ops, as eager runs them
+  EXPECT_EQ(s.ops_on(device()), 6u);  // the six ops, as eager runs them
   EXPECT_EQ(s.ops_on(td::Device::cpu()), 0u);
-  EXPECT_EQ(s.device_allocations, 8u);  // the two scalars, five temporaries and the result
+  EXPECT_EQ(s.device_allocations, 6u);  // five temporaries and the result
   EXPECT_EQ(s.bytes_device_to_host, 0u);
   EXPECT_EQ(r.device(), device());
   EXPECT_EQ(r.to_vector(), chain_on_cpu(a, b));

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -98,6 +99,31 @@ TEST(OpCall, ElementwisePiecesEqualTheWhole) {
   c.add_output(view(out, {7, 5}));
   expect_pieces_equal_whole(c, 0, {0, 3, 3, 7}, out, pieces);
   expect_pieces_equal_whole(c, 1, {0, 1, 4, 5}, out, pieces);
+}
+
+// A scalar passed by value: no memory behind it, one element of bytes read, and every piece
+// (and every copy of the call) carries the value; clip's lo and hi both as values.
+TEST(OpCall, ValueInputsTravelWithTheCallAndItsPieces) {
+  auto a = randoms(7 * 5, 3);
+  std::vector<double> out(35), pieces(35), expect(35);
+  OpCall c(OpKey::of(td::BinaryOp::subtract, DType::float64));
+  const StridedView& v = c.add_value_input(td::Scalar::of(0.75), {7, 5});
+  EXPECT_TRUE(v.by_value);
+  EXPECT_EQ(v.data, nullptr);
+  c.add_input(view(a, {7, 5}));
+  c.add_output(view(out, {7, 5}));
+  EXPECT_EQ(c.bytes_read(), (1 + 35) * 8);
+  expect_pieces_equal_whole(c, 0, {0, 2, 7}, out, pieces);
+  expect_pieces_equal_whole(c, 1, {0, 3, 5}, out, pieces);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(out[i], 0.75 - a[i]);
+
+  OpCall clip(OpKey::of(OpFamily::clip, DType::float64));
+  clip.add_input(view(a, {35}));
+  clip.add_value_input(td::Scalar::of(-0.5), {35});
+  clip.add_value_input(td::Scalar::of(1.25), {35});
+  clip.add_output(view(out, {35}));
+  expect_pieces_equal_whole(clip, 0, {0, 16, 35}, out, pieces);
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(out[i], std::min(std::max(a[i], -0.5), 1.25));
 }
 
 TEST(OpCall, CopyWithConversionSplits) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <type_traits>
@@ -56,6 +57,7 @@ class Dims {
   // Copies move only the entries in use, not the whole inline capacity.
   Dims(const Dims& other) : n_(other.n_) { copy_from(other); }
   Dims& operator=(const Dims& other) {
+    if (this == &other) return *this;  // memcpy must not copy onto itself
     n_ = other.n_;
     copy_from(other);
     return *this;
@@ -82,7 +84,10 @@ class Dims {
   int64_t back() const { return v_[static_cast<std::size_t>(n_ - 1)]; }
 
   /// Appends one entry; throws ShapeError past kMaxDims.
-  void push_back(int64_t v);
+  void push_back(int64_t v) {
+    if (n_ == kMaxDims) too_many_dimensions();
+    v_[static_cast<std::size_t>(n_++)] = v;
+  }
   /// Inserts v before position pos (0 <= pos <= size()).
   void insert(int pos, int64_t v);
   /// Removes the entry at pos.
@@ -99,9 +104,16 @@ class Dims {
   friend bool operator!=(const Dims& a, const Dims& b) { return !(a == b); }
 
  private:
+  // Blocks of 4 entries of constant size, which the compiler copies inline: a loop over n_
+  // entries became a call to memmove, dearer than the copy for the usual few axes (shapes
+  // are copied several times per op). The entries past n_ in the last block are copied
+  // as bytes and never read.
   void copy_from(const Dims& other) {
-    for (int i = 0; i < n_; ++i) v_[static_cast<std::size_t>(i)] = other.v_[static_cast<std::size_t>(i)];
+    static_assert(kMaxDims % 4 == 0, "copy_from copies blocks of 4 entries");
+    for (int i = 0; i < n_; i += 4)
+      std::memcpy(&v_[static_cast<std::size_t>(i)], &other.v_[static_cast<std::size_t>(i)], 4 * sizeof(int64_t));
   }
+  [[noreturn]] static void too_many_dimensions();
 
   std::array<int64_t, kMaxDims> v_;
   int n_ = 0;

@@ -4,9 +4,10 @@
 ///
 /// Every function has three forms: `f(a)` / `f(a, b)` returns a new array; `f(..., out)`
 /// writes into an existing array (shape = broadcast shape, dtype = result dtype; it may
-/// alias an input) without allocating; binary ops also take a scalar on either side,
-/// converted to the array's element type. Operands must share a dtype (convert with
-/// astype<U>() first); comparisons and logical ops return Array<bool>.
+/// alias an input) without allocating; binary ops, where and clip also take scalars (on
+/// either side), converted to the array's element type and passed to the kernels as values
+/// (no array is made for them). Operands must share a dtype (convert with astype<U>()
+/// first); comparisons and logical ops return Array<bool>.
 ///
 /// Integer semantics: + - * wrap modulo 2^bits; `/` truncates toward zero; floor_divide
 /// rounds toward minus infinity and mod takes the divisor's sign (as NumPy); any integer
@@ -23,10 +24,11 @@
 namespace tandem {
 
 namespace detail {
+// A C++ scalar operand, converted to the array's element type and passed as a value.
 template <class T, class S>
-UntypedArray scalar_operand(S s) {
+Scalar scalar_operand(S s) {
   static_assert(std::is_arithmetic_v<S>, "tandem: scalar operands must be arithmetic");
-  return untyped::scalar_array(Scalar::of(static_cast<T>(s)));
+  return Scalar::of(static_cast<T>(s));
 }
 template <class S>
 inline constexpr bool is_scalar_v = std::is_arithmetic_v<S>;
@@ -221,11 +223,26 @@ const Array<T>& where(const Array<bool>& cond, const Array<T>& a, const Array<T>
   untyped::where(cond.untyped(), a.untyped(), b.untyped(), &out.untyped());
   return out;
 }
+template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>
+const Array<T>& where(const Array<bool>& cond, const Array<T>& a, S b, const Array<T>& out) {
+  untyped::where(cond.untyped(), a.untyped(), detail::scalar_operand<T>(b), &out.untyped());
+  return out;
+}
+template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>
+const Array<T>& where(const Array<bool>& cond, S a, const Array<T>& b, const Array<T>& out) {
+  untyped::where(cond.untyped(), detail::scalar_operand<T>(a), b.untyped(), &out.untyped());
+  return out;
+}
 
 /// Limits values to [lo, hi]; NaN stays NaN (NumPy's clip).
 template <class T>
 Array<T> clip(const Array<T>& a, const Array<T>& lo, const Array<T>& hi) {
   return Array<T>(untyped::clip(a.untyped(), lo.untyped(), hi.untyped()));
+}
+template <class T>
+const Array<T>& clip(const Array<T>& a, const Array<T>& lo, const Array<T>& hi, const Array<T>& out) {
+  untyped::clip(a.untyped(), lo.untyped(), hi.untyped(), &out.untyped());
+  return out;
 }
 template <class T, class S1, class S2, std::enable_if_t<detail::is_scalar_v<S1> && detail::is_scalar_v<S2>, int> = 0>
 Array<T> clip(const Array<T>& a, S1 lo, S2 hi) {
