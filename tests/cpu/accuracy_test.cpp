@@ -22,8 +22,10 @@
 #include <vector>
 
 #include "kernels/elementwise.hpp"
+#include "support/simd_targets.hpp"
 
 namespace td = tandem;
+using td::test::for_each_target;
 
 namespace {
 
@@ -225,19 +227,6 @@ using FloatTypes = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(Accuracy, FloatTypes);
 
 constexpr std::size_t kSamples = std::size_t{1} << 16;
-
-// Runs f(target name) with each Highway target of this CPU forced in turn (AVX-512, AVX2,
-// SSE4 on x86): each has its own implementations (src/cpu/simd_math.cpp).
-template <class F>
-void for_each_target(F&& f) {
-  const std::int64_t targets = hwy::SupportedTargets() & HWY_TARGETS & ~(HWY_SCALAR | HWY_EMU128);
-  for (std::int64_t t = 1; t != 0 && t <= targets; t <<= 1) {
-    if ((targets & t) == 0) continue;
-    hwy::SetSupportedTargetsForTest(t);
-    f(hwy::TargetName(t));
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 TYPED_TEST(Accuracy, MaxUlpWithinBound) {
   using T = TypeParam;

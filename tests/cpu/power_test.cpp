@@ -3,7 +3,6 @@
 // element whatever the layout, the vector tails, the thread count or fusion.
 
 #include <gtest/gtest.h>
-#include <hwy/targets.h>
 
 #include <cmath>
 #include <cstdint>
@@ -15,9 +14,11 @@
 #include <vector>
 
 #include "cpu/simd.hpp"
+#include "support/simd_targets.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
+using td::test::for_each_target;
 using td::test::ulp_distance;
 
 namespace {
@@ -26,18 +27,6 @@ template <class T>
 class Power : public ::testing::Test {};
 using FloatTypes = ::testing::Types<float, double>;
 TYPED_TEST_SUITE(Power, FloatTypes);
-
-// Runs f() with each Highway target of this CPU forced in turn.
-template <class F>
-void for_each_target(F&& f) {
-  const std::int64_t targets = hwy::SupportedTargets() & HWY_TARGETS & ~(HWY_SCALAR | HWY_EMU128);
-  for (std::int64_t t = 1; t != 0 && t <= targets; t <<= 1) {
-    if ((targets & t) == 0) continue;
-    hwy::SetSupportedTargetsForTest(t);
-    f(hwy::TargetName(t));
-  }
-  hwy::SetSupportedTargetsForTest(0);
-}
 
 // Pairs (x, y) over the ranges where pow is finite and normal, and across overflow and
 // underflow: small and large bases, fractional and large exponents, bases near 1.

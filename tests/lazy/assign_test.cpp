@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "lazy/graph.hpp"
+#include "support/lazy_support.hpp"
+#include "support/test_support.hpp"
 #include "tandem/tandem.hpp"
 
 namespace td = tandem;
@@ -20,19 +22,10 @@ using td::slice;
 
 namespace {
 
-struct Mode {
-  explicit Mode(bool lazy) : lazy_guard(lazy) {}
-  td::LazyGuard lazy_guard;
-  td::lazy::MinElementsGuard min{0};
-  td::PlacementGuard placement{td::Placement::cpu};
-};
-
+// n threads while it lives.
 struct Threads {
-  explicit Threads(int n) : saved(td::num_threads()) { td::set_num_threads(n); }
-  Threads(const Threads&) = delete;
-  Threads& operator=(const Threads&) = delete;
-  ~Threads() { td::set_num_threads(saved); }
-  int saved;
+  explicit Threads(int n) { td::set_num_threads(n); }
+  td::test::ThreadCountGuard saved;
 };
 
 std::vector<std::uint64_t> bits(const td::Array<double>& a) {
@@ -111,7 +104,7 @@ TEST(LazyAssign, StencilsIn2DMatchEagerAndNumPyBitwise) {
         td::Array<double> eager = start.copy();
         td::Array<double> lazy = start.copy();
         {
-          const Mode m(false);
+          const td::test::LazyMode m(false);
           std::mt19937_64 r2(seed);
           const td::Array<double> copy = start.copy();
           const Grid2 from = views2(copy, halo, r2);
@@ -120,7 +113,7 @@ TEST(LazyAssign, StencilsIn2DMatchEagerAndNumPyBitwise) {
           const Grid2 g = views2(eager, halo, r3);
           eager(along(halo, 0), along(halo, 0)) = rhs(k, g.c, g.n, g.s, g.e, g.w);
         }
-        const Mode m(true);
+        const td::test::LazyMode m(true);
         std::mt19937_64 r4(seed);
         const Grid2 g = views2(lazy, halo, r4);
         td::Array<double> expr = rhs(k, g.c, g.n, g.s, g.e, g.w);
@@ -156,10 +149,10 @@ TEST(LazyAssign, StencilsIn3DMatchEagerBitwise) {
         u(along(1, 0), along(1, 0), along(1, 0)) = c + 0.1 * (a + b + e + f + g + h - 6.0 * c);
       };
       {
-        const Mode m(false);
+        const td::test::LazyMode m(false);
         step(eager, seed);
       }
-      const Mode m(true);
+      const td::test::LazyMode m(true);
       td::reset_stats();
       step(lazy, seed);
       EXPECT_EQ(td::stats().fused_evaluations, 1u) << shape_text(shape);
@@ -176,7 +169,7 @@ TEST(LazyAssign, OneDimensionalShiftsInBothDirections) {
       const Threads t(threads);
       for (int shift : {1, -1, 3, -17}) {
         for (bool reversed : {false, true}) {
-          const Mode m(true);
+          const td::test::LazyMode m(true);
           td::Array<double> base = td::arange<double>(0, static_cast<double>(size));
           td::Array<double> a = reversed ? base(slice(none, none, -1)) : base;
           const std::vector<double> old = a.to_vector();
@@ -209,7 +202,7 @@ TEST(LazyAssign, NegativeStrides) {
     const td::Array<double> start = random_array({67, 45}, rng);
     std::vector<std::vector<std::uint64_t>> results;
     for (bool lazy : {false, true}) {
-      const Mode m(lazy);
+      const td::test::LazyMode m(lazy);
       td::Array<double> u = start.copy();
       td::Array<double> r = u(slice(none, none, -1), slice(none, none, -1));
       const td::Array<double> c = r(slice(1, -1), slice(1, -1));
@@ -230,7 +223,7 @@ TEST(LazyAssign, OtherArraysIntoStridedViews) {
   const td::Array<double> b = random_array({90, 40}, rng);
   std::vector<std::vector<std::uint64_t>> results;
   for (bool lazy : {false, true}) {
-    const Mode m(lazy);
+    const td::test::LazyMode m(lazy);
     td::Array<double> big = td::zeros<double>({81, 121});
     td::Array<double> dst = big(slice(1, none, 2), slice(none, none, -3));  // 40 x 41
     td::Array<double> x = a(slice(), slice(3, 85, 2));                      // 40 x 41
@@ -257,7 +250,7 @@ TEST(LazyAssign, OverlapsThatNeedATemporaryStayRight) {
   std::vector<std::vector<std::uint64_t>> results;
   std::vector<double> kept_values;
   for (bool lazy : {false, true}) {
-    const Mode m(lazy);
+    const td::test::LazyMode m(lazy);
     td::Array<double> u = start.copy();
     td::Array<double> t = u.T();
     u(slice(1, -1), slice(1, -1)) = t(slice(2, none), slice(0, -2)) * 2.0 + u(slice(1, -1), slice(1, -1));
@@ -267,7 +260,7 @@ TEST(LazyAssign, OverlapsThatNeedATemporaryStayRight) {
     kept_values = kept.to_vector();  // the values of before the assignment
     results.push_back(bits(u));
     if (!lazy) continue;
-    const Mode eager(false);
+    const td::test::LazyMode eager(false);
     EXPECT_EQ(kept_values, (td::Array<double>(u(slice(1, -1), slice(1, -1))) * 2.0).to_vector());
   }
   EXPECT_EQ(results[0], results[1]);
@@ -276,7 +269,7 @@ TEST(LazyAssign, OverlapsThatNeedATemporaryStayRight) {
 // An expression kept in a variable and assigned (not moved) is read again afterwards: it
 // keeps the values of before the write; so does an out= op whose lazy operand is named.
 TEST(LazyAssign, NamedExpressionsKeepTheirValues) {
-  const Mode m(true);
+  const td::test::LazyMode m(true);
   td::Array<double> u = td::arange<double>(0, 64);
   td::Array<double> e = u(slice(0, -1)) + 1.0;
   u(slice(1, none)) = e;
@@ -298,7 +291,7 @@ TEST(LazyAssign, HeatStepsAllocateNothingArraySized) {
   const Threads t(2);
   std::vector<std::vector<std::uint64_t>> results;
   for (bool lazy : {false, true}) {
-    const Mode m(lazy);
+    const td::test::LazyMode m(lazy);
     td::Array<double> u = td::zeros<double>({130, 97});
     u(0, slice()) = 100.0;
     const td::Array<double> c = u(slice(1, -1), slice(1, -1));

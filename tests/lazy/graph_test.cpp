@@ -17,6 +17,7 @@
 #include "emulated/backend.hpp"
 #include "memory/fault_injection.hpp"
 #include "registry/registry.hpp"
+#include "support/lazy_support.hpp"
 #include "support/test_support.hpp"
 #include "tandem/tandem.hpp"
 
@@ -27,15 +28,6 @@ using td::Shape;
 using td::UntypedArray;
 
 namespace {
-
-// Lazy for arrays of every size, on `where` (the CPU by default), on this thread; eager
-// when off.
-struct Mode {
-  explicit Mode(bool lazy, td::Device where = td::Device::cpu()) : lazy_guard(lazy), placement(where) {}
-  td::LazyGuard lazy_guard;
-  td::lazy::MinElementsGuard min{0};
-  td::PlacementGuard placement;
-};
 
 td::Device emulated_device() {
   static const td::Device d = td::test::shared_emulated_device();
@@ -54,14 +46,6 @@ struct Fusion {
   }
   bool saved;
 };
-
-std::vector<unsigned char> bytes_of(const UntypedArray& a) {
-  const td::LazyGuard eager(false);
-  const UntypedArray c = u::copy(a);
-  std::vector<unsigned char> out(static_cast<std::size_t>(c.size()) * td::itemsize(c.dtype()));
-  if (!out.empty()) std::memcpy(out.data(), c.host_data(false), out.size());
-  return out;
-}
 
 // Values that exercise every path: ordinary ones, and now and then arguments outside the
 // vector paths' trusted ranges (large, denormal, negative for log, inf, NaN).
@@ -151,7 +135,7 @@ std::vector<std::vector<unsigned char>> run_graph(const Leaves& leaves, const Sh
       pool.push_back(pool[1].view(shape, td::Strides{-1}, shape[0] - 1));
     }
   }
-  const Mode mode(lazy, where);
+  const td::test::LazyMode mode(lazy, where);
   std::mt19937_64 rng(seed);
   auto pick = [&](auto&& ok) -> int {
     for (int tries = 0; tries < 64; ++tries) {
@@ -249,7 +233,7 @@ std::vector<std::vector<unsigned char>> run_graph(const Leaves& leaves, const Sh
     }
   }
   std::vector<std::vector<unsigned char>> out;
-  for (const UntypedArray& a : pool) out.push_back(bytes_of(a));
+  for (const UntypedArray& a : pool) out.push_back(td::test::bytes_of(a));
   return out;
 }
 
@@ -305,14 +289,14 @@ TEST(LazyGraph, DeepChainEqualsEagerBitwise) {
   std::mt19937_64 rng(5);
   const UntypedArray a = random_array(rng, DType::float64, Shape{1023});
   auto run = [&](bool lazy, td::Device where = td::Device::cpu()) {
-    const Mode mode(lazy, where);
+    const td::test::LazyMode mode(lazy, where);
     UntypedArray x = a;
     for (int i = 0; i < 1000; ++i) {
       const double s = 1.0 + 1e-3 * i;
       x = u::binary(td::BinaryOp::multiply, x, u::scalar_array(td::Scalar::of(s)));
       x = u::unary(i % 2 ? td::UnaryOp::sin : td::UnaryOp::tanh, x);
     }
-    return bytes_of(x);
+    return td::test::bytes_of(x);
   };
   const auto eager = run(false);
   EXPECT_TRUE(eager == run(true));
@@ -325,26 +309,26 @@ TEST(LazyGraph, StreamedLargeResultEqualsEagerBitwise) {
   const UntypedArray a = random_array(rng, DType::float64, Shape{(1 << 20) + 5});
   const UntypedArray b = random_array(rng, DType::float64, Shape{(1 << 20) + 5});
   auto run = [&](bool lazy) {
-    const Mode mode(lazy);
+    const td::test::LazyMode mode(lazy);
     const UntypedArray x = u::unary(td::UnaryOp::exp, u::binary(td::BinaryOp::multiply, a, b));
-    return bytes_of(u::binary(td::BinaryOp::subtract, x, a));  // 8 MiB of doubles
+    return td::test::bytes_of(u::binary(td::BinaryOp::subtract, x, a));  // 8 MiB of doubles
   };
   EXPECT_TRUE(run(false) == run(true));
 }
 
 TEST(LazyGraph, DeepDagWithoutLimitsRecursion) {
   // 1000 levels that each read the level before twice: counted per use, the limit cuts it.
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> x = td::full<double>({9}, 0.5);
   for (int i = 0; i < 1000; ++i) x = x * x + 0.25;
-  const Mode eager(false);
+  const td::test::LazyMode eager(false);
   td::Array<double> y = td::full<double>({9}, 0.5);
   for (int i = 0; i < 1000; ++i) y = y * y + 0.25;
   EXPECT_EQ(x.to_vector(), y.to_vector());
 }
 
 TEST(LazyGraph, FusesAChainWithoutTemporaries) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::linspace<double>(0, 1, 5000);
   td::Array<double> b = td::linspace<double>(1, 2, 5000);
   td::reset_stats();
@@ -361,7 +345,7 @@ TEST(LazyGraph, FusesAChainWithoutTemporaries) {
 // td::eval runs a pending chain at once, in one fused pass, and only once; arrays with
 // nothing pending (and empty packs) are left alone.
 TEST(LazyGraph, EvalRunsThePendingChainOnce) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::linspace<double>(0, 1, 5000);
   td::Array<double> r = td::exp(a * 2.0) - a;
   td::reset_stats();
@@ -377,7 +361,7 @@ TEST(LazyGraph, EvalRunsThePendingChainOnce) {
 }
 
 TEST(LazyGraph, WriteToAnOperandKeepsTheOldResult) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::arange<double>(0, 10);
   td::Array<double> b = td::full<double>({10}, 2.0);
   td::Array<double> c = a * b;
@@ -396,13 +380,13 @@ TEST(LazyGraph, WriteToAnOperandKeepsTheOldResult) {
 }
 
 TEST(LazyGraph, OutCallsRunTheGraphIntoOut) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::linspace<double>(0, 1, 5000);
   td::Array<double> b = td::linspace<double>(1, 2, 5000);
   td::Array<double> out = td::zeros<double>({5000});
   std::vector<double> expected;
   {
-    const Mode eager(false);
+    const td::test::LazyMode eager(false);
     expected = (td::sin(a * b) + b).to_vector();
   }
   td::reset_stats();
@@ -423,7 +407,7 @@ TEST(LazyGraph, OutCallsRunTheGraphIntoOut) {
 }
 
 TEST(LazyGraph, AliasingViewsOfTheSameArray) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::arange<double>(0, 6);
   a = a(td::slice(td::none, td::none, -1)) + a;
   EXPECT_EQ(a.to_vector(), std::vector<double>(6, 5.0));
@@ -436,7 +420,7 @@ TEST(LazyGraph, AliasingViewsOfTheSameArray) {
 }
 
 TEST(LazyGraph, WrappedMemoryIsReadEagerly) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   std::vector<double> storage(8, 1.0);
   td::Array<double> w = td::Array<double>::wrap(storage.data(), {8});
   td::Array<double> r = w + 1.0;
@@ -445,13 +429,13 @@ TEST(LazyGraph, WrappedMemoryIsReadEagerly) {
 }
 
 TEST(LazyGraph, AFailedEvaluationLeavesTheGraphToRunAgain) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::linspace<double>(0, 1, 100);
   td::Array<double> c = td::exp(a) * a;
   td::Array<double> d = c + 1.0;
   std::vector<double> expected;
   {
-    const Mode eager(false);
+    const td::test::LazyMode eager(false);
     expected = ((td::exp(a) * a) + 1.0).to_vector();
   }
   namespace detail = td::detail;
@@ -466,7 +450,7 @@ TEST(LazyGraph, AFailedEvaluationLeavesTheGraphToRunAgain) {
 }
 
 TEST(LazyGraph, ErrorsAreThrownByTheCausingCall) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   const UntypedArray d = td::zeros<double>({4}).untyped();
   const UntypedArray f = td::zeros<float>({4}).untyped();
   const UntypedArray i = td::arange<std::int32_t>(-2, 2).untyped();
@@ -494,7 +478,7 @@ TEST(LazyGraph, SwitchesTurnItOff) {
 }
 
 TEST(LazyGraph, LoopWithChangingScalarsKeepsNodesBounded) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> x = td::linspace<double>(0, 1, 64);
   td::reset_stats();
   const std::uint64_t live_before = td::stats().lazy_nodes_live;
@@ -513,19 +497,19 @@ TEST(LazyGraph, LoopWithChangingScalarsKeepsNodesBounded) {
 }
 
 TEST(LazyGraph, ConcurrentThreadsEvaluateSharedGraphsOnce) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::linspace<double>(-1, 1, 3001);
   td::Array<double> shared = td::exp(a) * 2.0 + a;
   std::vector<double> expected;
   {
-    const Mode eager(false);
+    const td::test::LazyMode eager(false);
     expected = (td::exp(a) * 2.0 + a).to_vector();
   }
   std::vector<std::vector<double>> seen(4);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&, t] {
-      const Mode inner(true);
+      const td::test::LazyMode inner(true);
       for (int k = 0; k < 20; ++k) {
         td::Array<double> own = td::sin(a + static_cast<double>(k)) * a;  // graphs of its own over a shared leaf
         (void)own.at({7});

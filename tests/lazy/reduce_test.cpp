@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "lazy/graph.hpp"
+#include "support/lazy_support.hpp"
+#include "support/test_support.hpp"
 #include "tandem/tandem.hpp"
 
 namespace td = tandem;
@@ -25,27 +27,6 @@ using td::Shape;
 using td::UntypedArray;
 
 namespace {
-
-// Lazy for arrays of every size, on the CPU, on this thread; eager when off.
-struct Mode {
-  explicit Mode(bool lazy) : lazy_guard(lazy) {}
-  td::LazyGuard lazy_guard;
-  td::lazy::MinElementsGuard min{0};
-  td::PlacementGuard placement{td::Placement::cpu};
-};
-
-struct ThreadsGuard {
-  int saved = td::num_threads();
-  ~ThreadsGuard() { td::set_num_threads(saved); }
-};
-
-std::vector<unsigned char> bytes_of(const UntypedArray& a) {
-  const td::LazyGuard eager(false);
-  const UntypedArray c = u::copy(a);
-  std::vector<unsigned char> out(static_cast<std::size_t>(c.size()) * td::itemsize(c.dtype()));
-  if (!out.empty()) std::memcpy(out.data(), c.host_data(false), out.size());
-  return out;
-}
 
 bool pending(const UntypedArray& a) { return a.buffer()->has_pending(); }
 
@@ -122,7 +103,7 @@ std::vector<UntypedArray> make_leaves(std::mt19937_64& rng, const Shape& shape) 
 }
 
 // A random chain over the leaves (mixed dtypes through astype, scalars, comparisons, where),
-// built lazily or eagerly as the Mode in force says; the same seed gives the same graph.
+// built lazily or eagerly as the LazyMode in force says; the same seed gives the same graph.
 UntypedArray random_graph(const std::vector<UntypedArray>& leaves, const Shape& shape, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto leaf = [&] { return leaves[rng() % leaves.size()]; };
@@ -173,7 +154,7 @@ std::vector<std::string> reduce_all(const UntypedArray& x, const td::Axes& axes,
   std::vector<std::string> out;
   auto record = [&](auto&& f) {
     try {
-      const std::vector<unsigned char> b = bytes_of(f());
+      const std::vector<unsigned char> b = td::test::bytes_of(f());
       out.emplace_back(b.begin(), b.end());
     } catch (const td::Error& e) {
       out.emplace_back(std::string("error: ") + e.what());
@@ -190,7 +171,7 @@ std::vector<std::string> reduce_all(const UntypedArray& x, const td::Axes& axes,
 enum class Path { fused, fused_but_floating_sums, eager };
 
 void expect_fused_equals_eager(const Shape& shape, const td::Axes& axes, Path path, std::uint64_t seed, int graphs) {
-  ThreadsGuard threads;
+  td::test::ThreadCountGuard threads;
   std::mt19937_64 rng(seed);
   const std::vector<UntypedArray> leaves = make_leaves(rng, shape);
   for (int g = 0; g < graphs; ++g) {
@@ -198,12 +179,12 @@ void expect_fused_equals_eager(const Shape& shape, const td::Axes& axes, Path pa
     std::vector<std::string> eager;
     std::vector<unsigned char> eager_values;
     {
-      const Mode mode(false);
+      const td::test::LazyMode mode(false);
       const UntypedArray x = random_graph(leaves, shape, graph_seed);
       eager = reduce_all(x, axes, g % 2 == 1);
-      eager_values = bytes_of(x);
+      eager_values = td::test::bytes_of(x);
     }
-    const Mode mode(true);
+    const td::test::LazyMode mode(true);
     for (int t = 1; t <= 4; ++t) {  // a new graph each time: one that ran would prove nothing
       td::set_num_threads(t);
       const UntypedArray x = random_graph(leaves, shape, graph_seed);
@@ -216,7 +197,7 @@ void expect_fused_equals_eager(const Shape& shape, const td::Axes& axes, Path pa
       if (stays_pending) {
         EXPECT_TRUE(pending(x)) << "seed " << graph_seed;
       }
-      EXPECT_TRUE(bytes_of(x) == eager_values) << "seed " << graph_seed;  // read after the reductions
+      EXPECT_TRUE(td::test::bytes_of(x) == eager_values) << "seed " << graph_seed;  // read after the reductions
     }
   }
 }
@@ -260,7 +241,7 @@ TEST(LazyReduce, OtherAxesFallBackAndEqualEager) {
 }
 
 TEST(LazyReduce, SumOfAProductNeedsNoTemporary) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   std::mt19937_64 rng(3);
   const std::int64_t n = (1 << 16) + 3;
   const UntypedArray a = random_leaf(rng, DType::float64, Shape{n}, 1 << 30);
@@ -275,13 +256,13 @@ TEST(LazyReduce, SumOfAProductNeedsNoTemporary) {
   EXPECT_EQ(st.fused_evaluations, 1u);
   EXPECT_EQ(st.fused_instructions, 1u);
   EXPECT_TRUE(pending(r.untyped()));
-  const Mode eager(false);
+  const td::test::LazyMode eager(false);
   const double expected = td::sum(x * y).item();
   EXPECT_EQ(std::memcmp(&s, &expected, sizeof s), 0) << s << " vs " << expected;
 }
 
 TEST(LazyReduce, AReducedGraphKeepsEagerSemantics) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::linspace<double>(-1, 1, 5000);
   const td::Array<double> b = td::linspace<double>(2, 3, 5000);
   const td::Array<double> c = td::exp(a) * b;
@@ -289,7 +270,7 @@ TEST(LazyReduce, AReducedGraphKeepsEagerSemantics) {
   EXPECT_TRUE(pending(c.untyped()));
   std::vector<double> expected;
   {
-    const Mode eager(false);
+    const td::test::LazyMode eager(false);
     expected = (td::exp(a) * b).to_vector();
   }
   a += 1.0;  // runs c first, with the old a
@@ -299,7 +280,7 @@ TEST(LazyReduce, AReducedGraphKeepsEagerSemantics) {
 }
 
 TEST(LazyReduce, ViewsAndSwitchesFallBack) {
-  const Mode mode(true);
+  const td::test::LazyMode mode(true);
   td::Array<double> a = td::linspace<double>(-1, 1, 6000);
   const td::Array<double> c = td::sin(a) + a;
   const td::Array<double> half = c(td::slice(0, 3000));
@@ -325,19 +306,19 @@ TEST(LazyReduce, ThreadsReducingAndReadingOneGraph) {
   double expected = 0;
   std::vector<double> expected_values;
   {
-    const Mode eager(false);
+    const td::test::LazyMode eager(false);
     expected = td::sum(td::tanh(a) * b).item();
     expected_values = (td::tanh(a) * b).to_vector();
   }
   for (int round = 0; round < 4; ++round) {
-    const Mode lazy(true);
+    const td::test::LazyMode lazy(true);
     const td::Array<double> c = td::tanh(a) * b;
     std::vector<double> sums(4);
     std::vector<double> values;
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
       threads.emplace_back([&, t] {
-        const Mode mode(true);
+        const td::test::LazyMode mode(true);
         if (t == round) values = c.to_vector();
         sums[static_cast<std::size_t>(t)] = td::sum(c).item();
       });

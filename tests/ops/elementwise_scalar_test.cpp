@@ -14,6 +14,7 @@
 
 #include "kernels/catalogue.hpp"
 #include "lazy/graph.hpp"
+#include "support/lazy_support.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
@@ -45,18 +46,10 @@ struct Mode {
   td::lazy::MinElementsGuard min{0};
 };
 
-std::vector<unsigned char> bytes_of(const UntypedArray& a) {
-  const td::LazyGuard eager(false);
-  const UntypedArray c = u::copy(a);
-  std::vector<unsigned char> out(static_cast<std::size_t>(c.size()) * td::itemsize(c.dtype()));
-  if (!out.empty()) std::memcpy(out.data(), c.host_data(false), out.size());
-  return out;
-}
-
 void expect_same(const UntypedArray& by_value, const UntypedArray& zero_d, const std::string& what) {
   EXPECT_EQ(by_value.dtype(), zero_d.dtype()) << what;
   EXPECT_EQ(by_value.shape(), zero_d.shape()) << what;
-  EXPECT_EQ(bytes_of(by_value), bytes_of(zero_d)) << what;
+  EXPECT_EQ(td::test::bytes_of(by_value), td::test::bytes_of(zero_d)) << what;
 }
 
 template <class T>
@@ -235,7 +228,9 @@ TYPED_TEST(ScalarOperandNumeric, TypedFormsKeepTheirDTypesAndValues) {
     const Mode mode(lazy);
     const td::Array<T> a = td::test::random_array<T>({64}, 7, -9, 9);
     const auto zero_d = [](double v) { return td::full<T>({}, static_cast<T>(v)); };
-    const auto same = [](const auto& x, const auto& y) { return bytes_of(x.untyped()) == bytes_of(y.untyped()); };
+    const auto same = [](const auto& x, const auto& y) {
+      return td::test::bytes_of(x.untyped()) == td::test::bytes_of(y.untyped());
+    };
     static_assert(std::is_same_v<decltype(a * 2.0), td::Array<T>>);
     static_assert(std::is_same_v<decltype(2.0 * a), td::Array<T>>);
     static_assert(std::is_same_v<decltype(a + 1), td::Array<T>>);
@@ -290,7 +285,7 @@ TEST(ScalarOperandLazy, ChainsWithScalarsAllocateNoScalarArrays) {
     td::eval(r);
     const td::Stats s = td::stats();
     EXPECT_EQ(s.host_allocations, lazy ? 1u : 8u * 5u) << (lazy ? "lazy" : "eager");
-    const auto bytes = bytes_of(r.untyped());
+    const auto bytes = td::test::bytes_of(r.untyped());
     if (!lazy)
       eager_bytes = bytes;
     else

@@ -1,0 +1,31 @@
+#pragma once
+// Shared by the lazy-evaluation tests: a scope that makes every size lazy (or everything
+// eager) on this thread, and the bytes of an array for bitwise comparisons.
+
+#include <cstring>
+#include <tandem/tandem.hpp>
+#include <vector>
+
+#include "lazy/graph.hpp"
+
+namespace tandem::test {
+
+/// Lazy for arrays of every size, placed on `where` (the CPU by default), on this thread;
+/// eager when `lazy` is false.
+struct LazyMode {
+  explicit LazyMode(bool lazy, Device where = Device::cpu()) : lazy_guard(lazy), placement(where) {}
+  LazyGuard lazy_guard;
+  lazy::MinElementsGuard min{0};
+  PlacementGuard placement;
+};
+
+/// The array's bytes in C order (a copy made eagerly: computing it runs a pending graph).
+inline std::vector<unsigned char> bytes_of(const UntypedArray& a) {
+  const LazyGuard eager(false);
+  const UntypedArray c = untyped::copy(a);
+  std::vector<unsigned char> out(static_cast<std::size_t>(c.size()) * itemsize(c.dtype()));
+  if (!out.empty()) std::memcpy(out.data(), c.host_data(false), out.size());
+  return out;
+}
+
+}  // namespace tandem::test
