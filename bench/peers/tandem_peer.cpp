@@ -94,9 +94,9 @@ void add16(const peers::Args& args) {
 void heat(const peers::Args& args) {
   const auto init = input<double>({args.n, args.n}, 7);
   auto u = td::empty<double>({args.n, args.n});
-  const auto c = u(slice(1, -1), slice(1, -1)), no = u(slice(0, -2), slice(1, -1)),
-             so = u(slice(2, td::none), slice(1, -1)), we = u(slice(1, -1), slice(0, -2)),
-             ea = u(slice(1, -1), slice(2, td::none));
+  auto c = u(slice(1, -1), slice(1, -1));  // written: assign on a const Array does not compile
+  const auto no = u(slice(0, -2), slice(1, -1)), so = u(slice(2, td::none), slice(1, -1)),
+             we = u(slice(1, -1), slice(0, -2)), ea = u(slice(1, -1), slice(2, td::none));
   peers::measure(args, {[&] { u.assign(init); },
                         [&] {
                           for (int s = 0; s < args.steps; ++s)
@@ -109,9 +109,9 @@ void heat(const peers::Args& args) {
 void heat_out(const peers::Args& args) {
   const auto init = input<double>({args.n, args.n}, 7);
   auto u = td::empty<double>({args.n, args.n});
-  const auto c = u(slice(1, -1), slice(1, -1)), no = u(slice(0, -2), slice(1, -1)),
-             so = u(slice(2, td::none), slice(1, -1)), we = u(slice(1, -1), slice(0, -2)),
-             ea = u(slice(1, -1), slice(2, td::none));
+  auto c = u(slice(1, -1), slice(1, -1));  // written: assign on a const Array does not compile
+  const auto no = u(slice(0, -2), slice(1, -1)), so = u(slice(2, td::none), slice(1, -1)),
+             we = u(slice(1, -1), slice(0, -2)), ea = u(slice(1, -1), slice(2, td::none));
   auto t = td::empty<double>({args.n - 2, args.n - 2}), t2 = td::empty<double>({args.n - 2, args.n - 2});
   peers::measure(args, {[&] { u.assign(init); },
                         [&] {
@@ -134,8 +134,9 @@ void stencil3d(const peers::Args& args) {
   const auto init = input<double>({n, n, n}, 8);
   auto u = td::empty<double>({n, n, n});
   const auto s0 = slice(0, -2), s1 = slice(1, -1), s2 = slice(2, td::none);
-  const auto c = u(s1, s1, s1), xm = u(s0, s1, s1), xp = u(s2, s1, s1), ym = u(s1, s0, s1), yp = u(s1, s2, s1),
-             zm = u(s1, s1, s0), zp = u(s1, s1, s2);
+  auto c = u(s1, s1, s1);  // written: assign on a const Array does not compile
+  const auto xm = u(s0, s1, s1), xp = u(s2, s1, s1), ym = u(s1, s0, s1), yp = u(s1, s2, s1), zm = u(s1, s1, s0),
+             zp = u(s1, s1, s2);
   peers::measure(args, {[&] { u.assign(init); },
                         [&] {
                           for (int s = 0; s < args.steps; ++s)
