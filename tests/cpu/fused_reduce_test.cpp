@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "cpu/fused.hpp"
+#include "support/fused_programs.hpp"
+#include "support/lazy_support.hpp"
 #include "tandem/tandem.hpp"
 
 namespace td = tandem;
@@ -23,26 +25,9 @@ using td::kernels::FusedInstr;
 
 namespace {
 
-td::StridedView view_of(const td::UntypedArray& a, bool for_write) {
-  return {a.host_data(for_write), a.dtype(), a.shape(), a.strides()};
-}
-
-FusedInstr instr(td::OpKey key, DType result, std::initializer_list<FusedArg> args) {
-  FusedInstr i;
-  i.key = key;
-  i.result = result;
-  i.arity = static_cast<int>(args.size());
-  int k = 0;
-  for (const FusedArg& a : args) i.args[k++] = a;
-  return i;
-}
-
-std::vector<unsigned char> bytes_of(const td::UntypedArray& a) {
-  const td::UntypedArray c = u::copy(a);
-  std::vector<unsigned char> out(static_cast<std::size_t>(c.size()) * td::itemsize(c.dtype()));
-  if (!out.empty()) std::memcpy(out.data(), c.host_data(false), out.size());
-  return out;
-}
+using td::test::bytes_of;
+using td::test::instr;
+using td::test::view_of;
 
 // Ordinary values and, now and then, ones outside the vector math's trusted ranges (the whole
 // vector then runs the scalar functor: which elements share a vector shows in the bits).

@@ -4,6 +4,7 @@
 // of a FusedCall over host vectors.
 
 #include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include "kernels/fused_program.hpp"
@@ -17,6 +18,17 @@ using kernels::FusedProgram;
 inline FusedArg in(int i) { return {FusedArg::Kind::input, i}; }
 inline FusedArg sc(int i) { return {FusedArg::Kind::scalar, i}; }
 inline FusedArg val(int i) { return {FusedArg::Kind::value, i}; }
+
+/// An instruction of any family: `key`, its result dtype and its arguments in order.
+inline FusedInstr instr(OpKey key, DType result, std::initializer_list<FusedArg> args) {
+  FusedInstr i;
+  i.key = key;
+  i.result = result;
+  i.arity = static_cast<int>(args.size());
+  int k = 0;
+  for (const FusedArg& a : args) i.args[k++] = a;
+  return i;
+}
 
 inline FusedInstr unary(UnaryOp op, DType t, FusedArg a) {
   FusedInstr i;

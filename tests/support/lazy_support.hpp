@@ -19,6 +19,12 @@ struct LazyMode {
   PlacementGuard placement;
 };
 
+/// The view of a host array for a hand-built FusedCall (its memory made valid on the host,
+/// for writing when `for_write`).
+inline StridedView view_of(const UntypedArray& a, bool for_write) {
+  return {a.host_data(for_write), a.dtype(), a.shape(), a.strides()};
+}
+
 /// The array's bytes in C order (a copy made eagerly: computing it runs a pending graph).
 inline std::vector<unsigned char> bytes_of(const UntypedArray& a) {
   const LazyGuard eager(false);
