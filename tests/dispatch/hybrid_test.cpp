@@ -65,6 +65,12 @@ void split_and_reference(td::OpCall call, std::vector<T>& out, double fraction, 
     EXPECT_GT(t.device_rows, 0);
     EXPECT_GT(t.cpu_rows, 0);
   }
+  if (fraction == 0.0) {
+    EXPECT_EQ(t.device_chunks, 0);  // a side planned no rows is not used
+  }
+  if (fraction == 1.0) {
+    EXPECT_EQ(t.cpu_chunks, 0);
+  }
   *split = out;
 }
 
