@@ -19,6 +19,7 @@
 // device to place on; the CPU-only column is tandem's own CPU path.
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -139,8 +140,10 @@ class ThreadCpu {
  public:
   struct Split {
     double calling = 0, ended = 0, others = 0;  // seconds
+    double page_faults = 0;                     // minor faults, the whole process
   };
   void start() {
+    faults0_ = minor_faults();
     process0_ = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     calling0_ = clock_s(CLOCK_THREAD_CPUTIME_ID);
     others0_ = others();
@@ -155,10 +158,16 @@ class ThreadCpu {
     }
     s.others = others_now;
     s.ended = std::max(0.0, clock_s(CLOCK_PROCESS_CPUTIME_ID) - process0_ - s.calling - s.others);
+    s.page_faults = static_cast<double>(minor_faults() - faults0_);
     return s;
   }
 
  private:
+  static long minor_faults() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+  }
   static double clock_s(clockid_t c) {
     timespec ts{};
     clock_gettime(c, &ts);
@@ -180,6 +189,7 @@ class ThreadCpu {
     closedir(d);
     return m;
   }
+  long faults0_ = 0;
   double process0_ = 0, calling0_ = 0;
   std::map<long, double> others0_;
 };
@@ -214,14 +224,15 @@ Variant measure(F&& f, B&& between) {
     v.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     const ThreadCpu::Split s = clocks.stop();
     v.cpu.calling += s.calling / g_repeats, v.cpu.ended += s.ended / g_repeats, v.cpu.others += s.others / g_repeats;
+    v.cpu.page_faults += s.page_faults / g_repeats;
   }
   std::sort(v.ms.begin(), v.ms.end());
   return v;
 }
 
 void print_variant(const char* name, const Variant& v) {
-  std::printf("  | %-12s | %8.1f | %8.1f | %9.1f | %9.1f | %9.1f |\n", name, v.median(), v.best(), 1e3 * v.cpu.calling,
-              1e3 * v.cpu.ended, 1e3 * v.cpu.others);
+  std::printf("  | %-12s | %8.1f | %8.1f | %9.1f | %9.1f | %9.1f | %7.0f |\n", name, v.median(), v.best(),
+              1e3 * v.cpu.calling, 1e3 * v.cpu.ended, 1e3 * v.cpu.others, v.cpu.page_faults);
 }
 
 /// The wall-clock measurement: `call` on one CPU thread, on the device thread
@@ -271,8 +282,8 @@ void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call
       "  share, ended = the split's device driver and stream workers (kernels, copies), others = pool,\n"
       "  OpenMP, BLAS and the device's default stream\n",
       load_before, load_average(), g_repeats);
-  std::printf("  | variant      | median ms | best ms | CPU calling | CPU ended | CPU others |\n");
-  std::printf("  |--------------|----------|----------|-----------|-----------|-----------|\n");
+  std::printf("  | variant      | median ms | best ms | CPU calling | CPU ended | CPU others | page faults |\n");
+  std::printf("  |--------------|----------|----------|-----------|-----------|-----------|---------|\n");
   print_variant("CPU alone", cpu);
   print_variant("device alone", dev_only);
   print_variant("hybrid", hybrid);
