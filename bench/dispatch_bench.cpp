@@ -206,7 +206,8 @@ double load_average() {
 /// One variant's calls: wall times (ms, sorted) and the mean CPU time per call by thread.
 struct Variant {
   std::vector<double> ms;
-  ThreadCpu::Split cpu;  // per call, seconds
+  std::vector<double> in_order;  // the same, in call order
+  ThreadCpu::Split cpu;          // per call, seconds
   double median() const { return ms[ms.size() / 2]; }
   double best() const { return ms.front(); }
 };
@@ -226,6 +227,7 @@ Variant measure(F&& f, B&& between) {
     v.cpu.calling += s.calling / g_repeats, v.cpu.ended += s.ended / g_repeats, v.cpu.others += s.others / g_repeats;
     v.cpu.page_faults += s.page_faults / g_repeats;
   }
+  v.in_order = v.ms;
   std::sort(v.ms.begin(), v.ms.end());
   return v;
 }
@@ -287,12 +289,27 @@ void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call
   print_variant("CPU alone", cpu);
   print_variant("device alone", dev_only);
   print_variant("hybrid", hybrid);
+  std::printf("  hybrid calls in order (ms):");
+  for (const double ms : hybrid.in_order) std::printf(" %.1f", ms);
+  std::printf("\n");
   std::printf(
       "  speed-up over the better side alone: %.2fx (median), %.2fx (best call over best alone); last split: device "
-      "%lld rows in %d chunks, CPU %lld rows in %d chunks; bitwise equal to the CPU-only run: %s\n",
+      "%lld rows in %d chunks, done at %.1f ms; CPU %lld rows in %d chunks, done at %.1f ms; bitwise equal to the "
+      "CPU-only run: %s\n",
       better / hybrid.median(), std::min(cpu.best(), dev_only.best()) / hybrid.best(),
-      static_cast<long long>(last.device_rows), last.device_chunks, static_cast<long long>(last.cpu_rows),
-      last.cpu_chunks, same ? "yes" : "no (matmul: BLAS rounds by block shape)");
+      static_cast<long long>(last.device_rows), last.device_chunks, 1e3 * last.device_s,
+      static_cast<long long>(last.cpu_rows), last.cpu_chunks, 1e3 * last.cpu_s,
+      same ? "yes" : "no (matmul: BLAS rounds by block shape)");
+  // What the CPU time allows on two free cores: the hybrid's threads together need
+  // total / 2, and its calling thread alone needs its own time.
+  const double total = hybrid.cpu.calling + hybrid.cpu.ended + hybrid.cpu.others;
+  const double cpu_work = cpu.cpu.calling + cpu.cpu.ended + cpu.cpu.others;
+  std::printf(
+      "  CPU time: hybrid %.1f ms per call for the CPU alone's %.1f ms (+%.0f %%: the device's copies, chunks, "
+      "threads); on 2 free cores at these per-thread speeds the hybrid takes at least %.1f ms: at most %.2fx over "
+      "the CPU alone\n",
+      1e3 * total, 1e3 * cpu_work, 100 * (total / cpu_work - 1), 1e3 * std::max(hybrid.cpu.calling, total / 2),
+      cpu_work / std::max(hybrid.cpu.calling, total / 2));
 }
 
 void hybrid_measurements(td::Device dev) {
