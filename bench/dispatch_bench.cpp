@@ -141,8 +141,12 @@ class ThreadCpu {
   struct Split {
     double calling = 0, ended = 0, others = 0;  // seconds
     double page_faults = 0;                     // minor faults, the whole process
+    double waits = 0, preempted = 0;            // the calling thread's context switches
   };
   void start() {
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    waits0_ = u.ru_nvcsw, preempted0_ = u.ru_nivcsw;
     faults0_ = minor_faults();
     process0_ = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     calling0_ = clock_s(CLOCK_THREAD_CPUTIME_ID);
@@ -159,6 +163,9 @@ class ThreadCpu {
     s.others = others_now;
     s.ended = std::max(0.0, clock_s(CLOCK_PROCESS_CPUTIME_ID) - process0_ - s.calling - s.others);
     s.page_faults = static_cast<double>(minor_faults() - faults0_);
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    s.waits = static_cast<double>(u.ru_nvcsw - waits0_), s.preempted = static_cast<double>(u.ru_nivcsw - preempted0_);
     return s;
   }
 
@@ -189,7 +196,7 @@ class ThreadCpu {
     closedir(d);
     return m;
   }
-  long faults0_ = 0;
+  long faults0_ = 0, waits0_ = 0, preempted0_ = 0;
   double process0_ = 0, calling0_ = 0;
   std::map<long, double> others0_;
 };
@@ -203,38 +210,38 @@ double load_average() {
   return load;
 }
 
-/// One variant's calls: wall times (ms, sorted) and the mean CPU time per call by thread.
+/// One variant's calls: wall times (ms, in call order) and the CPU time by thread.
 struct Variant {
   std::vector<double> ms;
-  std::vector<double> in_order;  // the same, in call order
-  ThreadCpu::Split cpu;          // per call, seconds
-  double median() const { return ms[ms.size() / 2]; }
-  double best() const { return ms.front(); }
-};
+  ThreadCpu::Split cpu;  // summed over the calls, seconds
+  std::vector<double> sorted() const {
+    std::vector<double> v = ms;
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  double median() const { return sorted()[ms.size() / 2]; }
+  double best() const { return sorted().front(); }
+  double per_call(double ThreadCpu::Split::*field) const { return cpu.*field / static_cast<double>(ms.size()); }
 
-/// Times `f` g_repeats times; `between` runs before each call, untimed.
-template <class F, class B>
-Variant measure(F&& f, B&& between) {
-  Variant v;
-  ThreadCpu clocks;
-  for (int i = 0; i < g_repeats; ++i) {
-    between();
+  /// Times one call of f.
+  template <class F>
+  void time(F&& f) {
+    ThreadCpu clocks;
     clocks.start();
     const auto t0 = Clock::now();
     f();
-    v.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     const ThreadCpu::Split s = clocks.stop();
-    v.cpu.calling += s.calling / g_repeats, v.cpu.ended += s.ended / g_repeats, v.cpu.others += s.others / g_repeats;
-    v.cpu.page_faults += s.page_faults / g_repeats;
+    cpu.calling += s.calling, cpu.ended += s.ended, cpu.others += s.others;
+    cpu.page_faults += s.page_faults, cpu.waits += s.waits, cpu.preempted += s.preempted;
   }
-  v.in_order = v.ms;
-  std::sort(v.ms.begin(), v.ms.end());
-  return v;
-}
+};
 
 void print_variant(const char* name, const Variant& v) {
-  std::printf("  | %-12s | %8.1f | %8.1f | %9.1f | %9.1f | %9.1f | %7.0f |\n", name, v.median(), v.best(),
-              1e3 * v.cpu.calling, 1e3 * v.cpu.ended, 1e3 * v.cpu.others, v.cpu.page_faults);
+  using S = ThreadCpu::Split;
+  std::printf("  | %-12s | %8.1f | %8.1f | %9.1f | %9.1f | %9.1f | %7.0f | %5.0f / %5.0f |\n", name, v.median(),
+              v.best(), 1e3 * v.per_call(&S::calling), 1e3 * v.per_call(&S::ended), 1e3 * v.per_call(&S::others),
+              v.per_call(&S::page_faults), v.per_call(&S::waits), v.per_call(&S::preempted));
 }
 
 /// The wall-clock measurement: `call` on one CPU thread, on the device thread
@@ -247,33 +254,42 @@ void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call
   const int cpu_threads = emulated ? 1 : std::max(1, td::num_threads() - 1);
   td::Backend& device = td::backend_for(dev);
   const double load_before = load_average();
-  const Variant cpu = measure(
-      [&] {
-        const td::cpu::ThreadLimit limit(emulated ? 1 : td::num_threads());
-        td::cpu_backend().run(call);
-      },
-      [] {});
+  auto run_cpu = [&] {
+    const td::cpu::ThreadLimit limit(emulated ? 1 : td::num_threads());
+    td::cpu_backend().run(call);
+  };
+  run_cpu();
   const std::vector<float> reference = out;
-  // Each side's results are checked against the CPU-only run after its last call.
+  // Each side's results are checked against the CPU-only run after each call.
   bool same = true;
   auto check = [&] { same = same && std::memcmp(out.data(), reference.data(), out.size() * sizeof(float)) == 0; };
-  auto clear = [&] {
-    check();
-    std::fill(out.begin(), out.end(), -1.0f);
-  };
-  const Variant dev_only = measure([&] { td::run_split(call, device, 1.0, 1); }, clear);
+  auto clear = [&] { std::fill(out.begin(), out.end(), -1.0f); };
   td::SplitPlanner planner;
   double fraction = 0.5;
   td::SplitTimes last;
-  const Variant hybrid = measure(
-      [&] {
-        last = td::run_split(call, device, fraction, cpu_threads);
-        planner.observe(call.key, call.elements(), last.device_rows, last.device_s, last.cpu_rows, last.cpu_s);
-        const auto r = planner.rates(call.key, call.elements(), {1, 1});
-        fraction = r.device / (r.device + r.cpu);
-      },
-      clear);
-  check();
+  auto run_hybrid = [&] {
+    last = td::run_split(call, device, fraction, cpu_threads);
+    planner.observe(call.key, call.elements(), last.device_rows, last.device_s, last.cpu_rows, last.cpu_s);
+    const auto r = planner.rates(call.key, call.elements(), {1, 1});
+    fraction = r.device / (r.device + r.cpu);
+  };
+  // Rounds of one call per variant, back to back, so that the machine's slow and fast
+  // moments (other processes) fall on every variant alike. The first round is not timed
+  // (first touch, thread start-up; the hybrid's fraction is then learned from one call).
+  Variant cpu, cpu_all, dev_only, hybrid;
+  for (int round = 0; round <= g_repeats; ++round) {
+    Variant warm_up;
+    const bool timed = round > 0;
+    (timed ? cpu : warm_up).time(run_cpu);
+    // For scale: the CPU on all its threads, what this machine gives them now.
+    (timed ? cpu_all : warm_up).time([&] { td::cpu_backend().run(call); });
+    clear();
+    (timed ? dev_only : warm_up).time([&] { td::run_split(call, device, 1.0, 1); });
+    check();
+    clear();
+    (timed ? hybrid : warm_up).time(run_hybrid);
+    check();
+  }
   const double better = std::min(cpu.median(), dev_only.median());
   if (emulated)
     std::printf("\n%s, one CPU thread + the emulated device thread (\"equal\", wall clock):\n", what);
@@ -284,13 +300,16 @@ void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call
       "  share, ended = the split's device driver and stream workers (kernels, copies), others = pool,\n"
       "  OpenMP, BLAS and the device's default stream\n",
       load_before, load_average(), g_repeats);
-  std::printf("  | variant      | median ms | best ms | CPU calling | CPU ended | CPU others | page faults |\n");
-  std::printf("  |--------------|----------|----------|-----------|-----------|-----------|---------|\n");
+  std::printf(
+      "  | variant      | median ms | best ms | CPU calling | CPU ended | CPU others | page faults | calling thread "
+      "waits / preempted |\n");
+  std::printf("  |--------------|----------|----------|-----------|-----------|-----------|---------|---------|\n");
   print_variant("CPU alone", cpu);
+  if (emulated) print_variant(("(CPU, " + std::to_string(td::num_threads()) + " thr)").c_str(), cpu_all);
   print_variant("device alone", dev_only);
   print_variant("hybrid", hybrid);
   std::printf("  hybrid calls in order (ms):");
-  for (const double ms : hybrid.in_order) std::printf(" %.1f", ms);
+  for (const double ms : hybrid.ms) std::printf(" %.1f", ms);
   std::printf("\n");
   std::printf(
       "  speed-up over the better side alone: %.2fx (median), %.2fx (best call over best alone); last split: device "
@@ -302,14 +321,16 @@ void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call
       same ? "yes" : "no (matmul: BLAS rounds by block shape)");
   // What the CPU time allows on two free cores: the hybrid's threads together need
   // total / 2, and its calling thread alone needs its own time.
-  const double total = hybrid.cpu.calling + hybrid.cpu.ended + hybrid.cpu.others;
-  const double cpu_work = cpu.cpu.calling + cpu.cpu.ended + cpu.cpu.others;
+  using S = ThreadCpu::Split;
+  const double total = hybrid.per_call(&S::calling) + hybrid.per_call(&S::ended) + hybrid.per_call(&S::others);
+  const double cpu_work = cpu.per_call(&S::calling) + cpu.per_call(&S::ended) + cpu.per_call(&S::others);
   std::printf(
       "  CPU time: hybrid %.1f ms per call for the CPU alone's %.1f ms (+%.0f %%: the device's copies, chunks, "
       "threads); on 2 free cores at these per-thread speeds the hybrid takes at least %.1f ms: at most %.2fx over "
       "the CPU alone\n",
-      1e3 * total, 1e3 * cpu_work, 100 * (total / cpu_work - 1), 1e3 * std::max(hybrid.cpu.calling, total / 2),
-      cpu_work / std::max(hybrid.cpu.calling, total / 2));
+      1e3 * total, 1e3 * cpu_work, 100 * (total / cpu_work - 1),
+      1e3 * std::max(hybrid.per_call(&S::calling), total / 2),
+      cpu_work / std::max(hybrid.per_call(&S::calling), total / 2));
 }
 
 void hybrid_measurements(td::Device dev) {
