@@ -3,8 +3,10 @@
 // memory-bound op (add) over host data, on the emulated device with a wall-clock model
 // (the device really takes the modelled time), on two presets: "equal" (the device as
 // fast as one host thread) and "slow" (a quarter of that, 20 us launches). Then the
-// issue's measurement: sin over 2^24 floats, one CPU thread + the device thread at equal
-// modelled speed, hybrid against the better side alone, results checked bitwise.
+// issue's measurement: sin over 2^24 floats and a GEMM with 2^24 outputs, one CPU thread +
+// the device thread at equal modelled speed, hybrid against the better side alone, results
+// checked bitwise, with the CPU time each group of threads spent per call (which threads
+// really worked: the machine is shared, so wall times alone mislead).
 //
 // Usage: tandem_bench_dispatch [--quick] [--hybrid] [--repeats N] [--cuda]
 //   --quick  sizes up to 2^20, 3 repeats
