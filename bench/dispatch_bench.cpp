@@ -3,11 +3,16 @@
 // memory-bound op (add) over host data, on the emulated device with a wall-clock model
 // (the device really takes the modelled time), on two presets: "equal" (the device as
 // fast as one host thread) and "slow" (a quarter of that, 20 us launches). Then the
-// issue's measurement: sin over 2^24 floats, one CPU thread + the device thread at equal
-// modelled speed, hybrid against the better side alone, results checked bitwise.
+// issue's measurement: sin over 2^24 floats and a GEMM with 2^24 outputs, one CPU thread +
+// the device thread at equal modelled speed, hybrid against the better side alone, results
+// checked bitwise, with the CPU time each group of threads spent per call (which threads
+// really worked: the machine is shared, so wall times alone mislead).
 //
-// Usage: tandem_bench_dispatch [--quick] [--cuda]
+// Usage: tandem_bench_dispatch [--quick] [--hybrid] [--repeats N] [--cuda]
 //   --quick  sizes up to 2^20, 3 repeats
+//   --hybrid only the measurement (sin and GEMM, CPU alone / device alone /
+//            hybrid, with the CPU time per group of threads); a few seconds
+//   --repeats N  calls per variant (default 5)
 //   --cuda   on the first CUDA device instead (scripts/gpu-check.sh): its calibration
 //            (measured again, printed), the cost model's CPU/device crossover sizes per op
 //            and operand residency, and the same hybrid runs with the CPU on its threads
@@ -15,12 +20,19 @@
 // Times are the median of the repeats, wall clock, in ms. No NumPy column: NumPy has no
 // device to place on; the CPU-only column is tandem's own CPU path.
 
+#include <dirent.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <map>
 #include <string>
 #include <tandem/tandem.hpp>
 #include <vector>
@@ -121,50 +133,206 @@ void sweep_row(const char* preset, td::Device dev, bool compute_bound, std::int6
               automatic, hybrid, std::min(cpu, dev_only) / hybrid);
 }
 
+/// CPU time of the process's threads, to see which threads burn CPU in a variant: the
+/// calling thread (the CPU's share), threads that ended during the call (the split's
+/// device driver and its stream workers: the emulated device's compute and copies), and
+/// threads alive before and after (tandem's pool, OpenMP and OpenBLAS threads, the
+/// device's default stream). Read through the kernel's per-thread CPU clocks (ns).
+class ThreadCpu {
+ public:
+  struct Split {
+    double calling = 0, ended = 0, others = 0;  // seconds
+    double page_faults = 0;                     // minor faults, the whole process
+    double waits = 0, preempted = 0;            // the calling thread's context switches
+  };
+  void start() {
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    waits0_ = u.ru_nvcsw, preempted0_ = u.ru_nivcsw;
+    faults0_ = minor_faults();
+    process0_ = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+    calling0_ = clock_s(CLOCK_THREAD_CPUTIME_ID);
+    others0_ = others();
+  }
+  Split stop() {
+    Split s;
+    s.calling = clock_s(CLOCK_THREAD_CPUTIME_ID) - calling0_;
+    double others_now = 0;
+    for (const auto& [tid, t] : others()) {
+      const auto it = others0_.find(tid);
+      others_now += t - (it == others0_.end() ? 0.0 : it->second);
+    }
+    s.others = others_now;
+    s.ended = std::max(0.0, clock_s(CLOCK_PROCESS_CPUTIME_ID) - process0_ - s.calling - s.others);
+    s.page_faults = static_cast<double>(minor_faults() - faults0_);
+    rusage u{};
+    getrusage(RUSAGE_THREAD, &u);
+    s.waits = static_cast<double>(u.ru_nvcsw - waits0_), s.preempted = static_cast<double>(u.ru_nivcsw - preempted0_);
+    return s;
+  }
+
+ private:
+  static long minor_faults() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_minflt;
+  }
+  static double clock_s(clockid_t c) {
+    timespec ts{};
+    clock_gettime(c, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  }
+  static std::map<long, double> others() {  // every thread but the calling one
+    std::map<long, double> m;
+    const long self = syscall(SYS_gettid);
+    DIR* d = opendir("/proc/self/task");
+    if (d == nullptr) return m;
+    while (const dirent* e = readdir(d)) {
+      const long tid = std::strtol(e->d_name, nullptr, 10);
+      if (tid <= 0 || tid == self) continue;
+      timespec ts{};
+      // A thread's CPU clock (Linux ABI: CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED); fails if it ended.
+      if (clock_gettime(static_cast<clockid_t>((~static_cast<unsigned long>(tid) << 3) | 6), &ts) == 0)
+        m[tid] = static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+    }
+    closedir(d);
+    return m;
+  }
+  long faults0_ = 0, waits0_ = 0, preempted0_ = 0;
+  double process0_ = 0, calling0_ = 0;
+  std::map<long, double> others0_;
+};
+
+double load_average() {
+  double load = -1;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &load) != 1) load = -1;
+    std::fclose(f);
+  }
+  return load;
+}
+
+/// One variant's calls: wall times (ms, in call order) and the CPU time by thread.
+struct Variant {
+  std::vector<double> ms;
+  ThreadCpu::Split cpu;  // summed over the calls, seconds
+  std::vector<double> sorted() const {
+    std::vector<double> v = ms;
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+  double median() const { return sorted()[ms.size() / 2]; }
+  double best() const { return sorted().front(); }
+  double per_call(double ThreadCpu::Split::*field) const { return cpu.*field / static_cast<double>(ms.size()); }
+
+  /// Times one call of f.
+  template <class F>
+  void time(F&& f) {
+    ThreadCpu clocks;
+    clocks.start();
+    const auto t0 = Clock::now();
+    f();
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    const ThreadCpu::Split s = clocks.stop();
+    cpu.calling += s.calling, cpu.ended += s.ended, cpu.others += s.others;
+    cpu.page_faults += s.page_faults, cpu.waits += s.waits, cpu.preempted += s.preempted;
+  }
+};
+
+void print_variant(const char* name, const Variant& v) {
+  using S = ThreadCpu::Split;
+  std::printf("  | %-12s | %8.1f | %8.1f | %9.1f | %9.1f | %9.1f | %7.0f | %5.0f / %5.0f |\n", name, v.median(),
+              v.best(), 1e3 * v.per_call(&S::calling), 1e3 * v.per_call(&S::ended), 1e3 * v.per_call(&S::others),
+              v.per_call(&S::page_faults), v.per_call(&S::waits), v.per_call(&S::preempted));
+}
+
 /// The wall-clock measurement: `call` on one CPU thread, on the device thread
-/// alone, and split (the fraction learned from each call's finish times).
+/// alone, and split (the fraction learned from each call's finish times), with the CPU
+/// time each group of threads spent per call.
 void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call, std::vector<float>& out) {
   const bool emulated = dev.kind == td::DeviceKind::emulated;
   if (emulated) td::emulated::set_model(dev, "equal,clock=wall");
   // The emulated device is one thread: the CPU gets one too. A GPU: the threads less one.
   const int cpu_threads = emulated ? 1 : std::max(1, td::num_threads() - 1);
   td::Backend& device = td::backend_for(dev);
-  const double cpu = median_ms([&] {
+  const double load_before = load_average();
+  auto run_cpu = [&] {
     const td::cpu::ThreadLimit limit(emulated ? 1 : td::num_threads());
     td::cpu_backend().run(call);
-  });
+  };
+  run_cpu();
   const std::vector<float> reference = out;
-  const double dev_only = median_ms([&] { td::run_split(call, device, 1.0, 1); });
+  // Each side's results are checked against the CPU-only run after each call.
+  bool same = true;
+  auto check = [&] { same = same && std::memcmp(out.data(), reference.data(), out.size() * sizeof(float)) == 0; };
+  auto clear = [&] { std::fill(out.begin(), out.end(), -1.0f); };
   td::SplitPlanner planner;
   double fraction = 0.5;
-  std::vector<double> calls;
   td::SplitTimes last;
-  bool same = true;
-  for (int i = 0; i < g_repeats; ++i) {
-    std::fill(out.begin(), out.end(), -1.0f);
-    const auto t0 = Clock::now();
+  auto run_hybrid = [&] {
     last = td::run_split(call, device, fraction, cpu_threads);
-    calls.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    same = same && std::memcmp(out.data(), reference.data(), out.size() * sizeof(float)) == 0;
     planner.observe(call.key, call.elements(), last.device_rows, last.device_s, last.cpu_rows, last.cpu_s);
     const auto r = planner.rates(call.key, call.elements(), {1, 1});
     fraction = r.device / (r.device + r.cpu);
+  };
+  // Rounds of one call per variant, back to back, so that the machine's slow and fast
+  // moments (other processes) fall on every variant alike. The first round is not timed
+  // (first touch, thread start-up; the hybrid's fraction is then learned from one call).
+  Variant cpu, cpu_all, dev_only, hybrid;
+  for (int round = 0; round <= g_repeats; ++round) {
+    Variant warm_up;
+    const bool timed = round > 0;
+    (timed ? cpu : warm_up).time(run_cpu);
+    // For scale: the CPU on all its threads, what this machine gives them now.
+    (timed ? cpu_all : warm_up).time([&] { td::cpu_backend().run(call); });
+    clear();
+    (timed ? dev_only : warm_up).time([&] { td::run_split(call, device, 1.0, 1); });
+    check();
+    clear();
+    (timed ? hybrid : warm_up).time(run_hybrid);
+    check();
   }
-  std::vector<double> sorted = calls;
-  std::sort(sorted.begin(), sorted.end());
-  const double hybrid = sorted[sorted.size() / 2];
+  const double better = std::min(cpu.median(), dev_only.median());
   if (emulated)
     std::printf("\n%s, one CPU thread + the emulated device thread (\"equal\", wall clock):\n", what);
   else
     std::printf("\n%s, %d CPU threads (alone: %d) + %s:\n", what, cpu_threads, td::num_threads(), dev.str().c_str());
-  std::printf("  CPU alone %.1f ms, device alone %.1f ms, hybrid median %.1f ms (calls:", cpu, dev_only, hybrid);
-  for (double c : calls) std::printf(" %.1f", c);
   std::printf(
-      ")\n  speed-up over the better side alone: %.2fx (median), %.2fx (best call); last split: device %lld rows "
-      "in %d chunks, CPU %lld rows in %d chunks; bitwise equal to the CPU-only run: %s\n",
-      std::min(cpu, dev_only) / hybrid, std::min(cpu, dev_only) / sorted.front(),
-      static_cast<long long>(last.device_rows), last.device_chunks, static_cast<long long>(last.cpu_rows),
-      last.cpu_chunks, same ? "yes" : "no (matmul: BLAS rounds by block shape)");
+      "  load average %.2f before, %.2f after; %d calls each; CPU ms per call by thread: calling = the CPU's\n"
+      "  share, ended = the split's device driver and stream workers (kernels, copies), others = pool,\n"
+      "  OpenMP, BLAS and the device's default stream\n",
+      load_before, load_average(), g_repeats);
+  std::printf(
+      "  | variant      | median ms | best ms | CPU calling | CPU ended | CPU others | page faults | calling thread "
+      "waits / preempted |\n");
+  std::printf("  |--------------|----------|----------|-----------|-----------|-----------|---------|---------|\n");
+  print_variant("CPU alone", cpu);
+  if (emulated) print_variant(("(CPU, " + std::to_string(td::num_threads()) + " thr)").c_str(), cpu_all);
+  print_variant("device alone", dev_only);
+  print_variant("hybrid", hybrid);
+  std::printf("  hybrid calls in order (ms):");
+  for (const double ms : hybrid.ms) std::printf(" %.1f", ms);
+  std::printf("\n");
+  std::printf(
+      "  speed-up over the better side alone: %.2fx (median), %.2fx (best call over best alone); last split: device "
+      "%lld rows in %d chunks, done at %.1f ms; CPU %lld rows in %d chunks, done at %.1f ms; bitwise equal to the "
+      "CPU-only run: %s\n",
+      better / hybrid.median(), std::min(cpu.best(), dev_only.best()) / hybrid.best(),
+      static_cast<long long>(last.device_rows), last.device_chunks, 1e3 * last.device_s,
+      static_cast<long long>(last.cpu_rows), last.cpu_chunks, 1e3 * last.cpu_s,
+      same ? "yes" : "no (matmul: BLAS rounds by block shape)");
+  // What the CPU time allows on two free cores: the hybrid's threads together need
+  // total / 2, and its calling thread alone needs its own time.
+  using S = ThreadCpu::Split;
+  const double total = hybrid.per_call(&S::calling) + hybrid.per_call(&S::ended) + hybrid.per_call(&S::others);
+  const double cpu_work = cpu.per_call(&S::calling) + cpu.per_call(&S::ended) + cpu.per_call(&S::others);
+  std::printf(
+      "  CPU time: hybrid %.1f ms per call for the CPU alone's %.1f ms (+%.0f %%: the device's copies, chunks, "
+      "threads); on 2 free cores at these per-thread speeds the hybrid takes at least %.1f ms: at most %.2fx over "
+      "the CPU alone\n",
+      1e3 * total, 1e3 * cpu_work, 100 * (total / cpu_work - 1),
+      1e3 * std::max(hybrid.per_call(&S::calling), total / 2),
+      cpu_work / std::max(hybrid.per_call(&S::calling), total / 2));
 }
 
 void hybrid_measurements(td::Device dev) {
@@ -224,10 +392,12 @@ void crossovers(td::Device dev) {
 }
 
 int main(int argc, char** argv) {
-  bool quick = false, cuda = false;
+  bool quick = false, cuda = false, hybrid_only = false;
   for (int i = 1; i < argc; ++i) {
     quick = quick || std::strcmp(argv[i], "--quick") == 0;
     cuda = cuda || std::strcmp(argv[i], "--cuda") == 0;
+    hybrid_only = hybrid_only || std::strcmp(argv[i], "--hybrid") == 0;
+    if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc) g_repeats = std::max(1, std::atoi(argv[++i]));
   }
   if (quick) g_repeats = 3;
   if (cuda) {
@@ -243,6 +413,10 @@ int main(int argc, char** argv) {
   }
   td::set_num_threads(2);
   const td::Device dev = td::emulated::add_device();
+  if (hybrid_only) {
+    hybrid_measurements(dev);
+    return 0;
+  }
   decision_cost();
   std::printf("\n| preset | op   | n    | CPU (ms)  | device    | automatic | hybrid    | speed-up |\n");
   std::printf("|--------|------|------|-----------|-----------|-----------|-----------|-------|\n");

@@ -26,7 +26,7 @@ std::int64_t chunk(std::int64_t left, double part, std::int64_t min_chunk) {
 
 std::optional<RowRange> RowDealer::next_device() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (lo_ >= hi_) return std::nullopt;
+  if (lo_ >= hi_ || device_part_ == 0) return std::nullopt;
   const std::int64_t n = chunk(hi_ - lo_, device_part_, min_chunk_);
   const std::int64_t end = std::min(hi_, (lo_ + n + granule_ - 1) / granule_ * granule_);
   const RowRange r{lo_, end};
@@ -36,7 +36,7 @@ std::optional<RowRange> RowDealer::next_device() {
 
 std::optional<RowRange> RowDealer::next_cpu() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (lo_ >= hi_) return std::nullopt;
+  if (lo_ >= hi_ || cpu_part_ == 0) return std::nullopt;
   const std::int64_t n = chunk(hi_ - lo_, cpu_part_, min_chunk_);
   const std::int64_t begin = std::max(lo_, (hi_ - n) / granule_ * granule_);
   if (begin == hi_) return std::nullopt;  // less than a granule left above lo_: the device's

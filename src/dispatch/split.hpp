@@ -34,7 +34,8 @@ class RowDealer {
   /// device_fraction / device_divisor of the rows left, one of the CPU (1 - device_fraction)
   /// / cpu_divisor, never fewer than `min_chunk` rows. The device's larger divisor keeps its
   /// pipeline fed with several chunks. Every boundary handed out is a multiple of `granule`
-  /// (or `rows`): a piece of a random call must start on a Philox block.
+  /// (or `rows`): a piece of a random call must start on a Philox block. A fraction of
+  /// exactly 1 (0) gives the CPU (the device) no rows at all: that side is not used.
   RowDealer(std::int64_t rows, double device_fraction, std::int64_t min_chunk, int device_divisor = 4,
             int cpu_divisor = 8, std::int64_t granule = 1);
 

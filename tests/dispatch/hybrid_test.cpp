@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "calibrate/json.hpp"
+#include "cpu/thread_pool.hpp"
 #include "registry/registry.hpp"
 #include "support/test_support.hpp"
 
@@ -64,6 +65,12 @@ void split_and_reference(td::OpCall call, std::vector<T>& out, double fraction, 
   if (fraction > 0.2 && fraction < 0.8 && t.rows >= 64) {
     EXPECT_GT(t.device_rows, 0);
     EXPECT_GT(t.cpu_rows, 0);
+  }
+  if (fraction == 0.0) {
+    EXPECT_EQ(t.device_chunks, 0);  // a side planned no rows is not used
+  }
+  if (fraction == 1.0) {
+    EXPECT_EQ(t.cpu_chunks, 0);
   }
   *split = out;
 }
@@ -181,6 +188,39 @@ TEST(Hybrid, CannotSplitNegativeStridesOrStridedOutputs) {
   gaps.add_input(view(a, {100}, {std::int64_t{1}}));
   gaps.add_output(view(out, {100}, {std::int64_t{2}}));
   EXPECT_FALSE(td::can_split(gaps));
+}
+
+// The wall-clock measurement pairs one CPU thread with the emulated device's thread.
+// Under the wall clock each side then runs its kernels on one thread: the CPU's chunks under
+// run_split's thread limit, the device's under the worker's; neither starts a parallel
+// region of tandem's pool (nor OpenBLAS threads: its count follows num_threads(),
+// cpu/blas_support.hpp). Without the limits the chunks of this size run in parallel regions
+// (2^20 / 8 elements and more, above tuning::kParallelMinElements), as the reference run shows.
+TEST(Hybrid, UnderTheWallClockEachSideRunsOnOneThread) {
+  const td::test::ThreadCountGuard restore;
+  td::set_num_threads(4);
+  (void)device();  // the shared device stays the first registered one
+  const td::Device dev = td::emulated::add_device();
+  td::emulated::set_model(dev, "equal,clock=wall");
+  const std::int64_t n = std::int64_t{1} << 20;
+  auto a = random_values<float>(static_cast<std::size_t>(n), 8);
+  std::vector<float> out(static_cast<std::size_t>(n));
+  td::OpCall call(td::OpKey::of(td::UnaryOp::sin, td::DType::float32));
+  call.add_input(view(a, {n}, {std::int64_t{1}}));
+  call.add_output(view(out, {n}, {std::int64_t{1}}));
+  const auto regions = [] {
+    const td::cpu::PoolStats s = td::cpu::pool_stats();
+    return s.regions + s.serial_regions;
+  };
+  std::int64_t before = regions();
+  td::run_split(call, td::backend_for(dev), 0.0, 4);  // the CPU alone, on its 4 threads
+  EXPECT_GT(regions(), before);
+  for (const double f : {0.3, 0.5, 1.0}) {
+    before = regions();
+    const td::SplitTimes t = td::run_split(call, td::backend_for(dev), f, 1);
+    EXPECT_EQ(regions(), before) << f;
+    EXPECT_EQ(t.device_rows + t.cpu_rows, n);
+  }
 }
 
 // With tracing on, every chunk of a split is a "chunk" span on the track that ran it: the
