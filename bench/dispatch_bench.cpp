@@ -340,20 +340,26 @@ void hybrid_measurements(td::Device dev) {
   std::vector<float> x(static_cast<std::size_t>(n)), out(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.001f * static_cast<float>(i % 100003);
   hybrid_measurement(dev, "sin over 2^24 floats", call_of(true, x.data(), nullptr, out.data(), n), out);
-  // GEMM with 2^24 outputs: (4096 x 64) @ (64 x 4096), float32; row blocks of the output.
-  const std::int64_t m = 4096, k = 64, cols = 4096;
-  std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * cols));
-  for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.01f * static_cast<float>(i % 97);
-  for (std::size_t i = 0; i < b.size(); ++i) b[i] = 0.02f * static_cast<float>(i % 89);
-  td::OpCall gemm(td::OpKey::of(td::OpFamily::matmul, td::DType::float32));
-  td::StridedView va = flat(a.data(), m * k), vb = flat(b.data(), k * cols), vo = flat(out.data(), m * cols);
-  va.shape = td::Shape{m, k}, va.strides = td::Strides{k, std::int64_t{1}};
-  vb.shape = td::Shape{k, cols}, vb.strides = td::Strides{cols, std::int64_t{1}};
-  vo.shape = td::Shape{m, cols}, vo.strides = td::Strides{cols, std::int64_t{1}};
-  gemm.add_input(va);
-  gemm.add_input(vb);
-  gemm.add_output(vo);
-  hybrid_measurement(dev, "GEMM (4096 x 64) @ (64 x 4096) float32, 2^24 outputs", gemm, out);
+  // GEMM with 2^24 outputs, float32, row blocks of the output: (4096 x k) @ (k x 4096). With
+  // OpenBLAS's AVX-512 kernels (docs/linalg.md) one thread computes k = 64 in about the time
+  // the emulated device copies its 64 MB output; k = 256 does 4x the arithmetic on it.
+  for (const std::int64_t k : {std::int64_t{64}, std::int64_t{256}}) {
+    const std::int64_t m = 4096, cols = 4096;
+    std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * cols));
+    for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.01f * static_cast<float>(i % 97);
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = 0.02f * static_cast<float>(i % 89);
+    td::OpCall gemm(td::OpKey::of(td::OpFamily::matmul, td::DType::float32));
+    td::StridedView va = flat(a.data(), m * k), vb = flat(b.data(), k * cols), vo = flat(out.data(), m * cols);
+    va.shape = td::Shape{m, k}, va.strides = td::Strides{k, std::int64_t{1}};
+    vb.shape = td::Shape{k, cols}, vb.strides = td::Strides{cols, std::int64_t{1}};
+    vo.shape = td::Shape{m, cols}, vo.strides = td::Strides{cols, std::int64_t{1}};
+    gemm.add_input(va);
+    gemm.add_input(vb);
+    gemm.add_output(vo);
+    const std::string name =
+        "GEMM (4096 x " + std::to_string(k) + ") @ (" + std::to_string(k) + " x 4096) float32, 2^24 outputs";
+    hybrid_measurement(dev, name.c_str(), gemm, out);
+  }
 }
 
 }  // namespace
