@@ -107,20 +107,29 @@ Tally* this_thread() {
 void count_placement(OpFamily family, Placed placed) {
   const auto f = static_cast<std::size_t>(family);
   const auto p = static_cast<std::size_t>(placed);
-  if (Tally* t = this_thread()) return bump(t->placed[f][p]);
+  if (Tally* t = this_thread()) {
+    bump(t->placed[f][p]);
+    return;
+  }
   const std::lock_guard<std::mutex> lock(tallies().mutex);
   ++tallies().ended.placed[f][p];
 }
 
 void count_device_op(int slot) {
   const auto d = static_cast<std::size_t>(slot);
-  if (Tally* t = this_thread()) return bump(t->device_ops[d]);
+  if (Tally* t = this_thread()) {
+    bump(t->device_ops[d]);
+    return;
+  }
   const std::lock_guard<std::mutex> lock(tallies().mutex);
   ++tallies().ended.device_ops[d];
 }
 
 void count_host_allocation() {
-  if (Tally* t = this_thread()) return bump(t->host_allocations);
+  if (Tally* t = this_thread()) {
+    bump(t->host_allocations);
+    return;
+  }
   const std::lock_guard<std::mutex> lock(tallies().mutex);
   ++tallies().ended.host_allocations;
 }
