@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "backend/counters.hpp"
 #include "backend/device_memory.hpp"
 #include "kernels/fused_program.hpp"
 #include "kernels/op_call.hpp"
@@ -34,11 +35,28 @@ class Backend : public DeviceMemory {
   }
 
   /// Ops dispatched to this device since start-up or the last reset_stats() (stats()).
-  std::uint64_t ops_run() const { return ops_run_.load(std::memory_order_relaxed); }
-  void count_op() { ops_run_.fetch_add(1, std::memory_order_relaxed); }
-  void reset_ops_run() { ops_run_.store(0, std::memory_order_relaxed); }
+  /// Tallied per thread (src/backend/counters.hpp) when the backend has a slot.
+  std::uint64_t ops_run() const {
+    return slot_ >= 0 ? detail::tally_counts().device_ops[static_cast<std::size_t>(slot_)]
+                      : ops_run_.load(std::memory_order_relaxed);
+  }
+  void count_op() {
+    if (slot_ >= 0) {
+      detail::count_device_op(slot_);
+    } else {
+      ops_run_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  void reset_ops_run() {
+    if (slot_ >= 0) {
+      detail::reset_device_tally(slot_);
+    } else {
+      ops_run_.store(0, std::memory_order_relaxed);
+    }
+  }
 
  private:
+  int slot_ = detail::new_device_slot();
   std::atomic<std::uint64_t> ops_run_{0};
 };
 

@@ -1,6 +1,9 @@
 #pragma once
-// The process-wide counters behind tandem::stats(); relaxed atomics, bumped on every move.
-// Ops are counted per device, by each Backend (src/backend/backend.hpp).
+// The process-wide counters behind tandem::stats(). Those bumped on every move are relaxed
+// atomics; those that every op bumps (placements per family, ops per device, host
+// allocations) are tallied per thread (counters.cpp), where a shared atomic would cost two
+// or three locked read-modify-writes per op on a cache line every thread writes. Ops are
+// counted per device, by each Backend (src/backend/backend.hpp).
 
 #include <array>
 #include <atomic>
@@ -17,7 +20,6 @@ inline constexpr int kPlacedKinds = 3;
 struct Counters {
   std::atomic<std::uint64_t> bytes_host_to_device{0};
   std::atomic<std::uint64_t> bytes_device_to_host{0};
-  std::atomic<std::uint64_t> host_allocations{0};
   std::atomic<std::uint64_t> device_allocations{0};
   std::atomic<std::uint64_t> oom_fallbacks{0};
   std::atomic<std::uint64_t> stream_waits{0};
@@ -28,9 +30,6 @@ struct Counters {
   std::atomic<std::uint64_t> lazy_nodes_live{0};     // a level: nodes that exist now
   std::atomic<std::uint64_t> fused_evaluations{0};   // fused programs run (src/cpu/fused.cpp, src/cuda/fused.cpp)
   std::atomic<std::uint64_t> fused_instructions{0};  // instructions in them
-  // Placement decisions per op family (the catalogue's order) and per Placed; stats()
-  // sums them for the totals (one atomic per op, not two).
-  std::array<std::array<std::atomic<std::uint64_t>, kPlacedKinds>, kOpFamilies> placed_by_family{};
   // The cost model's kernel-time predictions against measurements, per side (CPU, device):
   // how many, and the sum of |predicted - measured| / measured in millionths.
   std::array<std::atomic<std::uint64_t>, 2> predictions{};
@@ -39,10 +38,30 @@ struct Counters {
 
 Counters& counters();
 
-inline void count_placement(OpFamily family, Placed placed) {
-  counters().placed_by_family[static_cast<std::size_t>(family)][static_cast<std::size_t>(placed)].fetch_add(
-      1, std::memory_order_relaxed);
-}
+/// Backends whose ops are tallied per thread (new_device_slot); any later one counts in a
+/// shared atomic of its own.
+inline constexpr int kTalliedDevices = 16;
+
+/// The per-thread counts, summed over every thread since start-up or the last reset.
+struct TallyCounts {
+  /// Placement decisions per op family (the catalogue's order) and per Placed; stats() sums
+  /// them for the totals.
+  std::array<std::array<std::uint64_t, kPlacedKinds>, kOpFamilies> placed{};
+  std::array<std::uint64_t, kTalliedDevices> device_ops{};  ///< ops run, per device slot
+  std::uint64_t host_allocations = 0;                       ///< host buffers allocated
+};
+
+void count_placement(OpFamily family, Placed placed);
+void count_device_op(int slot);
+void count_host_allocation();
+
+/// The sums over every thread (those that ended included), less the counts at the last reset.
+TallyCounts tally_counts();
+/// Starts every count again from 0 (reset_stats), or one device slot's op count.
+void reset_tallies();
+void reset_device_tally(int slot);
+/// A slot for a new backend's op count, or -1 when all kTalliedDevices are taken.
+int new_device_slot();
 
 /// Records one prediction of the cost model (side 0: CPU, 1: device) against its measurement.
 void count_prediction(int side, double predicted_s, double measured_s);

@@ -51,8 +51,9 @@ class ExceptionTrap {
 /// how [0, n) is cut.
 template <class F>
 void parallel_for(std::int64_t n, F&& f) {
-  const int threads = num_threads();
-  if (n < tuning::kParallelMinElements || threads <= 1) {
+  // The size first: a small op (most calls) then never asks for the thread count.
+  const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
+  if (threads <= 1) {
     if (n > 0) f(std::int64_t{0}, n);
     return;
   }

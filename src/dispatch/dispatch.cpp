@@ -76,6 +76,12 @@ void mark_written(Backend& backend, Device device, const UntypedArray& a, const 
   if (a.buffer()->writes_back() && !device.is_cpu()) a.buffer()->ensure_valid_on(Device::cpu());
   backend.count_op();
 }
+
+// mark_written for work that ran on the host, done when it returns: no event to record.
+void mark_written_on_cpu(Backend& cpu, const UntypedArray& a) {
+  a.buffer()->mark_written_on(Device::cpu());
+  cpu.count_op();
+}
 }  // namespace
 
 namespace {
@@ -83,7 +89,7 @@ namespace {
 void check_outputs_writable(const ArrayCall& op) {
   for (int i = 0; i < op.call.n_out; ++i) {
     const UntypedArray& out = *op.outputs[static_cast<std::size_t>(i)];
-    if (out.read_only() || out.is_broadcast_view()) out.check_writable(op_name(op.call.key));
+    if (out.buffer()->read_only() || out.is_broadcast_view()) out.check_writable(op_name(op.call.key));
     out.buffer()->prepare_write();  // lazy results that read the old contents run first
   }
 }
@@ -127,8 +133,7 @@ void finish_op(Backend& backend, const ArrayCall& op) {
 void run_on_cpu(ArrayCall& op, Backend& cpu) {
   bind(op, Device::cpu());
   cpu.run(op.call);
-  for (int i = 0; i < op.call.n_out; ++i)
-    mark_written(cpu, Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
+  for (int i = 0; i < op.call.n_out; ++i) mark_written_on_cpu(cpu, *op.outputs[static_cast<std::size_t>(i)]);
 }
 
 Backend& cpu_fallback_after_oom(Backend& device, const char* what) {
@@ -180,8 +185,7 @@ void run_split_on_host_memory(ArrayCall& op, Backend& device) {
     run_on_cpu(op, cpu_fallback_after_oom(device, e.what()));
     return;
   }
-  for (int i = 0; i < op.call.n_out; ++i)
-    mark_written(cpu_backend(), Device::cpu(), *op.outputs[static_cast<std::size_t>(i)], Event{});
+  for (int i = 0; i < op.call.n_out; ++i) mark_written_on_cpu(cpu_backend(), *op.outputs[static_cast<std::size_t>(i)]);
 }
 
 /// The trace event of an op that ran on `track` from `start_us` until now.
@@ -195,9 +199,10 @@ void trace_op(const OpCall& call, const detail::trace::Track& track, const char*
 }
 
 void execute_placed(ArrayCall& op, Backend& backend) {
-  if (!backend.device().is_cpu() && detail::split_planned()) return run_split_on_host_memory(op, backend);
+  const bool on_cpu = backend.device().is_cpu();
+  if (!on_cpu && detail::split_planned()) return run_split_on_host_memory(op, backend);
   const bool tracing = detail::trace::enabled();
-  if (backend.device().is_cpu()) {
+  if (on_cpu) {
     const double start = tracing ? detail::trace::now_us() : 0;
     if (!detail::cpu_op_is_timed()) {
       run_on_cpu(op, backend);

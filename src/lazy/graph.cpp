@@ -197,12 +197,8 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
   return out;
 }
 
-bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
-              const UntypedArray& out) {
-  // Only a pending operand can be fused into out: every other out= call leaves at once.
-  if (std::none_of(operands.begin(), operands.end(),
-                   [](const untyped::Operand& a) { return !a.is_scalar() && a.array().buffer()->has_pending(); }))
-    return false;
+bool run_pending_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
+                      const UntypedArray& out) {
   if (!lazy_enabled() || !placed_on_cpu()) return false;
   // The eager unary op vectorises each contiguous run of a strided out (src/cpu/elementwise.cpp).
   if (key.family == OpFamily::unary && !out.is_contiguous()) return false;

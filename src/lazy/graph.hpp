@@ -62,8 +62,16 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
 /// out not on the host, a unary op into an out that is not C-contiguous, or an input of the
 /// graph overlapping out in a way the fused pass cannot order (see fuse_into in
 /// src/lazy/evaluate.cpp).
-bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
-              const UntypedArray& out);
+bool run_pending_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
+                      const UntypedArray& out);
+inline bool run_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
+                     const UntypedArray& out) {
+  // Only a pending operand can be fused into out: every other out= call leaves here, inline
+  // (one atomic load per operand), for it is on every small op's path.
+  for (const untyped::Operand& a : operands)
+    if (!a.is_scalar() && a.array().buffer()->has_pending()) return run_pending_into(key, result, shape, operands, out);
+  return false;
+}
 
 /// For assign(dst, src) (checked: same dtype, src broadcasts to dst, dst writable): when src
 /// is the whole result of a lazy op still to run, of dst's shape, runs its graph straight into
@@ -120,7 +128,8 @@ class Node final : public PendingContents, public std::enable_shared_from_this<N
 
  private:
   friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>);
-  friend bool run_into(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>, const UntypedArray&);
+  friend bool run_pending_into(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>,
+                               const UntypedArray&);
   friend bool assign_into(const UntypedArray&, const UntypedArray&, bool);
   void run();  // with mutex_ held
   // Runs the graph still to run below this node into out (src/lazy/evaluate.cpp).

@@ -41,10 +41,19 @@ Buffer::Buffer(Key /*key*/, void* host, std::size_t bytes, std::function<void(vo
 }
 
 std::shared_ptr<Buffer> Buffer::allocate(std::size_t bytes) {
-  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [bytes](void* q) { detail::free_host(q, bytes); });
-  b->fresh_ = true;
+  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, nullptr);
+  b->fresh_.store(true, std::memory_order_relaxed);
   b->owned_ = true;
   b->host_valid_ = false;
+  b->update_host_only();
+  return b;
+}
+
+std::shared_ptr<Buffer> Buffer::allocate_on_host(std::size_t bytes) {
+  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, nullptr);
+  b->fresh_.store(true, std::memory_order_relaxed);
+  b->owned_ = true;
+  b->allocate_host_memory();  // nobody else sees b yet: no lock
   b->update_host_only();
   return b;
 }
@@ -141,7 +150,7 @@ std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_
                                             std::function<void(void*)> deleter) {
   if (device.is_cpu()) return wrap_host(ptr, bytes, std::move(deleter));
   DeviceMemory& backend = backend_for(device);
-  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, [bytes](void* q) { detail::free_host(q, bytes); });
+  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, nullptr);
   b->host_valid_ = false;
   b->device_memory_ = &backend;
   b->device_ = ptr;
@@ -160,7 +169,11 @@ Buffer::~Buffer() {
     }
   }
   release_device_copy();
-  if (host_deleter_ && host_ != nullptr) host_deleter_(host_);
+  if (host_allocated_) {
+    detail::free_host(host_, bytes_);
+  } else if (host_deleter_ && host_ != nullptr) {
+    host_deleter_(host_);
+  }
 }
 
 void Buffer::release_device_copy() {
@@ -228,23 +241,28 @@ void Buffer::record_use(const Event& event, bool write) {
 }
 
 void Buffer::update_host_only() {
-  host_only_.store(host_ != nullptr && host_valid_ && !fresh_ && device_ == nullptr, std::memory_order_release);
+  host_only_.store(host_ != nullptr && host_valid_ && device_ == nullptr, std::memory_order_release);
 }
 
 void Buffer::allocate_host_memory() {
   if (detail::allocation_must_fail(detail::AllocationKind::host))  // a test's injected failure
     TANDEM_THROW(OutOfMemory, detail::user_op_or("allocate"), "cannot allocate ", bytes_, " bytes of host memory");
-  host_ = detail::allocate_host(bytes_);
-  detail::counters().host_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (bytes_ <= kInlineHostBytes) {
+    host_ = inline_host_;
+  } else {
+    host_ = detail::allocate_host(bytes_);
+    host_allocated_ = true;
+  }
+  detail::count_host_allocation();
 }
 
-void* Buffer::ensure_valid_on(Device device) {
+void* Buffer::ensure_valid_on_slow(Device device) {
   if (has_pending_.load(std::memory_order_acquire)) resolve_pending();
   if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return host_;
   std::lock_guard<std::mutex> lock(mutex_);
   if (device.is_cpu()) {
     if (host_ == nullptr) allocate_host_memory();
-    if (!host_valid_ && !fresh_) {
+    if (!host_valid_ && !fresh_.load(std::memory_order_acquire)) {
       download(*device_memory_, device_write_, host_, device_, bytes_);  // the writer may be on another stream
     }
     host_valid_ = true;
@@ -255,7 +273,7 @@ void* Buffer::ensure_valid_on(Device device) {
   if (device_ != nullptr && device_memory_ != &backend) {
     // Moving to another device: bring the data home first, then drop the old copy.
     if (host_ == nullptr) allocate_host_memory();
-    if (!host_valid_ && !fresh_) {
+    if (!host_valid_ && !fresh_.load(std::memory_order_acquire)) {
       download(*device_memory_, device_write_, host_, device_, bytes_);
       host_valid_ = true;
     }
@@ -270,7 +288,7 @@ void* Buffer::ensure_valid_on(Device device) {
     detail::counters().device_allocations.fetch_add(1, std::memory_order_relaxed);
     update_host_only();
   }
-  if (!device_valid_ && !fresh_) {
+  if (!device_valid_ && !fresh_.load(std::memory_order_acquire)) {
     // Overwrites the device copy: after every queued use of it on other streams. The copy
     // returns when done, and so when they are.
     const int stream = current_stream(device);
@@ -289,10 +307,9 @@ void* Buffer::ensure_valid_on(Device device) {
   return device_;
 }
 
-void Buffer::mark_written_on(Device device) {
-  if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return;
+void Buffer::mark_written_on_slow(Device device) {
   std::lock_guard<std::mutex> lock(mutex_);
-  fresh_ = false;
+  fresh_.store(false, std::memory_order_release);
   host_valid_ = device.is_cpu();
   device_valid_ = !device.is_cpu();
   update_host_only();
@@ -302,8 +319,9 @@ bool Buffer::is_valid_on(Device device) const {
   if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) return true;
   std::lock_guard<std::mutex> lock(mutex_);
   if (pending_ != nullptr) return pending_->device() == device;
-  if (device.is_cpu()) return host_valid_ || fresh_;
-  return device_ != nullptr && device_memory_->device() == device && (device_valid_ || fresh_);
+  if (device.is_cpu()) return host_valid_ || fresh_.load(std::memory_order_acquire);
+  return device_ != nullptr && device_memory_->device() == device &&
+         (device_valid_ || fresh_.load(std::memory_order_acquire));
 }
 
 Device Buffer::newest() const {

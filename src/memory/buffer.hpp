@@ -53,6 +53,10 @@ class Buffer {
   /// first device that asks for it (ensure_valid_on), without any copy, so that an op's
   /// output lives only where the op ran. Host memory is 64-byte aligned from 4 KiB on.
   static std::shared_ptr<Buffer> allocate(std::size_t bytes);
+  /// The same with the host copy allocated at once (valid, contents uninitialised), for a
+  /// result that is about to be written on the host: its first binding and write there
+  /// then take no lock. Counted as a host allocation.
+  static std::shared_ptr<Buffer> allocate_on_host(std::size_t bytes);
   /// Shares user host memory; deleter (may be empty) runs at destruction.
   static std::shared_ptr<Buffer> wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter,
                                            HostMemoryFlags flags = {});
@@ -93,7 +97,9 @@ class Buffer {
   /// Every write path calls this before writing (host_data and device_data for writing,
   /// dispatch's execute): computes the pending contents, then every producer that reads the
   /// old contents, so that lazy results keep the values of the time they were asked for.
-  void prepare_write() { prepare_write({}); }
+  void prepare_write() {
+    if (has_pending_.load(std::memory_order_acquire) || has_readers_.load(std::memory_order_acquire)) prepare_write({});
+  }
   /// The same, except for the readers in `fused`: a lazy graph about to be computed in the
   /// same pass as the write, whose reads the caller has ordered before the writes
   /// (src/lazy/evaluate.cpp). They stay registered.
@@ -101,9 +107,22 @@ class Buffer {
 
   /// Base pointer of the copy on `device`, made valid first (allocating and copying from
   /// the valid copy if needed). Other copies stay valid.
-  void* ensure_valid_on(Device device);
+  void* ensure_valid_on(Device device) {
+    // The common all-host case, inline: nothing pending, the host copy the only one.
+    if (!has_pending_.load(std::memory_order_acquire) && device.is_cpu() && host_only_.load(std::memory_order_acquire))
+      return host_;
+    return ensure_valid_on_slow(device);
+  }
   /// Records a write on `device`: every other copy becomes stale.
-  void mark_written_on(Device device);
+  void mark_written_on(Device device) {
+    if (device.is_cpu() && host_only_.load(std::memory_order_acquire)) {
+      // The host copy is the only one: a write there only ends its freshness (a load first,
+      // so that a written buffer's cache line is not written again on every op).
+      if (fresh_.load(std::memory_order_relaxed)) fresh_.store(false, std::memory_order_release);
+      return;
+    }
+    mark_written_on_slow(device);
+  }
   /// Whether the copy on `device` is valid (a pending buffer: whether its producer
   /// computes it there, PendingContents::device).
   bool is_valid_on(Device device) const;
@@ -127,8 +146,10 @@ class Buffer {
  private:
   // Registers readers again (those prepare_write did not run).
   void keep_readers(std::vector<std::weak_ptr<PendingContents>> readers);
-  void allocate_host_memory();  // with mutex_ held
-  void release_device_copy();   // with mutex_ held (or in the destructor)
+  void* ensure_valid_on_slow(Device device);  // the rest of ensure_valid_on (takes the lock)
+  void mark_written_on_slow(Device device);   // the rest of mark_written_on (takes the lock)
+  void allocate_host_memory();                // with mutex_ held
+  void release_device_copy();                 // with mutex_ held (or in the destructor)
   void order_use_locked(DeviceMemory& backend, int stream, bool write);
   void wait_device_uses_locked();  // the host waits for every recorded use
 
@@ -139,14 +160,21 @@ class Buffer {
   std::shared_ptr<PendingContents> pending_;             // guarded by mutex_
   std::vector<std::weak_ptr<PendingContents>> readers_;  // guarded by mutex_
   std::size_t readers_pruned_at_ = 0;                    // size after the last pruning
-  void* host_;                                           // null until the host copy is first needed
-  std::function<void(void*)> host_deleter_;
+  // The host copy of a small buffer lives in the Buffer itself, so that a small op's result
+  // costs one allocation (its handle's control block with the buffer), not two.
+  static constexpr std::size_t kInlineHostBytes = 128;
+  alignas(16) unsigned char inline_host_[kInlineHostBytes];
+  void* host_;                               // null until the host copy is first needed
+  bool host_allocated_ = false;              // host_ is from allocate_host (freed by free_host)
+  std::function<void(void*)> host_deleter_;  // wrapped host memory: runs at destruction
   HostMemoryFlags flags_;
   bool host_valid_ = true;
-  bool fresh_ = false;  // contents never written: every copy counts as valid, none is copied
+  // Contents never written: every copy counts as valid, none is copied. Atomic because the
+  // lock-free path of mark_written_on(cpu) clears it (a write only ever clears it).
+  std::atomic<bool> fresh_{false};
 
-  // host_only_ is true while the host copy is allocated, written, valid and the only copy: the
-  // common all-host case then needs no lock. Everything else is guarded by mutex_.
+  // host_only_ is true while the host copy is allocated, valid (or fresh) and the only copy:
+  // the common all-host case then needs no lock. Everything else is guarded by mutex_.
   void update_host_only();
   mutable std::mutex mutex_;
   std::atomic<bool> host_only_{false};

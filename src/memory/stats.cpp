@@ -22,11 +22,12 @@ PredictionError prediction_error(const detail::Counters& c, int side) {
 
 Stats stats() {
   const auto& c = detail::counters();
+  const detail::TallyCounts tally = detail::tally_counts();
   Stats s;
   s.bytes_host_to_device = c.bytes_host_to_device.load(std::memory_order_relaxed);
   s.bytes_device_to_host = c.bytes_device_to_host.load(std::memory_order_relaxed);
   for (const Backend* b : registered_backends()) s.ops.push_back({b->device(), b->ops_run()});
-  s.host_allocations = c.host_allocations.load(std::memory_order_relaxed);
+  s.host_allocations = tally.host_allocations;
   s.device_allocations = c.device_allocations.load(std::memory_order_relaxed);
   s.oom_fallbacks = c.oom_fallbacks.load(std::memory_order_relaxed);
   s.stream_waits = c.stream_waits.load(std::memory_order_relaxed);
@@ -38,9 +39,8 @@ Stats stats() {
   s.fused_evaluations = c.fused_evaluations.load(std::memory_order_relaxed);
   s.fused_instructions = c.fused_instructions.load(std::memory_order_relaxed);
   for (int f = 0; f < kOpFamilies; ++f) {
-    const auto& counts = c.placed_by_family[static_cast<std::size_t>(f)];
-    s.placements.push_back({family_name(static_cast<OpFamily>(f)), counts[0].load(std::memory_order_relaxed),
-                            counts[1].load(std::memory_order_relaxed), counts[2].load(std::memory_order_relaxed)});
+    const auto& counts = tally.placed[static_cast<std::size_t>(f)];
+    s.placements.push_back({family_name(static_cast<OpFamily>(f)), counts[0], counts[1], counts[2]});
     s.placed_cpu += s.placements.back().cpu;
     s.placed_device += s.placements.back().device;
   }
@@ -51,12 +51,11 @@ Stats stats() {
 
 void reset_stats() {
   auto& c = detail::counters();
-  for (auto* a : {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.host_allocations, &c.device_allocations,
-                  &c.oom_fallbacks, &c.stream_waits, &c.host_pool_hits, &c.host_pool_misses, &c.lazy_nodes,
-                  &c.fused_evaluations, &c.fused_instructions})
+  for (auto* a :
+       {&c.bytes_host_to_device, &c.bytes_device_to_host, &c.device_allocations, &c.oom_fallbacks, &c.stream_waits,
+        &c.host_pool_hits, &c.host_pool_misses, &c.lazy_nodes, &c.fused_evaluations, &c.fused_instructions})
     a->store(0, std::memory_order_relaxed);
-  for (auto& family : c.placed_by_family)
-    for (auto& count : family) count.store(0, std::memory_order_relaxed);
+  detail::reset_tallies();
   for (int side = 0; side < 2; ++side) {
     c.predictions[static_cast<std::size_t>(side)].store(0, std::memory_order_relaxed);
     c.prediction_error_millionths[static_cast<std::size_t>(side)].store(0, std::memory_order_relaxed);

@@ -9,7 +9,9 @@
 #include "dispatch/dispatch.hpp"
 #include "kernels/catalogue.hpp"
 #include "lazy/graph.hpp"
+#include "memory/buffer.hpp"
 #include "ops/operands.hpp"
+#include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/ops/untyped_elementwise.hpp"
 
@@ -17,8 +19,18 @@ namespace tandem::untyped {
 
 namespace {
 
+// A new result of an op about to run. With no accelerator registered every op runs on the
+// host, so a non-empty result's host memory comes with it (Buffer::allocate_on_host):
+// binding and writing it then take no lock. Otherwise memory is allocated where the op runs.
+UntypedArray new_result(const char* op, const Shape& shape, DType dtype) {
+  if (accelerator_backend() != nullptr) return UntypedArray::empty(dtype, shape, op);
+  const auto bytes = static_cast<std::size_t>(checked_size(op, shape, itemsize(dtype))) * itemsize(dtype);
+  return UntypedArray(dtype, shape, c_strides(shape), 0,
+                      bytes == 0 ? Buffer::allocate(0) : Buffer::allocate_on_host(bytes));
+}
+
 UntypedArray make_or_check_out(const char* op, const UntypedArray* out, const Shape& shape, DType dtype) {
-  if (out == nullptr) return UntypedArray::empty(dtype, shape);
+  if (out == nullptr) return new_result(op, shape, dtype);
   ops::check_out(op, *out, shape, dtype);
   return *out;
 }
@@ -28,11 +40,13 @@ void check_same_dtype(const char* op, const Operand& a, const Operand& b) {
                " and ", dtype_name(b.dtype()), "; convert one with astype<T>() first");
 }
 
-// The broadcast shape of two operands (a scalar's shape is ()).
-Shape broadcast_operands(const char* op, const Operand& a, const Operand& b) {
+// The broadcast shape of two operands (a scalar's shape is ()): one of theirs, or a new one
+// held in `storage`.
+const Shape& broadcast_operands(const char* op, const Operand& a, const Operand& b, Shape& storage) {
   if (a.shape() == b.shape() || b.is_scalar()) return a.shape();
   if (a.is_scalar()) return b.shape();
-  return broadcast_shapes(op, a.shape(), b.shape());
+  storage = broadcast_shapes(op, a.shape(), b.shape());
+  return storage;
 }
 
 // NumPy raises for integer powers with negative exponents; so do we, before any work.
@@ -78,16 +92,10 @@ std::optional<UntypedArray> power_by_scalar(const Operand& base, const Operand& 
   return result;
 }
 
-// The tail of binary, where and clip once the operands are checked: the op deferred (lazy),
-// fused into out, or run now, over operands broadcast to `shape`. An array operand that
-// partially overlaps out is copied first (ops::must_detach); a scalar travels as a value.
-UntypedArray run_elementwise(const char* name, OpKey key, DType result_dtype, const Shape& shape,
-                             std::initializer_list<Operand> operands, const UntypedArray* out) {
-  if (out == nullptr && lazy::may_defer(key, shape_size(shape), operands))
-    return lazy::defer(key, result_dtype, shape, operands);
-  UntypedArray result = make_or_check_out(name, out, shape, result_dtype);
-  if (result.size() == 0) return result;
-  if (out != nullptr && lazy::run_into(key, result_dtype, shape, operands, result)) return result;
+// Runs an element-wise op now over operands broadcast to `shape`, into `result`. An array
+// operand that partially overlaps result is copied first (ops::must_detach); a scalar
+// travels as a value.
+void run_now(OpKey key, const Shape& shape, std::initializer_list<Operand> operands, const UntypedArray& result) {
   // Copies of inputs that partially overlap out, made only then (no empty std::optional
   // slots to construct on every call: they cost a 1 KB clear).
   std::vector<UntypedArray> copies;
@@ -95,7 +103,7 @@ UntypedArray run_elementwise(const char* name, OpKey key, DType result_dtype, co
   for (const Operand& a : operands) {
     if (a.is_scalar()) {
       call.input(a.scalar(), shape);
-    } else if (ops::must_detach(a.array(), result)) {
+    } else if (a.array().buffer() == result.buffer() && ops::must_detach(a.array(), result)) {
       if (copies.empty()) copies.reserve(OpCall::kMaxInputs);  // the call points into it
       copies.push_back(copy(a.array()));
       call.input(copies.back(), shape);
@@ -105,7 +113,37 @@ UntypedArray run_elementwise(const char* name, OpKey key, DType result_dtype, co
   }
   call.output(result);
   execute(call);
-  return result;
+}
+
+// A new result of the op, run now.
+UntypedArray run_new(const char* name, OpKey key, DType result_dtype, const Shape& shape,
+                     std::initializer_list<Operand> operands) {
+  UntypedArray result = new_result(name, shape, result_dtype);
+  if (result.size() != 0) run_now(key, shape, operands, result);
+  return result;  // one named result: returned in place, no move
+}
+
+// The tail of binary, where and clip once the operands are checked, for a new result: the op
+// deferred (lazy) or run now.
+UntypedArray run_elementwise(const char* name, OpKey key, DType result_dtype, const Shape& shape,
+                             std::initializer_list<Operand> operands) {
+  if (lazy::may_defer(key, shape_size(shape), operands)) return lazy::defer(key, result_dtype, shape, operands);
+  return run_new(name, key, result_dtype, shape, operands);
+}
+
+// The same into an existing out: fused into it when an operand is lazy, else run now.
+void run_elementwise_into(const char* name, OpKey key, DType result_dtype, const Shape& shape,
+                          std::initializer_list<Operand> operands, const UntypedArray& out) {
+  ops::check_out(name, out, shape, result_dtype);
+  if (out.size() == 0 || lazy::run_into(key, result_dtype, shape, operands, out)) return;
+  run_now(key, shape, operands, out);
+}
+
+UntypedArray run_elementwise(const char* name, OpKey key, DType result_dtype, const Shape& shape,
+                             std::initializer_list<Operand> operands, const UntypedArray* out) {
+  if (out == nullptr) return run_elementwise(name, key, result_dtype, shape, operands);
+  run_elementwise_into(name, key, result_dtype, shape, operands, *out);
+  return *out;
 }
 
 }  // namespace
@@ -116,42 +154,88 @@ UntypedArray scalar_array(Scalar value) {
   return a;
 }
 
-UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
-  const ::tandem::detail::UserOpScope scope(op_name(op));
-  const char* name = op_name(op);
+namespace {
+
+OpKey checked_unary(UnaryOp op, const char* name, const UntypedArray& a) {
   TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()),
                is_integer(a.dtype()) ? " (convert with astype<double>() first)" : "");
-  const OpKey key = OpKey::of(op, a.dtype());
-  if (out == nullptr && lazy::may_defer(key, a.size(), {a}))
-    return lazy::defer(key, unary_result_dtype(op, a.dtype()), a.shape(), {a});
-  UntypedArray result = make_or_check_out(name, out, a.shape(), unary_result_dtype(op, a.dtype()));
-  if (result.size() == 0) return result;
-  if (out != nullptr && lazy::run_into(key, result.dtype(), a.shape(), {a}, result)) return result;
+  return OpKey::of(op, a.dtype());
+}
+
+void run_unary_now(OpKey key, const UntypedArray& a, const UntypedArray& result) {
   ArrayCall call(key);
-  if (ops::must_detach(a, result)) {
+  if (a.buffer() == result.buffer() && ops::must_detach(a, result)) {
     const UntypedArray detached = copy(a);
     call.input(detached);
     call.output(result);
     execute(call);
-    return result;
+    return;
   }
   call.input(a);
   call.output(result);
   execute(call);
-  return result;
+}
+
+UntypedArray new_unary_result(const char* name, OpKey key, const UntypedArray& a, DType result_dtype) {
+  UntypedArray result = new_result(name, a.shape(), result_dtype);
+  if (result.size() != 0) run_unary_now(key, a, result);
+  return result;  // one named result: returned in place, no move
+}
+
+OpKey checked_binary(BinaryOp op, const char* name, const Operand& a, const Operand& b) {
+  check_same_dtype(name, a, b);
+  TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()));
+  if (op == BinaryOp::power) check_integer_exponents(b);
+  return OpKey::of(op, a.dtype());
+}
+
+}  // namespace
+
+UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out) {
+  if (out != nullptr) {
+    unary_into(op, a, *out);
+    return *out;
+  }
+  const char* name = op_name(op);
+  const ::tandem::detail::UserOpScope scope(name);
+  const OpKey key = checked_unary(op, name, a);
+  const DType result_dtype = unary_result_dtype(op, a.dtype());
+  if (lazy::may_defer(key, a.size(), {a})) return lazy::defer(key, result_dtype, a.shape(), {a});
+  return new_unary_result(name, key, a, result_dtype);
+}
+
+void unary_into(UnaryOp op, const UntypedArray& a, const UntypedArray& out) {
+  const char* name = op_name(op);
+  const ::tandem::detail::UserOpScope scope(name);
+  const OpKey key = checked_unary(op, name, a);
+  ops::check_out(name, out, a.shape(), unary_result_dtype(op, a.dtype()));
+  if (out.size() == 0 || lazy::run_into(key, out.dtype(), a.shape(), {a}, out)) return;
+  run_unary_now(key, a, out);
 }
 
 UntypedArray binary(BinaryOp op, const Operand& a, const Operand& b, const UntypedArray* out) {
-  const ::tandem::detail::UserOpScope scope(op_name(op));
-  const char* name = op_name(op);
-  check_same_dtype(name, a, b);
-  TANDEM_CHECK(kernels::accepts(op, a.dtype()), DTypeError, name, "not supported for ", dtype_name(a.dtype()));
-  if (op == BinaryOp::power) {
-    check_integer_exponents(b);
-    if (auto r = power_by_scalar(a, b, out)) return *r;
+  if (out != nullptr) {
+    binary_into(op, a, b, *out);
+    return *out;
   }
-  return run_elementwise(name, OpKey::of(op, a.dtype()), binary_result_dtype(op, a.dtype()),
-                         broadcast_operands(name, a, b), {a, b}, out);
+  const char* name = op_name(op);
+  const ::tandem::detail::UserOpScope scope(name);
+  const OpKey key = checked_binary(op, name, a, b);
+  if (op == BinaryOp::power)
+    if (auto r = power_by_scalar(a, b, nullptr)) return *r;
+  Shape storage;
+  return run_elementwise(name, key, binary_result_dtype(op, a.dtype()), broadcast_operands(name, a, b, storage),
+                         {a, b});
+}
+
+void binary_into(BinaryOp op, const Operand& a, const Operand& b, const UntypedArray& out) {
+  const char* name = op_name(op);
+  const ::tandem::detail::UserOpScope scope(name);
+  const OpKey key = checked_binary(op, name, a, b);
+  if (op == BinaryOp::power && power_by_scalar(a, b, &out)) return;
+  Shape storage;
+  run_elementwise_into(name, key, binary_result_dtype(op, a.dtype()), broadcast_operands(name, a, b, storage), {a, b},
+                       out);
 }
 
 UntypedArray where(const Operand& cond, const Operand& a, const Operand& b, const UntypedArray* out) {

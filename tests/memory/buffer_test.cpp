@@ -69,6 +69,32 @@ TEST(Buffer, FreshBufferAllocatesWhereFirstUsedWithoutCopying) {
   EXPECT_EQ(b->newest(), dev.device());
 }
 
+// allocate_on_host: host memory at once (small buffers inside the Buffer, larger ones from the
+// host allocator), fresh until written: a device binding copies nothing before the first
+// write and the data after it, whichever path (with or without the lock) marked it written.
+TEST(Buffer, AllocatedOnHostIsFreshUntilWrittenThenUploads) {
+  FakeDevice& dev = fake();
+  for (const std::size_t bytes : {std::size_t{8}, std::size_t{128}, std::size_t{136}, std::size_t{8000}}) {
+    td::reset_stats();
+    auto fresh = td::Buffer::allocate_on_host(bytes);
+    EXPECT_EQ(td::stats().host_allocations, 1u) << bytes;
+    EXPECT_TRUE(fresh->is_valid_on(td::Device::cpu()));
+    EXPECT_EQ(fresh->newest(), td::Device::cpu());
+    const int uploads0 = dev.uploads;
+    fresh->ensure_valid_on(dev.device());  // never written: nothing to copy
+    EXPECT_EQ(dev.uploads, uploads0) << bytes;
+
+    auto b = td::Buffer::allocate_on_host(bytes);
+    auto* host = static_cast<unsigned char*>(b->ensure_valid_on(td::Device::cpu()));
+    for (std::size_t i = 0; i < bytes; ++i) host[i] = static_cast<unsigned char>(i * 7 + 1);
+    b->mark_written_on(td::Device::cpu());
+    auto* device = static_cast<unsigned char*>(b->ensure_valid_on(dev.device()));
+    EXPECT_EQ(dev.uploads, uploads0 + 1) << bytes;
+    EXPECT_EQ(std::memcmp(device, host, bytes), 0) << bytes;
+    EXPECT_EQ(td::stats().host_allocations, 2u) << bytes;
+  }
+}
+
 TEST(Buffer, HostOnlyBufferIsValidOnCpu) {
   auto b = td::Buffer::allocate(64);
   b->ensure_valid_on(td::Device::cpu());

@@ -196,14 +196,14 @@ class Array {
   }
 
   // ---- in-place arithmetic (broadcasting other to this shape) ----
-#define TANDEM_COMPOUND(opsym, code)                         \
-  Array& operator opsym(const Array& other) {                \
-    untyped::binary(BinaryOp::code, u_, other.u_, &u_);      \
-    return *this;                                            \
-  }                                                          \
-  Array& operator opsym(E v) {                               \
-    untyped::binary(BinaryOp::code, u_, Scalar::of(v), &u_); \
-    return *this;                                            \
+#define TANDEM_COMPOUND(opsym, code)                             \
+  Array& operator opsym(const Array& other) {                    \
+    untyped::binary_into(BinaryOp::code, u_, other.u_, u_);      \
+    return *this;                                                \
+  }                                                              \
+  Array& operator opsym(E v) {                                   \
+    untyped::binary_into(BinaryOp::code, u_, Scalar::of(v), u_); \
+    return *this;                                                \
   }
   TANDEM_COMPOUND(+=, add)
   TANDEM_COMPOUND(-=, subtract)

@@ -39,6 +39,12 @@ UntypedArray unary(UnaryOp op, const UntypedArray& a, const UntypedArray* out = 
 /// have the broadcast shape; it may alias a or b (in-place ops).
 UntypedArray binary(BinaryOp op, const Operand& a, const Operand& b, const UntypedArray* out = nullptr);
 
+/// unary and binary into an existing out (the typed out= forms and in-place operators): the
+/// same checks and results as passing &out, without returning a handle (a copy of one
+/// costs two atomic reference-count updates, a visible part of a small op).
+void unary_into(UnaryOp op, const UntypedArray& a, const UntypedArray& out);
+void binary_into(BinaryOp op, const Operand& a, const Operand& b, const UntypedArray& out);
+
 /// cond ? a : b with broadcasting of all three; cond is bool, a and b share a dtype.
 UntypedArray where(const Operand& cond, const Operand& a, const Operand& b, const UntypedArray* out = nullptr);
 
