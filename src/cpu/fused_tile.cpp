@@ -12,8 +12,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include "dispatch/tuning.hpp"
+
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "cpu/fused_tile.cpp"
+#include <hwy/cache_control.h>
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
 #include <hwy/highway.h>
 
@@ -24,10 +27,12 @@
 #define TANDEM_CPU_FUSED_TILE_CONSTANTS
 namespace tandem::cpu::fused_tile {
 namespace {
-constexpr std::size_t kTile = 8;  // vectors per tile: 8 registers of the 16 or 32 there are
-// The largest vector of any target (HWY_MAX_BYTES is the current target's): scratch is
-// sized for it, and each target lays its tiles out at its own size.
-constexpr std::size_t kMaxVectorBytes = 256;
+// Vectors per tile: 8 of the 16 or 32 registers. 16 on AVX-512 was no faster for chain8
+// (tandem_bench_lazy, 1 thread) and makes the padded tail of each run twice as long.
+constexpr std::size_t kTile = 8;
+// The largest tile of any target (HWY_MAX_BYTES is the current target's): scratch is sized
+// for it, and each target lays its tiles out at its own size.
+constexpr std::size_t kMaxTileBytes = kTile * 256;
 constexpr std::size_t kMaxSources = 256;
 }  // namespace
 }  // namespace tandem::cpu::fused_tile
@@ -97,12 +102,20 @@ HWY_INLINE void apply(D d, Form form, V* acc, const T* pa, const T* pb) {
 // Runs `tiles` whole tiles; source s of tile t starts at base[s] + t * advance[s].
 template <class D, class T = hn::TFromD<D>>
 HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* const* base,
-                            const std::int64_t* advance, T* out, std::int64_t tiles, bool stream) {
+                            const std::int64_t* advance, T* out, std::int64_t tiles, bool stream, const short* streamed,
+                            std::size_t streamed_count) {
   using V = hn::Vec<D>;
   const std::size_t N = hn::Lanes(d);
   V acc[kTile];
   TANDEM_EACH_VECTOR(k) { acc[k] = hn::Zero(d); }
   for (std::int64_t t = 0; t < tiles; ++t) {
+    // The streamed inputs a few tiles ahead: the hardware's prefetchers stop at page
+    // boundaries and were not far enough ahead (chain8 at 1.8 x a copy pass without this).
+    for (std::size_t i = 0; i < streamed_count; ++i) {
+      const short s = streamed[i];
+      const char* p = reinterpret_cast<const char*>(base[s] + t * advance[s]) + tuning::kFusedPrefetchBytes;
+      for (std::size_t line = 0; line < kTile * N * sizeof(T); line += 64) hwy::Prefetch(p + line);
+    }
     for (std::size_t j = 0; j < count; ++j) {
       const Instr& in = code[j];
       const T* pa = base[in.a] + t * advance[in.a];
@@ -177,7 +190,12 @@ void run_typed(const Program& prog, const Source* sources, T* out, std::int64_t 
   }
   const std::int64_t tiles = len / tile;
   const bool aligned = reinterpret_cast<std::uintptr_t>(out) % (N * sizeof(T)) == 0;
-  run_tiles(d, prog.code.data(), prog.code.size(), base, advance, out, tiles, stream && aligned);
+  short streamed[kMaxSources];
+  std::size_t streamed_count = 0;
+  for (std::size_t s = 0; s < count; ++s)
+    if (sources[s].kind == Source::Kind::stream) streamed[streamed_count++] = static_cast<short>(s);
+  run_tiles(d, prog.code.data(), prog.code.size(), base, advance, out, tiles, stream && aligned, streamed,
+            streamed_count);
   const std::int64_t done = tiles * tile;
   if (done == len) return;
   // The tail: the streamed sources' last elements copied into their regions, one tile
@@ -189,7 +207,7 @@ void run_typed(const Program& prog, const Source* sources, T* out, std::int64_t 
     base[s] = region(s);
     advance[s] = 0;
   }
-  run_tiles(d, prog.code.data(), prog.code.size(), base, advance, region(count), 1, false);
+  run_tiles(d, prog.code.data(), prog.code.size(), base, advance, region(count), 1, false, streamed, 0);
   std::memcpy(out + done, region(count), rest);
 }
 
@@ -327,9 +345,7 @@ std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vec
   return out;
 }
 
-std::size_t scratch_bytes(const Program& program) {
-  return (program.sources.size() + 1) * kTile * kMaxVectorBytes + kMaxVectorBytes;
-}
+std::size_t scratch_bytes(const Program& program) { return (program.sources.size() + 2) * kMaxTileBytes; }
 
 bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch) {
   if (len <= 0) return true;
