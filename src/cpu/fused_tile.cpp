@@ -1,10 +1,11 @@
 // The register-tile form of fused programs (fused_tile.hpp). A tile is kTile vectors; each
 // instruction runs over the whole tile before the next one, so the latest value stays in
 // registers (acc) and a program of one chain touches memory only for its inputs and its
-// result. Every operation here is one exact IEEE operation per lane, the same as the scalar
-// functor of src/kernels on each element, so which vector an element falls in changes no
-// bit (the tail of a run is padded to a whole tile). Compiled once per instruction set
-// through foreach_target.h, as simd.cpp.
+// result. The operations are the eager kernels' (simd_exact-inl.h): one exact IEEE
+// operation per lane, the same bits as the CPU's scalar functor on each element, so which
+// vector an element falls in changes no bit (the tail of a run is padded to a whole tile).
+// Streamed inputs are prefetched tuning::kFusedPrefetchBytes ahead. Compiled once per
+// instruction set through foreach_target.h, as simd.cpp.
 
 #include "cpu/fused_tile.hpp"
 
@@ -190,10 +191,19 @@ void run_typed(const Program& prog, const Source* sources, T* out, std::int64_t 
   }
   const std::int64_t tiles = len / tile;
   const bool aligned = reinterpret_cast<std::uintptr_t>(out) % (N * sizeof(T)) == 0;
+  // The streamed sources to prefetch: one of any that start within a tile of each other
+  // (a stencil's centre, east and west share their lines).
   short streamed[kMaxSources];
   std::size_t streamed_count = 0;
-  for (std::size_t s = 0; s < count; ++s)
-    if (sources[s].kind == Source::Kind::stream) streamed[streamed_count++] = static_cast<short>(s);
+  for (std::size_t s = 0; s < count; ++s) {
+    if (sources[s].kind != Source::Kind::stream) continue;
+    bool near = false;
+    for (std::size_t i = 0; i < streamed_count && !near; ++i) {
+      const std::int64_t gap = base[s] - base[streamed[i]];
+      near = gap > -tile && gap < tile;
+    }
+    if (!near) streamed[streamed_count++] = static_cast<short>(s);
+  }
   run_tiles(d, prog.code.data(), prog.code.size(), base, advance, out, tiles, stream && aligned, streamed,
             streamed_count);
   const std::int64_t done = tiles * tile;
