@@ -45,6 +45,8 @@ constexpr std::size_t kSlotBytes = static_cast<std::size_t>(kBlock) * 8;  // the
 // Shorter runs of gathered inputs are gathered into blocks instead (a run's setup is a few
 // dozen cycles).
 constexpr std::int64_t kTileMinRun = 32;
+// Register tiles writing straight into the output run this many elements a call.
+constexpr std::int64_t kTileChunk = 16 * kBlock;
 
 // Elements p[i * step] for i < len of the current block.
 struct Operand {
@@ -382,7 +384,8 @@ void store_block(const Plan& plan, const char* src, std::int64_t q0, std::int64_
 
 namespace {
 
-void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
+// One block of at most kBlock elements.
+void run_one_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
   const FusedCall& call = *plan.call;
   const std::size_t out_item = itemsize(call.out.dtype);
   char* out = static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item);
@@ -391,13 +394,23 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
     evaluate_block(plan, scratch, b0, len, out);
     return;
   }
-  if (plan.out_streamed && evaluate_tiles(plan, scratch, b0, len, out, /*stream=*/true)) return;
   evaluate_block(plan, scratch, b0, len, slot_ptr(plan.slot.back()));
   if (plan.out_streamed) {
     stream_store(out, slot_ptr(plan.slot.back()), static_cast<std::size_t>(len) * out_item);
     return;
   }
   store_block(plan, slot_ptr(plan.slot.back()), b0, b0 + len);
+}
+
+// The elements [b0, b0 + len): straight into a flat output by the register tiles, else in
+// blocks.
+void run_chunk(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
+  if (plan.out_flat) {
+    char* out =
+        static_cast<char*>(plan.call->out.data) + b0 * static_cast<std::int64_t>(itemsize(plan.call->out.dtype));
+    if (evaluate_tiles(plan, scratch, b0, len, out, plan.out_streamed)) return;
+  }
+  for (std::int64_t b = b0; b < b0 + len; b += kBlock) run_one_block(plan, scratch, b, std::min(kBlock, b0 + len - b));
 }
 
 }  // namespace
@@ -424,9 +437,12 @@ void count_evaluation(const FusedCall& call) {
 void run_fused(const kernels::FusedCall& call, bool as_temporary) {
   using fused_detail::kBlock;
   const fused_detail::Plan plan = fused_detail::make_plan(call, as_temporary);
+  // Register tiles writing the output directly keep nothing per block: longer chunks, fewer
+  // calls.
+  const std::int64_t step = plan.tiles && plan.out_flat ? fused_detail::kTileChunk : kBlock;
   parallel_for(plan.n, [&](std::int64_t begin, std::int64_t end) {
     char* s = fused_detail::thread_scratch(plan);
-    for (std::int64_t b = begin; b < end; b += kBlock) fused_detail::run_block(plan, s, b, std::min(kBlock, end - b));
+    for (std::int64_t b = begin; b < end; b += step) fused_detail::run_chunk(plan, s, b, std::min(step, end - b));
     if (plan.out_streamed) fused_detail::stream_fence();  // the stores are visible once the region ends
   });
   fused_detail::count_evaluation(call);

@@ -221,10 +221,12 @@ void run_typed(const Program& prog, const Source* sources, T* out, std::int64_t 
   std::memcpy(out + done, region(count), rest);
 }
 
+// One-lane targets: nothing to gain over the block evaluator; SSSE3 emulates rounding
+// (simd.cpp runs the scalar functors there).
+bool AvailableImpl() { return HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128 && HWY_TARGET != HWY_SSSE3; }
+
 bool RunImpl(const Program& prog, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch) {
-  // One-lane targets: nothing to gain over the block evaluator; SSSE3 emulates rounding
-  // (simd.cpp runs the scalar functors there).
-  if (HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128 || HWY_TARGET == HWY_SSSE3) return false;
+  if (!AvailableImpl()) return false;
   if (prog.dtype == DType::float32)
     run_typed(prog, sources, static_cast<float*>(out), len, stream, scratch);
   else
@@ -240,6 +242,7 @@ HWY_AFTER_NAMESPACE();
 #undef TANDEM_EACH_VECTOR
 namespace tandem::cpu::fused_tile {
 
+HWY_EXPORT(AvailableImpl);
 HWY_EXPORT(RunImpl);
 
 namespace {
@@ -294,6 +297,7 @@ std::optional<Op> tile_op(const kernels::FusedInstr& instr) {
 
 std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vector<bool>& input_in_runs) {
   using kernels::FusedArg;
+  if (!available()) return std::nullopt;
   Program out;
   out.dtype = prog.result();
   if (out.dtype != DType::float32 && out.dtype != DType::float64) return std::nullopt;
@@ -354,6 +358,8 @@ std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vec
   }
   return out;
 }
+
+bool available() { return HWY_DYNAMIC_DISPATCH(AvailableImpl)(); }
 
 std::size_t scratch_bytes(const Program& program) { return (program.sources.size() + 2) * kMaxTileBytes; }
 

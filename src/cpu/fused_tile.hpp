@@ -68,9 +68,14 @@ struct Program {
   std::vector<SourceOrigin> sources;
 };
 
-/// The tile form of `prog`, or nothing when an instruction has none or an input cannot be
+/// Whether the best target of this machine (or the one a test forced) has tile code: not
+/// SSSE3 (no rounding instruction) and below.
+bool available();
+
+/// The tile form of `prog`, or nothing when an instruction has none, an input cannot be
 /// read in runs (input_in_runs[i] false: a layout whose innermost axis is neither
-/// contiguous nor broadcast).
+/// contiguous nor broadcast), or the machine's best target has no tile code (SSSE3 and
+/// below).
 std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vector<bool>& input_in_runs);
 
 /// Bytes of scratch that run() needs for `program` (per thread).
@@ -79,8 +84,8 @@ std::size_t scratch_bytes(const Program& program);
 /// Computes `len` elements of the program's result into `out` (contiguous) from `sources`
 /// (one per program.sources entry, kinds as there except inputs, which are stream or
 /// broadcast for this run). With `stream`, full vectors go to `out` by non-temporal stores
-/// where it is aligned to the vector size. False when this machine has no vector target
-/// (the caller then runs the program's blocks).
+/// where it is aligned to the vector size. False, and nothing written, when the target
+/// dispatched to has no tile code (only when it changed since compile()).
 bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch);
 
 }  // namespace tandem::cpu::fused_tile

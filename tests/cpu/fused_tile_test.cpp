@@ -184,16 +184,17 @@ template <class T>
 void check_layouts(const char* target) {
   std::mt19937_64 rng(7);
   using L = Layout;
+  const bool tiles = td::cpu::fused_tile::available();  // not on SSSE3: the blocks then
   // One run over the whole output: sizes around a tile (8 vectors) and a block (1024), and
   // an output large enough for non-temporal stores (8 MiB of doubles).
   for (std::int64_t n : {0, 1, 7, 31, 1023, 1025, 4099, (1 << 20) + 3}) {
     if (n > 5000 && sizeof(T) == 4) continue;
-    EXPECT_TRUE(fused_equals_eager<T>(rng, 1, n, {L::contiguous, L::one, L::contiguous}, target)) << n;
+    EXPECT_EQ(fused_equals_eager<T>(rng, 1, n, {L::contiguous, L::one, L::contiguous}, target), tiles) << n;
   }
   // Runs along rows: rows of a slice, a row broadcast down, a column broadcast across.
   for (auto [rows, cols] : {std::pair<std::int64_t, std::int64_t>{3, 1000}, {17, 257}, {40, 33}, {2, 4099}}) {
-    EXPECT_TRUE(fused_equals_eager<T>(rng, rows, cols, {L::slice, L::row, L::column, L::contiguous}, target));
-    EXPECT_TRUE(fused_equals_eager<T>(rng, rows, cols, {L::column, L::one}, target));
+    EXPECT_EQ(fused_equals_eager<T>(rng, rows, cols, {L::slice, L::row, L::column, L::contiguous}, target), tiles);
+    EXPECT_EQ(fused_equals_eager<T>(rng, rows, cols, {L::column, L::one}, target), tiles);
   }
   // Layouts the tile form leaves to the block evaluator: rows shorter than a run's setup
   // pays for, and reversed rows.
@@ -230,7 +231,7 @@ TEST(FusedTile, OnlyExactFloatProgramsTakeIt) {
     p.code = code;
     return td::cpu::fused_tile::compile(p, {true}).has_value();
   };
-  for (const auto& code : yes) EXPECT_TRUE(takes_tiles(code));
+  for (const auto& code : yes) EXPECT_EQ(takes_tiles(code), td::cpu::fused_tile::available());
   for (const auto& code : no) EXPECT_FALSE(takes_tiles(code));
   FusedProgram p;
   p.inputs = {f};
