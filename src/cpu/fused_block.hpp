@@ -17,6 +17,8 @@ namespace tandem::cpu::fused_detail {
 
 using kernels::FusedCall;
 constexpr std::int64_t kBlock = tuning::kFusedBlockElements;
+// The register tiles keep nothing per block: they take this many elements a call.
+constexpr std::int64_t kTileChunk = 16 * kBlock;
 
 // How a block reads an input: in place (flat), one value for all (splat), or gathered into a
 // scratch slot first (any other layout).
@@ -50,7 +52,8 @@ Plan make_plan(const FusedCall& call, bool as_temporary);
 
 /// Runs the program over the elements [b0, b0 + len) of the output (in C order), b0 a
 /// multiple of 16 and len one too unless the block ends the output; the last instruction
-/// writes its value, contiguous, to `result`.
+/// writes its value, contiguous, to `result`. len is at most kBlock, or kTileChunk when the
+/// plan has a tile form.
 void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result);
 
 /// evaluate_block by the plan's tile form, when it has one (false otherwise: nothing is
