@@ -42,6 +42,9 @@ namespace {
 using kernels::FusedArg;
 using kernels::FusedInstr;
 constexpr std::size_t kSlotBytes = static_cast<std::size_t>(kBlock) * 8;  // the widest dtype
+// Shorter runs of gathered inputs are gathered into blocks instead (a run's setup is a few
+// dozen cycles).
+constexpr std::int64_t kTileMinRun = 32;
 
 // Elements p[i * step] for i < len of the current block.
 struct Operand {
@@ -106,6 +109,22 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     plan.vector_unary[j] =
         instr.key.family == OpFamily::unary && plan.n > 1 && contiguous_operand && (j + 1 < count || eager_out_flat);
   }
+  // The tile form reads each input in runs along the output's innermost axes: a gathered
+  // input must be contiguous or constant along its innermost merged axis, and its runs
+  // (a suffix product of the shape, so the shortest divides the others) long enough to
+  // pay for a run's setup.
+  std::vector<bool> in_runs(plan.inputs.size(), true);
+  bool gathered = false;
+  plan.tile_run = std::max<std::int64_t>(plan.n, 1);
+  for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
+    const Input& in = plan.inputs[i];
+    if (in.kind != Input::Kind::gather) continue;
+    const std::int64_t stride = in.loop.inner_stride(0);
+    in_runs[i] = stride == 0 || stride == static_cast<std::int64_t>(itemsize(call.inputs[i].dtype));
+    plan.tile_run = std::min(plan.tile_run, in.loop.inner_extent());
+    gathered = true;
+  }
+  if (!gathered || plan.tile_run >= kTileMinRun) plan.tiles = fused_tile::compile(prog, in_runs);
   // Scratch slots: a value's slot is free again after its last reader.
   std::vector<int> free_slots;
   plan.slot.assign(count, -1);
@@ -251,10 +270,71 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
   TANDEM_THROW(ValueError, "fused", "instruction of family ", family_name(instr.key.family), " cannot be fused");
 }
 
+// The address of element q (C order of the output) of an input.
+const char* element_address(const NdLoop<1>& loop, std::int64_t q) {
+  const char* p = loop.base[0];
+  for (int d = loop.ndim - 1; d >= 0 && q > 0; --d) {
+    const auto e = loop.extent[static_cast<std::size_t>(d)];
+    p += q % e * loop.stride[0][static_cast<std::size_t>(d)];
+    q /= e;
+  }
+  return p;
+}
+
 }  // namespace
 
-void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result) {
+bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream) {
+  if (!plan.tiles) return false;
+  using fused_tile::Source;
   const FusedCall& call = *plan.call;
+  const fused_tile::Program& prog = *plan.tiles;
+  thread_local std::vector<Source> sources;
+  sources.resize(prog.sources.size());
+  for (std::size_t s = plan.inputs.size(); s < prog.sources.size(); ++s) {
+    const fused_tile::SourceOrigin& o = prog.sources[s];
+    if (o.kind == fused_tile::SourceOrigin::Kind::scalar)
+      sources[s] = {Source::Kind::broadcast,
+                    &plan.scalar_bits[static_cast<std::size_t>(o.index)][static_cast<std::size_t>(o.operand)]};
+    else
+      sources[s] = {Source::Kind::spill, nullptr};
+  }
+  char* tile_scratch = scratch + static_cast<std::size_t>(plan.slots) * kSlotBytes;
+  const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
+  auto* out = static_cast<char*>(result);
+  for (std::int64_t q = b0, end = b0 + len; q < end;) {
+    const std::int64_t stop = std::min(end, (q / plan.tile_run + 1) * plan.tile_run);
+    for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
+      const Input& in = plan.inputs[i];
+      const auto* base = static_cast<const char*>(call.inputs[i].data);
+      switch (in.kind) {
+        case Input::Kind::flat:
+          sources[i] = {Source::Kind::stream, base + q * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype))};
+          break;
+        case Input::Kind::splat:
+          sources[i] = {Source::Kind::broadcast, base};
+          break;
+        case Input::Kind::gather:
+          sources[i] = {in.loop.inner_stride(0) == 0 ? Source::Kind::broadcast : Source::Kind::stream,
+                        element_address(in.loop, q)};
+          break;
+      }
+    }
+    if (!fused_tile::run(prog, sources.data(), out, stop - q, stream, tile_scratch)) return false;
+    out += (stop - q) * item;
+    q = stop;
+  }
+  return true;
+}
+
+void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result) {
+  if (evaluate_tiles(plan, scratch, b0, len, result, false)) return;
+  const FusedCall& call = *plan.call;
+  if (len > kBlock) {  // a tile chunk, and the tiles' target went away (a test forcing one)
+    const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
+    for (std::int64_t b = b0; b < b0 + len; b += kBlock)
+      evaluate_block(plan, scratch, b, std::min(kBlock, b0 + len - b), static_cast<char*>(result) + (b - b0) * item);
+    return;
+  }
   const auto& code = call.program->code;
   auto slot_ptr = [&](int s) { return scratch + static_cast<std::size_t>(s) * kSlotBytes; };
   for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
@@ -308,7 +388,8 @@ void store_block(const Plan& plan, const char* src, std::int64_t q0, std::int64_
 
 namespace {
 
-void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
+// One block of at most kBlock elements.
+void run_one_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
   const FusedCall& call = *plan.call;
   const std::size_t out_item = itemsize(call.out.dtype);
   char* out = static_cast<char*>(call.out.data) + b0 * static_cast<std::int64_t>(out_item);
@@ -325,10 +406,26 @@ void run_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
   store_block(plan, slot_ptr(plan.slot.back()), b0, b0 + len);
 }
 
+// The elements [b0, b0 + len): straight into a flat output by the register tiles, else in
+// blocks.
+void run_chunk(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
+  if (plan.out_flat) {
+    char* out =
+        static_cast<char*>(plan.call->out.data) + b0 * static_cast<std::int64_t>(itemsize(plan.call->out.dtype));
+    if (evaluate_tiles(plan, scratch, b0, len, out, plan.out_streamed)) return;
+  }
+  for (std::int64_t b = b0; b < b0 + len; b += kBlock) run_one_block(plan, scratch, b, std::min(kBlock, b0 + len - b));
+}
+
 }  // namespace
 
+std::size_t scratch_bytes(const Plan& plan) {
+  return static_cast<std::size_t>(std::max(plan.slots, 1)) * kSlotBytes +
+         (plan.tiles ? fused_tile::scratch_bytes(*plan.tiles) : 0);
+}
+
 char* thread_scratch(const Plan& plan) {
-  const auto bytes = static_cast<std::size_t>(std::max(plan.slots, 1)) * kSlotBytes;
+  const auto bytes = scratch_bytes(plan);
   thread_local std::vector<std::uint64_t> scratch;
   if (scratch.size() * sizeof(std::uint64_t) < bytes) scratch.resize(bytes / sizeof(std::uint64_t));
   return reinterpret_cast<char*>(scratch.data());
@@ -344,9 +441,12 @@ void count_evaluation(const FusedCall& call) {
 void run_fused(const kernels::FusedCall& call, bool as_temporary) {
   using fused_detail::kBlock;
   const fused_detail::Plan plan = fused_detail::make_plan(call, as_temporary);
+  // Register tiles writing the output directly keep nothing per block: longer chunks, fewer
+  // calls.
+  const std::int64_t step = plan.tiles && plan.out_flat ? fused_detail::kTileChunk : kBlock;
   parallel_for(plan.n, [&](std::int64_t begin, std::int64_t end) {
     char* s = fused_detail::thread_scratch(plan);
-    for (std::int64_t b = begin; b < end; b += kBlock) fused_detail::run_block(plan, s, b, std::min(kBlock, end - b));
+    for (std::int64_t b = begin; b < end; b += step) fused_detail::run_chunk(plan, s, b, std::min(step, end - b));
     if (plan.out_streamed) fused_detail::stream_fence();  // the stores are visible once the region ends
   });
   fused_detail::count_evaluation(call);
@@ -367,9 +467,7 @@ FusedRanges::~FusedRanges() = default;
 
 std::int64_t FusedRanges::size() const { return impl_->plan.n; }
 
-std::size_t FusedRanges::scratch_bytes() const {
-  return static_cast<std::size_t>(std::max(impl_->plan.slots, 1)) * fused_detail::kSlotBytes;
-}
+std::size_t FusedRanges::scratch_bytes() const { return fused_detail::scratch_bytes(impl_->plan); }
 
 void FusedRanges::run(std::int64_t begin, std::int64_t end, void* dst, char* scratch) const {
   using fused_detail::kBlock;

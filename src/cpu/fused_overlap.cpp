@@ -52,10 +52,15 @@ struct OverlapRange {
   std::vector<std::uint64_t> ring;   // interior results not written yet
 };
 
+// Elements per evaluate_block call: the register tiles take longer ones (fewer runs of a
+// row cut at block ends, each ending in a padded tile).
+std::int64_t block_of(const Plan& plan) { return plan.tiles ? fused_detail::kTileChunk : kBlock; }
+
 void evaluate_span(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t b1, char* result) {
   const auto item = static_cast<std::int64_t>(itemsize(plan.call->out.dtype));
-  for (std::int64_t b = b0; b < b1; b += kBlock)
-    evaluate_block(plan, scratch, b, std::min(kBlock, b1 - b), result + (b - b0) * item);
+  const std::int64_t block = block_of(plan);
+  for (std::int64_t b = b0; b < b1; b += block)
+    evaluate_block(plan, scratch, b, std::min(block, b1 - b), result + (b - b0) * item);
 }
 
 }  // namespace
@@ -139,7 +144,12 @@ void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, b
   const std::int64_t n = plan.n;
   const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
   const std::int64_t reach = round_up(std::max(overlap.back, overlap.ahead), 16);
-  const std::int64_t ring = (overlap.back / kBlock + 2) * kBlock;  // holds back + kBlock elements
+  const std::int64_t block = block_of(plan);
+  // Holds back + block elements, or the whole interior of a range when that is less (then
+  // nothing wraps).
+  const auto ring_of = [&](const OverlapRange& r) {
+    return std::min((overlap.back / block + 2) * block, std::max<std::int64_t>(r.tail_begin - r.head_end, 1));
+  };
   // A few ranges per thread, taken in each phase by whichever thread is free: one slowed by
   // another process on its core takes fewer (as parallel_for's stealing does).
   const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
@@ -157,7 +167,7 @@ void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, b
   const auto words = [&](std::int64_t elements) { return static_cast<std::size_t>((elements * item + 7) / 8); };
   const auto edges = [&](OverlapRange& r) {
     r.edges.resize(words(r.head_end - r.begin + r.end - r.tail_begin));
-    if (r.tail_begin > r.head_end) r.ring.resize(words(ring));
+    if (r.tail_begin > r.head_end) r.ring.resize(words(ring_of(r)));
     char* e = reinterpret_cast<char*>(r.edges.data());
     char* s = thread_scratch(plan);
     evaluate_span(plan, s, r.begin, r.head_end, e);
@@ -166,6 +176,7 @@ void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, b
   const auto interior = [&](OverlapRange& r) {
     char* s = thread_scratch(plan);
     char* q = reinterpret_cast<char*>(r.ring.data());
+    const std::int64_t ring = ring_of(r);
     const auto write = [&](std::int64_t q0, std::int64_t q1) {  // from the ring, which may wrap
       while (q0 < q1) {
         const std::int64_t at = (q0 - r.head_end) % ring;
@@ -175,8 +186,8 @@ void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, b
       }
     };
     std::int64_t written = r.head_end;
-    for (std::int64_t b = r.head_end; b < r.tail_begin; b += kBlock) {
-      const std::int64_t len = std::min(kBlock, r.tail_begin - b);
+    for (std::int64_t b = r.head_end; b < r.tail_begin; b += block) {
+      const std::int64_t len = std::min(block, r.tail_begin - b);
       evaluate_block(plan, s, b, len, q + (b - r.head_end) % ring * item);
       const std::int64_t ready = b + len - overlap.back;
       if (ready > written) {

@@ -47,7 +47,33 @@ struct power_fn {
       return kernels::power_fn{}(a, b);
   }
 };
-/// The functor of binary op OP on the CPU: the shared one of src/kernels, except power.
+/// kernels::add_fn and multiply_fn, except that a float add or multiply of two NaNs gives
+/// the first one (quieted): the hardware returns the NaN of the operand its instruction
+/// names first, and the compiler orders a commutative operation's operands as it likes, so
+/// without this two compiled loops (a vector body and its tail, an eager kernel and the
+/// fused evaluator) could give NaNs of different signs. The vector paths do the same
+/// (simd_exact-inl.h).
+struct add_fn {
+  template <class T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>)
+      return a != a ? a + a : a + b;
+    else
+      return kernels::add_fn{}(a, b);
+  }
+};
+struct multiply_fn {
+  template <class T>
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>)
+      return a != a ? a * a : a * b;
+    else
+      return kernels::multiply_fn{}(a, b);
+  }
+};
+
+/// The functor of binary op OP on the CPU: the shared one of src/kernels, except power,
+/// add and multiply.
 template <BinaryOp OP>
 struct binary_functor {
   using type = typename kernels::binary_functor<OP>::type;
@@ -55,6 +81,14 @@ struct binary_functor {
 template <>
 struct binary_functor<BinaryOp::power> {
   using type = power_fn;
+};
+template <>
+struct binary_functor<BinaryOp::add> {
+  using type = add_fn;
+};
+template <>
+struct binary_functor<BinaryOp::multiply> {
+  using type = multiply_fn;
 };
 
 /// Calls f(float{}) or f(double{}) for the dtypes with vector math and returns its answer;

@@ -42,6 +42,12 @@ inline constexpr std::int64_t kLazyMinElements = 4096;
 /// of doubles is 8 KiB, so the few live scratch values stay in the 48 KiB L1.
 inline constexpr std::int64_t kFusedBlockElements = 1024;
 
+/// The fused evaluator's register tiles (src/cpu/fused_tile.cpp) prefetch their streamed
+/// inputs this far ahead. tandem_bench_lazy chain8/lazy, 1 thread, best of 9 in one run
+/// (2026-12-06 13:41, load 2.5-3.5): none 18.5 ms, 1 KiB 15.4 ms, 4 KiB 14.7 ms; one copy
+/// pass 10.3-11.3 ms.
+inline constexpr std::int64_t kFusedPrefetchBytes = 4096;
+
 /// Fused results of at least this many bytes are written with non-temporal stores (no
 /// read of each cache line before it is written: 4 instead of 5 arrays of traffic for
 /// a * b + c); smaller ones stay in the cache for their next reader. Beyond the 2-core CI

@@ -1,0 +1,91 @@
+#pragma once
+// The register-tile form of a fused program (src/cpu/fused.cpp): programs whose every
+// instruction is one exact IEEE operation per lane on float32 or float64 (+ - * /, minimum,
+// maximum, negative, abs, sqrt, square, reciprocal, floor, ceil, trunc, rint) run a tile of
+// 8 vectors at a time through all their instructions, the latest value held in registers,
+// instead of one eager kernel call per instruction over a block in memory. The values are
+// those of the scalar functors of src/kernels, lane for lane, hence the eager ones, whatever
+// vectors the elements fall in. Internal to src/cpu.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "kernels/fused_program.hpp"
+
+namespace tandem::cpu::fused_tile {
+
+/// The operations of the tile form.
+enum class Op : unsigned char {
+  add,
+  subtract,
+  multiply,
+  divide,
+  minimum,
+  maximum,
+  negative,
+  abs,
+  sqrt,
+  square,
+  reciprocal,
+  floor,
+  ceil,
+  trunc,
+  rint,
+};
+
+/// Where an instruction's operands are: acc is the previous instruction's value (in
+/// registers), mem a source (an input, a broadcast scalar or a stored earlier value).
+enum class Form : unsigned char { acc_mem, mem_acc, mem_mem, acc_acc, acc, mem };
+
+struct Instr {
+  Op op{};
+  Form form{};
+  short a = 0, b = 0;  ///< sources of the mem operands
+  short store = -1;    ///< the source this value is also stored to for later readers, or -1
+};
+
+/// A source of operands, per run of elements: an input read in place (stream), one value
+/// for every element (broadcast: a scalar parameter or an input constant along the run), or
+/// a value stored by an instruction for later readers (spill).
+struct Source {
+  enum class Kind : unsigned char { stream, broadcast, spill } kind = Kind::stream;
+  const void* p = nullptr;  ///< stream: the run's first element; broadcast: the value
+};
+
+/// What the tile form needs to know of each source when it is compiled: input `index`
+/// (FusedCall::inputs), the scalar operand `operand` of instruction `index`, or a spill.
+struct SourceOrigin {
+  enum class Kind : unsigned char { input, scalar, spill } kind = Kind::input;
+  int index = 0;
+  int operand = 0;
+};
+
+struct Program {
+  DType dtype = DType::float64;
+  std::vector<Instr> code;
+  std::vector<SourceOrigin> sources;
+};
+
+/// Whether the best target of this machine (or the one a test forced) has tile code: not
+/// SSSE3 (no rounding instruction) and below.
+bool available();
+
+/// The tile form of `prog`, or nothing when an instruction has none, an input cannot be
+/// read in runs (input_in_runs[i] false: a layout whose innermost axis is neither
+/// contiguous nor broadcast), or the machine's best target has no tile code (SSSE3 and
+/// below).
+std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vector<bool>& input_in_runs);
+
+/// Bytes of scratch that run() needs for `program` (per thread).
+std::size_t scratch_bytes(const Program& program);
+
+/// Computes `len` elements of the program's result into `out` (contiguous) from `sources`
+/// (one per program.sources entry, kinds as there except inputs, which are stream or
+/// broadcast for this run). With `stream`, full vectors go to `out` by non-temporal stores
+/// where it is aligned to the vector size. False, and nothing written, when the target
+/// dispatched to has no tile code (only when it changed since compile()).
+bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch);
+
+}  // namespace tandem::cpu::fused_tile
