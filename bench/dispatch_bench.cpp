@@ -343,7 +343,7 @@ void hybrid_measurements(td::Device dev) {
   // GEMM with 2^24 outputs, float32, row blocks of the output: (4096 x k) @ (k x 4096). With
   // OpenBLAS's AVX-512 kernels (docs/linalg.md) one thread computes k = 64 in about the time
   // the emulated device copies its 64 MB output; k = 256 does 4x the arithmetic on it.
-  for (const std::int64_t k : {std::int64_t{64}, std::int64_t{256}}) {
+  for (const std::int64_t k : {std::int64_t{64}, std::int64_t{256}, std::int64_t{1024}}) {
     const std::int64_t m = 4096, cols = 4096;
     std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * cols));
     for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.01f * static_cast<float>(i % 97);
