@@ -1,6 +1,8 @@
 // Front end of the element-wise ops: dtype rules, broadcasting, outputs, aliasing, and
 // the hand-off to the chosen backend.
 
+#include "tandem/ops/untyped/elementwise.hpp"
+
 #include <initializer_list>
 #include <optional>
 #include <vector>
@@ -11,7 +13,6 @@
 #include "lazy/graph.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/untyped_elementwise.hpp"
 
 namespace tandem::untyped {
 

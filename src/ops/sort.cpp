@@ -1,7 +1,7 @@
 // Front end of sort, argsort, searchsorted and unique: axis and dtype checks, outputs, and
 // the hand-off to the chosen backend.
 
-#include "tandem/ops/sort.hpp"
+#include "tandem/ops/untyped/sort.hpp"
 
 #include <cmath>
 #include <cstring>
