@@ -16,25 +16,6 @@ namespace tandem::dist::detail {
 
 namespace {
 
-/// Format 1.0 header, padded with spaces so that the data starts at a multiple of 64.
-std::string npy_header(DType dtype, const Shape& shape) {
-  std::string dims = "(";
-  for (int a = 0; a < shape.size(); ++a)
-    dims += std::to_string(shape[a]) + (shape.size() == 1 ? "," : a + 1 < shape.size() ? ", " : "");
-  dims += ")";
-  std::string dict = std::string("{'descr': '") + tandem::detail::npy_descr(dtype) +
-                     "', 'fortran_order': False, 'shape': " + dims + ", }";
-  const std::size_t unpadded = 10 + dict.size() + 1;
-  dict.append((64 - unpadded % 64) % 64, ' ');
-  dict += '\n';
-  std::string h = "\x93NUMPY";
-  h += static_cast<char>(1);
-  h += static_cast<char>(0);
-  h += static_cast<char>(dict.size() & 0xff);
-  h += static_cast<char>((dict.size() >> 8) & 0xff);
-  return h + dict;
-}
-
 /// What rank 0 found in a header, in a form one MPI_Bcast carries.
 struct HeaderInfo {
   std::int64_t ok = 0;
@@ -165,7 +146,8 @@ struct BlockView {
 void save_npy(const std::string& path, const UntypedArray& interior, const Layout& layout) {
   constexpr const char* op = "dist::save_npy";
   const MPI_Comm comm = layout.comm();
-  const std::string header = npy_header(interior.dtype(), layout.shape());
+  const std::string header =
+      tandem::detail::npy_preamble(interior.dtype(), layout.shape(), op, tandem::detail::NpyHeaderRoom::none);
   const UntypedArray data = untyped::contiguous(interior);
   MPI_File fh = MPI_FILE_NULL;
   int rc = MPI_File_open(comm, path.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh);
