@@ -6,6 +6,7 @@
 #include "cpu/parallel.hpp"
 #include "kernels/convert.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 
 namespace tandem::untyped {
 

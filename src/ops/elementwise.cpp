@@ -13,6 +13,7 @@
 #include "lazy/graph.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 
 namespace tandem::untyped {
 

@@ -8,6 +8,7 @@
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 #include "tandem/ops/untyped/reduce.hpp"
 
 namespace tandem::untyped {

@@ -11,6 +11,7 @@
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 #include "tandem/ops/untyped/creation.hpp"
 #include "tandem/ops/untyped/elementwise.hpp"
 #include "tandem/ops/untyped/linalg.hpp"

@@ -9,6 +9,7 @@
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 #include "tandem/ops/untyped/elementwise.hpp"
 #include "tandem/ops/untyped/linalg.hpp"
 

@@ -14,6 +14,7 @@
 #include "lazy/reduce.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 #include "tandem/ops/untyped/elementwise.hpp"
 #include "tandem/ops/untyped/linalg.hpp"
 

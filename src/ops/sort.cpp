@@ -12,6 +12,7 @@
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 
 namespace tandem::untyped {
 

@@ -11,6 +11,7 @@
 
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 #include "tandem/ops/untyped/creation.hpp"
 #include "tandem/ops/untyped/elementwise.hpp"
 #include "tandem/ops/untyped/index.hpp"

@@ -21,6 +21,7 @@
 #include "tandem/core/axes.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/untyped_array.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 #include "tandem/ops/untyped/elementwise.hpp"
 
 namespace tandem {
