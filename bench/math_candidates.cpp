@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "cpu/vector_math_abi.hpp"  // libmvec and SLEEF entry points
+#include "support/ulp.hpp"
 
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -363,49 +364,8 @@ const Libm& libm_of(const std::string& name) {
   std::abort();
 }
 
-// NumPy's assert_array_max_ulp: the number of representable values between the result and
-// the correctly rounded expected value (NaN equals NaN, inf equals inf of the same sign).
 template <class T>
-std::int64_t ulp_distance(T got, T want) {
-  if (std::isnan(got) || std::isnan(want)) return std::isnan(got) && std::isnan(want) ? 0 : INT64_MAX;
-  if (got == want) return 0;
-  using I = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-  const auto ordered = [](T v) {
-    I i;
-    std::memcpy(&i, &v, sizeof(T));
-    return static_cast<std::int64_t>(i < 0 ? std::numeric_limits<I>::min() - i : i);
-  };
-  const std::int64_t a = ordered(got), b = ordered(want);
-  return a > b ? a - b : b - a;
-}
-
-template <class T>
-struct Cases {
-  std::vector<T> x, want;
-  int numpy_bound = -1;
-};
-
-// NumPy's validation set for one dtype: rows "np.float64,0x<input>,0x<output>,<ulp bound>".
-template <class T>
-void read_numpy(const std::string& path, Cases<T>& c) {
-  std::ifstream in(path);
-  const std::string tag = sizeof(T) == 4 ? "np.float32," : "np.float64,";
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(tag, 0) != 0) continue;
-    const std::size_t c1 = line.find(',', tag.size()), c2 = line.find(',', c1 + 1);
-    using U = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
-    const auto bits = [](const std::string& h) {
-      const U u = static_cast<U>(std::stoull(h, nullptr, 16));
-      T v;
-      std::memcpy(&v, &u, sizeof(T));
-      return v;
-    };
-    c.x.push_back(bits(line.substr(tag.size(), c1 - tag.size())));
-    c.want.push_back(bits(line.substr(c1 + 1, c2 - c1 - 1)));
-    c.numpy_bound = std::max(c.numpy_bound, std::stoi(line.substr(c2 + 1)));
-  }
-}
+using Cases = tandem::test::ValidationSet<T>;  // NumPy's rows, or random ones (no bound)
 
 template <class T>
 void add_random(const Function& f, std::size_t n, Cases<T>& c) {
@@ -452,7 +412,7 @@ void probe(const Function& f, const char* dtype, const Candidate& cand, Loop loo
     loop(x.data(), y.data(), x.size());
     for (std::size_t i = 0; i < c->x.size(); ++i) {
       if (!counted(f, c->x[i], c->want[i])) continue;
-      const std::int64_t d = ulp_distance(y[i], c->want[i]);
+      const std::int64_t d = tandem::test::ulp_distance(y[i], c->want[i]);
       std::int64_t& worst = c == &numpy ? worst_np : worst_rand;
       if (d > worst) {
         worst = d;
@@ -476,7 +436,7 @@ void probe(const Function& f, const char* dtype, const Candidate& cand, Loop loo
     best = std::min(best, std::chrono::duration<double, std::nano>(t1 - t0).count() / static_cast<double>(x.size()));
   }
   std::printf("| %s | %s | %s | %lld | %lld | %d | %.3f | %.3g |\n", f.name, dtype, cand.name,
-              static_cast<long long>(worst_np), static_cast<long long>(worst_rand), numpy.numpy_bound, best, worst_x);
+              static_cast<long long>(worst_np), static_cast<long long>(worst_rand), numpy.bound, best, worst_x);
 }
 
 }  // namespace
@@ -499,8 +459,8 @@ int main(int argc, char** argv) {
     const std::string path = dir + "/umath-validation-set-" + f.name + ".csv";
     Cases<double> np64, rnd64;
     Cases<float> np32, rnd32;
-    read_numpy(path, np64);
-    read_numpy(path, np32);
+    np64 = tandem::test::read_validation_set<double>(path);
+    np32 = tandem::test::read_validation_set<float>(path);
     add_random(f, samples, rnd64);
     add_random(f, samples, rnd32);
     const Libm& m = libm_of(f.name);

@@ -6,6 +6,7 @@
 #include "core/axis.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/untyped_array.hpp"
+#include "tandem/ops/untyped/copy.hpp"  // reshape of a view that needs a copy
 
 namespace tandem {
 

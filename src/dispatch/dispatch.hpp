@@ -10,7 +10,7 @@
 #include "backend/backend.hpp"
 #include "kernels/op_call.hpp"
 #include "tandem/core/untyped_array.hpp"
-#include "tandem/ops/untyped_elementwise.hpp"
+#include "tandem/ops/untyped/elementwise.hpp"
 
 namespace tandem {
 

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "tandem/dist/array.hpp"
-#include "tandem/ops/creation.hpp"
+#include "tandem/ops/untyped/creation.hpp"
 
 namespace tandem::dist::detail {
 

@@ -3,9 +3,10 @@
 
 #include "tandem/dist/io.hpp"
 
+#include <fcntl.h>
+
 #include <array>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -16,107 +17,45 @@ namespace tandem::dist::detail {
 
 namespace {
 
-/// Format 1.0 header, padded with spaces so that the data starts at a multiple of 64.
-std::string npy_header(DType dtype, const Shape& shape) {
-  std::string dims = "(";
-  for (int a = 0; a < shape.size(); ++a)
-    dims += std::to_string(shape[a]) + (shape.size() == 1 ? "," : a + 1 < shape.size() ? ", " : "");
-  dims += ")";
-  std::string dict = std::string("{'descr': '") + tandem::detail::npy_descr(dtype) +
-                     "', 'fortran_order': False, 'shape': " + dims + ", }";
-  const std::size_t unpadded = 10 + dict.size() + 1;
-  dict.append((64 - unpadded % 64) % 64, ' ');
-  dict += '\n';
-  std::string h = "\x93NUMPY";
-  h += static_cast<char>(1);
-  h += static_cast<char>(0);
-  h += static_cast<char>(dict.size() & 0xff);
-  h += static_cast<char>((dict.size() >> 8) & 0xff);
-  return h + dict;
-}
-
-/// What rank 0 found in a header, in a form one MPI_Bcast carries.
+/// What rank 0 found in a header (io's reader, as load_npy's), in a form one MPI_Bcast
+/// carries: the layout, or the IoError's message.
 struct HeaderInfo {
   std::int64_t ok = 0;
+  std::int64_t dtype = 0;
   std::int64_t fortran = 0;
   std::int64_t ndim = 0;
   std::int64_t data_offset = 0;
   std::array<std::int64_t, kMaxDims> shape{};
-  std::array<char, 8> descr{};
-  std::array<char, 160> error{};
+  std::array<char, 512> error{};
 };
 
-void set_error(HeaderInfo& info, const std::string& what) {
-  info.ok = 0;
-  std::strncpy(info.error.data(), what.c_str(), info.error.size() - 1);
-}
-
-HeaderInfo parse_header(const std::string& path) {
+HeaderInfo read_header(const std::string& path, const char* op) {
   HeaderInfo info;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    set_error(info, "cannot open " + path);
-    return info;
+  try {
+    std::uint64_t size = 0;
+    const tandem::detail::FileDescriptor fd(tandem::detail::open_regular_file(op, path, O_RDONLY, size));
+    tandem::detail::FdSource src(fd.get(), size, op, path);
+    const tandem::detail::NpyLayout h = tandem::detail::read_npy_header(src, op, path);
+    info.dtype = static_cast<std::int64_t>(h.dtype);
+    info.fortran = h.fortran_order ? 1 : 0;
+    info.ndim = h.shape.size();
+    for (int a = 0; a < h.shape.size(); ++a) info.shape[static_cast<std::size_t>(a)] = h.shape[a];
+    info.data_offset = static_cast<std::int64_t>(h.data_offset);
+    info.ok = 1;
+  } catch (const IoError& e) {
+    std::strncpy(info.error.data(), e.what(), info.error.size() - 1);
   }
-  char pre[8];
-  if (!in.read(pre, 8) || std::memcmp(pre, "\x93NUMPY", 6) != 0) {
-    set_error(info, path + " is not a .npy file");
-    return info;
-  }
-  const int major = static_cast<unsigned char>(pre[6]);
-  std::size_t len_bytes = major == 1 ? 2 : 4;
-  unsigned char len_raw[4] = {0, 0, 0, 0};
-  if ((major < 1 || major > 3) || !in.read(reinterpret_cast<char*>(len_raw), static_cast<std::streamsize>(len_bytes))) {
-    set_error(info, path + ": unsupported .npy version");
-    return info;
-  }
-  std::size_t len = 0;
-  for (std::size_t i = len_bytes; i-- > 0;) len = (len << 8) | len_raw[i];
-  std::string dict(len, '\0');
-  if (!in.read(dict.data(), static_cast<std::streamsize>(len))) {
-    set_error(info, path + ": truncated header");
-    return info;
-  }
-  info.data_offset = static_cast<std::int64_t>(8 + len_bytes + len);
-  const auto value_at = [&](const char* key) -> std::size_t {
-    const std::size_t k = dict.find(key);
-    return k == std::string::npos ? k : dict.find(':', k) + 1;
-  };
-  const std::size_t d = value_at("'descr'"), f = value_at("'fortran_order'"), s = value_at("'shape'");
-  if (d == std::string::npos || f == std::string::npos || s == std::string::npos) {
-    set_error(info, path + ": malformed header");
-    return info;
-  }
-  const std::size_t q1 = dict.find('\'', d), q2 = dict.find('\'', q1 + 1);
-  const std::string descr = dict.substr(q1 + 1, q2 - q1 - 1);
-  std::strncpy(info.descr.data(), descr.c_str(), info.descr.size() - 1);
-  info.fortran = dict.compare(dict.find_first_not_of(' ', f), 4, "True") == 0 ? 1 : 0;
-  const std::size_t open = dict.find('(', s), close = dict.find(')', s);
-  std::string dims = dict.substr(open + 1, close - open - 1);
-  for (std::size_t pos = 0; pos < dims.size();) {
-    const std::size_t comma = dims.find(',', pos);
-    const std::string item = dims.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    if (item.find_first_not_of(' ') != std::string::npos) {
-      if (info.ndim == kMaxDims) {
-        set_error(info, path + ": too many dimensions");
-        return info;
-      }
-      info.shape[static_cast<std::size_t>(info.ndim++)] = std::stoll(item);
-    }
-    if (comma == std::string::npos) break;
-    pos = comma + 1;
-  }
-  info.ok = 1;
   return info;
 }
 
+/// Rank 0 reads the header; every rank gets it, or throws rank 0's IoError.
 HeaderInfo shared_header(const std::string& path, MPI_Comm comm, const char* op) {
   int rank = 0;
   TANDEM_MPI_CHECK(MPI_Comm_rank(comm, &rank), op);
   HeaderInfo info;
-  if (rank == 0) info = parse_header(path);
+  if (rank == 0) info = read_header(path, op);
   TANDEM_MPI_CHECK(MPI_Bcast(&info, sizeof(HeaderInfo), MPI_BYTE, 0, comm), op);
-  TANDEM_CHECK(info.ok != 0, IoError, op, info.error.data());
+  if (info.ok == 0) throw IoError(info.error.data());
   return info;
 }
 
@@ -165,7 +104,8 @@ struct BlockView {
 void save_npy(const std::string& path, const UntypedArray& interior, const Layout& layout) {
   constexpr const char* op = "dist::save_npy";
   const MPI_Comm comm = layout.comm();
-  const std::string header = npy_header(interior.dtype(), layout.shape());
+  const std::string header =
+      tandem::detail::npy_preamble(interior.dtype(), layout.shape(), op, tandem::detail::NpyHeaderRoom::none);
   const UntypedArray data = untyped::contiguous(interior);
   MPI_File fh = MPI_FILE_NULL;
   int rc = MPI_File_open(comm, path.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh);
@@ -194,9 +134,9 @@ void load_npy(const std::string& path, const UntypedArray& interior, const Layou
   const MPI_Comm comm = layout.comm();
   const HeaderInfo info = shared_header(path, comm, op);
   const DType dtype = interior.dtype();
-  TANDEM_CHECK(std::string(info.descr.data()) == tandem::detail::npy_descr(dtype), IoError, op, path, " holds '",
-               info.descr.data(), "' data, expected '", tandem::detail::npy_descr(dtype), "' (", dtype_name(dtype),
-               ")");
+  const DType file_dtype = static_cast<DType>(info.dtype);
+  TANDEM_CHECK(file_dtype == dtype, IoError, op, path, " holds '", tandem::detail::npy_descr(file_dtype),
+               "' data, expected '", tandem::detail::npy_descr(dtype), "' (", dtype_name(dtype), ")");
   TANDEM_CHECK(info.fortran == 0, IoError, op, path, " is in Fortran order; only C order is supported");
   Shape file_shape;
   for (std::int64_t a = 0; a < info.ndim; ++a) file_shape.push_back(info.shape[static_cast<std::size_t>(a)]);

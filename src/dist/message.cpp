@@ -14,6 +14,7 @@
 #include "backend/stream.hpp"
 #include "dist/mpi_support.hpp"
 #include "registry/registry.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 
 namespace tandem::dist {
 

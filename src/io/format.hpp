@@ -116,9 +116,17 @@ UntypedArray read_npy(ByteSource& src, const char* op, const std::string& where)
 
 // ---- writing ----
 
-/// The magic string, version, header length, header dict and padding that np.save writes
-/// before the data of the C-contiguous array c.
-std::string npy_preamble(const UntypedArray& c, const char* op);
+/// What a .npy header leaves after its dict: np.save's room for the growth axis (spaces for
+/// shape[0] to reach 21 digits, so that appending rows can rewrite the header in place), or
+/// none (tandem::dist's MPI-IO files, written once). Either way the data starts on a
+/// multiple of 64 bytes (NumPy's ARRAY_ALIGN), as MPI-IO offsets and mmap want.
+enum class NpyHeaderRoom { growth_axis, none };
+
+/// The magic string, version, header length, header dict and padding before the data of a
+/// C-contiguous array of dtype and shape: with growth_axis, what np.save writes byte for
+/// byte. Throws IoError naming op for a header too long for version 2.0.
+std::string npy_preamble(DType dtype, const Shape& shape, const char* op,
+                         NpyHeaderRoom room = NpyHeaderRoom::growth_axis);
 
 /// The file that a write to path reaches: path itself, or the end of its chain of symbolic
 /// links (which need not exist yet). Throws IoError past 40 links.

@@ -417,19 +417,19 @@ UntypedArray read_npy(ByteSource& src, const char* op, const std::string& where)
 
 namespace {
 
-// The header NumPy 1.24's np.save writes: sorted keys, repr() of the shape, room for the
-// growth axis, spaces up to the alignment, then '\n'.
-std::string npy_header(const UntypedArray& a) {
-  std::string shape = "(";
-  for (int i = 0; i < a.ndim(); ++i) {
-    if (i > 0) shape += ", ";
-    shape += std::to_string(a.shape()[i]);
+// The header dict NumPy 1.24's np.save writes: sorted keys, repr() of the shape, then (with
+// NpyHeaderRoom::growth_axis) room for the growth axis.
+std::string npy_header(DType dtype, const Shape& shape, NpyHeaderRoom room) {
+  std::string dims = "(";
+  for (int i = 0; i < shape.size(); ++i) {
+    if (i > 0) dims += ", ";
+    dims += std::to_string(shape[i]);
   }
-  shape += a.ndim() == 1 ? ",)" : ")";
+  dims += shape.size() == 1 ? ",)" : ")";
   std::string dict =
-      std::string("{'descr': '") + npy_descr(a.dtype()) + "', 'fortran_order': False, 'shape': " + shape + ", }";
-  if (a.ndim() > 0) {
-    const std::size_t digits = std::to_string(a.shape()[0]).size();
+      std::string("{'descr': '") + npy_descr(dtype) + "', 'fortran_order': False, 'shape': " + dims + ", }";
+  if (room == NpyHeaderRoom::growth_axis && shape.size() > 0) {
+    const std::size_t digits = std::to_string(shape[0]).size();
     dict.append(kGrowthAxisMaxDigits - std::min(digits, kGrowthAxisMaxDigits), ' ');
   }
   return dict;
@@ -457,7 +457,9 @@ std::string preamble_for(const std::string& dict, const char* op) {
 
 }  // namespace
 
-std::string npy_preamble(const UntypedArray& c, const char* op) { return preamble_for(npy_header(c), op); }
+std::string npy_preamble(DType dtype, const Shape& shape, const char* op, NpyHeaderRoom room) {
+  return preamble_for(npy_header(dtype, shape, room), op);
+}
 
 }  // namespace tandem::detail
 
@@ -479,7 +481,7 @@ UntypedArray load_npy_untyped(const std::string& path) {
 
 void save_npy(const std::string& path, const UntypedArray& a) {
   const UntypedArray c = untyped::contiguous(a);
-  const std::string preamble = detail::npy_preamble(c, "save_npy");
+  const std::string preamble = detail::npy_preamble(c.dtype(), c.shape(), "save_npy");
   const std::size_t data_bytes = static_cast<std::size_t>(c.size()) * itemsize(c.dtype());
   // Written under a temporary name in the same directory and renamed into place, so that a
   // failure never leaves a partial file under the final name.

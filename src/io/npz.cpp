@@ -240,7 +240,7 @@ void write_npz(const char* op, const std::string& path, const ArrayDict& arrays,
   std::vector<CentralEntry> entries;
   for (const auto& [name, a] : arrays.items()) {
     const UntypedArray c = untyped::contiguous(a);
-    const std::string preamble = npy_preamble(c, op);
+    const std::string preamble = npy_preamble(c.dtype(), c.shape(), op);
     const std::size_t data_bytes = static_cast<std::size_t>(c.size()) * itemsize(c.dtype());
     const void* data = data_bytes > 0 ? c.host_data(false) : nullptr;
 

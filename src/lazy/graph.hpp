@@ -21,7 +21,7 @@
 #include "kernels/fused_program.hpp"
 #include "memory/buffer.hpp"
 #include "tandem/core/untyped_array.hpp"
-#include "tandem/ops/untyped_elementwise.hpp"
+#include "tandem/ops/untyped/elementwise.hpp"
 
 namespace tandem::lazy {
 

@@ -1,5 +1,7 @@
 // Copies, conversion, fill, assignment and element access.
 
+#include "tandem/ops/untyped/copy.hpp"
+
 #include <cstring>
 #include <utility>
 

@@ -1,11 +1,12 @@
 // Creation ops. Fill goes through the backend; arange/linspace/eye are written on the host
 // where every new array starts.
 
-#include "tandem/ops/creation.hpp"
+#include "tandem/ops/untyped/creation.hpp"
 
 #include "cpu/parallel.hpp"
 #include "kernels/convert.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 
 namespace tandem::untyped {
 

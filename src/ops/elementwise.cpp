@@ -1,6 +1,8 @@
 // Front end of the element-wise ops: dtype rules, broadcasting, outputs, aliasing, and
 // the hand-off to the chosen backend.
 
+#include "tandem/ops/untyped/elementwise.hpp"
+
 #include <initializer_list>
 #include <optional>
 #include <vector>
@@ -13,7 +15,7 @@
 #include "ops/operands.hpp"
 #include "registry/registry.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/untyped_elementwise.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 
 namespace tandem::untyped {
 

@@ -2,13 +2,14 @@
 // nonzero: index and mask checks (on the host), output shapes, aliasing, and the hand-off
 // to the chosen backend.
 
-#include "tandem/ops/index.hpp"
+#include "tandem/ops/untyped/index.hpp"
 
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/reduce.hpp"
+#include "tandem/ops/untyped/copy.hpp"
+#include "tandem/ops/untyped/reduce.hpp"
 
 namespace tandem::untyped {
 

@@ -2,7 +2,7 @@
 // assign() into a view of the preallocated output, or a take() along one axis, so these run
 // on whichever backend runs copies.
 
-#include "tandem/ops/join.hpp"
+#include "tandem/ops/untyped/join.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -10,9 +10,10 @@
 #include "backend/user_op.hpp"
 #include "kernels/convert.hpp"
 #include "ops/operands.hpp"
+#include "tandem/core/array.hpp"  // detail::from_host
 #include "tandem/core/error.hpp"
-#include "tandem/ops/creation.hpp"
-#include "tandem/ops/index.hpp"
+#include "tandem/ops/untyped/creation.hpp"
+#include "tandem/ops/untyped/index.hpp"
 
 namespace tandem::untyped {
 

@@ -11,10 +11,11 @@
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/creation.hpp"
-#include "tandem/ops/linalg.hpp"
-#include "tandem/ops/reduce.hpp"
-#include "tandem/ops/untyped_elementwise.hpp"
+#include "tandem/ops/untyped/copy.hpp"
+#include "tandem/ops/untyped/creation.hpp"
+#include "tandem/ops/untyped/elementwise.hpp"
+#include "tandem/ops/untyped/linalg.hpp"
+#include "tandem/ops/untyped/reduce.hpp"
 
 namespace tandem::linalg::detail {
 

@@ -9,8 +9,9 @@
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/linalg.hpp"
-#include "tandem/ops/untyped_elementwise.hpp"
+#include "tandem/ops/untyped/copy.hpp"
+#include "tandem/ops/untyped/elementwise.hpp"
+#include "tandem/ops/untyped/linalg.hpp"
 
 namespace tandem::untyped {
 

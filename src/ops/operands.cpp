@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 
 namespace tandem::ops {
 

@@ -2,7 +2,7 @@
 // hand-off to the chosen backend. mean, var, norm and friends are compositions of the
 // backend reductions with element-wise ops, so they run wherever those run.
 
-#include "tandem/ops/reduce.hpp"
+#include "tandem/ops/untyped/reduce.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,8 +14,9 @@
 #include "lazy/reduce.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/linalg.hpp"
-#include "tandem/ops/untyped_elementwise.hpp"
+#include "tandem/ops/untyped/copy.hpp"
+#include "tandem/ops/untyped/elementwise.hpp"
+#include "tandem/ops/untyped/linalg.hpp"
 
 namespace tandem::untyped {
 

@@ -8,7 +8,7 @@
 #include "kernels/catalogue.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/reduce.hpp"
+#include "tandem/ops/untyped/reduce.hpp"
 
 namespace tandem::untyped {
 

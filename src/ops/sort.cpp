@@ -1,7 +1,7 @@
 // Front end of sort, argsort, searchsorted and unique: axis and dtype checks, outputs, and
 // the hand-off to the chosen backend.
 
-#include "tandem/ops/sort.hpp"
+#include "tandem/ops/untyped/sort.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -12,6 +12,7 @@
 #include "dispatch/dispatch.hpp"
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/ops/untyped/copy.hpp"
 
 namespace tandem::untyped {
 

@@ -2,7 +2,7 @@
 // from existing ops (sort, take, element-wise arithmetic), so they run wherever those run;
 // bincount, a scatter-add whose order NumPy fixes, counts on the host.
 
-#include "tandem/ops/statistics.hpp"
+#include "tandem/ops/untyped/statistics.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,10 +11,12 @@
 
 #include "ops/operands.hpp"
 #include "tandem/core/error.hpp"
-#include "tandem/ops/creation.hpp"
-#include "tandem/ops/index.hpp"
-#include "tandem/ops/reduce.hpp"
-#include "tandem/ops/sort.hpp"
+#include "tandem/ops/untyped/copy.hpp"
+#include "tandem/ops/untyped/creation.hpp"
+#include "tandem/ops/untyped/elementwise.hpp"
+#include "tandem/ops/untyped/index.hpp"
+#include "tandem/ops/untyped/reduce.hpp"
+#include "tandem/ops/untyped/sort.hpp"
 
 namespace tandem::untyped {
 

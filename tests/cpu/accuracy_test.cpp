@@ -23,9 +23,11 @@
 
 #include "kernels/elementwise.hpp"
 #include "support/simd_targets.hpp"
+#include "support/ulp.hpp"
 
 namespace td = tandem;
 using td::test::for_each_target;
+using td::test::ulp_distance;
 
 namespace {
 
@@ -88,22 +90,6 @@ const std::vector<MathOp>& math_ops() {
 #undef TANDEM_OP
 
 // ---- ULPs ----
-
-// NumPy's assert_array_max_ulp: how many representable values lie between `got` and `want`
-// (the correctly rounded result); NaN matches NaN, inf matches inf of the same sign.
-template <class T>
-std::int64_t ulp_distance(T got, T want) {
-  if (std::isnan(got) || std::isnan(want)) return std::isnan(got) && std::isnan(want) ? 0 : INT64_MAX;
-  if (got == want) return 0;
-  using I = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-  const auto ordered = [](T v) {
-    I i;
-    std::memcpy(&i, &v, sizeof(T));
-    return static_cast<std::int64_t>(i < 0 ? std::numeric_limits<I>::min() - i : i);
-  };
-  const std::int64_t a = ordered(got), b = ordered(want);
-  return a > b ? a - b : b - a;
-}
 
 // Distance from the exact value, rounded to T (long double carries 11 more bits than double).
 template <class T>
@@ -258,41 +244,12 @@ TYPED_TEST(Accuracy, MaxUlpWithinBound) {
   }
 }
 
-// NumPy's own validation data (tests/data/umath, copied from NumPy's test suite, BSD
-// licence): rows "np.float32,<input bits>,<expected bits>,<ulp bound>".
-template <class T>
-struct NumpyCases {
-  std::vector<T> x, want;
-  int bound = -1;
-};
-template <class T>
-NumpyCases<T> read_numpy_cases(const std::string& name) {
-  NumpyCases<T> c;
-  std::ifstream in(std::string(TANDEM_TEST_DATA_DIR) + "/umath/umath-validation-set-" + name + ".csv");
-  const std::string tag = std::is_same_v<T, float> ? "np.float32," : "np.float64,";
-  using U = std::conditional_t<std::is_same_v<T, float>, std::uint32_t, std::uint64_t>;
-  const auto bits = [](const std::string& hex) {
-    const U u = static_cast<U>(std::stoull(hex, nullptr, 16));
-    T v;
-    std::memcpy(&v, &u, sizeof(T));
-    return v;
-  };
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(tag, 0) != 0) continue;
-    const std::size_t c1 = line.find(',', tag.size()), c2 = line.find(',', c1 + 1);
-    c.x.push_back(bits(line.substr(tag.size(), c1 - tag.size())));
-    c.want.push_back(bits(line.substr(c1 + 1, c2 - c1 - 1)));
-    c.bound = std::max(c.bound, std::stoi(line.substr(c2 + 1)));
-  }
-  return c;
-}
-
 TYPED_TEST(Accuracy, NumpyValidationSets) {
   using T = TypeParam;
   const char* type_name = std::is_same_v<T, float> ? "float32" : "float64";
   for (const MathOp& op : math_ops()) {
-    const NumpyCases<T> c = read_numpy_cases<T>(op.name);
+    const td::test::ValidationSet<T> c = td::test::read_validation_set<T>(
+        std::string(TANDEM_TEST_DATA_DIR) + "/umath/umath-validation-set-" + op.name + ".csv");
     ASSERT_GT(c.x.size(), 0u) << op.name << ": no " << type_name << " rows in tests/data/umath";
     EXPECT_EQ(c.bound, bound_of<T>(op)) << op.name << ' ' << type_name << ": NumPy's bound";
     const auto check = [&](const std::vector<T>& got, const char* path) {

@@ -15,6 +15,8 @@
 
 namespace td = tandem;
 
+using td::test::ModelScope;
+
 namespace {
 
 td::Device device() {
@@ -22,12 +24,40 @@ td::Device device() {
   return d;
 }
 
-struct ModelScope {
-  explicit ModelScope(const std::string& spec) { td::emulated::set_model(device(), spec); }
-  ModelScope(const ModelScope&) = delete;
-  ModelScope& operator=(const ModelScope&) = delete;
-  ~ModelScope() { td::emulated::set_model(device(), ""); }
+/// What make() returns, made under Placement::cpu: an array of host data.
+template <class Make>
+auto made_on_cpu(Make make) {
+  td::PlacementGuard cpu(td::Placement::cpu);
+  return make();
+}
+
+/// exp over n floats of host data under Placement::automatic, on the emulated device
+/// modelled by `model` with 4 CPU threads: its values, the CPU's, and stats() from just
+/// before the op to just after.
+struct AutomaticExp {
+  std::vector<float> got, expected;
+  bool on_host = false;
+  td::Stats stats;
 };
+AutomaticExp automatic_exp(const std::string& model, std::int64_t n) {
+  ModelScope scope(model);
+  const int saved_threads = td::num_threads();
+  td::set_num_threads(4);
+  td::PlacementGuard target(device());
+  const auto x = made_on_cpu([&] { return td::linspace<float>(-3.0, 3.0, n); });
+  AutomaticExp r;
+  r.expected = made_on_cpu([&] { return td::exp(x).to_vector(); });
+  td::reset_stats();
+  {
+    td::PlacementGuard automatic(td::Placement::automatic);
+    auto e = td::exp(x);
+    r.on_host = e.device().is_cpu();
+    r.got = e.to_vector();
+  }
+  td::set_num_threads(saved_threads);
+  r.stats = td::stats();
+  return r;
+}
 
 }  // namespace
 
@@ -42,10 +72,7 @@ TEST(PlacementStats, EveryCatalogueFamilyIsListedInOrder) {
 TEST(PlacementStats, CountsDecisionsPerFamilyAndResets) {
   ModelScope scope("h100-pcie5");
   td::PlacementGuard target(device());
-  auto x = [] {
-    td::PlacementGuard on_cpu(td::Placement::cpu);
-    return td::full<float>({1 << 20}, 0.5f);
-  }();
+  auto x = made_on_cpu([] { return td::full<float>({1 << 20}, 0.5f); });
   td::reset_stats();
   {
     td::PlacementGuard on_cpu(td::Placement::cpu);
@@ -110,10 +137,7 @@ TEST(PlacementStats, AutomaticPlacementReportsPredictionsOnTheVirtualClock) {
   td::PlacementGuard target(device());
   td::PlacementGuard automatic(td::Placement::automatic);
   auto small = td::full<float>({64}, 0.5f);
-  auto big = [] {
-    td::PlacementGuard on_cpu(td::Placement::cpu);
-    return td::full<float>({1 << 20}, 0.5f);
-  }();
+  auto big = made_on_cpu([] { return td::full<float>({1 << 20}, 0.5f); });
   td::reset_stats();
   for (int i = 0; i < 4; ++i) auto y = small + small;  // stays on the CPU
   auto e = td::exp(big);                               // goes to the device
@@ -130,63 +154,20 @@ TEST(PlacementStats, AutomaticPlacementReportsPredictionsOnTheVirtualClock) {
 // as fast as the CPU's two modelled threads: counted as a split, the result the CPU-only
 // bits, on the host.
 TEST(PlacementStats, AutomaticPlacementSplitsWhenTheModelPredictsAGain) {
-  ModelScope scope("equal,compute_ratio=1");
-  const int saved_threads = td::num_threads();
-  td::set_num_threads(4);
-  td::PlacementGuard target(device());
-  const std::int64_t n = (1 << 18) + 7;
-  auto x = [&] {
-    td::PlacementGuard on_cpu(td::Placement::cpu);
-    return td::linspace<float>(-3.0, 3.0, n);
-  }();
-  std::vector<float> expected;
-  {
-    td::PlacementGuard on_cpu(td::Placement::cpu);
-    expected = td::exp(x).to_vector();
-  }
-  td::reset_stats();
-  std::vector<float> got;
-  {
-    td::PlacementGuard automatic(td::Placement::automatic);
-    auto e = td::exp(x);
-    EXPECT_TRUE(e.device().is_cpu());
-    got = e.to_vector();
-  }
-  td::set_num_threads(saved_threads);
-  const td::Stats s = td::stats();
+  const AutomaticExp r = automatic_exp("equal,compute_ratio=1", (1 << 18) + 7);
+  const td::Stats& s = r.stats;
+  EXPECT_TRUE(r.on_host);
   EXPECT_EQ(s.placements_of("unary").split, 1u) << s.str();
   EXPECT_EQ(s.placements_of("unary").cpu + s.placements_of("unary").device, 0u) << s.str();
   EXPECT_EQ(s.placed_cpu + s.placed_device, 0u);
-  EXPECT_EQ(got, expected);
+  EXPECT_EQ(r.got, r.expected);
 }
 
 // A split whose device runs out of memory (a 1 MB device, chunks of 2^20 floats) runs the
 // op again on the CPU: the CPU's bits, one out-of-memory fallback.
 TEST(PlacementStats, ASplitThatRunsOutOfDeviceMemoryFallsBackToTheCpu) {
-  ModelScope scope("equal,compute_ratio=1,capacity_mb=1");
-  const int saved_threads = td::num_threads();
-  td::set_num_threads(4);
-  td::PlacementGuard target(device());
-  const std::int64_t n = 1 << 21;
-  auto x = [&] {
-    td::PlacementGuard on_cpu(td::Placement::cpu);
-    return td::linspace<float>(-3.0, 3.0, n);
-  }();
-  std::vector<float> expected;
-  {
-    td::PlacementGuard on_cpu(td::Placement::cpu);
-    expected = td::exp(x).to_vector();
-  }
-  td::reset_stats();
-  std::vector<float> got;
-  {
-    td::PlacementGuard automatic(td::Placement::automatic);
-    auto e = td::exp(x);
-    got = e.to_vector();
-  }
-  td::set_num_threads(saved_threads);
-  const td::Stats s = td::stats();
-  EXPECT_EQ(s.placements_of("unary").split, 1u) << s.str();
-  EXPECT_EQ(s.oom_fallbacks, 1u) << s.str();
-  EXPECT_EQ(got, expected);
+  const AutomaticExp r = automatic_exp("equal,compute_ratio=1,capacity_mb=1", 1 << 21);
+  EXPECT_EQ(r.stats.placements_of("unary").split, 1u) << r.stats.str();
+  EXPECT_EQ(r.stats.oom_fallbacks, 1u) << r.stats.str();
+  EXPECT_EQ(r.got, r.expected);
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "dist/dist_support.hpp"
@@ -48,6 +49,26 @@ TEST(DistNpyErrors, WrongDtypeShapeOrMissingFileAreIoErrors) {
   EXPECT_THROW(load_npy<float>(path, layout), IoError);
   EXPECT_THROW(load_npy<double>(path, Layout(MPI_COMM_WORLD, Shape{7})), ShapeError);
   EXPECT_THROW(load_npy<double>(path + ".missing", layout), IoError);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (world_rank() == 0) std::remove(path.c_str());
+}
+
+// Rank 0 reads the header with tandem's .npy reader; whatever is wrong with it, every rank
+// throws its IoError (none waits for the others).
+TEST(DistNpyErrors, AMalformedHeaderIsAnIoErrorOnEveryRank) {
+  const Layout layout(MPI_COMM_WORLD, Shape{6});
+  const std::string path = scratch("dist_npy_malformed");
+  if (world_rank() == 0) {
+    std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (six,), }";
+    dict.append(63 - (10 + dict.size()) % 64, ' ');
+    dict += '\n';
+    std::ofstream out(path, std::ios::binary);
+    out << "\x93NUMPY" << '\x01' << '\x00' << static_cast<char>(dict.size() & 0xff)
+        << static_cast<char>(dict.size() >> 8) << dict << std::string(6 * sizeof(double), '\0');
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  EXPECT_THROW(load_npy<double>(path, layout), IoError);
+  EXPECT_THROW(load_npy<double>(path, MPI_COMM_WORLD), IoError);
   MPI_Barrier(MPI_COMM_WORLD);
   if (world_rank() == 0) std::remove(path.c_str());
 }

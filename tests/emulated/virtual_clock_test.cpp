@@ -15,6 +15,7 @@
 
 namespace td = tandem;
 namespace em = tandem::emulated;
+using td::test::ModelScope;
 
 namespace {
 
@@ -22,14 +23,6 @@ td::Device device() {
   static const td::Device d = td::test::shared_emulated_device();
   return d;
 }
-
-/// Resets the device's model at the end of a test, so other tests see the plain device.
-struct ModelScope {
-  explicit ModelScope(const std::string& spec) { td::emulated::set_model(device(), spec); }
-  ModelScope(const ModelScope&) = delete;
-  ModelScope& operator=(const ModelScope&) = delete;
-  ~ModelScope() { td::emulated::set_model(device(), ""); }
-};
 
 }  // namespace
 

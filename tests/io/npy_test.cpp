@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "io/format.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
@@ -217,6 +218,44 @@ TEST(NpyFixtures, SavedBytesMatchNumPy) {
     const std::string src = fixture(std::string(name) + ".npy");
     td::save_npy(dir.file("copy.npy"), td::load_npy_untyped(src));
     EXPECT_EQ(read_bytes(dir.file("copy.npy")), read_bytes(src));
+  }
+}
+
+// The one header builder serves save_npy (np.save's room for the growth axis) and
+// tandem::dist's MPI-IO files (no room): both put the data on a multiple of 64 bytes and
+// read back as the shape and dtype they were built for.
+TEST(NpyPreamble, BothRoomsAlignTheDataAndReadBack) {
+  using td::detail::NpyHeaderRoom;
+  for (const td::Shape& shape : {td::Shape{}, td::Shape{0}, td::Shape{7}, td::Shape{1023, 3}, td::Shape{2, 0, 5}}) {
+    for (const td::DType dtype : {td::DType::float32, td::DType::int64, td::DType::bool_}) {
+      SCOPED_TRACE(td::dtype_name(dtype));
+      const std::string numpy = td::detail::npy_preamble(dtype, shape, "test");
+      const std::string bare = td::detail::npy_preamble(dtype, shape, "test", NpyHeaderRoom::none);
+      for (const std::string& preamble : {numpy, bare}) {
+        EXPECT_EQ(preamble.size() % 64, 0u) << preamble;
+        const std::vector<char> file = [&] {
+          std::vector<char> f(preamble.begin(), preamble.end());
+          f.resize(f.size() + static_cast<std::size_t>(td::shape_size(shape)) * td::itemsize(dtype));
+          return f;
+        }();
+        td::detail::MemorySource src(file.data(), file.size());
+        const td::detail::NpyLayout layout = td::detail::read_npy_header(src, "test", "memory");
+        EXPECT_EQ(layout.dtype, dtype);
+        EXPECT_EQ(layout.shape, shape);
+        EXPECT_EQ(layout.data_offset, preamble.size());
+      }
+      // The same dict; after it, np.save's form leaves spaces for shape[0] to grow to 21
+      // digits, and the bare form only the alignment's (1 to 64).
+      const std::size_t end = bare.rfind('}');
+      EXPECT_EQ(numpy.substr(10, end - 9), bare.substr(10, end - 9));
+      const auto spaces_after_dict = [](const std::string& p) { return p.size() - p.rfind('}') - 2; };
+      EXPECT_GE(spaces_after_dict(bare), 1u);
+      EXPECT_LE(spaces_after_dict(bare), 64u);
+      if (shape.size() == 0)
+        EXPECT_EQ(numpy, bare);
+      else
+        EXPECT_GE(spaces_after_dict(numpy), 21 - std::to_string(shape[0]).size() + 1);
+    }
   }
 }
 

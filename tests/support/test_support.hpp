@@ -269,4 +269,19 @@ inline Device shared_emulated_device() {
   return emulated::add_device();
 }
 
+/// The shared emulated device runs under a performance model (emulated::set_model's spec)
+/// for the life of the scope, then as the plain device again, as other tests expect it.
+class ModelScope {
+ public:
+  explicit ModelScope(const std::string& spec, Device device = shared_emulated_device()) : device_(device) {
+    emulated::set_model(device_, spec);
+  }
+  ModelScope(const ModelScope&) = delete;
+  ModelScope& operator=(const ModelScope&) = delete;
+  ~ModelScope() { emulated::set_model(device_, ""); }
+
+ private:
+  Device device_;
+};
+
 }  // namespace tandem::test

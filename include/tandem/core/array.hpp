@@ -21,7 +21,8 @@
 #include "tandem/core/axes.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/untyped_array.hpp"
-#include "tandem/ops/untyped_elementwise.hpp"
+#include "tandem/ops/untyped/copy.hpp"
+#include "tandem/ops/untyped/elementwise.hpp"
 
 namespace tandem {
 

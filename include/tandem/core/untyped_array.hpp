@@ -90,8 +90,9 @@ class UntypedArray {
   bool broadcast_view_ = false;
 };
 
-/// The untyped operations that Array<T> forwards to. Each validates its input and throws
-/// the documented tandem::Error subclass naming the op.
+/// The untyped views that Array<T> forwards to (metadata only: src/core/views.cpp). Each
+/// validates its input and throws the documented tandem::Error subclass naming the op. The
+/// copies, writes and element access are the copy family's (tandem/ops/untyped/copy.hpp).
 namespace untyped {
 
 // Views (share storage).
@@ -105,24 +106,6 @@ UntypedArray squeeze(const UntypedArray& a, int axis);
 UntypedArray expand_dims(const UntypedArray& a, int axis);
 UntypedArray broadcast_to(const UntypedArray& a, const Shape& shape);
 UntypedArray swapaxes(const UntypedArray& a, int axis1, int axis2);
-
-// Copies.
-UntypedArray copy(const UntypedArray& a);  // C-contiguous
-UntypedArray astype(const UntypedArray& a, DType dtype);
-UntypedArray contiguous(const UntypedArray& a);  // a itself when already contiguous
-UntypedArray flatten(const UntypedArray& a);     // always a copy, as NumPy
-
-// Writes.
-void fill(const UntypedArray& dst, Scalar value);  // value converted to dst's dtype
-/// dst[...] = src with broadcasting; src must have dst's dtype. Overlap is handled.
-void assign(const UntypedArray& dst, const UntypedArray& src);
-/// The same for a src nobody reads afterwards (a temporary, released by the call): a lazy src
-/// may then be computed straight into dst even when it reads dst's memory (docs/lazy.md).
-void assign(const UntypedArray& dst, UntypedArray&& src);
-
-// Element access.
-Scalar item(const UntypedArray& a);  // size must be 1
-Scalar at(const UntypedArray& a, const std::int64_t* index, int count);
 
 /// The broadcast shape of two shapes; throws ShapeError naming op.
 Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);

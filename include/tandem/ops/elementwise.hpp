@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "tandem/core/array.hpp"
+#include "tandem/ops/untyped/elementwise.hpp"
 
 namespace tandem {
 

@@ -15,22 +15,9 @@
 #include <vector>
 
 #include "tandem/core/array.hpp"
+#include "tandem/ops/untyped/index.hpp"
 
 namespace tandem {
-
-namespace untyped {
-UntypedArray take(const UntypedArray& a, const UntypedArray& indices, int axis);
-UntypedArray take(const UntypedArray& a, const UntypedArray& indices);  // over the flattened array
-void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values, int axis);
-void put(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values);  // flat
-UntypedArray take_along_axis(const UntypedArray& a, const UntypedArray& indices, int axis);
-void put_along_axis(const UntypedArray& a, const UntypedArray& indices, const UntypedArray& values, int axis);
-UntypedArray mask_select(const UntypedArray& a, const UntypedArray& mask);
-void mask_assign(const UntypedArray& a, const UntypedArray& mask, const UntypedArray& values);
-/// The indices of the nonzero elements: shape (ndim, count), or (count, ndim) when
-/// count_major (argwhere).
-UntypedArray nonzero(const UntypedArray& a, bool count_major);
-}  // namespace untyped
 
 namespace detail {
 template <class I>

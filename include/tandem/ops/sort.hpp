@@ -13,19 +13,9 @@
 #include <vector>
 
 #include "tandem/core/array.hpp"
+#include "tandem/ops/untyped/sort.hpp"
 
 namespace tandem {
-
-/// Which insertion point searchsorted returns among equal elements.
-enum class Side : unsigned char { left, right };
-
-namespace untyped {
-UntypedArray sort(const UntypedArray& a, int axis);
-UntypedArray argsort(const UntypedArray& a, int axis, bool stable);
-UntypedArray searchsorted(const UntypedArray& sorted, const UntypedArray& values, Side side);
-/// unique over the flattened array; each optional output is filled when non-null.
-UntypedArray unique(const UntypedArray& a, UntypedArray* index, UntypedArray* inverse, UntypedArray* counts);
-}  // namespace untyped
 
 /// A sorted copy along `axis` (default: the last). NumPy's np.sort(a, axis).
 template <class T>

@@ -1,6 +1,7 @@
 #pragma once
-/// @file untyped_elementwise.hpp
-/// Element-wise entry points on untyped arrays; Array<T> and the free functions forward here.
+/// @file untyped/elementwise.hpp
+/// The untyped entry points of tandem/ops/elementwise.hpp, which its typed functions (and
+/// Array<T>'s operators) forward to.
 
 #include "tandem/core/untyped_array.hpp"
 #include "tandem/ops/op_codes.hpp"
