@@ -270,16 +270,36 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
   TANDEM_THROW(ValueError, "fused", "instruction of family ", family_name(instr.key.family), " cannot be fused");
 }
 
-// The address of element q (C order of the output) of an input.
-const char* element_address(const NdLoop<1>& loop, std::int64_t q) {
-  const char* p = loop.base[0];
-  for (int d = loop.ndim - 1; d >= 0 && q > 0; --d) {
-    const auto e = loop.extent[static_cast<std::size_t>(d)];
-    p += q % e * loop.stride[0][static_cast<std::size_t>(d)];
-    q /= e;
+// Where an input's run starts, kept from run to run of a chunk: the address of element q
+// (C order of the output) found once by division, then carried forward like an odometer.
+struct RunCursor {
+  const char* p = nullptr;
+  std::array<std::int64_t, kMaxDims> idx{};
+
+  void start(const NdLoop<1>& loop, std::int64_t q) {
+    p = loop.base[0];
+    for (int d = loop.ndim - 1; d >= 0; --d) {
+      const auto e = loop.extent[static_cast<std::size_t>(d)];
+      idx[static_cast<std::size_t>(d)] = q % e;
+      p += q % e * loop.stride[0][static_cast<std::size_t>(d)];
+      q /= e;
+    }
   }
-  return p;
-}
+
+  // count is at most the innermost extent, so each axis carries at most once.
+  void advance(const NdLoop<1>& loop, std::int64_t count) {
+    auto d = static_cast<std::size_t>(loop.ndim - 1);
+    idx[d] += count;
+    p += count * loop.stride[0][d];
+    while (d > 0 && idx[d] >= loop.extent[d]) {
+      idx[d] -= loop.extent[d];
+      p -= loop.extent[d] * loop.stride[0][d];
+      --d;
+      ++idx[d];
+      p += loop.stride[0][d];
+    }
+  }
+};
 
 }  // namespace
 
@@ -288,9 +308,16 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   using fused_tile::Source;
   const FusedCall& call = *plan.call;
   const fused_tile::Program& prog = *plan.tiles;
+  const std::size_t inputs = plan.inputs.size();
   thread_local std::vector<Source> sources;
   sources.resize(prog.sources.size());
-  for (std::size_t s = plan.inputs.size(); s < prog.sources.size(); ++s) {
+  for (std::size_t i = 0; i < inputs; ++i) {
+    const Input& in = plan.inputs[i];
+    const bool broadcast =
+        in.kind == Input::Kind::splat || (in.kind == Input::Kind::gather && in.loop.inner_stride(0) == 0);
+    sources[i] = {broadcast ? Source::Kind::broadcast : Source::Kind::stream, nullptr};
+  }
+  for (std::size_t s = inputs; s < prog.sources.size(); ++s) {
     const fused_tile::SourceOrigin& o = prog.sources[s];
     if (o.kind == fused_tile::SourceOrigin::Kind::scalar)
       sources[s] = {Source::Kind::broadcast,
@@ -298,32 +325,47 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
     else
       sources[s] = {Source::Kind::spill, nullptr};
   }
-  char* tile_scratch = scratch + static_cast<std::size_t>(plan.slots) * kSlotBytes;
-  const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
-  auto* out = static_cast<char*>(result);
-  for (std::int64_t q = b0, end = b0 + len; q < end;) {
+  // The runs of the chunk (within each, every input is contiguous or constant), handed to
+  // the tiles at once: each run's inputs start where the cursors are.
+  thread_local std::vector<RunCursor> cursor_memory;
+  thread_local std::vector<const void*> start_memory;
+  thread_local std::vector<std::int64_t> len_memory;
+  std::vector<RunCursor>& cursors = cursor_memory;  // one look-up of each thread_local
+  std::vector<const void*>& starts = start_memory;
+  std::vector<std::int64_t>& lens = len_memory;
+  const auto most_runs = static_cast<std::size_t>(len / plan.tile_run + 2);
+  cursors.resize(inputs);
+  starts.resize(most_runs * inputs);
+  lens.resize(most_runs);
+  for (std::size_t i = 0; i < inputs; ++i)
+    if (plan.inputs[i].kind == Input::Kind::gather) cursors[i].start(plan.inputs[i].loop, b0);
+  const void** run_starts = starts.data();
+  std::int64_t runs = 0;
+  for (std::int64_t q = b0, end = b0 + len; q < end; ++runs) {
     const std::int64_t stop = std::min(end, (q / plan.tile_run + 1) * plan.tile_run);
-    for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
+    for (std::size_t i = 0; i < inputs; ++i) {
       const Input& in = plan.inputs[i];
       const auto* base = static_cast<const char*>(call.inputs[i].data);
       switch (in.kind) {
         case Input::Kind::flat:
-          sources[i] = {Source::Kind::stream, base + q * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype))};
+          run_starts[i] = base + q * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype));
           break;
         case Input::Kind::splat:
-          sources[i] = {Source::Kind::broadcast, base};
+          run_starts[i] = base;
           break;
         case Input::Kind::gather:
-          sources[i] = {in.loop.inner_stride(0) == 0 ? Source::Kind::broadcast : Source::Kind::stream,
-                        element_address(in.loop, q)};
+          run_starts[i] = cursors[i].p;
+          cursors[i].advance(in.loop, stop - q);
           break;
       }
     }
-    if (!fused_tile::run(prog, sources.data(), out, stop - q, stream, tile_scratch)) return false;
-    out += (stop - q) * item;
+    run_starts += inputs;
+    lens[static_cast<std::size_t>(runs)] = stop - q;
     q = stop;
   }
-  return true;
+  char* tile_scratch = scratch + static_cast<std::size_t>(plan.slots) * kSlotBytes;
+  return fused_tile::run_runs(prog, sources.data(), inputs, starts.data(), lens.data(), runs, result, stream,
+                              tile_scratch);
 }
 
 void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result) {
