@@ -79,6 +79,14 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
       const std::int64_t r0 = p * per;
       const std::int64_t r1 = std::min(rows, r0 + per);
       const T* x = reader.read(r0 * m, r1 * m);
+      if (m < 8) {  // leaf_values' short form, inline (sum(d * d, axis=-1) of 3-vectors)
+        for (std::int64_t r = r0; r < r1; ++r, x += m) {
+          A a = R::load(x[0]);
+          for (std::int64_t i = 1; i < m; ++i) a = R::combine(a, R::load(x[i]));
+          o[r] = R::store(a);
+        }
+        return;
+      }
       for (std::int64_t r = r0; r < r1; ++r) o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m}, 0, m));
     });
     return;
