@@ -272,10 +272,22 @@ void gather_typed(const NdLoop<1>& loop, std::int64_t b0, std::int64_t b1, char*
   if (q >= b1) return;
   const std::int64_t s2 = rows.inner_stride(0);
   for_each_run(rows, q / e1, b1 / e1, [&](const std::array<char*, 1>& p, std::int64_t count) {
-    for (std::int64_t j = 0; j < count; ++j) {
-      const char* row = p[0] + j * s2;
-      for (std::int64_t k = 0; k < e1; ++k) o[k] = at(row + k * s1);
-      o += e1;
+    if (s2 == 0) {  // one row repeated: copied once, then doubled
+      for (std::int64_t k = 0; k < e1; ++k) o[k] = at(p[0] + k * s1);
+      const std::int64_t want = count * e1;
+      for (std::int64_t have = e1; have < want; have *= 2)
+        std::memcpy(o + have, o, static_cast<std::size_t>(std::min(have, want - have)) * sizeof(U));
+      o += want;
+    } else if (s1 == 0) {  // each value repeated along the row
+      for (std::int64_t j = 0; j < count; ++j, o += e1) {
+        const U v = at(p[0] + j * s2);
+        for (std::int64_t k = 0; k < e1; ++k) o[k] = v;
+      }
+    } else {
+      for (std::int64_t j = 0; j < count; ++j, o += e1) {
+        const char* row = p[0] + j * s2;
+        for (std::int64_t k = 0; k < e1; ++k) o[k] = at(row + k * s1);
+      }
     }
   });
   if (b1 % e1 != 0) row_part(b1 / e1, 0, b1 % e1);  // the start of a row
