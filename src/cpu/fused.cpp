@@ -83,6 +83,16 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     } else {
       in.kind = Input::Kind::gather;
       in.gather_slot = plan.slots++;
+      for (std::size_t e = 0; e < plan.inputs.size() && in.follows < 0; ++e) {
+        const Input& o = plan.inputs[e];
+        const auto dims = static_cast<std::size_t>(in.loop.ndim);
+        if (o.kind == Input::Kind::gather && o.follows < 0 && o.loop.ndim == in.loop.ndim &&
+            std::equal(in.loop.extent.begin(), in.loop.extent.begin() + dims, o.loop.extent.begin()) &&
+            std::equal(in.loop.stride[0].begin(), in.loop.stride[0].begin() + dims, o.loop.stride[0].begin())) {
+          in.follows = static_cast<int>(e);
+          in.offset = in.loop.base[0] - o.loop.base[0];
+        }
+      }
     }
     plan.inputs.push_back(in);
   }
@@ -416,7 +426,8 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   starts.resize(most_runs * inputs);
   lens.resize(most_runs);
   for (std::size_t i = 0; i < inputs; ++i)
-    if (plan.inputs[i].kind == Input::Kind::gather) cursors[i].start(plan.inputs[i].loop, b0);
+    if (plan.inputs[i].kind == Input::Kind::gather && plan.inputs[i].follows < 0)
+      cursors[i].start(plan.inputs[i].loop, b0);
   const void** run_starts = starts.data();
   std::int64_t runs = 0;
   for (std::int64_t q = b0, end = b0 + len; q < end; ++runs) {
@@ -432,8 +443,12 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
           run_starts[i] = base;
           break;
         case Input::Kind::gather:
-          run_starts[i] = cursors[i].p;
-          cursors[i].advance(in.loop, stop - q);
+          if (in.follows >= 0) {  // an earlier input's start, already in this run's
+            run_starts[i] = static_cast<const char*>(run_starts[static_cast<std::size_t>(in.follows)]) + in.offset;
+          } else {
+            run_starts[i] = cursors[i].p;
+            cursors[i].advance(in.loop, stop - q);
+          }
           break;
       }
     }
