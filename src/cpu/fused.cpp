@@ -25,6 +25,7 @@
 
 #include "backend/counters.hpp"
 #include "cpu/fused_block.hpp"
+#include "cpu/fused_gather.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/simd.hpp"
@@ -83,6 +84,16 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     } else {
       in.kind = Input::Kind::gather;
       in.gather_slot = plan.slots++;
+      for (std::size_t e = 0; e < plan.inputs.size() && in.follows < 0; ++e) {
+        const Input& o = plan.inputs[e];
+        const auto dims = static_cast<std::size_t>(in.loop.ndim);
+        if (o.kind == Input::Kind::gather && o.follows < 0 && o.loop.ndim == in.loop.ndim &&
+            std::equal(in.loop.extent.begin(), in.loop.extent.begin() + dims, o.loop.extent.begin()) &&
+            std::equal(in.loop.stride[0].begin(), in.loop.stride[0].begin() + dims, o.loop.stride[0].begin())) {
+          in.follows = static_cast<int>(e);
+          in.offset = in.loop.base[0] - o.loop.base[0];
+        }
+      }
     }
     plan.inputs.push_back(in);
   }
@@ -270,17 +281,6 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
   TANDEM_THROW(ValueError, "fused", "instruction of family ", family_name(instr.key.family), " cannot be fused");
 }
 
-// The address of element q (C order of the output) of an input.
-const char* element_address(const NdLoop<1>& loop, std::int64_t q) {
-  const char* p = loop.base[0];
-  for (int d = loop.ndim - 1; d >= 0 && q > 0; --d) {
-    const auto e = loop.extent[static_cast<std::size_t>(d)];
-    p += q % e * loop.stride[0][static_cast<std::size_t>(d)];
-    q /= e;
-  }
-  return p;
-}
-
 }  // namespace
 
 bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream) {
@@ -288,9 +288,16 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   using fused_tile::Source;
   const FusedCall& call = *plan.call;
   const fused_tile::Program& prog = *plan.tiles;
+  const std::size_t inputs = plan.inputs.size();
   thread_local std::vector<Source> sources;
   sources.resize(prog.sources.size());
-  for (std::size_t s = plan.inputs.size(); s < prog.sources.size(); ++s) {
+  for (std::size_t i = 0; i < inputs; ++i) {
+    const Input& in = plan.inputs[i];
+    const bool broadcast =
+        in.kind == Input::Kind::splat || (in.kind == Input::Kind::gather && in.loop.inner_stride(0) == 0);
+    sources[i] = {broadcast ? Source::Kind::broadcast : Source::Kind::stream, nullptr};
+  }
+  for (std::size_t s = inputs; s < prog.sources.size(); ++s) {
     const fused_tile::SourceOrigin& o = prog.sources[s];
     if (o.kind == fused_tile::SourceOrigin::Kind::scalar)
       sources[s] = {Source::Kind::broadcast,
@@ -298,32 +305,52 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
     else
       sources[s] = {Source::Kind::spill, nullptr};
   }
-  char* tile_scratch = scratch + static_cast<std::size_t>(plan.slots) * kSlotBytes;
-  const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
-  auto* out = static_cast<char*>(result);
-  for (std::int64_t q = b0, end = b0 + len; q < end;) {
+  // The runs of the chunk (within each, every input is contiguous or constant), handed to
+  // the tiles at once: each run's inputs start where the cursors are.
+  thread_local std::vector<RunCursor> cursor_memory;
+  thread_local std::vector<const void*> start_memory;
+  thread_local std::vector<std::int64_t> len_memory;
+  std::vector<RunCursor>& cursors = cursor_memory;  // one look-up of each thread_local
+  std::vector<const void*>& starts = start_memory;
+  std::vector<std::int64_t>& lens = len_memory;
+  const auto most_runs = static_cast<std::size_t>(len / plan.tile_run + 2);
+  cursors.resize(inputs);
+  starts.resize(most_runs * inputs);
+  lens.resize(most_runs);
+  for (std::size_t i = 0; i < inputs; ++i)
+    if (plan.inputs[i].kind == Input::Kind::gather && plan.inputs[i].follows < 0)
+      cursors[i].start(plan.inputs[i].loop, b0);
+  const void** run_starts = starts.data();
+  std::int64_t runs = 0;
+  for (std::int64_t q = b0, end = b0 + len; q < end; ++runs) {
     const std::int64_t stop = std::min(end, (q / plan.tile_run + 1) * plan.tile_run);
-    for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
+    for (std::size_t i = 0; i < inputs; ++i) {
       const Input& in = plan.inputs[i];
       const auto* base = static_cast<const char*>(call.inputs[i].data);
       switch (in.kind) {
         case Input::Kind::flat:
-          sources[i] = {Source::Kind::stream, base + q * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype))};
+          run_starts[i] = base + q * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype));
           break;
         case Input::Kind::splat:
-          sources[i] = {Source::Kind::broadcast, base};
+          run_starts[i] = base;
           break;
         case Input::Kind::gather:
-          sources[i] = {in.loop.inner_stride(0) == 0 ? Source::Kind::broadcast : Source::Kind::stream,
-                        element_address(in.loop, q)};
+          if (in.follows >= 0) {  // an earlier input's start, already in this run's
+            run_starts[i] = static_cast<const char*>(run_starts[static_cast<std::size_t>(in.follows)]) + in.offset;
+          } else {
+            run_starts[i] = cursors[i].p;
+            cursors[i].advance(in.loop, stop - q);
+          }
           break;
       }
     }
-    if (!fused_tile::run(prog, sources.data(), out, stop - q, stream, tile_scratch)) return false;
-    out += (stop - q) * item;
+    run_starts += inputs;
+    lens[static_cast<std::size_t>(runs)] = stop - q;
     q = stop;
   }
-  return true;
+  char* tile_scratch = scratch + static_cast<std::size_t>(plan.slots) * kSlotBytes;
+  return fused_tile::run_runs(prog, sources.data(), inputs, starts.data(), lens.data(), runs, result, stream,
+                              tile_scratch);
 }
 
 void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result) {
@@ -340,12 +367,7 @@ void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   for (std::size_t i = 0; i < plan.inputs.size(); ++i) {
     const Input& in = plan.inputs[i];
     if (in.kind != Input::Kind::gather) continue;
-    const std::size_t item = itemsize(call.inputs[i].dtype);
-    char* dst = slot_ptr(in.gather_slot);
-    for_each_run(in.loop, b0, b0 + len, [&](const std::array<char*, 1>& p, std::int64_t count) {
-      copy_elements(item, dst, static_cast<std::int64_t>(item), p[0], in.loop.inner_stride(0), count);
-      dst += static_cast<std::int64_t>(item) * count;
-    });
+    gather(itemsize(call.inputs[i].dtype), in.loop, b0, b0 + len, slot_ptr(in.gather_slot));
   }
   for (std::size_t j = 0; j < code.size(); ++j) {
     const FusedInstr& instr = code[j];

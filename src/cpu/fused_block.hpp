@@ -26,6 +26,10 @@ struct Input {
   enum class Kind : unsigned char { flat, splat, gather } kind = Kind::flat;
   NdLoop<1> loop;
   int gather_slot = -1;
+  // A gathered input laid out as an earlier one (a stencil's shifted views): its runs start
+  // `offset` bytes from that input's, which the tiles' runs find by index arithmetic.
+  int follows = -1;
+  std::int64_t offset = 0;
 };
 
 // What run_fused decides once per call: input kinds, scalar values, scratch slots, and which

@@ -79,6 +79,14 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
       const std::int64_t r0 = p * per;
       const std::int64_t r1 = std::min(rows, r0 + per);
       const T* x = reader.read(r0 * m, r1 * m);
+      if (m < 8) {  // leaf_values' short form, inline (sum(d * d, axis=-1) of 3-vectors)
+        for (std::int64_t r = r0; r < r1; ++r, x += m) {
+          A a = R::load(x[0]);
+          for (std::int64_t i = 1; i < m; ++i) a = R::combine(a, R::load(x[i]));
+          o[r] = R::store(a);
+        }
+        return;
+      }
       for (std::int64_t r = r0; r < r1; ++r) o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m}, 0, m));
     });
     return;
@@ -96,6 +104,66 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
   for (std::int64_t r = 0; r < rows; ++r) {
     std::size_t next = 0;
     o[r] = R::store(combine_subtrees<R>(m, piece, values.get() + r * count, next));
+  }
+}
+
+// Every `stride`-th element from p on, gathered a leaf at a time (CpuBackend::reduce's
+// strided source).
+template <class T>
+struct Strided {
+  const T* p;
+  std::int64_t stride;
+  const T* block(std::int64_t lo, std::int64_t n, T* scratch) const {
+    const T* q = p + lo * stride;
+    for (std::int64_t i = 0; i < n; ++i) scratch[i] = q[i * stride];
+    return scratch;
+  }
+};
+
+// Middle: output (o, k) reduces elements k, k + inner, ... of the o-th slab of m * inner
+// consecutive ones, by the tree of m elements. Whole slabs, as many as fit a piece, are
+// evaluated at a time; a longer slab in subtrees of rows, combined along the tree.
+template <ReduceOp OP, class Stored>
+void reduce_middle(const FusedRanges& ranges, std::int64_t outputs, std::int64_t inner, void* out, std::int64_t piece) {
+  using R = CpuReducer<OP, Stored>;
+  using T = ReadAs<Stored>;
+  using A = typename R::acc_type;
+  using Out = typename R::out_type;
+  const std::int64_t n = ranges.size();
+  const std::int64_t slabs = outputs / inner;
+  const std::int64_t slab = n / slabs;
+  const std::int64_t m = slab / inner;
+  const std::int64_t chunk_rows = std::max(kReduceLeaf, piece / inner);
+  const PieceReader<T> reader(ranges, std::max(piece, chunk_rows * inner));
+  Out* o = static_cast<Out*>(out);
+  const int threads = n < tuning::kParallelMinElements ? 1 : num_threads();
+  if (slab <= piece) {
+    const std::int64_t per = std::max<std::int64_t>(1, piece / slab);
+    parallel_tasks((slabs + per - 1) / per, threads, [&](std::int64_t p) {
+      const std::int64_t s0 = p * per;
+      const std::int64_t s1 = std::min(slabs, s0 + per);
+      const T* x = reader.read(s0 * slab, s1 * slab);
+      for (std::int64_t s = s0; s < s1; ++s)
+        for (std::int64_t k = 0; k < inner; ++k)
+          o[s * inner + k] = R::store(reduce_tree<R, T>(Strided<T>{x + (s - s0) * slab + k, inner}, 0, m));
+    });
+    return;
+  }
+  std::vector<std::array<std::int64_t, 2>> nodes;
+  collect_subtrees(0, m, chunk_rows, nodes);
+  const auto count = static_cast<std::int64_t>(nodes.size());
+  const std::unique_ptr<A[]> values(new A[static_cast<std::size_t>(outputs * count)]);  // not a vector: A may be bool
+  parallel_tasks(slabs * count, threads, [&](std::int64_t t) {
+    const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
+    const std::int64_t s = t / count;
+    const std::int64_t lo = s * slab + node[0] * inner;
+    const T* x = reader.read(lo, lo + node[1] * inner);
+    for (std::int64_t k = 0; k < inner; ++k)
+      values[(s * inner + k) * count + t % count] = reduce_tree<R, T>(Strided<T>{x + k, inner}, 0, node[1]);
+  });
+  for (std::int64_t j = 0; j < outputs; ++j) {
+    std::size_t next = 0;
+    o[j] = R::store(combine_subtrees<R>(m, chunk_rows, values.get() + j * count, next));
   }
 }
 
@@ -210,40 +278,43 @@ void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std
 
 template <ReduceOp OP, class Stored>
 void reduce_layout(const FusedRanges& ranges, FusedReduceLayout layout, std::int64_t outputs, void* out,
-                   std::int64_t piece) {
-  if (layout == FusedReduceLayout::rows) {
-    reduce_rows<OP, Stored>(ranges, outputs, out, piece);
-  } else {
-    reduce_columns<OP, Stored>(ranges, outputs, out, piece);
+                   std::int64_t piece, std::int64_t inner) {
+  switch (layout) {
+    case FusedReduceLayout::rows:
+      return reduce_rows<OP, Stored>(ranges, outputs, out, piece);
+    case FusedReduceLayout::columns:
+      return reduce_columns<OP, Stored>(ranges, outputs, out, piece);
+    case FusedReduceLayout::middle:
+      return reduce_middle<OP, Stored>(ranges, outputs, inner, out, piece);
   }
 }
 
 template <class Stored>
 void reduce_typed(ReduceOp op, const FusedRanges& ranges, FusedReduceLayout layout, std::int64_t outputs, void* out,
-                  std::int64_t piece) {
+                  std::int64_t piece, std::int64_t inner) {
   switch (op) {
     case ReduceOp::sum:
-      return reduce_layout<ReduceOp::sum, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::sum, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::prod:
-      return reduce_layout<ReduceOp::prod, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::prod, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::min:
-      return reduce_layout<ReduceOp::min, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::min, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::max:
-      return reduce_layout<ReduceOp::max, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::max, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::all:
-      return reduce_layout<ReduceOp::all, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::all, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::any:
-      return reduce_layout<ReduceOp::any, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::any, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::count_nonzero:
-      return reduce_layout<ReduceOp::count_nonzero, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::count_nonzero, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::nansum:
-      return reduce_layout<ReduceOp::nansum, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::nansum, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::nanprod:
-      return reduce_layout<ReduceOp::nanprod, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::nanprod, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::nanmin:
-      return reduce_layout<ReduceOp::nanmin, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::nanmin, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::nanmax:
-      return reduce_layout<ReduceOp::nanmax, Stored>(ranges, layout, outputs, out, piece);
+      return reduce_layout<ReduceOp::nanmax, Stored>(ranges, layout, outputs, out, piece, inner);
     case ReduceOp::argmin:
     case ReduceOp::argmax:
       break;
@@ -254,12 +325,14 @@ void reduce_typed(ReduceOp op, const FusedRanges& ranges, FusedReduceLayout layo
 }  // namespace
 
 void reduce_fused(ReduceOp op, const kernels::FusedCall& call, FusedReduceLayout layout, std::int64_t outputs,
-                  void* out, std::int64_t piece) {
+                  void* out, std::int64_t piece, std::int64_t inner) {
   TANDEM_CHECK(piece >= kReduceLeaf, ValueError, op_name(op), "fused pieces of ", piece, " elements, fewer than ",
                kReduceLeaf);
+  TANDEM_CHECK(layout != FusedReduceLayout::middle || (inner >= 1 && outputs % inner == 0), ValueError, op_name(op),
+               "fused middle reduction of ", outputs, " outputs in groups of ", inner);
   const FusedRanges ranges(call);
   visit_dtype(call.program->result(),
-              [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, layout, outputs, out, piece); });
+              [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, layout, outputs, out, piece, inner); });
   detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
   detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
 }

@@ -14,6 +14,9 @@ namespace tandem::cpu {
 enum class FusedReduceLayout : unsigned char {
   rows,     ///< output i: the i-th run of size / outputs consecutive elements
   columns,  ///< output j: elements j, j + outputs, j + 2 outputs, ...
+  /// output (o, k), k < inner, o < outputs / inner: elements k, k + inner, k + 2 inner, ...
+  /// of the o-th run of size / outputs * inner consecutive ones (axes reduced in the middle)
+  middle,
 };
 
 /// Reduces the result of call.program (call.out gives its dtype and shape; its data is not
@@ -26,9 +29,12 @@ enum class FusedReduceLayout : unsigned char {
 /// thread; the bits do not depend on it (tests cut the result at many places with small
 /// pieces). One exception, for columns only: a floating sum or product where two NaNs meet
 /// gives the NaN of whichever operand the machine code puts first, which may not be the one
-/// the eager columns path gives (src/lazy/reduce.cpp does not use columns for those). op is
-/// neither argmin nor argmax (ValueError); outputs >= 1 and the size > 0.
+/// the eager columns path gives (src/lazy/reduce.cpp does not use columns for those). middle
+/// gives each output the tree of its elements as CpuBackend::reduce's strided path does (the
+/// one it takes for fewer than 8 inner outputs; src/lazy/reduce.cpp keeps to those for
+/// floating sums and products); `inner` is used by middle only. op is neither argmin nor
+/// argmax (ValueError); outputs >= 1 and the size > 0.
 void reduce_fused(ReduceOp op, const kernels::FusedCall& call, FusedReduceLayout layout, std::int64_t outputs,
-                  void* out, std::int64_t piece = tuning::kReduceChunk);
+                  void* out, std::int64_t piece = tuning::kReduceChunk, std::int64_t inner = 1);
 
 }  // namespace tandem::cpu

@@ -3,7 +3,9 @@
 // registers (acc) and a program of one chain touches memory only for its inputs and its
 // result. The operations are the eager kernels' (simd_exact-inl.h): one exact IEEE
 // operation per lane, the same bits as the CPU's scalar functor on each element, so which
-// vector an element falls in changes no bit (the tail of a run is padded to a whole tile).
+// vector an element falls in changes no bit: the tail of a run is computed by half tiles,
+// the last one ending with the run and computing some elements again, and a run shorter
+// than half a tile is padded to a whole one.
 // Streamed inputs are prefetched tuning::kFusedPrefetchBytes ahead. Compiled once per
 // instruction set through foreach_target.h, as simd.cpp.
 
@@ -45,9 +47,9 @@ namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 namespace v = simd::HWY_NAMESPACE;
 
-// A loop over a tile's vectors, unrolled so that they are registers (a lambda per vector
+// A loop over a tile's kT vectors, unrolled so that they are registers (a lambda per vector
 // was not always inlined).
-#define TANDEM_EACH_VECTOR(k) HWY_UNROLL(16) for (std::size_t k = 0; k < kTile; ++k)
+#define TANDEM_EACH_VECTOR(k) HWY_UNROLL(16) for (std::size_t k = 0; k < kT; ++k)
 
 // The operations of the eager kernels (simd_exact-inl.h), called as op(d, a, b); unary
 // ones ignore b.
@@ -68,8 +70,9 @@ struct Unary {
   }
 };
 
-// acc = op(operands) over one tile; pa, pb: the tile's elements of the mem operands.
-template <class Op, class D, class V, class T>
+// acc = op(operands) over one tile of kT vectors; pa, pb: the tile's elements of the mem
+// operands.
+template <class Op, std::size_t kT, class D, class V, class T>
 HWY_INLINE void apply(D d, Form form, V* acc, const T* pa, const T* pb) {
   const Op op;
   const std::size_t N = hn::Lanes(d);
@@ -100,14 +103,15 @@ HWY_INLINE void apply(D d, Form form, V* acc, const T* pa, const T* pb) {
   }
 }
 
-// Runs `tiles` whole tiles; source s of tile t starts at base[s] + t * advance[s].
-template <class D, class T = hn::TFromD<D>>
+// Runs `tiles` tiles of kT vectors; source s of tile t starts at base[s] + t * advance[s]
+// (advance: kTile vectors or 0).
+template <std::size_t kT, class D, class T = hn::TFromD<D>>
 HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* const* base,
                             const std::int64_t* advance, T* out, std::int64_t tiles, bool stream, const short* streamed,
                             std::size_t streamed_count) {
   using V = hn::Vec<D>;
   const std::size_t N = hn::Lanes(d);
-  V acc[kTile];
+  V acc[kT];
   TANDEM_EACH_VECTOR(k) { acc[k] = hn::Zero(d); }
   for (std::int64_t t = 0; t < tiles; ++t) {
     // The streamed inputs a few tiles ahead: the hardware's prefetchers stop at page
@@ -115,16 +119,16 @@ HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* 
     for (std::size_t i = 0; i < streamed_count; ++i) {
       const short s = streamed[i];
       const char* p = reinterpret_cast<const char*>(base[s] + t * advance[s]) + tuning::kFusedPrefetchBytes;
-      for (std::size_t line = 0; line < kTile * N * sizeof(T); line += 64) hwy::Prefetch(p + line);
+      for (std::size_t line = 0; line < kT * N * sizeof(T); line += 64) hwy::Prefetch(p + line);
     }
     for (std::size_t j = 0; j < count; ++j) {
       const Instr& in = code[j];
       const T* pa = base[in.a] + t * advance[in.a];
       const T* pb = base[in.b] + t * advance[in.b];
       switch (in.op) {
-#define TANDEM_TILE_CASE(op, Name)        \
-  case Op::op:                            \
-    apply<Name>(d, in.form, acc, pa, pb); \
+#define TANDEM_TILE_CASE(op, Name)            \
+  case Op::op:                                \
+    apply<Name, kT>(d, in.form, acc, pa, pb); \
     break;
         TANDEM_TILE_CASE(add, Binary<v::AddV>)
         TANDEM_TILE_CASE(subtract, Binary<v::SubV>)
@@ -148,7 +152,7 @@ HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* 
         TANDEM_EACH_VECTOR(k) { hn::StoreU(acc[k], d, p + k * N); }
       }
     }
-    T* o = out + t * static_cast<std::int64_t>(kTile * N);
+    T* o = out + t * static_cast<std::int64_t>(kT * N);
     if (stream) TANDEM_EACH_VECTOR(k) {
         hn::Stream(acc[k], d, o + k * N);
       }
@@ -157,8 +161,12 @@ HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* 
   }
 }
 
+// Computes the runs one after the other into out: run r is lens[r] elements long, its input
+// i (i < inputs) starts at starts[r * inputs + i] (starts null: one run, sources[i].p).
 template <class T>
-void run_typed(const Program& prog, const Source* sources, T* out, std::int64_t len, bool stream, char* scratch) {
+void run_typed(const Program& prog, const Source* sources, std::size_t inputs, const void* const* starts,
+               const std::int64_t* lens, std::int64_t runs, T* out, bool stream, char* scratch) {
+  constexpr std::size_t kT = kTile;  // the broadcast regions hold whole tiles
   const hn::ScalableTag<T> d;
   const std::size_t N = hn::Lanes(d);
   const auto tile = static_cast<std::int64_t>(kTile * N);
@@ -170,29 +178,32 @@ void run_typed(const Program& prog, const Source* sources, T* out, std::int64_t 
   const std::size_t count = prog.sources.size();
   const T* base[kMaxSources];
   std::int64_t advance[kMaxSources];
-  for (std::size_t s = 0; s < count; ++s) {
-    const Source& src = sources[s];
+  const void* broadcast_from[kMaxSources];  // the value in a broadcast region
+  // Source s of the current run, stream or broadcast as sources[s] says.
+  const auto place = [&](std::size_t s, const void* p) {
+    if (sources[s].kind == Source::Kind::stream) {
+      base[s] = static_cast<const T*>(p);
+      advance[s] = tile;
+      return;
+    }
     advance[s] = 0;
-    switch (src.kind) {
-      case Source::Kind::stream:
-        base[s] = static_cast<const T*>(src.p);
-        advance[s] = tile;
-        break;
-      case Source::Kind::broadcast: {
-        const auto v = hn::Set(d, *static_cast<const T*>(src.p));
-        TANDEM_EACH_VECTOR(k) { hn::StoreU(v, d, region(s) + k * N); }
-        base[s] = region(s);
-        break;
-      }
-      case Source::Kind::spill:
-        base[s] = region(s);
-        break;
+    base[s] = region(s);
+    if (broadcast_from[s] == p) return;
+    broadcast_from[s] = p;
+    const auto v = hn::Set(d, *static_cast<const T*>(p));
+    TANDEM_EACH_VECTOR(k) { hn::StoreU(v, d, region(s) + k * N); }
+  };
+  for (std::size_t s = 0; s < count; ++s) {
+    broadcast_from[s] = nullptr;
+    if (sources[s].kind == Source::Kind::spill) {
+      base[s] = region(s);
+      advance[s] = 0;
+    } else {
+      place(s, starts != nullptr && s < inputs ? starts[s] : sources[s].p);
     }
   }
-  const std::int64_t tiles = len / tile;
-  const bool aligned = reinterpret_cast<std::uintptr_t>(out) % (N * sizeof(T)) == 0;
-  // The streamed sources to prefetch: one of any that start within a tile of each other
-  // (a stencil's centre, east and west share their lines).
+  // The streamed sources to prefetch (as the first run lies): one of any that start within
+  // a tile of each other (a stencil's centre, east and west share their lines).
   short streamed[kMaxSources];
   std::size_t streamed_count = 0;
   for (std::size_t s = 0; s < count; ++s) {
@@ -204,33 +215,55 @@ void run_typed(const Program& prog, const Source* sources, T* out, std::int64_t 
     }
     if (!near) streamed[streamed_count++] = static_cast<short>(s);
   }
-  run_tiles(d, prog.code.data(), prog.code.size(), base, advance, out, tiles, stream && aligned, streamed,
-            streamed_count);
-  const std::int64_t done = tiles * tile;
-  if (done == len) return;
-  // The tail: the streamed sources' last elements copied into their regions, one tile
-  // computed there (lanes past the end compute values nobody reads), its head copied out.
-  const auto rest = static_cast<std::size_t>(len - done) * sizeof(T);
-  for (std::size_t s = 0; s < count; ++s) {
-    if (sources[s].kind != Source::Kind::stream) continue;
-    std::memcpy(region(s), base[s] + done, rest);
-    base[s] = region(s);
-    advance[s] = 0;
+  const std::int64_t half = tile / 2;
+  for (std::int64_t r = 0; r < runs; ++r) {
+    if (r > 0)
+      for (std::size_t i = 0; i < inputs; ++i) place(i, starts[static_cast<std::size_t>(r) * inputs + i]);
+    const std::int64_t len = lens[r];
+    const std::int64_t tiles = len / tile;
+    const bool aligned = reinterpret_cast<std::uintptr_t>(out) % (N * sizeof(T)) == 0;
+    run_tiles<kTile>(d, prog.code.data(), prog.code.size(), base, advance, out, tiles, stream && aligned, streamed,
+                     streamed_count);
+    std::int64_t done = tiles * tile;
+    const T* start[kMaxSources];
+    if (done < len && len >= half) {
+      // The tail: half tiles, the last one ending with the run, over elements already
+      // written where it overlaps (the same bits: no lane depends on its neighbours).
+      const auto half_at = [&](std::int64_t at) {
+        for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * at;
+        run_tiles<kTile / 2>(d, prog.code.data(), prog.code.size(), start, advance, out + at, 1, false, streamed, 0);
+      };
+      for (; done + half <= len; done += half) half_at(done);
+      if (done < len) half_at(len - half);
+    } else if (done < len) {
+      // A run shorter than half a tile: the streamed sources' elements copied into their
+      // regions, one tile computed there (lanes past the end compute values nobody reads),
+      // its head copied out.
+      const auto rest = static_cast<std::size_t>(len - done) * sizeof(T);
+      for (std::size_t s = 0; s < count; ++s) {
+        start[s] = base[s];
+        if (sources[s].kind != Source::Kind::stream) continue;
+        std::memcpy(region(s), base[s] + done, rest);
+        start[s] = region(s);
+      }
+      run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, region(count), 1, false, streamed, 0);
+      std::memcpy(out + done, region(count), rest);
+    }
+    out += len;
   }
-  run_tiles(d, prog.code.data(), prog.code.size(), base, advance, region(count), 1, false, streamed, 0);
-  std::memcpy(out + done, region(count), rest);
 }
 
 // One-lane targets: nothing to gain over the block evaluator; SSSE3 emulates rounding
 // (simd.cpp runs the scalar functors there).
 bool AvailableImpl() { return HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128 && HWY_TARGET != HWY_SSSE3; }
 
-bool RunImpl(const Program& prog, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch) {
+bool RunImpl(const Program& prog, const Source* sources, std::size_t inputs, const void* const* starts,
+             const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch) {
   if (!AvailableImpl()) return false;
   if (prog.dtype == DType::float32)
-    run_typed(prog, sources, static_cast<float*>(out), len, stream, scratch);
+    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<float*>(out), stream, scratch);
   else
-    run_typed(prog, sources, static_cast<double*>(out), len, stream, scratch);
+    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<double*>(out), stream, scratch);
   return true;
 }
 
@@ -365,7 +398,13 @@ std::size_t scratch_bytes(const Program& program) { return (program.sources.size
 
 bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch) {
   if (len <= 0) return true;
-  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, out, len, stream, scratch);
+  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, 0, nullptr, &len, 1, out, stream, scratch);
+}
+
+bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
+              const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch) {
+  if (runs <= 0) return true;
+  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, inputs, starts, lens, runs, out, stream, scratch);
 }
 
 }  // namespace tandem::cpu::fused_tile

@@ -88,4 +88,12 @@ std::size_t scratch_bytes(const Program& program);
 /// dispatched to has no tile code (only when it changed since compile()).
 bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch);
 
+/// run() over `runs` runs whose results lie one after the other in `out`, with one set-up
+/// for all: run r computes lens[r] elements, its input sources (the first `inputs`
+/// sources, of the kinds `sources` gives, the same for every run) starting at
+/// starts[r * inputs + i]; the other sources as in run(). Non-temporal stores (`stream`)
+/// only where a run's output is aligned to the vector size.
+bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
+              const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch);
+
 }  // namespace tandem::cpu::fused_tile

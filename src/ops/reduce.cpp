@@ -70,6 +70,25 @@ bool axes_in_two_groups(const AxisPlan& p, const Shape& shape, bool reduced_last
   return true;
 }
 
+/// When the reduced axes longer than 1 lie between kept ones (kept, reduced, kept: each output
+/// reduces elements a fixed stride apart within a run of a C-contiguous input), the size of
+/// the kept axes after them; 0 otherwise.
+std::int64_t kept_after_reduced(const AxisPlan& p, const Shape& shape) {
+  int phase = 0;  // 0: kept before, 1: reduced, 2: kept after
+  std::int64_t after = 1;
+  bool before = false;
+  for (int d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    const bool reduced = p.reduced[static_cast<std::size_t>(d)];
+    if (phase == 0 && !reduced) before = true;
+    if (phase == 0 && reduced) phase = 1;
+    if (phase == 1 && !reduced) phase = 2;
+    if (phase == 2 && reduced) return 0;
+    if (phase == 2) after *= shape[d];
+  }
+  return before && phase == 2 ? after : 0;
+}
+
 bool has_identity(ReduceOp op) {
   switch (op) {
     case ReduceOp::sum:
@@ -146,11 +165,13 @@ UntypedArray reduce(ReduceOp op, const UntypedArray& a, const Axes& axes, bool k
   }
 
   // A lazy result is reduced as its graph runs, with no array-sized temporary, when its
-  // reduced axes trail or lead the kept ones (docs/lazy.md).
+  // reduced axes trail or lead the kept ones, or lie in one group between them (docs/lazy.md).
   if (out == nullptr) {
     const bool rows = axes_in_two_groups(p, a.shape(), /*reduced_last=*/true);
     if ((rows || axes_in_two_groups(p, a.shape(), /*reduced_last=*/false)) && lazy::reduce_fused(op, a, !rows, result))
       return result;
+    const std::int64_t inner = kept_after_reduced(p, a.shape());
+    if (!rows && inner > 1 && lazy::reduce_fused(op, a, false, result, inner)) return result;
   }
 
   std::optional<UntypedArray> storage;

@@ -98,3 +98,62 @@ TEST(FusedReduceCpu, SmallPiecesEqualReducingTheStoredResult) {
   }
   td::set_num_threads(saved_threads);
 }
+
+// Axes reduced between kept ones: output (o, k) reduces every inner-th element of the o-th slab,
+// bitwise as reducing the stored result over its middle axis (CpuBackend::reduce's strided path
+// for fewer than 8 inner outputs; min and max also with more, where it takes its columns path).
+TEST(FusedReduceCpu, MiddleAxesEqualReducingTheStoredResult) {
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  const int saved_threads = td::num_threads();
+  constexpr auto kMiddle = td::cpu::FusedReduceLayout::middle;
+  for (DType dtype : {DType::float64, DType::float32}) {
+    // v0 = x - y (y reversed: a gathered input); v1 = sqrt(v0 * v0 * s).
+    td::kernels::FusedProgram p;
+    p.inputs = {dtype, dtype};
+    p.scalars = {dtype};
+    p.code.push_back(instr(td::OpKey::of(td::BinaryOp::subtract, dtype), dtype,
+                           {{FusedArg::Kind::input, 0}, {FusedArg::Kind::input, 1}}));
+    p.code.push_back(instr(td::OpKey::of(td::BinaryOp::multiply, dtype), dtype,
+                           {{FusedArg::Kind::value, 0}, {FusedArg::Kind::value, 0}}));
+    p.code.push_back(instr(td::OpKey::of(td::BinaryOp::multiply, dtype), dtype,
+                           {{FusedArg::Kind::value, 1}, {FusedArg::Kind::scalar, 0}}));
+    p.code.push_back(instr(td::OpKey::of(td::UnaryOp::sqrt, dtype), dtype, {{FusedArg::Kind::value, 2}}));
+    p.validate();
+    struct Dims {
+      std::int64_t outer, m, inner;
+    };
+    for (const Dims dims : {Dims{5, 3, 2}, Dims{7, 200, 3}, Dims{3, 3001, 7}, Dims{2, 1, 5}, Dims{4, 77, 9}}) {
+      const std::int64_t n = dims.outer * dims.m * dims.inner;
+      std::mt19937_64 rng(static_cast<std::uint64_t>(n));
+      const td::UntypedArray x = random_input(rng, dtype, n);
+      const td::UntypedArray y = random_input(rng, dtype, n);
+      td::kernels::FusedCall call;
+      call.program = &p;
+      call.inputs = {view_of(x, false), view_of(y.view(td::Shape{n}, td::Strides{-1}, n - 1), false)};
+      call.scalars = {dtype == DType::float32 ? td::Scalar::of(-0.5f) : td::Scalar::of(-0.5)};  // NaNs from sqrt
+      const td::UntypedArray stored = td::UntypedArray::empty(dtype, td::Shape{n});
+      call.out = view_of(stored, true);
+      td::cpu::run_fused(call);
+      const td::UntypedArray slabs = u::reshape(stored, td::Shape{dims.outer, dims.m, dims.inner});
+      EXPECT_THROW(td::cpu::reduce_fused(td::ReduceOp::sum, call, kMiddle, dims.outer * dims.inner + 1, nullptr,
+                                         1 << 15, dims.inner),
+                   td::ValueError);
+      for (td::ReduceOp op : {td::ReduceOp::sum, td::ReduceOp::max, td::ReduceOp::nanmin}) {
+        if (dims.inner >= 8 && op == td::ReduceOp::sum) continue;  // the eager columns path's NaNs
+        const td::UntypedArray expected = u::reduce(op, slabs, td::Axes(1), false);
+        for (std::int64_t piece : {128, 136, 1000, 1 << 15}) {
+          for (int threads : {1, 3}) {
+            td::set_num_threads(threads);
+            const td::UntypedArray got = td::UntypedArray::empty(expected.dtype(), expected.shape());
+            td::cpu::reduce_fused(op, call, kMiddle, expected.size(), got.host_data(true), piece, dims.inner);
+            EXPECT_TRUE(bytes_of(got) == bytes_of(expected))
+                << td::dtype_name(dtype) << " " << td::op_name(op) << " of " << dims.outer << " x " << dims.m << " x "
+                << dims.inner << " piece " << piece << " threads " << threads;
+          }
+        }
+      }
+    }
+  }
+  td::set_num_threads(saved_threads);
+}

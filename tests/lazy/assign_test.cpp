@@ -132,7 +132,10 @@ TEST(LazyAssign, StencilsIn2DMatchEagerAndNumPyBitwise) {
 // The same in 3-D, with the seven-point stencil and random shifts.
 TEST(LazyAssign, StencilsIn3DMatchEagerBitwise) {
   std::mt19937_64 rng(18);
-  for (const td::Shape& shape : std::vector<td::Shape>{{5, 5, 7}, {19, 11, 13}, {41, 37, 29}}) {
+  // Rows of 27 take the blocks, longer ones the register tiles (runs that end in a part of
+  // a tile; chunks that start inside a row, with more elements than one chunk).
+  for (const td::Shape& shape :
+       std::vector<td::Shape>{{5, 5, 7}, {19, 11, 13}, {41, 37, 29}, {6, 9, 150}, {12, 30, 100}}) {
     for (int threads = 1; threads <= 4; ++threads) {
       const Threads t(threads);
       const std::uint64_t seed = rng();

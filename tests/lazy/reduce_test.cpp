@@ -166,7 +166,8 @@ std::vector<std::string> reduce_all(const UntypedArray& x, const td::Axes& axes,
 }
 
 // Which reductions of a lazy result read its graph: all (the reduced axes trail the kept
-// ones), all but floating sums and products (they lead), none (any other axes). The graph
+// ones, or lie between them with fewer than 8 kept elements after), all but floating sums
+// and products (they lead, or 8 or more kept elements follow them), none (any other axes). The graph
 // must still be pending after the reductions when all did.
 enum class Path { fused, fused_but_floating_sums, eager };
 
@@ -234,10 +235,42 @@ TEST(LazyReduce, LeadingAxesEqualEagerBitwise) {
                             3);  // columns wider than a tile
 }
 
+TEST(LazyReduce, MiddleAxesEqualEagerBitwise) {
+  std::uint64_t seed = 400;
+  expect_fused_equals_eager(Shape{6, 5, 7}, td::Axes(1), Path::fused, seed++, 4);
+  expect_fused_equals_eager(Shape{4, 3, 5, 2}, td::Axes{1, 2}, Path::fused, seed++, 4);
+  expect_fused_equals_eager(Shape{3, 1, 20011, 3}, td::Axes{1, 2}, Path::fused, seed++, 2);  // slabs past a chunk
+  // 8 kept elements or more after the reduced axes: the eager columns path (floating sums
+  // and products run the graph).
+  expect_fused_equals_eager(Shape{6, 5, 9}, td::Axes(1), Path::fused_but_floating_sums, seed++, 4);
+}
+
 TEST(LazyReduce, OtherAxesFallBackAndEqualEager) {
   std::uint64_t seed = 300;
   expect_fused_equals_eager(Shape{6, 5, 7}, td::Axes{0, 2}, Path::eager, seed++, 4);
-  expect_fused_equals_eager(Shape{6, 5, 7}, td::Axes(1), Path::eager, seed++, 4);
+  expect_fused_equals_eager(Shape{6, 5, 7, 3}, td::Axes{1, 3}, Path::eager, seed++, 4);
+}
+
+// The N-body step's sum over the other bodies, sum(d * w[:, :, newaxis], axis=1) with d the
+// broadcast differences: no (n, n, 3) temporary.
+TEST(LazyReduce, MiddleAxisOfABroadcastGraphNeedsNoTemporary) {
+  const td::test::LazyMode mode(true);
+  std::mt19937_64 rng(5);
+  const std::int64_t n = 203;
+  const td::Array<double> pos(random_leaf(rng, DType::float64, Shape{n, 3}, 1 << 30));
+  const td::Array<double> w(random_leaf(rng, DType::float64, Shape{n, n}, 1 << 30));
+  auto step = [&] {
+    const auto d = pos(td::newaxis, td::all(), td::all()) - pos(td::all(), td::newaxis, td::all());
+    return td::sum(d * w(td::all(), td::all(), td::newaxis), {1});
+  };
+  td::reset_stats();
+  const td::Array<double> acc = step();
+  const td::Stats st = td::stats();
+  EXPECT_EQ(st.host_allocations, 1u);  // the (n, 3) result; eager: d, the product too
+  EXPECT_EQ(st.fused_evaluations, 1u);
+  const td::test::LazyMode eager(false);
+  const td::Array<double> expected = step();
+  EXPECT_TRUE(td::test::bytes_of(acc.untyped()) == td::test::bytes_of(expected.untyped()));
 }
 
 TEST(LazyReduce, SumOfAProductNeedsNoTemporary) {
