@@ -24,15 +24,4 @@ class CpuBackend final : public Backend {
   TANDEM_BACKEND_ENTRY_POINTS
 };
 
-namespace cpu {
-
-/// The binary op's kernel over n contiguous elements, on the calling thread: out[i] =
-/// op(a[i * a_step], b[i * b_step]) with steps 0 (a scalar) or 1, exactly as
-/// CpuBackend::binary computes one contiguous run. For dispatch's short path of small ops
-/// (execute_small_on_host). False when the op does not accept dtype.
-bool binary_contiguous(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
-                       void* out, std::int64_t n);
-
-}  // namespace cpu
-
 }  // namespace tandem

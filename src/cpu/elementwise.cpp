@@ -10,6 +10,7 @@
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/simd.hpp"
+#include "cpu/small_op.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/elementwise_ops.hpp"
 #include "tandem/core/error.hpp"

@@ -11,8 +11,9 @@
 #include "backend/stream.hpp"
 #include "backend/trace.hpp"
 #include "backend/user_op.hpp"
-#include "cpu/backend.hpp"
+#include "cpu/small_op.hpp"
 #include "dispatch/auto_placement.hpp"
+#include "dispatch/small_op.hpp"
 #include "dispatch/tuning.hpp"
 #include "memory/buffer.hpp"
 #include "registry/registry.hpp"
@@ -249,7 +250,8 @@ bool small_input(const untyped::Operand& x, const UntypedArray& out, const void*
     return true;
   }
   const UntypedArray& a = x.array();
-  if (a.shape() != out.shape() || !a.is_contiguous()) return false;
+  // out is contiguous: so is an array of its shape and strides (the usual case, no loop).
+  if (a.shape() != out.shape() || (a.strides() != out.strides() && !a.is_contiguous())) return false;
   if (a.buffer() == out.buffer() && a.offset() != out.offset()) return false;  // must_detach's case
   data = static_cast<const char*>(a.buffer()->ensure_valid_on(Device::cpu())) +
          a.offset() * static_cast<std::int64_t>(itemsize(a.dtype()));

@@ -9,6 +9,7 @@
 
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
+#include "dispatch/small_op.hpp"
 #include "kernels/catalogue.hpp"
 #include "lazy/graph.hpp"
 #include "memory/buffer.hpp"
