@@ -252,7 +252,8 @@ bool small_input(const untyped::Operand& x, const UntypedArray& out, const void*
   const UntypedArray& a = x.array();
   // out is contiguous: so is an array of its shape and strides (the usual case, no loop).
   if (a.shape() != out.shape() || (a.strides() != out.strides() && !a.is_contiguous())) return false;
-  if (a.buffer() == out.buffer() && a.offset() != out.offset()) return false;  // must_detach's case
+  // Sharing out's buffer: only as out itself (must_detach's other cases copy the input).
+  if (a.buffer() == out.buffer() && (a.offset() != out.offset() || a.dtype() != out.dtype())) return false;
   data = static_cast<const char*>(a.buffer()->ensure_valid_on(Device::cpu())) +
          a.offset() * static_cast<std::int64_t>(itemsize(a.dtype()));
   step = 1;
