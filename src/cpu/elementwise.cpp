@@ -10,6 +10,7 @@
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/simd.hpp"
+#include "cpu/small_op.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/elementwise_ops.hpp"
 #include "tandem/core/error.hpp"
@@ -52,9 +53,34 @@ void unary_typed(const StridedView& in, const StridedView& out) {
   });
 }
 
+// One run of a binary op: n elements of out (stride so), a (sa) and b (sb), in elements.
+template <BinaryOp OP, class T, class R>
+void binary_run(R* o, std::int64_t so, const T* x, std::int64_t sa, const T* y, std::int64_t sb, std::int64_t n,
+                bool stream) {
+  using F = typename cpu::simd::binary_functor<OP>::type;
+  const F f{};
+  if (so == 1 && (sa == 1 || sa == 0) && (sb == 1 || sb == 0)) {
+    const bool in_place = static_cast<const void*>(x) == o || static_cast<const void*>(y) == o;
+    if (n >= tuning::kSimdBinaryMinElements &&
+        cpu::simd::binary(OP, dtype_of<T>(), x, sa, y, sb, o, n, stream && !in_place))
+      return;
+    // Separate loops so the compiler vectorises each shape of the common cases.
+    if (sa == 1 && sb == 1) {
+      for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+    } else if (sb == 0) {
+      const T yv = *y;
+      for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i * sa], yv);
+    } else {
+      const T xv = *x;
+      for (std::int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+    }
+  } else {
+    for (std::int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sa], y[i * sb]);
+  }
+}
+
 template <BinaryOp OP, class T>
 void binary_typed(const StridedView& a, const StridedView& b, const StridedView& out) {
-  using F = typename cpu::simd::binary_functor<OP>::type;
   using R = std::conditional_t<returns_bool(OP), bool, T>;
   const auto loop = cpu::make_loop<3>({&out, &a, &b});
   const std::int64_t so = elems<R>(loop.inner_stride(0));
@@ -63,28 +89,8 @@ void binary_typed(const StridedView& a, const StridedView& b, const StridedView&
   const bool stream = stream_output<R>(loop.size);
   cpu::parallel_for(loop.size, [&](std::int64_t begin, std::int64_t end) {
     cpu::for_each_run(loop, begin, end, [&](const std::array<char*, 3>& p, std::int64_t n) {
-      R* o = reinterpret_cast<R*>(p[0]);
-      const T* x = reinterpret_cast<const T*>(p[1]);
-      const T* y = reinterpret_cast<const T*>(p[2]);
-      const F f{};
-      if (so == 1 && (sa == 1 || sa == 0) && (sb == 1 || sb == 0)) {
-        const bool in_place = static_cast<const void*>(x) == o || static_cast<const void*>(y) == o;
-        if (n >= tuning::kSimdBinaryMinElements &&
-            cpu::simd::binary(OP, dtype_of<T>(), x, sa, y, sb, o, n, stream && !in_place))
-          return;
-        // Separate loops so the compiler vectorises each shape of the common cases.
-        if (sa == 1 && sb == 1) {
-          for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
-        } else if (sb == 0) {
-          const T yv = *y;
-          for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i * sa], yv);
-        } else {
-          const T xv = *x;
-          for (std::int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
-        }
-      } else {
-        for (std::int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sa], y[i * sb]);
-      }
+      binary_run<OP>(reinterpret_cast<R*>(p[0]), so, reinterpret_cast<const T*>(p[1]), sa,
+                     reinterpret_cast<const T*>(p[2]), sb, n, stream);
     });
   });
 }
@@ -140,5 +146,19 @@ void CpuBackend::clip(const StridedView& a, const StridedView& lo, const Strided
     ternary_typed<kernels::clip_fn, T, T>(a, lo, hi, out);
   });
 }
+
+namespace cpu {
+
+bool binary_contiguous(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
+                       void* out, std::int64_t n) {
+  return kernels::visit_binary(op, dtype, [&](auto code, auto tag) {
+    using T = decltype(tag);
+    using R = std::conditional_t<returns_bool(decltype(code)::value), bool, T>;
+    binary_run<decltype(code)::value>(static_cast<R*>(out), 1, static_cast<const T*>(a), a_step,
+                                      static_cast<const T*>(b), b_step, n, false);
+  });
+}
+
+}  // namespace cpu
 
 }  // namespace tandem

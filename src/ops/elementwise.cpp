@@ -9,6 +9,7 @@
 
 #include "backend/user_op.hpp"
 #include "dispatch/dispatch.hpp"
+#include "dispatch/small_op.hpp"
 #include "kernels/catalogue.hpp"
 #include "lazy/graph.hpp"
 #include "memory/buffer.hpp"
@@ -98,6 +99,7 @@ std::optional<UntypedArray> power_by_scalar(const Operand& base, const Operand& 
 // operand that partially overlaps result is copied first (ops::must_detach); a scalar
 // travels as a value.
 void run_now(OpKey key, const Shape& shape, std::initializer_list<Operand> operands, const UntypedArray& result) {
+  if (operands.size() == 2 && execute_small_on_host(key, operands.begin()[0], operands.begin()[1], result)) return;
   // Copies of inputs that partially overlap out, made only then (no empty std::optional
   // slots to construct on every call: they cost a 1 KB clear).
   std::vector<UntypedArray> copies;
