@@ -18,6 +18,7 @@
 
 #include "cpu/simd.hpp"
 #include "cpu/vector_math_abi.hpp"
+#include "dispatch/tuning.hpp"
 #include "kernels/elementwise.hpp"
 #include "tandem/config.hpp"
 
@@ -422,8 +423,12 @@ void unary_guarded(D d, const T* in, T* out, std::size_t n) {
   const F f{};
   const std::size_t N = hn::Lanes(d);
   const auto tiny = hn::Set(d, std::numeric_limits<T>::min());  // subnormal arguments go to libm
+  // The input tuning::kMathPrefetchBytes ahead (an address, never dereferenced: past the
+  // end it is harmless), so that its memory traffic overlaps the math.
+  const auto ahead = reinterpret_cast<std::uintptr_t>(in) + tuning::kMathPrefetchBytes;
   std::size_t i = 0;
   for (; i + N <= n; i += N) {
+    hwy::Prefetch(reinterpret_cast<const T*>(ahead + i * sizeof(T)));
     const auto x = hn::LoadU(d, in + i);
     const auto subnormal = hn::And(hn::Lt(hn::Abs(x), tiny), hn::Ne(x, hn::Zero(d)));
     if (HWY_LIKELY(hn::AllTrue(d, hn::AndNot(subnormal, op.safe(d, x))))) {
