@@ -31,6 +31,8 @@
 #include <hwy/cache_control.h>
 #include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
+
+#include "cpu/simd_exp-inl.h"
 // clang-format on
 
 // The x86 vector math entry points for this target's vector width: libmvec
@@ -85,7 +87,7 @@ HWY_INLINE V call(V x, R (*f)(R)) {
 
 // Which implementation computes a function for T on this target (none: the scalar functor
 // for every element).
-enum class Impl { none, highway, mvec, sleef };
+enum class Impl { none, highway, mvec, sleef, own };
 
 // ---- lane guards ----
 
@@ -233,12 +235,29 @@ constexpr Impl pick(Impl f64, Impl f32) {
 constexpr Impl with_sleef(Impl choice, Impl otherwise) { return kSleef ? choice : otherwise; }
 constexpr Impl x86_or(Impl choice, Impl otherwise) { return kX86Libs ? choice : otherwise; }
 
-struct ExpV : ExpRange {
+struct ExpLibraries : ExpRange {
   template <class T>
   static constexpr Impl impl() {
     return x86_or(pick<T>(with_sleef(Impl::sleef, Impl::highway), Impl::mvec), Impl::highway);
   }
   TANDEM_MATH_CALL(hn::Exp, exp, exp, u10)
+};
+// float64 on AVX-512: tandem's own (simd_exp-inl.h), half of SLEEF's time per element.
+struct ExpV : ExpLibraries {
+  template <class T>
+  static constexpr Impl impl() {
+    return kF64<T> && kOwnExpF64 ? Impl::own : ExpLibraries::impl<T>();
+  }
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    if constexpr (impl<hn::TFromD<D>>() == Impl::own) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+      return V{exp_f64(x.raw)};
+#endif
+    } else {
+      return ExpLibraries::operator()(d, x);
+    }
+  }
 };
 struct Exp2V : Exp2Range {
   template <class T>
