@@ -23,16 +23,24 @@
 
 #include <hwy/highway.h>
 
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+#include <cstdint>
+
+// exp_f64 also where the whole file is compiled for AVX-512 (bench/math_candidates.cpp, whose
+// static Highway target is lower); kOwnExpF64 only on Highway's AVX-512 targets.
+#if HWY_ARCH_X86 && (HWY_TARGET <= HWY_AVX3 || defined(__AVX512F__))
+#define TANDEM_SIMD_EXP_F64 1
 #include <immintrin.h>
+#else
+#define TANDEM_SIMD_EXP_F64 0
 #endif
 
 HWY_BEFORE_NAMESPACE();
 namespace tandem::cpu::simd {
 namespace HWY_NAMESPACE {
 
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-inline constexpr bool kOwnExpF64 = true;
+inline constexpr bool kOwnExpF64 = HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3;
+
+#if TANDEM_SIMD_EXP_F64
 
 // 2^(j/16) = kExp2Hi[j] + kExp2Lo[j] (hi rounded to double, lo the rest rounded).
 alignas(64) inline constexpr double kExp2Hi[16] = {
@@ -75,13 +83,14 @@ inline __m512d exp_f64(__m512d x) {
   const __m512d p = _mm512_fmadd_pd(q, r2, r);  // exp(r) - 1
   const __m512d y = _mm512_add_pd(hi, _mm512_fmadd_pd(hi, p, lo));
   // Bits 4..15 of z hold k = floor(n / 16) modulo 2^12; moved to the exponent field, added
-  // modulo 2^64, they add k to y's exponent.
-  const __m512i k = _mm512_slli_epi64(_mm512_srli_epi64(bits, 4), 52);
-  return _mm512_castsi512_pd(_mm512_add_epi64(_mm512_castpd_si512(y), k));
+  // modulo 2^64, they add k to y's exponent. (GCC vector arithmetic: GCC 12 warns about the
+  // shift intrinsics' undefined pass-through operand.)
+  using U64x8 = std::uint64_t __attribute__((vector_size(64)));
+  const U64x8 k = reinterpret_cast<U64x8>(bits) >> 4 << 52;
+  return reinterpret_cast<__m512d>(reinterpret_cast<U64x8>(y) + k);
 }
-#else
-inline constexpr bool kOwnExpF64 = false;
 #endif
+#undef TANDEM_SIMD_EXP_F64
 
 }  // namespace HWY_NAMESPACE
 }  // namespace tandem::cpu::simd
