@@ -79,7 +79,8 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
       const std::int64_t r0 = p * per;
       const std::int64_t r1 = std::min(rows, r0 + per);
       const T* x = reader.read(r0 * m, r1 * m);
-      for (std::int64_t r = r0; r < r1; ++r) o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m}, 0, m));
+      for (std::int64_t r = r0; r < r1; ++r)
+        o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m, false}, 0, m));
     });
     return;
   }
@@ -91,7 +92,7 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
   parallel_tasks(rows * count, threads, [&](std::int64_t t) {
     const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
     const std::int64_t lo = t / count * m + node[0];
-    values[t] = reduce_tree<R, T>(Contiguous<T>{reader.read(lo, lo + node[1])}, 0, node[1]);
+    values[t] = reduce_tree<R, T>(Contiguous<T>{reader.read(lo, lo + node[1]), false}, 0, node[1]);
   });
   for (std::int64_t r = 0; r < rows; ++r) {
     std::size_t next = 0;
