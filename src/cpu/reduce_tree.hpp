@@ -31,8 +31,10 @@ struct Contiguous {
   bool stream = true;
 };
 
+/// Always inlined: GCC inlines a function compiled for the baseline into an AVX-512/AVX2
+/// clone (reduce_contiguous) only when told to, and a call per leaf would run the SSE2 code.
 template <class R, class T>
-typename R::acc_type leaf_values(const T* x, std::int64_t n) {
+__attribute__((always_inline)) inline typename R::acc_type leaf_values(const T* x, std::int64_t n) {
   using A = typename R::acc_type;
   if (n < 8) {
     A r = R::load(x[0]);
