@@ -30,9 +30,6 @@ namespace tandem::cpu {
 namespace {
 
 constexpr std::int64_t kAlign = 16;  // FusedRanges::run's bounds
-// Elements of a long row evaluated at a time before the tree reads them: 32 KiB of doubles,
-// in the 48 KiB L1 with the evaluator's scratch.
-constexpr std::int64_t kEvalStep = 4096;
 
 // This thread's memory for one piece, kept between calls (one buffer for every dtype).
 char* thread_memory(std::size_t bytes) {
@@ -92,10 +89,11 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
   collect_subtrees(0, m, piece, nodes);
   const auto count = static_cast<std::int64_t>(nodes.size());
   const std::unique_ptr<A[]> values(new A[static_cast<std::size_t>(rows * count)]);  // not a vector: A may be bool
-  // A subtree evaluated and reduced in steps of its own subtrees of at most kEvalStep
-  // elements, so that each step's values are read back from L1, not L2.
+  // A subtree evaluated and reduced in steps of its own subtrees of at most
+  // tuning::kFusedReduceStep elements, so that each step's values are read back from L1.
   auto steps = [&](auto&& self, std::int64_t lo, std::int64_t len) -> A {
-    if (len <= kEvalStep) return reduce_tree<R, T>(Contiguous<T>{reader.read(lo, lo + len), false}, 0, len);
+    if (len <= tuning::kFusedReduceStep)
+      return reduce_tree<R, T>(Contiguous<T>{reader.read(lo, lo + len), false}, 0, len);
     const std::int64_t h = reduce_split_point(len);
     const A left = self(self, lo, h);
     return R::combine(left, self(self, lo + h, len - h));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpu/clones.hpp"
+#include "dispatch/tuning.hpp"
 #include "kernels/reduce.hpp"
 
 namespace tandem::cpu {
@@ -55,21 +56,18 @@ __attribute__((always_inline)) inline typename R::acc_type leaf_values(const T* 
 
 /// Levels of a tree, at most: an inner node of n elements has children of at most n / 2 + 8.
 inline constexpr int kReduceMaxDepth = 64;
-/// How far ahead of a leaf a streamed tree prefetches: single-thread reads of one stream
-/// stall on the hardware prefetchers, which stop at every 4 KiB page (sum of 2^25 doubles on
-/// one thread: 10.5 GB/s without, 14.5 GB/s with, the same as a vectorised XOR of the bytes).
-inline constexpr std::int64_t kReducePrefetchBytes = 4096;
 
 /// The tree over x[0, n) (n > kReduceLeaf), the recursion of reduce_tree unrolled into a
 /// loop over an explicit stack so that one function holds the whole tree with its leaves
 /// inlined, and TANDEM_ISA_CLONES compiles it for AVX-512 and AVX2 (a leaf's 8 accumulators
-/// are one vector; the SSE2 baseline needs 4 and ran at 0.75 x the read bandwidth). Same
+/// are one vector; with the SSE2 baseline's four, one thread summed doubles at 0.75 x the
+/// read bandwidth). `stream`: prefetch tuning::kReducePrefetchBytes ahead of each leaf. Same
 /// operations in the same order as reduce_tree: the same bits from every clone.
 template <class R, class T>
 static TANDEM_ISA_CLONES typename R::acc_type reduce_contiguous(const T* x, std::int64_t n, bool stream) {
   using A = typename R::acc_type;
   constexpr std::int64_t kLine = 64 / sizeof(T) > 0 ? 64 / sizeof(T) : 1;
-  constexpr std::int64_t kAhead = kReducePrefetchBytes / sizeof(T);
+  constexpr std::int64_t kAhead = tuning::kReducePrefetchBytes / sizeof(T);
   // Level d's node: elements [lo[d], lo[d] + len[d]); is_right[d]: it is its parent's right
   // child, whose left sibling's value waits in left[d - 1].
   std::int64_t lo[kReduceMaxDepth + 1];
