@@ -87,7 +87,8 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
         }
         return;
       }
-      for (std::int64_t r = r0; r < r1; ++r) o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m}, 0, m));
+      for (std::int64_t r = r0; r < r1; ++r)
+        o[r] = R::store(reduce_tree<R, T>(Contiguous<T>{x + (r - r0) * m, false}, 0, m));
     });
     return;
   }
@@ -96,10 +97,19 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
   collect_subtrees(0, m, piece, nodes);
   const auto count = static_cast<std::int64_t>(nodes.size());
   const std::unique_ptr<A[]> values(new A[static_cast<std::size_t>(rows * count)]);  // not a vector: A may be bool
+  // A subtree evaluated and reduced in steps of its own subtrees of at most
+  // tuning::kFusedReduceStep elements, so that each step's values are read back from L1.
+  auto steps = [&](auto&& self, std::int64_t lo, std::int64_t len) -> A {
+    if (len <= tuning::kFusedReduceStep)
+      return reduce_tree<R, T>(Contiguous<T>{reader.read(lo, lo + len), false}, 0, len);
+    const std::int64_t h = reduce_split_point(len);
+    const A left = self(self, lo, h);
+    return R::combine(left, self(self, lo + h, len - h));
+  };
   parallel_tasks(rows * count, threads, [&](std::int64_t t) {
     const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
     const std::int64_t lo = t / count * m + node[0];
-    values[t] = reduce_tree<R, T>(Contiguous<T>{reader.read(lo, lo + node[1])}, 0, node[1]);
+    values[t] = steps(steps, lo, node[1]);
   });
   for (std::int64_t r = 0; r < rows; ++r) {
     std::size_t next = 0;
