@@ -11,6 +11,9 @@
 //   --split F    the first thread's share of the rows in the pair (default 0.5)
 // Prints, per dtype, the median and best wall time of one thread and of the pair, the
 // speed-up of the medians (and of the best calls), and the CPU time per call of each thread.
+// Then what a chunk costs beyond its rows: one thread's CPU time for all the rows of the
+// float32 product in calls of 4096, 2048, 1024, 512, 256, 128 and 64 rows (each call packs
+// all of B again: the hybrid split's matmul chunks, src/dispatch/split.cpp).
 
 #include <cblas.h>
 #include <omp.h>
@@ -108,6 +111,22 @@ void measure(const char* dtype, int repeats, int m, int k, int n, double split) 
   std::printf(")\n");
 }
 
+/// One thread's CPU ms for all `m` rows of the float32 product in calls of `rows` rows
+/// (median of `repeats`).
+double rows_per_call_ms(int repeats, int m, int k, int n, int rows) {
+  std::vector<float> a(static_cast<std::size_t>(m) * k, 0.5f), b(static_cast<std::size_t>(k) * n, 0.25f);
+  std::vector<float> c(static_cast<std::size_t>(m) * n);
+  std::vector<double> ms;
+  for (int i = 0; i < repeats; ++i) {
+    double cpu = 0;
+    for (int begin = 0; begin < m; begin += rows)
+      cpu += rows_on_this_thread(a.data(), b.data(), c.data(), begin, std::min(m, begin + rows), k, n);
+    ms.push_back(1e3 * cpu);
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -129,5 +148,15 @@ int main(int argc, char** argv) {
       "| same bits |\n|---|---|---|---|---|---|---|---|---|\n");
   measure<float>("float32", repeats, 4096, k, 4096, split);
   measure<double>("float64", repeats, 4096, k, 4096, split);
+  std::printf(
+      "\nfloat32 (4096 x %d) @ (%d x 4096) on one thread in calls of R rows: CPU ms for all rows (median of 3)\n", k,
+      k);
+  const double whole = rows_per_call_ms(3, 4096, k, 4096, 4096);
+  for (const int rows : {4096, 2048, 1024, 512, 256, 128, 64}) {
+    const double ms = rows == 4096 ? whole : rows_per_call_ms(3, 4096, k, 4096, rows);
+    const int calls = 4096 / rows;
+    std::printf("  R = %4d: %6.1f ms in %2d calls (%+.2f ms per call beyond one call)\n", rows, ms, calls,
+                calls > 1 ? (ms - whole) / (calls - 1) : 0.0);
+  }
   return 0;
 }

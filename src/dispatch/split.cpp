@@ -33,7 +33,8 @@ std::optional<RowRange> RowDealer::next_device() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (lo_ >= hi_ || device_part_ == 0) return std::nullopt;
   const std::int64_t n = chunk(hi_ - lo_, device_part_, std::max(min_chunk_, std::exchange(device_bulk_, 0)));
-  const std::int64_t end = std::min(hi_, (lo_ + n + granule_ - 1) / granule_ * granule_);
+  std::int64_t end = std::min(hi_, (lo_ + n + granule_ - 1) / granule_ * granule_);
+  if (hi_ - end < min_chunk_) end = hi_;  // no piece smaller than a chunk is left behind
   const RowRange r{lo_, end};
   lo_ = end;
   return r;
@@ -43,8 +44,8 @@ std::optional<RowRange> RowDealer::next_cpu() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (lo_ >= hi_ || cpu_part_ == 0) return std::nullopt;
   const std::int64_t n = chunk(hi_ - lo_, cpu_part_, std::max(min_chunk_, std::exchange(cpu_bulk_, 0)));
-  const std::int64_t begin = std::max(lo_, (hi_ - n) / granule_ * granule_);
-  if (begin == hi_) return std::nullopt;  // less than a granule left above lo_: the device's
+  std::int64_t begin = std::max(lo_, (hi_ - n) / granule_ * granule_);
+  if (begin - lo_ < min_chunk_) begin = lo_;  // lo_ is on a granule (or 0)
   const RowRange r{begin, hi_};
   hi_ = begin;
   return r;

@@ -35,11 +35,14 @@ class RowDealer {
  public:
   /// `device_fraction` of the rows planned for the device. A request of the device takes
   /// device_fraction / device_divisor of the rows left, one of the CPU (1 - device_fraction)
-  /// / cpu_divisor, never fewer than `min_chunk` rows. The device's larger divisor keeps its
-  /// pipeline fed with several chunks. Every boundary handed out is a multiple of `granule`
-  /// (or `rows`): a piece of a random call must start on a Philox block. A fraction of
-  /// exactly 1 (0) gives the CPU (the device) no rows at all: that side is not used.
-  /// A side's first request takes at least `bulk` of its planned share of all the rows.
+  /// / cpu_divisor, never fewer than `min_chunk` rows, and all that is left if it would
+  /// leave fewer (no tiny last piece: BLAS may take another path for it, with other
+  /// rounding, e.g. OpenBLAS's SkylakeX sgemm_direct below 28 x 512 x 512 multiply-adds).
+  /// The device's larger divisor keeps its pipeline fed with several chunks. Every boundary
+  /// handed out is a multiple of `granule` (or `rows`): a piece of a random call must start
+  /// on a Philox block. A fraction of exactly 1 (0) gives the CPU (the device) no rows at
+  /// all: that side is not used. A side's first request takes at least `bulk` of its
+  /// planned share of all the rows.
   RowDealer(std::int64_t rows, double device_fraction, std::int64_t min_chunk, int device_divisor = 4,
             int cpu_divisor = 8, std::int64_t granule = 1, double bulk = 0);
 
