@@ -53,9 +53,10 @@ std::optional<RowRange> RowDealer::next_cpu() {
 
 RowDealer split_dealer(std::int64_t rows, double device_fraction, bool matmul, bool fraction_measured,
                        std::int64_t granule) {
-  const std::int64_t min_chunk = std::max<std::int64_t>(granule, rows / (matmul ? 64 : 512));
-  const bool trusted = fraction_measured || device_fraction <= 0 || device_fraction >= 1;
-  if (matmul && trusted) return RowDealer(rows, device_fraction, min_chunk, 2, 2, granule, kMatmulBulk);
+  const bool both = device_fraction > 0 && device_fraction < 1;
+  const std::int64_t min_chunk = std::max<std::int64_t>(granule, rows / (matmul ? (both ? 64 : 16) : 512));
+  if (matmul && both && fraction_measured)
+    return RowDealer(rows, device_fraction, min_chunk, 2, 2, granule, kMatmulBulk);
   return RowDealer(rows, device_fraction, min_chunk, 4, 8, granule);
 }
 

@@ -63,10 +63,12 @@ class RowDealer {
 /// The dealer run_split uses for `rows` rows (boundaries on multiples of `granule`). Chunks
 /// of at least 1/512 of the rows (a launch and a parallel region each), guided from the
 /// start. A matmul chunk also packs all of the other factor again: its chunks are at least
-/// 1/64 of the rows, and where the fraction is trusted (`fraction_measured`: from the
-/// rates of earlier splits of the op; or exactly 0 or 1) each side's first chunk is
-/// kMatmulBulk of its planned share and the rest goes in halving chunks. A first,
-/// predicted fraction is dealt guided: a misjudged one then costs a small chunk, not 10 %.
+/// 1/64 of the rows, and once the fraction comes from the measured rates of earlier splits
+/// (`fraction_measured`) each side's first chunk is kMatmulBulk of its planned share and
+/// the rest goes in halving chunks. A first, predicted fraction is dealt guided: a
+/// misjudged one then costs a chunk, not 10 % of the rows. One side alone (fraction 0 or 1)
+/// gets guided chunks of at least 1/16 of the rows: few repacks, and the device's copies
+/// still overlap its kernels in scratch memory reused from chunk to chunk.
 RowDealer split_dealer(std::int64_t rows, double device_fraction, bool matmul, bool fraction_measured,
                        std::int64_t granule);
 /// With OpenBLAS on one thread, (4096 x 1024) @ (1024 x 4096) float32 takes 237 ms of CPU
