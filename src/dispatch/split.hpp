@@ -36,8 +36,7 @@ class RowDealer {
   /// `device_fraction` of the rows planned for the device. A request of the device takes
   /// device_fraction / device_divisor of the rows left, one of the CPU (1 - device_fraction)
   /// / cpu_divisor, never fewer than `min_chunk` rows, and all that is left if it would
-  /// leave fewer (no tiny last piece: BLAS may take another path for it, with other
-  /// rounding, e.g. OpenBLAS's SkylakeX sgemm_direct below 28 x 512 x 512 multiply-adds).
+  /// leave fewer (no tiny last piece, which would cost a launch or a repack of its own).
   /// The device's larger divisor keeps its pipeline fed with several chunks. Every boundary
   /// handed out is a multiple of `granule` (or `rows`): a piece of a random call must start
   /// on a Philox block. A fraction of exactly 1 (0) gives the CPU (the device) no rows at
@@ -71,9 +70,10 @@ class RowDealer {
 /// still overlap its kernels in scratch memory reused from chunk to chunk.
 RowDealer split_dealer(std::int64_t rows, double device_fraction, bool matmul, bool fraction_measured,
                        std::int64_t granule);
-/// With OpenBLAS on one thread, (4096 x 1024) @ (1024 x 4096) float32 takes 237 ms of CPU
-/// in one call, 292 ms in 16 calls of 256 rows (3.3 ms per call): 90 % in the first chunk
-/// keeps a matmul split at 3-4 chunks a side (docs/performance.md, issue 15). On a real
+/// With OpenBLAS on one thread, (4096 x 1024) @ (1024 x 4096) float32 takes 222 ms of CPU
+/// in one call, 265 ms in 16 calls of 256 rows (2.4-2.9 ms per extra call, measured by
+/// tandem_bench_gemm_pair): 90 % in the first chunk keeps a matmul split at 3-5 chunks a
+/// side (docs/performance.md, issue 15). On a real
 /// device the bulk's copy in is not overlapped with a kernel (a matmul's input rows are
 /// k / n of its output: small next to its arithmetic).
 inline constexpr double kMatmulBulk = 0.9;
