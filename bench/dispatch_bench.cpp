@@ -8,11 +8,12 @@
 // checked bitwise, with the CPU time each group of threads spent per call (which threads
 // really worked: the machine is shared, so wall times alone mislead).
 //
-// Usage: tandem_bench_dispatch [--quick] [--hybrid] [--repeats N] [--cuda]
+// Usage: tandem_bench_dispatch [--quick] [--hybrid] [--repeats N] [--k K] [--cuda]
 //   --quick  sizes up to 2^20, 3 repeats
 //   --hybrid only the measurement (sin and GEMM, CPU alone / device alone /
 //            hybrid, with the CPU time per group of threads); a few seconds
 //   --repeats N  calls per variant (default 5)
+//   --k K    with --hybrid: only the GEMM with inner dimension K (64, 256 or 1024), no sin
 //   --cuda   on the first CUDA device instead (scripts/gpu-check.sh): its calibration
 //            (measured again, printed), the cost model's CPU/device crossover sizes per op
 //            and operand residency, and the same hybrid runs with the CPU on its threads
@@ -50,6 +51,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 int g_repeats = 5;
+std::int64_t g_only_k = 0;  // --k: only this GEMM of the hybrid measurements
 
 template <class F>
 double median_ms(F&& f) {
@@ -122,11 +124,13 @@ void sweep_row(const char* preset, td::Device dev, bool compute_bound, std::int6
   });
   td::SplitPlanner planner;
   double fraction = 0.5;
+  bool measured = false;
   const double hybrid = median_ms([&] {
-    const td::SplitTimes t = td::run_split(call, device, fraction, 1);
+    const td::SplitTimes t = td::run_split(call, device, fraction, 1, measured);
     planner.observe(call.key, n, t.device_rows, t.device_s, t.cpu_rows, t.cpu_s);
     const auto r = planner.rates(call.key, n, {1, 1});
     fraction = r.device / (r.device + r.cpu);
+    measured = true;
   });
   std::printf("| %-6s | %-4s | 2^%-2d | %9.3f | %9.3f | %9.3f | %9.3f | %5.2f |\n", preset,
               compute_bound ? "sin" : "add", static_cast<int>(std::log2(static_cast<double>(n))), cpu, dev_only,
@@ -268,12 +272,14 @@ void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call
   auto clear = [&] { std::fill(out.begin(), out.end(), -1.0f); };
   td::SplitPlanner planner;
   double fraction = 0.5;
+  bool measured = false;  // the first call's fraction is a guess; then the planner's (as plan_split's)
   td::SplitTimes last;
   auto run_hybrid = [&] {
-    last = td::run_split(call, device, fraction, cpu_threads);
+    last = td::run_split(call, device, fraction, cpu_threads, measured);
     planner.observe(call.key, call.elements(), last.device_rows, last.device_s, last.cpu_rows, last.cpu_s);
     const auto r = planner.rates(call.key, call.elements(), {1, 1});
     fraction = r.device / (r.device + r.cpu);
+    measured = true;
   };
   // Rounds of one call per variant, back to back, so that the machine's slow and fast
   // moments (other processes) fall on every variant alike. The first round is not timed
@@ -339,11 +345,13 @@ void hybrid_measurements(td::Device dev) {
   const std::int64_t n = std::int64_t{1} << 24;
   std::vector<float> x(static_cast<std::size_t>(n)), out(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.001f * static_cast<float>(i % 100003);
-  hybrid_measurement(dev, "sin over 2^24 floats", call_of(true, x.data(), nullptr, out.data(), n), out);
+  if (g_only_k == 0)
+    hybrid_measurement(dev, "sin over 2^24 floats", call_of(true, x.data(), nullptr, out.data(), n), out);
   // GEMM with 2^24 outputs, float32, row blocks of the output: (4096 x k) @ (k x 4096). With
   // OpenBLAS's AVX-512 kernels (docs/linalg.md) one thread computes k = 64 in about the time
   // the emulated device copies its 64 MB output; k = 256 does 4x the arithmetic on it.
   for (const std::int64_t k : {std::int64_t{64}, std::int64_t{256}, std::int64_t{1024}}) {
+    if (g_only_k != 0 && k != g_only_k) continue;
     const std::int64_t m = 4096, cols = 4096;
     std::vector<float> a(static_cast<std::size_t>(m * k)), b(static_cast<std::size_t>(k * cols));
     for (std::size_t i = 0; i < a.size(); ++i) a[i] = 0.01f * static_cast<float>(i % 97);
@@ -404,6 +412,7 @@ int main(int argc, char** argv) {
     cuda = cuda || std::strcmp(argv[i], "--cuda") == 0;
     hybrid_only = hybrid_only || std::strcmp(argv[i], "--hybrid") == 0;
     if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc) g_repeats = std::max(1, std::atoi(argv[++i]));
+    if (std::strcmp(argv[i], "--k") == 0 && i + 1 < argc) g_only_k = std::atoi(argv[++i]);
   }
   if (quick) g_repeats = 3;
   if (cuda) {

@@ -184,7 +184,8 @@ bool can_split(const OpCall& call) {
   return true;
 }
 
-SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction, int cpu_threads, int lanes) {
+SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction, int cpu_threads,
+                     bool fraction_measured, int lanes) {
   detail::count_placement(call.key.family, detail::Placed::split);
   SplitTimes times;
   times.rows = call.extent(0);
@@ -195,10 +196,8 @@ SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction
   const std::int64_t inner = times.rows > 0 ? view_size(call.out[0]) / times.rows : 1;
   const std::int64_t simd_rows = 16 / std::gcd<std::int64_t>(16, std::max<std::int64_t>(1, inner));
   const std::int64_t granule = std::lcm(call.split_granularity(0), simd_rows);
-  // Chunks of at least 1/512 of the rows: a launch and a parallel region each. A matmul
-  // chunk also packs all of B again (k x n), so its chunks are at least 1/16 of the rows.
-  const std::int64_t min_part = call.key.family == OpFamily::matmul ? 16 : 512;
-  RowDealer dealer(times.rows, device_fraction, std::max<std::int64_t>(granule, times.rows / min_part), 4, 8, granule);
+  RowDealer dealer =
+      split_dealer(times.rows, device_fraction, call.key.family == OpFamily::matmul, fraction_measured, granule);
   const double trace_start = detail::trace::enabled() ? detail::trace::now_us() : 0;
   const auto start = std::chrono::steady_clock::now();
   // Each side's first chunk is claimed before either starts, so that both take part

@@ -34,8 +34,11 @@ struct SplitTimes {
 bool can_split(const OpCall& call);
 
 /// Runs `call` (views bound to host memory) with `device_fraction` of its rows planned for
-/// `device`; `cpu_threads` threads run the CPU's share. Throws what the pieces throw
-/// (the other side's pieces finish first).
-SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction, int cpu_threads, int lanes = 2);
+/// `device`; `cpu_threads` threads run the CPU's share. `fraction_measured`: the fraction
+/// comes from measured splits of this op (SplitDecision::measured), so a matmul's rows
+/// are dealt in a bulk per side (split_dealer). Throws what the pieces throw (the other
+/// side's pieces finish first).
+SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction, int cpu_threads,
+                     bool fraction_measured = false, int lanes = 2);
 
 }  // namespace tandem

@@ -7,9 +7,12 @@
 // drives the device. Each request takes a part of the rows still left in proportion to
 // the asking side's planned share (the SplitPlanner's fraction), so chunks shrink as the
 // two ends meet (guided self-scheduling from both ends) and a misjudged fraction costs
-// about the last small chunk, not a planned share.
+// about the last small chunk, not a planned share. Where every chunk costs a fixed amount
+// (a matmul chunk packs all of the other factor again), each side's first chunk can be
+// most of its planned share (the bulk), and only the rest is dealt in shrinking chunks.
 // The planner starts from the two sides' predicted throughputs and corrects the fraction
-// from the measured finish times of each (op class, dtype, size bucket).
+// from the measured finish times of each (op class, dtype, size bucket): the median of
+// the last three splits, so that one slow call does not misplace the next one's bulk.
 
 #include <cstdint>
 #include <mutex>
@@ -32,12 +35,15 @@ class RowDealer {
  public:
   /// `device_fraction` of the rows planned for the device. A request of the device takes
   /// device_fraction / device_divisor of the rows left, one of the CPU (1 - device_fraction)
-  /// / cpu_divisor, never fewer than `min_chunk` rows. The device's larger divisor keeps its
-  /// pipeline fed with several chunks. Every boundary handed out is a multiple of `granule`
-  /// (or `rows`): a piece of a random call must start on a Philox block. A fraction of
-  /// exactly 1 (0) gives the CPU (the device) no rows at all: that side is not used.
+  /// / cpu_divisor, never fewer than `min_chunk` rows, and all that is left if it would
+  /// leave fewer (no tiny last piece, which would cost a launch or a repack of its own).
+  /// The device's larger divisor keeps its pipeline fed with several chunks. Every boundary
+  /// handed out is a multiple of `granule` (or `rows`): a piece of a random call must start
+  /// on a Philox block. A fraction of exactly 1 (0) gives the CPU (the device) no rows at
+  /// all: that side is not used. A side's first request takes at least `bulk` of its
+  /// planned share of all the rows.
   RowDealer(std::int64_t rows, double device_fraction, std::int64_t min_chunk, int device_divisor = 4,
-            int cpu_divisor = 8, std::int64_t granule = 1);
+            int cpu_divisor = 8, std::int64_t granule = 1, double bulk = 0);
 
   std::optional<RowRange> next_device();
   std::optional<RowRange> next_cpu();
@@ -49,7 +55,28 @@ class RowDealer {
   std::int64_t granule_ = 1;
   double device_part_ = 0.25;  // of the rows left, per device request
   double cpu_part_ = 0.25;
+  std::int64_t device_bulk_ = 0;  // the least rows of a side's next request (its first)
+  std::int64_t cpu_bulk_ = 0;
 };
+
+/// The dealer run_split uses for `rows` rows (boundaries on multiples of `granule`). Chunks
+/// of at least 1/512 of the rows (a launch and a parallel region each), guided from the
+/// start. A matmul chunk also packs all of the other factor again: its chunks are at least
+/// 1/64 of the rows, and once the fraction comes from the measured rates of earlier splits
+/// (`fraction_measured`) each side's first chunk is kMatmulBulk of its planned share and
+/// the rest goes in halving chunks. A first, predicted fraction is dealt guided: a
+/// misjudged one then costs a chunk, not 10 % of the rows. One side alone (fraction 0 or 1)
+/// gets guided chunks of at least 1/16 of the rows: few repacks, and the device's copies
+/// still overlap its kernels in scratch memory reused from chunk to chunk.
+RowDealer split_dealer(std::int64_t rows, double device_fraction, bool matmul, bool fraction_measured,
+                       std::int64_t granule);
+/// With OpenBLAS on one thread, (4096 x 1024) @ (1024 x 4096) float32 takes 222 ms of CPU
+/// in one call, 265 ms in 16 calls of 256 rows (2.4-2.9 ms per extra call, measured by
+/// tandem_bench_gemm_pair): 90 % in the first chunk keeps a matmul split at 3-5 chunks a
+/// side (docs/performance.md, issue 15). On a real
+/// device the bulk's copy in is not overlapped with a kernel (a matmul's input rows are
+/// k / n of its output: small next to its arithmetic).
+inline constexpr double kMatmulBulk = 0.9;
 
 /// Both sides' throughputs in a split op (rows per second: the CPU's threads less one, the
 /// pipelined device with its copies), measured per (op class, dtype, size bucket) from
@@ -60,21 +87,28 @@ class SplitPlanner {
     double cpu = 0;
     double device = 0;
   };
-  /// The measured rates of the last split of this kind, or `predicted` if none ran yet.
+  /// The measured rates of the last splits of this kind (per side the median of the last
+  /// three, the mean of two, or the one), or `predicted` if none ran yet.
   Rates rates(const OpKey& op, std::int64_t elements, const Rates& predicted);
   /// The rows each side ran and when it finished (seconds from the start of the op).
   void observe(const OpKey& op, std::int64_t elements, std::int64_t device_rows, double device_s, std::int64_t cpu_rows,
                double cpu_s);
 
  private:
+  struct History {
+    Rates last[3];  // a ring: the next measurement replaces last[next]
+    int next = 0;
+    int count = 0;  // measurements kept, at most 3
+  };
   static std::uint32_t key(const OpKey& op, std::int64_t elements);
   std::mutex mutex_;
-  std::unordered_map<std::uint32_t, Rates> measured_;
+  std::unordered_map<std::uint32_t, History> measured_;
 };
 
 struct SplitDecision {
   bool split = false;
   double device_fraction = 0;
+  bool measured = false;     // the fraction comes from the measured rates of earlier splits
   double predicted_s = 0;    // the split's predicted time
   double best_single_s = 0;  // the better side alone (the device through the same pipeline)
 };

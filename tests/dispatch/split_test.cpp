@@ -25,32 +25,33 @@ TEST(RowDealer, HandsOutEveryRowOnceWhateverTheInterleaving) {
   std::mt19937 rng(5);
   for (const std::int64_t rows : {0, 1, 2, 7, 100, 1023, 1 << 20})
     for (const double f : {0.0, 0.03, 0.5, 0.97, 1.0})
-      for (const std::int64_t granule : {1, 2, 16}) {
-        td::RowDealer dealer(rows, f, 3, 4, 8, granule);
-        std::vector<int> seen(static_cast<std::size_t>(rows), 0);
-        std::int64_t device_rows = 0;
-        bool device_more = true, cpu_more = true;
-        while (device_more || cpu_more) {
-          const bool device_turn = device_more && (!cpu_more || rng() % 2 == 0);
-          const auto r = device_turn ? dealer.next_device() : dealer.next_cpu();
-          if (!r) {
-            (device_turn ? device_more : cpu_more) = false;
-            continue;
+      for (const std::int64_t granule : {1, 2, 16})
+        for (const double bulk : {0.0, 0.9, 1.0}) {
+          td::RowDealer dealer(rows, f, 3, 4, 8, granule, bulk);
+          std::vector<int> seen(static_cast<std::size_t>(rows), 0);
+          std::int64_t device_rows = 0;
+          bool device_more = true, cpu_more = true;
+          while (device_more || cpu_more) {
+            const bool device_turn = device_more && (!cpu_more || rng() % 2 == 0);
+            const auto r = device_turn ? dealer.next_device() : dealer.next_cpu();
+            if (!r) {
+              (device_turn ? device_more : cpu_more) = false;
+              continue;
+            }
+            ASSERT_GE(r->size(), std::min<std::int64_t>(3, rows));  // no piece below the minimum chunk
+            if (device_turn) device_rows += r->size();
+            EXPECT_TRUE(r->begin % granule == 0 && (r->end % granule == 0 || r->end == rows))
+                << r->begin << " " << r->end;
+            for (std::int64_t i = r->begin; i < r->end; ++i) ++seen[static_cast<std::size_t>(i)];
           }
-          ASSERT_GT(r->size(), 0);
-          if (device_turn) device_rows += r->size();
-          EXPECT_TRUE(r->begin % granule == 0 && (r->end % granule == 0 || r->end == rows))
-              << r->begin << " " << r->end;
-          for (std::int64_t i = r->begin; i < r->end; ++i) ++seen[static_cast<std::size_t>(i)];
+          EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; })) << rows << " " << f;
+          if (f == 0.0) {
+            EXPECT_EQ(device_rows, 0);  // a side planned no rows is not used
+          }
+          if (f == 1.0) {
+            EXPECT_EQ(device_rows, rows);
+          }
         }
-        EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int c) { return c == 1; })) << rows << " " << f;
-        if (f == 0.0) {
-          EXPECT_EQ(device_rows, 0);  // a side planned no rows is not used
-        }
-        if (f == 1.0) {
-          EXPECT_EQ(device_rows, rows);
-        }
-      }
 }
 
 TEST(RowDealer, TailChunksShrink) {
@@ -64,8 +65,53 @@ TEST(RowDealer, TailChunksShrink) {
   }
   ASSERT_GT(sizes.size(), 6u);
   EXPECT_EQ(sizes.front(), (1 << 20) / 8);  // half the rows planned for it: a quarter of that
-  for (std::size_t i = 1; i < sizes.size(); ++i) EXPECT_LE(sizes[i], sizes[i - 1]);
-  EXPECT_LE(sizes.back(), 16);
+  for (std::size_t i = 1; i + 1 < sizes.size(); ++i) EXPECT_LE(sizes[i], sizes[i - 1]);
+  EXPECT_LT(sizes.back(), 2 * 16);  // the last takes what would be left below 16 rows
+}
+
+TEST(RowDealer, MatmulDealingTakesTheBulkFirstThenHalvingChunks) {
+  const std::int64_t rows = 4096;
+  td::RowDealer dealer = td::split_dealer(rows, 0.25, true, true, 1);
+  const auto d = dealer.next_device();
+  const auto c = dealer.next_cpu();
+  ASSERT_TRUE(d && c);
+  EXPECT_EQ(d->begin, 0);
+  EXPECT_EQ(d->size(), static_cast<std::int64_t>(td::kMatmulBulk * 0.25 * rows));
+  EXPECT_EQ(c->end, rows);
+  EXPECT_EQ(c->size(), static_cast<std::int64_t>(td::kMatmulBulk * 0.75 * rows));
+  // The rest, 10 % of the rows, in chunks of half the asking side's share of the rows left,
+  // never below rows / 64: a few chunks a side, not the tens of a guided split.
+  std::int64_t left = rows - d->size() - c->size();
+  int chunks = 2;
+  for (bool device = false;; device = !device) {
+    const auto r = device ? dealer.next_device() : dealer.next_cpu();
+    if (!r) break;
+    const double share = device ? 0.25 : 0.75;
+    std::int64_t n = std::min(left, std::max<std::int64_t>(rows / 64, std::ceil(share / 2 * left)));
+    if (left - n < rows / 64) n = left;
+    EXPECT_EQ(r->size(), n);
+    EXPECT_GE(r->size(), rows / 64);
+    left -= r->size();
+    ++chunks;
+  }
+  EXPECT_EQ(left, 0);
+  EXPECT_LE(chunks, 8);
+}
+
+TEST(SplitPlanner, OneSlowSplitDoesNotMoveTheFraction) {
+  td::SplitPlanner planner;
+  const td::OpKey op = td::OpKey::of(td::OpFamily::matmul, td::DType::float32);
+  const std::int64_t n = std::int64_t{1} << 24;
+  EXPECT_EQ(planner.rates(op, n, {3, 4}).cpu, 3);  // nothing measured: the prediction
+  planner.observe(op, n, 2000, 0.1, 2000, 0.1);
+  EXPECT_DOUBLE_EQ(planner.rates(op, n, {3, 4}).device, 20000);  // one split: its rates
+  planner.observe(op, n, 2000, 0.1, 2000, 0.1);
+  planner.observe(op, n, 2000, 0.3, 2000, 0.1);  // the device side preempted: 3 x slower
+  EXPECT_DOUBLE_EQ(planner.rates(op, n, {3, 4}).device, 20000);
+  EXPECT_DOUBLE_EQ(planner.rates(op, n, {3, 4}).cpu, 20000);
+  planner.observe(op, n, 2000, 0.2, 2000, 0.1);  // the device really slower now: two of three
+  planner.observe(op, n, 2000, 0.2, 2000, 0.1);
+  EXPECT_DOUBLE_EQ(planner.rates(op, n, {3, 4}).device, 10000);
 }
 
 namespace {
@@ -87,11 +133,14 @@ struct SplitRun {
 
 /// Runs one split in virtual time: each side asks the dealer for rows when it is free.
 /// The device's chunks go through three engines (copy in, kernel, copy out) on `lanes`
-/// streams; b is copied once before the first kernel.
+/// streams; b is copied once before the first kernel. The rows are dealt as run_split
+/// deals a matmul's (a bulk, then halving chunks) or, `matmul_policy` false, any other
+/// op's (guided chunks from the start: the device's copies overlap its kernels).
 SplitRun simulate(const td::testing::SimMachine& sim, const MatmulRows& mm, double fraction, int cpu_threads,
-                  bool use_cpu = true, bool use_device = true, int lanes = 2) {
+                  bool matmul_policy, bool measured, bool use_cpu = true, bool use_device = true, int lanes = 2) {
   const td::emulated::PerfModel& m = sim.model();
-  td::RowDealer dealer(mm.m, use_cpu ? (use_device ? fraction : 0.0) : 1.0, 8);
+  td::RowDealer dealer =
+      td::split_dealer(mm.m, use_cpu ? (use_device ? fraction : 0.0) : 1.0, matmul_policy, measured, 1);
   SplitRun run;
   double cpu_t = 0;
   double h2d_free = m.transfer_seconds(4.0 * static_cast<double>(mm.k * mm.n), true, true);  // b
@@ -153,40 +202,44 @@ td::OpEstimate call_of(const MatmulRows& mm, int threads) {
 
 TEST(Split, ComputeBoundMatmulReachesTheEfficiencyWithinThreeCalls) {
   const MatmulRows mm;
-  for (const double ratio : {0.25, 1.0, 4.0, 16.0}) {
-    SCOPED_TRACE(ratio);
-    const td::testing::SimMachine sim(model_with_ratio(ratio));
-    const int threads = sim.model().host_threads;
-    td::CostModel model(td::calibrate(*td::make_model_probe(sim.model())));
-    td::SplitPlanner planner;
-    const double cpu_alone = sim.cpu_seconds(mm.op, mm.rows(mm.m), threads);
-    const double cpu_share_alone = sim.cpu_seconds(mm.op, mm.rows(mm.m), threads - 1);
-    const double device_alone = simulate(sim, mm, 1.0, threads - 1, false, true).total_s;
-    const double ideal = 1 / (1 / cpu_share_alone + 1 / device_alone);
-    double efficiency = 0;
-    int unsplit = 0;
-    for (int call = 1; call <= 3; ++call) {
-      const td::SplitDecision d = td::plan_split(model, planner, call_of(mm, threads), 4);
-      SplitRun run;
-      if (d.split) {
-        run = simulate(sim, mm, d.device_fraction, threads - 1);
-        planner.observe(mm.op, mm.m * mm.n, run.device_rows, run.device_s, run.cpu_rows, run.cpu_s);
-      } else {  // the better side alone, as the cost model chooses it
-        const bool on_cpu = model.choose(call_of(mm, threads)).place == Place::cpu;
-        run.total_s = on_cpu ? cpu_alone : device_alone;
-        ++unsplit;
+  for (const bool matmul_policy : {true, false})
+    for (const double ratio : {0.25, 1.0, 4.0, 16.0}) {
+      SCOPED_TRACE(ratio);
+      SCOPED_TRACE(matmul_policy ? "matmul's dealing" : "other ops' dealing");
+      const td::testing::SimMachine sim(model_with_ratio(ratio));
+      const int threads = sim.model().host_threads;
+      td::CostModel model(td::calibrate(*td::make_model_probe(sim.model())));
+      td::SplitPlanner planner;
+      const double cpu_alone = sim.cpu_seconds(mm.op, mm.rows(mm.m), threads);
+      const double cpu_share_alone = sim.cpu_seconds(mm.op, mm.rows(mm.m), threads - 1);
+      // The device alone as fast as it goes: its copies overlapping its kernels chunk by chunk.
+      const double device_alone = simulate(sim, mm, 1.0, threads - 1, false, false, false, true).total_s;
+      const double ideal = 1 / (1 / cpu_share_alone + 1 / device_alone);
+      double efficiency = 0;
+      int unsplit = 0;
+      for (int call = 1; call <= 3; ++call) {
+        const td::SplitDecision d = td::plan_split(model, planner, call_of(mm, threads), 4);
+        SplitRun run;
+        if (d.split) {
+          run = simulate(sim, mm, d.device_fraction, threads - 1, matmul_policy, d.measured);
+          planner.observe(mm.op, mm.m * mm.n, run.device_rows, run.device_s, run.cpu_rows, run.cpu_s);
+        } else {  // the better side alone, as the cost model chooses it
+          const bool on_cpu = model.choose(call_of(mm, threads)).place == Place::cpu;
+          run.total_s = on_cpu ? cpu_alone : device_alone;
+          ++unsplit;
+        }
+        efficiency = ideal / run.total_s;
+        EXPECT_LE(run.total_s, 1.02 * std::min(cpu_alone, device_alone)) << "call " << call;
+        std::printf(
+            "[ split    ] %s ratio %5.2f call %d: %s fraction %.3f, efficiency %.3f, %.3f x the better side alone\n",
+            matmul_policy ? "bulk" : "guided", ratio, call, d.split ? "split," : "alone,", d.device_fraction,
+            efficiency, run.total_s / std::min(cpu_alone, device_alone));
       }
-      efficiency = ideal / run.total_s;
-      EXPECT_LE(run.total_s, 1.02 * std::min(cpu_alone, device_alone)) << "call " << call;
-      std::printf("[ split    ] ratio %5.2f call %d: %s fraction %.3f, efficiency %.3f, %.3f x the better side alone\n",
-                  ratio, call, d.split ? "split," : "alone,", d.device_fraction, efficiency,
-                  run.total_s / std::min(cpu_alone, device_alone));
+      EXPECT_GE(efficiency, 0.92);
+      if (ratio <= 4) {
+        EXPECT_EQ(unsplit, 0);  // where splitting gains over 8 %, it splits
+      }
     }
-    EXPECT_GE(efficiency, 0.92);
-    if (ratio <= 4) {
-      EXPECT_EQ(unsplit, 0);  // where splitting gains over 8 %, it splits
-    }
-  }
 }
 
 TEST(Split, NeverSplitsMemoryBoundWorkOnDeviceResidentDataOrTinyOps) {
