@@ -108,6 +108,11 @@ inline constexpr std::int64_t kIntMatmulRowsPerPiece = 16;
 /// bench: BM_Sort<float>/16777216 (docs/performance.md, "Sorting and indexing").
 inline constexpr bool kSortWiden32BitKeys = true;
 
+/// A line of float32 or int32 at least this long is sorted by an LSD radix sort
+/// (src/cpu/radix_sort.cpp; on every thread from kSortParallelMinElements on) instead of
+/// vqsort. A placeholder, to be measured. bench: BM_Sort<float|int>/* (docs/performance.md).
+inline constexpr std::int64_t kSortRadixMinElements = 1 << 12;
+
 /// A single line at least this long is sorted on every thread (buckets, or chunks and a merge).
 /// A placeholder, not tuned: set so that a chunk still amortises an OpenMP region; on a free
 /// second core 2^24 floats go from 266 to 182 ms. bench: BM_Sort<*> (docs/performance.md).
