@@ -20,7 +20,6 @@
 #include "cpu/clones.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
-#include "cpu/radix_sort.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/sort_key.hpp"
 #include "tandem/core/threads.hpp"
@@ -340,13 +339,7 @@ void sort_contiguous(T* p, std::int64_t n, int threads) {
     const auto trues = std::count(p, p + n, true);
     std::fill(p, p + (n - trues), false);
     std::fill(p + (n - trues), p + n, true);
-  } else if constexpr (sizeof(T) == 4) {
-    if (n >= tuning::kSortRadixMinElements) {
-      cpu::radix_sort32(p, n, n >= tuning::kSortParallelMinElements ? threads : 1);
-      return;
-    }
-  }
-  if constexpr (!std::is_same_v<T, bool>) {
+  } else {
     const auto [finite, m] = set_aside_nonfinite(p, n);
     if (threads > 1 && m >= tuning::kSortParallelMinElements) {
       if (!sort_finite_buckets(finite, m, threads)) sort_finite_parallel(finite, m, threads);

@@ -106,12 +106,10 @@ inline constexpr std::int64_t kIntMatmulRowsPerPiece = 16;
 /// 64-bit keys on the AMD EPYC CI machine: 2^24 floats 770 ms, widened 190-240 ms, doubles
 /// 180 ms (measured with vqsort alone; the cause inside vqsort was not investigated).
 /// bench: BM_Sort<float>/16777216 (docs/performance.md, "Sorting and indexing").
+/// An LSD radix sort of the 32-bit keys instead (8-bit digits, per-thread histograms; commit
+/// 35f5a96 on branch radix) measured slower on this VM on 2 threads: float32 0.7-0.8x of
+/// this path from 2^16 to 2^24 elements, int32 the same within noise (2026-12-06, same page).
 inline constexpr bool kSortWiden32BitKeys = true;
-
-/// A line of float32 or int32 at least this long is sorted by an LSD radix sort
-/// (src/cpu/radix_sort.cpp; on every thread from kSortParallelMinElements on) instead of
-/// vqsort. A placeholder, to be measured. bench: BM_Sort<float|int>/* (docs/performance.md).
-inline constexpr std::int64_t kSortRadixMinElements = 1 << 12;
 
 /// A single line at least this long is sorted on every thread (buckets, or chunks and a merge).
 /// A placeholder, not tuned: set so that a chunk still amortises an OpenMP region; on a free

@@ -1,8 +1,9 @@
-// The radix path of sort for long lines of float32 / int32 (src/cpu/radix_sort.cpp, from
-// tuning::kSortRadixMinElements elements on): against std::sort in NumPy's order (NaN last)
-// and bit for bit against a reference of the exact order the path promises (-0.0 before
-// +0.0; NaNs last, positive by increasing payload, then negative by decreasing payload,
-// every payload kept), at odd sizes around the thresholds, on 1-4 threads and through views.
+// sort of long lines of float32 / int32 with the special values mixed in (NaNs of both signs
+// and several payloads, -0.0 / +0.0, infinities, subnormals, the extremes), against
+// std::sort in NumPy's order (NaN last), at odd sizes around tuning::kSortParallelMinElements
+// (the parallel sample sort and its chunk-and-merge fallback) on 1-4 threads and through
+// views. Written for a radix path that measured slower than these (docs/performance.md,
+// "Sorting and indexing", 2026-12-06); the cases stand for any long-line path.
 
 #include <gtest/gtest.h>
 
@@ -12,7 +13,6 @@
 #include <cstring>
 #include <limits>
 #include <tandem/tandem.hpp>
-#include <tuple>
 #include <vector>
 
 #include "dispatch/tuning.hpp"
@@ -24,30 +24,11 @@ using td::slice;
 
 namespace {
 
-std::uint32_t bits(float x) {
-  std::uint32_t b;
-  std::memcpy(&b, &x, sizeof b);
-  return b;
-}
-
 float from_bits(std::uint32_t b) {
   float x;
   std::memcpy(&x, &b, sizeof x);
   return x;
 }
-
-// The order promised, written out: numbers (then -0.0 before +0.0), positive NaNs by
-// payload, negative NaNs by decreasing payload.
-bool exact_less(float a, float b) {
-  auto rank = [](float x) {
-    const std::uint32_t payload = bits(x) & 0x7fffffu;
-    if (!std::isnan(x)) return std::make_tuple(0, static_cast<double>(x), std::signbit(x) ? 0 : 1, 0u);
-    if (!std::signbit(x)) return std::make_tuple(1, 0.0, 0, payload);
-    return std::make_tuple(2, 0.0, 0, 0x7fffffu - payload);
-  };
-  return rank(a) < rank(b);
-}
-bool exact_less(std::int32_t a, std::int32_t b) { return a < b; }
 
 template <class T>
 bool less_nan_last(T a, T b) {
@@ -89,34 +70,24 @@ std::vector<T> special_mix(std::int64_t n, std::uint64_t seed) {
   return v;
 }
 
-// Checks td::sort's result against NumPy's order and, on the radix path (from
-// tuning::kSortRadixMinElements on), bit for bit against the exact order; below it zeros
-// and NaNs come in no particular order or payload.
+// td::sort's result against std::sort in NumPy's order (NaN == NaN, -0.0 == +0.0).
 template <class T>
 ::testing::AssertionResult sorts_right(const std::vector<T>& vals, const td::Array<T>& sorted) {
-  auto numpy_order = vals;
-  std::sort(numpy_order.begin(), numpy_order.end(), less_nan_last<T>);
-  auto r = td::test::values_match(sorted, numpy_order, {static_cast<std::int64_t>(vals.size())});
-  if (!r || static_cast<std::int64_t>(vals.size()) < td::tuning::kSortRadixMinElements) return r;
-  auto exact = vals;
-  std::sort(exact.begin(), exact.end(), [](T a, T b) { return exact_less(a, b); });
-  const auto got = sorted.to_vector();
-  for (std::size_t i = 0; i < got.size(); ++i)
-    if (std::memcmp(&got[i], &exact[i], sizeof(T)) != 0)
-      return ::testing::AssertionFailure() << "bits differ at " << i << " of " << got.size();
-  return ::testing::AssertionSuccess();
+  auto want = vals;
+  std::sort(want.begin(), want.end(), less_nan_last<T>);
+  return td::test::values_match(sorted, want, {static_cast<std::int64_t>(vals.size())});
 }
 
 template <class T>
-class RadixSort : public ::testing::Test {};
-using RadixTypes = ::testing::Types<float, std::int32_t>;
-TYPED_TEST_SUITE(RadixSort, RadixTypes);
+class SortSpecialValues : public ::testing::Test {};
+using Types32 = ::testing::Types<float, std::int32_t>;
+TYPED_TEST_SUITE(SortSpecialValues, Types32);
 
-TYPED_TEST(RadixSort, OddSizesAroundTheThresholdsOnAnyThreadCount) {
+TYPED_TEST(SortSpecialValues, OddSizesAroundTheParallelThresholdOnAnyThreadCount) {
   using T = TypeParam;
   const td::test::ThreadCountGuard guard;
-  const std::int64_t radix = td::tuning::kSortRadixMinElements, parallel = td::tuning::kSortParallelMinElements;
-  for (std::int64_t n : {radix - 1, radix, radix + 1, 3 * radix + 7, parallel - 1, parallel + 3}) {
+  const std::int64_t parallel = td::tuning::kSortParallelMinElements;
+  for (std::int64_t n : {std::int64_t{1023}, std::int64_t{4097}, parallel - 1, parallel + 3}) {
     const auto vals = special_mix<T>(n, static_cast<std::uint64_t>(n));
     for (int threads : {1, 2, 3, 4}) {
       td::set_num_threads(threads);
@@ -125,9 +96,9 @@ TYPED_TEST(RadixSort, OddSizesAroundTheThresholdsOnAnyThreadCount) {
   }
 }
 
-TYPED_TEST(RadixSort, KeysThatShareDigitsSkipPasses) {
-  // Keys differing in one, two or three of their four bytes (passes skipped, an odd number
-  // of passes left), all equal, and already sorted / reversed.
+TYPED_TEST(SortSpecialValues, KeysThatShareBytesSortedAndReversed) {
+  // Values differing in one, two or three of their four bytes, all equal, and already
+  // sorted / reversed.
   using T = TypeParam;
   const td::test::ThreadCountGuard guard;
   const std::int64_t n = td::tuning::kSortParallelMinElements + 11;
@@ -145,7 +116,7 @@ TYPED_TEST(RadixSort, KeysThatShareDigitsSkipPasses) {
     inputs.push_back(v);
   }
   auto ascending = special_mix<T>(n, 9);
-  std::sort(ascending.begin(), ascending.end(), [](T a, T b) { return exact_less(a, b); });
+  std::sort(ascending.begin(), ascending.end(), less_nan_last<T>);
   inputs.push_back(ascending);
   inputs.emplace_back(ascending.rbegin(), ascending.rend());
   for (std::size_t c = 0; c < inputs.size(); ++c) {
@@ -156,11 +127,11 @@ TYPED_TEST(RadixSort, KeysThatShareDigitsSkipPasses) {
   }
 }
 
-TYPED_TEST(RadixSort, StridedAndNegativeStrideLinesAndManyRows) {
+TYPED_TEST(SortSpecialValues, StridedAndNegativeStrideLinesAndManyRows) {
   using T = TypeParam;
   const td::test::ThreadCountGuard guard;
   td::set_num_threads(2);
-  const std::int64_t n = td::tuning::kSortRadixMinElements + 3;
+  const std::int64_t n = td::tuning::kSortParallelMinElements + 3;
   const auto vals = special_mix<T>(n, 77);
   // Every other element of a larger buffer, and a negative-stride view.
   auto big = td::zeros<T>({2 * n});
