@@ -108,7 +108,8 @@ inline constexpr std::int64_t kIntMatmulRowsPerPiece = 16;
 /// bench: BM_Sort<float>/16777216 (docs/performance.md, "Sorting and indexing").
 /// An LSD radix sort of the 32-bit keys instead (8-bit digits, per-thread histograms; commit
 /// 35f5a96 on branch radix) measured slower on this VM on 2 threads: float32 0.7-0.8x of
-/// this path from 2^16 to 2^24 elements, int32 the same within noise (2026-12-06, same page).
+/// this path from 2^16 to 2^24 elements, int32 about 10 % faster at 2^18-2^20 only, a tie
+/// elsewhere (2026-12-06, same page).
 inline constexpr bool kSortWiden32BitKeys = true;
 
 /// A single line at least this long is sorted on every thread (buckets, or chunks and a merge).
