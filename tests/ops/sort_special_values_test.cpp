@@ -2,8 +2,8 @@
 // and several payloads, -0.0 / +0.0, infinities, subnormals, the extremes), against
 // std::sort in NumPy's order (NaN last), at odd sizes around tuning::kSortParallelMinElements
 // (the parallel sample sort and its chunk-and-merge fallback) on 1-4 threads and through
-// views. Written for a radix path that measured slower than these (docs/performance.md,
-// "Sorting and indexing", 2026-12-06); the cases stand for any long-line path.
+// views. The radix path of longer lines (tuning::kSortRadixMinElements) is tested bit for
+// bit in tests/cpu/radix_sort_test.cpp.
 
 #include <gtest/gtest.h>
 
