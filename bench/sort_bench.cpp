@@ -102,6 +102,18 @@ void mask_select_1d(benchmark::State& state) {
 }
 
 void register_all() {
+  // Sizes between the ones below for the 32-bit keys, where the radix path
+  // (tuning::kSortRadixMinElements) and the vqsort paths trade places.
+  for (std::int64_t n : {std::int64_t{1} << 18, std::int64_t{1} << 22}) {
+    benchmark::RegisterBenchmark("BM_Sort<float>", sort_1d<float>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("BM_Sort<int32>", sort_1d<std::int32_t>)
+        ->Arg(n)
+        ->UseRealTime()
+        ->Unit(benchmark::kMillisecond);
+  }
   for (std::int64_t n : {std::int64_t{1} << 16, std::int64_t{1} << 20, std::int64_t{1} << 24}) {
     benchmark::RegisterBenchmark("BM_Sort<float>", sort_1d<float>)
         ->Arg(n)

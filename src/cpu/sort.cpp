@@ -1,7 +1,8 @@
 // sort, argsort and searchsorted on the CPU. Each line along the sort axis is gathered into
 // contiguous memory (the output's own line when it is contiguous), sorted there and written
 // back; lines run in parallel, and one long line is bucketed by value and its buckets sorted
-// on every thread (chunked and merged where the values do not spread). Keys sort with
+// on every thread (chunked and merged where the values do not spread), or, float32 and
+// int32, radix sorted on every thread (cpu/radix_sort.hpp). Keys sort with
 // Highway's vqsort after NaNs are moved to the end (NumPy's order); argsort packs (key,
 // index) into one integer for vqsort, which makes every result stable.
 
@@ -20,6 +21,7 @@
 #include "cpu/clones.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
+#include "cpu/radix_sort.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/sort_key.hpp"
 #include "tandem/core/threads.hpp"
@@ -339,7 +341,13 @@ void sort_contiguous(T* p, std::int64_t n, int threads) {
     const auto trues = std::count(p, p + n, true);
     std::fill(p, p + (n - trues), false);
     std::fill(p + (n - trues), p + n, true);
-  } else {
+  } else if constexpr (sizeof(T) == 4) {
+    if (threads > 1 && n >= tuning::kSortRadixMinElements) {
+      cpu::radix_sort32(p, n, threads);
+      return;
+    }
+  }
+  if constexpr (!std::is_same_v<T, bool>) {
     const auto [finite, m] = set_aside_nonfinite(p, n);
     if (threads > 1 && m >= tuning::kSortParallelMinElements) {
       if (!sort_finite_buckets(finite, m, threads)) sort_finite_parallel(finite, m, threads);

@@ -130,6 +130,15 @@ inline constexpr std::int64_t kIntMatmulRowsPerPiece = 16;
 /// bench: BM_Sort<float>/16777216 (docs/performance.md, "Sorting and indexing").
 inline constexpr bool kSortWiden32BitKeys = true;
 
+/// One line of float32 or int32 at least this long, sorted on 2+ threads, takes the LSD
+/// radix sort (src/cpu/radix_sort.cpp) instead of the sample sort. Quiet (load 1.1-1.3), 2
+/// threads, against the sample sort: 2^20 float32 8.0-8.9 ms vs 9.4-11.0, int32 6.5-7.5 vs
+/// 9.6-9.9; 2^22 1.2-1.9x; 2^24 float32 a tie (196-206 vs 200-217), int32 173-203 vs 198-236;
+/// at 2^18 float32 no gain. Under load (3.95) it lost (0.7-0.8x float32): four passes over
+/// memory suffer most from colleagues' traffic. One thread: not measured quietly, not used.
+/// bench: BM_Sort<float|int32>/* (docs/performance.md, "Sorting and indexing", 2026-12-06).
+inline constexpr std::int64_t kSortRadixMinElements = std::int64_t{1} << 20;
+
 /// A single line at least this long is sorted on every thread (buckets, or chunks and a merge).
 /// A placeholder, not tuned: set so that a chunk still amortises an OpenMP region; on a free
 /// second core 2^24 floats go from 266 to 182 ms. bench: BM_Sort<*> (docs/performance.md).
