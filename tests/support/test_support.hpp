@@ -17,6 +17,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "support/ulp.hpp"
+
 namespace tandem::test {
 
 // ---- dtype lists ----
@@ -138,21 +140,6 @@ std::vector<R> reference_binary(const std::vector<T>& a, const std::vector<std::
 inline std::vector<std::int64_t> shape_vec(const Shape& s) { return s.to_vector(); }
 
 // ---- comparisons ----
-/// Distance in units in the last place between two finite floats of the same sign class.
-template <class T>
-std::int64_t ulp_distance(T a, T b) {
-  static_assert(std::is_floating_point_v<T>);
-  using I = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
-  auto ordered = [](T x) {
-    I i;
-    std::memcpy(&i, &x, sizeof(T));
-    return i < 0 ? static_cast<std::int64_t>(std::numeric_limits<I>::min()) - static_cast<std::int64_t>(i)
-                 : static_cast<std::int64_t>(i);
-  };
-  const std::int64_t d = ordered(a) - ordered(b);
-  return d < 0 ? -d : d;
-}
-
 /// Element equality: exact for ints and bool; for floats NaN == NaN, infinities exact,
 /// otherwise within max_ulps or within abs_tol (for results near zero).
 template <class T>
