@@ -18,9 +18,11 @@
 #include <vector>
 
 #include "dispatch/tuning.hpp"
+#include "support/special_values.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
+using td::test::special_mix;
 
 namespace {
 
@@ -28,12 +30,6 @@ std::uint32_t bits(float x) {
   std::uint32_t b;
   std::memcpy(&b, &x, sizeof b);
   return b;
-}
-
-float from_bits(std::uint32_t b) {
-  float x;
-  std::memcpy(&x, &b, sizeof x);
-  return x;
 }
 
 bool exact_less(float a, float b) {
@@ -46,36 +42,6 @@ bool exact_less(float a, float b) {
   return rank(a) < rank(b);
 }
 bool exact_less(std::int32_t a, std::int32_t b) { return a < b; }
-
-template <class T>
-std::vector<T> special_mix(std::int64_t n, std::uint64_t seed) {
-  using L = std::numeric_limits<T>;
-  auto v = td::test::random_values<T>(n, seed, -1000, 1000);
-  std::vector<T> special;
-  if constexpr (std::is_floating_point_v<T>) {
-    special = {L::quiet_NaN(),
-               -L::quiet_NaN(),
-               from_bits(0x7f800001u),
-               from_bits(0xff800001u),
-               from_bits(0x7fc01234u),
-               from_bits(0xffc05678u),
-               from_bits(0x7fffffffu),
-               from_bits(0xffffffffu),
-               T(0),
-               -T(0),
-               L::infinity(),
-               -L::infinity(),
-               L::denorm_min(),
-               -L::denorm_min(),
-               L::min(),
-               L::max(),
-               L::lowest()};
-  } else {
-    special = {L::min(), L::max(), T(-1), T(0), T(1), L::min() + 1, L::max() - 1};
-  }
-  for (std::size_t i = 0; i < v.size(); i += 5) v[i] = special[(i / 5 + seed) % special.size()];
-  return v;
-}
 
 template <class T>
 ::testing::AssertionResult same_bits(const std::vector<T>& got, std::vector<T> vals) {
@@ -116,7 +82,7 @@ TYPED_TEST(RadixSort, KeysThatShareBytesSkipPasses) {
     for (std::size_t i = 0; i < v.size(); ++i) {
       const std::uint32_t b = 0x3f800000u | (static_cast<std::uint32_t>(base[i]) & mask);
       if constexpr (std::is_floating_point_v<T>)
-        v[i] = from_bits(b);
+        v[i] = td::test::float_from_bits(b);
       else
         v[i] = static_cast<T>(b) - (1 << 30);
     }

@@ -16,19 +16,15 @@
 #include <vector>
 
 #include "dispatch/tuning.hpp"
+#include "support/special_values.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
 using td::none;
 using td::slice;
+using td::test::special_mix;
 
 namespace {
-
-float from_bits(std::uint32_t b) {
-  float x;
-  std::memcpy(&x, &b, sizeof x);
-  return x;
-}
 
 template <class T>
 bool less_nan_last(T a, T b) {
@@ -36,38 +32,6 @@ bool less_nan_last(T a, T b) {
     return a < b || (std::isnan(b) && !std::isnan(a));
   else
     return a < b;
-}
-
-// Random values with the special ones mixed in: NaNs of both signs and several payloads,
-// -0.0 / +0.0, infinities, subnormals and the extremes (floats); the extremes, -1 and 0 (int32).
-template <class T>
-std::vector<T> special_mix(std::int64_t n, std::uint64_t seed) {
-  using L = std::numeric_limits<T>;
-  auto v = td::test::random_values<T>(n, seed, -1000, 1000);
-  std::vector<T> special;
-  if constexpr (std::is_floating_point_v<T>) {
-    special = {L::quiet_NaN(),
-               -L::quiet_NaN(),
-               from_bits(0x7f800001u),
-               from_bits(0xff800001u),
-               from_bits(0x7fc01234u),
-               from_bits(0xffc05678u),
-               from_bits(0x7fffffffu),
-               from_bits(0xffffffffu),
-               T(0),
-               -T(0),
-               L::infinity(),
-               -L::infinity(),
-               L::denorm_min(),
-               -L::denorm_min(),
-               L::min(),
-               L::max(),
-               L::lowest()};
-  } else {
-    special = {L::min(), L::max(), T(-1), T(0), T(1), L::min() + 1, L::max() - 1};
-  }
-  for (std::size_t i = 0; i < v.size(); i += 5) v[i] = special[(i / 5 + seed) % special.size()];
-  return v;
 }
 
 // td::sort's result against std::sort in NumPy's order (NaN == NaN, -0.0 == +0.0).
@@ -109,7 +73,7 @@ TYPED_TEST(SortSpecialValues, KeysThatShareBytesSortedAndReversed) {
     for (std::size_t i = 0; i < v.size(); ++i) {
       const std::uint32_t b = 0x3f800000u | (static_cast<std::uint32_t>(base[i]) & mask);  // floats in [1, 2)
       if constexpr (std::is_floating_point_v<T>)
-        v[i] = from_bits(b);
+        v[i] = td::test::float_from_bits(b);
       else
         v[i] = static_cast<T>(b) - (1 << 30);
     }
