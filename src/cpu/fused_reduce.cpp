@@ -117,19 +117,6 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
   }
 }
 
-// Every `stride`-th element from p on, gathered a leaf at a time (CpuBackend::reduce's
-// strided source).
-template <class T>
-struct Strided {
-  const T* p;
-  std::int64_t stride;
-  const T* block(std::int64_t lo, std::int64_t n, T* scratch) const {
-    const T* q = p + lo * stride;
-    for (std::int64_t i = 0; i < n; ++i) scratch[i] = q[i * stride];
-    return scratch;
-  }
-};
-
 // Middle: output (o, k) reduces elements k, k + inner, ... of the o-th slab of m * inner
 // consecutive ones, by the tree of m elements. Whole slabs, as many as fit a piece, are
 // evaluated at a time; a longer slab in subtrees of rows, combined along the tree.

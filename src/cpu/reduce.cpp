@@ -55,6 +55,7 @@ using cpu::for_each_output;
 using cpu::ReadAs;
 using cpu::reduce_split_point;
 using cpu::reduce_tree;
+using cpu::Strided;
 constexpr std::int64_t kLeaf = cpu::kReduceLeaf;
 
 /// The reduction in canonical form: kept axes (outer to inner, merged where both the input
@@ -98,17 +99,6 @@ Layout canonical(const StridedView& in, const StridedView& out, bool memory_orde
 }
 
 // ---- sources: where a leaf's elements come from -------------------------------------
-
-template <class T>
-struct Strided {
-  const T* p;
-  std::int64_t stride;
-  const T* block(std::int64_t lo, std::int64_t n, T* scratch) const {
-    const T* q = p + lo * stride;
-    for (std::int64_t i = 0; i < n; ++i) scratch[i] = q[i * stride];
-    return scratch;
-  }
-};
 
 /// Logical (C) order over several reduced axes.
 template <class T>

@@ -32,6 +32,19 @@ struct Contiguous {
   bool stream = true;
 };
 
+/// Every `stride`-th element from p on, gathered a leaf at a time into the caller's scratch
+/// (the strided source of CpuBackend::reduce and of the fused middle-axis reductions).
+template <class T>
+struct Strided {
+  const T* p;
+  std::int64_t stride;
+  const T* block(std::int64_t lo, std::int64_t n, T* scratch) const {
+    const T* q = p + lo * stride;
+    for (std::int64_t i = 0; i < n; ++i) scratch[i] = q[i * stride];
+    return scratch;
+  }
+};
+
 /// Always inlined: GCC inlines a function compiled for the baseline into an AVX-512/AVX2
 /// clone (reduce_contiguous) only when told to, and a call per leaf would run the SSE2 code.
 template <class R, class T>
