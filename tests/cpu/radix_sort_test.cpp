@@ -75,19 +75,7 @@ TYPED_TEST(RadixSort, KeysThatShareBytesSkipPasses) {
   // of passes left: the result comes back from the spare buffer), all equal, sorted, reversed.
   using T = TypeParam;
   const std::int64_t n = 20011;
-  const auto base = td::test::random_values<std::int32_t>(n, 5, 0, 1 << 30);
-  std::vector<std::vector<T>> inputs;
-  for (std::uint32_t mask : {0xffu, 0xff00u, 0xffffu, 0xff00ffu, 0xffffffu, 0u}) {
-    std::vector<T> v(static_cast<std::size_t>(n));
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const std::uint32_t b = 0x3f800000u | (static_cast<std::uint32_t>(base[i]) & mask);
-      if constexpr (std::is_floating_point_v<T>)
-        v[i] = td::test::float_from_bits(b);
-      else
-        v[i] = static_cast<T>(b) - (1 << 30);
-    }
-    inputs.push_back(v);
-  }
+  auto inputs = td::test::byte_sharing_keys<T>(n);
   auto ascending = special_mix<T>(n, 9);
   std::sort(ascending.begin(), ascending.end(), [](T a, T b) { return exact_less(a, b); });
   inputs.push_back(ascending);

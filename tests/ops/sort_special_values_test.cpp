@@ -22,17 +22,10 @@
 namespace td = tandem;
 using td::none;
 using td::slice;
+using td::test::less_nan_last;
 using td::test::special_mix;
 
 namespace {
-
-template <class T>
-bool less_nan_last(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>)
-    return a < b || (std::isnan(b) && !std::isnan(a));
-  else
-    return a < b;
-}
 
 // td::sort's result against std::sort in NumPy's order (NaN == NaN, -0.0 == +0.0).
 template <class T>
@@ -66,19 +59,7 @@ TYPED_TEST(SortSpecialValues, KeysThatShareBytesSortedAndReversed) {
   using T = TypeParam;
   const td::test::ThreadCountGuard guard;
   const std::int64_t n = td::tuning::kSortParallelMinElements + 11;
-  const auto base = td::test::random_values<std::int32_t>(n, 5, 0, 1 << 30);
-  std::vector<std::vector<T>> inputs;
-  for (std::uint32_t mask : {0xffu, 0xff00u, 0xffffu, 0xff00ffu, 0xffffffu, 0u}) {
-    std::vector<T> v(static_cast<std::size_t>(n));
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const std::uint32_t b = 0x3f800000u | (static_cast<std::uint32_t>(base[i]) & mask);  // floats in [1, 2)
-      if constexpr (std::is_floating_point_v<T>)
-        v[i] = td::test::float_from_bits(b);
-      else
-        v[i] = static_cast<T>(b) - (1 << 30);
-    }
-    inputs.push_back(v);
-  }
+  auto inputs = td::test::byte_sharing_keys<T>(n);
   auto ascending = special_mix<T>(n, 9);
   std::sort(ascending.begin(), ascending.end(), less_nan_last<T>);
   inputs.push_back(ascending);

@@ -11,11 +11,13 @@
 #include <string>
 #include <tandem/tandem.hpp>
 
+#include "support/special_values.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
 using td::none;
 using td::slice;
+using td::test::less_nan_last;
 using td::test::values_match;
 
 namespace {
@@ -48,15 +50,6 @@ std::vector<td::Array<T>> layouts2d(const td::Array<T>& x) {
   auto strided = big(slice(none, none, 2), slice(1, none, 2));
   strided.assign(x);
   return {x, x.T().copy().T(), strided, td::flip(td::flip(x).copy())};
-}
-
-/// NumPy's order: NaNs after all numbers.
-template <class T>
-bool less_nan_last(T a, T b) {
-  if constexpr (std::is_floating_point_v<T>)
-    return a < b || (std::isnan(b) && !std::isnan(a));
-  else
-    return a < b;
 }
 
 template <class T>
