@@ -8,17 +8,27 @@
 // first element to the one above its last (or the end), so vectors of the element-wise
 // kernels cover the elements they cover when the whole result is evaluated; the few
 // elements evaluated twice at piece boundaries get the same bits both times.
+//
+// A program of one add, subtract or multiply of two float arrays in C order (`sum(a * b)`)
+// is not evaluated into memory at all: its source (ZipSource) computes each element as the
+// tree's leaves read it, from a and b read in place and prefetched as a plain sum reads its
+// array, with the eager kernels' per-lane operation, so the bits are the same (a float sum
+// or product that comes out NaN is computed again from pieces: which NaN it is depends on
+// the machine code, see reduce_rows).
 
 #include "cpu/fused_reduce.hpp"
 
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "backend/counters.hpp"
 #include "cpu/clones.hpp"
 #include "cpu/fused.hpp"
+#include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/reduce_tree.hpp"
 #include "dispatch/tuning.hpp"
@@ -60,12 +70,88 @@ class PieceReader {
   const std::int64_t piece_;
 };
 
-template <ReduceOp OP, class Stored>
-void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::int64_t piece) {
+// Element i of op(a[i], b[i]) for two float arrays read in place, as cpu::simd's functors
+// compute it (simd.hpp, simd_exact-inl.h: the eager kernels' value in every lane): a float
+// add or multiply of two NaNs gives the first one, quieted. Always inlined into
+// reduce_in_place's clones, as Contiguous is.
+template <BinaryOp OP, class T>
+struct ZipSource {
+  const T* a;
+  const T* b;
+  __attribute__((always_inline)) T at(std::int64_t i) const {
+    const T x = a[i];
+    const T y = b[i];
+    if constexpr (OP == BinaryOp::add)
+      return x != x ? x + x : x + y;
+    else if constexpr (OP == BinaryOp::subtract)
+      return x - y;
+    else
+      return x != x ? x * x : x * y;
+  }
+  __attribute__((always_inline)) ZipSource shifted(std::int64_t lo) const { return {a + lo, b + lo}; }
+  __attribute__((always_inline)) void prefetch(std::int64_t lo, std::int64_t n) const {
+    prefetch_ahead(a + lo, n);
+    prefetch_ahead(b + lo, n);
+  }
+};
+
+// The operands of a program that ZipSource computes: one add, subtract or multiply whose
+// operands are two inputs of the result's dtype, float32 or float64, each C-contiguous
+// (not broadcast, not reversed).
+struct ZipOperands {
+  BinaryOp op = BinaryOp::add;
+  const void* a = nullptr;
+  const void* b = nullptr;
+};
+
+std::optional<ZipOperands> zip_operands(const kernels::FusedCall& call) {
+  const kernels::FusedProgram& prog = *call.program;
+  if (prog.code.size() != 1) return std::nullopt;
+  const kernels::FusedInstr& instr = prog.code[0];
+  const auto op = static_cast<BinaryOp>(instr.key.code);
+  if (instr.key.family != OpFamily::binary || instr.arity != 2 ||
+      (op != BinaryOp::add && op != BinaryOp::subtract && op != BinaryOp::multiply))
+    return std::nullopt;
+  if ((instr.result != DType::float32 && instr.result != DType::float64) || instr.key.dtype != instr.result)
+    return std::nullopt;
+  const void* operand[2] = {};
+  for (int k = 0; k < 2; ++k) {
+    const kernels::FusedArg& arg = instr.args[k];
+    if (arg.kind != kernels::FusedArg::Kind::input) return std::nullopt;
+    const StridedView& v = call.inputs[static_cast<std::size_t>(arg.index)];
+    const NdLoop<1> loop = make_loop<1>({&v});
+    if (v.dtype != instr.result || loop.ndim != 1 ||
+        loop.inner_stride(0) != static_cast<std::int64_t>(itemsize(v.dtype)))
+      return std::nullopt;
+    operand[k] = loop.base[0];
+  }
+  return ZipOperands{op, operand[0], operand[1]};
+}
+
+// The reductions with a ZipSource form: those of a float program that sums, multiplies or
+// compares values (all, any and count_nonzero, rare on a product, take the pieces).
+constexpr bool has_zip_form(ReduceOp op) {
+  return op == ReduceOp::sum || op == ReduceOp::prod || op == ReduceOp::min || op == ReduceOp::max ||
+         op == ReduceOp::nansum || op == ReduceOp::nanprod || op == ReduceOp::nanmin || op == ReduceOp::nanmax;
+}
+
+// No ZipSource: reduce_rows evaluates pieces.
+struct NoZip {};
+
+// Rows: output r reduces elements [r m, (r + 1) m). With a ZipSource, each tree reads its
+// elements from zip; else (and to redo a NaN, below) from pieces evaluated into memory.
+template <ReduceOp OP, class Stored, class Zip>
+void reduce_rows(const FusedRanges& ranges, const Zip& zip, std::int64_t rows, void* out, std::int64_t piece) {
   using R = CpuReducer<OP, Stored>;
   using T = ReadAs<Stored>;
   using A = typename R::acc_type;
   using Out = typename R::out_type;
+  constexpr bool kZip = !std::is_same_v<Zip, NoZip>;
+  // A float sum or product where two NaNs meet is the NaN of whichever operand the machine
+  // code puts first, and the eager tree's code is not zip's: a NaN value of zip's is computed
+  // again from pieces, which run the eager tree's code (non-NaN values are the same bits
+  // either way: the same IEEE operations in the same order, and no NaN among them).
+  constexpr bool kRedoNan = kZip && (OP == ReduceOp::sum || OP == ReduceOp::prod);
   const std::int64_t n = ranges.size();
   const std::int64_t m = n / rows;
   const PieceReader<T> reader(ranges, piece);
@@ -78,6 +164,15 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
     parallel_tasks(pieces, threads, [&](std::int64_t p) {
       const std::int64_t r0 = p * per;
       const std::int64_t r1 = std::min(rows, r0 + per);
+      if constexpr (kZip) {
+        bool nan = false;
+        for (std::int64_t r = r0; r < r1; ++r) {
+          const A v = reduce_in_place<R>(zip.shifted(r * m), m);
+          if constexpr (kRedoNan) nan = nan || v != v;
+          o[r] = R::store(v);
+        }
+        if (!nan) return;
+      }
       const T* x = reader.read(r0 * m, r1 * m);
       if (m < 8) {  // leaf_values' short form, inline (sum(d * d, axis=-1) of 3-vectors)
         for (std::int64_t r = r0; r < r1; ++r, x += m) {
@@ -109,12 +204,42 @@ void reduce_rows(const FusedRanges& ranges, std::int64_t rows, void* out, std::i
   parallel_tasks(rows * count, threads, [&](std::int64_t t) {
     const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
     const std::int64_t lo = t / count * m + node[0];
+    if constexpr (kZip) {
+      const A v = reduce_in_place<R>(zip.shifted(lo), node[1]);
+      if (!kRedoNan || v == v) {
+        values[t] = v;
+        return;
+      }
+    }
     values[t] = steps(steps, lo, node[1]);
   });
   for (std::int64_t r = 0; r < rows; ++r) {
     std::size_t next = 0;
     o[r] = R::store(combine_subtrees<R>(m, piece, values.get() + r * count, next));
   }
+}
+
+// reduce_rows, by a ZipSource where the program has one.
+template <ReduceOp OP, class Stored>
+void reduce_rows_by_best_source(const FusedRanges& ranges, const std::optional<ZipOperands>& zip, std::int64_t rows,
+                                void* out, std::int64_t piece) {
+  if constexpr (std::is_floating_point_v<Stored> && has_zip_form(OP)) {
+    if (zip) {
+      const auto* a = static_cast<const Stored*>(zip->a);
+      const auto* b = static_cast<const Stored*>(zip->b);
+      switch (zip->op) {
+        case BinaryOp::add:
+          return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::add, Stored>{a, b}, rows, out, piece);
+        case BinaryOp::subtract:
+          return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::subtract, Stored>{a, b}, rows, out, piece);
+        case BinaryOp::multiply:
+          return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::multiply, Stored>{a, b}, rows, out, piece);
+        default:
+          break;
+      }
+    }
+  }
+  reduce_rows<OP, Stored>(ranges, NoZip{}, rows, out, piece);
 }
 
 // Middle: output (o, k) reduces elements k, k + inner, ... of the o-th slab of m * inner
@@ -274,11 +399,11 @@ void reduce_columns(const FusedRanges& ranges, std::int64_t cols, void* out, std
 }
 
 template <ReduceOp OP, class Stored>
-void reduce_layout(const FusedRanges& ranges, FusedReduceLayout layout, std::int64_t outputs, void* out,
-                   std::int64_t piece, std::int64_t inner) {
+void reduce_layout(const FusedRanges& ranges, const std::optional<ZipOperands>& zip, FusedReduceLayout layout,
+                   std::int64_t outputs, void* out, std::int64_t piece, std::int64_t inner) {
   switch (layout) {
     case FusedReduceLayout::rows:
-      return reduce_rows<OP, Stored>(ranges, outputs, out, piece);
+      return reduce_rows_by_best_source<OP, Stored>(ranges, zip, outputs, out, piece);
     case FusedReduceLayout::columns:
       return reduce_columns<OP, Stored>(ranges, outputs, out, piece);
     case FusedReduceLayout::middle:
@@ -287,31 +412,31 @@ void reduce_layout(const FusedRanges& ranges, FusedReduceLayout layout, std::int
 }
 
 template <class Stored>
-void reduce_typed(ReduceOp op, const FusedRanges& ranges, FusedReduceLayout layout, std::int64_t outputs, void* out,
-                  std::int64_t piece, std::int64_t inner) {
+void reduce_typed(ReduceOp op, const FusedRanges& ranges, const std::optional<ZipOperands>& zip,
+                  FusedReduceLayout layout, std::int64_t outputs, void* out, std::int64_t piece, std::int64_t inner) {
   switch (op) {
     case ReduceOp::sum:
-      return reduce_layout<ReduceOp::sum, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::sum, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::prod:
-      return reduce_layout<ReduceOp::prod, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::prod, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::min:
-      return reduce_layout<ReduceOp::min, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::min, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::max:
-      return reduce_layout<ReduceOp::max, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::max, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::all:
-      return reduce_layout<ReduceOp::all, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::all, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::any:
-      return reduce_layout<ReduceOp::any, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::any, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::count_nonzero:
-      return reduce_layout<ReduceOp::count_nonzero, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::count_nonzero, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::nansum:
-      return reduce_layout<ReduceOp::nansum, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::nansum, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::nanprod:
-      return reduce_layout<ReduceOp::nanprod, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::nanprod, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::nanmin:
-      return reduce_layout<ReduceOp::nanmin, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::nanmin, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::nanmax:
-      return reduce_layout<ReduceOp::nanmax, Stored>(ranges, layout, outputs, out, piece, inner);
+      return reduce_layout<ReduceOp::nanmax, Stored>(ranges, zip, layout, outputs, out, piece, inner);
     case ReduceOp::argmin:
     case ReduceOp::argmax:
       break;
@@ -328,8 +453,9 @@ void reduce_fused(ReduceOp op, const kernels::FusedCall& call, FusedReduceLayout
   TANDEM_CHECK(layout != FusedReduceLayout::middle || (inner >= 1 && outputs % inner == 0), ValueError, op_name(op),
                "fused middle reduction of ", outputs, " outputs in groups of ", inner);
   const FusedRanges ranges(call);
+  const std::optional<ZipOperands> zip = layout == FusedReduceLayout::rows ? zip_operands(call) : std::nullopt;
   visit_dtype(call.program->result(),
-              [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, layout, outputs, out, piece, inner); });
+              [&](auto tag) { reduce_typed<decltype(tag)>(op, ranges, zip, layout, outputs, out, piece, inner); });
   detail::counters().fused_evaluations.fetch_add(1, std::memory_order_relaxed);
   detail::counters().fused_instructions.fetch_add(call.program->code.size(), std::memory_order_relaxed);
 }

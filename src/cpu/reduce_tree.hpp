@@ -23,13 +23,32 @@ inline std::int64_t reduce_split_point(std::int64_t n) {
   return half - half % 8;
 }
 
+/// Prefetches tuning::kReducePrefetchBytes ahead of the n elements from x on, a line at a
+/// time: one thread reading a stream otherwise waits on the hardware prefetchers, which stop
+/// at every 4 KiB page.
+template <class T>
+__attribute__((always_inline)) inline void prefetch_ahead(const T* x, std::int64_t n) {
+  constexpr std::int64_t kLine = 64 / sizeof(T) > 0 ? 64 / sizeof(T) : 1;
+  constexpr std::int64_t kAhead = tuning::kReducePrefetchBytes / sizeof(T);
+  for (std::int64_t i = 0; i < n; i += kLine) __builtin_prefetch(x + i + kAhead);
+}
+
 /// A source whose elements lie one after the other: the tree reads them in place. `stream`:
 /// they come from memory (an array), not from a cache-sized buffer just written (the fused
-/// reductions' pieces), so the tree prefetches ahead.
+/// reductions' pieces), so the tree prefetches ahead. Sources read in place have at(i), the
+/// element i, shifted(lo), the source from element lo on, and prefetch(lo, n), called before
+/// a leaf reads elements [lo, lo + n); all three are always inlined into reduce_in_place's
+/// clones (a call per element would run the baseline code).
 template <class T>
 struct Contiguous {
+  using value_type = T;
   const T* p;
   bool stream = true;
+  __attribute__((always_inline)) T at(std::int64_t i) const { return p[i]; }
+  __attribute__((always_inline)) Contiguous shifted(std::int64_t lo) const { return {p + lo, stream}; }
+  __attribute__((always_inline)) void prefetch(std::int64_t lo, std::int64_t n) const {
+    if (stream) prefetch_ahead(p + lo, n);
+  }
 };
 
 /// Every `stride`-th element from p on, gathered a leaf at a time into the caller's scratch
@@ -45,42 +64,42 @@ struct Strided {
   }
 };
 
-/// Always inlined: GCC inlines a function compiled for the baseline into an AVX-512/AVX2
-/// clone (reduce_contiguous) only when told to, and a call per leaf would run the SSE2 code.
-template <class R, class T>
-__attribute__((always_inline)) inline typename R::acc_type leaf_values(const T* x, std::int64_t n) {
+/// A leaf: the elements [0, n) of src (a source read in place: src.at(i)). Always inlined:
+/// GCC inlines a function compiled for the baseline into an AVX-512/AVX2 clone
+/// (reduce_in_place) only when told to, and a call per leaf would run the SSE2 code.
+template <class R, class Src>
+__attribute__((always_inline)) inline typename R::acc_type leaf_values(const Src& src, std::int64_t n) {
   using A = typename R::acc_type;
   if (n < 8) {
-    A r = R::load(x[0]);
-    for (std::int64_t i = 1; i < n; ++i) r = R::combine(r, R::load(x[i]));
+    A r = R::load(src.at(0));
+    for (std::int64_t i = 1; i < n; ++i) r = R::combine(r, R::load(src.at(i)));
     return r;
   }
   A r[8];
-  for (int k = 0; k < 8; ++k) r[k] = R::load(x[k]);
+  for (int k = 0; k < 8; ++k) r[k] = R::load(src.at(k));
   std::int64_t i = 8;
   for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(x[i + k]));
+    for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(src.at(i + k)));
   }
   A res = R::combine(R::combine(R::combine(r[0], r[1]), R::combine(r[2], r[3])),
                      R::combine(R::combine(r[4], r[5]), R::combine(r[6], r[7])));
-  for (; i < n; ++i) res = R::combine(res, R::load(x[i]));
+  for (; i < n; ++i) res = R::combine(res, R::load(src.at(i)));
   return res;
 }
 
 /// Levels of a tree, at most: an inner node of n elements has children of at most n / 2 + 8.
 inline constexpr int kReduceMaxDepth = 64;
 
-/// The tree over x[0, n) (n > kReduceLeaf), the recursion of reduce_tree unrolled into a
-/// loop over an explicit stack so that one function holds the whole tree with its leaves
-/// inlined, and TANDEM_ISA_CLONES compiles it for AVX-512 and AVX2 (a leaf's 8 accumulators
-/// are one vector; with the SSE2 baseline's four, one thread summed doubles at 0.75 x the
-/// read bandwidth). `stream`: prefetch tuning::kReducePrefetchBytes ahead of each leaf. Same
-/// operations in the same order as reduce_tree: the same bits from every clone.
-template <class R, class T>
-static TANDEM_ISA_CLONES typename R::acc_type reduce_contiguous(const T* x, std::int64_t n, bool stream) {
+/// The tree over the elements [0, n) of a source read in place (Contiguous, or the fused
+/// reductions' sources that compute each element from their operands as they read it), the
+/// recursion of reduce_tree unrolled into a loop over an explicit stack so that one function
+/// holds the whole tree with its leaves inlined, and TANDEM_ISA_CLONES compiles it for
+/// AVX-512 and AVX2 (a leaf's 8 accumulators are one vector; with the SSE2 baseline's four,
+/// one thread summed doubles at 0.75 x the read bandwidth). src.prefetch runs before each
+/// leaf. Same operations in the same order as reduce_tree: the same bits from every clone.
+template <class R, class Src>
+static TANDEM_ISA_CLONES typename R::acc_type reduce_in_place(const Src& src, std::int64_t n) {
   using A = typename R::acc_type;
-  constexpr std::int64_t kLine = 64 / sizeof(T) > 0 ? 64 / sizeof(T) : 1;
-  constexpr std::int64_t kAhead = tuning::kReducePrefetchBytes / sizeof(T);
   // Level d's node: elements [lo[d], lo[d] + len[d]); is_right[d]: it is its parent's right
   // child, whose left sibling's value waits in left[d - 1].
   std::int64_t lo[kReduceMaxDepth + 1];
@@ -98,11 +117,8 @@ static TANDEM_ISA_CLONES typename R::acc_type reduce_contiguous(const T* x, std:
       is_right[d + 1] = false;
       ++d;
     }
-    const T* leaf = x + lo[d];
-    if (stream) {
-      for (std::int64_t i = 0; i < len[d]; i += kLine) __builtin_prefetch(leaf + i + kAhead);
-    }
-    A v = leaf_values<R>(leaf, len[d]);
+    src.prefetch(lo[d], len[d]);
+    A v = leaf_values<R>(src.shifted(lo[d]), len[d]);
     for (;;) {
       if (d == 0) return v;
       if (!is_right[d]) {
@@ -123,10 +139,10 @@ static TANDEM_ISA_CLONES typename R::acc_type reduce_contiguous(const T* x, std:
 template <class R, class T, class Src>
 typename R::acc_type reduce_leaf(const Src& src, std::int64_t lo, std::int64_t n) {
   if constexpr (std::is_same_v<Src, Contiguous<T>>) {
-    return leaf_values<R>(src.p + lo, n);
+    return leaf_values<R>(src.shifted(lo), n);
   } else {
     T scratch[kReduceLeaf] = {};  // zeroed only to quiet -Wmaybe-uninitialized; block() fills n >= 1
-    return leaf_values<R>(src.block(lo, n, scratch), n);
+    return leaf_values<R>(Contiguous<T>{src.block(lo, n, scratch), false}, n);
   }
 }
 
@@ -134,7 +150,7 @@ typename R::acc_type reduce_leaf(const Src& src, std::int64_t lo, std::int64_t n
 template <class R, class T, class Src>
 typename R::acc_type reduce_tree(const Src& src, std::int64_t lo, std::int64_t n) {
   if (n <= kReduceLeaf) return reduce_leaf<R, T>(src, lo, n);
-  if constexpr (std::is_same_v<Src, Contiguous<T>>) return reduce_contiguous<R, T>(src.p + lo, n, src.stream);
+  if constexpr (std::is_same_v<Src, Contiguous<T>>) return reduce_in_place<R>(src.shifted(lo), n);
   const std::int64_t h = reduce_split_point(n);
   // Left first, in its own statement: the order of function arguments is unspecified, and
   // GCC evaluates right to left, which walks memory backwards (4x slower: the prefetchers

@@ -360,3 +360,84 @@ TEST(LazyReduce, ThreadsReducingAndReadingOneGraph) {
     EXPECT_EQ(values, expected_values);
   }
 }
+
+// Expressions of two or three arrays reduced whole or along the last axis: a single add,
+// subtract or multiply of two C-contiguous float arrays is computed as the tree reads it
+// (src/cpu/fused_reduce.cpp, ZipSource); the rest (a * b + c, mixed dtypes, views,
+// broadcasting) evaluates pieces. Bitwise the eager result on 1 to 3 threads, NaNs of both
+// signs and different payloads meeting in the operations and in the sums included.
+TEST(LazyReduce, ExpressionsOfArraysEqualEagerBitwise) {
+  td::test::ThreadCountGuard threads;
+  const auto nan_bits = [](std::uint64_t bits) {
+    double x;
+    std::memcpy(&x, &bits, sizeof x);
+    return x;
+  };
+  const double nans[] = {nan_bits(0x7ff8000000000001ULL), nan_bits(0xfff8000000000002ULL),
+                         nan_bits(0x7ff0000000000003ULL)};  // the last one signalling
+  for (std::int64_t n : {0, 1, 7, 1023, (1 << 20) + 3}) {
+    std::mt19937_64 rng(static_cast<std::uint64_t>(n) + 11);
+    std::vector<double> v[3];
+    for (std::vector<double>& x : v) {
+      x.resize(static_cast<std::size_t>(n));
+      for (double& e : x) e = rng() % 5000 == 0 ? nans[rng() % 3] : std::uniform_real_distribution<double>(-2, 2)(rng);
+    }
+    const Shape shape{n};
+    const Shape rows = n % 7 == 0 ? Shape{7, n / 7} : Shape{1, n};
+    auto expressions = [&] {
+      const UntypedArray a = td::Array<double>::from(v[0], shape).untyped();
+      const UntypedArray b = td::Array<double>::from(v[1], shape).untyped();
+      const UntypedArray c = td::Array<double>::from(v[2], shape).untyped();
+      const UntypedArray af = u::astype(a, DType::float32);
+      const UntypedArray bf = u::astype(b, DType::float32);
+      const std::int64_t h = n / 2;
+      const UntypedArray reversed = b.view(shape, td::Strides{-1}, n > 0 ? n - 1 : 0);
+      std::vector<UntypedArray> e = {
+          u::binary(td::BinaryOp::multiply, a, b),
+          u::binary(td::BinaryOp::add, a, b),
+          u::binary(td::BinaryOp::subtract, b, a),
+          u::binary(td::BinaryOp::multiply, af, bf),
+          u::binary(td::BinaryOp::add, u::binary(td::BinaryOp::multiply, a, b), c),
+          u::binary(td::BinaryOp::multiply, u::astype(af, DType::float64), b),  // mixed dtypes
+          u::binary(td::BinaryOp::multiply, a, reversed),
+          u::binary(td::BinaryOp::multiply, a.view(Shape{h}, td::Strides{2}, 0), b.view(Shape{h}, td::Strides{1}, 1)),
+          u::binary(td::BinaryOp::multiply, a, u::scalar_array(td::Scalar::of(0.5))),
+          u::reshape(u::binary(td::BinaryOp::multiply, a, b), rows),
+          u::binary(td::BinaryOp::multiply, u::reshape(a, rows),
+                    u::reshape(b, rows).view(Shape{1, rows[1]}, td::Strides{0, 1}, 0)),
+      };
+      return e;
+    };
+    auto reductions = [&](const UntypedArray& x) {
+      std::vector<std::string> out;
+      const td::Axes axes = x.ndim() == 2 ? td::Axes(-1) : td::Axes();
+      auto record = [&](auto&& f) {
+        try {
+          const std::vector<unsigned char> bytes = td::test::bytes_of(f());
+          out.emplace_back(bytes.begin(), bytes.end());
+        } catch (const td::Error& err) {
+          out.emplace_back(std::string("error: ") + err.what());
+        }
+      };
+      for (ReduceOp op :
+           {ReduceOp::sum, ReduceOp::max, ReduceOp::min, ReduceOp::nansum, ReduceOp::prod, ReduceOp::nanmax})
+        record([&] { return u::reduce(op, x, axes, false); });
+      record([&] { return u::mean(x, axes, false); });
+      return out;
+    };
+    std::vector<std::vector<std::string>> eager;
+    {
+      const td::test::LazyMode mode(false);
+      for (const UntypedArray& x : expressions()) eager.push_back(reductions(x));
+    }
+    const td::test::LazyMode mode(true);
+    for (int t = 1; t <= 3; ++t) {
+      td::set_num_threads(t);
+      const std::vector<UntypedArray> lazy = expressions();  // new graphs each time
+      for (std::size_t i = 0; i < lazy.size(); ++i) {
+        EXPECT_TRUE(pending(lazy[i]) || lazy[i].size() == 0) << "expression " << i << " n " << n;
+        EXPECT_EQ(reductions(lazy[i]), eager[i]) << "expression " << i << " n " << n << " threads " << t;
+      }
+    }
+  }
+}
