@@ -101,6 +101,23 @@ void column_max(benchmark::State& state, bool lazy) {
   state.SetBytesProcessed(state.iterations() * 2 * kTriadSize * 8);
 }
 
+// sum(a * b, axis 1) of 4096 x 8192 doubles (rows: the fused path of a whole sum, per
+// row) and sum(a * b + c) of 2^25 doubles (a program of two instructions: pieces evaluated
+// into memory, then reduced).
+void row_sum(benchmark::State& state, bool lazy) {
+  const td::LazyGuard mode(lazy);
+  auto a = input(kTriadSize, 0.5).reshape({4096, 8192}), b = input(kTriadSize, 1.5).reshape({4096, 8192});
+  for (auto _ : state) benchmark::DoNotOptimize(td::sum(a * b, 1).at({0}));
+  state.SetBytesProcessed(state.iterations() * 2 * kTriadSize * 8);
+}
+
+void sum_of_axpy(benchmark::State& state, bool lazy) {
+  const td::LazyGuard mode(lazy);
+  auto a = input(kTriadSize, 0.5), b = input(kTriadSize, 1.5), c = input(kTriadSize, 2.5);
+  for (auto _ : state) benchmark::DoNotOptimize(td::sum(a * b + c).item());
+  state.SetBytesProcessed(state.iterations() * 3 * kTriadSize * 8);
+}
+
 // A 16-element allocating add, forced: the overhead laziness must not add to.
 void add16(benchmark::State& state, bool lazy) {
   const td::LazyGuard mode(lazy);
@@ -144,6 +161,10 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("sum", sum_stored)->Arg(kTriadSize)->UseRealTime()->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("colmax/lazy", column_max, true)->UseRealTime()->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("colmax/eager", column_max, false)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("rowsum/lazy", row_sum, true)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("rowsum/eager", row_sum, false)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("sumaxpy/lazy", sum_of_axpy, true)->UseRealTime()->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("sumaxpy/eager", sum_of_axpy, false)->UseRealTime()->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("add16/lazy", add16, true)->UseRealTime();
     benchmark::RegisterBenchmark("add16/eager", add16, false)->UseRealTime();
   });
