@@ -41,7 +41,6 @@ __attribute__((always_inline)) inline void prefetch_ahead(const T* x, std::int64
 /// clones (a call per element would run the baseline code).
 template <class T>
 struct Contiguous {
-  using value_type = T;
   const T* p;
   bool stream = true;
   __attribute__((always_inline)) T at(std::int64_t i) const { return p[i]; }
