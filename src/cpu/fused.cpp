@@ -283,13 +283,13 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
 
 }  // namespace
 
-TileRuns tile_runs(const Plan& plan, std::int64_t b0, std::int64_t len, std::int64_t run) {
+bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream) {
+  if (!plan.tiles) return false;
   using fused_tile::Source;
   const FusedCall& call = *plan.call;
   const fused_tile::Program& prog = *plan.tiles;
   const std::size_t inputs = plan.inputs.size();
-  thread_local std::vector<Source> source_memory;
-  std::vector<Source>& sources = source_memory;
+  thread_local std::vector<Source> sources;
   sources.resize(prog.sources.size());
   for (std::size_t i = 0; i < inputs; ++i) {
     const Input& in = plan.inputs[i];
@@ -313,7 +313,7 @@ TileRuns tile_runs(const Plan& plan, std::int64_t b0, std::int64_t len, std::int
   std::vector<RunCursor>& cursors = cursor_memory;  // one look-up of each thread_local
   std::vector<const void*>& starts = start_memory;
   std::vector<std::int64_t>& lens = len_memory;
-  const auto most_runs = static_cast<std::size_t>(len / run + 2);
+  const auto most_runs = static_cast<std::size_t>(len / plan.tile_run + 2);
   cursors.resize(inputs);
   starts.resize(most_runs * inputs);
   lens.resize(most_runs);
@@ -323,7 +323,7 @@ TileRuns tile_runs(const Plan& plan, std::int64_t b0, std::int64_t len, std::int
   const void** run_starts = starts.data();
   std::int64_t runs = 0;
   for (std::int64_t q = b0, end = b0 + len; q < end; ++runs) {
-    const std::int64_t stop = std::min(end, (q / run + 1) * run);
+    const std::int64_t stop = std::min(end, (q / plan.tile_run + 1) * plan.tile_run);
     for (std::size_t i = 0; i < inputs; ++i) {
       const Input& in = plan.inputs[i];
       const auto* base = static_cast<const char*>(call.inputs[i].data);
@@ -348,14 +348,9 @@ TileRuns tile_runs(const Plan& plan, std::int64_t b0, std::int64_t len, std::int
     lens[static_cast<std::size_t>(runs)] = stop - q;
     q = stop;
   }
-  return {sources.data(), starts.data(), lens.data(), runs};
-}
-
-bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream) {
-  if (!plan.tiles) return false;
-  const TileRuns r = tile_runs(plan, b0, len, plan.tile_run);
-  return fused_tile::run_runs(*plan.tiles, r.sources, plan.inputs.size(), r.starts, r.lens, r.runs, result, stream,
-                              tile_scratch(plan, scratch));
+  char* tile_scratch = scratch + static_cast<std::size_t>(plan.slots) * kSlotBytes;
+  return fused_tile::run_runs(prog, sources.data(), inputs, starts.data(), lens.data(), runs, result, stream,
+                              tile_scratch);
 }
 
 void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result) {
@@ -445,10 +440,6 @@ void run_chunk(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t le
 }
 
 }  // namespace
-
-char* tile_scratch(const Plan& plan, char* scratch) {
-  return scratch + static_cast<std::size_t>(plan.slots) * kSlotBytes;
-}
 
 std::size_t scratch_bytes(const Plan& plan) {
   return static_cast<std::size_t>(std::max(plan.slots, 1)) * kSlotBytes +

@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 #include "kernels/fused_program.hpp"
 
@@ -32,21 +31,6 @@ struct FusedOverlap {
   bool simple = true;
   /// Output element i reads at most the output elements [i - back, i + ahead].
   std::int64_t back = 0, ahead = 0;
-  /// Rows (the output's outermost axis) are laid out one after the other, each contiguous
-  /// along its innermost axis, and every overlapping input reads, for output row r, output
-  /// elements of row r + shift only: its address is that row's plus `offset` elements, and
-  /// |offset| <= margin, less than the gap between two rows. Then the in-place row schedule
-  /// runs (src/cpu/fused_rows.cpp).
-  bool rows = false;
-  std::int64_t margin = 0;
-  struct Shift {
-    bool overlaps = false;
-    std::int64_t rows = 0, offset = 0;
-  };
-  std::vector<Shift> shift;  ///< per input, when `rows`
-  /// The bytes [low, high) that the output and its overlapping inputs span, when `rows`.
-  const char* low = nullptr;
-  const char* high = nullptr;
 };
 FusedOverlap fused_overlap(const kernels::FusedCall& call);
 
@@ -54,10 +38,6 @@ FusedOverlap fused_overlap(const kernels::FusedCall& call);
 /// result is that of reading every input before writing (NumPy's rule), with private
 /// memory for a few rows per thread and no output-sized temporary.
 void run_fused_overlapping(const kernels::FusedCall& call, const FusedOverlap& overlap, bool as_temporary);
-
-/// Tests: whether run_fused_overlapping may take the in-place row schedule (on by default;
-/// off: the delayed write-back schedule for every simple overlap). Returns the old setting.
-bool set_fused_rows(bool on);
 
 /// A program prepared to be run piece by piece into contiguous memory of the caller's, for a
 /// consumer that reads the values block by block and never stores the whole result (the

@@ -8,7 +8,6 @@
 #include <optional>
 #include <vector>
 
-#include "cpu/fused.hpp"
 #include "cpu/fused_tile.hpp"
 #include "cpu/nd_iter.hpp"
 #include "dispatch/tuning.hpp"
@@ -61,29 +60,9 @@ Plan make_plan(const FusedCall& call, bool as_temporary);
 /// plan has a tile form.
 void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result);
 
-/// The runs of the elements [b0, b0 + len) for the plan's tile form (it has one), cut at
-/// multiples of `run` elements (plan.tile_run or a divisor of it): the sources for
-/// fused_tile::run_runs and, per run, its inputs' starts and its length. Thread-local memory,
-/// valid until the thread's next call.
-struct TileRuns {
-  const fused_tile::Source* sources;
-  const void** starts;  // runs x inputs
-  const std::int64_t* lens;
-  std::int64_t runs;
-};
-TileRuns tile_runs(const Plan& plan, std::int64_t b0, std::int64_t len, std::int64_t run);
-
-/// The part of a thread's scratch (thread_scratch) that the tile form uses.
-char* tile_scratch(const Plan& plan, char* scratch);
-
 /// evaluate_block by the plan's tile form, when it has one (false otherwise: nothing is
 /// written); with `stream`, non-temporal stores into `result` where it is aligned.
 bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream);
-
-/// The in-place row schedule (fused_rows.cpp) for an overlap with FusedOverlap::rows, when
-/// the plan has a tile form, long enough rows and little memory to keep; false (nothing
-/// done) otherwise.
-bool run_fused_rows(const Plan& plan, const FusedOverlap& overlap);
 
 /// Copies the results of the elements [q0, q1) of the output, contiguous at src, into out.
 void store_block(const Plan& plan, const char* src, std::int64_t q0, std::int64_t q1);

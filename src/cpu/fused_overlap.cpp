@@ -88,24 +88,6 @@ void evaluate_span(const Plan& plan, char* scratch, std::int64_t b0, std::int64_
     evaluate_block(plan, scratch, b, std::min(block, b1 - b), result + (b - b0) * item);
 }
 
-// Whether the output's rows (outermost axis) lie one after the other in memory, each
-// contiguous along its innermost axis and not interleaved within itself: every axis but
-// the first of extent > 1 has a positive stride larger than the spread of the axes inside
-// it, the innermost such stride being 1 element (the outermost one is checked against the
-// margins by the caller).
-bool rows_apart(const StridedView& out) {
-  std::int64_t inner_span = 0;
-  bool innermost = true;
-  for (auto d = static_cast<int>(out.shape.size()) - 1; d >= 0; --d) {
-    if (out.shape[d] == 1 && d > 0) continue;
-    const std::int64_t s = out.strides[d];
-    if (innermost ? s != 1 : s <= inner_span) return false;
-    innermost = false;
-    if (d > 0) inner_span += (out.shape[d] - 1) * s;
-  }
-  return !innermost;
-}
-
 }  // namespace
 
 FusedOverlap fused_overlap(const FusedCall& call) {
@@ -119,12 +101,7 @@ FusedOverlap fused_overlap(const FusedCall& call) {
   const std::int64_t row = n / rows;  // elements per row of the outermost axis
   std::int64_t span = 0;              // spread of an element's offset inside its row
   for (int d = 1; d < static_cast<int>(out.shape.size()); ++d) span += (out.shape[d] - 1) * std::abs(out.strides[d]);
-  o.rows = out.shape.size() >= 2 && rows > 1 && rows_apart(out);
-  o.shift.resize(call.inputs.size());
-  o.low = out_bytes.first;
-  o.high = out_bytes.second;
-  for (std::size_t k = 0; k < call.inputs.size(); ++k) {
-    const StridedView& in = call.inputs[k];
+  for (const StridedView& in : call.inputs) {
     const auto in_bytes = byte_range(in);
     if (in_bytes.second <= out_bytes.first || out_bytes.second <= in_bytes.first) continue;
     const std::int64_t delta_bytes = static_cast<const char*>(in.data) - static_cast<const char*>(out.data);
@@ -158,18 +135,7 @@ FusedOverlap fused_overlap(const FusedCall& call) {
     o.overlaps = true;
     o.back = std::max(o.back, (1 - lo) * row - 1);
     o.ahead = std::max(o.ahead, (hi + 1) * row - 1);
-    if (o.rows && lo == hi) {
-      const std::int64_t offset = delta - lo * out.strides[0];
-      o.shift[k] = {true, lo, offset};
-      o.margin = std::max(o.margin, std::abs(offset));
-      o.low = std::min(o.low, in_bytes.first);
-      o.high = std::max(o.high, in_bytes.second);
-    } else {
-      o.rows = false;
-    }
   }
-  // The margins of a row's copy (fused_rows.cpp) lie in the gap before the next row.
-  if (o.rows) o.rows = o.overlaps && out.strides[0] - span > o.margin;
   // The first and last `reach` elements of each range are computed ahead into private
   // memory: when that is more than a small part of the output, a temporary is as good.
   if (o.overlaps && o.simple) {
@@ -200,10 +166,6 @@ FusedOverlap fused_overlap(const FusedCall& call) {
 // as in run_fused, so the results are the same bits.
 void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, bool as_temporary) {
   const Plan plan = make_plan(call, as_temporary);
-  if (fused_detail::run_fused_rows(plan, overlap)) {
-    count_evaluation(call);
-    return;
-  }
   const std::int64_t n = plan.n;
   const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
   const std::int64_t reach = round_up(std::max(overlap.back, overlap.ahead), 16);

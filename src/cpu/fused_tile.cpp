@@ -104,27 +104,16 @@ HWY_INLINE void apply(D d, Form form, V* acc, const T* pa, const T* pb) {
 }
 
 // Runs `tiles` tiles of kT vectors; source s of tile t starts at base[s] + t * advance[s]
-// (advance: kTile vectors or 0). With `save`, the old values of the output elements go to
-// save (the same offsets) before they are written, read by later tiles through sources
-// placed there: tile 0's first, then while tile t is computed those of tile t + 1, so that
-// a tile reads its copy a tile after storing it (a load straight after a store it partly
-// overlaps waits for the store to reach the cache).
+// (advance: kTile vectors or 0).
 template <std::size_t kT, class D, class T = hn::TFromD<D>>
 HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* const* base,
                             const std::int64_t* advance, T* out, std::int64_t tiles, bool stream, const short* streamed,
-                            std::size_t streamed_count, T* save) {
+                            std::size_t streamed_count) {
   using V = hn::Vec<D>;
   const std::size_t N = hn::Lanes(d);
   V acc[kT];
   TANDEM_EACH_VECTOR(k) { acc[k] = hn::Zero(d); }
-  const auto save_tile = [&](std::int64_t t) HWY_ATTR {
-    const T* o = out + t * static_cast<std::int64_t>(kT * N);
-    T* sv = save + t * static_cast<std::int64_t>(kT * N);
-    TANDEM_EACH_VECTOR(k) { hn::StoreU(hn::LoadU(d, o + k * N), d, sv + k * N); }
-  };
-  if (save != nullptr && tiles > 0) save_tile(0);
   for (std::int64_t t = 0; t < tiles; ++t) {
-    if (save != nullptr && t + 1 < tiles) save_tile(t + 1);
     // The streamed inputs a few tiles ahead: the hardware's prefetchers stop at page
     // boundaries and were not far enough ahead (chain8 at 1.8 x a copy pass without this).
     for (std::size_t i = 0; i < streamed_count; ++i) {
@@ -173,13 +162,10 @@ HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* 
 }
 
 // Computes the runs one after the other into out: run r is lens[r] elements long, its input
-// i (i < inputs) starts at starts[r * inputs + i] (starts null: one run, sources[i].p). With
-// outs, run r goes to outs[r] instead, and with saves the old values of its output elements
-// go to saves[r] before any of them is written (fused_tile.hpp, run_runs_in_place).
+// i (i < inputs) starts at starts[r * inputs + i] (starts null: one run, sources[i].p).
 template <class T>
 void run_typed(const Program& prog, const Source* sources, std::size_t inputs, const void* const* starts,
-               const std::int64_t* lens, std::int64_t runs, T* out, bool stream, char* scratch,
-               void* const* outs = nullptr, void* const* saves = nullptr) {
+               const std::int64_t* lens, std::int64_t runs, T* out, bool stream, char* scratch) {
   constexpr std::size_t kT = kTile;  // the broadcast regions hold whole tiles
   const hn::ScalableTag<T> d;
   const std::size_t N = hn::Lanes(d);
@@ -235,34 +221,20 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
       for (std::size_t i = 0; i < inputs; ++i) place(i, starts[static_cast<std::size_t>(r) * inputs + i]);
     const std::int64_t len = lens[r];
     const std::int64_t tiles = len / tile;
-    T* const o = outs != nullptr ? static_cast<T*>(outs[r]) : out;
-    T* const sv = saves != nullptr ? static_cast<T*>(saves[r]) : nullptr;
-    const bool aligned = reinterpret_cast<std::uintptr_t>(o) % (N * sizeof(T)) == 0;
-    run_tiles<kTile>(d, prog.code.data(), prog.code.size(), base, advance, o, tiles, stream && aligned, streamed,
-                     streamed_count, sv);
+    const bool aligned = reinterpret_cast<std::uintptr_t>(out) % (N * sizeof(T)) == 0;
+    run_tiles<kTile>(d, prog.code.data(), prog.code.size(), base, advance, out, tiles, stream && aligned, streamed,
+                     streamed_count);
     std::int64_t done = tiles * tile;
     const T* start[kMaxSources];
-    // In place, the rest of the run's old values before any of them is written.
-    if (sv != nullptr && done < len) std::memcpy(sv + done, o + done, static_cast<std::size_t>(len - done) * sizeof(T));
     if (done < len && len >= half) {
       // The tail: half tiles, the last one ending with the run, over elements already
       // written where it overlaps (the same bits: no lane depends on its neighbours).
-      const auto half_at = [&](std::int64_t at, T* to) {
+      const auto half_at = [&](std::int64_t at) {
         for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * at;
-        run_tiles<kTile / 2>(d, prog.code.data(), prog.code.size(), start, advance, to, 1, false, streamed, 0,
-                             static_cast<T*>(nullptr));
+        run_tiles<kTile / 2>(d, prog.code.data(), prog.code.size(), start, advance, out + at, 1, false, streamed, 0);
       };
-      for (; done + half <= len; done += half) half_at(done, o + done);
-      if (done < len && sv == nullptr) {
-        half_at(len - half, o + len - half);
-      } else if (done < len) {
-        // In place, the elements before `done` hold new values, which the overlapping half
-        // tile would read as inputs: it computes into the region, and only its lanes from
-        // `done` on (whose inputs are still old) are kept.
-        const auto rest = static_cast<std::size_t>(len - done) * sizeof(T);
-        half_at(len - half, region(count));
-        std::memcpy(o + done, region(count) + (done - (len - half)), rest);
-      }
+      for (; done + half <= len; done += half) half_at(done);
+      if (done < len) half_at(len - half);
     } else if (done < len) {
       // A run shorter than half a tile: the streamed sources' elements copied into their
       // regions, one tile computed there (lanes past the end compute values nobody reads),
@@ -274,11 +246,10 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
         std::memcpy(region(s), base[s] + done, rest);
         start[s] = region(s);
       }
-      run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, region(count), 1, false, streamed, 0,
-                       static_cast<T*>(nullptr));
-      std::memcpy(o + done, region(count), rest);
+      run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, region(count), 1, false, streamed, 0);
+      std::memcpy(out + done, region(count), rest);
     }
-    if (outs == nullptr) out += len;
+    out += len;
   }
 }
 
@@ -287,13 +258,12 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
 bool AvailableImpl() { return HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128 && HWY_TARGET != HWY_SSSE3; }
 
 bool RunImpl(const Program& prog, const Source* sources, std::size_t inputs, const void* const* starts,
-             const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch, void* const* outs,
-             void* const* saves) {
+             const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch) {
   if (!AvailableImpl()) return false;
   if (prog.dtype == DType::float32)
-    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<float*>(out), stream, scratch, outs, saves);
+    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<float*>(out), stream, scratch);
   else
-    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<double*>(out), stream, scratch, outs, saves);
+    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<double*>(out), stream, scratch);
   return true;
 }
 
@@ -428,22 +398,13 @@ std::size_t scratch_bytes(const Program& program) { return (program.sources.size
 
 bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch) {
   if (len <= 0) return true;
-  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, 0, nullptr, &len, 1, out, stream, scratch, nullptr, nullptr);
+  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, 0, nullptr, &len, 1, out, stream, scratch);
 }
 
 bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
               const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch) {
   if (runs <= 0) return true;
-  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, inputs, starts, lens, runs, out, stream, scratch, nullptr,
-                                       nullptr);
-}
-
-bool run_runs_in_place(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
-                       const std::int64_t* lens, std::int64_t runs, void* const* outs, void* const* saves,
-                       char* scratch) {
-  if (runs <= 0) return true;
-  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, inputs, starts, lens, runs, nullptr, false, scratch, outs,
-                                       saves);
+  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, inputs, starts, lens, runs, out, stream, scratch);
 }
 
 }  // namespace tandem::cpu::fused_tile

@@ -96,14 +96,4 @@ bool run(const Program& program, const Source* sources, void* out, std::int64_t 
 bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
               const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch);
 
-/// run_runs writing run r to outs[r], an output that later runs' inputs may read: before a
-/// tile writes its elements there, their old values are copied to saves[r] (the same
-/// offsets), so inputs placed in that copy read them as they were. Every lane is computed
-/// from inputs read before its own element is written; a lane whose element was written
-/// already is computed again only into scratch (the tail of a run), never stored. No
-/// non-temporal stores.
-bool run_runs_in_place(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
-                       const std::int64_t* lens, std::int64_t runs, void* const* outs, void* const* saves,
-                       char* scratch);
-
 }  // namespace tandem::cpu::fused_tile
