@@ -333,11 +333,11 @@ td::Array<double> laid_out(const td::Array<double>& u, unsigned reversed, bool t
 // Stencil-like assignments with random overlaps: the destination is the interior of a grid
 // of 1, 2, 3, 7 or 129 elements per axis (plus a halo of 3) seen reversed along some axes
 // and/or transposed, and each of five operands is a view of the same grid shifted by -3..3
-// along each axis, laid out as the destination (a pure shift: the fused pass orders it) or,
-// in a third of the trials, the last one reversed along the first axis besides (a
-// temporary first). 1 and 2 threads; grids of
-// more than 32768 elements split into ranges between the threads. Bitwise equal to the
-// eager statement and to NumPy's rule (the right-hand side from a copy of the grid).
+// along each axis, laid out as the destination (a pure shift, which the fused pass orders
+// in place when its reach is small) or, in a third of the trials, the last one reversed
+// along the grid's first axis besides (a temporary first). 1 and 2 threads; grids of more
+// than 32768 elements split into ranges between the threads. Bitwise equal to the eager
+// statement and to NumPy's rule (the right-hand side from a copy of the grid).
 TEST(LazyAssign, RandomOverlapsInEveryLayoutMatchEagerBitwise) {
   std::mt19937_64 rng(23);
   const std::int64_t sizes[] = {1, 2, 3, 7, 129};
