@@ -35,6 +35,10 @@ function(tandem_add_layer layer)
   # The same flags for every layer (OpenMP, SIMD, BLAS and zlib headers), as one target had.
   target_link_libraries(tandem_${layer} PRIVATE OpenMP::OpenMP_CXX tandem_highway tandem_vector_math ZLIB::ZLIB tandem_blas)
   tandem_set_warnings(tandem_${layer})
+  # Nobody replaces the library's own functions at load time: with this, GCC binds and
+  # inlines calls within a source file instead of going through the PLT (every op's path
+  # makes a dozen such calls; docs/performance.md). C++ only: nvcc takes host flags otherwise.
+  target_compile_options(tandem_${layer} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fno-semantic-interposition>)
   target_sources(tandem PRIVATE $<TARGET_OBJECTS:tandem_${layer}>)
 endfunction()
 

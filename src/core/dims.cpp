@@ -26,12 +26,6 @@ void Dims::erase(int pos) {
   --n_;
 }
 
-int64_t shape_size(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t e : shape) n *= e;
-  return n;
-}
-
 int64_t checked_size(const char* op, const Shape& shape, std::size_t itemsize) {
   int64_t nonzero = static_cast<int64_t>(itemsize);
   bool empty = false;

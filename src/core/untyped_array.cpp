@@ -81,8 +81,6 @@ UntypedArray UntypedArray::empty(DType dtype, const Shape& shape, const char* op
   return UntypedArray(dtype, shape, c_strides(shape), 0, Buffer::allocate(bytes));
 }
 
-std::int64_t UntypedArray::size() const { return shape_size(shape_); }
-
 bool UntypedArray::is_contiguous() const {
   std::int64_t expected = 1;
   for (int d = ndim() - 1; d >= 0; --d) {

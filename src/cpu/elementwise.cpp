@@ -4,6 +4,7 @@
 
 #include "kernels/elementwise.hpp"
 
+#include <array>
 #include <type_traits>
 
 #include "cpu/backend.hpp"
@@ -147,16 +148,52 @@ void CpuBackend::clip(const StridedView& a, const StridedView& lo, const Strided
   });
 }
 
+namespace {
+
+// binary_contiguous's kernels, one per accepted (op, dtype), found by a table lookup: the
+// two switches of visit_binary cost a small op's call ~60 instructions.
+using ContiguousKernel = void (*)(const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
+                                  std::int64_t n);
+
+template <BinaryOp OP, class T>
+void contiguous_kernel(const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
+                       std::int64_t n) {
+  using R = std::conditional_t<returns_bool(OP), bool, T>;
+  binary_run<OP>(static_cast<R*>(out), 1, static_cast<const T*>(a), a_step, static_cast<const T*>(b), b_step, n, false);
+}
+
+#define TANDEM_COUNT_OP(name) +1
+constexpr int kBinaryOps = 0 TANDEM_BINARY_OPS(TANDEM_COUNT_OP);
+#undef TANDEM_COUNT_OP
+constexpr int kDTypes = static_cast<int>(DType::float64) + 1;
+
+using ContiguousKernels = std::array<std::array<ContiguousKernel, kDTypes>, kBinaryOps>;
+
+ContiguousKernels make_contiguous_kernels() {
+  ContiguousKernels t{};  // null: the op does not accept the dtype
+  for (int op = 0; op < kBinaryOps; ++op)
+    for (int d = 0; d < kDTypes; ++d)
+      kernels::visit_binary(static_cast<BinaryOp>(op), static_cast<DType>(d), [&](auto code, auto tag) {
+        t[static_cast<std::size_t>(op)][static_cast<std::size_t>(d)] =
+            &contiguous_kernel<decltype(code)::value, decltype(tag)>;
+      });
+  return t;
+}
+
+// Filled when the library loads (no guard to test per call). An op run by a static
+// initialiser before that finds null entries and takes the general path.
+const ContiguousKernels contiguous_kernels = make_contiguous_kernels();
+
+}  // namespace
+
 namespace cpu {
 
 bool binary_contiguous(BinaryOp op, DType dtype, const void* a, std::int64_t a_step, const void* b, std::int64_t b_step,
                        void* out, std::int64_t n) {
-  return kernels::visit_binary(op, dtype, [&](auto code, auto tag) {
-    using T = decltype(tag);
-    using R = std::conditional_t<returns_bool(decltype(code)::value), bool, T>;
-    binary_run<decltype(code)::value>(static_cast<R*>(out), 1, static_cast<const T*>(a), a_step,
-                                      static_cast<const T*>(b), b_step, n, false);
-  });
+  const ContiguousKernel kernel = contiguous_kernels[static_cast<std::size_t>(op)][static_cast<std::size_t>(dtype)];
+  if (kernel == nullptr) return false;
+  kernel(a, a_step, b, b_step, out, n);
+  return true;
 }
 
 }  // namespace cpu

@@ -241,9 +241,10 @@ void execute_placed(ArrayCall& op, Backend& backend) {
 }
 
 // The short path (execute_small_on_host): an input it takes is a scalar, or a contiguous
-// array of out's shape that is out itself or shares no buffer with it. Sets its host data
-// and step (0 or 1).
-bool small_input(const untyped::Operand& x, const UntypedArray& out, const void*& data, std::int64_t& step) {
+// array of out's shape that is out itself or shares no buffer with it (a new out shares
+// none). Sets its host data and step (0 or 1).
+bool small_input(const untyped::Operand& x, const UntypedArray& out, bool new_out, const void*& data,
+                 std::int64_t& step) {
   if (x.is_scalar()) {
     data = &x.scalar().f64;  // the union's members share its address
     step = 0;
@@ -253,14 +254,15 @@ bool small_input(const untyped::Operand& x, const UntypedArray& out, const void*
   // out is contiguous: so is an array of its shape and strides (the usual case, no loop).
   if (a.shape() != out.shape() || (a.strides() != out.strides() && !a.is_contiguous())) return false;
   // Sharing out's buffer: only as out itself (must_detach's other cases copy the input).
-  if (a.buffer() == out.buffer() && (a.offset() != out.offset() || a.dtype() != out.dtype())) return false;
+  if (!new_out && a.buffer() == out.buffer() && (a.offset() != out.offset() || a.dtype() != out.dtype())) return false;
   data = static_cast<const char*>(a.buffer()->ensure_valid_on(Device::cpu())) +
          a.offset() * static_cast<std::int64_t>(itemsize(a.dtype()));
   step = 1;
   return true;
 }
 
-bool run_small_on_host(OpKey key, const untyped::Operand& a, const untyped::Operand& b, const UntypedArray& out) {
+bool run_small_on_host(OpKey key, const untyped::Operand& a, const untyped::Operand& b, const UntypedArray& out,
+                       bool new_out) {
   const std::int64_t n = out.size();
   // Whatever choose_backend and execute_placed would do besides running the op on this
   // thread at once (ask an accelerator, time the op for the cost model, trace it, split it
@@ -269,13 +271,15 @@ bool run_small_on_host(OpKey key, const untyped::Operand& a, const untyped::Oper
       detail::trace::enabled() || detail::cpu_op_is_timed() || (a.is_scalar() && b.is_scalar()))
     return false;
   Buffer& out_buffer = *out.buffer();
-  if (out_buffer.read_only() || out.is_broadcast_view() || !out.is_contiguous()) return false;
-  out_buffer.prepare_write();  // check_outputs_writable's, then bind's order
+  if (!new_out) {
+    if (out_buffer.read_only() || out.is_broadcast_view() || !out.is_contiguous()) return false;
+    out_buffer.prepare_write();  // check_outputs_writable's, then bind's order
+  }
   const void* pa = nullptr;
   const void* pb = nullptr;
   std::int64_t sa = 0;
   std::int64_t sb = 0;
-  if (!small_input(a, out, pa, sa) || !small_input(b, out, pb, sb)) return false;
+  if (!small_input(a, out, new_out, pa, sa) || !small_input(b, out, new_out, pb, sb)) return false;
   void* po = static_cast<char*>(out_buffer.ensure_valid_on(Device::cpu())) +
              out.offset() * static_cast<std::int64_t>(itemsize(out.dtype()));
   if (!cpu::binary_contiguous(static_cast<BinaryOp>(key.code), key.dtype, pa, sa, pb, sb, po, n)) return false;
@@ -292,9 +296,10 @@ void execute(ArrayCall& op) {
   execute_on(op, choose_backend(op));
 }
 
-bool execute_small_on_host(OpKey key, const untyped::Operand& a, const untyped::Operand& b, const UntypedArray& out) {
+bool execute_small_on_host(OpKey key, const untyped::Operand& a, const untyped::Operand& b, const UntypedArray& out,
+                           bool new_out) {
   try {
-    return run_small_on_host(key, a, b, out);
+    return run_small_on_host(key, a, b, out, new_out);
   } catch (const std::bad_alloc&) {
     rethrow_out_of_memory(key);
   } catch (const OutOfMemory&) {

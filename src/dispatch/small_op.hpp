@@ -16,6 +16,9 @@ namespace tandem {
 /// function) but no OpCall. Returns false, having changed nothing the general path would
 /// not, for any other op; the caller then builds the ArrayCall. Not while tracing or
 /// timing ops for the cost model. The caller has checked the operands (dtypes, shapes).
-bool execute_small_on_host(OpKey key, const untyped::Operand& a, const untyped::Operand& b, const UntypedArray& out);
+/// `new_out`: out is a result just made for this op (contiguous, writable, unread, sharing
+/// no buffer), whose checks are then skipped.
+bool execute_small_on_host(OpKey key, const untyped::Operand& a, const untyped::Operand& b, const UntypedArray& out,
+                           bool new_out = false);
 
 }  // namespace tandem

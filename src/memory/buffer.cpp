@@ -6,6 +6,7 @@
 
 #include "backend/counters.hpp"
 #include "backend/device_memory.hpp"
+#include "backend/hot_tls.hpp"
 #include "backend/stream.hpp"
 #include "backend/trace.hpp"
 #include "backend/user_op.hpp"
@@ -33,6 +34,106 @@ void download(DeviceMemory& memory, const Event& writer, void* host, const void*
   trace::span(trace::this_thread(), "device->host", "transfer", copy_start, trace::now_us(),
               {trace::number("bytes", static_cast<double>(bytes)), trace::text("device", from)});
 }
+
+// Freed buffers, each one block with its shared_ptr control block and small host copy, kept
+// per thread for the next new buffer: a small op's result then costs no malloc and free
+// (~150 instructions of a 16-element allocating add, docs/performance.md). At most
+// kCachedBlocks per thread; the rest, and a thread's blocks when it ends, go to operator
+// delete. A cache miss is operator new, which throws std::bad_alloc as make_shared does.
+// Sanitizer builds allocate every block: a reused block would hide a use after free.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TANDEM_NO_BLOCK_CACHE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define TANDEM_NO_BLOCK_CACHE 1
+#endif
+#endif
+
+#ifdef TANDEM_NO_BLOCK_CACHE
+void* take_block(std::size_t bytes) { return ::operator new(bytes); }
+void give_block(void* p, std::size_t /*bytes*/) noexcept { ::operator delete(p); }
+#else
+constexpr int kCachedBlocks = 32;
+
+struct BlockCache {
+  void* head = nullptr;         // each free block starts with the next one's address
+  std::size_t block_bytes = 0;  // the blocks' one size (of the one control block type)
+  int count = 0;
+  bool reaper_registered = false;
+  bool closed = false;  // the thread is ending: blocks go to operator delete
+};
+TANDEM_HOT_TLS BlockCache block_cache;
+
+// Frees the calling thread's cached blocks when it ends (registered with its first block).
+struct BlockCacheReaper {
+  BlockCacheReaper() = default;
+  BlockCacheReaper(const BlockCacheReaper&) = delete;
+  BlockCacheReaper& operator=(const BlockCacheReaper&) = delete;
+  ~BlockCacheReaper() {
+    BlockCache& c = block_cache;
+    c.closed = true;
+    while (c.head != nullptr) {
+      void* next = *static_cast<void**>(c.head);
+      ::operator delete(c.head);
+      c.head = next;
+    }
+    c.count = 0;
+  }
+};
+
+void* take_block(std::size_t bytes) {
+  BlockCache& c = block_cache;
+  if (c.head == nullptr || bytes != c.block_bytes) return ::operator new(bytes);
+  void* p = c.head;
+  c.head = *static_cast<void**>(p);
+  --c.count;
+  return p;
+}
+
+void give_block(void* p, std::size_t bytes) noexcept {
+  BlockCache& c = block_cache;
+  if (c.count >= kCachedBlocks || c.closed || (bytes != c.block_bytes && c.count != 0)) {
+    ::operator delete(p);
+    return;
+  }
+  if (!c.reaper_registered) {
+    c.reaper_registered = true;
+    static thread_local BlockCacheReaper reaper;  // constructed now, destroyed when the thread ends
+    (void)reaper;
+  }
+  c.block_bytes = bytes;
+  *static_cast<void**>(p) = c.head;
+  c.head = p;
+  ++c.count;
+}
+#endif
+
+// The allocator of every Buffer's make_shared: blocks through the cache above.
+template <class T>
+struct CachedAllocator {
+  using value_type = T;
+  CachedAllocator() = default;
+  template <class U>
+  CachedAllocator(const CachedAllocator<U>& /*other*/) {}  // NOLINT(google-explicit-constructor): rebinding
+  T* allocate(std::size_t n) {
+    static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "blocks come from plain operator new");
+    return static_cast<T*>(take_block(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t n) noexcept { give_block(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const CachedAllocator<U>& /*other*/) const {
+    return true;
+  }
+  template <class U>
+  bool operator!=(const CachedAllocator<U>& /*other*/) const {
+    return false;
+  }
+};
+
+template <class... Args>
+std::shared_ptr<Buffer> new_buffer(Args&&... args) {
+  return std::allocate_shared<Buffer>(CachedAllocator<Buffer>{}, std::forward<Args>(args)...);
+}
 }  // namespace
 
 Buffer::Buffer(Key /*key*/, void* host, std::size_t bytes, std::function<void(void*)> deleter)
@@ -41,7 +142,7 @@ Buffer::Buffer(Key /*key*/, void* host, std::size_t bytes, std::function<void(vo
 }
 
 std::shared_ptr<Buffer> Buffer::allocate(std::size_t bytes) {
-  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, nullptr);
+  auto b = new_buffer(Key{}, nullptr, bytes, nullptr);
   b->fresh_.store(true, std::memory_order_relaxed);
   b->owned_ = true;
   b->host_valid_ = false;
@@ -50,7 +151,7 @@ std::shared_ptr<Buffer> Buffer::allocate(std::size_t bytes) {
 }
 
 std::shared_ptr<Buffer> Buffer::allocate_on_host(std::size_t bytes) {
-  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, nullptr);
+  auto b = new_buffer(Key{}, nullptr, bytes, nullptr);
   b->fresh_.store(true, std::memory_order_relaxed);
   b->owned_ = true;
   b->allocate_host_memory();  // nobody else sees b yet: no lock
@@ -60,7 +161,7 @@ std::shared_ptr<Buffer> Buffer::allocate_on_host(std::size_t bytes) {
 
 std::shared_ptr<Buffer> Buffer::wrap_host(void* ptr, std::size_t bytes, std::function<void(void*)> deleter,
                                           HostMemoryFlags flags) {
-  auto b = std::make_shared<Buffer>(Key{}, ptr, bytes, std::move(deleter));
+  auto b = new_buffer(Key{}, ptr, bytes, std::move(deleter));
   b->flags_ = flags;
   return b;
 }
@@ -89,7 +190,7 @@ void Buffer::clear_pending() {
   has_pending_.store(false, std::memory_order_release);
 }
 
-void Buffer::resolve_pending() {
+void Buffer::run_pending() {
   if (const std::shared_ptr<PendingContents> p = pending()) p->evaluate();
 }
 
@@ -150,7 +251,7 @@ std::shared_ptr<Buffer> Buffer::wrap_device(Device device, void* ptr, std::size_
                                             std::function<void(void*)> deleter) {
   if (device.is_cpu()) return wrap_host(ptr, bytes, std::move(deleter));
   DeviceMemory& backend = backend_for(device);
-  auto b = std::make_shared<Buffer>(Key{}, nullptr, bytes, nullptr);
+  auto b = new_buffer(Key{}, nullptr, bytes, nullptr);
   b->host_valid_ = false;
   b->device_memory_ = &backend;
   b->device_ = ptr;

@@ -90,8 +90,11 @@ class Buffer {
   bool has_pending() const { return has_pending_.load(std::memory_order_acquire); }
   /// Called by the producer once the contents are written.
   void clear_pending();
-  /// Runs the pending producer, if any (ensure_valid_on does so first).
-  void resolve_pending();
+  /// Runs the pending producer, if any (ensure_valid_on does so first). Inline: eval() of
+  /// every small result asks.
+  void resolve_pending() {
+    if (has_pending_.load(std::memory_order_acquire)) run_pending();
+  }
   /// Registers a producer that reads this buffer: it runs before the next write.
   void add_reader(const std::shared_ptr<PendingContents>& reader);
   /// Every write path calls this before writing (host_data and device_data for writing,
@@ -146,6 +149,7 @@ class Buffer {
  private:
   // Registers readers again (those prepare_write did not run).
   void keep_readers(std::vector<std::weak_ptr<PendingContents>> readers);
+  void run_pending();                         // the rest of resolve_pending
   void* ensure_valid_on_slow(Device device);  // the rest of ensure_valid_on (takes the lock)
   void mark_written_on_slow(Device device);   // the rest of mark_written_on (takes the lock)
   void allocate_host_memory();                // with mutex_ held

@@ -95,11 +95,14 @@ std::optional<UntypedArray> power_by_scalar(const Operand& base, const Operand& 
   return result;
 }
 
-// Runs an element-wise op now over operands broadcast to `shape`, into `result`. An array
-// operand that partially overlaps result is copied first (ops::must_detach); a scalar
-// travels as a value.
-void run_now(OpKey key, const Shape& shape, std::initializer_list<Operand> operands, const UntypedArray& result) {
-  if (operands.size() == 2 && execute_small_on_host(key, operands.begin()[0], operands.begin()[1], result)) return;
+// Runs an element-wise op now over operands broadcast to `shape`, into `result`
+// (`result_is_new`: new_result's, for this op). An array operand that partially overlaps
+// result is copied first (ops::must_detach); a scalar travels as a value.
+void run_now(OpKey key, const Shape& shape, std::initializer_list<Operand> operands, const UntypedArray& result,
+             bool result_is_new = false) {
+  if (operands.size() == 2 &&
+      execute_small_on_host(key, operands.begin()[0], operands.begin()[1], result, result_is_new))
+    return;
   // Copies of inputs that partially overlap out, made only then (no empty std::optional
   // slots to construct on every call: they cost a 1 KB clear).
   std::vector<UntypedArray> copies;
@@ -123,7 +126,7 @@ void run_now(OpKey key, const Shape& shape, std::initializer_list<Operand> opera
 UntypedArray run_new(const char* name, OpKey key, DType result_dtype, const Shape& shape,
                      std::initializer_list<Operand> operands) {
   UntypedArray result = new_result(name, shape, result_dtype);
-  if (result.size() != 0) run_now(key, shape, operands, result);
+  if (result.size() != 0) run_now(key, shape, operands, result, /*result_is_new=*/true);
   return result;  // one named result: returned in place, no move
 }
 

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -98,7 +100,8 @@ const td::BinaryOp kFloatOps[] = {td::BinaryOp::add,           td::BinaryOp::sub
 
 TEST(SmallBinary, BitwiseEqualToGeneralPath) {
   const td::LazyGuard eager(false);
-  const td::Shape shapes[] = {{0}, {1}, {7}, {16}, {4, 4}, {3, 1, 5}, {1023}};
+  // Around the vectorised kernel's 64 elements and the result's inline host copy (16 doubles).
+  const td::Shape shapes[] = {{0}, {1}, {7}, {15}, {16}, {17}, {4, 4}, {3, 1, 5}, {63}, {64}, {65}, {1023}};
   std::uint64_t seed = 1;
   for (const td::Shape& shape : shapes)
     for (td::BinaryOp op : kFloatOps) {
@@ -110,6 +113,64 @@ TEST(SmallBinary, BitwiseEqualToGeneralPath) {
                             td::BinaryOp::power, td::BinaryOp::equal, td::BinaryOp::maximum}) {
       expect_same_as_general_path<std::int32_t>(op, shape, seed++);
       expect_same_as_general_path<std::int64_t>(op, shape, seed++);
+    }
+}
+
+namespace {
+
+template <class T>
+using Bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+
+template <class T>
+Bits<T> bits_of(T v) {
+  Bits<T> b;
+  std::memcpy(&b, &v, sizeof b);
+  return b;
+}
+
+// A NaN with a sign and payload of its own, so that which operand's NaN a result holds shows.
+template <class T>
+T nan_with(bool negative, Bits<T> payload) {
+  const Bits<T> exponent = sizeof(T) == 8 ? 0x7ff0000000000000ull : 0x7f800000u;
+  const Bits<T> sign = sizeof(T) == 8 ? 0x8000000000000000ull : 0x80000000u;
+  const Bits<T> b = exponent | (payload == 0 ? 1 : payload) | (negative ? sign : 0);
+  T v;
+  std::memcpy(&v, &b, sizeof v);
+  return v;
+}
+
+// add and multiply of two NaNs give the first one, quieted (src/cpu/simd.hpp, add_fn), at
+// every length: the scalar loops below 64 elements, the vector kernel and its tails.
+template <class T>
+void expect_first_nan(td::BinaryOp op, std::int64_t n) {
+  std::vector<T> a = td::test::random_values<T>(n, static_cast<std::uint64_t>(n));
+  std::vector<T> b = td::test::random_values<T>(n, static_cast<std::uint64_t>(n) + 100);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    if (i % 3 == 0) a[k] = nan_with<T>(i % 2 == 0, static_cast<Bits<T>>(i + 5));
+    if (i % 2 == 0) b[k] = nan_with<T>(i % 4 != 0, static_cast<Bits<T>>(3 * i + 7));
+  }
+  const auto r = td::untyped::binary(op, td::Array<T>::from(a).untyped(), td::Array<T>::from(b).untyped());
+  const auto* p = static_cast<const T*>(r.host_data(false));
+  const Bits<T> quiet = sizeof(T) == 8 ? 0x0008000000000000ull : 0x00400000u;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const T x = a[i];
+    const T y = b[i];
+    const T expected = op == td::BinaryOp::add ? x + y : x * y;  // only read when neither is a NaN
+    const Bits<T> want = std::isnan(x) ? bits_of(x) | quiet : std::isnan(y) ? bits_of(y) | quiet : bits_of(expected);
+    EXPECT_EQ(bits_of(p[i]), want) << td::op_name(op) << " n=" << n << " i=" << i;
+  }
+}
+
+}  // namespace
+
+TEST(SmallBinary, NaNOperandsGiveTheFirstNaN) {
+  const td::LazyGuard eager(false);
+  const td::PlacementGuard on_cpu(td::Placement::cpu);  // the CPU's functors (emulated rerun too)
+  for (std::int64_t n : {1, 2, 3, 7, 15, 16, 17, 31, 63, 64, 65, 100, 1000})
+    for (td::BinaryOp op : {td::BinaryOp::add, td::BinaryOp::multiply}) {
+      expect_first_nan<double>(op, n);
+      expect_first_nan<float>(op, n);
     }
 }
 

@@ -35,6 +35,8 @@ UntypedArray wrap_device(void* ptr, DType dtype, const Shape& shape, Device devi
 /// A new contiguous array holding a copy of n elements at src.
 UntypedArray from_host(const void* src, DType dtype, const Shape& shape);
 void print(std::ostream& os, const UntypedArray& a);
+/// The tag of Array's constructor from an op's result (tandem/ops/elementwise.hpp).
+struct ResultOf {};
 }  // namespace detail
 
 template <class E>
@@ -48,9 +50,13 @@ class Array {
   Array() : u_(UntypedArray::empty(dtype_of<E>(), Shape{0})) {}
 
   /// The typed view of an untyped array; throws DTypeError on a dtype mismatch.
-  explicit Array(UntypedArray u) : u_(std::move(u)) {
-    TANDEM_CHECK(u_.dtype() == dtype_of<E>(), DTypeError, "Array", "cannot view ", dtype_name(u_.dtype()), " data as ",
-                 dtype_name(dtype_of<E>()));
+  explicit Array(UntypedArray u) : u_(std::move(u)) { check_dtype(); }
+  /// For the op wrappers: the untyped array that make() returns becomes this array's in
+  /// place, without the move of its shape, strides and handle that Array(UntypedArray)
+  /// makes (a twentieth of a 16-element allocating add). Throws DTypeError as that does.
+  template <class Make>
+  Array(detail::ResultOf /*tag*/, Make&& make) : u_(std::forward<Make>(make)()) {
+    check_dtype();
   }
 
   /// A 1-d array holding a copy of the values.
@@ -231,6 +237,10 @@ class Array {
   Array<sum_t<E>> cumprod(const Axes& axis = {}) const;
 
  private:
+  void check_dtype() const {
+    TANDEM_CHECK(u_.dtype() == dtype_of<E>(), DTypeError, "Array", "cannot view ", dtype_name(u_.dtype()), " data as ",
+                 dtype_name(dtype_of<E>()));
+  }
   static Shape checked_shape(std::size_t n, const Shape& shape) {
     TANDEM_CHECK(checked_size("Array::from", shape) == static_cast<std::int64_t>(n), ShapeError, "Array::from",
                  "cannot shape ", n, " values as ", to_string(shape));

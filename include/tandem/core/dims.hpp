@@ -123,8 +123,12 @@ using Shape = Dims;
 using Strides = Dims;
 
 /// Number of elements of a shape (1 for a 0-d shape). Unchecked: for the shapes of
-/// existing arrays, which checked_size has admitted.
-int64_t shape_size(const Shape& shape);
+/// existing arrays, which checked_size has admitted. Inline: every op asks, several times.
+inline int64_t shape_size(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t e : shape) n *= e;
+  return n;
+}
 
 /// The one checked shape product, used wherever a shape is made from user input or from
 /// arithmetic on extents: the number of elements of `shape`. Throws ValueError "op: ..."

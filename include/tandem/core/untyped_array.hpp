@@ -42,7 +42,7 @@ class UntypedArray {
   const Strides& strides() const { return strides_; }
   std::int64_t offset() const { return offset_; }
   int ndim() const { return shape_.size(); }
-  std::int64_t size() const;
+  std::int64_t size() const { return shape_size(shape_); }
   const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
 
   /// C-contiguous (row-major, no gaps, any strides of length-1 axes).

@@ -43,22 +43,22 @@ void release(Array<T>&& a) {
 }  // namespace detail
 
 // ---- unary ----
-#define TANDEM_DEFINE_UNARY(name)                                       \
-  template <class T>                                                    \
-  auto name(const Array<T>& a) {                                        \
-    using R = std::conditional_t<returns_bool(UnaryOp::name), bool, T>; \
-    return Array<R>(untyped::unary(UnaryOp::name, a.untyped()));        \
-  }                                                                     \
-  template <class T>                                                    \
-  auto name(Array<T>&& a) {                                             \
-    auto r = name(static_cast<const Array<T>&>(a));                     \
-    detail::release(std::move(a));                                      \
-    return r;                                                           \
-  }                                                                     \
-  template <class T, class R>                                           \
-  const Array<R>& name(const Array<T>& a, const Array<R>& out) {        \
-    untyped::unary_into(UnaryOp::name, a.untyped(), out.untyped());     \
-    return out;                                                         \
+#define TANDEM_DEFINE_UNARY(name)                                                                    \
+  template <class T>                                                                                 \
+  auto name(const Array<T>& a) {                                                                     \
+    using R = std::conditional_t<returns_bool(UnaryOp::name), bool, T>;                              \
+    return Array<R>(detail::ResultOf{}, [&] { return untyped::unary(UnaryOp::name, a.untyped()); }); \
+  }                                                                                                  \
+  template <class T>                                                                                 \
+  auto name(Array<T>&& a) {                                                                          \
+    auto r = name(static_cast<const Array<T>&>(a));                                                  \
+    detail::release(std::move(a));                                                                   \
+    return r;                                                                                        \
+  }                                                                                                  \
+  template <class T, class R>                                                                        \
+  const Array<R>& name(const Array<T>& a, const Array<R>& out) {                                     \
+    untyped::unary_into(UnaryOp::name, a.untyped(), out.untyped());                                  \
+    return out;                                                                                      \
   }
 TANDEM_UNARY_OPS(TANDEM_DEFINE_UNARY)
 #undef TANDEM_DEFINE_UNARY
@@ -89,36 +89,38 @@ Array<T> round(const Array<T>& a, int decimals = 0) {
 }
 
 // ---- binary ----
-#define TANDEM_DEFINE_BINARY(name)                                                                  \
-  template <class T>                                                                                \
-  auto name(const Array<T>& a, const Array<T>& b) {                                                 \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                            \
-    return Array<R>(untyped::binary(BinaryOp::name, a.untyped(), b.untyped()));                     \
-  }                                                                                                 \
-  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                    \
-  auto name(const Array<T>& a, S b) {                                                               \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                            \
-    return Array<R>(untyped::binary(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b)));    \
-  }                                                                                                 \
-  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                    \
-  auto name(S a, const Array<T>& b) {                                                               \
-    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                            \
-    return Array<R>(untyped::binary(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped()));    \
-  }                                                                                                 \
-  template <class T, class R>                                                                       \
-  const Array<R>& name(const Array<T>& a, const Array<T>& b, const Array<R>& out) {                 \
-    untyped::binary_into(BinaryOp::name, a.untyped(), b.untyped(), out.untyped());                  \
-    return out;                                                                                     \
-  }                                                                                                 \
-  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>           \
-  const Array<R>& name(const Array<T>& a, S b, const Array<R>& out) {                               \
-    untyped::binary_into(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b), out.untyped()); \
-    return out;                                                                                     \
-  }                                                                                                 \
-  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>           \
-  const Array<R>& name(S a, const Array<T>& b, const Array<R>& out) {                               \
-    untyped::binary_into(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped(), out.untyped()); \
-    return out;                                                                                     \
+#define TANDEM_DEFINE_BINARY(name)                                                                                  \
+  template <class T>                                                                                                \
+  auto name(const Array<T>& a, const Array<T>& b) {                                                                 \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                                            \
+    return Array<R>(detail::ResultOf{}, [&] { return untyped::binary(BinaryOp::name, a.untyped(), b.untyped()); }); \
+  }                                                                                                                 \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                                    \
+  auto name(const Array<T>& a, S b) {                                                                               \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                                            \
+    return Array<R>(detail::ResultOf{},                                                                             \
+                    [&] { return untyped::binary(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b)); });    \
+  }                                                                                                                 \
+  template <class T, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                                    \
+  auto name(S a, const Array<T>& b) {                                                                               \
+    using R = std::conditional_t<returns_bool(BinaryOp::name), bool, T>;                                            \
+    return Array<R>(detail::ResultOf{},                                                                             \
+                    [&] { return untyped::binary(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped()); });    \
+  }                                                                                                                 \
+  template <class T, class R>                                                                                       \
+  const Array<R>& name(const Array<T>& a, const Array<T>& b, const Array<R>& out) {                                 \
+    untyped::binary_into(BinaryOp::name, a.untyped(), b.untyped(), out.untyped());                                  \
+    return out;                                                                                                     \
+  }                                                                                                                 \
+  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                           \
+  const Array<R>& name(const Array<T>& a, S b, const Array<R>& out) {                                               \
+    untyped::binary_into(BinaryOp::name, a.untyped(), detail::scalar_operand<T>(b), out.untyped());                 \
+    return out;                                                                                                     \
+  }                                                                                                                 \
+  template <class T, class R, class S, std::enable_if_t<detail::is_scalar_v<S>, int> = 0>                           \
+  const Array<R>& name(S a, const Array<T>& b, const Array<R>& out) {                                               \
+    untyped::binary_into(BinaryOp::name, detail::scalar_operand<T>(a), b.untyped(), out.untyped());                 \
+    return out;                                                                                                     \
   }
 TANDEM_BINARY_OPS(TANDEM_DEFINE_BINARY)
 #undef TANDEM_DEFINE_BINARY
