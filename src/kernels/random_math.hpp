@@ -4,7 +4,9 @@
 // bitwise the same normals and exponentials (libm and CUDA's math differ by an ulp here
 // and there), and the loops that call them vectorise. Branch-free, so SIMD and GPU threads
 // do not diverge. The CUDA build must compile these without FMA contraction (--fmad=false
-// for the random kernels), as the host build does (-std=c++17 sets -ffp-contract=off).
+// for the random kernels), as the host's do (`#pragma GCC optimize("fp-contract=off")` in
+// src/cpu/random.cpp and random_philox.cpp: GCC contracts a * b + c by default in C++, even
+// with -std=c++17, wherever the target has FMA).
 
 #include <cstdint>
 #include <cstring>
