@@ -80,7 +80,8 @@ class DeviceDriver {
            std::chrono::steady_clock::time_point start) {
     // No rows while chunks are in flight: not now (RowDealer::next_device); ask again when
     // the oldest is back.
-    for (auto r = first ? first : dealer.next_device(since(start), 0);; r = dealer.next_device(since(start), in_flight())) {
+    for (auto r = first ? first : dealer.next_device(since(start), 0);;
+         r = dealer.next_device(since(start), in_flight())) {
       if (!r) {
         if (pending_.empty()) break;
         finish_oldest();
@@ -209,8 +210,7 @@ SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction
   const std::int64_t inner = times.rows > 0 ? view_size(call.out[0]) / times.rows : 1;
   const std::int64_t simd_rows = 16 / std::gcd<std::int64_t>(16, std::max<std::int64_t>(1, inner));
   const std::int64_t granule = std::lcm(call.split_granularity(0), simd_rows);
-  RowDealer dealer =
-      split_dealer(times.rows, device_fraction, call.key.family == OpFamily::matmul, measured, granule);
+  RowDealer dealer = split_dealer(times.rows, device_fraction, call.key.family == OpFamily::matmul, measured, granule);
   const double trace_start = detail::trace::enabled() ? detail::trace::now_us() : 0;
   const auto start = std::chrono::steady_clock::now();
   // Each side's first chunk is claimed before either starts, so that both take part

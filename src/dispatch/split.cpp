@@ -37,7 +37,8 @@ std::int64_t chunk(std::int64_t left, double part, std::int64_t least) {
 
 std::int64_t RowDealer::rows_for(Side& self, const Side& other, double now_s, std::int64_t rows_in_flight) {
   const std::int64_t left = hi_ - lo_;
-  if (!by_finish_time_ || self.bulk > 0) return chunk(left, self.part, std::max(min_chunk_, std::exchange(self.bulk, 0)));
+  if (!by_finish_time_ || self.bulk > 0)
+    return chunk(left, self.part, std::max(min_chunk_, std::exchange(self.bulk, 0)));
   // By finish time: decided when the side is free, with what its own pace has shown.
   if (rows_in_flight > 0) return 0;  // not now
   if (other.done) return left;

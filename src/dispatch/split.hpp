@@ -74,14 +74,14 @@ class RowDealer {
 
  private:
   struct Side {
-    double part = 0.25;        // of the rows left, per request (guided)
-    std::int64_t bulk = 0;     // the least rows of the side's next request (its first)
-    std::int64_t dealt = 0;    // rows handed to it so far
-    double measured = 0;       // rows per second, from earlier splits (by finish time)
-    double rate = 0;           // the measured rate, then its own pace (rows done / time so far)
-    bool paced = false;        // rate is its own pace
-    double busy_until = 0;     // when the rows dealt to it are predicted done (s)
-    bool done = false;         // it got none while free: it asks no more
+    double part = 0.25;      // of the rows left, per request (guided)
+    std::int64_t bulk = 0;   // the least rows of the side's next request (its first)
+    std::int64_t dealt = 0;  // rows handed to it so far
+    double measured = 0;     // rows per second, from earlier splits (by finish time)
+    double rate = 0;         // the measured rate, then its own pace (rows done / time so far)
+    bool paced = false;      // rate is its own pace
+    double busy_until = 0;   // when the rows dealt to it are predicted done (s)
+    bool done = false;       // it got none while free: it asks no more
   };
   /// The rows of a request of `self` (the other side: `other`), before rounding to
   /// granules; 0: none (or not now).

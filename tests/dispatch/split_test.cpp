@@ -176,8 +176,8 @@ TEST(RowDealer, MatmulDealingTakesTheBulkThenEndsBothSidesTogether) {
     const double end = std::max(d.device_end, d.cpu_end);
     const double chunk_s =
         static_cast<double>(std::max<std::int64_t>(granule, rows / 64)) / std::min(device_rate, cpu_rate);
-    const double planned = std::max(f * static_cast<double>(rows) / device_rate,
-                                    (1 - f) * static_cast<double>(rows) / cpu_rate);
+    const double planned =
+        std::max(f * static_cast<double>(rows) / device_rate, (1 - f) * static_cast<double>(rows) / cpu_rate);
     EXPECT_LE(end, planned + 2 * chunk_s);
     EXPECT_LE(std::max(d.device_chunks, d.cpu_chunks), independent ? 6 : 3);
     if (!independent) {
