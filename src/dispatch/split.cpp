@@ -51,7 +51,7 @@ std::int64_t RowDealer::rows_for(Side& self, const Side& other, double now_s, st
   double other_free = other.paced ? other.busy_until : static_cast<double>(other.dealt) / other_rate;
   if (now_s > other_free) {
     other_free = now_s;
-    other_rate = std::min(other_rate, static_cast<double>(other.dealt) / now_s);
+    if (other.dealt > 0) other_rate = std::min(other_rate, static_cast<double>(other.dealt) / now_s);
   }
   // now + n / self.rate = other_free + (left - n) / other_rate
   const double balanced =
