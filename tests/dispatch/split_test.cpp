@@ -135,9 +135,10 @@ Dealt deal(td::RowDealer& dealer, std::int64_t rows, double device_rate, double 
 }  // namespace
 
 TEST(RowDealer, MatmulDealingTakesTheBulkThenEndsBothSidesTogether) {
-  // Rates as measured (1000 and 3000 rows/s): a 90 % bulk a side, then the device's share
-  // of the rest asked ahead, then the CPU takes what is left; both end together, the
-  // finish a quarter of the way off the ideal one by at most a minimum chunk.
+  // Rates as measured (device 1000, CPU 3000 rows/s, a quarter of the rows planned for the
+  // device): a 90 % bulk a side (the device's request ahead is "not now"), then one chunk
+  // each, dealt when the side is free; both end together, within a minimum chunk of the
+  // ideal end.
   for (const std::int64_t rows : {std::int64_t{4096}, std::int64_t{4097}, std::int64_t{1023}}) {
     SCOPED_TRACE(rows);
     const td::SplitRates measured{3000, 1000};
