@@ -124,13 +124,12 @@ void sweep_row(const char* preset, td::Device dev, bool compute_bound, std::int6
   });
   td::SplitPlanner planner;
   double fraction = 0.5;
-  bool measured = false;
+  td::SplitRates rates;  // after the first call: the planner's, as plan_split's
   const double hybrid = median_ms([&] {
-    const td::SplitTimes t = td::run_split(call, device, fraction, 1, measured);
+    const td::SplitTimes t = td::run_split(call, device, fraction, 1, rates.cpu > 0 ? &rates : nullptr);
     planner.observe(call.key, n, t.device_rows, t.device_s, t.cpu_rows, t.cpu_s);
-    const auto r = planner.rates(call.key, n, {1, 1});
-    fraction = r.device / (r.device + r.cpu);
-    measured = true;
+    rates = planner.rates(call.key, n, {1, 1});
+    fraction = rates.device / (rates.device + rates.cpu);
   });
   std::printf("| %-6s | %-4s | 2^%-2d | %9.3f | %9.3f | %9.3f | %9.3f | %5.2f |\n", preset,
               compute_bound ? "sin" : "add", static_cast<int>(std::log2(static_cast<double>(n))), cpu, dev_only,
@@ -272,14 +271,13 @@ void hybrid_measurement(td::Device dev, const char* what, const td::OpCall& call
   auto clear = [&] { std::fill(out.begin(), out.end(), -1.0f); };
   td::SplitPlanner planner;
   double fraction = 0.5;
-  bool measured = false;  // the first call's fraction is a guess; then the planner's (as plan_split's)
+  td::SplitRates rates;  // the first call's fraction is a guess; then the planner's rates (as plan_split's)
   td::SplitTimes last;
   auto run_hybrid = [&] {
-    last = td::run_split(call, device, fraction, cpu_threads, measured);
+    last = td::run_split(call, device, fraction, cpu_threads, rates.cpu > 0 ? &rates : nullptr);
     planner.observe(call.key, call.elements(), last.device_rows, last.device_s, last.cpu_rows, last.cpu_s);
-    const auto r = planner.rates(call.key, call.elements(), {1, 1});
-    fraction = r.device / (r.device + r.cpu);
-    measured = true;
+    rates = planner.rates(call.key, call.elements(), {1, 1});
+    fraction = rates.device / (rates.device + rates.cpu);
   };
   // Rounds of one call per variant, back to back, so that the machine's slow and fast
   // moments (other processes) fall on every variant alike. The first round is not timed

@@ -75,6 +75,7 @@ struct PlannedSplit {
   double device_fraction = 0;
   int cpu_threads = 1;
   bool measured = false;  // the fraction comes from earlier splits' rates
+  SplitRates rates;       // those rates
 };
 TANDEM_HOT_TLS PlannedSplit planned;
 
@@ -126,7 +127,7 @@ Backend& choose_by_cost(Backend& device, const ArrayCall& op) {
     const SplitDecision split = plan_split(*state.model, state.planner, call, kSplitChunks);
     if (split.split) {
       last.state = nullptr;
-      planned = {&state, split.device_fraction, call.cpu_threads, split.measured};
+      planned = {&state, split.device_fraction, call.cpu_threads, split.measured, split.rates};
       return device;
     }
   }
@@ -153,7 +154,8 @@ bool split_planned() { return planned.state != nullptr; }
 
 void run_planned_split(const OpCall& op, Backend& device) {
   const PlannedSplit plan = std::exchange(planned, PlannedSplit{});
-  const SplitTimes t = run_split(op, device, plan.device_fraction, plan.cpu_threads, plan.measured);
+  const SplitTimes t =
+      run_split(op, device, plan.device_fraction, plan.cpu_threads, plan.measured ? &plan.rates : nullptr);
   plan.state->planner.observe(op.key, work_of(op).elements, t.device_rows, t.device_s, t.cpu_rows, t.cpu_s);
 }
 

@@ -78,13 +78,20 @@ class DeviceDriver {
 
   void run(RowDealer& dealer, std::optional<RowRange> first, SplitTimes& times,
            std::chrono::steady_clock::time_point start) {
-    for (auto r = first ? first : dealer.next_device(); r; r = dealer.next_device()) {
+    // No rows while chunks are in flight: not now (RowDealer::next_device); ask again when
+    // the oldest is back.
+    for (auto r = first ? first : dealer.next_device(since(start), 0);;
+         r = dealer.next_device(since(start), in_flight())) {
+      if (!r) {
+        if (pending_.empty()) break;
+        finish_oldest();
+        continue;
+      }
       launch(*r, times.device_chunks % static_cast<int>(streams_.size()));
       ++times.device_chunks;
       times.device_rows += r->size();
       if (pending_.size() >= streams_.size()) finish_oldest();
     }
-    while (!pending_.empty()) finish_oldest();
     times.device_s = since(start);
   }
 
@@ -101,6 +108,13 @@ class DeviceDriver {
     double queued_us;  // when the chunk's first copy was queued (tracing only)
   };
   static constexpr int kSlots = OpCall::kMaxInputs + OpCall::kMaxOutputs;
+
+  /// Rows launched and not yet back on the host.
+  std::int64_t in_flight() const {
+    std::int64_t rows = 0;
+    for (const Pending& p : pending_) rows += p.rows.size();
+    return rows;
+  }
 
   void launch(const RowRange& r, int lane) {
     StreamGuard guard(streams_[static_cast<std::size_t>(lane)]);
@@ -185,7 +199,7 @@ bool can_split(const OpCall& call) {
 }
 
 SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction, int cpu_threads,
-                     bool fraction_measured, int lanes) {
+                     const SplitRates* measured, int lanes) {
   detail::count_placement(call.key.family, detail::Placed::split);
   SplitTimes times;
   times.rows = call.extent(0);
@@ -196,8 +210,7 @@ SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction
   const std::int64_t inner = times.rows > 0 ? view_size(call.out[0]) / times.rows : 1;
   const std::int64_t simd_rows = 16 / std::gcd<std::int64_t>(16, std::max<std::int64_t>(1, inner));
   const std::int64_t granule = std::lcm(call.split_granularity(0), simd_rows);
-  RowDealer dealer =
-      split_dealer(times.rows, device_fraction, call.key.family == OpFamily::matmul, fraction_measured, granule);
+  RowDealer dealer = split_dealer(times.rows, device_fraction, call.key.family == OpFamily::matmul, measured, granule);
   const double trace_start = detail::trace::enabled() ? detail::trace::now_us() : 0;
   const auto start = std::chrono::steady_clock::now();
   // Each side's first chunk is claimed before either starts, so that both take part
@@ -217,7 +230,7 @@ SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction
   std::exception_ptr cpu_error;
   try {
     const cpu::ThreadLimit limit(cpu_threads);
-    for (auto r = first_cpu ? first_cpu : dealer.next_cpu(); r; r = dealer.next_cpu()) {
+    for (auto r = first_cpu ? first_cpu : dealer.next_cpu(since(start)); r; r = dealer.next_cpu(since(start))) {
       const double chunk_start = detail::trace::enabled() ? detail::trace::now_us() : 0;
       cpu_backend().run(call.split_rows(r->begin, r->end));
       if (detail::trace::enabled()) trace_chunk(detail::trace::this_thread(), call, *r, "cpu", chunk_start);

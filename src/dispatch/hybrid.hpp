@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "backend/backend.hpp"
+#include "dispatch/split.hpp"
 
 namespace tandem {
 
@@ -34,11 +35,12 @@ struct SplitTimes {
 bool can_split(const OpCall& call);
 
 /// Runs `call` (views bound to host memory) with `device_fraction` of its rows planned for
-/// `device`; `cpu_threads` threads run the CPU's share. `fraction_measured`: the fraction
-/// comes from measured splits of this op (SplitDecision::measured), so a matmul's rows
-/// are dealt in a bulk per side (split_dealer). Throws what the pieces throw (the other
-/// side's pieces finish first).
+/// `device`; `cpu_threads` threads run the CPU's share. `measured`: the rates of earlier
+/// splits of this op the fraction comes from (SplitDecision::rates when measured), so a
+/// matmul's rows are dealt in a bulk per side and the rest by predicted finish time
+/// (split_dealer); null for a first, predicted fraction. Throws what the pieces throw (the
+/// other side's pieces finish first).
 SplitTimes run_split(const OpCall& call, Backend& device, double device_fraction, int cpu_threads,
-                     bool fraction_measured = false, int lanes = 2);
+                     const SplitRates* measured = nullptr, int lanes = 2);
 
 }  // namespace tandem

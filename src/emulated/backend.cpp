@@ -1,5 +1,7 @@
 #include "emulated/backend.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -13,12 +15,14 @@
 
 #include "backend/counters.hpp"
 #include "backend/op_cost.hpp"
+#include "backend/size_class.hpp"
 #include "backend/stream.hpp"
 #include "backend/trace.hpp"
 #include "cpu/fused.hpp"
 #include "cpu/thread_limit.hpp"
 #include "kernels/catalogue.hpp"
 #include "tandem/core/error.hpp"
+#include "tandem/memory/host_pool.hpp"
 
 namespace tandem {
 
@@ -148,7 +152,8 @@ struct EventToken {
 const EventToken& token_of(const Event& e) { return *static_cast<const EventToken*>(e.token.get()); }
 }  // namespace
 
-EmulatedBackend::EmulatedBackend(int index, std::size_t memory_cap_bytes) : index_(index), cap_(memory_cap_bytes) {
+EmulatedBackend::EmulatedBackend(int index, std::size_t memory_cap_bytes)
+    : index_(index), cap_(memory_cap_bytes), cache_limit_(kEmulatedCacheLimit) {
   streams_.emplace(0, std::make_shared<Queue>());
   if (const char* spec = std::getenv("TANDEM_EMULATED_MODEL"); spec != nullptr && *spec != '\0')
     model_ = emulated::parse_model(spec);
@@ -158,6 +163,7 @@ EmulatedBackend::EmulatedBackend(int index, std::size_t memory_cap_bytes) : inde
 
 EmulatedBackend::~EmulatedBackend() {
   for (auto& [id, q] : streams_) q->drain();
+  trim_cache(0);
 }
 
 bool EmulatedBackend::supports(const OpKey& op) const { return kernels::accepts(op); }
@@ -356,25 +362,86 @@ void* EmulatedBackend::allocate(std::size_t bytes) {
     TANDEM_THROW(OutOfMemory, "allocate", "out of memory on ", device().str(), ": ", bytes, " bytes requested, ",
                  used - bytes, " of ", cap, " in use");
   }
-  void* p = std::malloc(bytes == 0 ? 1 : bytes);
+  const bool pooled = bytes >= kHostPoolMinBytes;
+  const std::size_t size = pooled ? detail::pool_size_class(bytes) : std::max<std::size_t>(bytes, 1);
+  void* p = pooled ? take_cached(size) : nullptr;
+  if (p != nullptr) return p;
+  if (cap != 0) trim_cache(cap - used);  // the cached blocks and this one fit in the capacity
+  p = pooled ? std::aligned_alloc(kHostPoolMinBytes, size) : std::malloc(size);
+  if (p == nullptr) {
+    trim_cache(0);
+    p = pooled ? std::aligned_alloc(kHostPoolMinBytes, size) : std::malloc(size);
+  }
   if (p == nullptr) {
     in_use_.fetch_sub(bytes, std::memory_order_relaxed);
     TANDEM_THROW(OutOfMemory, "allocate", "out of memory on ", device().str(), ": ", bytes, " bytes requested");
   }
+  if (pooled) madvise(p, size, MADV_HUGEPAGE);  // fewer first-touch faults; advice only
   return p;
 }
 
 void EmulatedBackend::deallocate(void* ptr, std::size_t bytes) {
   // Stream-ordered free: work queued earlier may still use the memory.
-  submit(
-      [this, ptr, bytes] {
-        std::free(ptr);
-        in_use_.fetch_sub(bytes, std::memory_order_relaxed);
-      },
-      Cost{});
+  submit([this, ptr, bytes] { release_block(ptr, bytes); }, Cost{});
 }
 
-void EmulatedBackend::release_cached_memory() { synchronize(); }  // completes pending frees
+void* EmulatedBackend::take_cached(std::size_t size) {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  const auto it = std::find_if(cached_.begin(), cached_.end(), [&](const auto& b) { return b.second == size; });
+  if (it == cached_.end()) return nullptr;
+  void* p = it->first;
+  cached_.erase(it);
+  cached_bytes_ -= size;
+  return p;
+}
+
+void EmulatedBackend::release_block(void* ptr, std::size_t bytes) {
+  in_use_.fetch_sub(bytes, std::memory_order_relaxed);
+  if (bytes < kHostPoolMinBytes) {
+    std::free(ptr);
+    return;
+  }
+  const std::size_t size = detail::pool_size_class(bytes);
+  std::size_t limit = 0;
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    cached_.emplace_front(ptr, size);
+    cached_bytes_ += size;
+    limit = cache_limit_;
+  }
+  trim_cache(limit);
+}
+
+void EmulatedBackend::trim_cache(std::size_t keep) {
+  std::vector<void*> evicted;
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    while (cached_bytes_ > keep) {
+      cached_bytes_ -= cached_.back().second;
+      evicted.push_back(cached_.back().first);
+      cached_.pop_back();
+    }
+  }
+  for (void* p : evicted) std::free(p);
+}
+
+std::size_t EmulatedBackend::cached_bytes() const {
+  std::lock_guard<std::mutex> lock(pool_mutex_);
+  return cached_bytes_;
+}
+
+void EmulatedBackend::set_cache_limit(std::size_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    cache_limit_ = bytes;
+  }
+  trim_cache(bytes);
+}
+
+void EmulatedBackend::release_cached_memory() {
+  synchronize();  // completes pending frees
+  trim_cache(0);
+}
 
 void EmulatedBackend::copy_from_host(void* dst, const void* src, std::size_t bytes) {
   run_and_wait([=] { std::memcpy(dst, src, bytes); }, transfer_cost(bytes, true));

@@ -9,12 +9,17 @@
 // of different streams take turns, a copy overlaps a kernel. The virtual clock has
 // one time per stream (when its queued work finishes) and one for the host (advanced by
 // the host's waits for the device, and by advance_host_clock for modelled CPU work).
+// Its memory comes from a caching pool, as a GPU's allocator keeps freed device memory:
+// blocks of at least kHostPoolMinBytes are kept by size class after their stream-ordered
+// free and handed to the next allocation of that class, so repeated calls do not map (and
+// page-fault) their memory afresh.
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -53,7 +58,15 @@ class EmulatedBackend final : public Backend {
   void set_fused(bool enabled) { fused_.store(enabled, std::memory_order_relaxed); }
   bool fused() const { return fused_.load(std::memory_order_relaxed); }
 
+  /// Bytes allocated and not yet freed (the sizes asked for): what the capacity limits.
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
+  /// Bytes of freed blocks the pool keeps for reuse (whole size classes). The device never
+  /// holds more than its capacity: cached blocks are released first when an allocation
+  /// needs their room, so OutOfMemory comes exactly when the bytes in use would pass it.
+  std::size_t cached_bytes() const;
+  /// How many bytes of freed blocks the pool may keep (default kEmulatedCacheLimit); past
+  /// it the least recently freed blocks go back to the host. 0 turns caching off. Trims at once.
+  void set_cache_limit(std::size_t bytes);
 
   /// Replaces the performance model (after waiting for queued work) and resets the virtual
   /// clock to 0. The model's capacity, when set, caps allocations as memory_cap_bytes does.
@@ -99,6 +112,13 @@ class EmulatedBackend final : public Backend {
   void run_and_wait(std::function<void()> work);
   void host_waits_for(double time);
 
+  /// Takes a cached block of size class `size`, or returns nullptr.
+  void* take_cached(std::size_t size);
+  /// Returns a freed block of `bytes` (asked for) to the pool or to the host.
+  void release_block(void* ptr, std::size_t bytes);
+  /// Frees the least recently cached blocks until at most `keep` bytes stay cached.
+  void trim_cache(std::size_t keep);
+
   const int index_;
   const std::size_t cap_;
   CpuBackend kernels_;  // runs the queued calls
@@ -115,6 +135,14 @@ class EmulatedBackend final : public Backend {
   std::array<double, 4> engine_tail_{};     // virtual clock: when each Engine is free
   std::array<std::mutex, 4> engine_mutex_;  // wall clock: held by the item using the engine
   std::atomic<std::uint64_t> model_generation_{0};
+
+  mutable std::mutex pool_mutex_;
+  std::list<std::pair<void*, std::size_t>> cached_;  // (block, size class), most recently freed first
+  std::size_t cached_bytes_ = 0;
+  std::size_t cache_limit_;
 };
+
+/// The emulated device's default cache limit: a few hybrid GEMMs' worth of chunks (issue 15).
+inline constexpr std::size_t kEmulatedCacheLimit = std::size_t{1} << 30;
 
 }  // namespace tandem

@@ -21,6 +21,7 @@
 
 #include "backend/backend.hpp"
 #include "backend/counters.hpp"
+#include "backend/size_class.hpp"
 #include "backend/user_op.hpp"
 #include "cpu/thread_pool.hpp"
 #include "registry/registry.hpp"
@@ -40,17 +41,6 @@ constexpr std::size_t kAlignedFromBytes = 4096;
 // NumPy does): first-touch page faults then cost 512 times fewer traps.
 constexpr std::size_t kHugePage = kHostPoolMinBytes;
 constexpr std::size_t kMaxDefaultLimit = std::size_t{4} << 30;
-
-/// The size class of a pool request: whole huge pages, then rounded up to a quarter of the
-/// power of two below (32, 40, 48, 56, 64, 80, ... MiB), so that a block serves requests up
-/// to 25 % smaller and arrays of slightly different sizes share blocks.
-std::size_t size_class(std::size_t bytes) {
-  const std::size_t pages = (bytes + kHugePage - 1) / kHugePage;
-  std::size_t top = 1;
-  while (top * 2 <= pages) top *= 2;
-  const std::size_t step = std::max<std::size_t>(1, top / 4);
-  return (pages + step - 1) / step * step * kHugePage;
-}
 
 /// Parses "123", "512K", "64M", "2G" (powers of 1024); throws ValueError otherwise.
 std::size_t parse_limit(const char* text) {
@@ -118,7 +108,7 @@ void first_touch(void* p, std::size_t bytes) {
 class HostPool {
  public:
   void* allocate(std::size_t bytes) {
-    const std::size_t size = size_class(bytes);
+    const std::size_t size = detail::pool_size_class(bytes);
     auto& c = detail::counters();
     Block block{};
     {

@@ -176,6 +176,40 @@ TEST(Hybrid, MatmulRowBlocksAgreeToRounding) {
   }
 }
 
+// A matmul dealt by predicted finish time (measured rates: a bulk a side, then the rest by
+// the sides' ends), with rates right and far off, on odd sizes and in every dtype BLAS
+// serves: every row computed exactly once. Small integers keep every sum exact whatever
+// the block shapes, so the split must give the CPU-only bits.
+TEST(Hybrid, MatmulDealtByFinishTimeComputesEveryRowOnce) {
+  const auto integers = [](std::size_t n, std::uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::vector<double> v(n);
+    for (double& x : v) x = static_cast<double>(static_cast<int>(rng() % 9) - 4);
+    return v;
+  };
+  for (const std::int64_t m : {2, 65, 1023}) {
+    const std::int64_t k = 37, n = 29;
+    const std::vector<double> ad = integers(static_cast<std::size_t>(m * k), 9), bd = integers(k * n, 10);
+    std::vector<float> a(ad.begin(), ad.end()), b(bd.begin(), bd.end());
+    std::vector<float> out(static_cast<std::size_t>(m * n));
+    td::OpCall call(td::OpKey::of(td::OpFamily::matmul, td::DType::float32));
+    call.add_input(view(a, {m, k}, {k, std::int64_t{1}}));
+    call.add_input(view(b, {k, n}, {n, std::int64_t{1}}));
+    call.add_output(view(out, {m, n}, {n, std::int64_t{1}}));
+    td::cpu_backend().run(call);
+    const std::vector<float> reference = out;
+    for (const double f : {0.1, 0.5, 0.9})
+      for (const double off : {1.0, 1e-3, 1e3}) {  // the device's measured rate right, far too low, far too high
+        SCOPED_TRACE(::testing::Message() << "m " << m << " f " << f << " off " << off);
+        const td::SplitRates measured{1e4 * (1 - f), 1e4 * f * off};
+        std::fill(out.begin(), out.end(), -7.0f);
+        const td::SplitTimes t = td::run_split(call, device(), f, 1, &measured);
+        EXPECT_EQ(t.device_rows + t.cpu_rows, m);
+        EXPECT_EQ(0, std::memcmp(out.data(), reference.data(), out.size() * sizeof(float)));
+      }
+  }
+}
+
 TEST(Hybrid, CannotSplitNegativeStridesOrStridedOutputs) {
   std::vector<float> a(100), out(200);
   td::OpCall reversed(td::OpKey::of(td::UnaryOp::abs, td::DType::float32));

@@ -69,33 +69,125 @@ TEST(RowDealer, TailChunksShrink) {
   EXPECT_LT(sizes.back(), 2 * 16);  // the last takes what would be left below 16 rows
 }
 
-TEST(RowDealer, MatmulDealingTakesTheBulkFirstThenHalvingChunks) {
-  const std::int64_t rows = 4096;
-  td::RowDealer dealer = td::split_dealer(rows, 0.25, true, true, 1);
-  const auto d = dealer.next_device();
-  const auto c = dealer.next_cpu();
-  ASSERT_TRUE(d && c);
-  EXPECT_EQ(d->begin, 0);
-  EXPECT_EQ(d->size(), static_cast<std::int64_t>(td::kMatmulBulk * 0.25 * rows));
-  EXPECT_EQ(c->end, rows);
-  EXPECT_EQ(c->size(), static_cast<std::int64_t>(td::kMatmulBulk * 0.75 * rows));
-  // The rest, 10 % of the rows, in chunks of half the asking side's share of the rows left,
-  // never below rows / 64: a few chunks a side, not the tens of a guided split.
-  std::int64_t left = rows - d->size() - c->size();
-  int chunks = 2;
-  for (bool device = false;; device = !device) {
-    const auto r = device ? dealer.next_device() : dealer.next_cpu();
-    if (!r) break;
-    const double share = device ? 0.25 : 0.75;
-    std::int64_t n = std::min(left, std::max<std::int64_t>(rows / 64, std::ceil(share / 2 * left)));
-    if (left - n < rows / 64) n = left;
-    EXPECT_EQ(r->size(), n);
-    EXPECT_GE(r->size(), rows / 64);
-    left -= r->size();
-    ++chunks;
+namespace {
+
+struct Dealt {
+  std::vector<int> seen;  // how often each row was dealt
+  double device_end = 0, cpu_end = 0;
+  int device_chunks = 0, cpu_chunks = 0;
+};
+
+/// Deals `rows` to two sides running at `device_rate` and `cpu_rate` rows per second as
+/// run_split's do: each side's first chunk claimed at the start, the CPU asking when free,
+/// the device with up to two chunks queued (asking ahead, telling its rows in flight, and
+/// asking again once the oldest is done after an empty "not now").
+Dealt deal(td::RowDealer& dealer, std::int64_t rows, double device_rate, double cpu_rate) {
+  Dealt d;
+  d.seen.assign(static_cast<std::size_t>(rows), 0);
+  struct Queued {
+    double end;
+    std::int64_t rows;
+  };
+  std::deque<Queued> queued;  // the device's chunks in flight
+  double device_t = 0, cpu_t = 0;
+  auto take = [&](const td::RowRange& r) {
+    for (std::int64_t i = r.begin; i < r.end; ++i) ++d.seen[static_cast<std::size_t>(i)];
+  };
+  auto device_runs = [&](const td::RowRange& r) {
+    take(r);
+    const double begin = queued.empty() ? device_t : std::max(device_t, queued.back().end);
+    queued.push_back({begin + static_cast<double>(r.size()) / device_rate, r.size()});
+    d.device_end = queued.back().end;
+    ++d.device_chunks;
+  };
+  auto cpu_runs = [&](const td::RowRange& r) {
+    take(r);
+    cpu_t += static_cast<double>(r.size()) / cpu_rate;
+    d.cpu_end = cpu_t;
+    ++d.cpu_chunks;
+  };
+  const auto first_device = dealer.next_device();
+  const auto first_cpu = dealer.next_cpu();
+  if (first_device) device_runs(*first_device);
+  if (first_cpu) cpu_runs(*first_cpu);
+  bool device_more = first_device.has_value(), cpu_more = first_cpu.has_value();
+  while (device_more || cpu_more) {
+    if (device_more && (!cpu_more || device_t <= cpu_t)) {
+      std::int64_t in_flight = 0;
+      for (const Queued& q : queued) in_flight += q.rows;
+      const auto r = dealer.next_device(device_t, in_flight);
+      if (r) device_runs(*r);
+      if (!r && queued.empty()) {
+        device_more = false;
+      } else if (!r || queued.size() >= 2) {  // wait for the oldest
+        device_t = std::max(device_t, queued.front().end);
+        queued.pop_front();
+      }
+    } else {
+      const auto r = dealer.next_cpu(cpu_t);
+      if (r) cpu_runs(*r);
+      cpu_more = r.has_value();
+    }
   }
-  EXPECT_EQ(left, 0);
-  EXPECT_LE(chunks, 8);
+  return d;
+}
+
+}  // namespace
+
+TEST(RowDealer, MatmulDealingTakesTheBulkThenEndsBothSidesTogether) {
+  // Rates as measured (device 1000, CPU 3000 rows/s, a quarter of the rows planned for the
+  // device): a 90 % bulk a side (the device's request ahead is "not now"), then one chunk
+  // each, dealt when the side is free; both end together, within a minimum chunk of the
+  // ideal end.
+  for (const std::int64_t rows : {std::int64_t{4096}, std::int64_t{4097}, std::int64_t{1023}}) {
+    SCOPED_TRACE(rows);
+    const td::SplitRates measured{3000, 1000};
+    td::RowDealer dealer = td::split_dealer(rows, 0.25, true, &measured, 1);
+    const Dealt d = deal(dealer, rows, 1000, 3000);
+    EXPECT_TRUE(std::all_of(d.seen.begin(), d.seen.end(), [](int c) { return c == 1; }));
+    const double ideal = static_cast<double>(rows) / 4000, chunk_s = static_cast<double>(rows / 64) / 1000;
+    EXPECT_LE(d.device_chunks, 2);
+    EXPECT_LE(d.cpu_chunks, 2);
+    EXPECT_NEAR(d.device_end, d.cpu_end, chunk_s);
+    EXPECT_LE(std::max(d.device_end, d.cpu_end), ideal + chunk_s);
+  }
+  // Rates off, granules: every row once, and no worse an end than both sides keeping their
+  // planned shares (the bulk is committed; the rest goes where it is predicted to end
+  // first, a late side taken to end any moment). The machine a little busier or quieter
+  // than measured (both sides 0.8-1.25 x, each +-5 %): at most three chunks a side, and an
+  // end within two minimum chunks of the ideal one at the true rates. Each side 0.7-1.4 x
+  // on its own: at most six. Tiny sizes and shares (a bulk of no rows): every row once.
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int trial = 0; trial < 700; ++trial) {
+    const bool tiny = trial >= 600;
+    const bool independent = trial % 2 == 1;
+    const std::int64_t rows =
+        tiny ? 1 + static_cast<std::int64_t>(rng() % 40) : 64 + static_cast<std::int64_t>(rng() % 5000);
+    const std::int64_t granule = trial % 3 == 0 ? 16 : 1;
+    const double f = tiny ? 0.005 + 0.99 * u(rng) : 0.1 + 0.8 * u(rng);
+    const td::SplitRates measured{1000 * (1 - f), 1000 * f};
+    const double common = independent ? 1 : 0.8 + 0.45 * u(rng);
+    const double spread = independent ? 0.35 : 0.05;
+    const double device_rate = measured.device * common * (1 - spread + 2 * spread * u(rng));
+    const double cpu_rate = measured.cpu * common * (1 - spread + 2 * spread * u(rng));
+    td::RowDealer dealer = td::split_dealer(rows, f, true, &measured, granule);
+    const Dealt d = deal(dealer, rows, device_rate, cpu_rate);
+    SCOPED_TRACE(::testing::Message() << "rows " << rows << " f " << f << " device x" << device_rate / measured.device
+                                      << " cpu x" << cpu_rate / measured.cpu);
+    ASSERT_TRUE(std::all_of(d.seen.begin(), d.seen.end(), [](int c) { return c == 1; }));
+    if (tiny) continue;
+    const double end = std::max(d.device_end, d.cpu_end);
+    const double chunk_s =
+        static_cast<double>(std::max<std::int64_t>(granule, rows / 64)) / std::min(device_rate, cpu_rate);
+    const double planned =
+        std::max(f * static_cast<double>(rows) / device_rate, (1 - f) * static_cast<double>(rows) / cpu_rate);
+    EXPECT_LE(end, planned + 2 * chunk_s);
+    EXPECT_LE(std::max(d.device_chunks, d.cpu_chunks), independent ? 6 : 3);
+    if (!independent) {
+      EXPECT_LE(end, static_cast<double>(rows) / (device_rate + cpu_rate) + 2 * chunk_s);
+    }
+  }
 }
 
 TEST(SplitPlanner, OneSlowSplitDoesNotMoveTheFraction) {
@@ -131,13 +223,15 @@ struct SplitRun {
   double device_s = 0, cpu_s = 0;
 };
 
-/// Runs one split in virtual time: each side asks the dealer for rows when it is free.
-/// The device's chunks go through three engines (copy in, kernel, copy out) on `lanes`
-/// streams; b is copied once before the first kernel. The rows are dealt as run_split
-/// deals a matmul's (a bulk, then halving chunks) or, `matmul_policy` false, any other
-/// op's (guided chunks from the start: the device's copies overlap its kernels).
+/// Runs one split in virtual time: each side asks the dealer for rows when it is free (the
+/// device when one of its lanes is, with its rows still in flight). The device's chunks go
+/// through three engines (copy in, kernel, copy out) on `lanes` streams; b is copied once
+/// before the first kernel. The rows are dealt as run_split deals a matmul's (measured
+/// rates: a bulk, then by predicted finish time) or, `matmul_policy` false, any other op's
+/// (guided chunks from the start: the device's copies overlap its kernels).
 SplitRun simulate(const td::testing::SimMachine& sim, const MatmulRows& mm, double fraction, int cpu_threads,
-                  bool matmul_policy, bool measured, bool use_cpu = true, bool use_device = true, int lanes = 2) {
+                  bool matmul_policy, const td::SplitRates* measured, bool use_cpu = true, bool use_device = true,
+                  int lanes = 2) {
   const td::emulated::PerfModel& m = sim.model();
   td::RowDealer dealer =
       td::split_dealer(mm.m, use_cpu ? (use_device ? fraction : 0.0) : 1.0, matmul_policy, measured, 1);
@@ -145,27 +239,36 @@ SplitRun simulate(const td::testing::SimMachine& sim, const MatmulRows& mm, doub
   double cpu_t = 0;
   double h2d_free = m.transfer_seconds(4.0 * static_cast<double>(mm.k * mm.n), true, true);  // b
   double k_free = 0, d2h_free = 0;
-  std::deque<double> lane_free(static_cast<std::size_t>(lanes), 0.0);
+  struct Lane {
+    double free = 0;  // when its last chunk is back on the host
+    std::int64_t rows = 0;
+  };
+  std::deque<Lane> pipeline(static_cast<std::size_t>(lanes));
   bool cpu_more = use_cpu, device_more = use_device;
   while (cpu_more || device_more) {
-    const double device_ready = std::max(h2d_free, lane_free.front());
+    const double device_ready = std::max(h2d_free, pipeline.front().free);
     if (device_more && (!cpu_more || device_ready <= cpu_t)) {
-      const auto r = dealer.next_device();
+      std::int64_t in_flight = 0;
+      for (const Lane& l : pipeline)
+        if (l.free > device_ready) in_flight += l.rows;
+      const auto r = dealer.next_device(device_ready, in_flight);
       if (!r) {
-        device_more = false;
+        // Not now: ask again when the oldest chunk in flight is back (as DeviceDriver does).
+        device_more = in_flight > 0;
+        pipeline.pop_front();
+        pipeline.push_back({device_ready, 0});
         continue;
       }
-      const double in_end =
-          std::max(h2d_free, lane_free.front()) + m.transfer_seconds(mm.in_bytes(r->size()), true, true);
+      const double in_end = device_ready + m.transfer_seconds(mm.in_bytes(r->size()), true, true);
       const double k_end = std::max(k_free, in_end) + sim.device_seconds(mm.op, mm.rows(r->size()));
       const double out_end = std::max(d2h_free, k_end) + m.transfer_seconds(mm.out_bytes(r->size()), false, true);
       h2d_free = in_end, k_free = k_end, d2h_free = out_end;
-      lane_free.pop_front();
-      lane_free.push_back(out_end);
+      pipeline.pop_front();
+      pipeline.push_back({out_end, r->size()});
       run.device_rows += r->size();
       run.device_s = out_end;
     } else {
-      const auto r = dealer.next_cpu();
+      const auto r = dealer.next_cpu(cpu_t);
       if (!r) {
         cpu_more = false;
         continue;
@@ -213,7 +316,7 @@ TEST(Split, ComputeBoundMatmulReachesTheEfficiencyWithinThreeCalls) {
       const double cpu_alone = sim.cpu_seconds(mm.op, mm.rows(mm.m), threads);
       const double cpu_share_alone = sim.cpu_seconds(mm.op, mm.rows(mm.m), threads - 1);
       // The device alone as fast as it goes: its copies overlapping its kernels chunk by chunk.
-      const double device_alone = simulate(sim, mm, 1.0, threads - 1, false, false, false, true).total_s;
+      const double device_alone = simulate(sim, mm, 1.0, threads - 1, false, nullptr, false, true).total_s;
       const double ideal = 1 / (1 / cpu_share_alone + 1 / device_alone);
       double efficiency = 0;
       int unsplit = 0;
@@ -221,7 +324,7 @@ TEST(Split, ComputeBoundMatmulReachesTheEfficiencyWithinThreeCalls) {
         const td::SplitDecision d = td::plan_split(model, planner, call_of(mm, threads), 4);
         SplitRun run;
         if (d.split) {
-          run = simulate(sim, mm, d.device_fraction, threads - 1, matmul_policy, d.measured);
+          run = simulate(sim, mm, d.device_fraction, threads - 1, matmul_policy, d.measured ? &d.rates : nullptr);
           planner.observe(mm.op, mm.m * mm.n, run.device_rows, run.device_s, run.cpu_rows, run.cpu_s);
         } else {  // the better side alone, as the cost model chooses it
           const bool on_cpu = model.choose(call_of(mm, threads)).place == Place::cpu;
