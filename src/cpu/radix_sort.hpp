@@ -6,12 +6,13 @@
 
 namespace tandem::cpu {
 
-/// Sorts p[0, n) in place in the order of kernels::bits_key: numbers ascending, -0.0 before
-/// +0.0, NaNs last (those without the sign bit by increasing payload, then those with it),
-/// every value kept bit for bit. Four passes of 8 bits, a pass skipped where every key
-/// shares its digit; `threads` threads each count and scatter a fixed chunk, so the result
-/// and the work split do not depend on timing. T is float or std::int32_t.
+/// Writes in[0, n) to out[0, n) sorted in the order of kernels::bits_key: numbers ascending,
+/// -0.0 before +0.0, NaNs last (those without the sign bit by increasing payload, then those
+/// with it), every value kept bit for bit. `in` may be `out` (an in-place sort); otherwise
+/// they must not overlap. Four passes of 8 bits, a pass skipped where every key shares its
+/// digit; `threads` threads each count and scatter a fixed chunk, so the result and the
+/// work split do not depend on timing. T is float or std::int32_t.
 template <class T>
-void radix_sort32(T* p, std::int64_t n, int threads);
+void radix_sort32(const T* in, T* out, std::int64_t n, int threads);
 
 }  // namespace tandem::cpu
