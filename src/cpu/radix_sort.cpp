@@ -34,10 +34,10 @@ namespace tandem::cpu {
 
 namespace {
 
-constexpr int kDigitBits = 8;
+constexpr int kDigitBits = 11;
 constexpr int kBuckets = 1 << kDigitBits;
-constexpr int kPasses = 32 / kDigitBits;
-constexpr std::int64_t kLine = 16;  // 32-bit keys in a 64-byte cache line
+constexpr int kPasses = (32 + kDigitBits - 1) / kDigitBits;  // the last has 10 bits
+constexpr std::int64_t kLine = 16;                           // 32-bit keys in a 64-byte cache line
 
 using Histogram = std::array<std::int64_t, kBuckets>;
 
@@ -112,23 +112,8 @@ struct Target {
 
 constexpr std::int64_t kCopies = 4;  // of the next digit's histograms, per chunk
 
-// Stores buffered keys line[j] for j in [j0, j1) at dst[i0 + j], counting their next digit.
-void store_part(const Target& to, const std::uint32_t* line, std::int64_t i0, std::int64_t j0, std::int64_t j1) {
-  if (j0 >= j1) return;
-  std::uint32_t* out = to.dst + i0;
-  const bool full = j0 == 0 && j1 == kLine;
-  if (full) {
-#ifdef RADIX_PLAIN
-    std::memcpy(out, line, kLine * 4);
-#else
-    for (int q = 0; q < 4; ++q) {
-      const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(line) + q);
-      _mm_stream_si128(reinterpret_cast<__m128i*>(out) + q, v);
-    }
-#endif
-  } else {
-    for (std::int64_t j = j0; j < j1; ++j) out[j] = line[j];
-  }
+// Counts the next digit of keys line[j], j in [j0, j1), stored from dst[i0 + j0] on.
+inline void count_next(const Target& to, const std::uint32_t* line, std::int64_t i0, std::int64_t j0, std::int64_t j1) {
   if (to.next_pass < 0) return;
   const auto& bounds = *to.next_bounds;
   std::size_t chunk = 0;
@@ -136,12 +121,26 @@ void store_part(const Target& to, const std::uint32_t* line, std::int64_t i0, st
   // Four copies taken in turn: the keys of a line share a digit and often the next one too.
   Histogram* c = &(*to.next_count)[chunk * kCopies];
   const int shift = to.next_pass * kDigitBits;
-  if (full) {
+  if (j0 == 0 && j1 == kLine) {
     for (int j = 0; j < kLine; j += kCopies)
       for (int q = 0; q < kCopies; ++q) ++c[q][(line[j + q] >> shift) & (kBuckets - 1)];
   } else {
     for (std::int64_t j = j0; j < j1; ++j) ++c[0][(line[j] >> shift) & (kBuckets - 1)];
   }
+}
+
+// Stores a full line of buffered keys at dst[i0, i0 + 16), a cache line, bypassing the caches.
+inline void store_line(const Target& to, const std::uint32_t* line, std::int64_t i0) {
+  auto* out = reinterpret_cast<__m128i*>(to.dst + i0);
+  for (int q = 0; q < 4; ++q) _mm_stream_si128(out + q, _mm_load_si128(reinterpret_cast<const __m128i*>(line) + q));
+  count_next(to, line, i0, 0, kLine);
+}
+
+// Stores buffered keys line[j] for j in [j0, j1) at dst[i0 + j]: part of a line.
+void store_part(const Target& to, const std::uint32_t* line, std::int64_t i0, std::int64_t j0, std::int64_t j1) {
+  if (j0 >= j1) return;
+  for (std::int64_t j = j0; j < j1; ++j) to.dst[i0 + j] = line[j];
+  count_next(to, line, i0, j0, j1);
 }
 
 // Moves src[lo, hi) to to.dst by digit `pass`, the first element of bucket b going to
@@ -151,9 +150,11 @@ void store_part(const Target& to, const std::uint32_t* line, std::int64_t i0, st
 template <class T, bool kValuesIn, bool kValuesOut>
 void scatter(const std::conditional_t<kValuesIn, T, std::uint32_t>* __restrict src, std::int64_t lo, std::int64_t hi,
              int pass, const Target& to) {
-  alignas(64) std::uint32_t lines[kBuckets * kLine];
-  std::array<std::uint32_t, kBuckets> fill;
-  std::array<std::int64_t, kBuckets> line_at;
+  std::vector<std::uint32_t> buffer(kBuckets * kLine + kLine);
+  std::uint32_t* const lines =
+      buffer.data() + (kLine - reinterpret_cast<std::uintptr_t>(buffer.data()) / 4 % kLine) % kLine;
+  std::vector<std::uint32_t> fill(kBuckets);
+  std::vector<std::int64_t> line_at(kBuckets);
   const Histogram& start = *to.start;
   for (std::size_t b = 0; b < kBuckets; ++b) {
     const std::int64_t slot = (start[b] + to.phase) % kLine;
@@ -171,7 +172,11 @@ void scatter(const std::conditional_t<kValuesIn, T, std::uint32_t>* __restrict s
     const std::uint32_t j = fill[b]++;
     lines[j] = stored<T, kValuesOut>(k);
     if (j % kLine == kLine - 1) {  // the line is full
-      store_part(to, lines + (j + 1 - kLine), line_at[b], std::max<std::int64_t>(0, start[b] - line_at[b]), kLine);
+      const std::uint32_t* line = lines + (j + 1 - kLine);
+      if (line_at[b] >= start[b])
+        store_line(to, line, line_at[b]);
+      else  // the bucket's first line, partly below its start
+        store_part(to, line, line_at[b], start[b] - line_at[b], kLine);
       line_at[b] += kLine;
       fill[b] -= kLine;
     }
