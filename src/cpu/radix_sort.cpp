@@ -1,17 +1,20 @@
-// LSD radix sort of 32-bit keys (see radix_sort.hpp). The input is counted once for the
-// histograms of all four digits; each pass then scatters by one digit between the output and
-// a spare buffer (the first pass reads the input). The first pass reads values and writes
-// keys (kernels::bits_key), the last writes values (kernels::value_of_bits_key), so no pass
-// only converts; in between the buffers hold keys, stored as T bit patterns.
+// LSD radix sort of 32-bit keys (see radix_sort.hpp). One read of the input counts its
+// first digit (11 bits) and or's and and's the keys, which tells the digits that vary; each
+// such digit is then one pass that scatters between the output and a spare buffer (the
+// first reads the input). The first pass reads values and writes keys (kernels::bits_key),
+// the last writes values (kernels::value_of_bits_key), so no pass only converts; in between
+// the buffers hold keys, stored as T bit patterns.
 //
 // With several threads, thread t owns the t-th chunk of the pass's input; the chunks'
 // histograms for the digit give each thread the positions it writes in every bucket. A
-// scatter writes each bucket through a cache line of keys in a small buffer (all of them fit
-// in L1) and stores a line only when it is full, as one non-temporal store: 256 output
-// streams written element by element thrash the caches and the TLB (buckets of equal size
-// lie a power of two apart and fall into the same cache sets). The chunk bounds of the next
-// pass are whole lines, so a stored line lies in one chunk, and the scatter counts the next
-// digit of the keys in each line it stores: the next pass needs no counting read.
+// scatter writes each bucket through a cache line of keys in a buffer (2048 lines, 128 KiB:
+// L2) and stores a line only when it is full, as non-temporal stores: 2048 output streams
+// written element by element thrash the caches and the TLB (buckets of equal size lie a
+// power of two apart and fall into the same cache sets); plain stores of the full lines
+// measured 1.3x slower at 2^24 keys. The chunk bounds of the next pass are whole lines, so
+// a stored line lies in one chunk, and the scatter counts the next digit of the keys in each
+// line it stores: no pass after the first needs a counting read. 11-bit digits (three
+// passes) measured about 5 % faster than 8-bit ones (four passes, buffers in L1).
 
 #include "cpu/radix_sort.hpp"
 

@@ -2,7 +2,8 @@
 // contiguous memory (the output's own line when it is contiguous), sorted there and written
 // back; lines run in parallel, and one long line is bucketed by value and its buckets sorted
 // on every thread (chunked and merged where the values do not spread), or, float32 and
-// int32, radix sorted on every thread (cpu/radix_sort.hpp). Keys sort with
+// int32, radix sorted on every thread (cpu/radix_sort.hpp; its first pass reads the input,
+// so the line is not copied first). Keys sort with
 // Highway's vqsort after NaNs are moved to the end (NumPy's order); argsort packs (key,
 // index) into one integer for vqsort, which makes every result stable.
 
@@ -337,7 +338,7 @@ bool sort_finite_buckets(T* p, std::int64_t m, int threads) {
 // Whether a line of n elements sorted on `threads` threads takes the radix sort.
 template <class T>
 bool takes_radix(std::int64_t n, int threads) {
-  return !std::is_same_v<T, bool> && sizeof(T) == 4 && threads > 1 && n >= tuning::kSortRadixMinElements;
+  return sizeof(T) == 4 && n >= (threads > 1 ? tuning::kSortRadixMinElements : tuning::kSortRadixMinElementsOneThread);
 }
 
 template <class T>

@@ -157,4 +157,20 @@ TYPED_TEST(RadixSort, SortTakesItForALongLineOnTwoThreads) {
   EXPECT_TRUE(same_bits(td::sort(td::flip(td::Array<T>::from(rev))).to_vector(), vals));
 }
 
+TYPED_TEST(RadixSort, OneThreadTakesItForALongerLineWithTheSameBits) {
+  // From tuning::kSortRadixMinElementsOneThread on, one thread sorts by radix too: td::sort
+  // on one thread gives the bits radix_sort32 gives on two (whose order the tests above
+  // check), also for a line that is a view into a bigger array.
+  using T = TypeParam;
+  const td::test::ThreadCountGuard guard;
+  td::set_num_threads(1);
+  const std::int64_t n = td::tuning::kSortRadixMinElementsOneThread + 3;
+  auto vals = special_mix<T>(n + 5, 13);
+  auto expected = std::vector<T>(vals.begin() + 5, vals.end());
+  td::cpu::radix_sort32(expected.data(), expected.data(), n, 2);
+  const auto got = td::sort(td::Array<T>::from(vals)(td::from(5))).to_vector();
+  ASSERT_EQ(got.size(), expected.size());
+  EXPECT_EQ(std::memcmp(got.data(), expected.data(), got.size() * sizeof(T)), 0);
+}
+
 }  // namespace
