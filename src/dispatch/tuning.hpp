@@ -142,7 +142,7 @@ inline constexpr std::int64_t kSortRadixMinElements = std::int64_t{1} << 18;
 
 /// The same on one thread, against Highway's vqsort of widened keys (same run, float32 /
 /// int32 ms): 2^20 11.0-11.6 / 10.1-10.3 against 8.7-9.1 / 8.9-9.8, 2^22 40.0-43.3 /
-/// 41.2-42.5 against 46.7-47.8 / 56.1-65.1, 2^24 180-200 (float32) against 272-283.
+/// 41.2-42.5 against 46.7-47.8 / 56.1-65.1; 2^24 204-261 / 214-249 against 315-370 / 309-335.
 inline constexpr std::int64_t kSortRadixMinElementsOneThread = std::int64_t{1} << 22;
 
 /// A single line at least this long is sorted on every thread (buckets, or chunks and a merge).
