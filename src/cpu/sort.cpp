@@ -2,7 +2,8 @@
 // contiguous memory (the output's own line when it is contiguous), sorted there and written
 // back; lines run in parallel, and one long line is bucketed by value and its buckets sorted
 // on every thread (chunked and merged where the values do not spread), or, float32 and
-// int32, radix sorted on every thread (cpu/radix_sort.hpp). Keys sort with
+// int32, radix sorted on every thread (cpu/radix_sort.hpp; its first pass reads the input,
+// so the line is not copied first). Keys sort with
 // Highway's vqsort after NaNs are moved to the end (NumPy's order); argsort packs (key,
 // index) into one integer for vqsort, which makes every result stable.
 
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -333,6 +335,12 @@ bool sort_finite_buckets(T* p, std::int64_t m, int threads) {
   return true;
 }
 
+// Whether a line of n elements sorted on `threads` threads takes the radix sort.
+template <class T>
+bool takes_radix(std::int64_t n, int threads) {
+  return sizeof(T) == 4 && n >= (threads > 1 ? tuning::kSortRadixMinElements : tuning::kSortRadixMinElementsOneThread);
+}
+
 template <class T>
 void sort_contiguous(T* p, std::int64_t n, int threads) {
   if (n < 2) return;
@@ -342,8 +350,8 @@ void sort_contiguous(T* p, std::int64_t n, int threads) {
     std::fill(p, p + (n - trues), false);
     std::fill(p + (n - trues), p + n, true);
   } else if constexpr (sizeof(T) == 4) {
-    if (threads > 1 && n >= tuning::kSortRadixMinElements) {
-      cpu::radix_sort32(p, n, threads);
+    if (takes_radix<T>(n, threads)) {
+      cpu::radix_sort32(p, p, n, threads);
       return;
     }
   }
@@ -373,6 +381,17 @@ void sort_typed(const StridedView& src, const StridedView& dst, int axis) {
     using Store = std::conditional_t<std::is_same_v<T, bool>, unsigned char, T>;  // not vector<bool>
     const Scratch<Store> scratch(lines.step_b != 1 ? n : 0);
     T* work = lines.step_b != 1 ? reinterpret_cast<T*>(scratch.data()) : out;
+    if constexpr (!std::is_same_v<T, bool> && sizeof(T) == 4) {
+      // The radix sort's first pass reads the input where it lies: no copy first.
+      const auto a = reinterpret_cast<std::uintptr_t>(in), b = reinterpret_cast<std::uintptr_t>(work);
+      const auto bytes = static_cast<std::uintptr_t>(n) * sizeof(T);
+      if (lines.step_a == 1 && takes_radix<T>(n, threads_per_line) && (a == b || a + bytes <= b || b + bytes <= a)) {
+        cpu::radix_sort32(in, work, n, threads_per_line);
+        if (work != out)
+          for (std::int64_t i = 0; i < n; ++i) out[i * lines.step_b] = work[i];
+        return;
+      }
+    }
     if (lines.step_a == 1) {
       if (work != in) std::memmove(work, in, static_cast<std::size_t>(n) * sizeof(T));
     } else {

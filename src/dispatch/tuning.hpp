@@ -131,13 +131,19 @@ inline constexpr std::int64_t kIntMatmulRowsPerPiece = 16;
 inline constexpr bool kSortWiden32BitKeys = true;
 
 /// One line of float32 or int32 at least this long, sorted on 2+ threads, takes the LSD
-/// radix sort (src/cpu/radix_sort.cpp) instead of the sample sort. Quiet (load 1.1-1.3), 2
-/// threads, against the sample sort: 2^20 float32 8.0-8.9 ms vs 9.4-11.0, int32 6.5-7.5 vs
-/// 9.6-9.9; 2^22 1.2-1.9x; 2^24 float32 a tie (196-206 vs 200-217), int32 173-203 vs 198-236;
-/// at 2^18 float32 no gain. Under load (3.95) it lost (0.7-0.8x float32): four passes over
-/// memory suffer most from colleagues' traffic. One thread: not measured quietly, not used.
-/// bench: BM_Sort<float|int32>/* (docs/performance.md, "Sorting and indexing", 2026-12-06).
-inline constexpr std::int64_t kSortRadixMinElements = std::int64_t{1} << 20;
+/// radix sort (src/cpu/radix_sort.cpp) instead of the sample sort. Both cores given to the
+/// bench (chrt -f 1; load 5-6 from colleagues), 2 threads, float32 / int32 ms: 2^16 0.75 /
+/// 0.78-0.84 against 0.42 / 0.41 (there the line is sorted on one thread, below
+/// kSortParallelMinElements); 2^18 1.80-1.85 / 1.78-1.85 against the sample sort's
+/// 2.08-2.31 / 2.00-2.26; 2^20 6.0-6.3 / 6.2-6.5 against 8.9 / 5.9-6.7 (the previous radix
+/// sort); 2^24 92-122 / 88-105 against 198-211 / 174-212.
+/// bench: BM_Sort<float|int32>/* (docs/performance.md, "Sorting and indexing", 2026-12-06, radixspeed).
+inline constexpr std::int64_t kSortRadixMinElements = std::int64_t{1} << 18;
+
+/// The same on one thread, against Highway's vqsort of widened keys (same run, float32 /
+/// int32 ms): 2^20 11.0-11.6 / 10.1-10.3 against 8.7-9.1 / 8.9-9.8, 2^22 40.0-43.3 /
+/// 41.2-42.5 against 46.7-47.8 / 56.1-65.1; 2^24 204-261 / 214-249 against 315-370 / 309-335.
+inline constexpr std::int64_t kSortRadixMinElementsOneThread = std::int64_t{1} << 22;
 
 /// A single line at least this long is sorted on every thread (buckets, or chunks and a merge).
 /// A placeholder, not tuned: set so that a chunk still amortises an OpenMP region; on a free
