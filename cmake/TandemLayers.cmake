@@ -37,8 +37,13 @@ function(tandem_add_layer layer)
   tandem_set_warnings(tandem_${layer})
   # Nobody replaces the library's own functions at load time: with this, GCC binds and
   # inlines calls within a source file instead of going through the PLT (every op's path
-  # makes a dozen such calls; docs/performance.md). C++ only: nvcc takes host flags otherwise.
-  target_compile_options(tandem_${layer} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:-fno-semantic-interposition>)
+  # makes a dozen such calls; docs/performance.md). No contraction of a * b + c into one
+  # FMA: GCC contracts by default in C++ (-std=c++17 too) wherever the target has FMA, i.e.
+  # in the AVX2 and AVX-512 clones and Highway targets only, so a fused or cloned kernel
+  # would round differently from the eager one (src/cpu/clones.hpp). Kernels that want an
+  # FMA ask for it (MulAdd). C++ only: nvcc takes host flags otherwise.
+  target_compile_options(tandem_${layer} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:-fno-semantic-interposition -ffp-contract=off>)
   target_sources(tandem PRIVATE $<TARGET_OBJECTS:tandem_${layer}>)
 endfunction()
 

@@ -1,8 +1,9 @@
 #pragma once
 // TANDEM_ISA_CLONES: compile a function for AVX-512 (x86-64-v4), AVX2 (x86-64-v3) and the
 // baseline; the loader picks one at start-up (GCC target_clones, an IFUNC). Each clone
-// computes the same IEEE operations in the same order (no fast-math), so all give the same
-// bits. ThreadSanitizer builds get the baseline only: the IFUNC resolver runs while the
+// computes the same IEEE operations in the same order (no fast-math, and no contraction to
+// FMA: the library's C++ is built with -ffp-contract=off, cmake/TandemLayers.cmake), so all
+// give the same bits. ThreadSanitizer builds get the baseline only: the IFUNC resolver runs while the
 // loader relocates the library, before the TSan runtime is up, and its instrumented entry
 // crashes there. Clang (the tsan and fuzz builds) gets the baseline too: it does not
 // multiversion function templates.

@@ -20,7 +20,8 @@ RowDealer::RowDealer(std::int64_t rows, double device_fraction, std::int64_t min
   device_.bulk = static_cast<std::int64_t>(b * f);
   cpu_.bulk = static_cast<std::int64_t>(b * (1 - f));
   const SplitRates* r = finish_time_rates;
-  by_finish_time_ = r != nullptr && r->device > 0 && r->cpu > 0 && device_.part > 0 && cpu_.part > 0;
+  by_finish_time_ = r != nullptr && std::isfinite(r->device) && std::isfinite(r->cpu) && r->device > 0 && r->cpu > 0 &&
+                    device_.part > 0 && cpu_.part > 0;
   if (by_finish_time_) {
     device_.rate = device_.measured = r->device;
     cpu_.rate = cpu_.measured = r->cpu;
@@ -56,11 +57,13 @@ std::int64_t RowDealer::rows_for(Side& self, const Side& other, double now_s, st
   // now + n / self.rate = other_free + (left - n) / other_rate
   const double balanced =
       (other_free - now_s + static_cast<double>(left) / other_rate) / (1 / self.rate + 1 / other_rate);
-  if (balanced < 0.5 * static_cast<double>(min_chunk_)) {
+  if (!(balanced >= 0.5 * static_cast<double>(min_chunk_))) {  // NaN too (rates from pace 0/0)
     self.done = true;  // the other side is predicted to end first with all of it
     return 0;
   }
-  return std::min(left, std::max(min_chunk_, static_cast<std::int64_t>(std::ceil(balanced))));
+  // Clamped as a double: a cast of a value past 2^63 is undefined.
+  const double rows = std::min(static_cast<double>(left), std::ceil(balanced));
+  return std::min(left, std::max(min_chunk_, static_cast<std::int64_t>(rows)));
 }
 
 /// After `side` was dealt `r` at `now_s`: when it is predicted to end what it holds.

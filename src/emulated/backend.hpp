@@ -60,9 +60,12 @@ class EmulatedBackend final : public Backend {
 
   /// Bytes allocated and not yet freed (the sizes asked for): what the capacity limits.
   std::size_t bytes_in_use() const { return in_use_.load(std::memory_order_relaxed); }
-  /// Bytes of freed blocks the pool keeps for reuse (whole size classes). The device never
-  /// holds more than its capacity: cached blocks are released first when an allocation
-  /// needs their room, so OutOfMemory comes exactly when the bytes in use would pass it.
+  /// Bytes of freed blocks the pool keeps for reuse (whole size classes). The capacity
+  /// counts bytes asked for, as a GPU's does: cached blocks are released first when an
+  /// allocation misses the cache and needs their room, so OutOfMemory comes exactly when the
+  /// bytes in use would pass it. The host memory behind it can exceed the capacity by the
+  /// rounding to size classes (up to a quarter of a block) and by cached blocks kept while
+  /// allocations hit the cache.
   std::size_t cached_bytes() const;
   /// How many bytes of freed blocks the pool may keep (default kEmulatedCacheLimit); past
   /// it the least recently freed blocks go back to the host. 0 turns caching off. Trims at once.

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -133,6 +134,22 @@ Dealt deal(td::RowDealer& dealer, std::int64_t rows, double device_rate, double 
 }
 
 }  // namespace
+
+TEST(RowDealer, RatesThatAreNotFiniteOrFarApartStillDealEveryRowOnce) {
+  // Rates a caller could pass (the planner never measures these): infinite or NaN ones turn
+  // dealing by finish time off; finite ones 10^300 apart make the balanced share overflow a
+  // row count, which must be clamped, not cast (UBSan: float-cast-overflow).
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const td::SplitRates cases[] = {{inf, 1000}, {1000, inf}, {inf, inf}, {nan, 1000}, {1e300, 1e-300}, {1e-300, 1e300}};
+  for (const td::SplitRates& measured : cases) {
+    for (const double f : {0.01, 0.5, 0.99}) {
+      SCOPED_TRACE(::testing::Message() << "cpu " << measured.cpu << " device " << measured.device << " f " << f);
+      td::RowDealer dealer = td::split_dealer(4099, f, true, &measured, 1);
+      const Dealt d = deal(dealer, 4099, 1000, 3000);
+      EXPECT_TRUE(std::all_of(d.seen.begin(), d.seen.end(), [](int c) { return c == 1; }));
+    }
+  }
+}
 
 TEST(RowDealer, MatmulDealingTakesTheBulkThenEndsBothSidesTogether) {
   // Rates as measured (device 1000, CPU 3000 rows/s, a quarter of the rows planned for the
