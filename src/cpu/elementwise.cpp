@@ -8,6 +8,7 @@
 #include <type_traits>
 
 #include "cpu/backend.hpp"
+#include "cpu/clones.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/simd.hpp"
@@ -54,6 +55,27 @@ void unary_typed(const StridedView& in, const StridedView& out) {
   });
 }
 
+// A contiguous run of a binary op the vector path did not take (below
+// kSimdBinaryMinElements, or an op or dtype it has no kernel for): out[i] = f(x[i * sa],
+// y[i * sb]) with steps 0 or 1. Separate loops so the compiler vectorises each
+// shape of the common cases; compiled for AVX-512, AVX2 and the baseline (src/cpu/clones.hpp:
+// the same operations in the same order, so the same bits), which halves a 16-double add.
+template <BinaryOp OP, class T, class R>
+TANDEM_ISA_CLONES void contiguous_loops(R* o, const T* x, std::int64_t sa, const T* y, std::int64_t sb,
+                                        std::int64_t n) {
+  using F = typename cpu::simd::binary_functor<OP>::type;
+  const F f{};
+  if (sa == 1 && sb == 1) {
+    for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+  } else if (sb == 0) {
+    const T yv = *y;
+    for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i * sa], yv);
+  } else {
+    const T xv = *x;
+    for (std::int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+  }
+}
+
 // One run of a binary op: n elements of out (stride so), a (sa) and b (sb), in elements.
 template <BinaryOp OP, class T, class R>
 void binary_run(R* o, std::int64_t so, const T* x, std::int64_t sa, const T* y, std::int64_t sb, std::int64_t n,
@@ -65,16 +87,7 @@ void binary_run(R* o, std::int64_t so, const T* x, std::int64_t sa, const T* y, 
     if (n >= tuning::kSimdBinaryMinElements &&
         cpu::simd::binary(OP, dtype_of<T>(), x, sa, y, sb, o, n, stream && !in_place))
       return;
-    // Separate loops so the compiler vectorises each shape of the common cases.
-    if (sa == 1 && sb == 1) {
-      for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
-    } else if (sb == 0) {
-      const T yv = *y;
-      for (std::int64_t i = 0; i < n; ++i) o[i] = f(x[i * sa], yv);
-    } else {
-      const T xv = *x;
-      for (std::int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
-    }
+    contiguous_loops<OP>(o, x, sa, y, sb, n);
   } else {
     for (std::int64_t i = 0; i < n; ++i) o[i * so] = f(x[i * sa], y[i * sb]);
   }
@@ -159,7 +172,11 @@ template <BinaryOp OP, class T>
 void contiguous_kernel(const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
                        std::int64_t n) {
   using R = std::conditional_t<returns_bool(OP), bool, T>;
-  binary_run<OP>(static_cast<R*>(out), 1, static_cast<const T*>(a), a_step, static_cast<const T*>(b), b_step, n, false);
+  R* o = static_cast<R*>(out);
+  const T* x = static_cast<const T*>(a);
+  const T* y = static_cast<const T*>(b);
+  if (n < tuning::kSimdBinaryMinElements) return contiguous_loops<OP>(o, x, a_step, y, b_step, n);  // binary_run's
+  binary_run<OP>(o, 1, x, a_step, y, b_step, n, false);
 }
 
 #define TANDEM_COUNT_OP(name) +1
