@@ -22,11 +22,36 @@ namespace tandem::untyped {
 
 namespace {
 
+// Whether a's strides are C-contiguous ones (c_strides of its shape exactly, unlike
+// is_contiguous) and it holds at least one element: its data then spans size() x its itemsize
+// bytes, so a result of its shape and no larger itemsize has a size that fits.
+bool has_c_strides(const UntypedArray& a) {
+  std::int64_t expected = 1;
+  for (int d = a.ndim() - 1; d >= 0; --d) {
+    if (a.strides()[d] != expected) return false;
+    expected *= a.shape()[d];
+  }
+  return expected != 0;
+}
+
+// An array operand whose shape is `shape` itself (the broadcast shape is usually an
+// operand's) and has_c_strides, or nullptr.
+const UntypedArray* c_contiguous_operand(const Shape& shape, std::initializer_list<Operand> operands) {
+  for (const Operand& x : operands)
+    if (!x.is_scalar() && &x.array().shape() == &shape && has_c_strides(x.array())) return &x.array();
+  return nullptr;
+}
+
 // A new result of an op about to run. With no accelerator registered every op runs on the
 // host, so a non-empty result's host memory comes with it (Buffer::allocate_on_host):
 // binding and writing it then take no lock. Otherwise memory is allocated where the op runs.
-UntypedArray new_result(const char* op, const Shape& shape, DType dtype) {
+// `like`: an operand of this shape that has_c_strides, whose strides the result takes
+// instead of computing and checking its own (the same values).
+UntypedArray new_result(const char* op, const Shape& shape, DType dtype, const UntypedArray* like = nullptr) {
   if (accelerator_backend() != nullptr) return UntypedArray::empty(dtype, shape, op);
+  if (like != nullptr && itemsize(dtype) <= itemsize(like->dtype()))
+    return UntypedArray(dtype, shape, like->strides(), 0,
+                        Buffer::allocate_on_host(static_cast<std::size_t>(like->size()) * itemsize(dtype)));
   const auto bytes = static_cast<std::size_t>(checked_size(op, shape, itemsize(dtype))) * itemsize(dtype);
   return UntypedArray(dtype, shape, c_strides(shape), 0,
                       bytes == 0 ? Buffer::allocate(0) : Buffer::allocate_on_host(bytes));
@@ -125,7 +150,7 @@ void run_now(OpKey key, const Shape& shape, std::initializer_list<Operand> opera
 // A new result of the op, run now.
 UntypedArray run_new(const char* name, OpKey key, DType result_dtype, const Shape& shape,
                      std::initializer_list<Operand> operands) {
-  UntypedArray result = new_result(name, shape, result_dtype);
+  UntypedArray result = new_result(name, shape, result_dtype, c_contiguous_operand(shape, operands));
   if (result.size() != 0) run_now(key, shape, operands, result, /*result_is_new=*/true);
   return result;  // one named result: returned in place, no move
 }
@@ -184,7 +209,7 @@ void run_unary_now(OpKey key, const UntypedArray& a, const UntypedArray& result)
 }
 
 UntypedArray new_unary_result(const char* name, OpKey key, const UntypedArray& a, DType result_dtype) {
-  UntypedArray result = new_result(name, a.shape(), result_dtype);
+  UntypedArray result = new_result(name, a.shape(), result_dtype, has_c_strides(a) ? &a : nullptr);
   if (result.size() != 0) run_unary_now(key, a, result);
   return result;  // one named result: returned in place, no move
 }

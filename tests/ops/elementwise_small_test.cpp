@@ -242,3 +242,34 @@ TEST(SmallBinary, ErrorsAsTheGeneralPath) {
   const auto ints = td::full<std::int32_t>({4}, 2);
   EXPECT_THROW(td::power(ints, td::full<std::int32_t>({4}, -1)), td::ValueError);
 }
+
+// A new result takes the strides of an operand of its shape whose strides are C-contiguous
+// ones (src/ops/elementwise.cpp, new_result): every result still has exactly c_strides, also
+// for an operand that is contiguous with another stride on a length-1 axis, for 0-d and
+// empty shapes, and for a result of a smaller dtype.
+TEST(SmallBinary, ResultsHaveCStrides) {
+  const td::LazyGuard eager(false);
+  auto expect_c_strides = [](const td::UntypedArray& r, const std::string& what) {
+    EXPECT_EQ(r.strides(), td::c_strides(r.shape())) << what;
+    EXPECT_EQ(r.offset(), 0) << what;
+  };
+  const td::UntypedArray base = td::full<double>({1, 3, 5}, 1.5).untyped();
+  const td::UntypedArray odd = td::untyped::transpose(base, {1, 0, 2});  // (3, 1, 5), strides (5, 15, 1)
+  ASSERT_TRUE(odd.is_contiguous());
+  ASSERT_NE(odd.strides(), td::c_strides(odd.shape()));
+  const td::Shape shapes[] = {{}, {0}, {2, 0}, {1}, {16}, {3, 1, 5}};
+  for (const td::Shape& shape : shapes) {
+    const td::UntypedArray a = td::full<double>(shape, 2.0).untyped();
+    const std::string what = td::to_string(shape);
+    expect_c_strides(td::untyped::binary(td::BinaryOp::add, a, a), what + " add");
+    expect_c_strides(td::untyped::binary(td::BinaryOp::less, a, td::Scalar::of(1.0)), what + " less");
+    expect_c_strides(td::untyped::binary(td::BinaryOp::multiply, td::Scalar::of(3.0), a), what + " scalar * a");
+    expect_c_strides(td::untyped::unary(td::UnaryOp::negative, a), what + " negative");
+  }
+  const td::UntypedArray sum = td::untyped::binary(td::BinaryOp::add, odd, odd);
+  expect_c_strides(sum, "transposed add");
+  expect_c_strides(td::untyped::unary(td::UnaryOp::sqrt, odd), "transposed sqrt");
+  const td::UntypedArray flat = td::untyped::contiguous(sum);
+  const auto* p = static_cast<const double*>(flat.host_data(false));
+  for (std::int64_t i = 0; i < flat.size(); ++i) EXPECT_EQ(p[i], 3.0) << i;
+}
