@@ -168,6 +168,13 @@ namespace {
 using ContiguousKernel = void (*)(const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
                                   std::int64_t n);
 
+// binary_run out of line, so that contiguous_kernel's short runs save no registers.
+template <BinaryOp OP, class T, class R>
+[[gnu::noinline]] void long_contiguous_run(R* o, const T* x, std::int64_t sa, const T* y, std::int64_t sb,
+                                           std::int64_t n) {
+  binary_run<OP>(o, 1, x, sa, y, sb, n, false);
+}
+
 template <BinaryOp OP, class T>
 void contiguous_kernel(const void* a, std::int64_t a_step, const void* b, std::int64_t b_step, void* out,
                        std::int64_t n) {
@@ -176,7 +183,7 @@ void contiguous_kernel(const void* a, std::int64_t a_step, const void* b, std::i
   const T* x = static_cast<const T*>(a);
   const T* y = static_cast<const T*>(b);
   if (n < tuning::kSimdBinaryMinElements) return contiguous_loops<OP>(o, x, a_step, y, b_step, n);  // binary_run's
-  binary_run<OP>(o, 1, x, a_step, y, b_step, n, false);
+  long_contiguous_run<OP>(o, x, a_step, y, b_step, n);
 }
 
 #define TANDEM_COUNT_OP(name) +1
