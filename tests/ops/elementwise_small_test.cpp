@@ -2,7 +2,9 @@
 // shape, fewer elements than a thread split, no accelerator. Every result is compared bit
 // for bit with the general path's over the same values seen through strided views (which
 // the short path does not take), and its side effects (counters, lazy rules, aliasing,
-// errors) with the general path's.
+// errors) with the general path's. The short path's loops are ISA clones (AVX-512 or AVX2
+// where the CPU has them, src/cpu/clones.hpp), the strided loop is not: so this also compares
+// the clone the machine picks with the baseline code.
 
 #include <gtest/gtest.h>
 
