@@ -28,6 +28,17 @@ using td::kernels::FusedInstr;
 namespace {
 
 using td::test::bytes_of;
+
+// Element by element: the same bits, or both NaN (any sign or payload). Float arrays.
+bool same_bits_or_both_nan(const td::UntypedArray& a, const td::UntypedArray& b) {
+  const td::UntypedArray x = u::astype(a, DType::float64), y = u::astype(b, DType::float64);
+  if (x.size() != y.size()) return false;
+  const auto* p = static_cast<const double*>(x.host_data(false));
+  const auto* q = static_cast<const double*>(y.host_data(false));
+  for (std::int64_t i = 0; i < x.size(); ++i)
+    if (!(std::isnan(p[i]) && std::isnan(q[i])) && std::memcmp(&p[i], &q[i], sizeof(double)) != 0) return false;
+  return true;
+}
 using td::test::instr;
 using td::test::view_of;
 
@@ -208,7 +219,14 @@ TEST(FusedReduceCpu, OneOperationOfTwoArraysEqualsReducingTheStoredResult) {
               td::set_num_threads(threads);
               const td::UntypedArray got = td::UntypedArray::empty(expected.dtype(), expected.shape());
               td::cpu::reduce_fused(r, call, kRows, expected.size(), got.host_data(true), piece);
-              EXPECT_TRUE(bytes_of(got) == bytes_of(expected))
+              // A row longer than a piece: a NaN sum or product is redone from pieces whose
+              // subtree values are combined by another loop than the eager tree's, so where
+              // NaNs of different payloads meet, the NaN that survives may differ (seen in the
+              // clang build, which has no ISA clones; docs/lazy.md). Still a NaN there, and
+              // every other value the same bits.
+              const bool nan_payload_may_differ = (r == td::ReduceOp::sum || r == td::ReduceOp::prod) && piece < m;
+              EXPECT_TRUE(bytes_of(got) == bytes_of(expected) ||
+                          (nan_payload_may_differ && same_bits_or_both_nan(got, expected)))
                   << td::dtype_name(dtype) << " " << td::op_name(op) << " " << td::op_name(r) << " of " << rows << " x "
                   << m << " piece " << piece << " threads " << threads;
             }
