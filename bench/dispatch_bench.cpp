@@ -38,6 +38,7 @@
 #include <tandem/tandem.hpp>
 #include <vector>
 
+#include "bench_clock.hpp"
 #include "cpu/thread_limit.hpp"
 #include "dispatch/calibrate.hpp"
 #include "dispatch/cost_model.hpp"
@@ -47,6 +48,8 @@
 
 namespace td = tandem;
 using Clock = std::chrono::steady_clock;
+using tandem::bench::clock_s;
+using tandem::bench::load_average;
 
 namespace {
 
@@ -180,11 +183,6 @@ class ThreadCpu {
     getrusage(RUSAGE_SELF, &u);
     return u.ru_minflt;
   }
-  static double clock_s(clockid_t c) {
-    timespec ts{};
-    clock_gettime(c, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-  }
   static std::map<long, double> others() {  // every thread but the calling one
     std::map<long, double> m;
     const long self = syscall(SYS_gettid);
@@ -205,15 +203,6 @@ class ThreadCpu {
   double process0_ = 0, calling0_ = 0;
   std::map<long, double> others0_;
 };
-
-double load_average() {
-  double load = -1;
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &load) != 1) load = -1;
-    std::fclose(f);
-  }
-  return load;
-}
 
 /// One variant's calls: wall times (ms, in call order) and the CPU time by thread.
 struct Variant {

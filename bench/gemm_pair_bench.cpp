@@ -27,26 +27,16 @@
 #include <thread>
 #include <vector>
 
+#include "bench_clock.hpp"
 #include "cpu/blas_core.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double thread_cpu_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
+using tandem::bench::load_average;
 
-double load_average() {
-  double load = -1;
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &load) != 1) load = -1;
-    std::fclose(f);
-  }
-  return load;
-}
+double thread_cpu_s() { return tandem::bench::clock_s(CLOCK_THREAD_CPUTIME_ID); }
 
 void gemm(const float* a, const float* b, float* c, int rows, int k, int n) {
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
