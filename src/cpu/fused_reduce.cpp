@@ -31,6 +31,7 @@
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
 #include "cpu/reduce_tree.hpp"
+#include "cpu/simd.hpp"
 #include "dispatch/tuning.hpp"
 #include "tandem/core/error.hpp"
 #include "tandem/core/threads.hpp"
@@ -70,23 +71,16 @@ class PieceReader {
   const std::int64_t piece_;
 };
 
-// Element i of op(a[i], b[i]) for two float arrays read in place, as cpu::simd's functors
-// compute it (simd.hpp, simd_exact-inl.h: the eager kernels' value in every lane): a float
-// add or multiply of two NaNs gives the first one, quieted. Always inlined into
-// reduce_in_place's clones, as Contiguous is.
+// Element i of op(a[i], b[i]) for two float arrays read in place, by cpu::simd's functor
+// (simd.hpp: the eager kernels' value in every lane; a float add or multiply of two NaNs
+// gives the first one, quieted). Always inlined into reduce_in_place's clones, as
+// Contiguous is.
 template <BinaryOp OP, class T>
 struct ZipSource {
   const T* a;
   const T* b;
   __attribute__((always_inline)) T at(std::int64_t i) const {
-    const T x = a[i];
-    const T y = b[i];
-    if constexpr (OP == BinaryOp::add)
-      return x != x ? x + x : x + y;
-    else if constexpr (OP == BinaryOp::subtract)
-      return x - y;
-    else
-      return x != x ? x * x : x * y;
+    return typename simd::binary_functor<OP>::type{}(a[i], b[i]);
   }
   __attribute__((always_inline)) ZipSource shifted(std::int64_t lo) const { return {a + lo, b + lo}; }
   __attribute__((always_inline)) void prefetch(std::int64_t lo, std::int64_t n) const {
