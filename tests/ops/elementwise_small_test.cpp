@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/simd_targets.hpp"
 #include "support/test_support.hpp"
 
 namespace td = tandem;
@@ -144,7 +145,7 @@ T nan_with(bool negative, Bits<T> payload) {
 // add and multiply of two NaNs give the first one, quieted (src/cpu/simd.hpp, add_fn), at
 // every length: the scalar loops below 64 elements, the vector kernel and its tails.
 template <class T>
-void expect_first_nan(td::BinaryOp op, std::int64_t n) {
+void expect_first_nan(td::BinaryOp op, std::int64_t n, const char* target) {
   std::vector<T> a = td::test::random_values<T>(n, static_cast<std::uint64_t>(n));
   std::vector<T> b = td::test::random_values<T>(n, static_cast<std::uint64_t>(n) + 100);
   for (std::int64_t i = 0; i < n; ++i) {
@@ -160,7 +161,7 @@ void expect_first_nan(td::BinaryOp op, std::int64_t n) {
     const T y = b[i];
     const T expected = op == td::BinaryOp::add ? x + y : x * y;  // only read when neither is a NaN
     const Bits<T> want = std::isnan(x) ? bits_of(x) | quiet : std::isnan(y) ? bits_of(y) | quiet : bits_of(expected);
-    EXPECT_EQ(bits_of(p[i]), want) << td::op_name(op) << " n=" << n << " i=" << i;
+    EXPECT_EQ(bits_of(p[i]), want) << td::op_name(op) << " n=" << n << " i=" << i << " " << target;
   }
 }
 
@@ -169,11 +170,15 @@ void expect_first_nan(td::BinaryOp op, std::int64_t n) {
 TEST(SmallBinary, NaNOperandsGiveTheFirstNaN) {
   const td::LazyGuard eager(false);
   const td::PlacementGuard on_cpu(td::Placement::cpu);  // the CPU's functors (emulated rerun too)
-  for (std::int64_t n : {1, 2, 3, 7, 15, 16, 17, 31, 63, 64, 65, 100, 1000})
-    for (td::BinaryOp op : {td::BinaryOp::add, td::BinaryOp::multiply}) {
-      expect_first_nan<double>(op, n);
-      expect_first_nan<float>(op, n);
-    }
+  // Every vector target's kernel (src/cpu/simd_exact-inl.h: the instruction's own operand
+  // order on x86).
+  td::test::for_each_target([](const char* target) {
+    for (std::int64_t n : {1, 2, 3, 7, 15, 16, 17, 31, 63, 64, 65, 100, 1000})
+      for (td::BinaryOp op : {td::BinaryOp::add, td::BinaryOp::multiply}) {
+        expect_first_nan<double>(op, n, target);
+        expect_first_nan<float>(op, n, target);
+      }
+  });
 }
 
 TEST(SmallBinary, CountsAsTheGeneralPath) {
