@@ -9,7 +9,8 @@
 #         except BLAS ones (OpenBLAS brings GCC's OpenMP runtime, which TSan and archer do
 #         not see into, next to LLVM's); and the failure tests whose work crosses threads
 #         (allocation failures inside OpenMP regions and on the emulated device's worker),
-#         and the lazy graphs and fused evaluation (shared graphs evaluated from threads)
+#         and the lazy graphs and fused evaluation (shared graphs evaluated from threads;
+#         stencils assigned in place over ranges of rows on several threads)
 #   consumer  an external CMake project built against the installed tree
 # Usage: scripts/test.sh [preset ...]   (default: all of the above)
 set -euo pipefail
@@ -33,7 +34,7 @@ for preset in "${presets[@]}"; do
     cmake --preset tsan
     cmake --build --preset tsan -j "$jobs" --target tandem_tests
     OMP_TOOL_LIBRARIES="$archer" TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
-      ./build/tsan/tests/tandem_tests --gtest_filter='Residency.*:Streams.*:*Thread*:*Chunking*:*Concurren*:FaultInjection.*:ArraySafety.*:Transfer.*:LazyGraph.*:Fused*-Matmul*:Linalg*'
+      ./build/tsan/tests/tandem_tests --gtest_filter='Residency.*:Streams.*:*Thread*:*Chunking*:*Concurren*:FaultInjection.*:ArraySafety.*:Transfer.*:LazyGraph.*:LazyAssign.Stencils*:LazyAssign.RandomOverlaps*:Fused*-Matmul*:Linalg*'
     TANDEM_EMULATED_DEVICE=1 TANDEM_PLACEMENT=gpu OMP_TOOL_LIBRARIES="$archer" \
       TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ./build/tsan/tests/tandem_tests --gtest_filter='*Thread*:*Chunking*-Matmul*:Linalg*'
   elif [[ $preset == consumer ]]; then

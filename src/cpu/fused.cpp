@@ -12,6 +12,8 @@
 
 #include "cpu/fused.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -57,6 +59,18 @@ DType operand_dtype(const FusedInstr& instr, int k) {
   return instr.key.family == OpFamily::where && k == 0 ? DType::bool_ : instr.key.dtype;
 }
 
+// Bytes of the last-level cache (sysconf; 0 when the C library does not say).
+std::int64_t last_level_cache_bytes() {
+  static const std::int64_t bytes = [] {
+    for (int name : {_SC_LEVEL4_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE, _SC_LEVEL2_CACHE_SIZE}) {
+      const long b = sysconf(name);
+      if (b > 0) return static_cast<std::int64_t>(b);
+    }
+    return std::int64_t{0};
+  }();
+  return bytes;
+}
+
 bool is_flat(const NdLoop<1>& loop, DType dtype) {
   return loop.ndim == 1 && loop.inner_stride(0) == static_cast<std::int64_t>(itemsize(dtype));
 }
@@ -97,6 +111,14 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     }
     plan.inputs.push_back(in);
   }
+  // The arrays the call streams through: when the cache holds them, no software prefetch.
+  std::int64_t footprint = plan.n * static_cast<std::int64_t>(itemsize(call.out.dtype));
+  for (std::size_t i = 0; i < plan.inputs.size(); ++i)
+    if (plan.inputs[i].kind == Input::Kind::flat ||
+        (plan.inputs[i].kind == Input::Kind::gather && plan.inputs[i].follows < 0))
+      footprint += plan.n * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype));
+  plan.prefetch =
+      static_cast<double>(footprint) > tuning::kFusedPrefetchCacheShare * static_cast<double>(last_level_cache_bytes());
   const std::size_t count = prog.code.size();
   std::vector<std::size_t> last_use(count, 0);
   plan.scalar_bits.resize(count);
@@ -135,7 +157,14 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     plan.tile_run = std::min(plan.tile_run, in.loop.inner_extent());
     gathered = true;
   }
-  if (!gathered || plan.tile_run >= kTileMinRun) plan.tiles = fused_tile::compile(prog, in_runs);
+  const bool out_rows = !plan.out_flat &&
+                        plan.out_loop.inner_stride(0) == static_cast<std::int64_t>(itemsize(call.out.dtype)) &&
+                        plan.out_loop.inner_extent() >= kTileMinRun;
+  if (!gathered || plan.tile_run >= kTileMinRun) {
+    if (out_rows) plan.tile_run = std::min(plan.tile_run, plan.out_loop.inner_extent());
+    plan.tiles = fused_tile::compile(prog, in_runs);
+    plan.out_runs = out_rows && plan.tiles.has_value();
+  }
   // Scratch slots: a value's slot is free again after its last reader.
   std::vector<int> free_slots;
   plan.slot.assign(count, -1);
@@ -283,7 +312,8 @@ void run_instruction(const FusedInstr& instr, const Operand* a, void* dst, std::
 
 }  // namespace
 
-bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream) {
+bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream,
+                    RowShadow* shadow) {
   if (!plan.tiles) return false;
   using fused_tile::Source;
   const FusedCall& call = *plan.call;
@@ -310,20 +340,34 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   thread_local std::vector<RunCursor> cursor_memory;
   thread_local std::vector<const void*> start_memory;
   thread_local std::vector<std::int64_t> len_memory;
-  std::vector<RunCursor>& cursors = cursor_memory;  // one look-up of each thread_local
+  thread_local std::vector<void*> out_memory;
+  thread_local std::vector<std::int64_t> row_memory;  // with a shadow: each run's output row
+  std::vector<RunCursor>& cursors = cursor_memory;    // one look-up of each thread_local
   std::vector<const void*>& starts = start_memory;
   std::vector<std::int64_t>& lens = len_memory;
+  std::vector<void*>& outs = out_memory;
   const auto most_runs = static_cast<std::size_t>(len / plan.tile_run + 2);
-  cursors.resize(inputs);
+  cursors.resize(inputs + 1);  // the last one the output's, when the runs go straight into it
   starts.resize(most_runs * inputs);
   lens.resize(most_runs);
   for (std::size_t i = 0; i < inputs; ++i)
     if (plan.inputs[i].kind == Input::Kind::gather && plan.inputs[i].follows < 0)
       cursors[i].start(plan.inputs[i].loop, b0);
+  const bool into_out = result == nullptr;
+  if (into_out) {
+    outs.resize(most_runs);
+    cursors[inputs].start(plan.out_loop, b0);
+  }
+  std::vector<std::int64_t>& rows = row_memory;
+  if (shadow != nullptr) rows.resize(most_runs);
   const void** run_starts = starts.data();
   std::int64_t runs = 0;
   for (std::int64_t q = b0, end = b0 + len; q < end; ++runs) {
     const std::int64_t stop = std::min(end, (q / plan.tile_run + 1) * plan.tile_run);
+    if (into_out) {
+      outs[static_cast<std::size_t>(runs)] = const_cast<char*>(cursors[inputs].p);
+      cursors[inputs].advance(plan.out_loop, stop - q);
+    }
     for (std::size_t i = 0; i < inputs; ++i) {
       const Input& in = plan.inputs[i];
       const auto* base = static_cast<const char*>(call.inputs[i].data);
@@ -344,13 +388,36 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
           break;
       }
     }
+    if (shadow != nullptr) {
+      const std::int64_t r = q / shadow->row_len;
+      rows[static_cast<std::size_t>(runs)] = r;
+      const std::int64_t column = (q % shadow->row_len) * static_cast<std::int64_t>(itemsize(call.out.dtype));
+      for (std::size_t i = 0; i < inputs; ++i) {
+        const int dr = shadow->row_offset[i];
+        if (dr != RowShadow::kInPlace) run_starts[i] = shadow->slot(r + dr) + shadow->column_bytes[i] + column;
+      }
+    }
     run_starts += inputs;
     lens[static_cast<std::size_t>(runs)] = stop - q;
     q = stop;
   }
   char* tile_scratch = scratch + static_cast<std::size_t>(plan.slots) * kSlotBytes;
-  return fused_tile::run_runs(prog, sources.data(), inputs, starts.data(), lens.data(), runs, result, stream,
-                              tile_scratch);
+  fused_tile::RunOptions options;
+  options.stream = stream;
+  options.prefetch = plan.prefetch;
+  struct RowCopies {
+    RowShadow* shadow;
+    const std::int64_t* rows;
+  } copies{shadow, rows.data()};
+  if (shadow != nullptr) {
+    options.before_run = [](void* context, std::int64_t run) {
+      const auto* c = static_cast<const RowCopies*>(context);
+      c->shadow->copy_through(c->rows[run]);
+    };
+    options.context = &copies;
+  }
+  return fused_tile::run_runs(prog, sources.data(), inputs, starts.data(), lens.data(), runs, result,
+                              into_out ? outs.data() : nullptr, options, tile_scratch);
 }
 
 void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result) {
@@ -428,13 +495,15 @@ void run_one_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_
   store_block(plan, slot_ptr(plan.slot.back()), b0, b0 + len);
 }
 
-// The elements [b0, b0 + len): straight into a flat output by the register tiles, else in
-// blocks.
+// The elements [b0, b0 + len): straight into a flat output, or into the rows of one, by the
+// register tiles, else in blocks.
 void run_chunk(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len) {
   if (plan.out_flat) {
     char* out =
         static_cast<char*>(plan.call->out.data) + b0 * static_cast<std::int64_t>(itemsize(plan.call->out.dtype));
     if (evaluate_tiles(plan, scratch, b0, len, out, plan.out_streamed)) return;
+  } else if (plan.out_runs && evaluate_tiles(plan, scratch, b0, len, nullptr, false)) {
+    return;
   }
   for (std::int64_t b = b0; b < b0 + len; b += kBlock) run_one_block(plan, scratch, b, std::min(kBlock, b0 + len - b));
 }
@@ -465,7 +534,7 @@ void run_fused(const kernels::FusedCall& call, bool as_temporary) {
   const fused_detail::Plan plan = fused_detail::make_plan(call, as_temporary);
   // Register tiles writing the output directly keep nothing per block: longer chunks, fewer
   // calls.
-  const std::int64_t step = plan.tiles && plan.out_flat ? fused_detail::kTileChunk : kBlock;
+  const std::int64_t step = plan.tiles && (plan.out_flat || plan.out_runs) ? fused_detail::kTileChunk : kBlock;
   parallel_for(plan.n, [&](std::int64_t begin, std::int64_t end) {
     char* s = fused_detail::thread_scratch(plan);
     for (std::int64_t b = begin; b < end; b += step) fused_detail::run_chunk(plan, s, b, std::min(step, end - b));

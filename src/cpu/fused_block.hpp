@@ -3,8 +3,10 @@
 // overlapping inputs (src/cpu/fused_overlap.cpp) shares: the plan of a call and the
 // evaluation of one block. Internal to src/cpu.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -39,6 +41,11 @@ struct Plan {
   std::int64_t n = 0;
   bool out_flat = false;
   bool out_streamed = false;  // the result goes through a slot and non-temporal stores
+  // Not flat, but contiguous along its innermost merged axis (the interior of a grid): the
+  // register tiles write each run straight into it, runs cut at its rows too.
+  bool out_runs = false;
+  // The tiles prefetch their streamed inputs (tuning::kFusedPrefetchCacheShare).
+  bool prefetch = true;
   NdLoop<1> out_loop;
   std::vector<Input> inputs;
   std::vector<std::array<std::uint64_t, 3>> scalar_bits;  // per instruction and operand, converted
@@ -60,9 +67,61 @@ Plan make_plan(const FusedCall& call, bool as_temporary);
 /// plan has a tile form.
 void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result);
 
+/// Copies of the old values of a grid's rows, for an output written in place row by row
+/// (src/cpu/fused_overlap.cpp): an input marked here reads the row `row_offset[i]` rows from
+/// its output row in the copy instead of the grid. Rows are those of a two-axis output;
+/// row r's copy holds the bytes [o(r) + low, o(r) + low + span) of the grid, o(r) the
+/// address of the output's row r, at slot(r).
+struct RowShadow {
+  static constexpr int kInPlace = 1 << 30;  // row_offset of an input read from the grid
+  std::int64_t row_len = 0;                 // output elements per row
+  std::vector<int> row_offset;              // per input
+  std::vector<std::int64_t> column_bytes;   // per input: its row's first element, from o(r + offset) + low
+  const char* out_base = nullptr;           // o(0)
+  std::int64_t row_stride = 0;              // bytes from o(r) to o(r + 1)
+  std::int64_t low = 0;                     // bytes, <= 0
+  std::int64_t span = 0;                    // bytes of a row's copy
+  char* slots = nullptr;                    // slot_count slots of slot_bytes
+  std::int64_t slot_bytes = 0;
+  std::int64_t slot_count = 0;
+  const char* readable_begin = nullptr;  // the bytes the inputs read: a copy takes no other
+  const char* readable_end = nullptr;
+  std::int64_t next_copy = 0;  // the first row not copied yet
+
+  /// Copies the rows up to `row` not copied yet: called before each run is computed, so a
+  /// row's copy is taken just before its first element is written (and is in the cache
+  /// when the run reads it).
+  void copy_through(std::int64_t row) {
+    for (; next_copy <= row; ++next_copy) {
+      // Addresses as integers: a row above the grid's first has none inside it.
+      const std::uintptr_t from = row_bytes_at(next_copy);
+      const std::uintptr_t begin = std::max(from, reinterpret_cast<std::uintptr_t>(readable_begin));
+      const std::uintptr_t end =
+          std::min(from + static_cast<std::uintptr_t>(span), reinterpret_cast<std::uintptr_t>(readable_end));
+      if (begin < end) std::memcpy(slot(next_copy) + (begin - from), reinterpret_cast<const char*>(begin), end - begin);
+    }
+  }
+
+  /// The address of row r's first copied byte, o(r) + low.
+  std::uintptr_t row_bytes_at(std::int64_t r) const {
+    return reinterpret_cast<std::uintptr_t>(out_base) + static_cast<std::uintptr_t>(r * row_stride + low);
+  }
+
+  /// Where row r's copy is: aligned as the grid bytes it holds (the tiles' loads split
+  /// cache lines as they would in the grid).
+  char* slot(std::int64_t r) const {
+    const std::int64_t k = ((r % slot_count) + slot_count) % slot_count;
+    return slots + k * slot_bytes + static_cast<std::int64_t>(row_bytes_at(r) % 64);
+  }
+};
+
 /// evaluate_block by the plan's tile form, when it has one (false otherwise: nothing is
-/// written); with `stream`, non-temporal stores into `result` where it is aligned.
-bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream);
+/// written); with `stream`, non-temporal stores into `result` where it is aligned. With
+/// `result` null, into the output itself, run by run (only when plan.out_runs). With
+/// `shadow`, the inputs it marks read its copies of the rows, each row copied before its
+/// first run is computed.
+bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result, bool stream,
+                    RowShadow* shadow = nullptr);
 
 /// Copies the results of the elements [q0, q1) of the output, contiguous at src, into out.
 void store_block(const Plan& plan, const char* src, std::int64_t q0, std::int64_t q1);

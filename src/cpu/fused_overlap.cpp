@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "cpu/fused.hpp"
 #include "cpu/fused_block.hpp"
 #include "cpu/parallel.hpp"
+#include "tandem/core/error.hpp"
 
 namespace tandem::cpu {
 
@@ -20,6 +22,7 @@ using fused_detail::FusedCall;
 using fused_detail::kBlock;
 using fused_detail::make_plan;
 using fused_detail::Plan;
+using fused_detail::RowShadow;
 using fused_detail::store_block;
 using fused_detail::thread_scratch;
 
@@ -86,6 +89,53 @@ void evaluate_span(const Plan& plan, char* scratch, std::int64_t b0, std::int64_
   const std::int64_t block = block_of(plan);
   for (std::int64_t b = b0; b < b1; b += block)
     evaluate_block(plan, scratch, b, std::min(block, b1 - b), result + (b - b0) * item);
+}
+
+// The rows schedule: an output of two axes written by the tiles row by row, straight into
+// the grid, its overlapping inputs laid out as the output and reading rows at or above
+// their output row (north, west, the centre, east) from copies of the old rows taken
+// before those rows are written, the others (rows below) from the grid. False when the
+// layout does not allow it: a row's copy would hold elements of other output rows.
+bool make_row_shadow(const Plan& plan, const FusedCall& call, RowShadow& shadow) {
+  const StridedView& out = call.out;
+  if (!plan.tiles || !plan.out_runs || plan.out_loop.ndim != 2) return false;
+  const auto item = static_cast<std::int64_t>(itemsize(out.dtype));
+  const std::int64_t s0 = plan.out_loop.stride[0][0];
+  const std::int64_t row_bytes = plan.out_loop.extent[1] * item;
+  if (s0 <= 0 || plan.out_loop.inner_stride(0) != item) return false;
+  shadow.row_len = plan.out_loop.extent[1];
+  shadow.out_base = plan.out_loop.base[0];
+  shadow.row_stride = s0;
+  shadow.row_offset.assign(call.inputs.size(), RowShadow::kInPlace);
+  shadow.column_bytes.assign(call.inputs.size(), 0);
+  const auto out_bytes = byte_range(out);
+  std::int64_t high = row_bytes;
+  std::vector<std::int64_t> column(call.inputs.size(), 0);
+  std::int64_t history = 0;   // rows above its own that an output row reads
+  auto readable = out_bytes;  // the bytes the copies may read: the output and what the copies serve
+  for (std::size_t i = 0; i < call.inputs.size(); ++i) {
+    const StridedView& in = call.inputs[i];
+    const auto in_bytes = byte_range(in);
+    if (in_bytes.second <= out_bytes.first || out_bytes.second <= in_bytes.first) continue;
+    // fused_overlap made sure: the output's dtype and strides, shifted by whole elements.
+    const std::int64_t delta = static_cast<const char*>(in.data) - static_cast<const char*>(out.data);
+    const auto dr = floor_div(delta + s0 / 2, s0);
+    if (dr > 0) continue;  // rows below: read before they are written
+    column[i] = delta - dr * s0;
+    shadow.row_offset[i] = static_cast<int>(dr);
+    shadow.low = std::min(shadow.low, column[i]);
+    high = std::max(high, column[i] + row_bytes);
+    history = std::max(history, -dr);
+    readable = {std::min(readable.first, in_bytes.first), std::max(readable.second, in_bytes.second)};
+  }
+  if (shadow.low < row_bytes - s0 || high > s0) return false;
+  for (std::size_t i = 0; i < call.inputs.size(); ++i) shadow.column_bytes[i] = column[i] - shadow.low;
+  shadow.span = high - shadow.low;
+  shadow.slot_count = history + 1;
+  shadow.slot_bytes = round_up(shadow.span, 64) + 64;  // room to align each copy as its row
+  shadow.readable_begin = readable.first;
+  shadow.readable_end = readable.second;
+  return true;
 }
 
 }  // namespace
@@ -222,21 +272,42 @@ void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, b
     }
     write(written, r.tail_begin);
   };
+  // The rows schedule (make_row_shadow): per range, a copy of each row its interior reads
+  // at or above an output row, taken just before the row's first element is written (a
+  // hook before each run); the results go straight into the grid, nothing is written back.
+  RowShadow rows_shadow;
+  const bool by_rows = make_row_shadow(plan, call, rows_shadow);
+  const auto interior_by_rows = [&](OverlapRange& r) {
+    if (r.head_end >= r.tail_begin) return;
+    RowShadow shadow = rows_shadow;
+    shadow.slots = reinterpret_cast<char*>(r.ring.get(words(shadow.slot_count * shadow.slot_bytes / item + 1)));
+    // The rows above the first: old (a head's, or beyond the output's edge).
+    shadow.next_copy = r.head_end / shadow.row_len - (shadow.slot_count - 1);
+    char* s = thread_scratch(plan);
+    for (std::int64_t b = r.head_end; b < r.tail_begin; b += fused_detail::kTileChunk) {
+      // False only if the vector target lost its tile code since the plan was made (a test
+      // forcing targets from another thread): nothing of this chunk is written then.
+      const bool done = fused_detail::evaluate_tiles(plan, s, b, std::min(fused_detail::kTileChunk, r.tail_begin - b),
+                                                     nullptr, false, &shadow);
+      TANDEM_CHECK(done, Error, "assign", "the CPU's vector target changed during a fused pass");
+    }
+  };
   const auto finish = [&](const OverlapRange& r) {
     const char* e = reinterpret_cast<const char*>(r.edges.data());
     store_block(plan, e, r.begin, r.head_end);
     store_block(plan, e + (r.head_end - r.begin) * item, r.tail_begin, r.end);
   };
+  const auto middle = [&](OverlapRange& r) { by_rows ? interior_by_rows(r) : interior(r); };
   if (ranges == 1) {
     edges(range[0]);
-    interior(range[0]);
+    middle(range[0]);
     finish(range[0]);
   } else {
     // Three regions in turn: every range's edges are computed before any write (a failure
     // in phase 1 skips every write), every interior is written before any edge.
     const int team = std::min(threads, ranges);
     parallel_tasks(ranges, team, [&](std::int64_t t) { edges(range[static_cast<std::size_t>(t)]); });
-    parallel_tasks(ranges, team, [&](std::int64_t t) { interior(range[static_cast<std::size_t>(t)]); });
+    parallel_tasks(ranges, team, [&](std::int64_t t) { middle(range[static_cast<std::size_t>(t)]); });
     parallel_tasks(ranges, team, [&](std::int64_t t) { finish(range[static_cast<std::size_t>(t)]); });
   }
   std::size_t kept = 0;

@@ -3,11 +3,12 @@
 // registers (acc) and a program of one chain touches memory only for its inputs and its
 // result. The operations are the eager kernels' (simd_exact-inl.h): one exact IEEE
 // operation per lane, the same bits as the CPU's scalar functor on each element, so which
-// vector an element falls in changes no bit: the tail of a run is computed by half tiles,
-// the last one ending with the run and computing some elements again, and a run shorter
-// than half a tile is padded to a whole one.
-// Streamed inputs are prefetched tuning::kFusedPrefetchBytes ahead. Compiled once per
-// instruction set through foreach_target.h, as simd.cpp.
+// vector an element falls in changes no bit: the tail of a run is one more tile ending with
+// the run, computing some elements again; a long run starts its tiles where most of its
+// streams are vector-aligned, after half a tile at its start; a run shorter than a tile
+// takes half tiles, one shorter than half a tile is padded to a whole one.
+// Streamed inputs are prefetched tuning::kFusedPrefetchBytes ahead when the caller asks.
+// Compiled once per instruction set through foreach_target.h, as simd.cpp.
 
 #include "cpu/fused_tile.hpp"
 
@@ -37,6 +38,13 @@ constexpr std::size_t kTile = 8;
 // for it, and each target lays its tiles out at its own size.
 constexpr std::size_t kMaxTileBytes = kTile * 256;
 constexpr std::size_t kMaxSources = 256;
+// Runs of at least this many tiles start their tiles where most of their streams are
+// vector-aligned (aligning_skew), for half a tile more work. heat 2048^2 x 50 (rows of 32
+// tiles), 2 threads, medians alternating with the unaligned runs (2026-12-06 23:25,
+// loaded): into a second grid 69.7 ms vs 72.6, in place 87.4 vs 90.6. With a whole tile at
+// the start and no minimum, stencil3d 160^3 (rows of 2.5 tiles) took 76.8 vs 65.6: not for
+// short rows.
+constexpr std::int64_t kSkewMinTiles = 16;
 }  // namespace
 }  // namespace tandem::cpu::fused_tile
 #endif
@@ -71,9 +79,9 @@ struct Unary {
 };
 
 // acc = op(operands) over one tile of kT vectors; pa, pb: the tile's elements of the mem
-// operands.
+// operands, or the value of a scalar operand.
 template <class Op, std::size_t kT, class D, class V, class T>
-HWY_INLINE void apply(D d, Form form, V* acc, const T* pa, const T* pb) {
+HWY_INLINE void apply(D d, Form form, V* acc, const V* second, const T* pa, const T* pb) {
   const Op op;
   const std::size_t N = hn::Lanes(d);
   if constexpr (Op::kUnary) {
@@ -96,9 +104,78 @@ HWY_INLINE void apply(D d, Form form, V* acc, const T* pa, const T* pb) {
       case Form::acc_acc:
         TANDEM_EACH_VECTOR(k) { acc[k] = op(d, acc[k], acc[k]); }
         break;
+      case Form::acc_second:
+        TANDEM_EACH_VECTOR(k) { acc[k] = op(d, acc[k], second[k]); }
+        break;
+      case Form::second_acc:
+        TANDEM_EACH_VECTOR(k) { acc[k] = op(d, second[k], acc[k]); }
+        break;
+      case Form::acc_scalar: {
+        const V b = hn::Set(d, *pb);
+        TANDEM_EACH_VECTOR(k) { acc[k] = op(d, acc[k], b); }
+        break;
+      }
+      case Form::scalar_acc: {
+        const V a = hn::Set(d, *pa);
+        TANDEM_EACH_VECTOR(k) { acc[k] = op(d, a, acc[k]); }
+        break;
+      }
+      case Form::mem_scalar: {
+        const V b = hn::Set(d, *pb);
+        TANDEM_EACH_VECTOR(k) { acc[k] = op(d, hn::LoadU(d, pa + k * N), b); }
+        break;
+      }
+      case Form::scalar_mem: {
+        const V a = hn::Set(d, *pa);
+        TANDEM_EACH_VECTOR(k) { acc[k] = op(d, a, hn::LoadU(d, pb + k * N)); }
+        break;
+      }
       default:
         TANDEM_EACH_VECTOR(k) { acc[k] = op(d, hn::LoadU(d, pa + k * N), hn::LoadU(d, pb + k * N)); }
         break;
+    }
+  }
+}
+
+// Computes tile t of the program into acc.
+template <std::size_t kT, class D, class V, class T>
+HWY_INLINE void compute_tile(D d, const Instr* code, std::size_t count, const T* const* base,
+                             const std::int64_t* advance, std::int64_t t, V* acc, V* second) {
+  const std::size_t N = hn::Lanes(d);
+  for (std::size_t j = 0; j < count; ++j) {
+    const Instr& in = code[j];
+    const T* pa = base[in.a] + t * advance[in.a];
+    const T* pb = base[in.b] + t * advance[in.b];
+    // A value for the second registers reads no acc. Two calls, not one through a pointer
+    // to either set: each keeps its registers.
+    switch (in.op) {
+#define TANDEM_TILE_CASE(op, Name)                         \
+  case Op::op:                                             \
+    if (HWY_UNLIKELY(in.second))                           \
+      apply<Name, kT>(d, in.form, second, second, pa, pb); \
+    else                                                   \
+      apply<Name, kT>(d, in.form, acc, second, pa, pb);    \
+    break;
+      TANDEM_TILE_CASE(add, Binary<v::AddV>)
+      TANDEM_TILE_CASE(subtract, Binary<v::SubV>)
+      TANDEM_TILE_CASE(multiply, Binary<v::MulV>)
+      TANDEM_TILE_CASE(divide, Binary<v::DivV>)
+      TANDEM_TILE_CASE(minimum, Binary<v::MinV>)
+      TANDEM_TILE_CASE(maximum, Binary<v::MaxV>)
+      TANDEM_TILE_CASE(negative, Unary<v::NegV>)
+      TANDEM_TILE_CASE(abs, Unary<v::AbsV>)
+      TANDEM_TILE_CASE(sqrt, Unary<v::SqrtV>)
+      TANDEM_TILE_CASE(square, Unary<v::SquareV>)
+      TANDEM_TILE_CASE(reciprocal, Unary<v::ReciprocalV>)
+      TANDEM_TILE_CASE(floor, Unary<v::FloorV>)
+      TANDEM_TILE_CASE(ceil, Unary<v::CeilV>)
+      TANDEM_TILE_CASE(trunc, Unary<v::TruncV>)
+      TANDEM_TILE_CASE(rint, Unary<v::RintV>)
+#undef TANDEM_TILE_CASE
+    }
+    if (in.store >= 0) {
+      T* p = const_cast<T*>(base[in.store]);  // a spill region of the scratch
+      TANDEM_EACH_VECTOR(k) { hn::StoreU(acc[k], d, p + k * N); }
     }
   }
 }
@@ -112,7 +189,11 @@ HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* 
   using V = hn::Vec<D>;
   const std::size_t N = hn::Lanes(d);
   V acc[kT];
-  TANDEM_EACH_VECTOR(k) { acc[k] = hn::Zero(d); }
+  V second[kT];
+  TANDEM_EACH_VECTOR(k) {
+    acc[k] = hn::Zero(d);
+    second[k] = hn::Zero(d);
+  }
   for (std::int64_t t = 0; t < tiles; ++t) {
     // The streamed inputs a few tiles ahead: the hardware's prefetchers stop at page
     // boundaries and were not far enough ahead (chain8 at 1.8 x a copy pass without this).
@@ -121,37 +202,7 @@ HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* 
       const char* p = reinterpret_cast<const char*>(base[s] + t * advance[s]) + tuning::kFusedPrefetchBytes;
       for (std::size_t line = 0; line < kT * N * sizeof(T); line += 64) hwy::Prefetch(p + line);
     }
-    for (std::size_t j = 0; j < count; ++j) {
-      const Instr& in = code[j];
-      const T* pa = base[in.a] + t * advance[in.a];
-      const T* pb = base[in.b] + t * advance[in.b];
-      switch (in.op) {
-#define TANDEM_TILE_CASE(op, Name)            \
-  case Op::op:                                \
-    apply<Name, kT>(d, in.form, acc, pa, pb); \
-    break;
-        TANDEM_TILE_CASE(add, Binary<v::AddV>)
-        TANDEM_TILE_CASE(subtract, Binary<v::SubV>)
-        TANDEM_TILE_CASE(multiply, Binary<v::MulV>)
-        TANDEM_TILE_CASE(divide, Binary<v::DivV>)
-        TANDEM_TILE_CASE(minimum, Binary<v::MinV>)
-        TANDEM_TILE_CASE(maximum, Binary<v::MaxV>)
-        TANDEM_TILE_CASE(negative, Unary<v::NegV>)
-        TANDEM_TILE_CASE(abs, Unary<v::AbsV>)
-        TANDEM_TILE_CASE(sqrt, Unary<v::SqrtV>)
-        TANDEM_TILE_CASE(square, Unary<v::SquareV>)
-        TANDEM_TILE_CASE(reciprocal, Unary<v::ReciprocalV>)
-        TANDEM_TILE_CASE(floor, Unary<v::FloorV>)
-        TANDEM_TILE_CASE(ceil, Unary<v::CeilV>)
-        TANDEM_TILE_CASE(trunc, Unary<v::TruncV>)
-        TANDEM_TILE_CASE(rint, Unary<v::RintV>)
-#undef TANDEM_TILE_CASE
-      }
-      if (in.store >= 0) {
-        T* p = const_cast<T*>(base[in.store]);  // a spill region of the scratch
-        TANDEM_EACH_VECTOR(k) { hn::StoreU(acc[k], d, p + k * N); }
-      }
-    }
+    compute_tile<kT>(d, code, count, base, advance, t, acc, second);
     T* o = out + t * static_cast<std::int64_t>(kT * N);
     if (stream) TANDEM_EACH_VECTOR(k) {
         hn::Stream(acc[k], d, o + k * N);
@@ -161,11 +212,38 @@ HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* 
   }
 }
 
-// Computes the runs one after the other into out: run r is lens[r] elements long, its input
-// i (i < inputs) starts at starts[r * inputs + i] (starts null: one run, sources[i].p).
+// Elements from a run's start to where most of its streams (the streamed sources, advance
+// != 0, and the output) start a vector, when that is not the start; 0 otherwise (or when a
+// stream is not aligned to its element size).
+template <class T>
+std::int64_t aligning_skew(const T* const* base, const std::int64_t* advance, std::size_t count, const T* out,
+                           std::size_t vector_bytes) {
+  constexpr std::size_t kMaxLanes = kMaxTileBytes / kTile / sizeof(T);
+  int votes[kMaxLanes] = {};
+  const std::size_t lanes = vector_bytes / sizeof(T);
+  const auto vote = [&](const T* p) {
+    const auto bytes = reinterpret_cast<std::uintptr_t>(p) % vector_bytes;
+    if (bytes % sizeof(T) != 0) return false;
+    ++votes[(lanes - bytes / sizeof(T)) % lanes];
+    return true;
+  };
+  if (!vote(out)) return 0;
+  for (std::size_t s = 0; s < count; ++s)
+    if (advance[s] != 0 && !vote(base[s])) return 0;
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < lanes; ++k)
+    if (votes[k] > votes[best]) best = k;
+  return static_cast<std::int64_t>(best);
+}
+
+// Computes the runs: run r is lens[r] elements long, its input i (i < inputs) starts at
+// starts[r * inputs + i] (starts null: one run, sources[i].p), its results go to outs[r]
+// (outs null: one run after the other from out).
 template <class T>
 void run_typed(const Program& prog, const Source* sources, std::size_t inputs, const void* const* starts,
-               const std::int64_t* lens, std::int64_t runs, T* out, bool stream, char* scratch) {
+               const std::int64_t* lens, std::int64_t runs, T* next_out, void* const* outs, const RunOptions& options,
+               char* scratch) {
+  const bool stream = options.stream;
   constexpr std::size_t kT = kTile;  // the broadcast regions hold whole tiles
   const hn::ScalableTag<T> d;
   const std::size_t N = hn::Lanes(d);
@@ -206,7 +284,7 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
   // a tile of each other (a stencil's centre, east and west share their lines).
   short streamed[kMaxSources];
   std::size_t streamed_count = 0;
-  for (std::size_t s = 0; s < count; ++s) {
+  for (std::size_t s = 0; s < count && options.prefetch; ++s) {
     if (sources[s].kind != Source::Kind::stream) continue;
     bool near = false;
     for (std::size_t i = 0; i < streamed_count && !near; ++i) {
@@ -217,18 +295,46 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
   }
   const std::int64_t half = tile / 2;
   for (std::int64_t r = 0; r < runs; ++r) {
+    if (options.before_run != nullptr) options.before_run(options.context, r);
     if (r > 0)
       for (std::size_t i = 0; i < inputs; ++i) place(i, starts[static_cast<std::size_t>(r) * inputs + i]);
     const std::int64_t len = lens[r];
+    T* out = outs != nullptr ? static_cast<T*>(outs[r]) : next_out;
+    next_out += len;
+    const T* start[kMaxSources];
+    if (!stream && len >= kSkewMinTiles * tile) {
+      const std::int64_t skew = aligning_skew(base, advance, count, out, vector_bytes);
+      if (skew != 0) {
+        // Half a tile at the run's start, then tiles from `skew` on, where most of the run's
+        // streams (inputs and output) are vector-aligned: fewer loads and stores across two
+        // cache lines (the interior of a grid starts one element into a line), and the last
+        // tile ends with the run. The tiles overlap; no lane depends on its neighbours.
+        run_tiles<kTile / 2>(d, prog.code.data(), prog.code.size(), base, advance, out, 1, false, streamed, 0);
+        const std::int64_t tiles = (len - skew) / tile;
+        for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * skew;
+        run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, out + skew, tiles, false, streamed,
+                         streamed_count);
+        if (skew + tiles * tile < len) {
+          for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * (len - tile);
+          run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, out + (len - tile), 1, false,
+                           streamed, 0);
+        }
+        continue;
+      }
+    }
     const std::int64_t tiles = len / tile;
     const bool aligned = reinterpret_cast<std::uintptr_t>(out) % (N * sizeof(T)) == 0;
     run_tiles<kTile>(d, prog.code.data(), prog.code.size(), base, advance, out, tiles, stream && aligned, streamed,
                      streamed_count);
     std::int64_t done = tiles * tile;
-    const T* start[kMaxSources];
-    if (done < len && len >= half) {
-      // The tail: half tiles, the last one ending with the run, over elements already
-      // written where it overlaps (the same bits: no lane depends on its neighbours).
+    if (done < len && tiles > 0) {
+      // The tail: one more tile ending with the run, over elements already written where it
+      // overlaps (the same bits: no lane depends on its neighbours).
+      for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * (len - tile);
+      run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, out + (len - tile), 1, false, streamed,
+                       0);
+    } else if (done < len && len >= half) {
+      // A run shorter than a tile: half tiles, the last one ending with the run.
       const auto half_at = [&](std::int64_t at) {
         for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * at;
         run_tiles<kTile / 2>(d, prog.code.data(), prog.code.size(), start, advance, out + at, 1, false, streamed, 0);
@@ -249,7 +355,6 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
       run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, region(count), 1, false, streamed, 0);
       std::memcpy(out + done, region(count), rest);
     }
-    out += len;
   }
 }
 
@@ -258,12 +363,13 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
 bool AvailableImpl() { return HWY_TARGET != HWY_SCALAR && HWY_TARGET != HWY_EMU128 && HWY_TARGET != HWY_SSSE3; }
 
 bool RunImpl(const Program& prog, const Source* sources, std::size_t inputs, const void* const* starts,
-             const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch) {
+             const std::int64_t* lens, std::int64_t runs, void* out, void* const* outs, const RunOptions& options,
+             char* scratch) {
   if (!AvailableImpl()) return false;
   if (prog.dtype == DType::float32)
-    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<float*>(out), stream, scratch);
+    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<float*>(out), outs, options, scratch);
   else
-    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<double*>(out), stream, scratch);
+    run_typed(prog, sources, inputs, starts, lens, runs, static_cast<double*>(out), outs, options, scratch);
   return true;
 }
 
@@ -338,13 +444,42 @@ std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vec
     if (!input_in_runs[i]) return std::nullopt;
     out.sources.push_back({SourceOrigin::Kind::input, static_cast<int>(i), 0});
   }
-  std::vector<int> spill(prog.code.size(), -1);  // the source of each stored value
-  for (std::size_t j = 0; j < prog.code.size(); ++j) {
+  const std::size_t count = prog.code.size();
+  const auto is_value = [&](const FusedArg& a, std::size_t v) {
+    return a.kind == FusedArg::Kind::value && static_cast<std::size_t>(a.index) == v;
+  };
+  std::vector<int> uses(count, 0);
+  for (const kernels::FusedInstr& instr : prog.code)
+    for (int k = 0; k < instr.arity; ++k)
+      if (instr.args[k].kind == FusedArg::Kind::value) ++uses[static_cast<std::size_t>(instr.args[k].index)];
+  // Instruction i computes into the second registers when it does not read the value before
+  // it (i - 1), and the next instruction is the only reader of both: (i - 1) op i or the
+  // other way round.
+  std::vector<bool> second(count, false);
+  for (std::size_t i = 1; i + 1 < count; ++i) {
+    const kernels::FusedInstr& in = prog.code[i];
+    const kernels::FusedInstr& next = prog.code[i + 1];
+    bool reads_before = false;
+    for (int k = 0; k < in.arity; ++k) reads_before = reads_before || is_value(in.args[k], i - 1);
+    second[i] = !second[i - 1] && !reads_before && uses[i - 1] == 1 && uses[i] == 1 && next.arity == 2 &&
+                ((is_value(next.args[0], i - 1) && is_value(next.args[1], i)) ||
+                 (is_value(next.args[0], i) && is_value(next.args[1], i - 1)));
+  }
+  std::vector<int> spill(count, -1);  // the source of each stored value
+  for (std::size_t j = 0; j < count; ++j) {
     const kernels::FusedInstr& instr = prog.code[j];
     const std::optional<Op> op = tile_op(instr);
     if (!op || instr.key.dtype != out.dtype || instr.result != out.dtype) return std::nullopt;
+    if (j > 0 && second[j - 1]) {  // (j - 2) in acc, (j - 1) in the second registers
+      Instr t;
+      t.op = *op;
+      t.form = is_value(instr.args[0], j - 2) ? Form::acc_second : Form::second_acc;
+      out.code.push_back(t);
+      continue;
+    }
     // The previous value is in registers; any other operand comes from a source.
     bool in_acc[2] = {false, false};
+    bool scalar[2] = {false, false};
     short src[2] = {0, 0};
     for (int k = 0; k < instr.arity; ++k) {
       const FusedArg& a = instr.args[k];
@@ -353,6 +488,7 @@ std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vec
           src[k] = static_cast<short>(a.index);
           break;
         case FusedArg::Kind::scalar:
+          scalar[k] = true;
           src[k] = static_cast<short>(out.sources.size());
           out.sources.push_back({SourceOrigin::Kind::scalar, static_cast<int>(j), k});
           break;
@@ -381,11 +517,14 @@ std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vec
     else if (in_acc[0] && in_acc[1])
       t.form = Form::acc_acc;
     else if (in_acc[0])
-      t.form = Form::acc_mem;
+      t.form = scalar[1] ? Form::acc_scalar : Form::acc_mem;
     else if (in_acc[1])
-      t.form = Form::mem_acc;
+      t.form = scalar[0] ? Form::scalar_acc : Form::mem_acc;
+    else if (scalar[0] != scalar[1])
+      t.form = scalar[0] ? Form::scalar_mem : Form::mem_scalar;
     else
       t.form = Form::mem_mem;
+    t.second = second[j];
     out.code.push_back(t);
     if (out.sources.size() > kMaxSources) return std::nullopt;
   }
@@ -398,13 +537,16 @@ std::size_t scratch_bytes(const Program& program) { return (program.sources.size
 
 bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch) {
   if (len <= 0) return true;
-  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, 0, nullptr, &len, 1, out, stream, scratch);
+  RunOptions options;
+  options.stream = stream;
+  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, 0, nullptr, &len, 1, out, nullptr, options, scratch);
 }
 
 bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
-              const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch) {
+              const std::int64_t* lens, std::int64_t runs, void* out, void* const* outs, const RunOptions& options,
+              char* scratch) {
   if (runs <= 0) return true;
-  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, inputs, starts, lens, runs, out, stream, scratch);
+  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, inputs, starts, lens, runs, out, outs, options, scratch);
 }
 
 }  // namespace tandem::cpu::fused_tile

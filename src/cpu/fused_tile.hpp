@@ -36,14 +36,32 @@ enum class Op : unsigned char {
 };
 
 /// Where an instruction's operands are: acc is the previous instruction's value (in
-/// registers), mem a source (an input, a broadcast scalar or a stored earlier value).
-enum class Form : unsigned char { acc_mem, mem_acc, mem_mem, acc_acc, acc, mem };
+/// registers), mem a source (an input, a broadcast input or a stored earlier value), scalar
+/// a scalar operand of the program (one register, set once per tile).
+enum class Form : unsigned char {
+  acc_mem,
+  mem_acc,
+  mem_mem,
+  acc_acc,
+  acc,
+  mem,
+  acc_scalar,
+  scalar_acc,
+  mem_scalar,
+  scalar_mem,
+  acc_second,
+  second_acc
+};
 
 struct Instr {
   Op op{};
   Form form{};
   short a = 0, b = 0;  ///< sources of the mem operands
   short store = -1;    ///< the source this value is also stored to for later readers, or -1
+  /// The value goes to a second set of registers, leaving acc (the value before) for the
+  /// next instruction, which reads both (acc_second or second_acc): `x - 4 * c` keeps x in
+  /// registers instead of storing it and reading it back.
+  bool second = false;
 };
 
 /// A source of operands, per run of elements: an input read in place (stream), one value
@@ -88,12 +106,23 @@ std::size_t scratch_bytes(const Program& program);
 /// dispatched to has no tile code (only when it changed since compile()).
 bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch);
 
-/// run() over `runs` runs whose results lie one after the other in `out`, with one set-up
-/// for all: run r computes lens[r] elements, its input sources (the first `inputs`
-/// sources, of the kinds `sources` gives, the same for every run) starting at
-/// starts[r * inputs + i]; the other sources as in run(). Non-temporal stores (`stream`)
-/// only where a run's output is aligned to the vector size.
+/// How run_runs writes and reads: `stream`, non-temporal stores where a run's output is
+/// aligned to the vector size; `prefetch`, the streamed inputs prefetched
+/// tuning::kFusedPrefetchBytes ahead; `before_run(context, r)`, when set, is called before
+/// run r is computed (src/cpu/fused_overlap.cpp copies a grid's row there).
+struct RunOptions {
+  bool stream = false;
+  bool prefetch = true;
+  void (*before_run)(void* context, std::int64_t run) = nullptr;
+  void* context = nullptr;
+};
+
+/// run() over `runs` runs with one set-up for all: run r computes lens[r] elements, its input
+/// sources (the first `inputs` sources, of the kinds `sources` gives, the same for every
+/// run) starting at starts[r * inputs + i]; the other sources as in run(). Run r's results
+/// go to outs[r], or with outs null one run after the other from `out`.
 bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
-              const std::int64_t* lens, std::int64_t runs, void* out, bool stream, char* scratch);
+              const std::int64_t* lens, std::int64_t runs, void* out, void* const* outs, const RunOptions& options,
+              char* scratch);
 
 }  // namespace tandem::cpu::fused_tile

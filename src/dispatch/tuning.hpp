@@ -48,6 +48,18 @@ inline constexpr std::int64_t kFusedBlockElements = 1024;
 /// pass 10.3-11.3 ms.
 inline constexpr std::int64_t kFusedPrefetchBytes = 4096;
 
+/// ... but only when the call's arrays (its output and each distinct input, a stencil's
+/// shifted views counted once) take more than this fraction of the last-level cache: data
+/// the cache holds comes fast enough through the hardware's prefetchers, and the software
+/// prefetches (a tile's 8 lines for each stream) only add work. tandem_peer, 2 threads, on
+/// the 300 MiB-L3 VM (2026-12-06 23:18-23:22, load 1.0-1.5): with and without, alternating,
+/// 6 processes each (min / median): heat 2048^2 x 50 in place 74.4 / 75.8 ms -> 73.0 / 74.3;
+/// into a second grid 59.7 / 61.8 -> 58.7 / 59.6; in one earlier minute 80.6-81.8 -> 72.5-74.3,
+/// 64.9 -> 58.5-58.7 and stencil3d 160^3 x 20 53.7 -> 51.3-51.5. From memory they still pay
+/// (chain8 above; a 5-input program into a 6th array, 2^23 doubles each: 0.84-0.90 ns an
+/// element with, 0.94-0.95 without).
+inline constexpr double kFusedPrefetchCacheShare = 0.5;
+
 /// Fused results of at least this many bytes are written with non-temporal stores (no
 /// read of each cache line before it is written: 4 instead of 5 arrays of traffic for
 /// a * b + c); smaller ones stay in the cache for their next reader. Beyond the 2-core CI

@@ -8,8 +8,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/fused.hpp"
@@ -35,14 +37,31 @@ constexpr td::UnaryOp kUnary[] = {td::UnaryOp::negative, td::UnaryOp::abs,      
                                   td::UnaryOp::square,   td::UnaryOp::reciprocal, td::UnaryOp::floor,
                                   td::UnaryOp::ceil,     td::UnaryOp::trunc,      td::UnaryOp::rint};
 
-// Random values with some NaN, infinities, signed zeros, halves (rint) and huge ones.
+// A quiet NaN with a random sign and payload: which NaN an operation returns when both
+// operands are NaN shows in the result's bits.
+template <class T>
+T random_nan(std::mt19937_64& rng) {
+  using Bits = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  const T qnan = std::numeric_limits<T>::quiet_NaN();
+  Bits bits = 0;
+  std::memcpy(&bits, &qnan, sizeof(T));
+  const Bits payload = static_cast<Bits>(rng()) & ((Bits{1} << (std::numeric_limits<T>::digits - 2)) - 1);
+  bits |= payload;
+  if (rng() % 2 != 0) bits |= Bits{1} << (sizeof(T) * 8 - 1);
+  T x;
+  std::memcpy(&x, &bits, sizeof(T));
+  return x;
+}
+
+// Random values with some NaN (of random signs and payloads), infinities, signed zeros,
+// halves (rint) and huge ones.
 template <class T>
 td::UntypedArray random_array(std::mt19937_64& rng, std::int64_t n) {
   std::vector<T> v(static_cast<std::size_t>(n));
   for (T& x : v) {
     switch (rng() % 16) {
       case 0:
-        x = std::numeric_limits<T>::quiet_NaN();
+        x = random_nan<T>(rng);
         break;
       case 1:
         x = (rng() % 2 ? 1 : -1) * std::numeric_limits<T>::infinity();
@@ -152,11 +171,15 @@ td::Scalar random_scalar(std::mt19937_64& rng) {
   return td::Scalar::of(rng() % 8 == 0 ? T(0) : std::uniform_real_distribution<T>(-3, 3)(rng));
 }
 
-// Runs random programs over inputs of the given layouts into a new (rows, cols) array; true
-// when every one took the tile form.
+// Where the result goes: a new (rows, cols) array, or the interior [1:-1, 2:-1] of a larger
+// grid (rows contiguous, not one run), whose other elements must keep their values.
+enum class Out { flat, interior };
+
+// Runs random programs over inputs of the given layouts into `out_kind`; true when every one
+// took the tile form.
 template <class T>
 bool fused_equals_eager(std::mt19937_64& rng, std::int64_t rows, std::int64_t cols, const std::vector<Layout>& layouts,
-                        const char* target) {
+                        const char* target, Out out_kind = Out::flat) {
   bool all_tiles = true;
   const td::Shape shape{rows, cols};
   for (int trial = 0; trial < 4; ++trial) {
@@ -166,7 +189,10 @@ bool fused_equals_eager(std::mt19937_64& rng, std::int64_t rows, std::int64_t co
     for (Layout l : layouts) inputs.push_back(make_input<T>(rng, l, rows, cols));
     std::vector<td::Scalar> scalars;
     for (std::size_t s = 0; s < p.scalars.size(); ++s) scalars.push_back(random_scalar<T>(rng));
-    const td::UntypedArray out = td::empty<T>({rows, cols}).untyped();
+    const td::UntypedArray grid = td::full<T>({rows + 2, cols + 3}, T(-7)).untyped();
+    const td::UntypedArray out = out_kind == Out::flat
+                                     ? td::empty<T>({rows, cols}).untyped()
+                                     : grid.view(td::Shape{rows, cols}, td::Strides{cols + 3, 1}, cols + 5);
     td::kernels::FusedCall call;
     call.program = &p;
     for (const td::UntypedArray& in : inputs) call.inputs.push_back(view_of(u::broadcast_to(in, shape), false));
@@ -176,6 +202,16 @@ bool fused_equals_eager(std::mt19937_64& rng, std::int64_t rows, std::int64_t co
     td::cpu::run_fused(call);
     EXPECT_TRUE(bytes_of(out) == bytes_of(eager_result(p, inputs, scalars, shape)))
         << target << " " << rows << " x " << cols << " " << p.key();
+    if (out_kind == Out::interior) {  // the elements around the interior untouched
+      const td::Array<T> g(grid);
+      std::int64_t changed = 0;
+      for (std::int64_t i = 0; i < rows + 2; ++i)
+        for (std::int64_t j = 0; j < cols + 3; ++j) {
+          const bool inside = i >= 1 && i <= rows && j >= 2 && j < cols + 2;
+          changed += !inside && !(g(i, j) == T(-7));
+        }
+      EXPECT_EQ(changed, 0) << target << " " << rows << " x " << cols;
+    }
   }
   return all_tiles;
 }
@@ -196,6 +232,14 @@ void check_layouts(const char* target) {
     EXPECT_EQ(fused_equals_eager<T>(rng, rows, cols, {L::slice, L::row, L::column, L::contiguous}, target), tiles);
     EXPECT_EQ(fused_equals_eager<T>(rng, rows, cols, {L::column, L::one}, target), tiles);
   }
+  // Into the interior of a grid, row by row: rows of a whole number of tiles, rows with a
+  // tail, rows shorter than a tile; the inputs contiguous, broadcast and sliced.
+  for (auto [rows, cols] : {std::pair<std::int64_t, std::int64_t>{3, 1000}, {17, 257}, {40, 33}, {5, 128}, {2, 4099}}) {
+    EXPECT_EQ(fused_equals_eager<T>(rng, rows, cols, {L::slice, L::row, L::contiguous}, target, Out::interior), tiles);
+    EXPECT_EQ(fused_equals_eager<T>(rng, rows, cols, {L::one, L::column}, target, Out::interior), tiles);
+  }
+  // Rows of the output too short for the tiles' runs: written through the blocks.
+  fused_equals_eager<T>(rng, 9, 31, {L::contiguous, L::one}, target, Out::interior);
   // Layouts the tile form leaves to the block evaluator: rows shorter than a run's setup
   // pays for, and reversed rows.
   EXPECT_FALSE(fused_equals_eager<T>(rng, 33, 31, {L::slice, L::contiguous}, target));
