@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
       {"normal", [](const peers::Args& a) { random_fill(a, std::normal_distribution<double>(0.0, 1.0)); }},
       {"add16", add16},
       {"heat", heat},
-      {"heat_out", heat},  // one form: the pass writes into the second grid already
+      {"heat_out", heat},   // one form: the pass writes into the second grid already
+      {"heat_swap", heat},  // the same form: two grids swapped
       {"stencil3d", stencil3d},
       {"nbody", nbody},
   };

@@ -110,6 +110,28 @@ void heat(const peers::Args& args) {
                         [&] { return summary(u); }});
 }
 
+// The 2-D heat stencil with two grids, as Eigen's program runs it: v[1:-1, 1:-1] = c + k * (n
+// + s + w + e - 4c) from u's slices, then u and v swap (NumPy: `u, v = v, u`).
+void heat_swap(const peers::Args& args) {
+  const auto init = input<double>({args.n, args.n}, 7);
+  auto u = td::empty<double>({args.n, args.n}), v = td::empty<double>({args.n, args.n});
+  peers::measure(args, {[&] {
+                          u.assign(init);
+                          v.assign(init);
+                        },
+                        [&] {
+                          for (int s = 0; s < args.steps; ++s) {
+                            const auto c = u(slice(1, -1), slice(1, -1));
+                            const auto no = u(slice(0, -2), slice(1, -1)), so = u(slice(2, td::none), slice(1, -1)),
+                                       we = u(slice(1, -1), slice(0, -2)), ea = u(slice(1, -1), slice(2, td::none));
+                            auto inner = v(slice(1, -1), slice(1, -1));
+                            inner.assign(c + peers::kHeatK * (no + so + we + ea - 4.0 * c));
+                            std::swap(u, v);
+                          }
+                        },
+                        [&] { return summary(u); }});
+}
+
 // The same stencil with every pass into one of two preallocated buffers (NumPy's out=).
 void heat_out(const peers::Args& args) {
   const auto init = input<double>({args.n, args.n}, 7);
@@ -177,7 +199,7 @@ int main(int argc, char** argv) {
       {"add_out", add_out},     {"fma_alloc", fma_alloc}, {"exp_out", exp_out}, {"sum", sum},
       {"sum_ab", sum_ab},       {"sort_f32", sort_f32},   {"matmul", matmul},   {"uniform", uniform},
       {"normal", normal},       {"add16", add16},         {"heat", heat},       {"heat_out", heat_out},
-      {"stencil3d", stencil3d}, {"nbody", nbody},
+      {"heat_swap", heat_swap}, {"stencil3d", stencil3d}, {"nbody", nbody},
   };
   const peers::Args args = peers::parse_args(argc, argv);
   td::set_num_threads(args.threads);

@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
           {"add_out", add_out}, {"fma_alloc", fma_alloc}, {"exp_out", exp_out}, {"sum", sum},
           {"sum_ab", sum_ab},   {"sort_f32", sort_f32},   {"matmul", matmul},   {"uniform", uniform},
           {"normal", normal},   {"add16", add16},         {"heat", heat},       {"stencil3d", stencil3d},
-          {"heat_out", heat},  // one form: the pass writes into the second grid already
+          {"heat_out", heat},   // one form: the pass writes into the second grid already
+          {"heat_swap", heat},  // the same form: two grids swapped
           {"nbody", nbody},
       };
   const peers::Args args = peers::parse_args(argc, argv);

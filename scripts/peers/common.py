@@ -30,7 +30,7 @@ class Workload:
 
     def label(self, quick=False):
         n, steps = self.size(quick)
-        pow2 = n > 64 and n & (n - 1) == 0 and self.name not in ("matmul", "nbody", "heat", "heat_out", "stencil3d")
+        pow2 = n > 64 and n & (n - 1) == 0 and self.name not in ("matmul", "nbody", "heat", "heat_out", "heat_swap", "stencil3d")
         return self._label.format(n=f"2^{n.bit_length() - 1}" if pow2 else n, steps=steps)
 
 
@@ -47,6 +47,8 @@ WORKLOADS = [
     Workload("add16", "{n}-element add into out (per call)", 16, 16, reps=5),
     Workload("heat", "heat stencil {n}^2 x {steps} steps, slices", 2048, 256, reps=2, steps=50, quick_steps=5),
     Workload("heat_out", "heat stencil {n}^2 x {steps} steps, out= buffers", 2048, 256, reps=2, steps=50, quick_steps=5),
+    Workload("heat_swap", "heat stencil {n}^2 x {steps} steps, slices, two grids swapped", 2048, 256, reps=2, steps=50,
+             quick_steps=5),
     Workload("stencil3d", "3-D 7-point stencil {n}^3 x {steps} steps", 160, 40, reps=2, steps=20, quick_steps=3),
     Workload("nbody", "N-body step, {n} bodies, broadcasting", 2048, 256, reps=3),
 ]

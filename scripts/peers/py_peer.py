@@ -44,6 +44,25 @@ class Inputs:
         return cached_input(self.dir, shape, seed, dtype)
 
 
+def swapped_grids(init, steps, one_step):
+    """(setup, run, summary, calls) of a stencil written into a second grid, then swapped:
+    one_step(u, v) writes v's interior from u; both grids start as init."""
+    grids = [init.copy(), init.copy()]
+
+    def run():
+        u, v = grids
+        for _ in range(steps):
+            one_step(u, v)
+            u, v = v, u
+        grids[:] = [u, v]
+
+    def reset():
+        for g in grids:
+            np.copyto(g, init)
+
+    return reset, run, lambda: common.summary_of(grids[0]), 1
+
+
 def numpy_workloads(inp, args):
     """name -> (setup, run, summary, calls) for NumPy; numexpr overrides some below."""
     out = {}
@@ -94,6 +113,13 @@ def numpy_workloads(inp, args):
         reset = lambda: np.copyto(u, init)  # noqa: E731
         out["heat"] = (reset, heat, lambda: common.summary_of(u), 1)
         out["heat_out"] = (reset, heat_out, lambda: common.summary_of(u), 1)
+    elif args.workload == "heat_swap":
+
+        def one_step(u, v):
+            c = u[1:-1, 1:-1]
+            v[1:-1, 1:-1] = c + k * (u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:] - 4.0 * c)
+
+        out["heat_swap"] = swapped_grids(inp.get((n, n), 7), steps, one_step)
     elif args.workload == "stencil3d":
         init = inp.get((n, n, n), 8)
         u = init.copy()
@@ -162,6 +188,13 @@ def numexpr_workloads(inp, args):
         reset = lambda: np.copyto(u, init)  # noqa: E731
         out["heat"] = (reset, heat, lambda: common.summary_of(u), 1)
         out["heat_out"] = (reset, heat_out, lambda: common.summary_of(u), 1)
+    elif args.workload == "heat_swap":
+
+        def one_step(u, v):  # one numexpr pass from u's slices, copied into v's interior
+            env.update(c=u[1:-1, 1:-1], no=u[:-2, 1:-1], so=u[2:, 1:-1], we=u[1:-1, :-2], ea=u[1:-1, 2:])
+            v[1:-1, 1:-1] = ev("c + k * (no + so + we + ea - 4.0 * c)")
+
+        out["heat_swap"] = swapped_grids(inp.get((n, n), 7), steps, one_step)
     elif args.workload == "stencil3d":
         init = inp.get((n, n, n), 8)
         u = init.copy()
@@ -226,7 +259,7 @@ def jax_workloads(inp, args):
         mom = lambda: common.moments_of(np.asarray(res["r"]))  # noqa: E731
         out["uniform"] = (None, timed(uni, key), mom, 1)
         out["normal"] = (None, timed(nor, key), mom, 1)
-    elif args.workload in ("heat", "heat_out"):
+    elif args.workload in ("heat", "heat_out", "heat_swap"):
         k = common.HEAT_K
 
         def one(_, u):
@@ -236,6 +269,7 @@ def jax_workloads(inp, args):
         f = jax.jit(lambda u: jax.lax.fori_loop(0, steps, one, u))
         out["heat"] = (None, timed(f, jnp.asarray(inp.get((n, n), 7))), summ, 1)
         out["heat_out"] = out["heat"]  # one form: XLA plans the buffers
+        out["heat_swap"] = out["heat"]
     elif args.workload == "stencil3d":
         k = common.HEAT3D_K
 
