@@ -16,6 +16,8 @@
 #include <new>
 #include <vector>
 
+#include "backend/host_cache.hpp"  // header-only: the one piece of the library used here
+
 namespace tandem::calibrate {
 
 Timing time_repeated(const std::function<void()>& fn, const Budget& budget) {
@@ -166,22 +168,6 @@ std::string cpuinfo_model() {
   return "unknown";
 }
 
-std::uint64_t cache_bytes() {
-  // The highest cache level sysfs lists for CPU 0 ("300M", "32768K").
-  std::uint64_t bytes = 0;
-  for (int index = 0; index < 8; ++index) {
-    std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
-    std::string size;
-    if (!(in >> size) || size.empty()) continue;
-    std::uint64_t value = std::strtoull(size.c_str(), nullptr, 10);
-    const char unit = size.back();
-    if (unit == 'K') value <<= 10;
-    if (unit == 'M') value <<= 20;
-    if (unit == 'G') value <<= 30;
-    bytes = std::max(bytes, value);
-  }
-  return bytes;
-}
 }  // namespace
 
 HostInfo host_info() {
@@ -190,7 +176,7 @@ HostInfo host_info() {
   cpu_set_t set;
   info.logical_cpus =
       sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-  info.l3_bytes = cache_bytes();
+  info.l3_bytes = detail::last_level_cache_bytes();
   info.memory_bytes =
       static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
   if (getloadavg(info.load_average, 3) != 3) std::fill(info.load_average, info.load_average + 3, 0.0);

@@ -12,8 +12,6 @@
 
 #include "cpu/fused.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -26,6 +24,7 @@
 #endif
 
 #include "backend/counters.hpp"
+#include "backend/host_cache.hpp"
 #include "cpu/fused_block.hpp"
 #include "cpu/fused_gather.hpp"
 #include "cpu/nd_iter.hpp"
@@ -57,18 +56,6 @@ struct Operand {
 
 DType operand_dtype(const FusedInstr& instr, int k) {
   return instr.key.family == OpFamily::where && k == 0 ? DType::bool_ : instr.key.dtype;
-}
-
-// Bytes of the last-level cache (sysconf; 0 when the C library does not say).
-std::int64_t last_level_cache_bytes() {
-  static const std::int64_t bytes = [] {
-    for (int name : {_SC_LEVEL4_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE, _SC_LEVEL2_CACHE_SIZE}) {
-      const long b = sysconf(name);
-      if (b > 0) return static_cast<std::int64_t>(b);
-    }
-    return std::int64_t{0};
-  }();
-  return bytes;
 }
 
 bool is_flat(const NdLoop<1>& loop, DType dtype) {
@@ -117,8 +104,8 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     if (plan.inputs[i].kind == Input::Kind::flat ||
         (plan.inputs[i].kind == Input::Kind::gather && plan.inputs[i].follows < 0))
       footprint += plan.n * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype));
-  plan.prefetch =
-      static_cast<double>(footprint) > tuning::kFusedPrefetchCacheShare * static_cast<double>(last_level_cache_bytes());
+  plan.prefetch = static_cast<double>(footprint) >
+                  tuning::kFusedPrefetchCacheShare * static_cast<double>(detail::last_level_cache_bytes());
   const std::size_t count = prog.code.size();
   std::vector<std::size_t> last_use(count, 0);
   plan.scalar_bits.resize(count);
