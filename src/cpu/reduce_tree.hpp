@@ -86,6 +86,36 @@ __attribute__((always_inline)) inline typename R::acc_type leaf_values(const Src
   return res;
 }
 
+/// combine(leaf_values(a, na), leaf_values(b, nb)), the two leaves' loops interleaved: two
+/// independent chains of vector additions instead of one, with the same operations in the
+/// same order within each leaf (the same bits). A leaf's chain alone waits on the adder's
+/// latency: one thread summed doubles from memory below its read bandwidth.
+template <class R, class Src>
+__attribute__((always_inline)) inline typename R::acc_type leaf_pair(const Src& a, std::int64_t na, const Src& b,
+                                                                     std::int64_t nb) {
+  using A = typename R::acc_type;
+  if (na < 8 || nb < 8) return R::combine(leaf_values<R>(a, na), leaf_values<R>(b, nb));
+  A r[8], q[8];
+  for (int k = 0; k < 8; ++k) r[k] = R::load(a.at(k));
+  for (int k = 0; k < 8; ++k) q[k] = R::load(b.at(k));
+  std::int64_t i = 8, j = 8;
+  for (; i + 8 <= na && j + 8 <= nb; i += 8, j += 8) {
+    for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(a.at(i + k)));
+    for (int k = 0; k < 8; ++k) q[k] = R::combine(q[k], R::load(b.at(j + k)));
+  }
+  for (; i + 8 <= na; i += 8)
+    for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(a.at(i + k)));
+  for (; j + 8 <= nb; j += 8)
+    for (int k = 0; k < 8; ++k) q[k] = R::combine(q[k], R::load(b.at(j + k)));
+  A ra = R::combine(R::combine(R::combine(r[0], r[1]), R::combine(r[2], r[3])),
+                    R::combine(R::combine(r[4], r[5]), R::combine(r[6], r[7])));
+  for (; i < na; ++i) ra = R::combine(ra, R::load(a.at(i)));
+  A rb = R::combine(R::combine(R::combine(q[0], q[1]), R::combine(q[2], q[3])),
+                    R::combine(R::combine(q[4], q[5]), R::combine(q[6], q[7])));
+  for (; j < nb; ++j) rb = R::combine(rb, R::load(b.at(j)));
+  return R::combine(ra, rb);
+}
+
 /// Levels of a tree, at most: an inner node of n elements has children of at most n / 2 + 8.
 inline constexpr int kReduceMaxDepth = 64;
 
@@ -110,14 +140,24 @@ static TANDEM_ISA_CLONES typename R::acc_type reduce_in_place(const Src& src, st
   len[0] = n;
   is_right[0] = false;
   for (;;) {
-    while (len[d] > kReduceLeaf) {
+    A v;
+    for (;;) {
+      if (len[d] <= kReduceLeaf) {
+        src.prefetch(lo[d], len[d]);
+        v = leaf_values<R>(src.shifted(lo[d]), len[d]);
+        break;
+      }
+      const std::int64_t h = reduce_split_point(len[d]);
+      if (len[d] - h <= kReduceLeaf) {  // two leaves (the right one the longer): together
+        src.prefetch(lo[d], len[d]);
+        v = leaf_pair<R>(src.shifted(lo[d]), h, src.shifted(lo[d] + h), len[d] - h);
+        break;
+      }
       lo[d + 1] = lo[d];
-      len[d + 1] = reduce_split_point(len[d]);
+      len[d + 1] = h;
       is_right[d + 1] = false;
       ++d;
     }
-    src.prefetch(lo[d], len[d]);
-    A v = leaf_values<R>(src.shifted(lo[d]), len[d]);
     for (;;) {
       if (d == 0) return v;
       if (!is_right[d]) {

@@ -46,7 +46,9 @@ TEST(BlasCore, TheLoadedLibraryFollowsTheRule) {
   const std::string expected =
       better_blas_core(choice.detected, cpu, std::getenv("OPENBLAS_CORETYPE"), std::getenv("TANDEM_BLAS_CORE"));
   EXPECT_EQ(choice.active, expected.empty() ? choice.detected : expected) << "detected " << choice.detected;
-  if (!expected.empty()) EXPECT_EQ(std::getenv("OPENBLAS_CORETYPE"), nullptr);
+  if (!expected.empty()) {
+    EXPECT_EQ(std::getenv("OPENBLAS_CORETYPE"), nullptr);
+  }
 }
 
 }  // namespace
