@@ -253,6 +253,10 @@ def main():
     print(f"machine: {machine_line()}; load average before/after {load_before[0]:.2f} / {load_after[0]:.2f}, "
           f"during (1-min, sampled after each run) {min(loads, default=0):.2f}-{max(loads, default=0):.2f}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions(args).items()))
+    # Settings inherited from the environment that change a library's kernels (a preset
+    # OPENBLAS_CORETYPE picks OpenBLAS's GEMM for tandem and NumPy alike).
+    settings = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS_", "OMP_", "XLA_", "TANDEM_"))}
+    print("environment: " + (", ".join(f"{k}={v}" for k, v in sorted(settings.items())) or "no BLAS, OpenMP, XLA or tandem settings"))
     for q in peers:
         if q.missing:
             print(f"missing: {q.label} ({q.missing})")
