@@ -129,6 +129,27 @@ inline constexpr int kReduceMaxDepth = 64;
 template <class R, class Src>
 static TANDEM_ISA_CLONES typename R::acc_type reduce_in_place(const Src& src, std::int64_t n) {
   using A = typename R::acc_type;
+  if ((n & (n - 1)) == 0 && n >= 2 * kReduceLeaf) {
+    // A power of two (every subtree of a long reduction, kReduceChunk): the tree is complete,
+    // every split at the half, every leaf kReduceLeaf long. Its pairs of leaves left to
+    // right, each value combined with the completed subtrees to its left as a binary counter
+    // carries (level[l] holds the last completed subtree of 2^l pairs): the same combines in
+    // the same order as the walk below, without it.
+    constexpr std::int64_t kPair = 2 * kReduceLeaf;
+    A level[kReduceMaxDepth];
+    const std::int64_t pairs = n / kPair;
+    int top = 0;
+    for (std::int64_t p = 0; p < pairs; ++p) {
+      const std::int64_t at = p * kPair;
+      src.prefetch(at, kPair);
+      A v = leaf_pair<R>(src.shifted(at), kReduceLeaf, src.shifted(at + kReduceLeaf), kReduceLeaf);
+      int l = 0;
+      for (std::int64_t q = p; (q & 1) != 0; q >>= 1, ++l) v = R::combine(level[l], v);
+      level[l] = v;
+      top = l;
+    }
+    return level[top];
+  }
   // Level d's node: elements [lo[d], lo[d] + len[d]); is_right[d]: it is its parent's right
   // child, whose left sibling's value waits in left[d - 1].
   std::int64_t lo[kReduceMaxDepth + 1];
