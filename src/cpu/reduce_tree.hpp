@@ -86,36 +86,6 @@ __attribute__((always_inline)) inline typename R::acc_type leaf_values(const Src
   return res;
 }
 
-/// combine(leaf_values(a, na), leaf_values(b, nb)), the two leaves' loops interleaved: two
-/// independent chains of vector additions instead of one, with the same operations in the
-/// same order within each leaf (the same bits). A leaf's chain alone waits on the adder's
-/// latency: one thread summed doubles from memory below its read bandwidth.
-template <class R, class Src>
-__attribute__((always_inline)) inline typename R::acc_type leaf_pair(const Src& a, std::int64_t na, const Src& b,
-                                                                     std::int64_t nb) {
-  using A = typename R::acc_type;
-  if (na < 8 || nb < 8) return R::combine(leaf_values<R>(a, na), leaf_values<R>(b, nb));
-  A r[8], q[8];
-  for (int k = 0; k < 8; ++k) r[k] = R::load(a.at(k));
-  for (int k = 0; k < 8; ++k) q[k] = R::load(b.at(k));
-  std::int64_t i = 8, j = 8;
-  for (; i + 8 <= na && j + 8 <= nb; i += 8, j += 8) {
-    for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(a.at(i + k)));
-    for (int k = 0; k < 8; ++k) q[k] = R::combine(q[k], R::load(b.at(j + k)));
-  }
-  for (; i + 8 <= na; i += 8)
-    for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(a.at(i + k)));
-  for (; j + 8 <= nb; j += 8)
-    for (int k = 0; k < 8; ++k) q[k] = R::combine(q[k], R::load(b.at(j + k)));
-  A ra = R::combine(R::combine(R::combine(r[0], r[1]), R::combine(r[2], r[3])),
-                    R::combine(R::combine(r[4], r[5]), R::combine(r[6], r[7])));
-  for (; i < na; ++i) ra = R::combine(ra, R::load(a.at(i)));
-  A rb = R::combine(R::combine(R::combine(q[0], q[1]), R::combine(q[2], q[3])),
-                    R::combine(R::combine(q[4], q[5]), R::combine(q[6], q[7])));
-  for (; j < nb; ++j) rb = R::combine(rb, R::load(b.at(j)));
-  return R::combine(ra, rb);
-}
-
 /// Levels of a tree, at most: an inner node of n elements has children of at most n / 2 + 8.
 inline constexpr int kReduceMaxDepth = 64;
 
@@ -129,27 +99,6 @@ inline constexpr int kReduceMaxDepth = 64;
 template <class R, class Src>
 static TANDEM_ISA_CLONES typename R::acc_type reduce_in_place(const Src& src, std::int64_t n) {
   using A = typename R::acc_type;
-  if ((n & (n - 1)) == 0 && n >= 2 * kReduceLeaf) {
-    // A power of two (every subtree of a long reduction, kReduceChunk): the tree is complete,
-    // every split at the half, every leaf kReduceLeaf long. Its pairs of leaves left to
-    // right, each value combined with the completed subtrees to its left as a binary counter
-    // carries (level[l] holds the last completed subtree of 2^l pairs): the same combines in
-    // the same order as the walk below, without it.
-    constexpr std::int64_t kPair = 2 * kReduceLeaf;
-    A level[kReduceMaxDepth];
-    const std::int64_t pairs = n / kPair;
-    int top = 0;
-    for (std::int64_t p = 0; p < pairs; ++p) {
-      const std::int64_t at = p * kPair;
-      src.prefetch(at, kPair);
-      A v = leaf_pair<R>(src.shifted(at), kReduceLeaf, src.shifted(at + kReduceLeaf), kReduceLeaf);
-      int l = 0;
-      for (std::int64_t q = p; (q & 1) != 0; q >>= 1, ++l) v = R::combine(level[l], v);
-      level[l] = v;
-      top = l;
-    }
-    return level[top];
-  }
   // Level d's node: elements [lo[d], lo[d] + len[d]); is_right[d]: it is its parent's right
   // child, whose left sibling's value waits in left[d - 1].
   std::int64_t lo[kReduceMaxDepth + 1];
@@ -168,10 +117,16 @@ static TANDEM_ISA_CLONES typename R::acc_type reduce_in_place(const Src& src, st
         v = leaf_values<R>(src.shifted(lo[d]), len[d]);
         break;
       }
+      // A node of two leaves (the right one the longer) is summed here, without walking down
+      // to each leaf and back (one thread's sum of 2^25 doubles 8.7 -> 7.1 ms, sum(a*b)
+      // 17.4 -> 14.2 on the AMD EPYC VM, medians alternating). The two leaves one after the
+      // other, each leaf_values' vector loop: one loop over both, interleaved, was compiled
+      // to scalar additions and was slower (docs/performance.md, "Leaf pairs").
       const std::int64_t h = reduce_split_point(len[d]);
-      if (len[d] - h <= kReduceLeaf) {  // two leaves (the right one the longer): together
+      if (len[d] - h <= kReduceLeaf) {
         src.prefetch(lo[d], len[d]);
-        v = leaf_pair<R>(src.shifted(lo[d]), h, src.shifted(lo[d] + h), len[d] - h);
+        const A first = leaf_values<R>(src.shifted(lo[d]), h);
+        v = R::combine(first, leaf_values<R>(src.shifted(lo[d] + h), len[d] - h));
         break;
       }
       lo[d + 1] = lo[d];
