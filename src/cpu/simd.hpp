@@ -52,24 +52,31 @@ struct power_fn {
 /// names first, and the compiler orders a commutative operation's operands as it likes, so
 /// without this two compiled loops (a vector body and its tail, an eager kernel and the
 /// fused evaluator) could give NaNs of different signs. The vector paths do the same
-/// (simd_exact-inl.h). The NaN picks the second operand rather than a branch between two
-/// sums: then GCC vectorises the loops below kSimdBinaryMinElements (same bits either way).
+/// (simd_exact-inl.h). Both results are computed and one is selected, so GCC vectorises the
+/// loops below kSimdBinaryMinElements with a blend. (The earlier form, `a * (a != a ? a :
+/// b)`, made GCC 12's AVX2 code load b under a mask, and in the unrolled loops of the fused
+/// reductions, sum(a * b), it loaded the second vector of b under the first vector's mask:
+/// a NaN in a dropped the product four elements on, and nansum(a * b) came out wrong.)
 struct add_fn {
   template <class T>
   T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>)
-      return a + (a != a ? a : b);
-    else
+    if constexpr (std::is_floating_point_v<T>) {
+      const T sum = a + b, nan = a + a;  // a NaN a: a + a is that NaN, quieted
+      return a != a ? nan : sum;
+    } else {
       return kernels::add_fn{}(a, b);
+    }
   }
 };
 struct multiply_fn {
   template <class T>
   T operator()(T a, T b) const {
-    if constexpr (std::is_floating_point_v<T>)
-      return a * (a != a ? a : b);
-    else
+    if constexpr (std::is_floating_point_v<T>) {
+      const T product = a * b, nan = a * a;
+      return a != a ? nan : product;
+    } else {
       return kernels::multiply_fn{}(a, b);
+    }
   }
 };
 
