@@ -34,7 +34,7 @@ for preset in "${presets[@]}"; do
     cmake --preset tsan
     cmake --build --preset tsan -j "$jobs" --target tandem_tests
     OMP_TOOL_LIBRARIES="$archer" TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
-      ./build/tsan/tests/tandem_tests --gtest_filter='Residency.*:Streams.*:*Thread*:*Chunking*:*Concurren*:FaultInjection.*:ArraySafety.*:Transfer.*:LazyGraph.*:LazyAssign.Stencils*:LazyAssign.RandomOverlaps*:Fused*-Matmul*:Linalg*'
+      ./build/tsan/tests/tandem_tests --gtest_filter='Residency.*:Streams.*:*Thread*:*Chunking*:*Concurren*:FaultInjection.*:ArraySafety.*:Transfer.*:LazyGraph.*:LazyOut.*:LazyAssign.Stencils*:LazyAssign.RandomOverlaps*:Fused*-Matmul*:Linalg*'
     TANDEM_EMULATED_DEVICE=1 TANDEM_PLACEMENT=gpu OMP_TOOL_LIBRARIES="$archer" \
       TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" ./build/tsan/tests/tandem_tests --gtest_filter='*Thread*:*Chunking*-Matmul*:Linalg*'
   elif [[ $preset == consumer ]]; then

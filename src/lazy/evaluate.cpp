@@ -221,6 +221,15 @@ bool Node::collect(ProgramBuilder& builder) {
   return true;
 }
 
+void Node::graph(std::vector<UntypedArray>& inputs, std::vector<std::shared_ptr<Node>>& nodes) {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  ProgramBuilder builder(shape_);
+  if (state_ == State::pending && collect(builder)) {
+    inputs = builder.arrays();
+    nodes = builder.nodes();
+  }
+}
+
 bool Node::read(const std::function<void(const kernels::FusedCall&)>& consume) {
   const std::lock_guard<std::recursive_mutex> lock(mutex_);
   if (state_ != State::pending) return false;

@@ -137,6 +137,51 @@ void Node::set_operands(std::initializer_list<untyped::Operand> operands) {
   }
 }
 
+void Node::limit_graph() {
+  // The graph's size, counted per use (an upper bound when nodes are shared); over a limit,
+  // the largest operand graph runs now and becomes an input.
+  for (;;) {
+    int instructions = 1;
+    int inputs = 0;
+    Arg* largest = nullptr;
+    for (int j = 0; j < arity_; ++j) {
+      Arg& arg = args_[static_cast<std::size_t>(j)];
+      const bool repeated =
+          j > 0 && arg.kind == Arg::Kind::node &&
+          std::any_of(args_.begin(), args_.begin() + j, [&](const Arg& b) { return b.node == arg.node; });
+      if (arg.kind == Arg::Kind::array) ++inputs;
+      if (arg.kind != Arg::Kind::node || repeated) continue;
+      instructions += arg.node->instructions();
+      inputs += arg.node->inputs();
+      if (largest == nullptr || arg.node->instructions() > largest->node->instructions()) largest = &arg;
+    }
+    if ((instructions <= tuning::kLazyMaxInstructions && inputs <= tuning::kLazyMaxInputs) || largest == nullptr) {
+      instructions_ = instructions;
+      inputs_ = inputs;
+      return;
+    }
+    const std::shared_ptr<Node> run_now = largest->node;
+    run_now->evaluate();
+    for (Arg& arg : args_)
+      if (arg.node == run_now) {
+        arg.kind = Arg::Kind::array;
+        arg.node.reset();
+      }
+  }
+}
+
+void Node::read_operands() {
+  // A write to an operand's memory runs this node first, while it still holds the old values.
+  for (int j = 0; j < arity_; ++j)
+    if (args_[static_cast<std::size_t>(j)].kind != Arg::Kind::scalar)
+      args_[static_cast<std::size_t>(j)].array->buffer()->add_reader(shared_from_this());
+}
+
+void Node::detach() {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  if (state_ == State::pending) target_.reset();
+}
+
 UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands) {
   UntypedArray out = UntypedArray::empty(result, shape);
   // Placed at the call, as an eager op is, by the dispatcher (and counted there).
@@ -157,44 +202,62 @@ UntypedArray defer(OpKey key, DType result, const Shape& shape, std::initializer
   if (backend.device().is_cpu()) detail::cpu_op_deferred();
   auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()), backend);
   node->set_operands(operands);
-  std::array<Node::Arg, 3>& args = node->args_;
-  // The graph's size, counted per use (an upper bound when nodes are shared); over a limit,
-  // the largest operand graph runs now and becomes an input.
-  for (;;) {
-    int instructions = 1;
-    int inputs = 0;
-    Node::Arg* largest = nullptr;
-    for (int j = 0; j < node->arity_; ++j) {
-      Node::Arg& arg = args[static_cast<std::size_t>(j)];
-      const bool repeated =
-          j > 0 && arg.kind == Node::Arg::Kind::node &&
-          std::any_of(args.begin(), args.begin() + j, [&](const Node::Arg& b) { return b.node == arg.node; });
-      if (arg.kind == Node::Arg::Kind::array) ++inputs;
-      if (arg.kind != Node::Arg::Kind::node || repeated) continue;
-      instructions += arg.node->instructions();
-      inputs += arg.node->inputs();
-      if (largest == nullptr || arg.node->instructions() > largest->node->instructions()) largest = &arg;
-    }
-    if ((instructions <= tuning::kLazyMaxInstructions && inputs <= tuning::kLazyMaxInputs) || largest == nullptr) {
-      node->instructions_ = instructions;
-      node->inputs_ = inputs;
-      break;
-    }
-    const std::shared_ptr<Node> run_now = largest->node;
-    run_now->evaluate();
-    for (Node::Arg& arg : args)
-      if (arg.node == run_now) {
-        arg.kind = Node::Arg::Kind::array;
-        arg.node.reset();
-      }
-  }
+  node->limit_graph();
   node->target_ = out.buffer();
-  // A write to an operand's memory runs this node first, while it still holds the old values.
-  for (int j = 0; j < node->arity_; ++j)
-    if (args[static_cast<std::size_t>(j)].kind != Node::Arg::Kind::scalar)
-      args[static_cast<std::size_t>(j)].array->buffer()->add_reader(node);
+  node->read_operands();
   out.buffer()->set_pending(node);
   return out;
+}
+
+bool defer_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
+                const UntypedArray& out) {
+  if (!may_defer(key, shape_size(shape), operands) || !placed_on_cpu()) return false;
+  const std::shared_ptr<Buffer>& memory = out.buffer();
+  // The whole of a host array of tandem's memory: what the node computes is the buffer.
+  if (!memory->owned() || memory->read_only() || out.offset() != 0 || out.dtype() != result || out.shape() != shape ||
+      !out.is_contiguous() || static_cast<std::size_t>(shape_size(shape)) * itemsize(result) != memory->bytes() ||
+      !memory->newest().is_cpu())
+    return false;
+  for (const untyped::Operand& a : operands) {
+    if (a.is_scalar()) continue;
+    const std::shared_ptr<Node> n = pending_node(a.array());
+    if (n != nullptr ? !n->device().is_cpu() : !a.array().buffer()->newest().is_cpu())
+      return false;  // a device's graph or data: the eager op moves it
+  }
+  auto node = std::make_shared<Node>(key, result, shape, static_cast<int>(operands.size()), cpu_backend());
+  node->set_operands(operands);
+  node->limit_graph();
+  std::vector<UntypedArray> inputs;
+  std::vector<std::shared_ptr<Node>> nodes;
+  node->graph(inputs, nodes);
+  // No input of the pass may be in out's memory, not even element for element (`t += x` on
+  // a t that is not lazy): the register tiles compute the tail of a run again from its
+  // inputs after writing its first elements. Such an op runs now (the eager op is in place).
+  for (const UntypedArray& a : inputs)
+    if (a.buffer() == memory) return false;
+  // The readers of out's old contents run now (a later write would run them, but out stays
+  // pending from here on, and reading it would compute the new contents); the graph's own
+  // nodes are not readers of what the pass overwrites.
+  std::vector<const PendingContents*> own;
+  own.reserve(nodes.size());
+  for (const std::shared_ptr<Node>& n : nodes) own.push_back(n.get());
+  memory->run_readers(own);
+  if (const std::shared_ptr<Node> previous = pending_node(out)) previous->detach();
+  node->target_ = memory;
+  node->read_operands();
+  // A write to any memory the graph reads runs this node, the graph's root, first (readers
+  // run newest first), in one pass with the nodes below it, instead of each of those alone.
+  std::vector<const Buffer*> registered;
+  for (const UntypedArray& a : inputs) {
+    const Buffer* b = a.buffer().get();
+    if (b == memory.get() || std::find(registered.begin(), registered.end(), b) != registered.end()) continue;
+    registered.push_back(b);
+    a.buffer()->add_reader(node);
+  }
+  memory->set_pending(node);
+  detail::count_placement(key.family, detail::Placed::cpu);
+  detail::cpu_op_deferred();
+  return true;
 }
 
 bool run_pending_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "backend/backend.hpp"
 #include "kernels/catalogue.hpp"
@@ -73,6 +74,18 @@ inline bool run_into(OpKey key, DType result, const Shape& shape, std::initializ
   return false;
 }
 
+/// For an op with an `out` array (checked by the caller): defers the op into out's memory,
+/// as defer() does into a new array, and returns true; false when the op should run now
+/// (run_into, then the eager op). Deferred when the op could be deferred (may_defer), the
+/// work is placed on the CPU, out is the whole of a host array of tandem's own memory
+/// (offset 0, C-contiguous, the result's shape and dtype, every byte of its buffer), and
+/// no array the graph reads is in out's memory. out's pending contents become an operand
+/// when the op reads them (`t += x` with t lazy: one graph), and are dropped otherwise; the
+/// lazy readers of out's old contents run first, except the graph's own nodes.
+/// docs/lazy.md, "Deferred out= writes".
+bool defer_into(OpKey key, DType result, const Shape& shape, std::initializer_list<untyped::Operand> operands,
+                const UntypedArray& out);
+
 /// For assign(dst, src) (checked: same dtype, src broadcasts to dst, dst writable): when src
 /// is the whole result of a lazy op still to run, of dst's shape, runs its graph straight into
 /// dst (any host view), with no temporary, and returns true; false when the caller should
@@ -128,6 +141,7 @@ class Node final : public PendingContents, public std::enable_shared_from_this<N
 
  private:
   friend UntypedArray defer(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>);
+  friend bool defer_into(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>, const UntypedArray&);
   friend bool run_pending_into(OpKey, DType, const Shape&, std::initializer_list<untyped::Operand>,
                                const UntypedArray&);
   friend bool assign_into(const UntypedArray&, const UntypedArray&, bool);
@@ -135,10 +149,19 @@ class Node final : public PendingContents, public std::enable_shared_from_this<N
   // Runs the graph still to run below this node into out (src/lazy/evaluate.cpp).
   bool fuse_into(const UntypedArray& out, const char* op, bool as_temporary, long handles);
   bool collect(ProgramBuilder& builder);  // the program of the graph still to run; false: done
+  // The arrays the graph still to run reads (broadcast to its shape) and its nodes.
+  void graph(std::vector<UntypedArray>& inputs, std::vector<std::shared_ptr<Node>>& nodes);
   void run_program(const ProgramBuilder& builder, const std::function<void()>& run);  // traced
   void run_on_device(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out);
   void run_op_by_op(ProgramBuilder& builder, const std::shared_ptr<Buffer>& out);
   void set_operands(std::initializer_list<untyped::Operand> operands);
+  // Keeps the graph within tuning's limits: over one, the largest operand graph runs now.
+  void limit_graph();
+  // Registers the node as a reader of its operands' memory.
+  void read_operands();
+  // Another node writes this node's target now (an out= op deferred into the same array):
+  // when still pending, this node computes into memory of its own if it ever runs alone.
+  void detach();
 
   const OpKey key_;
   const DType result_;

@@ -213,6 +213,10 @@ void Buffer::prepare_write(const std::vector<const PendingContents*>& fused) {
     // Still pending: this thread is the producer, writing the contents readers wait for.
     if (has_pending_.load(std::memory_order_acquire)) return;
   }
+  run_readers(fused);
+}
+
+void Buffer::run_readers(const std::vector<const PendingContents*>& fused) {
   if (!has_readers_.load(std::memory_order_acquire)) return;
   std::vector<std::weak_ptr<PendingContents>> readers;
   {
@@ -221,8 +225,11 @@ void Buffer::prepare_write(const std::vector<const PendingContents*>& fused) {
     readers_pruned_at_ = 0;
     has_readers_.store(false, std::memory_order_release);
   }
+  // Newest first: a later reader often holds earlier ones as operands of its graph (the
+  // statements of a loop deferred into one out= array), runs them inside its own pass, and
+  // lets them go; run first, each of those would be a pass of its own into fresh memory.
   std::vector<std::weak_ptr<PendingContents>> kept;
-  for (std::size_t i = 0; i < readers.size(); ++i) {
+  for (std::size_t i = readers.size(); i-- > 0;) {
     try {
       if (const std::shared_ptr<PendingContents> r = readers[i].lock()) {
         if (std::find(fused.begin(), fused.end(), r.get()) != fused.end())
@@ -232,7 +239,7 @@ void Buffer::prepare_write(const std::vector<const PendingContents*>& fused) {
       }
     } catch (...) {
       // The readers not yet run must still run before the write: keep them registered.
-      kept.insert(kept.end(), readers.begin() + static_cast<std::ptrdiff_t>(i), readers.end());
+      kept.insert(kept.end(), readers.begin(), readers.begin() + static_cast<std::ptrdiff_t>(i) + 1);
       keep_readers(std::move(kept));
       throw;
     }

@@ -107,6 +107,10 @@ class Buffer {
   /// same pass as the write, whose reads the caller has ordered before the writes
   /// (src/lazy/evaluate.cpp). They stay registered.
   void prepare_write(const std::vector<const PendingContents*>& fused);
+  /// Runs the readers registered so far, newest first, except those in `fused` (which stay
+  /// registered), without computing the buffer's own pending contents: before a lazy op is
+  /// deferred into this buffer's memory (lazy::defer_into), its old contents' readers run.
+  void run_readers(const std::vector<const PendingContents*>& fused);
 
   /// Base pointer of the copy on `device`, made valid first (allocating and copying from
   /// the valid copy if needed). Other copies stay valid.

@@ -167,7 +167,9 @@ UntypedArray run_elementwise(const char* name, OpKey key, DType result_dtype, co
 void run_elementwise_into(const char* name, OpKey key, DType result_dtype, const Shape& shape,
                           std::initializer_list<Operand> operands, const UntypedArray& out) {
   ops::check_out(name, out, shape, result_dtype);
-  if (out.size() == 0 || lazy::run_into(key, result_dtype, shape, operands, out)) return;
+  if (out.size() == 0 || lazy::defer_into(key, result_dtype, shape, operands, out) ||
+      lazy::run_into(key, result_dtype, shape, operands, out))
+    return;
   run_now(key, shape, operands, out);
 }
 
@@ -241,7 +243,9 @@ void unary_into(UnaryOp op, const UntypedArray& a, const UntypedArray& out) {
   const ::tandem::detail::UserOpScope scope(name);
   const OpKey key = checked_unary(op, name, a);
   ops::check_out(name, out, a.shape(), unary_result_dtype(op, a.dtype()));
-  if (out.size() == 0 || lazy::run_into(key, out.dtype(), a.shape(), {a}, out)) return;
+  if (out.size() == 0 || lazy::defer_into(key, out.dtype(), a.shape(), {a}, out) ||
+      lazy::run_into(key, out.dtype(), a.shape(), {a}, out))
+    return;
   run_unary_now(key, a, out);
 }
 

@@ -390,10 +390,19 @@ TEST(LazyGraph, OutCallsRunTheGraphIntoOut) {
     expected = (td::sin(a * b) + b).to_vector();
   }
   td::reset_stats();
-  td::add(td::sin(a * b), b, out);
+  td::add(td::sin(a * b), b, out);  // out is a whole array: the write waits (tests/lazy/out_test.cpp)
+  EXPECT_EQ(td::stats().fused_evaluations, 0u);
+  td::eval(out);
   EXPECT_EQ(td::stats().fused_evaluations, 1u);
   EXPECT_EQ(td::stats().host_allocations, 0u);  // no temporary, not even sin(a * b)
   EXPECT_EQ(out.to_vector(), expected);
+  // Into a view of an array (NumPy's out=out[:4000]): at once, in one fused pass.
+  td::reset_stats();
+  const td::Array<double> head = out(td::slice(0, 4900));
+  td::add(td::sin(a(td::slice(0, 4900)) * b(td::slice(0, 4900))), 1.0, head);
+  EXPECT_EQ(td::stats().fused_evaluations, 1u);
+  EXPECT_EQ(td::stats().host_allocations, 0u);
+  EXPECT_NEAR(head.at({7}), std::sin(a.at({7}) * b.at({7})) + 1.0, 1e-12);
   // out is an input of the graph: the operand runs first, then the eager op.
   td::Array<double> c = a * 2.0;
   td::add(c, a, a);

@@ -1,0 +1,265 @@
+// Deferred out= writes (lazy::defer_into, docs/lazy.md "Deferred out= writes"): an op into the
+// whole of an array waits like any lazy op, so statements that write one array in turn (`t =
+// n + s; t += w; t *= k`) run as one pass into it; the results are the eager ones, bit for
+// bit, whatever is read or written in between.
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "support/lazy_support.hpp"
+#include "support/test_support.hpp"
+#include "tandem/tandem.hpp"
+
+namespace td = tandem;
+using td::none;
+using td::slice;
+using td::test::bytes_of;
+using td::test::LazyMode;
+
+namespace {
+
+struct Threads {
+  explicit Threads(int n) { td::set_num_threads(n); }
+  td::test::ThreadCountGuard saved;
+};
+
+td::Array<double> random_array(const td::Shape& shape, std::mt19937_64& rng) {
+  td::Array<double> a = td::empty<double>(shape);
+  std::uniform_real_distribution<double> d(-2, 2);
+  double* p = a.data();
+  for (std::int64_t i = 0; i < a.size(); ++i) p[i] = d(rng);
+  return a;
+}
+
+// a[::-1] (a[::-1, ::-1] for a grid): a view that overlaps a's memory in another order.
+td::Array<double> reversed(const td::Array<double>& a) {
+  if (a.ndim() == 1) return a(slice(none, none, -1));
+  return a(slice(none, none, -1), slice(none, none, -1));
+}
+
+bool pending(const td::Array<double>& a) { return a.untyped().buffer()->has_pending(); }
+
+// The heat stencil with every pass into one of two buffers (bench/peers heat_out), `steps`
+// steps; returns u, t and t2 side by side.
+std::vector<td::Array<double>> heat_out(const td::Array<double>& init, int steps) {
+  const std::int64_t n0 = init.shape()[0], n1 = init.shape()[1];
+  td::Array<double> u = init.copy();
+  auto c = u(slice(1, -1), slice(1, -1));
+  const auto no = u(slice(0, -2), slice(1, -1)), so = u(slice(2, none), slice(1, -1)),
+             we = u(slice(1, -1), slice(0, -2)), ea = u(slice(1, -1), slice(2, none));
+  auto t = td::empty<double>({n0 - 2, n1 - 2}), t2 = td::empty<double>({n0 - 2, n1 - 2});
+  for (int s = 0; s < steps; ++s) {
+    td::add(no, so, t);
+    t += we;
+    t += ea;
+    td::multiply(c, 4.0, t2);
+    t -= t2;
+    t *= 0.1;
+    c += t;
+  }
+  return {u, t, t2};
+}
+
+}  // namespace
+
+TEST(LazyOut, AnOutOpWaitsUntilItsArrayIsRead) {
+  std::mt19937_64 rng(1);
+  const LazyMode lazy(true);
+  const auto a = random_array({1000}, rng), b = random_array({1000}, rng);
+  auto out = td::zeros<double>({1000});
+  const auto before = td::stats().fused_evaluations;
+  td::add(a, b, out);
+  EXPECT_TRUE(pending(out));
+  out *= 3.0;
+  td::exp(out, out);
+  EXPECT_EQ(td::stats().fused_evaluations, before);
+  const std::vector<unsigned char> got = bytes_of(out.untyped());
+  EXPECT_EQ(td::stats().fused_evaluations, before + 1);  // the three statements, one pass
+  EXPECT_FALSE(pending(out));
+  const LazyMode eager(false);
+  auto want = td::zeros<double>({1000});
+  td::add(a, b, want);
+  want *= 3.0;
+  td::exp(want, want);
+  EXPECT_EQ(got, bytes_of(want.untyped()));
+}
+
+TEST(LazyOut, TheHeatStepWithOutBuffersEqualsEagerBitwiseAndAllocatesNothing) {
+  for (const td::Shape& shape : {td::Shape{5, 7}, td::Shape{33, 31}, td::Shape{130, 517}}) {
+    for (int threads : {1, 2, 3}) {
+      const Threads th(threads);
+      std::mt19937_64 rng(static_cast<std::uint64_t>(shape[0] * 7 + threads));
+      const auto init = random_array(shape, rng);
+      std::vector<td::Array<double>> eager, lazy;
+      {
+        const LazyMode mode(false);
+        eager = heat_out(init, 4);
+      }
+      {
+        const LazyMode mode(true);
+        lazy = heat_out(init, 4);
+      }
+      for (std::size_t k = 0; k < eager.size(); ++k)
+        EXPECT_EQ(bytes_of(eager[k].untyped()), bytes_of(lazy[k].untyped())) << k << " threads " << threads;
+    }
+  }
+  // Each step: one pass computes t (the chain of five statements), one writes t2, and `c +=
+  // t` runs; nothing array-sized is allocated. (t of 8 MiB: a one-instruction program as
+  // t2's is fused from tuning::kFusedStreamMinBytes, below that it runs the eager kernel.)
+  std::mt19937_64 rng(9);
+  const auto init = random_array({1026, 1030}, rng);
+  const LazyMode mode(true);
+  heat_out(init, 1);  // warm: the evaluator's per-thread memory
+  const auto before = td::stats();
+  const auto result = heat_out(init, 3);
+  const auto after = td::stats();
+  // The copy of init, t and t2: nothing else.
+  EXPECT_EQ(after.host_allocations - before.host_allocations, 3U);
+  EXPECT_EQ(after.fused_evaluations - before.fused_evaluations, 6U);
+}
+
+TEST(LazyOut, ReadersOfTheOldContentsKeepThem) {
+  std::mt19937_64 rng(2);
+  const LazyMode lazy(true);
+  const auto a = random_array({777}, rng), b = random_array({777}, rng);
+  auto x = random_array({777}, rng);
+  const std::vector<double> old = x.to_vector();
+  const auto twice = x * 2.0;                       // lazy: reads x's old contents
+  const auto rev = x(slice(none, none, -1)) + 0.0;  // lazy: reads them reversed
+  const auto part = x(slice(3, 10));                // a view of x's memory
+  td::add(a, b, x);                                 // deferred into x: twice and rev run now, with the old contents
+  EXPECT_FALSE(pending(twice));
+  EXPECT_FALSE(pending(rev));
+  td::multiply(rev, 1.0, x);  // x's pending sum is never stored: nothing reads it
+  x += twice;                 // the same graph
+  EXPECT_TRUE(pending(x));
+  const std::vector<double> got = x.to_vector();
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], old[776 - i] * 1.0 + old[i] * 2.0) << i;
+  EXPECT_EQ(part.to_vector()[0], got[3]);
+  EXPECT_EQ(twice.to_vector()[5], old[5] * 2.0);
+}
+
+TEST(LazyOut, InPlaceChainsAndWritesToTheirInputs) {
+  std::mt19937_64 rng(3);
+  const LazyMode lazy(true);
+  auto x = random_array({4099}, rng), y = random_array({4099}, rng);
+  const std::vector<double> y0 = y.to_vector();
+  x += y;                  // at once: x is an input of its own pass (only lazy contents are deferred into)
+  x *= y;                  // the same
+  td::add(x, 1.0, x);      // the same
+  td::add(y, 2.0, x);      // deferred: y's memory only
+  x += 1.0;                // the same graph
+  x += x;                  // both operands the pending contents
+  y(slice(0, 100)) = 5.0;  // a write to an input of x's graph runs it first
+  y += 1.0;                // deferred into y; x already ran
+  const std::vector<double> gx = x.to_vector(), gy = y.to_vector();
+  for (std::size_t i = 0; i < gx.size(); ++i) {
+    const double s = y0[i] + 2.0 + 1.0;
+    ASSERT_EQ(gx[i], s + s) << i;
+    ASSERT_EQ(gy[i], (i < 100 ? 5.0 : y0[i]) + 1.0) << i;
+  }
+}
+
+TEST(LazyOut, AliasesOfTheArraySeeTheWrite) {
+  std::mt19937_64 rng(4);
+  const LazyMode lazy(true);
+  const auto a = random_array({50, 60}, rng);
+  auto x = td::zeros<double>({50, 60});
+  const auto alias = x;   // the same array
+  const auto row = x(7);  // a row of it
+  td::sqrt(td::abs(a), x);
+  td::negative(x, x);
+  EXPECT_TRUE(pending(alias));
+  const std::vector<double> va = a.to_vector(), got = alias.to_vector();
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], -std::sqrt(std::fabs(va[i])));
+  EXPECT_EQ(row.to_vector()[3], got[7 * 60 + 3]);
+}
+
+TEST(LazyOut, OutsThatAreNotAWholeArrayOfTandemsMemoryRunAtOnce) {
+  std::mt19937_64 rng(5);
+  const LazyMode lazy(true);
+  const auto a = random_array({64, 64}, rng);
+  auto x = td::zeros<double>({64, 64});
+  auto view = x(slice(1, -1), slice(1, -1));
+  td::add(a(slice(1, -1), slice(1, -1)), 1.0, view);  // a view: at once
+  EXPECT_FALSE(pending(x));
+  std::vector<double> memory(64 * 64, 0.0);
+  auto wrapped = td::Array<double>::wrap(memory.data(), {64, 64});
+  td::add(a, 1.0, wrapped);  // memory tandem did not allocate: at once
+  EXPECT_EQ(memory[65], a.to_vector()[65] + 1.0);
+  auto floats = td::zeros<float>({64, 64});
+  EXPECT_THROW(td::add(a, 1.0, floats), td::DTypeError);  // checks run at the call
+  auto small = td::zeros<double>({8});
+  EXPECT_THROW(td::add(a, 1.0, small), td::ShapeError);
+}
+
+TEST(LazyOut, RandomProgramsEqualEagerBitwise) {
+  // Random statements over a few arrays of one shape: ops into whole arrays, views and
+  // reversed views as operands, in-place ops, reads and writes between them.
+  long deferred = 0;  // statements after which their out was pending: the subject of the test
+  for (const td::Shape& shape : {td::Shape{1}, td::Shape{7}, td::Shape{1023}, td::Shape{33, 31}, td::Shape{65539}}) {
+    for (int seed = 0; seed < 12; ++seed) {
+      const int threads = 1 + seed % 3;
+      const Threads th(threads);
+      auto run = [&](bool lazy_mode) {
+        const LazyMode mode(lazy_mode);
+        std::mt19937_64 rng(static_cast<std::uint64_t>(seed * 1000 + shape.back()));
+        std::vector<td::Array<double>> v;
+        for (int k = 0; k < 4; ++k) v.push_back(random_array(shape, rng));
+        std::vector<td::Array<double>> kept;  // lazy results built along the way, read at the end
+        std::uniform_int_distribution<int> pick(0, 3), what(0, 9);
+        for (int step = 0; step < 40; ++step) {
+          td::Array<double>& o = v[static_cast<std::size_t>(pick(rng))];
+          const td::Array<double>& p = v[static_cast<std::size_t>(pick(rng))];
+          const td::Array<double>& q = v[static_cast<std::size_t>(pick(rng))];
+          switch (what(rng)) {
+            case 0:
+              td::add(p, q, o);
+              break;
+            case 1:
+              td::multiply(p, 0.75, o);
+              break;
+            case 2:
+              o -= q;
+              break;
+            case 3:
+              td::sin(p, o);
+              break;
+            case 4:
+              td::subtract(reversed(p), o, o);
+              break;  // p may be o: a partial overlap
+            case 5:
+              td::add(reversed(o), q, o);
+              break;
+            case 6:
+              kept.push_back(o * 2.0 + p);
+              break;
+            case 7:
+              kept.push_back(o.copy());
+              break;
+            case 8:
+              o(slice(0, 1)) = 0.5;
+              break;
+            default:
+              td::maximum(o, q, o);
+              break;
+          }
+          if (pending(o)) ++deferred;
+        }
+        for (auto& a : kept) v.push_back(a);
+        std::vector<std::vector<unsigned char>> out;
+        for (auto& a : v) out.push_back(bytes_of(a.untyped()));
+        return out;
+      };
+      const auto eager = run(false), lazy = run(true);
+      ASSERT_EQ(eager.size(), lazy.size());
+      for (std::size_t k = 0; k < eager.size(); ++k)
+        ASSERT_EQ(eager[k], lazy[k]) << "array " << k << " seed " << seed << " size " << shape.back();
+    }
+  }
+  EXPECT_GT(deferred, 200);
+}
