@@ -104,8 +104,9 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     if (plan.inputs[i].kind == Input::Kind::flat ||
         (plan.inputs[i].kind == Input::Kind::gather && plan.inputs[i].follows < 0))
       footprint += plan.n * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype));
-  plan.prefetch = static_cast<double>(footprint) >
-                  tuning::kFusedPrefetchCacheShare * static_cast<double>(detail::last_level_cache_bytes());
+  plan.prefetch_eligible = static_cast<double>(footprint) >
+                           tuning::kFusedPrefetchCacheShare * static_cast<double>(detail::last_level_cache_bytes());
+  plan.prefetch = plan.prefetch_eligible && prefetch_tuner().current();
   const std::size_t count = prog.code.size();
   std::vector<std::size_t> last_use(count, 0);
   plan.scalar_bits.resize(count);
@@ -518,14 +519,16 @@ void count_evaluation(const FusedCall& call) {
 
 void run_fused(const kernels::FusedCall& call, bool as_temporary) {
   using fused_detail::kBlock;
-  const fused_detail::Plan plan = fused_detail::make_plan(call, as_temporary);
+  fused_detail::Plan plan = fused_detail::make_plan(call, as_temporary);
   // Register tiles writing the output directly keep nothing per block: longer chunks, fewer
   // calls.
   const std::int64_t step = plan.tiles && (plan.out_flat || plan.out_runs) ? fused_detail::kTileChunk : kBlock;
-  parallel_for(plan.n, [&](std::int64_t begin, std::int64_t end) {
-    char* s = fused_detail::thread_scratch(plan);
-    for (std::int64_t b = begin; b < end; b += step) fused_detail::run_chunk(plan, s, b, std::min(step, end - b));
-    if (plan.out_streamed) fused_detail::stream_fence();  // the stores are visible once the region ends
+  fused_detail::run_timed_pass(plan, [&] {
+    parallel_for(plan.n, [&](std::int64_t begin, std::int64_t end) {
+      char* s = fused_detail::thread_scratch(plan);
+      for (std::int64_t b = begin; b < end; b += step) fused_detail::run_chunk(plan, s, b, std::min(step, end - b));
+      if (plan.out_streamed) fused_detail::stream_fence();  // the stores are visible once the region ends
+    });
   });
   fused_detail::count_evaluation(call);
 }

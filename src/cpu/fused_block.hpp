@@ -5,11 +5,14 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <vector>
 
+#include "cpu/fused_prefetch.hpp"
 #include "cpu/fused_tile.hpp"
 #include "cpu/nd_iter.hpp"
 #include "dispatch/tuning.hpp"
@@ -44,8 +47,11 @@ struct Plan {
   // Not flat, but contiguous along its innermost merged axis (the interior of a grid): the
   // register tiles write each run straight into it, runs cut at its rows too.
   bool out_runs = false;
-  // The tiles prefetch their streamed inputs (tuning::kFusedPrefetchCacheShare).
-  bool prefetch = true;
+  // The call's arrays do not fit in the cache's share (tuning::kFusedPrefetchCacheShare):
+  // the tiles may prefetch their streamed inputs, and do when `prefetch` (the process's
+  // choice, fused_prefetch.hpp; a pass that is a trial sets it for itself).
+  bool prefetch_eligible = false;
+  bool prefetch = false;
   NdLoop<1> out_loop;
   std::vector<Input> inputs;
   std::vector<std::array<std::uint64_t, 3>> scalar_bits;  // per instruction and operand, converted
@@ -60,6 +66,23 @@ struct Plan {
 
 /// The plan of a call; as_temporary as in run_fused.
 Plan make_plan(const FusedCall& call, bool as_temporary);
+
+/// Runs pass() (a whole fused pass of `plan`) and, while the process has not decided
+/// whether the tiles prefetch and the plan's tiles could, lets the process's PrefetchTuner
+/// choose for this pass and time it (fused_prefetch.hpp).
+template <class Pass>
+void run_timed_pass(Plan& plan, const Pass& pass) {
+  PrefetchTuner& tuner = prefetch_tuner();
+  if (!plan.prefetch_eligible || !plan.tiles || tuner.decided()) {
+    pass();
+    return;
+  }
+  const PrefetchTuner::Trial trial = tuner.start(plan.call->program->key() + "/" + std::to_string(plan.n));
+  plan.prefetch = trial.prefetch;
+  const auto start = std::chrono::steady_clock::now();
+  pass();
+  tuner.finish(trial, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
 
 /// Runs the program over the elements [b0, b0 + len) of the output (in C order), b0 a
 /// multiple of 16 and len one too unless the block ends the output; the last instruction

@@ -214,8 +214,10 @@ FusedOverlap fused_overlap(const FusedCall& call) {
 //  3. The heads and tails are written.
 // Blocks start at multiples of 16 elements and only the output's last block ends elsewhere,
 // as in run_fused, so the results are the same bits.
-void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, bool as_temporary) {
-  const Plan plan = make_plan(call, as_temporary);
+namespace {
+
+// The schedule above, for run_fused_overlapping's plan.
+void run_overlapping(const FusedCall& call, const FusedOverlap& overlap, const Plan& plan) {
   const std::int64_t n = plan.n;
   const auto item = static_cast<std::int64_t>(itemsize(call.out.dtype));
   const std::int64_t reach = round_up(std::max(overlap.back, overlap.ahead), 16);
@@ -314,6 +316,13 @@ void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, b
   for (const OverlapRange& r : range) kept += r.edges.bytes() + r.ring.bytes();
   if (kept > kKeptRangeBytes) range.clear();
   count_evaluation(call);
+}
+
+}  // namespace
+
+void run_fused_overlapping(const FusedCall& call, const FusedOverlap& overlap, bool as_temporary) {
+  Plan plan = make_plan(call, as_temporary);
+  fused_detail::run_timed_pass(plan, [&] { run_overlapping(call, overlap, plan); });
 }
 
 }  // namespace tandem::cpu
