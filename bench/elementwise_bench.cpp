@@ -51,6 +51,7 @@ void add_out(benchmark::State& state) {
   auto a = input<T>(n), b = td::full<T>({n}, T(1.5)), out = td::zeros<T>({n});
   for (auto _ : state) {
     td::add(a, b, out);
+    td::eval(out);  // an out= op into a whole array waits like a lazy result (docs/lazy.md)
     benchmark::ClobberMemory();
   }
   set_bytes(state, 3, sizeof(T));
@@ -74,6 +75,7 @@ void multiply_scalar_out(benchmark::State& state) {
   auto a = input<T>(n), out = td::zeros<T>({n});
   for (auto _ : state) {
     td::multiply(a, T(3), out);
+    td::eval(out);
     benchmark::ClobberMemory();
   }
   set_bytes(state, 2, sizeof(T));
@@ -98,6 +100,7 @@ void unary_out(benchmark::State& state, Op op) {
   auto a = input<T>(n), out = td::zeros<T>({n});
   for (auto _ : state) {
     op(a, out);
+    td::eval(out);
     benchmark::ClobberMemory();
   }
   set_bytes(state, 2, sizeof(T));

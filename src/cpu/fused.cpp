@@ -104,9 +104,8 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     if (plan.inputs[i].kind == Input::Kind::flat ||
         (plan.inputs[i].kind == Input::Kind::gather && plan.inputs[i].follows < 0))
       footprint += plan.n * static_cast<std::int64_t>(itemsize(call.inputs[i].dtype));
-  plan.prefetch_eligible = static_cast<double>(footprint) >
-                           tuning::kFusedPrefetchCacheShare * static_cast<double>(detail::last_level_cache_bytes());
-  plan.prefetch = plan.prefetch_eligible && prefetch_tuner().current();
+  plan.prefetch_eligible = beyond_cache(footprint);
+  plan.prefetch = plan.prefetch_eligible && prefetch_tuner(PrefetchUse::fused).current();
   const std::size_t count = prog.code.size();
   std::vector<std::size_t> last_use(count, 0);
   plan.scalar_bits.resize(count);

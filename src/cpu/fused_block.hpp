@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "cpu/fused_prefetch.hpp"
 #include "cpu/fused_tile.hpp"
 #include "cpu/nd_iter.hpp"
+#include "cpu/prefetch_tuner.hpp"
 #include "dispatch/tuning.hpp"
 #include "kernels/fused_program.hpp"
 
@@ -49,7 +49,7 @@ struct Plan {
   bool out_runs = false;
   // The call's arrays do not fit in the cache's share (tuning::kFusedPrefetchCacheShare):
   // the tiles may prefetch their streamed inputs, and do when `prefetch` (the process's
-  // choice, fused_prefetch.hpp; a pass that is a trial sets it for itself).
+  // choice, prefetch_tuner.hpp; a pass that is a trial sets it for itself).
   bool prefetch_eligible = false;
   bool prefetch = false;
   NdLoop<1> out_loop;
@@ -67,21 +67,17 @@ struct Plan {
 /// The plan of a call; as_temporary as in run_fused.
 Plan make_plan(const FusedCall& call, bool as_temporary);
 
-/// Runs pass() (a whole fused pass of `plan`) and, while the process has not decided
-/// whether the tiles prefetch and the plan's tiles could, lets the process's PrefetchTuner
-/// choose for this pass and time it (fused_prefetch.hpp).
+/// Runs pass() (a whole fused pass of `plan`) with the process's choice of prefetching for
+/// the register tiles, measured while undecided (prefetch_tuner.hpp).
 template <class Pass>
 void run_timed_pass(Plan& plan, const Pass& pass) {
-  PrefetchTuner& tuner = prefetch_tuner();
-  if (!plan.prefetch_eligible || !plan.tiles || tuner.decided()) {
-    pass();
-    return;
-  }
-  const PrefetchTuner::Trial trial = tuner.start(plan.call->program->key() + "/" + std::to_string(plan.n));
-  plan.prefetch = trial.prefetch;
-  const auto start = std::chrono::steady_clock::now();
-  pass();
-  tuner.finish(trial, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  run_with_prefetch_choice(
+      prefetch_tuner(PrefetchUse::fused), plan.prefetch_eligible && plan.tiles.has_value(), plan.prefetch,
+      [&] { return plan.call->program->key() + "/" + std::to_string(plan.n); },
+      [&](bool prefetch) {
+        plan.prefetch = prefetch;
+        pass();
+      });
 }
 
 /// Runs the program over the elements [b0, b0 + len) of the output (in C order), b0 a

@@ -22,6 +22,7 @@
 #include <array>
 #include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -30,6 +31,7 @@
 #include "cpu/fused.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/parallel.hpp"
+#include "cpu/prefetch_tuner.hpp"
 #include "cpu/reduce_tree.hpp"
 #include "cpu/simd.hpp"
 #include "dispatch/tuning.hpp"
@@ -75,15 +77,24 @@ class PieceReader {
 // (simd.hpp: the eager kernels' value in every lane; a float add or multiply of two NaNs
 // gives the first one, quieted). Always inlined into reduce_in_place's clones, as
 // Contiguous is.
-template <BinaryOp OP, class T>
+// kNanRule false: the plain operation, for the reductions in which a NaN element's sign and
+// payload cannot show (sum and prod compute a NaN row again from pieces; nansum and nanprod
+// skip NaNs): one multiply instead of the rule's two and a blend (sum(a * b) on an AVX2 Zen 1,
+// one thread: 51.3 -> see docs/performance.md).
+template <BinaryOp OP, class T, bool kNanRule = true>
 struct ZipSource {
   const T* a;
   const T* b;
+  bool prefetching = true;  // the process's choice (prefetch_tuner.hpp)
   __attribute__((always_inline)) T at(std::int64_t i) const {
-    return typename simd::binary_functor<OP>::type{}(a[i], b[i]);
+    if constexpr (kNanRule)
+      return typename simd::binary_functor<OP>::type{}(a[i], b[i]);
+    else
+      return typename kernels::binary_functor<OP>::type{}(a[i], b[i]);
   }
-  __attribute__((always_inline)) ZipSource shifted(std::int64_t lo) const { return {a + lo, b + lo}; }
+  __attribute__((always_inline)) ZipSource shifted(std::int64_t lo) const { return {a + lo, b + lo, prefetching}; }
   __attribute__((always_inline)) void prefetch(std::int64_t lo, std::int64_t n) const {
+    if (!prefetching) return;
     prefetch_ahead(a + lo, n);
     prefetch_ahead(b + lo, n);
   }
@@ -120,6 +131,13 @@ std::optional<ZipOperands> zip_operands(const kernels::FusedCall& call) {
     operand[k] = loop.base[0];
   }
   return ZipOperands{op, operand[0], operand[1]};
+}
+
+// Whether the NaN an element comes out as can reach the result: min and max return the first
+// NaN they meet, nanmin and nanmax a row's NaN when it has nothing else, so their ZipSource
+// computes each element with the eager kernels' NaN rule.
+constexpr bool shows_nan(ReduceOp op) {
+  return op == ReduceOp::min || op == ReduceOp::max || op == ReduceOp::nanmin || op == ReduceOp::nanmax;
 }
 
 // The reductions with a ZipSource form: those of a float program that sums, multiplies or
@@ -218,19 +236,32 @@ template <ReduceOp OP, class Stored>
 void reduce_rows_by_best_source(const FusedRanges& ranges, const std::optional<ZipOperands>& zip, std::int64_t rows,
                                 void* out, std::int64_t piece) {
   if constexpr (std::is_floating_point_v<Stored> && has_zip_form(OP)) {
-    if (zip) {
+    if (zip && (zip->op == BinaryOp::add || zip->op == BinaryOp::subtract || zip->op == BinaryOp::multiply)) {
       const auto* a = static_cast<const Stored*>(zip->a);
       const auto* b = static_cast<const Stored*>(zip->b);
-      switch (zip->op) {
-        case BinaryOp::add:
-          return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::add, Stored>{a, b}, rows, out, piece);
-        case BinaryOp::subtract:
-          return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::subtract, Stored>{a, b}, rows, out, piece);
-        case BinaryOp::multiply:
-          return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::multiply, Stored>{a, b}, rows, out, piece);
-        default:
-          break;
-      }
+      const std::int64_t bytes = 2 * ranges.size() * static_cast<std::int64_t>(sizeof(Stored));
+      run_with_prefetch_choice(
+          prefetch_tuner(PrefetchUse::reduce), beyond_cache(bytes), true,
+          [&] {
+            return "zip/" + std::to_string(static_cast<int>(zip->op)) + "/" + std::to_string(static_cast<int>(OP)) +
+                   "/" + std::to_string(sizeof(Stored)) + "/" + std::to_string(rows) + "x" +
+                   std::to_string(ranges.size() / std::max<std::int64_t>(rows, 1));
+          },
+          [&](bool prefetch) {
+            constexpr bool kRule = shows_nan(OP);
+            switch (zip->op) {
+              case BinaryOp::add:
+                return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::add, Stored, kRule>{a, b, prefetch}, rows,
+                                               out, piece);
+              case BinaryOp::subtract:
+                return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::subtract, Stored, kRule>{a, b, prefetch},
+                                               rows, out, piece);
+              default:
+                return reduce_rows<OP, Stored>(ranges, ZipSource<BinaryOp::multiply, Stored, kRule>{a, b, prefetch},
+                                               rows, out, piece);
+            }
+          });
+      return;
     }
   }
   reduce_rows<OP, Stored>(ranges, NoZip{}, rows, out, piece);

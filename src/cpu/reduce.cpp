@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -28,6 +29,7 @@
 #include "cpu/clones.hpp"
 #include "cpu/outer_iter.hpp"
 #include "cpu/parallel.hpp"
+#include "cpu/prefetch_tuner.hpp"
 #include "cpu/reduce_tree.hpp"
 #include "dispatch/tuning.hpp"
 #include "tandem/core/error.hpp"
@@ -293,7 +295,17 @@ void reduce_typed(const StridedView& in, const StridedView& out) {
   if (l.reduced.size() == 1) {
     const std::int64_t s = l.reduced[0].in_stride;
     if (s == 1) {
-      reduce_each_output<R, T>(l, [](const T* p) { return Contiguous<T>{p}; });
+      // The leaves prefetch ahead as the process chose (prefetch_tuner.hpp).
+      const std::int64_t bytes = l.kept_size * l.reduced_size * static_cast<std::int64_t>(sizeof(T));
+      cpu::run_with_prefetch_choice(
+          cpu::prefetch_tuner(cpu::PrefetchUse::reduce), cpu::beyond_cache(bytes), true,
+          [&] {
+            return "reduce/" + std::to_string(static_cast<int>(OP)) + "/" + std::to_string(sizeof(T)) + "/" +
+                   std::to_string(l.kept_size) + "x" + std::to_string(l.reduced_size);
+          },
+          [&](bool prefetch) {
+            reduce_each_output<R, T>(l, [prefetch](const T* p) { return Contiguous<T>{p, prefetch}; });
+          });
     } else if (!l.kept.empty() && l.kept.back().in_stride == 1 && l.kept.back().extent >= 8) {
       reduce_columns<R, T>(l);
     } else {

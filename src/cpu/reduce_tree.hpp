@@ -35,7 +35,8 @@ __attribute__((always_inline)) inline void prefetch_ahead(const T* x, std::int64
 
 /// A source whose elements lie one after the other: the tree reads them in place. `stream`:
 /// they come from memory (an array), not from a cache-sized buffer just written (the fused
-/// reductions' pieces), so the tree prefetches ahead. Sources read in place have at(i), the
+/// reductions' pieces), and the process chose to prefetch (prefetch_tuner.hpp), so the tree
+/// prefetches ahead. Sources read in place have at(i), the
 /// element i, shifted(lo), the source from element lo on, and prefetch(lo, n), called before
 /// a leaf reads elements [lo, lo + n); all three are always inlined into reduce_in_place's
 /// clones (a call per element would run the baseline code).

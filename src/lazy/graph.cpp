@@ -238,11 +238,15 @@ bool defer_into(OpKey key, DType result, const Shape& shape, std::initializer_li
   // The readers of out's old contents run now (a later write would run them, but out stays
   // pending from here on, and reading it would compute the new contents); the graph's own
   // nodes are not readers of what the pass overwrites.
+  // Nor is out's own pending producer, whose values nobody needs unless another reader
+  // holds it in its graph (that reader runs now, computing them).
+  const std::shared_ptr<Node> previous = pending_node(out);
   std::vector<const PendingContents*> own;
-  own.reserve(nodes.size());
+  own.reserve(nodes.size() + 1);
   for (const std::shared_ptr<Node>& n : nodes) own.push_back(n.get());
+  if (previous != nullptr) own.push_back(previous.get());
   memory->run_readers(own);
-  if (const std::shared_ptr<Node> previous = pending_node(out)) previous->detach();
+  if (previous != nullptr) previous->detach();
   node->target_ = memory;
   node->read_operands();
   // A write to any memory the graph reads runs this node, the graph's root, first (readers

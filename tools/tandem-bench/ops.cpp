@@ -60,6 +60,7 @@ std::function<void()> make_op(const std::string& op, std::size_t size, Device de
   if (op == "add") {
     return [=] {
       td::add(a, b, out);
+      td::eval(out);  // an out= op into a whole array waits like a lazy result (docs/lazy.md)
       wait();
     };
   }
@@ -72,6 +73,7 @@ std::function<void()> make_op(const std::string& op, std::size_t size, Device de
   if (op == "exp") {
     return [=] {
       td::exp(a, out);
+      td::eval(out);
       wait();
     };
   }

@@ -1,13 +1,15 @@
-// The fused evaluator's choice of software prefetching, measured by the process
-// (fused_prefetch.hpp).
+// The choice of software prefetching, measured by the process (prefetch_tuner.hpp).
 
-#include "cpu/fused_prefetch.hpp"
+#include "cpu/prefetch_tuner.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
-namespace tandem::cpu::fused_detail {
+#include "backend/host_cache.hpp"
+#include "dispatch/tuning.hpp"
+
+namespace tandem::cpu {
 
 PrefetchTuner::Trial PrefetchTuner::start(const std::string& key) {
   if (mode_ != Mode::automatic) return {mode_ == Mode::on, -1};
@@ -51,9 +53,15 @@ PrefetchTuner::Mode prefetch_mode_from(const char* value) {
   return PrefetchTuner::Mode::automatic;
 }
 
-PrefetchTuner& prefetch_tuner() {
-  static PrefetchTuner tuner(prefetch_mode_from(std::getenv("TANDEM_FUSED_PREFETCH")));
-  return tuner;
+bool beyond_cache(std::int64_t bytes) {
+  static const double share = tuning::kFusedPrefetchCacheShare * static_cast<double>(detail::last_level_cache_bytes());
+  return static_cast<double>(bytes) > share;
 }
 
-}  // namespace tandem::cpu::fused_detail
+PrefetchTuner& prefetch_tuner(PrefetchUse use) {
+  static PrefetchTuner fused(prefetch_mode_from(std::getenv("TANDEM_PREFETCH")));
+  static PrefetchTuner reduce(prefetch_mode_from(std::getenv("TANDEM_PREFETCH")));
+  return use == PrefetchUse::fused ? fused : reduce;
+}
+
+}  // namespace tandem::cpu

@@ -1,7 +1,7 @@
-// The fused evaluator's measured choice of software prefetching (src/cpu/fused_prefetch.*):
+// The measured choice of software prefetching (src/cpu/prefetch_tuner.*):
 // which passes are trials, what is decided from their times, and the environment's modes.
 
-#include "cpu/fused_prefetch.hpp"
+#include "cpu/prefetch_tuner.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 
 namespace {
 
-using tandem::cpu::fused_detail::prefetch_mode_from;
-using tandem::cpu::fused_detail::PrefetchTuner;
+using tandem::cpu::prefetch_mode_from;
+using tandem::cpu::PrefetchTuner;
 using Mode = PrefetchTuner::Mode;
 
 // Runs the warm-up passes and the trials of `key`, timing a pass with prefetching `with`
@@ -28,7 +28,7 @@ int run_trials(PrefetchTuner& tuner, const std::string& key, double with, double
 
 }  // namespace
 
-TEST(FusedPrefetch, ModesFromTheEnvironmentValue) {
+TEST(PrefetchTuner, ModesFromTheEnvironmentValue) {
   EXPECT_EQ(prefetch_mode_from(nullptr), Mode::automatic);
   EXPECT_EQ(prefetch_mode_from("auto"), Mode::automatic);
   EXPECT_EQ(prefetch_mode_from("maybe"), Mode::automatic);  // as TANDEM_LAZY: unknown is the default
@@ -36,7 +36,7 @@ TEST(FusedPrefetch, ModesFromTheEnvironmentValue) {
   for (const char* off : {"0", "off", "false"}) EXPECT_EQ(prefetch_mode_from(off), Mode::off) << off;
 }
 
-TEST(FusedPrefetch, FixedModesAreNeverTrials) {
+TEST(PrefetchTuner, FixedModesAreNeverTrials) {
   for (const Mode mode : {Mode::on, Mode::off}) {
     PrefetchTuner tuner(mode);
     ASSERT_TRUE(tuner.decided().has_value());
@@ -50,7 +50,7 @@ TEST(FusedPrefetch, FixedModesAreNeverTrials) {
   }
 }
 
-TEST(FusedPrefetch, WarmUpThenAlternatingTrialsOfOneProgram) {
+TEST(PrefetchTuner, WarmUpThenAlternatingTrialsOfOneProgram) {
   PrefetchTuner tuner(Mode::automatic);
   EXPECT_FALSE(tuner.decided().has_value());
   EXPECT_TRUE(tuner.current());  // prefetching until decided
@@ -84,7 +84,7 @@ TEST(FusedPrefetch, WarmUpThenAlternatingTrialsOfOneProgram) {
   EXPECT_FALSE(after.prefetch);
 }
 
-TEST(FusedPrefetch, PrefetchingIsKeptUnlessWithoutIsClearlyFaster) {
+TEST(PrefetchTuner, PrefetchingIsKeptUnlessWithoutIsClearlyFaster) {
   {
     PrefetchTuner tuner(Mode::automatic);
     EXPECT_EQ(run_trials(tuner, "a", 1.0, 1.5), 2 * PrefetchTuner::kSamples);
@@ -114,7 +114,7 @@ TEST(FusedPrefetch, PrefetchingIsKeptUnlessWithoutIsClearlyFaster) {
   }
 }
 
-TEST(FusedPrefetch, ThreadsStartingAndFinishingPassesDecideOnce) {
+TEST(PrefetchTuner, ThreadsStartingAndFinishingPassesDecideOnce) {
   PrefetchTuner tuner(Mode::automatic);
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i)
