@@ -171,10 +171,16 @@ void Node::limit_graph() {
 }
 
 void Node::read_operands() {
-  // A write to an operand's memory runs this node first, while it still holds the old values.
-  for (int j = 0; j < arity_; ++j)
-    if (args_[static_cast<std::size_t>(j)].kind != Arg::Kind::scalar)
-      args_[static_cast<std::size_t>(j)].array->buffer()->add_reader(shared_from_this());
+  for (Arg& arg : args_) {
+    if (&arg - args_.data() >= arity_ || arg.kind == Arg::Kind::scalar) continue;
+    // A write to an operand's memory runs this node first, while it still holds the old values.
+    arg.array->buffer()->add_reader(shared_from_this());
+    // A node operand is read through its node, and holding its array too would keep that
+    // memory alive: a node deferred into memory whose lazy contents it reads (`t += x`, t
+    // lazy), or reading a node that read them, would hold itself through the buffer that
+    // holds it as its producer, a cycle never freed when the array goes unread.
+    if (arg.kind == Arg::Kind::node) arg.array.reset();
+  }
 }
 
 void Node::detach() {
