@@ -171,16 +171,16 @@ void Node::limit_graph() {
 }
 
 void Node::read_operands() {
-  for (Arg& arg : args_) {
-    if (&arg - args_.data() >= arity_ || arg.kind == Arg::Kind::scalar) continue;
-    // A write to an operand's memory runs this node first, while it still holds the old values.
-    arg.array->buffer()->add_reader(shared_from_this());
-    // A node operand is read through its node, and holding its array too would keep that
-    // memory alive: a node deferred into memory whose lazy contents it reads (`t += x`, t
-    // lazy), or reading a node that read them, would hold itself through the buffer that
-    // holds it as its producer, a cycle never freed when the array goes unread.
-    if (arg.kind == Arg::Kind::node) arg.array.reset();
-  }
+  // A write to an operand's memory runs this node first, while it still holds the old values.
+  for (int j = 0; j < arity_; ++j)
+    if (args_[static_cast<std::size_t>(j)].kind != Arg::Kind::scalar)
+      args_[static_cast<std::size_t>(j)].array->buffer()->add_reader(shared_from_this());
+}
+
+void Node::forget_array_of(const Buffer* memory) {
+  const std::lock_guard<std::recursive_mutex> lock(mutex_);
+  for (Arg& arg : args_)
+    if (arg.kind == Arg::Kind::node && arg.array && arg.array->buffer().get() == memory) arg.array.reset();
 }
 
 void Node::detach() {
@@ -255,6 +255,11 @@ bool defer_into(OpKey key, DType result, const Shape& shape, std::initializer_li
   if (previous != nullptr) previous->detach();
   node->target_ = memory;
   node->read_operands();
+  // The graph's nodes read out's old lazy contents through their nodes, never its memory
+  // (checked above): the arrays they keep of it would make out's buffer hold itself through
+  // the node it now holds as its producer, a cycle never freed when out goes unread.
+  for (const std::shared_ptr<Node>& n : nodes) n->forget_array_of(memory.get());
+  node->forget_array_of(memory.get());
   // A write to any memory the graph reads runs this node, the graph's root, first (readers
   // run newest first), in one pass with the nodes below it, instead of each of those alone.
   std::vector<const Buffer*> registered;

@@ -159,6 +159,8 @@ class Node final : public PendingContents, public std::enable_shared_from_this<N
   void limit_graph();
   // Registers the node as a reader of its operands' memory.
   void read_operands();
+  // Drops the arrays of node operands in `memory` (kept only to count handles, src/lazy/evaluate.cpp).
+  void forget_array_of(const Buffer* memory);
   // Another node writes this node's target now (an out= op deferred into the same array):
   // when still pending, this node computes into memory of its own if it ever runs alone.
   void detach();
