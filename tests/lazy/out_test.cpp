@@ -285,3 +285,21 @@ TEST(LazyOut, PendingContentsThatNobodyReadsAreNeverComputed) {
   EXPECT_FALSE(pending(sum));
   EXPECT_EQ(sum.to_vector()[9], va[9] + vb[9] + 1.0);
 }
+
+TEST(LazyOut, AnUnreadArrayFreesItsGraph) {
+  // A graph deferred into t reads t's lazy contents through its nodes only: nothing in it
+  // holds t's memory, so dropping t unread frees the graph (no cycle through the buffer).
+  std::mt19937_64 rng(7);
+  const LazyMode lazy(true);
+  const auto a = random_array({5000}, rng), b = random_array({5000}, rng);
+  const auto live = td::stats().lazy_nodes_live;
+  {
+    auto t = td::empty<double>({5000});
+    td::add(a, b, t);
+    t *= 2.0;
+    const auto y = t * 3.0;  // a lazy reader of t's contents, then read by t's next graph
+    td::add(y, 1.0, t);
+    EXPECT_TRUE(pending(t));
+  }
+  EXPECT_EQ(td::stats().lazy_nodes_live, live);
+}
