@@ -20,13 +20,10 @@ namespace td = tandem;
 using td::none;
 using td::slice;
 
-namespace {
+using td::test::random_array;
+using td::test::Threads;
 
-// n threads while it lives.
-struct Threads {
-  explicit Threads(int n) { td::set_num_threads(n); }
-  td::test::ThreadCountGuard saved;
-};
+namespace {
 
 std::vector<std::uint64_t> bits(const td::Array<double>& a) {
   std::vector<std::uint64_t> out;
@@ -36,14 +33,6 @@ std::vector<std::uint64_t> bits(const td::Array<double>& a) {
     out.push_back(b);
   }
   return out;
-}
-
-td::Array<double> random_array(const td::Shape& shape, std::mt19937_64& rng) {
-  td::Array<double> a = td::empty<double>(shape);
-  std::uniform_real_distribution<double> d(-2, 2);
-  double* p = a.data();
-  for (std::int64_t i = 0; i < a.size(); ++i) p[i] = d(rng);
-  return a;
 }
 
 std::string shape_text(const td::Shape& s) {

@@ -20,20 +20,10 @@ using td::slice;
 using td::test::bytes_of;
 using td::test::LazyMode;
 
+using td::test::random_array;
+using td::test::Threads;
+
 namespace {
-
-struct Threads {
-  explicit Threads(int n) { td::set_num_threads(n); }
-  td::test::ThreadCountGuard saved;
-};
-
-td::Array<double> random_array(const td::Shape& shape, std::mt19937_64& rng) {
-  td::Array<double> a = td::empty<double>(shape);
-  std::uniform_real_distribution<double> d(-2, 2);
-  double* p = a.data();
-  for (std::int64_t i = 0; i < a.size(); ++i) p[i] = d(rng);
-  return a;
-}
 
 // a[::-1] (a[::-1, ::-1] for a grid): a view that overlaps a's memory in another order.
 td::Array<double> reversed(const td::Array<double>& a) {

@@ -3,10 +3,12 @@
 // eager) on this thread, and the bytes of an array for bitwise comparisons.
 
 #include <cstring>
+#include <random>
 #include <tandem/tandem.hpp>
 #include <vector>
 
 #include "lazy/graph.hpp"
+#include "support/test_support.hpp"
 
 namespace tandem::test {
 
@@ -18,6 +20,21 @@ struct LazyMode {
   lazy::MinElementsGuard min{0};
   PlacementGuard placement;
 };
+
+/// n threads while it lives (the count before comes back after).
+struct Threads {
+  explicit Threads(int n) { set_num_threads(n); }
+  ThreadCountGuard saved;
+};
+
+/// Doubles uniform in [-2, 2) from `rng`, in C order.
+inline Array<double> random_array(const Shape& shape, std::mt19937_64& rng) {
+  Array<double> a = empty<double>(shape);
+  std::uniform_real_distribution<double> d(-2, 2);
+  double* p = a.data();
+  for (std::int64_t i = 0; i < a.size(); ++i) p[i] = d(rng);
+  return a;
+}
 
 /// The view of a host array for a hand-built FusedCall (its memory made valid on the host,
 /// for writing when `for_write`).
