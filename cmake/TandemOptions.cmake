@@ -14,10 +14,15 @@ option(TANDEM_BUILD_FUZZ "Build the libFuzzer targets (clang; see scripts/fuzz.s
 option(TANDEM_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(TANDEM_TSAN "Build with ThreadSanitizer (use clang with LLVM's OpenMP: the tsan preset)" OFF)
 
+# ccache with its base directory at the source tree: paths under it are hashed relative to
+# the build directory, so build trees beside each other (build/cpu, build/cuda, build/bench)
+# share every object whose preprocessed source and flags agree. The cuda preset then reuses
+# the cpu preset's objects of everything outside src/cuda (only a few files read
+# TANDEM_HAS_CUDA), which halves scripts/test.sh's Release compile work.
 find_program(TANDEM_CCACHE ccache)
 if(TANDEM_CCACHE)
-  set(CMAKE_CXX_COMPILER_LAUNCHER ${TANDEM_CCACHE})
-  set(CMAKE_CUDA_COMPILER_LAUNCHER ${TANDEM_CCACHE})
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env CCACHE_BASEDIR=${PROJECT_SOURCE_DIR} ${TANDEM_CCACHE})
+  set(CMAKE_CUDA_COMPILER_LAUNCHER ${CMAKE_COMMAND} -E env CCACHE_BASEDIR=${PROJECT_SOURCE_DIR} ${TANDEM_CCACHE})
 endif()
 
 if(TANDEM_SANITIZE)
