@@ -3,7 +3,8 @@
 #   cpu   Release, CPU only
 #   cuda  Release with the CUDA backend, when nvcc exists (must pass with no GPU; tests
 #         labelled "gpu" skip without a device)
-#   asan  Debug with AddressSanitizer + UndefinedBehaviorSanitizer
+#   asan  Debug with AddressSanitizer + UndefinedBehaviorSanitizer: the suite once (not its rerun
+#         on the emulated device, which cpu and cuda run: it doubled CI's slowest stage)
 #   tsan  ThreadSanitizer (clang, LLVM OpenMP + archer) over the concurrency tests: several
 #         host threads on the emulated device, and every thread-count determinism test
 #         except BLAS ones (OpenBLAS brings GCC's OpenMP runtime, which TSan and archer do

@@ -5,6 +5,7 @@
 // are defined by src/kernels in every case.
 
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "kernels/elementwise.hpp"
@@ -47,22 +48,39 @@ struct power_fn {
       return kernels::power_fn{}(a, b);
   }
 };
+/// a != a ? nan : value, without a branch: an integer mask of the comparison selects bits.
+template <class T>
+T nan_or(T a, T nan, T value) {
+  static_assert(sizeof(T) == 4 || sizeof(T) == 8, "float or double");
+  using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+  const U mask = U{0} - static_cast<U>(a != a);
+  U n;
+  U v;
+  std::memcpy(&n, &nan, sizeof n);
+  std::memcpy(&v, &value, sizeof v);
+  const U r = (n & mask) | (v & ~mask);
+  T out;
+  std::memcpy(&out, &r, sizeof out);
+  return out;
+}
 /// kernels::add_fn and multiply_fn, except that a float add or multiply of two NaNs gives
 /// the first one (quieted): the hardware returns the NaN of the operand its instruction
 /// names first, and the compiler orders a commutative operation's operands as it likes, so
 /// without this two compiled loops (a vector body and its tail, an eager kernel and the
 /// fused evaluator) could give NaNs of different signs. The vector paths do the same
-/// (simd_exact-inl.h). Both results are computed and one is selected, so GCC vectorises the
-/// loops below kSimdBinaryMinElements with a blend. (The earlier form, `a * (a != a ? a :
-/// b)`, made GCC 12's AVX2 code load b under a mask, and in the unrolled loops of the fused
-/// reductions, sum(a * b), it loaded the second vector of b under the first vector's mask:
-/// a NaN in a dropped the product four elements on, and nansum(a * b) came out wrong.)
+/// (simd_exact-inl.h). Both results are computed and one is selected bit by bit (nan_or), so
+/// GCC vectorises the loops below kSimdBinaryMinElements with a compare and a blend. (The
+/// form `a * (a != a ? a : b)` made GCC 12's AVX2 code load b under a mask, and in the
+/// unrolled loops of the fused reductions, sum(a * b), it loaded the second vector of b under
+/// the first vector's mask: a NaN in a dropped the product four elements on, and
+/// nansum(a * b) came out wrong. The form `a != a ? a + a : a + b` became a branch around
+/// a + a, which GCC will not compute for every element, and the loop stayed scalar: 9
+/// instructions an element, a 16-double add 150.)
 struct add_fn {
   template <class T>
   T operator()(T a, T b) const {
     if constexpr (std::is_floating_point_v<T>) {
-      const T sum = a + b, nan = a + a;  // a NaN a: a + a is that NaN, quieted
-      return a != a ? nan : sum;
+      return nan_or(a, a + a, a + b);  // a NaN a: a + a is that NaN, quieted
     } else {
       return kernels::add_fn{}(a, b);
     }
@@ -72,8 +90,7 @@ struct multiply_fn {
   template <class T>
   T operator()(T a, T b) const {
     if constexpr (std::is_floating_point_v<T>) {
-      const T product = a * b, nan = a * a;
-      return a != a ? nan : product;
+      return nan_or(a, a * a, a * b);
     } else {
       return kernels::multiply_fn{}(a, b);
     }
