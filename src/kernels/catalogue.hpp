@@ -101,8 +101,8 @@ struct OpKey {
   DType dtype;
   /// Always 0. With the padding byte named, GCC 12 builds a key in a register; a 3-byte key
   /// returned or passed by value was built with two byte stores and a 2-byte load across
-  /// them, which store forwarding cannot serve: a stall of some 20 cycles on every call that
-  /// made a key (perf on a 16-element add: 81 % of checked_binary's samples on it).
+  /// them, which store forwarding cannot serve (perf on a 16-element add on a shared core:
+  /// 81 % of checked_binary's samples on that load; on a quiet core it did not show).
   unsigned char reserved = 0;
 
   static constexpr OpKey of(UnaryOp op, DType t) { return {OpFamily::unary, static_cast<unsigned char>(op), t}; }
