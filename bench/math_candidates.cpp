@@ -23,7 +23,7 @@
 #include <string>
 #include <vector>
 
-#include "cpu/simd_exp-inl.h"       // tandem's own float64 exp (AVX-512)
+#include "cpu/simd_exp-inl.h"       // tandem's own float64 exp (AVX-512, AVX2)
 #include "cpu/vector_math_abi.hpp"  // libmvec and SLEEF entry points
 #include "support/ulp.hpp"
 
@@ -103,6 +103,11 @@ const std::vector<Function>& functions() {
         {"tandem-avx512", LoopD([](const double* in, double* out, std::size_t n) {
            for (std::size_t i = 0; i < n; i += 8)
              _mm512_storeu_pd(out + i, tandem::cpu::simd::HWY_NAMESPACE::exp_f64(_mm512_loadu_pd(in + i)));
+         }),
+         nullptr},
+        {"tandem-avx2", LoopD([](const double* in, double* out, std::size_t n) {
+           for (std::size_t i = 0; i < n; i += 4)
+             _mm256_storeu_pd(out + i, tandem::cpu::simd::HWY_NAMESPACE::exp_f64_avx2(_mm256_loadu_pd(in + i)));
          }),
          nullptr},
         {"mvec-avx512", TANDEM_LOOP_E(exp)},
