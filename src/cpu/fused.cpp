@@ -34,6 +34,7 @@
 #include "kernels/convert.hpp"
 #include "kernels/elementwise.hpp"
 #include "kernels/elementwise_ops.hpp"
+#include "tandem/core/error.hpp"
 
 namespace tandem::cpu {
 
@@ -66,6 +67,14 @@ bool is_flat(const NdLoop<1>& loop, DType dtype) {
 
 Plan make_plan(const FusedCall& call, bool as_temporary) {
   const auto& prog = *call.program;
+  for (std::size_t k = 0; k < call.sides.size(); ++k) {
+    const int v = call.sides[k].value;
+    TANDEM_CHECK(v >= 0 && static_cast<std::size_t>(v) + 1 < prog.code.size() && call.sides[k].data != nullptr,
+                 ValueError, "fused", "side output ", k, " names value ", v, " of a program of ", prog.code.size(),
+                 " instructions (the result is not a side)");
+    for (std::size_t e = 0; e < k; ++e)
+      TANDEM_CHECK(call.sides[e].value != v, ValueError, "fused", "two side outputs of value ", v);
+  }
   Plan plan;
   plan.call = &call;
   plan.n = shape_size(call.out.shape);
@@ -149,7 +158,9 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
                         plan.out_loop.inner_extent() >= kTileMinRun;
   if (!gathered || plan.tile_run >= kTileMinRun) {
     if (out_rows) plan.tile_run = std::min(plan.tile_run, plan.out_loop.inner_extent());
-    plan.tiles = fused_tile::compile(prog, in_runs);
+    std::vector<int> side_values;
+    for (const kernels::FusedSide& side : call.sides) side_values.push_back(side.value);
+    plan.tiles = fused_tile::compile(prog, in_runs, side_values);
     plan.out_runs = out_rows && plan.tiles.has_value();
   }
   // Scratch slots: a value's slot is free again after its last reader.
@@ -306,6 +317,8 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   const FusedCall& call = *plan.call;
   const fused_tile::Program& prog = *plan.tiles;
   const std::size_t inputs = plan.inputs.size();
+  const std::size_t sides = call.sides.size();  // placed per run after the inputs
+  const std::size_t placed = inputs + sides;
   thread_local std::vector<Source> sources;
   sources.resize(prog.sources.size());
   for (std::size_t i = 0; i < inputs; ++i) {
@@ -314,7 +327,8 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
         in.kind == Input::Kind::splat || (in.kind == Input::Kind::gather && in.loop.inner_stride(0) == 0);
     sources[i] = {broadcast ? Source::Kind::broadcast : Source::Kind::stream, nullptr};
   }
-  for (std::size_t s = inputs; s < prog.sources.size(); ++s) {
+  for (std::size_t s = inputs; s < placed; ++s) sources[s] = {Source::Kind::side, nullptr};
+  for (std::size_t s = placed; s < prog.sources.size(); ++s) {
     const fused_tile::SourceOrigin& o = prog.sources[s];
     if (o.kind == fused_tile::SourceOrigin::Kind::scalar)
       sources[s] = {Source::Kind::broadcast,
@@ -335,7 +349,7 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   std::vector<void*>& outs = out_memory;
   const auto most_runs = static_cast<std::size_t>(len / plan.tile_run + 2);
   cursors.resize(inputs + 1);  // the last one the output's, when the runs go straight into it
-  starts.resize(most_runs * inputs);
+  starts.resize(most_runs * placed);
   lens.resize(most_runs);
   for (std::size_t i = 0; i < inputs; ++i)
     if (plan.inputs[i].kind == Input::Kind::gather && plan.inputs[i].follows < 0)
@@ -384,7 +398,11 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
         if (dr != RowShadow::kInPlace) run_starts[i] = shadow->slot(r + dr) + shadow->column_bytes[i] + column;
       }
     }
-    run_starts += inputs;
+    for (std::size_t k = 0; k < sides; ++k)  // C-contiguous in the output's shape: at q
+      run_starts[inputs + k] = static_cast<const char*>(call.sides[k].data) +
+                               q * static_cast<std::int64_t>(itemsize(
+                                       call.program->code[static_cast<std::size_t>(call.sides[k].value)].result));
+    run_starts += placed;
     lens[static_cast<std::size_t>(runs)] = stop - q;
     q = stop;
   }
@@ -403,7 +421,7 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
     };
     options.context = &copies;
   }
-  return fused_tile::run_runs(prog, sources.data(), inputs, starts.data(), lens.data(), runs, result,
+  return fused_tile::run_runs(prog, sources.data(), placed, starts.data(), lens.data(), runs, result,
                               into_out ? outs.data() : nullptr, options, tile_scratch);
 }
 
@@ -451,6 +469,11 @@ void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64
     }
     void* dst = j + 1 == code.size() ? result : static_cast<void*>(slot_ptr(plan.slot[j]));
     run_instruction(instr, ops, dst, len, plan.vector_unary[j]);
+    for (const kernels::FusedSide& side : call.sides)
+      if (static_cast<std::size_t>(side.value) == j) {
+        const auto item = static_cast<std::int64_t>(itemsize(instr.result));
+        std::memcpy(static_cast<char*>(side.data) + b0 * item, dst, static_cast<std::size_t>(len * item));
+      }
   }
 }
 

@@ -177,6 +177,14 @@ HWY_INLINE void compute_tile(D d, const Instr* code, std::size_t count, const T*
       T* p = const_cast<T*>(base[in.store]);  // a spill region of the scratch
       TANDEM_EACH_VECTOR(k) { hn::StoreU(acc[k], d, p + k * N); }
     }
+    if (HWY_UNLIKELY(in.side >= 0)) {
+      T* p = const_cast<T*>(base[in.side]) + t * advance[in.side];  // a side output, or its region
+      if (in.second) TANDEM_EACH_VECTOR(k) {
+          hn::StoreU(second[k], d, p + k * N);
+        }
+      else
+        TANDEM_EACH_VECTOR(k) { hn::StoreU(acc[k], d, p + k * N); }
+    }
   }
 }
 
@@ -259,7 +267,7 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
   const void* broadcast_from[kMaxSources];  // the value in a broadcast region
   // Source s of the current run, stream or broadcast as sources[s] says.
   const auto place = [&](std::size_t s, const void* p) {
-    if (sources[s].kind == Source::Kind::stream) {
+    if (sources[s].kind == Source::Kind::stream || sources[s].kind == Source::Kind::side) {
       base[s] = static_cast<const T*>(p);
       advance[s] = tile;
       return;
@@ -344,16 +352,19 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
     } else if (done < len) {
       // A run shorter than half a tile: the streamed sources' elements copied into their
       // regions, one tile computed there (lanes past the end compute values nobody reads),
-      // its head copied out.
+      // its head copied out, and the sides' heads from their regions.
       const auto rest = static_cast<std::size_t>(len - done) * sizeof(T);
       for (std::size_t s = 0; s < count; ++s) {
         start[s] = base[s];
+        if (sources[s].kind == Source::Kind::side) start[s] = region(s);
         if (sources[s].kind != Source::Kind::stream) continue;
         std::memcpy(region(s), base[s] + done, rest);
         start[s] = region(s);
       }
       run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, region(count), 1, false, streamed, 0);
       std::memcpy(out + done, region(count), rest);
+      for (std::size_t s = 0; s < count; ++s)
+        if (sources[s].kind == Source::Kind::side) std::memcpy(const_cast<T*>(base[s]) + done, region(s), rest);
     }
   }
 }
@@ -434,7 +445,8 @@ std::optional<Op> tile_op(const kernels::FusedInstr& instr) {
 
 }  // namespace
 
-std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vector<bool>& input_in_runs) {
+std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vector<bool>& input_in_runs,
+                               const std::vector<int>& side_values) {
   using kernels::FusedArg;
   if (!available()) return std::nullopt;
   Program out;
@@ -445,6 +457,13 @@ std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vec
     out.sources.push_back({SourceOrigin::Kind::input, static_cast<int>(i), 0});
   }
   const std::size_t count = prog.code.size();
+  std::vector<int> side(count, -1);  // the side source of each value written out
+  for (std::size_t k = 0; k < side_values.size(); ++k) {
+    const auto v = static_cast<std::size_t>(side_values[k]);
+    if (v + 1 >= count || side[v] >= 0) return std::nullopt;  // the result, or twice: not a side
+    side[v] = static_cast<int>(out.sources.size());
+    out.sources.push_back({SourceOrigin::Kind::side, static_cast<int>(k), 0});
+  }
   const auto is_value = [&](const FusedArg& a, std::size_t v) {
     return a.kind == FusedArg::Kind::value && static_cast<std::size_t>(a.index) == v;
   };
@@ -474,6 +493,7 @@ std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vec
       Instr t;
       t.op = *op;
       t.form = is_value(instr.args[0], j - 2) ? Form::acc_second : Form::second_acc;
+      t.side = static_cast<short>(side[j]);
       out.code.push_back(t);
       continue;
     }
@@ -525,6 +545,7 @@ std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vec
     else
       t.form = Form::mem_mem;
     t.second = second[j];
+    t.side = static_cast<short>(side[j]);
     out.code.push_back(t);
     if (out.sources.size() > kMaxSources) return std::nullopt;
   }

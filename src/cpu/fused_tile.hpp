@@ -58,6 +58,7 @@ struct Instr {
   Form form{};
   short a = 0, b = 0;  ///< sources of the mem operands
   short store = -1;    ///< the source this value is also stored to for later readers, or -1
+  short side = -1;     ///< the side output (a source of kind side) this value is written to, or -1
   /// The value goes to a second set of registers, leaving acc (the value before) for the
   /// next instruction, which reads both (acc_second or second_acc): `x - 4 * c` keeps x in
   /// registers instead of storing it and reading it back.
@@ -65,17 +66,20 @@ struct Instr {
 };
 
 /// A source of operands, per run of elements: an input read in place (stream), one value
-/// for every element (broadcast: a scalar parameter or an input constant along the run), or
-/// a value stored by an instruction for later readers (spill).
+/// for every element (broadcast: a scalar parameter or an input constant along the run), a
+/// value stored by an instruction for later readers (spill), or a side output written
+/// along the run as the output is (side: never read).
 struct Source {
-  enum class Kind : unsigned char { stream, broadcast, spill } kind = Kind::stream;
-  const void* p = nullptr;  ///< stream: the run's first element; broadcast: the value
+  enum class Kind : unsigned char { stream, broadcast, spill, side } kind = Kind::stream;
+  const void* p = nullptr;  ///< stream, side: the run's first element; broadcast: the value
 };
 
 /// What the tile form needs to know of each source when it is compiled: input `index`
-/// (FusedCall::inputs), the scalar operand `operand` of instruction `index`, or a spill.
+/// (FusedCall::inputs), the scalar operand `operand` of instruction `index`, a spill, or
+/// side output `index` (FusedCall::sides). The sources are the inputs, then the sides, then
+/// the others.
 struct SourceOrigin {
-  enum class Kind : unsigned char { input, scalar, spill } kind = Kind::input;
+  enum class Kind : unsigned char { input, scalar, spill, side } kind = Kind::input;
   int index = 0;
   int operand = 0;
 };
@@ -93,8 +97,9 @@ bool available();
 /// The tile form of `prog`, or nothing when an instruction has none, an input cannot be
 /// read in runs (input_in_runs[i] false: a layout whose innermost axis is neither
 /// contiguous nor broadcast), or the machine's best target has no tile code (SSSE3 and
-/// below).
-std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vector<bool>& input_in_runs);
+/// below). side_values: the values written to side outputs (FusedCall::sides, in order).
+std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vector<bool>& input_in_runs,
+                               const std::vector<int>& side_values = {});
 
 /// Bytes of scratch that run() needs for `program` (per thread).
 std::size_t scratch_bytes(const Program& program);
@@ -118,9 +123,9 @@ struct RunOptions {
 };
 
 /// run() over `runs` runs with one set-up for all: run r computes lens[r] elements, its input
-/// sources (the first `inputs` sources, of the kinds `sources` gives, the same for every
-/// run) starting at starts[r * inputs + i]; the other sources as in run(). Run r's results
-/// go to outs[r], or with outs null one run after the other from `out`.
+/// and side sources (the first `inputs` sources, of the kinds `sources` gives, the same for
+/// every run) starting at starts[r * inputs + i]; the other sources as in run(). Run r's
+/// results go to outs[r], or with outs null one run after the other from `out`.
 bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
               const std::int64_t* lens, std::int64_t runs, void* out, void* const* outs, const RunOptions& options,
               char* scratch);

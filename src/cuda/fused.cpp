@@ -60,6 +60,7 @@ cudaKernel_t kernel_of(const std::shared_ptr<const std::string>& image) {
 }  // namespace
 
 bool CudaBackend::run_fused(const kernels::FusedCall& call) {
+  if (!call.sides.empty()) return false;  // side outputs: the CPU's evaluator only
   kernels::FusedLaunch launch = kernels::fused_launch(call);
   if (launch.n == 0) return true;  // nothing to compute, nothing to compile
   const kernels::FusedProgram& program = *call.program;

@@ -482,7 +482,7 @@ void EmulatedBackend::run(const OpCall& call) {
 // A fused chain runs like an op (above): its program is copied into the queued work, since
 // the caller's goes when run_fused returns.
 bool EmulatedBackend::run_fused(const kernels::FusedCall& call) {
-  if (!fused_.load(std::memory_order_relaxed)) return false;
+  if (!fused_.load(std::memory_order_relaxed) || !call.sides.empty()) return false;  // sides: as CUDA's
   call.program->validate();
   const Cost cost = kernel_cost(work_of(call));
   auto program = std::make_shared<const kernels::FusedProgram>(*call.program);

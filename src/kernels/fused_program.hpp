@@ -56,13 +56,25 @@ struct FusedProgram {
   void validate() const;
 };
 
+/// A value of the program that the pass also writes out, besides the result: a lazy
+/// intermediate that another array holds (src/lazy: `t = a + b; u(...) += t` computes t in
+/// the same pass as u). Value `value`'s elements go to `data`, C-contiguous in the output's
+/// shape (element i of the output's C order at data + i * itemsize).
+struct FusedSide {
+  int value = 0;
+  void* data = nullptr;
+};
+
 /// A program with its operands: input views already broadcast to out's shape (stride 0 on
-/// broadcast axes), in the memory of the backend that runs it; scalar values; the output.
+/// broadcast axes), in the memory of the backend that runs it; scalar values; the output;
+/// the side outputs (the CPU's evaluator only: a device's run_fused declines a call with
+/// any). A side's memory is no input's and not the output's.
 struct FusedCall {
   const FusedProgram* program = nullptr;
   std::vector<StridedView> inputs;
   std::vector<Scalar> scalars;
   StridedView out;
+  std::vector<FusedSide> sides;
 };
 
 }  // namespace tandem::kernels

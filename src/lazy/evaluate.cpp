@@ -48,6 +48,9 @@ class ProgramBuilder {
   // The nodes still to run that the program computes, and how often the graph names each.
   void add_node(const std::shared_ptr<Node>& n) { nodes_.push_back(n); }
   void add_use(const Node* n) { ++uses_[n]; }
+  // The program's value that node n computes.
+  void set_value(const Node* n, int index) { value_of_[n] = index; }
+  int value_of(const Node* n) const { return value_of_.at(n); }
   const std::vector<std::shared_ptr<Node>>& nodes() const { return nodes_; }
   long uses(const Node* n) const {
     const auto it = uses_.find(n);
@@ -67,6 +70,7 @@ class ProgramBuilder {
   std::vector<Scalar> scalars_;
   std::vector<std::shared_ptr<Node>> nodes_;
   std::unordered_map<const Node*, long> uses_;
+  std::unordered_map<const Node*, int> value_of_;
 };
 
 namespace {
@@ -128,21 +132,36 @@ void Node::run() {
 
 namespace {
 
-// Whether a node of the program can be computed again after the pass: its result has a
-// handle beyond the graph's own references (and the `handles` of the root that the caller
-// holds and drops after the call). Operators hand their temporary operands to the graph
-// (include/tandem/ops/elementwise.hpp), so `u(...) = c + a * (n + s)` leaves no such handle.
-bool private_graph(const ProgramBuilder& builder, const Node* root, long handles) {
+// The nodes of the program that can be asked for their values after the pass: their result
+// has a handle beyond the graph's own references (and the `handles` of the root that the
+// caller holds and drops after the call). Operators hand their temporary operands to the
+// graph (include/tandem/ops/elementwise.hpp), so `u(...) = c + a * (n + s)` leaves none;
+// `t = ...; u(...) += t` leaves t's.
+std::vector<std::shared_ptr<Node>> held_nodes(const ProgramBuilder& builder, const Node* root, long handles) {
+  std::vector<std::shared_ptr<Node>> held;
   for (const std::shared_ptr<Node>& n : builder.nodes()) {
     const std::shared_ptr<Buffer> target = n->target();
     if (target == nullptr) continue;
     const long others = target.use_count() - 1;  // besides `target`
-    if (others > builder.uses(n.get()) + (n.get() == root ? handles : 0)) return false;
+    if (others > builder.uses(n.get()) + (n.get() == root ? handles : 0)) held.push_back(n);
   }
-  return true;
+  return held;
 }
 
 }  // namespace
+
+bool Node::can_be_side_of(const ProgramBuilder& builder, const UntypedArray& out) const {
+  // Its value in the program is its own result element for element (no broadcast), and its
+  // memory is the whole of a host buffer of tandem's that the pass neither reads nor writes.
+  const std::shared_ptr<Buffer> target = target_.lock();
+  if (target == nullptr || shape_ != builder.shape() || !target->owned() || target->read_only() ||
+      target.get() == out.buffer().get() ||
+      target->bytes() != static_cast<std::size_t>(shape_size(shape_)) * itemsize(result_))
+    return false;
+  for (const UntypedArray& a : builder.arrays())
+    if (a.buffer() == target) return false;
+  return true;
+}
 
 bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary, long handles) {
   if (!backend_.device().is_cpu()) return false;  // a device's graph runs there
@@ -154,23 +173,66 @@ bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary,
   call.out = {static_cast<char*>(base) + out.offset() * static_cast<std::int64_t>(itemsize(out.dtype())), out.dtype(),
               out.shape(), out.strides()};
   // Inputs overlapping out: fine when the pass can read each element before writing it
-  // (a stencil), and when no node of the graph can be asked for its values later, from
-  // memory the pass has overwritten. Otherwise the caller computes a temporary first.
+  // (a stencil). A node of the graph that can be asked for its values later (another array
+  // holds its result) would then read memory the pass has overwritten: the pass writes its
+  // values into that array's memory as well (a side output), which leaves it done. When
+  // that cannot be, the caller computes a temporary first.
   const cpu::FusedOverlap overlap = cpu::fused_overlap(call);
-  if (overlap.overlaps && (!overlap.simple || !private_graph(builder, this, handles))) return false;
+  std::vector<std::shared_ptr<Node>> sides;
+  if (overlap.overlaps) {
+    if (!overlap.simple) return false;
+    sides = held_nodes(builder, this, handles);
+    for (const std::shared_ptr<Node>& n : sides)
+      if (n.get() == this || !n->can_be_side_of(builder, out)) return false;
+  }
   out.check_writable(op);
   // The lazy readers of out's memory run first, as before any write, but for this graph's
   // nodes: their reads are part of the pass.
   std::vector<const PendingContents*> fused;
   for (const std::shared_ptr<Node>& n : builder.nodes()) fused.push_back(n.get());
   memory.prepare_write(fused);
-  run_program(builder, [&] {
-    if (overlap.overlaps)
-      cpu::run_fused_overlapping(call, overlap, as_temporary);
-    else
-      cpu::run_fused(call, as_temporary);
-  });
+  // The side outputs' memory: each node is marked running first (its buffer's write path
+  // would otherwise run it alone), and the readers of that memory's old contents run.
+  std::vector<std::shared_ptr<Buffer>> side_memory;
+  const auto restore = [&] {
+    for (const std::shared_ptr<Node>& n : sides) {
+      const std::lock_guard<std::recursive_mutex> lock(n->mutex_);
+      if (n->state_ == State::running) n->state_ = State::pending;
+    }
+  };
+  try {
+    for (const std::shared_ptr<Node>& n : sides) {
+      const std::lock_guard<std::recursive_mutex> lock(n->mutex_);
+      TANDEM_CHECK(n->state_ == State::pending, Error, op, "a lazy result of the pass ran during it");
+      n->state_ = State::running;
+    }
+    for (const std::shared_ptr<Node>& n : sides) {
+      std::shared_ptr<Buffer> target = n->target();
+      void* data = target->ensure_valid_on(Device::cpu());
+      target->run_readers(fused);
+      call.sides.push_back({builder.value_of(n.get()), data});
+      side_memory.push_back(std::move(target));
+    }
+    run_program(builder, [&] {
+      if (overlap.overlaps)
+        cpu::run_fused_overlapping(call, overlap, as_temporary);
+      else
+        cpu::run_fused(call, as_temporary);
+    });
+  } catch (...) {
+    restore();
+    throw;
+  }
   memory.mark_written_on(Device::cpu());
+  for (std::size_t k = 0; k < sides.size(); ++k) {
+    Node& n = *sides[k];
+    const std::lock_guard<std::recursive_mutex> lock(n.mutex_);
+    side_memory[k]->mark_written_on(Device::cpu());
+    n.done_ = side_memory[k];
+    n.state_ = State::done;
+    n.args_ = {};
+    side_memory[k]->clear_pending();
+  }
   return true;
 }
 
@@ -215,6 +277,7 @@ bool Node::collect(ProgramBuilder& builder) {
                                                     : seen.at(a.node.get());
     }
     builder.program().code.push_back(instr);
+    builder.set_value(f.node, static_cast<int>(builder.program().code.size() - 1));
     seen.emplace(f.node, builder.value(builder.program().code.size() - 1));
     stack.pop_back();
   }

@@ -149,6 +149,8 @@ class Node final : public PendingContents, public std::enable_shared_from_this<N
   // Runs the graph still to run below this node into out (src/lazy/evaluate.cpp).
   bool fuse_into(const UntypedArray& out, const char* op, bool as_temporary, long handles);
   bool collect(ProgramBuilder& builder);  // the program of the graph still to run; false: done
+  // Whether fuse_into's pass into out can write this node's result too (a side output).
+  bool can_be_side_of(const ProgramBuilder& builder, const UntypedArray& out) const;
   // The arrays the graph still to run reads (broadcast to its shape) and its nodes.
   void graph(std::vector<UntypedArray>& inputs, std::vector<std::shared_ptr<Node>>& nodes);
   void run_program(const ProgramBuilder& builder, const std::function<void()>& run);  // traced
