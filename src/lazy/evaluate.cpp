@@ -3,8 +3,10 @@
 // graph was placed on: the CPU's evaluator, or a device's run_fused (op by op on that
 // device when it declines).
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -185,6 +187,20 @@ bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary,
     for (const std::shared_ptr<Node>& n : sides)
       if (n.get() == this || !n->can_be_side_of(builder, out)) return false;
   }
+  // Each side node stays locked until the pass has written it (a thread that reads its array
+  // meanwhile waits in evaluate(), then finds it done), locked in one order (by address) as
+  // any thread locking several would. One that ran since the graph was collected is done:
+  // its memory holds its values, and the pass leaves it alone. One running up this thread's
+  // stack cannot be a side: the caller computes a temporary.
+  std::sort(sides.begin(), sides.end());
+  std::vector<std::unique_lock<std::recursive_mutex>> side_locks;
+  side_locks.reserve(sides.size());
+  for (const std::shared_ptr<Node>& n : sides) side_locks.emplace_back(n->mutex_);
+  for (const std::shared_ptr<Node>& n : sides)
+    if (n->state_ == State::running) return false;
+  sides.erase(std::remove_if(sides.begin(), sides.end(),
+                             [](const std::shared_ptr<Node>& n) { return n->state_ == State::done; }),
+              sides.end());
   out.check_writable(op);
   // The lazy readers of out's memory run first, as before any write, but for this graph's
   // nodes: their reads are part of the pass.
@@ -193,19 +209,12 @@ bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary,
   memory.prepare_write(fused);
   // The side outputs' memory: each node is marked running first (its buffer's write path
   // would otherwise run it alone), and the readers of that memory's old contents run.
+  // If the pass fails part-way (out of memory for its private rows), out is partly written,
+  // as a failed eager op leaves its out, and the nodes are pending again: read later, they
+  // compute from what the pass left (docs/lazy.md).
   std::vector<std::shared_ptr<Buffer>> side_memory;
-  const auto restore = [&] {
-    for (const std::shared_ptr<Node>& n : sides) {
-      const std::lock_guard<std::recursive_mutex> lock(n->mutex_);
-      if (n->state_ == State::running) n->state_ = State::pending;
-    }
-  };
+  for (const std::shared_ptr<Node>& n : sides) n->state_ = State::running;
   try {
-    for (const std::shared_ptr<Node>& n : sides) {
-      const std::lock_guard<std::recursive_mutex> lock(n->mutex_);
-      TANDEM_CHECK(n->state_ == State::pending, Error, op, "a lazy result of the pass ran during it");
-      n->state_ = State::running;
-    }
     for (const std::shared_ptr<Node>& n : sides) {
       std::shared_ptr<Buffer> target = n->target();
       void* data = target->ensure_valid_on(Device::cpu());
@@ -220,13 +229,12 @@ bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary,
         cpu::run_fused(call, as_temporary);
     });
   } catch (...) {
-    restore();
+    for (const std::shared_ptr<Node>& n : sides) n->state_ = State::pending;
     throw;
   }
   memory.mark_written_on(Device::cpu());
   for (std::size_t k = 0; k < sides.size(); ++k) {
     Node& n = *sides[k];
-    const std::lock_guard<std::recursive_mutex> lock(n.mutex_);
     side_memory[k]->mark_written_on(Device::cpu());
     n.done_ = side_memory[k];
     n.state_ = State::done;
