@@ -167,6 +167,11 @@ bool Node::can_be_side_of(const ProgramBuilder& builder, const UntypedArray& out
 
 bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary, long handles) {
   if (!backend_.device().is_cpu()) return false;  // a device's graph runs there
+  // The root stays locked through the pass, as when it runs (evaluate): a write on another
+  // thread to what the graph reads runs the root first (its readers) or writes it as a side
+  // output, and either waits until this pass has read its inputs (a copy of a lazy result,
+  // `auto v = lap.copy()`, reads the grid here while `u(...) += lap` may write it there).
+  const std::lock_guard<std::recursive_mutex> root_lock(mutex_);
   ProgramBuilder builder(shape_);
   if (!collect(builder)) return false;  // it ran meanwhile
   kernels::FusedCall call = bind_on_host(builder, {});
