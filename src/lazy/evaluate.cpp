@@ -193,11 +193,15 @@ bool Node::fuse_into(const UntypedArray& out, const char* op, bool as_temporary,
       if (n.get() == this || !n->can_be_side_of(builder, out)) return false;
   }
   // Each side node stays locked until the pass has written it (a thread that reads its array
-  // meanwhile waits in evaluate(), then finds it done), locked in one order (by address) as
-  // any thread locking several would. One that ran since the graph was collected is done:
-  // its memory holds its values, and the pass leaves it alone. One running up this thread's
-  // stack cannot be a side: the caller computes a temporary.
-  std::sort(sides.begin(), sides.end());
+  // meanwhile waits in evaluate(), then finds it done), every node before the nodes below it
+  // (the program computes a node after them: latest value first), the order in which
+  // evaluate() and graph() hold a node while they lock those below it. One that ran since
+  // the graph was collected is done: its memory holds its values, and the pass leaves it
+  // alone. One running up this thread's stack cannot be a side: the caller computes a
+  // temporary.
+  std::sort(sides.begin(), sides.end(), [&](const std::shared_ptr<Node>& a, const std::shared_ptr<Node>& b) {
+    return builder.value_of(a.get()) > builder.value_of(b.get());
+  });
   std::vector<std::unique_lock<std::recursive_mutex>> side_locks;
   side_locks.reserve(sides.size());
   for (const std::shared_ptr<Node>& n : sides) side_locks.emplace_back(n->mutex_);
