@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "support/lazy_support.hpp"
@@ -224,6 +225,38 @@ TEST(LazyOut, AThreadReadingAHeldIntermediateDuringThePassGetsItsValues) {
     EXPECT_EQ(bytes_of(u.untyped()), want_u) << "round " << round;
     EXPECT_EQ(lap.to_vector(), want_lap) << "round " << round;
   }
+}
+
+// Held intermediates of other dtypes (a bool mask, a float32 conversion) in an in-place
+// pass: the block evaluator writes each with its own element size.
+TEST(LazyOut, HeldIntermediatesOfOtherDtypesAreWrittenWithTheirOwnElementSize) {
+  std::mt19937_64 rng(14);
+  const td::Array<double> init = random_array({61, 67}, rng);
+  const auto run = [&](std::uint64_t& passes) {
+    td::Array<double> u = init.copy();
+    auto c = u(slice(1, -1), slice(1, -1));
+    const auto no = u(slice(0, -2), slice(1, -1)), so = u(slice(2, none), slice(1, -1));
+    const td::Array<bool> up = no > so;
+    const td::Array<float> narrow = (no - so).astype<float>();
+    const auto before = td::stats().fused_evaluations;
+    c += td::where(up, narrow.astype<double>(), 0.5 * so);
+    passes = td::stats().fused_evaluations - before;
+    return std::make_tuple(u, up, narrow);
+  };
+  std::uint64_t eager_passes = 0, lazy_passes = 0;
+  std::tuple<td::Array<double>, td::Array<bool>, td::Array<float>> eager, lazy;
+  {
+    const LazyMode mode(false);
+    eager = run(eager_passes);
+  }
+  {
+    const LazyMode mode(true);
+    lazy = run(lazy_passes);
+  }
+  EXPECT_EQ(lazy_passes, 1U);
+  EXPECT_EQ(bytes_of(std::get<0>(eager).untyped()), bytes_of(std::get<0>(lazy).untyped()));
+  EXPECT_EQ(bytes_of(std::get<1>(eager).untyped()), bytes_of(std::get<1>(lazy).untyped()));
+  EXPECT_EQ(bytes_of(std::get<2>(eager).untyped()), bytes_of(std::get<2>(lazy).untyped()));
 }
 
 // A held intermediate of another shape, broadcast in the pass, reading a row the pass
