@@ -319,6 +319,7 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   const std::size_t inputs = plan.inputs.size();
   const std::size_t sides = call.sides.size();  // placed per run after the inputs
   const std::size_t placed = inputs + sides;
+  const auto out_item = static_cast<std::int64_t>(itemsize(call.out.dtype));
   thread_local std::vector<Source> sources;
   sources.resize(prog.sources.size());
   for (std::size_t i = 0; i < inputs; ++i) {
@@ -392,16 +393,15 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
     if (shadow != nullptr) {
       const std::int64_t r = q / shadow->row_len;
       rows[static_cast<std::size_t>(runs)] = r;
-      const std::int64_t column = (q % shadow->row_len) * static_cast<std::int64_t>(itemsize(call.out.dtype));
+      const std::int64_t column = (q % shadow->row_len) * out_item;
       for (std::size_t i = 0; i < inputs; ++i) {
         const int dr = shadow->row_offset[i];
         if (dr != RowShadow::kInPlace) run_starts[i] = shadow->slot(r + dr) + shadow->column_bytes[i] + column;
       }
     }
-    for (std::size_t k = 0; k < sides; ++k)  // C-contiguous in the output's shape: at q
-      run_starts[inputs + k] = static_cast<const char*>(call.sides[k].data) +
-                               q * static_cast<std::int64_t>(itemsize(
-                                       call.program->code[static_cast<std::size_t>(call.sides[k].value)].result));
+    // C-contiguous in the output's shape, of its dtype (the tile form has one): at q.
+    for (std::size_t k = 0; k < sides; ++k)
+      run_starts[inputs + k] = static_cast<const char*>(call.sides[k].data) + q * out_item;
     run_starts += placed;
     lens[static_cast<std::size_t>(runs)] = stop - q;
     q = stop;
