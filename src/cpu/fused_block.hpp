@@ -62,6 +62,8 @@ struct Plan {
   // `tile_run` elements: within a run every gathered input is contiguous or constant.
   std::optional<fused_tile::Program> tiles;
   std::int64_t tile_run = 0;
+  // The call is long enough for the tiles' compiled loops (fused_jit.hpp).
+  bool compiled_loops = false;
 };
 
 /// The plan of a call; as_temporary as in run_fused.

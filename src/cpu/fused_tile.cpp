@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "cpu/fused_jit.hpp"
 #include "dispatch/tuning.hpp"
 
 #undef HWY_TARGET_INCLUDE
@@ -301,6 +302,34 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
     }
     if (!near) streamed[streamed_count++] = static_cast<short>(s);
   }
+  // Whole tiles through a compiled loop (fused_jit.hpp) where the AVX2 code runs and the
+  // call is long enough, else through run_tiles.
+  fused_jit::Loop loop = nullptr;
+  fused_jit::Loop stream_loop = nullptr;
+#if HWY_TARGET == HWY_AVX2
+  const fused_jit::Mode jit = fused_jit::mode();
+  bool compiled = jit == fused_jit::Mode::always || (jit == fused_jit::Mode::automatic && options.compiled);
+  if (jit == fused_jit::Mode::automatic && !compiled) {
+    std::int64_t total = 0;
+    for (std::int64_t r = 0; r < runs; ++r) total += lens[r];
+    compiled = total >= tuning::kFusedJitMinElements;
+  }
+  if (compiled) {
+    loop = fused_jit::loop_for(prog, sources, false);
+    if (stream && loop != nullptr) stream_loop = fused_jit::loop_for(prog, sources, true);
+  }
+#endif
+  const auto whole_tiles = [&](const T* const* at, T* o, std::int64_t n, bool streaming, std::size_t prefetches) {
+    const fused_jit::Loop compiled_loop = streaming ? stream_loop : loop;
+    if (compiled_loop == nullptr) {
+      run_tiles<kTile>(d, prog.code.data(), prog.code.size(), at, advance, o, n, streaming, streamed, prefetches);
+      return;
+    }
+    const void* prefetch[kMaxSources];
+    for (std::size_t i = 0; i < prefetches; ++i)
+      prefetch[i] = reinterpret_cast<const char*>(at[streamed[i]]) + tuning::kFusedPrefetchBytes;
+    compiled_loop(reinterpret_cast<const void* const*>(at), o, n, prefetch, static_cast<std::int64_t>(prefetches));
+  };
   const std::int64_t half = tile / 2;
   for (std::int64_t r = 0; r < runs; ++r) {
     if (options.before_run != nullptr) options.before_run(options.context, r);
@@ -320,27 +349,23 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
         run_tiles<kTile / 2>(d, prog.code.data(), prog.code.size(), base, advance, out, 1, false, streamed, 0);
         const std::int64_t tiles = (len - skew) / tile;
         for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * skew;
-        run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, out + skew, tiles, false, streamed,
-                         streamed_count);
+        whole_tiles(start, out + skew, tiles, false, streamed_count);
         if (skew + tiles * tile < len) {
           for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * (len - tile);
-          run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, out + (len - tile), 1, false,
-                           streamed, 0);
+          whole_tiles(start, out + (len - tile), 1, false, 0);
         }
         continue;
       }
     }
     const std::int64_t tiles = len / tile;
     const bool aligned = reinterpret_cast<std::uintptr_t>(out) % (N * sizeof(T)) == 0;
-    run_tiles<kTile>(d, prog.code.data(), prog.code.size(), base, advance, out, tiles, stream && aligned, streamed,
-                     streamed_count);
+    whole_tiles(base, out, tiles, stream && aligned, streamed_count);
     std::int64_t done = tiles * tile;
     if (done < len && tiles > 0) {
       // The tail: one more tile ending with the run, over elements already written where it
       // overlaps (the same bits: no lane depends on its neighbours).
       for (std::size_t s = 0; s < count; ++s) start[s] = base[s] + advance[s] / tile * (len - tile);
-      run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, out + (len - tile), 1, false, streamed,
-                       0);
+      whole_tiles(start, out + (len - tile), 1, false, 0);
     } else if (done < len && len >= half) {
       // A run shorter than a tile: half tiles, the last one ending with the run.
       const auto half_at = [&](std::int64_t at) {
@@ -361,7 +386,7 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
         std::memcpy(region(s), base[s] + done, rest);
         start[s] = region(s);
       }
-      run_tiles<kTile>(d, prog.code.data(), prog.code.size(), start, advance, region(count), 1, false, streamed, 0);
+      whole_tiles(start, region(count), 1, false, 0);
       std::memcpy(out + done, region(count), rest);
       for (std::size_t s = 0; s < count; ++s)
         if (sources[s].kind == Source::Kind::side) std::memcpy(const_cast<T*>(base[s]) + done, region(s), rest);

@@ -114,10 +114,13 @@ bool run(const Program& program, const Source* sources, void* out, std::int64_t 
 /// How run_runs writes and reads: `stream`, non-temporal stores where a run's output is
 /// aligned to the vector size; `prefetch`, the streamed inputs prefetched
 /// tuning::kFusedPrefetchBytes ahead; `before_run(context, r)`, when set, is called before
-/// run r is computed (src/cpu/fused_overlap.cpp copies a grid's row there).
+/// run r is computed (src/cpu/fused_overlap.cpp copies a grid's row there); `compiled`,
+/// whole tiles through a compiled loop (fused_jit.hpp) where there is one, as for a call of
+/// at least tuning::kFusedJitMinElements elements in all.
 struct RunOptions {
   bool stream = false;
   bool prefetch = true;
+  bool compiled = false;
   void (*before_run)(void* context, std::int64_t run) = nullptr;
   void* context = nullptr;
 };

@@ -60,6 +60,12 @@ inline constexpr std::int64_t kFusedPrefetchBytes = 4096;
 /// element with, 0.94-0.95 without).
 inline constexpr double kFusedPrefetchCacheShare = 0.5;
 
+/// The register tiles run a compiled loop (src/cpu/fused_jit.cpp) on AVX2 when one call
+/// computes at least this many elements: writing a loop takes 10-40 us the first time a
+/// program is seen (then a lookup of well under a microsecond), about what the interpreter
+/// spends on 2^15-2^16 elements; smaller calls stay interpreted (the same bits).
+inline constexpr std::int64_t kFusedJitMinElements = std::int64_t{1} << 16;
+
 /// Fused results of at least this many bytes are written with non-temporal stores (no
 /// read of each cache line before it is written: 4 instead of 5 arrays of traffic for
 /// a * b + c); smaller ones stay in the cache for their next reader. Beyond the 2-core CI

@@ -16,6 +16,7 @@
 
 #include "cpu/fused.hpp"
 #include "cpu/fused_block.hpp"
+#include "cpu/fused_jit.hpp"
 #include "support/fused_programs.hpp"
 #include "support/lazy_support.hpp"
 #include "support/simd_targets.hpp"
@@ -281,4 +282,27 @@ TEST(FusedTile, OnlyExactFloatProgramsTakeIt) {
   p.inputs = {f};
   p.code = yes[0];
   EXPECT_FALSE(td::cpu::fused_tile::compile(p, {false}).has_value());  // an input not read in runs
+}
+
+// The compiled loops (src/cpu/fused_jit.cpp) for every program, however short its runs: the
+// same random programs, layouts and outputs, bit for bit against the eager ops, on the
+// AVX2 target (the one that has them; the others run interpreted as above).
+TEST(FusedTile, CompiledLoopsEqualEagerOpsBitwise) {
+  const td::PlacementGuard cpu(td::Placement::cpu);
+  const bool avx2 = (hwy::SupportedTargets() & HWY_AVX2) != 0 && (HWY_TARGETS & HWY_AVX2) != 0;
+  if (!avx2) GTEST_SKIP() << "no AVX2 on this CPU: no compiled loops";
+  struct ModeGuard {
+    ~ModeGuard() { td::cpu::fused_jit::set_mode(td::cpu::fused_jit::Mode::automatic); }
+  } restore;
+  td::cpu::fused_jit::set_mode(td::cpu::fused_jit::Mode::always);
+  const std::int64_t before = td::cpu::fused_jit::loops_compiled();
+  hwy::SetSupportedTargetsForTest(HWY_AVX2);
+  check_layouts<double>("AVX2, compiled");
+  check_layouts<float>("AVX2, compiled");
+  hwy::SetSupportedTargetsForTest(0);
+#if defined(__x86_64__) && defined(__linux__)
+  EXPECT_GT(td::cpu::fused_jit::loops_compiled(), before + 50);  // not the interpreter
+#else
+  EXPECT_EQ(td::cpu::fused_jit::loops_compiled(), before);
+#endif
 }
