@@ -180,12 +180,13 @@ enum class Out { flat, interior };
 // took the tile form.
 template <class T>
 bool fused_equals_eager(std::mt19937_64& rng, std::int64_t rows, std::int64_t cols, const std::vector<Layout>& layouts,
-                        const char* target, Out out_kind = Out::flat) {
+                        const char* target, Out out_kind = Out::flat, int max_length = 12) {
   bool all_tiles = true;
   const td::Shape shape{rows, cols};
   for (int trial = 0; trial < 4; ++trial) {
     const FusedProgram p =
-        random_program(rng, td::dtype_of<T>(), static_cast<int>(layouts.size()), 1 + static_cast<int>(rng() % 12));
+        random_program(rng, td::dtype_of<T>(), static_cast<int>(layouts.size()),
+                       1 + static_cast<int>(rng() % static_cast<std::uint64_t>(max_length)));
     std::vector<td::UntypedArray> inputs;
     for (Layout l : layouts) inputs.push_back(make_input<T>(rng, l, rows, cols));
     std::vector<td::Scalar> scalars;
@@ -299,6 +300,16 @@ TEST(FusedTile, CompiledLoopsEqualEagerOpsBitwise) {
   hwy::SetSupportedTargetsForTest(HWY_AVX2);
   check_layouts<double>("AVX2, compiled");
   check_layouts<float>("AVX2, compiled");
+  // Long programs over many inputs: more sources than the loop keeps in registers (their
+  // addresses read per use) and more scalars than it hoists (read from their regions).
+  std::mt19937_64 rng(11);
+  using L = Layout;
+  const std::vector<Layout> many = {L::contiguous, L::one, L::slice, L::row,        L::column,
+                                    L::contiguous, L::one, L::slice, L::contiguous, L::row};
+  for (int round = 0; round < 8; ++round) {
+    fused_equals_eager<double>(rng, 7, 301, many, "AVX2, compiled, long", Out::flat, 48);
+    fused_equals_eager<float>(rng, 5, 1001, many, "AVX2, compiled, long", Out::interior, 48);
+  }
   hwy::SetSupportedTargetsForTest(0);
 #if defined(__x86_64__) && defined(__linux__)
   EXPECT_GT(td::cpu::fused_jit::loops_compiled(), before + 50);  // not the interpreter
