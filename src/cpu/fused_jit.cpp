@@ -189,8 +189,8 @@ class Assembler {
     return at;
   }
   void rex(bool w, int reg, int index, int base) {
-    const int bits = (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index >= 0 && (index & 8)) ? 2 : 0) |
-                     ((base >= 0 && (base & 8)) ? 1 : 0);
+    const int bits =
+        (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index >= 0 && (index & 8)) ? 2 : 0) | ((base >= 0 && (base & 8)) ? 1 : 0);
     if (bits != 0) byte(static_cast<std::uint8_t>(0x40 | bits));
   }
   // ModRM (and SIB, disp32) of a memory operand; `tail`: bytes of the instruction after it.
@@ -208,14 +208,14 @@ class Assembler {
   }
 };
 
-constexpr int kUnroll = 4;                    // vectors computed side by side
-constexpr int kTileVectors = 8;               // fused_tile's kTile
-constexpr int kVectorBytes = 32;              // ymm
+constexpr int kUnroll = 4;        // vectors computed side by side
+constexpr int kTileVectors = 8;   // fused_tile's kTile
+constexpr int kVectorBytes = 32;  // ymm
 constexpr int kTileBytes = kTileVectors * kVectorBytes;
-constexpr int kAcc = 0;                       // ymm0-3: acc
-constexpr int kSecond = 4;                    // ymm4-7: the second set
+constexpr int kAcc = 0;     // ymm0-3: acc
+constexpr int kSecond = 4;  // ymm4-7: the second set
 constexpr int kTemp0 = 8, kTemp1 = 9, kTemp2 = 10, kTemp3 = 11;
-constexpr int kHoistFirst = 12;               // ymm12-15: scalars and broadcast inputs
+constexpr int kHoistFirst = 12;  // ymm12-15: scalars and broadcast inputs
 constexpr int kHoistCount = 4;
 constexpr int kPointerRegs[] = {rbx, rbp, r11, r12, r13, r14, r15};
 constexpr int kCalleeSaved[] = {rbx, rbp, r12, r13, r14, r15};

@@ -72,7 +72,7 @@ bool operands_readable_on(const Backend& backend, std::initializer_list<untyped:
 }  // namespace
 
 bool may_defer(OpKey key, std::int64_t size, std::initializer_list<untyped::Operand> operands) {
-  if (!lazy_enabled() || size < std::max<std::int64_t>(1, min_elements())) return false;
+  if (!large_enough(size)) return false;
   for (const untyped::Operand& a : operands)
     if (!a.is_scalar() && !a.array().buffer()->owned())
       return false;  // wrapped memory may change under us: read it now

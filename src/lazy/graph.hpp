@@ -8,6 +8,7 @@
 // runs it on that backend: the CPU's evaluator (src/cpu/fused.cpp), or Backend::run_fused
 // of a device, op by op there when the device cannot fuse it now.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,7 @@
 #include "kernels/fused_program.hpp"
 #include "memory/buffer.hpp"
 #include "tandem/core/untyped_array.hpp"
+#include "tandem/lazy.hpp"
 #include "tandem/ops/untyped/elementwise.hpp"
 
 namespace tandem::lazy {
@@ -39,6 +41,12 @@ class MinElementsGuard {
  private:
   std::int64_t saved_;
 };
+
+/// Whether laziness is on and a result of `size` elements is large enough to defer
+/// (may_defer's first test).
+inline bool large_enough(std::int64_t size) {
+  return lazy_enabled() && size >= std::max<std::int64_t>(1, min_elements());
+}
 
 /// Whether the op `key` with a result of `size` elements over `operands` may be deferred:
 /// laziness on, the size at least min_elements(), and every operand in tandem's own memory.
