@@ -162,7 +162,8 @@ Plan make_plan(const FusedCall& call, bool as_temporary) {
     for (const kernels::FusedSide& side : call.sides) side_values.push_back(side.value);
     plan.tiles = fused_tile::compile(prog, in_runs, side_values);
     plan.out_runs = out_rows && plan.tiles.has_value();
-    plan.compiled_loops = plan.n >= tuning::kFusedJitMinElements;
+    if (plan.tiles && plan.n >= tuning::kFusedJitMinElements)
+      plan.compiled_loops = std::make_shared<fused_jit::PlanLoops>();
   }
   // Scratch slots: a value's slot is free again after its last reader.
   std::vector<int> free_slots;
@@ -411,7 +412,7 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   fused_tile::RunOptions options;
   options.stream = stream;
   options.prefetch = plan.prefetch;
-  options.compiled = plan.compiled_loops;
+  options.compiled = plan.compiled_loops.get();
   struct RowCopies {
     RowShadow* shadow;
     const std::int64_t* rows;

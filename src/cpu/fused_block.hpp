@@ -8,10 +8,12 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cpu/fused_jit.hpp"
 #include "cpu/fused_tile.hpp"
 #include "cpu/nd_iter.hpp"
 #include "cpu/prefetch_tuner.hpp"
@@ -62,8 +64,8 @@ struct Plan {
   // `tile_run` elements: within a run every gathered input is contiguous or constant.
   std::optional<fused_tile::Program> tiles;
   std::int64_t tile_run = 0;
-  // The call is long enough for the tiles' compiled loops (fused_jit.hpp).
-  bool compiled_loops = false;
+  // The tiles' compiled loops (fused_jit.hpp) when the call is long enough for them.
+  std::shared_ptr<fused_jit::PlanLoops> compiled_loops;
 };
 
 /// The plan of a call; as_temporary as in run_fused.

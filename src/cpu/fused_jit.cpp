@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-#if defined(__x86_64__) && defined(__linux__)
+#if defined(__x86_64__) && defined(__LP64__) && defined(__linux__)
 #include <sys/mman.h>
 #include <unistd.h>
 #define TANDEM_FUSED_JIT 1
@@ -149,6 +149,12 @@ class Assembler {
     return rel32(target);
   }
   void bind(std::size_t jump) { patch32(jump, static_cast<std::int32_t>(here() - (jump + 4))); }
+  void endbr64() {
+    byte(0xF3);
+    byte(0x0F);
+    byte(0x1E);
+    byte(0xFA);
+  }
   void vzeroupper() {
     byte(0xC5);
     byte(0xF8);
@@ -232,11 +238,13 @@ class Generator {
       : prog_(program), sources_(sources), stream_(stream), f64_(program.dtype == DType::float64) {}
 
   bool generate() {
+    if (prog_.code.empty()) return false;  // compile() makes none; the result is the last value
     const std::size_t count = prog_.sources.size();
     place_.assign(count, Place{});
     // Which sources the code reads or writes, and how.
     std::vector<bool> used(count, false);
     for (const Instr& in : prog_.code) {
+      if (!forms_known(in)) return false;
       if (reads_a(in.form)) used[static_cast<std::size_t>(in.a)] = true;
       if (reads_b(in.form)) used[static_cast<std::size_t>(in.b)] = true;
       if (in.store >= 0) used[static_cast<std::size_t>(in.store)] = true;
@@ -256,6 +264,7 @@ class Generator {
       if (pointers < static_cast<int>(std::size(kPointerRegs))) p.pointer = kPointerRegs[pointers++];
     }
 
+    a_.endbr64();  // an indirect call's target, should indirect branch tracking be on
     for (int r : kCalleeSaved) a_.push(r);
     a_.imul_imm(rdx, rdx, kTileBytes);  // rdx: the end, in bytes from each stream's start
     for (std::size_t s = 0; s < count; ++s) {
@@ -320,6 +329,22 @@ class Generator {
   static Operand mem(const Mem& m) { return Operand{-1, m}; }
   static Operand reg(int r) { return Operand{r, Mem{}}; }
   static Mem table(std::size_t s) { return mem_at(rdi, -1, static_cast<int>(s) * 8); }
+
+  // What the loop relies on and compile() makes: a unary op reads acc or a source; a
+  // scalar operand is one value (a broadcast source: the interpreter reads its first element,
+  // the loop the whole vector).
+  bool forms_known(const Instr& in) const {
+    const bool unary = in.op == Op::negative || in.op == Op::abs || in.op == Op::sqrt || in.op == Op::square ||
+                       in.op == Op::reciprocal || in.op == Op::floor || in.op == Op::ceil || in.op == Op::trunc ||
+                       in.op == Op::rint;
+    if (unary != (in.form == Form::acc || in.form == Form::mem)) return false;
+    const auto broadcast = [&](short s) {
+      return sources_[static_cast<std::size_t>(s)].kind == Source::Kind::broadcast;
+    };
+    if ((in.form == Form::scalar_acc || in.form == Form::scalar_mem) && !broadcast(in.a)) return false;
+    if ((in.form == Form::acc_scalar || in.form == Form::mem_scalar) && !broadcast(in.b)) return false;
+    return true;
+  }
 
   static bool reads_a(Form f) {
     return f == Form::mem_acc || f == Form::mem_mem || f == Form::mem || f == Form::scalar_acc ||
@@ -510,7 +535,9 @@ Cache& cache() {
 
 std::string key_of(const Program& program, const Source* sources, bool stream) {
   std::string key;
-  key.reserve(2 + program.code.size() * 10 + program.sources.size());
+  key.reserve(2 + 2 * sizeof(std::size_t) + program.code.size() * 10 + program.sources.size());
+  const std::size_t sizes[] = {program.code.size(), program.sources.size()};
+  key.append(reinterpret_cast<const char*>(sizes), sizeof sizes);
   key.push_back(static_cast<char>(program.dtype));
   key.push_back(stream ? 1 : 0);
   for (const Instr& in : program.code) {
@@ -526,6 +553,15 @@ std::string key_of(const Program& program, const Source* sources, bool stream) {
 #endif  // TANDEM_FUSED_JIT
 
 }  // namespace
+
+Loop PlanLoops::get(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream) {
+  const int k = stream ? 1 : 0;
+  if (known_[k].load(std::memory_order_acquire)) return loop_[k].load(std::memory_order_relaxed);
+  const Loop loop = loop_for(program, sources, stream);  // the same loop whoever asks first
+  loop_[k].store(loop, std::memory_order_relaxed);
+  known_[k].store(true, std::memory_order_release);
+  return loop;
+}
 
 Mode mode() { return g_mode.load(std::memory_order_relaxed); }
 void set_mode(Mode mode) { g_mode.store(mode, std::memory_order_relaxed); }

@@ -9,6 +9,7 @@
 // elsewhere, and where the system gives no executable memory, loop_for() returns null and
 // the interpreter runs. Internal to src/cpu.
 
+#include <atomic>
 #include <cstdint>
 
 #include "cpu/fused_tile.hpp"
@@ -35,6 +36,17 @@ void set_mode(Mode mode);
 /// the system refuses executable memory, or when the program needs more than the loop
 /// keeps (it then runs interpreted, with the same bits).
 Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream);
+
+/// The loops of one fused pass's plan, found once and shared by the pass's threads (the
+/// program and its sources' kinds are the plan's): loop_for() for each store kind.
+class PlanLoops {
+ public:
+  Loop get(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream);
+
+ private:
+  std::atomic<bool> known_[2] = {false, false};
+  std::atomic<Loop> loop_[2] = {nullptr, nullptr};
+};
 
 /// Loops compiled since start-up (tests: that a program took one).
 std::int64_t loops_compiled();

@@ -308,15 +308,19 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
   fused_jit::Loop stream_loop = nullptr;
 #if HWY_TARGET == HWY_AVX2
   const fused_jit::Mode jit = fused_jit::mode();
-  bool compiled = jit == fused_jit::Mode::always || (jit == fused_jit::Mode::automatic && options.compiled);
+  bool compiled = jit == fused_jit::Mode::always || (jit == fused_jit::Mode::automatic && options.compiled != nullptr);
   if (jit == fused_jit::Mode::automatic && !compiled) {
     std::int64_t total = 0;
     for (std::int64_t r = 0; r < runs; ++r) total += lens[r];
     compiled = total >= tuning::kFusedJitMinElements;
   }
   if (compiled) {
-    loop = fused_jit::loop_for(prog, sources, false);
-    if (stream && loop != nullptr) stream_loop = fused_jit::loop_for(prog, sources, true);
+    const auto find = [&](bool streaming) {
+      return options.compiled != nullptr ? options.compiled->get(prog, sources, streaming)
+                                         : fused_jit::loop_for(prog, sources, streaming);
+    };
+    loop = find(false);
+    if (stream && loop != nullptr) stream_loop = find(true);
   }
 #endif
   const auto whole_tiles = [&](const T* const* at, T* o, std::int64_t n, bool streaming, std::size_t prefetches) {

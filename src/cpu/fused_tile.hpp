@@ -14,6 +14,10 @@
 
 #include "kernels/fused_program.hpp"
 
+namespace tandem::cpu::fused_jit {
+class PlanLoops;
+}  // namespace tandem::cpu::fused_jit
+
 namespace tandem::cpu::fused_tile {
 
 /// The operations of the tile form.
@@ -114,13 +118,13 @@ bool run(const Program& program, const Source* sources, void* out, std::int64_t 
 /// How run_runs writes and reads: `stream`, non-temporal stores where a run's output is
 /// aligned to the vector size; `prefetch`, the streamed inputs prefetched
 /// tuning::kFusedPrefetchBytes ahead; `before_run(context, r)`, when set, is called before
-/// run r is computed (src/cpu/fused_overlap.cpp copies a grid's row there); `compiled`,
-/// whole tiles through a compiled loop (fused_jit.hpp) where there is one, as for a call of
-/// at least tuning::kFusedJitMinElements elements in all.
+/// run r is computed (src/cpu/fused_overlap.cpp copies a grid's row there); `compiled`
+/// (a pass long enough for it), whole tiles through the compiled loop (fused_jit.hpp) found
+/// there, as for a call of at least tuning::kFusedJitMinElements elements in all.
 struct RunOptions {
   bool stream = false;
   bool prefetch = true;
-  bool compiled = false;
+  fused_jit::PlanLoops* compiled = nullptr;
   void (*before_run)(void* context, std::int64_t run) = nullptr;
   void* context = nullptr;
 };
