@@ -413,6 +413,7 @@ bool evaluate_tiles(const Plan& plan, char* scratch, std::int64_t b0, std::int64
   options.stream = stream;
   options.prefetch = plan.prefetch;
   options.compiled = plan.compiled_loops.get();
+  options.stream_sides = plan.n * out_item >= tuning::kFusedStreamMinBytes;  // sides: out's dtype and size
   struct RowCopies {
     RowShadow* shadow;
     const std::int64_t* rows;

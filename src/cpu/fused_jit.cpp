@@ -234,8 +234,12 @@ constexpr std::uint8_t kAdd = 0x58, kMul = 0x59, kSub = 0x5C, kDiv = 0x5E, kSqrt
 
 class Generator {
  public:
-  Generator(const Program& program, const Source* sources, bool stream)
-      : prog_(program), sources_(sources), stream_(stream), f64_(program.dtype == DType::float64) {}
+  Generator(const Program& program, const Source* sources, bool stream, bool stream_sides)
+      : prog_(program),
+        sources_(sources),
+        stream_(stream),
+        stream_sides_(stream_sides),
+        f64_(program.dtype == DType::float64) {}
 
   bool generate() {
     if (prog_.code.empty()) return false;  // compile() makes none; the result is the last value
@@ -320,6 +324,7 @@ class Generator {
   const Program& prog_;
   const Source* sources_;
   bool stream_;
+  bool stream_sides_;
   bool f64_;
   std::vector<Place> place_;
   Assembler a_;
@@ -414,7 +419,7 @@ class Generator {
     for (int u = 0; u < kUnroll; ++u) {
       const int k = group * kUnroll + u;
       if (in.store >= 0) a_.vex_op(1, pp(), kStore, kAcc + u, 0, source(in.store, k));
-      if (in.side >= 0) a_.vex_op(1, pp(), kStore, acc + u, 0, source(in.side, k));
+      if (in.side >= 0) a_.vex_op(1, pp(), stream_sides_ ? kStoreStream : kStore, acc + u, 0, source(in.side, k));
     }
     return true;
   }
@@ -533,13 +538,13 @@ Cache& cache() {
   return *c;
 }
 
-std::string key_of(const Program& program, const Source* sources, bool stream) {
+std::string key_of(const Program& program, const Source* sources, bool stream, bool stream_sides) {
   std::string key;
   key.reserve(2 + 2 * sizeof(std::size_t) + program.code.size() * 10 + program.sources.size());
   const std::size_t sizes[] = {program.code.size(), program.sources.size()};
   key.append(reinterpret_cast<const char*>(sizes), sizeof sizes);
   key.push_back(static_cast<char>(program.dtype));
-  key.push_back(stream ? 1 : 0);
+  key.push_back(static_cast<char>((stream ? 1 : 0) | (stream_sides ? 2 : 0)));
   for (const Instr& in : program.code) {
     const short fields[] = {in.a, in.b, in.store, in.side};
     key.push_back(static_cast<char>(in.op));
@@ -554,10 +559,11 @@ std::string key_of(const Program& program, const Source* sources, bool stream) {
 
 }  // namespace
 
-Loop PlanLoops::get(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream) {
-  const int k = stream ? 1 : 0;
+Loop PlanLoops::get(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream,
+                    bool stream_sides) {
+  const int k = (stream ? 1 : 0) | (stream_sides ? 2 : 0);
   if (known_[k].load(std::memory_order_acquire)) return loop_[k].load(std::memory_order_relaxed);
-  const Loop loop = loop_for(program, sources, stream);  // the same loop whoever asks first
+  const Loop loop = loop_for(program, sources, stream, stream_sides);  // the same loop whoever asks first
   loop_[k].store(loop, std::memory_order_relaxed);
   known_[k].store(true, std::memory_order_release);
   return loop;
@@ -567,15 +573,15 @@ Mode mode() { return g_mode.load(std::memory_order_relaxed); }
 void set_mode(Mode mode) { g_mode.store(mode, std::memory_order_relaxed); }
 std::int64_t loops_compiled() { return g_compiled.load(std::memory_order_relaxed); }
 
-Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream) {
+Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream, bool stream_sides) {
 #if TANDEM_FUSED_JIT
   if (mode() == Mode::off || (program.dtype != DType::float64 && program.dtype != DType::float32)) return nullptr;
-  std::string key = key_of(program, sources, stream);
+  std::string key = key_of(program, sources, stream, stream_sides);
   Cache& c = cache();
   const std::lock_guard<std::mutex> lock(c.mutex);
   if (const auto it = c.loops.find(key); it != c.loops.end()) return it->second;
   if (c.loops.size() >= kMaxLoops) return nullptr;
-  Generator generator(program, sources, stream);
+  Generator generator(program, sources, stream, stream_sides);
   Loop loop = nullptr;
   if (generator.generate()) {
     void* code = make_executable(generator.code());
@@ -590,6 +596,7 @@ Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sour
   (void)program;
   (void)sources;
   (void)stream;
+  (void)stream_sides;
   return nullptr;
 #endif
 }

@@ -31,21 +31,23 @@ Mode mode();
 void set_mode(Mode mode);
 
 /// The compiled loop of `program` over sources of these kinds (`sources`, one per
-/// program.sources entry), with non-temporal stores to out when `stream`; made once and
-/// kept for the process. Null when the mode is off, on a machine other than x86-64, when
-/// the system refuses executable memory, or when the program needs more than the loop
-/// keeps (it then runs interpreted, with the same bits).
-Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream);
+/// program.sources entry), with non-temporal stores to out when `stream` and to the side
+/// outputs when `stream_sides` (the caller makes sure of each vector's alignment, and runs
+/// hwy::FlushStream() before others read); made once and kept for the process. Null when the mode is off, on a machine
+/// other than x86-64, when the system refuses executable memory, or when the program needs more than the loop keeps (it
+/// then runs interpreted, with the same bits).
+Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream,
+              bool stream_sides = false);
 
 /// The loops of one fused pass's plan, found once and shared by the pass's threads (the
-/// program and its sources' kinds are the plan's): loop_for() for each store kind.
+/// program and its sources' kinds are the plan's): loop_for() for each kind of stores.
 class PlanLoops {
  public:
-  Loop get(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream);
+  Loop get(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream, bool stream_sides);
 
  private:
-  std::atomic<bool> known_[2] = {false, false};
-  std::atomic<Loop> loop_[2] = {nullptr, nullptr};
+  std::atomic<bool> known_[4] = {false, false, false, false};
+  std::atomic<Loop> loop_[4] = {nullptr, nullptr, nullptr, nullptr};
 };
 
 /// Loops compiled since start-up (tests: that a program took one).

@@ -223,10 +223,11 @@ HWY_NOINLINE void run_tiles(D d, const Instr* code, std::size_t count, const T* 
 
 // Elements from a run's start to where most of its streams (the streamed sources, advance
 // != 0, and the output) start a vector, when that is not the start; 0 otherwise (or when a
-// stream is not aligned to its element size).
+// stream is not aligned to its element size). With `sides_first`, where the side outputs
+// start a vector, if they agree (a non-temporal store needs it).
 template <class T>
 std::int64_t aligning_skew(const T* const* base, const std::int64_t* advance, std::size_t count, const T* out,
-                           std::size_t vector_bytes) {
+                           std::size_t vector_bytes, const Source* sides_first) {
   constexpr std::size_t kMaxLanes = kMaxTileBytes / kTile / sizeof(T);
   int votes[kMaxLanes] = {};
   const std::size_t lanes = vector_bytes / sizeof(T);
@@ -239,6 +240,9 @@ std::int64_t aligning_skew(const T* const* base, const std::int64_t* advance, st
   if (!vote(out)) return 0;
   for (std::size_t s = 0; s < count; ++s)
     if (advance[s] != 0 && !vote(base[s])) return 0;
+  for (std::size_t s = 0; s < count && sides_first != nullptr; ++s)
+    if (sides_first[s].kind == Source::Kind::side)
+      for (std::size_t more = 0; more < count; ++more) vote(base[s]);  // outvotes every stream
   std::size_t best = 0;
   for (std::size_t k = 1; k < lanes; ++k)
     if (votes[k] > votes[best]) best = k;
@@ -303,9 +307,12 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
     if (!near) streamed[streamed_count++] = static_cast<short>(s);
   }
   // Whole tiles through a compiled loop (fused_jit.hpp) where the AVX2 code runs and the
-  // call is long enough, else through run_tiles.
+  // call is long enough, else through run_tiles; side outputs too large for the cache by
+  // non-temporal stores where they are vector-aligned (side_loop; then flushed at the end).
   fused_jit::Loop loop = nullptr;
   fused_jit::Loop stream_loop = nullptr;
+  fused_jit::Loop side_loop = nullptr;
+  bool sides_streamed = false;
 #if HWY_TARGET == HWY_AVX2
   const fused_jit::Mode jit = fused_jit::mode();
   bool compiled = jit == fused_jit::Mode::always || (jit == fused_jit::Mode::automatic && options.compiled != nullptr);
@@ -315,16 +322,32 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
     compiled = total >= tuning::kFusedJitMinElements;
   }
   if (compiled) {
-    const auto find = [&](bool streaming) {
-      return options.compiled != nullptr ? options.compiled->get(prog, sources, streaming)
-                                         : fused_jit::loop_for(prog, sources, streaming);
+    const auto find = [&](bool streaming, bool streaming_sides) {
+      return options.compiled != nullptr ? options.compiled->get(prog, sources, streaming, streaming_sides)
+                                         : fused_jit::loop_for(prog, sources, streaming, streaming_sides);
     };
-    loop = find(false);
-    if (stream && loop != nullptr) stream_loop = find(true);
+    loop = find(false, false);
+    if (stream && loop != nullptr) stream_loop = find(true, false);
+    bool sides = false;
+    for (std::size_t s = 0; s < count; ++s) sides = sides || sources[s].kind == Source::Kind::side;
+    if (sides && loop != nullptr && (options.stream_sides || jit == fused_jit::Mode::always))
+      side_loop = find(false, true);
   }
 #endif
-  const auto whole_tiles = [&](const T* const* at, T* o, std::int64_t n, bool streaming, std::size_t prefetches) {
-    const fused_jit::Loop compiled_loop = streaming ? stream_loop : loop;
+  const auto sides_aligned = [&](const T* const* at) {
+    for (std::size_t s = 0; s < count; ++s)
+      if (sources[s].kind == Source::Kind::side && reinterpret_cast<std::uintptr_t>(at[s]) % vector_bytes != 0)
+        return false;
+    return true;
+  };
+  // `into_regions`: the side outputs go to scratch regions that this thread copies out.
+  const auto whole_tiles = [&](const T* const* at, T* o, std::int64_t n, bool streaming, std::size_t prefetches,
+                               bool into_regions = false) {
+    fused_jit::Loop compiled_loop = streaming ? stream_loop : loop;
+    if (!streaming && !into_regions && side_loop != nullptr && sides_aligned(at)) {
+      compiled_loop = side_loop;
+      sides_streamed = true;
+    }
     if (compiled_loop == nullptr) {
       run_tiles<kTile>(d, prog.code.data(), prog.code.size(), at, advance, o, n, streaming, streamed, prefetches);
       return;
@@ -344,7 +367,8 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
     next_out += len;
     const T* start[kMaxSources];
     if (!stream && len >= kSkewMinTiles * tile) {
-      const std::int64_t skew = aligning_skew(base, advance, count, out, vector_bytes);
+      const std::int64_t skew =
+          aligning_skew(base, advance, count, out, vector_bytes, side_loop != nullptr ? sources : nullptr);
       if (skew != 0) {
         // Half a tile at the run's start, then tiles from `skew` on, where most of the run's
         // streams (inputs and output) are vector-aligned: fewer loads and stores across two
@@ -390,12 +414,13 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
         std::memcpy(region(s), base[s] + done, rest);
         start[s] = region(s);
       }
-      whole_tiles(start, region(count), 1, false, 0);
+      whole_tiles(start, region(count), 1, false, 0, /*into_regions=*/true);
       std::memcpy(out + done, region(count), rest);
       for (std::size_t s = 0; s < count; ++s)
         if (sources[s].kind == Source::Kind::side) std::memcpy(const_cast<T*>(base[s]) + done, region(s), rest);
     }
   }
+  if (sides_streamed) hwy::FlushStream();  // before the pass's end lets other threads read them
 }
 
 // One-lane targets: nothing to gain over the block evaluator; SSSE3 emulates rounding

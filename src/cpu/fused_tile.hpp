@@ -120,11 +120,15 @@ bool run(const Program& program, const Source* sources, void* out, std::int64_t 
 /// tuning::kFusedPrefetchBytes ahead; `before_run(context, r)`, when set, is called before
 /// run r is computed (src/cpu/fused_overlap.cpp copies a grid's row there); `compiled`
 /// (a pass long enough for it), whole tiles through the compiled loop (fused_jit.hpp) found
-/// there, as for a call of at least tuning::kFusedJitMinElements elements in all.
+/// there, as for a call of at least tuning::kFusedJitMinElements elements in all;
+/// `stream_sides` (side outputs too large to stay in the cache), the compiled loops write
+/// the side outputs with non-temporal stores, their runs' tiles placed where the side
+/// outputs are vector-aligned.
 struct RunOptions {
   bool stream = false;
   bool prefetch = true;
   fused_jit::PlanLoops* compiled = nullptr;
+  bool stream_sides = false;
   void (*before_run)(void* context, std::int64_t run) = nullptr;
   void* context = nullptr;
 };

@@ -13,6 +13,7 @@
 #include <tuple>
 #include <vector>
 
+#include "cpu/fused_jit.hpp"
 #include "support/lazy_support.hpp"
 #include "support/test_support.hpp"
 #include "tandem/tandem.hpp"
@@ -184,6 +185,29 @@ TEST(LazyOut, HeldIntermediatesOfAnInPlaceStencilAreWrittenByTheSamePass) {
       check_held_stencil<float>(shape, threads);
     }
   }
+}
+
+// The same through the compiled tile loops (src/cpu/fused_jit.cpp, AVX2 machines), forced
+// for every pass however small, side outputs written by non-temporal stores wherever a
+// run's tiles are vector-aligned for them; plus a grid large enough for the default
+// choice (sides beyond tuning::kFusedStreamMinBytes). Elsewhere the same checks run
+// interpreted.
+TEST(LazyOut, HeldIntermediatesAreWrittenByTheCompiledLoopsToo) {
+  using td::cpu::fused_jit::Mode;
+  struct Restore {
+    Mode mode = td::cpu::fused_jit::mode();
+    ~Restore() { td::cpu::fused_jit::set_mode(mode); }
+  } restore;
+  td::cpu::fused_jit::set_mode(Mode::always);
+  for (const td::Shape& shape : std::vector<td::Shape>{{40, 12}, {70, 35}, {130, 517}, {30, 40, 130}, {9, 300}}) {
+    for (int threads = 1; threads <= 3; ++threads) {
+      check_held_stencil<double>(shape, threads);
+      check_held_stencil<float>(shape, threads);
+    }
+  }
+  td::cpu::fused_jit::set_mode(Mode::automatic);
+  check_held_stencil<double>({1030, 1030}, 2);  // 8.4 MB a side output
+  check_held_stencil<float>({1030, 2050}, 2);
 }
 
 // Another thread reads a held intermediate while the pass that writes it as a side output
