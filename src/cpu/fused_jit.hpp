@@ -23,8 +23,8 @@ namespace tandem::cpu::fused_jit {
 using Loop = void (*)(const void* const* base, void* out, std::int64_t tiles, const void* const* prefetch,
                       std::int64_t prefetch_count);
 
-/// When the tile form uses compiled loops: never, for runs of at least
-/// tuning::kFusedJitMinElements elements in one call (the default), or always (tests).
+/// When the tile form uses compiled loops: never, in fused passes of at least
+/// tuning::kFusedJitMinElements elements (the default), or always (tests).
 /// TANDEM_JIT=0 in the environment starts it at never.
 enum class Mode : unsigned char { off, automatic, always };
 Mode mode();
@@ -33,11 +33,11 @@ void set_mode(Mode mode);
 /// The compiled loop of `program` over sources of these kinds (`sources`, one per
 /// program.sources entry), with non-temporal stores to out when `stream` and to the side
 /// outputs when `stream_sides` (the caller makes sure of each vector's alignment, and runs
-/// hwy::FlushStream() before others read); made once and kept for the process. Null when the mode is off, on a machine
-/// other than x86-64, when the system refuses executable memory, or when the program needs more than the loop keeps (it
-/// then runs interpreted, with the same bits).
-Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream,
-              bool stream_sides = false);
+/// hwy::FlushStream() before others read); made once and kept for the process. Null when
+/// the mode is off, on a machine other than x86-64, when the system refuses executable
+/// memory, or when the program needs more than the loop keeps (it then runs interpreted,
+/// with the same bits).
+Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream, bool stream_sides);
 
 /// The loops of one fused pass's plan, found once and shared by the pass's threads (the
 /// program and its sources' kinds are the plan's): loop_for() for each kind of stores.

@@ -307,7 +307,7 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
     if (!near) streamed[streamed_count++] = static_cast<short>(s);
   }
   // Whole tiles through a compiled loop (fused_jit.hpp) where the AVX2 code runs and the
-  // call is long enough, else through run_tiles; side outputs too large for the cache by
+  // pass is long enough (options.compiled), else through run_tiles; side outputs too large for the cache by
   // non-temporal stores where they are vector-aligned (side_loop; then flushed at the end).
   fused_jit::Loop loop = nullptr;
   fused_jit::Loop stream_loop = nullptr;
@@ -315,13 +315,7 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
   bool sides_streamed = false;
 #if HWY_TARGET == HWY_AVX2
   const fused_jit::Mode jit = fused_jit::mode();
-  bool compiled = jit == fused_jit::Mode::always || (jit == fused_jit::Mode::automatic && options.compiled != nullptr);
-  if (jit == fused_jit::Mode::automatic && !compiled) {
-    std::int64_t total = 0;
-    for (std::int64_t r = 0; r < runs; ++r) total += lens[r];
-    compiled = total >= tuning::kFusedJitMinElements;
-  }
-  if (compiled) {
+  if (jit == fused_jit::Mode::always || (jit == fused_jit::Mode::automatic && options.compiled != nullptr)) {
     const auto find = [&](bool streaming, bool streaming_sides) {
       return options.compiled != nullptr ? options.compiled->get(prog, sources, streaming, streaming_sides)
                                          : fused_jit::loop_for(prog, sources, streaming, streaming_sides);

@@ -119,8 +119,8 @@ bool run(const Program& program, const Source* sources, void* out, std::int64_t 
 /// aligned to the vector size; `prefetch`, the streamed inputs prefetched
 /// tuning::kFusedPrefetchBytes ahead; `before_run(context, r)`, when set, is called before
 /// run r is computed (src/cpu/fused_overlap.cpp copies a grid's row there); `compiled`
-/// (a pass long enough for it), whole tiles through the compiled loop (fused_jit.hpp) found
-/// there, as for a call of at least tuning::kFusedJitMinElements elements in all;
+/// (set by a pass long enough for them, fused.cpp), whole tiles through the compiled loops
+/// (fused_jit.hpp) found there, unless their mode is off (always: also without it);
 /// `stream_sides` (side outputs too large to stay in the cache), the compiled loops write
 /// the side outputs with non-temporal stores, their runs' tiles placed where the side
 /// outputs are vector-aligned.
