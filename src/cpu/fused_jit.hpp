@@ -1,11 +1,13 @@
 #pragma once
-// Compiled loops for the register-tile form (fused_tile.hpp) on AVX2: the machine code of a
+// Compiled loops for the register-tile form (fused_tile.hpp) on AVX2 and AVX-512 machines
+// (the loop is AVX2 code; an AVX-512 tile runs as two of its tiles): the machine code of a
 // program's tile loop, written once per program and kinds of its sources, instead of the
 // interpreter's jump per instruction and tile. Each instruction is the interpreter's own
 // AVX instruction (add and multiply with the first operand first, the same compare, blend
 // and rounding), so every lane gets the same bits; the values stay in registers (4 vectors
 // at a time, the second set beside them, scalars hoisted out of the loop) where the
-// interpreter's 8-vector tile and its second set spill on AVX2's 16 registers. x86-64 only;
+// interpreter's 8-vector tile and its second set spill on AVX2's 16 registers (on AVX-512 the
+// interpreter does not spill, and the loop saves its per-instruction dispatch). x86-64 only;
 // elsewhere, and where the system gives no executable memory, loop_for() returns null and
 // the interpreter runs. Internal to src/cpu.
 

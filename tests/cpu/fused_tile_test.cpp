@@ -11,7 +11,9 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "cpu/fused.hpp"
@@ -285,12 +287,17 @@ TEST(FusedTile, OnlyExactFloatProgramsTakeIt) {
 }
 
 // The compiled loops (src/cpu/fused_jit.cpp) for every program, however short its runs: the
-// same random programs, layouts and outputs, bit for bit against the eager ops, on the
-// AVX2 target (the one that has them; the others run interpreted as above).
+// same random programs, layouts and outputs, bit for bit against the eager ops, on each x86
+// target that has them (AVX2, whose tile is one loop tile, and the AVX-512 ones, whose tile
+// is two) and that this CPU runs.
 TEST(FusedTile, CompiledLoopsEqualEagerOpsBitwise) {
   const td::PlacementGuard cpu(td::Placement::cpu);
-  const bool avx2 = (hwy::SupportedTargets() & HWY_AVX2) != 0 && (HWY_TARGETS & HWY_AVX2) != 0;
-  if (!avx2) GTEST_SKIP() << "no AVX2 on this CPU: no compiled loops";
+  std::vector<std::pair<std::int64_t, std::string>> targets;
+#if HWY_ARCH_X86
+  for (const std::int64_t t : hwy::SupportedAndGeneratedTargets())
+    if (t <= HWY_AVX2) targets.emplace_back(t, hwy::TargetName(t));
+#endif
+  if (targets.empty()) GTEST_SKIP() << "no AVX2 on this CPU: no compiled loops";
   using td::cpu::fused_jit::Mode;
   struct Restore {  // the mode and the dispatch as they were, also after a failed assertion
     Mode mode = td::cpu::fused_jit::mode();
@@ -301,18 +308,23 @@ TEST(FusedTile, CompiledLoopsEqualEagerOpsBitwise) {
   } restore;
   td::cpu::fused_jit::set_mode(Mode::always);
   const std::int64_t before = td::cpu::fused_jit::loops_compiled();
-  hwy::SetSupportedTargetsForTest(HWY_AVX2);
-  check_layouts<double>("AVX2, compiled");
-  check_layouts<float>("AVX2, compiled");
-  // Long programs over many inputs: more sources than the loop keeps in registers (their
-  // addresses read per use) and more scalars than it hoists (read from their regions).
-  std::mt19937_64 rng(11);
-  using L = Layout;
-  const std::vector<Layout> many = {L::contiguous, L::one, L::slice, L::row,        L::column,
-                                    L::contiguous, L::one, L::slice, L::contiguous, L::row};
-  for (int round = 0; round < 8; ++round) {
-    EXPECT_TRUE(fused_equals_eager<double>(rng, 7, 301, many, "AVX2, compiled, long", Out::flat, 48));
-    EXPECT_TRUE(fused_equals_eager<float>(rng, 5, 1001, many, "AVX2, compiled, long", Out::interior, 48));
+  for (const auto& [target, name] : targets) {
+    SCOPED_TRACE(name);
+    hwy::SetSupportedTargetsForTest(target);
+    const std::string what = name + ", compiled";
+    check_layouts<double>(what.c_str());
+    check_layouts<float>(what.c_str());
+    // Long programs over many inputs: more sources than the loop keeps in registers (their
+    // addresses read per use) and more scalars than it hoists (read from their regions).
+    std::mt19937_64 rng(11);
+    using L = Layout;
+    const std::vector<Layout> many = {L::contiguous, L::one, L::slice, L::row,        L::column,
+                                      L::contiguous, L::one, L::slice, L::contiguous, L::row};
+    const std::string long_what = what + ", long";
+    for (int round = 0; round < 8; ++round) {
+      EXPECT_TRUE(fused_equals_eager<double>(rng, 7, 301, many, long_what.c_str(), Out::flat, 48));
+      EXPECT_TRUE(fused_equals_eager<float>(rng, 5, 1001, many, long_what.c_str(), Out::interior, 48));
+    }
   }
 #if defined(__x86_64__) && defined(__LP64__) && defined(__linux__)
   EXPECT_GT(td::cpu::fused_jit::loops_compiled(), before + 50);  // not the interpreter
