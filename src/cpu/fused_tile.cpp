@@ -307,8 +307,9 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
     if (!near) streamed[streamed_count++] = static_cast<short>(s);
   }
   // Whole tiles through a compiled loop (fused_jit.hpp) where the AVX2 or an AVX-512 code
-  // runs and the pass is long enough (options.compiled), else through run_tiles; side outputs too large for the cache
-  // by non-temporal stores where they are vector-aligned (side_loop; then flushed at the end).
+  // runs and the pass is long enough (options.compiled), else through run_tiles; side
+  // outputs too large for the cache by non-temporal stores where they are vector-aligned
+  // (side_loop; then flushed at the end).
   fused_jit::Loop loop = nullptr;
   fused_jit::Loop stream_loop = nullptr;
   fused_jit::Loop side_loop = nullptr;
