@@ -1,9 +1,8 @@
 // Compiled tile loops (fused_jit.hpp): a small x86-64 assembler for the instructions the
-// tile form uses (VEX-encoded AVX on ymm registers, EVEX-encoded AVX-512 on zmm registers
-// and opmasks, a few integer ones for the loop), and the code generator. The loop keeps the
-// interpreter's order of work within a tile (every instruction over 4 ymm or 8 zmm vectors,
-// then the next), its operand order (the hardware returns the first operand's NaN), its
-// spill regions and its stores, so the results are its results.
+// tile form uses (VEX-encoded AVX on ymm registers, a few integer ones for the loop), and
+// the code generator. The loop keeps the interpreter's order of work within a tile (every
+// instruction over 4 vectors, then the next), its operand order (the hardware returns the
+// first operand's NaN), its spill regions and its stores, so the results are its results.
 
 #include "cpu/fused_jit.hpp"
 
@@ -54,7 +53,7 @@ struct Mem {
   int constant = -1;
 };
 
-// An operand of a vector instruction: vector register `reg`, or memory.
+// An operand of a vector instruction: ymm register `reg`, or memory.
 struct Operand {
   int reg = -1;
   Mem mem;
@@ -68,45 +67,9 @@ class Assembler {
 
   std::size_t here() const { return code.size(); }
 
-  // ---- vector instructions ----
-  // op dst, src1, src2 on ymm (VEX: registers 0-15) or zmm (EVEX: registers 0-31, W set
-  // for doubles; `mask`: an opmask register for the merge-masked forms, dst an opmask
-  // register for the compares), map `map` (1: 0F, 2: 0F38, 3: 0F3A), prefix pp (0: none,
-  // 1: 66), an optional imm8 after the operand. src1 0 where the instruction has none.
-  void vec_op(bool zmm, bool w, int map, int pp, std::uint8_t opcode, int dst, int src1, const Operand& src2,
-              int imm8 = -1, int mask = 0) {
-    if (zmm)
-      evex_op(w, map, pp, opcode, dst, src1, src2, imm8, mask);
-    else
-      vex_op(map, pp, opcode, dst, src1, src2, imm8);
-  }
-  void evex_op(bool w, int map, int pp, std::uint8_t opcode, int dst, int src1, const Operand& src2, int imm8,
-               int mask) {
-    const bool reg_form = src2.is_reg();
-    const int index = reg_form ? -1 : src2.mem.index;
-    const int base = reg_form ? src2.reg : (src2.mem.constant >= 0 ? 0 : src2.mem.base);
-    byte(0x62);
-    // R X B R' 0 0 m m, the register bits inverted; X extends a register operand to 32.
-    const bool x_bit = reg_form ? (base & 16) != 0 : (index >= 0 && (index & 8) != 0);
-    byte(static_cast<std::uint8_t>(((dst & 8) ? 0 : 0x80) | (x_bit ? 0 : 0x40) | ((base & 8) ? 0 : 0x20) |
-                                   ((dst & 16) ? 0 : 0x10) | map));
-    byte(static_cast<std::uint8_t>((w ? 0x80 : 0) | ((~src1 & 15) << 3) | 0x04 | pp));
-    // z 0, L'L 10 (512 bits), b 0, V' inverted, aaa the mask.
-    byte(static_cast<std::uint8_t>(0x40 | ((src1 & 16) ? 0 : 0x08) | (mask & 7)));
-    byte(opcode);
-    if (reg_form)
-      byte(static_cast<std::uint8_t>(0xC0 | ((dst & 7) << 3) | (base & 7)));
-    else
-      modrm_mem(dst, src2.mem, imm8 >= 0 ? 1 : 0);  // disp32: EVEX scales only disp8
-    if (imm8 >= 0) byte(static_cast<std::uint8_t>(imm8));
-  }
-  void korw(int dst, int a, int b) {  // opmask dst = a | b (VEX.L1.0F.W0 45)
-    byte(0xC4);
-    byte(0xE1);
-    byte(static_cast<std::uint8_t>(((~a & 15) << 3) | 0x04));
-    byte(0x45);
-    byte(static_cast<std::uint8_t>(0xC0 | ((dst & 7) << 3) | (b & 7)));
-  }
+  // ---- vector instructions (ymm, 256 bits) ----
+  // op dst, src1, src2 with VEX map `map` (1: 0F, 2: 0F38, 3: 0F3A), prefix pp (0: none,
+  // 1: 66), an optional imm8 after the operand.
   void vex_op(int map, int pp, std::uint8_t opcode, int dst, int src1, const Operand& src2, int imm8 = -1) {
     const int index = src2.is_reg() ? -1 : src2.mem.index;
     const int base = src2.is_reg() ? src2.reg : (src2.mem.constant >= 0 ? 0 : src2.mem.base);
@@ -199,13 +162,13 @@ class Assembler {
   }
   void ret() { byte(0xC3); }
 
-  // Appends the constant pool (entries of `entry` bytes, aligned) and resolves the references.
-  void finish(const std::vector<std::uint8_t>& constants, std::size_t entry) {
-    while (here() % entry != 0) byte(0xCC);
+  // Appends the constant pool (32-byte entries, aligned) and resolves the references.
+  void finish(const std::vector<std::uint8_t>& constants) {
+    while (here() % 32 != 0) byte(0xCC);
     const std::size_t pool = here();
     code.insert(code.end(), constants.begin(), constants.end());
     for (const Fixup& f : fixups_)
-      patch32(f.at, static_cast<std::int32_t>(pool + static_cast<std::size_t>(f.constant) * entry - f.end));
+      patch32(f.at, static_cast<std::int32_t>(pool + static_cast<std::size_t>(f.constant) * 32 - f.end));
   }
 
   static constexpr std::size_t kUnbound = ~std::size_t{0};
@@ -251,22 +214,15 @@ class Assembler {
   }
 };
 
-constexpr int kTileVectors = 8;  // fused_tile's kTile
-constexpr int kAcc = 0;          // acc: ymm0-3, zmm0-7
-// The registers of each width: vectors computed side by side (acc, and the second set
-// beside it), temporaries, and the scalars and broadcast inputs hoisted out of the loop.
-struct Registers {
-  int unroll;        // ymm: 4 (two groups a tile), zmm: 8 (the whole tile)
-  int vector_bytes;  // 32, 64
-  int second;        // ymm4-7, zmm8-15
-  int temp;          // 4 from here: ymm8-11, zmm16-19
-  int hoist_first;   // ymm12-15, zmm20-31
-  int hoist_count;
-  int tile_bytes() const { return kTileVectors * vector_bytes; }
-};
-constexpr Registers kYmm{4, 32, 4, 8, 12, 4};
-constexpr Registers kZmm{8, 64, 8, 16, 20, 12};
-constexpr int kMask1 = 1, kMask2 = 2;  // opmasks of the zmm compares
+constexpr int kUnroll = 4;        // vectors computed side by side
+constexpr int kTileVectors = 8;   // fused_tile's kTile
+constexpr int kVectorBytes = 32;  // ymm
+constexpr int kTileBytes = kTileVectors * kVectorBytes;
+constexpr int kAcc = 0;     // ymm0-3: acc
+constexpr int kSecond = 4;  // ymm4-7: the second set
+constexpr int kTemp0 = 8, kTemp1 = 9, kTemp2 = 10, kTemp3 = 11;
+constexpr int kHoistFirst = 12;  // ymm12-15: scalars and broadcast inputs
+constexpr int kHoistCount = 4;
 constexpr int kPointerRegs[] = {rbx, rbp, r11, r12, r13, r14, r15};
 constexpr int kCalleeSaved[] = {rbx, rbp, r12, r13, r14, r15};
 enum Constant { kSign, kAbsMask, kOne };
@@ -274,19 +230,16 @@ enum Constant { kSign, kAbsMask, kOne };
 // VEX opcodes (map 0F unless said) of the tile operations for packed doubles (pp 66) or
 // floats (pp none).
 constexpr std::uint8_t kAdd = 0x58, kMul = 0x59, kSub = 0x5C, kDiv = 0x5E, kSqrt = 0x51, kAnd = 0x54, kOr = 0x56,
-                       kXor = 0x57, kLoad = 0x10, kStore = 0x11, kStoreStream = 0x2B, kCmp = 0xC2,
-                       kBlendMasked = 0x65;  // vblendmpd/ps, map 0F38 (EVEX)
+                       kXor = 0x57, kLoad = 0x10, kStore = 0x11, kStoreStream = 0x2B, kCmp = 0xC2;
 
 class Generator {
  public:
-  Generator(const Program& program, const Source* sources, bool stream, bool stream_sides, bool zmm)
+  Generator(const Program& program, const Source* sources, bool stream, bool stream_sides)
       : prog_(program),
         sources_(sources),
         stream_(stream),
         stream_sides_(stream_sides),
-        f64_(program.dtype == DType::float64),
-        zmm_(zmm),
-        r_(zmm ? kZmm : kYmm) {}
+        f64_(program.dtype == DType::float64) {}
 
   bool generate() {
     if (prog_.code.empty()) return false;  // compile() makes none; the result is the last value
@@ -308,8 +261,8 @@ class Generator {
       Place& p = place_[s];
       p.streamed = sources_[s].kind == Source::Kind::stream || sources_[s].kind == Source::Kind::side;
       const bool broadcast = sources_[s].kind == Source::Kind::broadcast;
-      if (broadcast && hoisted < r_.hoist_count) {
-        p.hoisted = r_.hoist_first + hoisted++;
+      if (broadcast && hoisted < kHoistCount) {
+        p.hoisted = kHoistFirst + hoisted++;
         continue;
       }
       if (pointers < static_cast<int>(std::size(kPointerRegs))) p.pointer = kPointerRegs[pointers++];
@@ -317,13 +270,13 @@ class Generator {
 
     a_.endbr64();  // an indirect call's target, should indirect branch tracking be on
     for (int r : kCalleeSaved) a_.push(r);
-    a_.imul_imm(rdx, rdx, r_.tile_bytes());  // rdx: the end, in bytes from each stream's start
+    a_.imul_imm(rdx, rdx, kTileBytes);  // rdx: the end, in bytes from each stream's start
     for (std::size_t s = 0; s < count; ++s) {
       const Place& p = place_[s];
       if (p.pointer >= 0) a_.mov_load(p.pointer, table(s));
       if (p.hoisted >= 0) {  // the value's first copy in its region
         a_.mov_load(r10, table(s));
-        op(2, 1, f64_ ? 0x19 : 0x18, p.hoisted, 0, mem(mem_at(r10, -1, 0)));  // vbroadcastsd/ss
+        a_.vex_op(2, 1, f64_ ? 0x19 : 0x18, p.hoisted, 0, mem(mem_at(r10, -1, 0)));  // vbroadcastsd/ss
       }
     }
     a_.zero(rax);  // rax: the current tile, in bytes from each stream's start
@@ -336,26 +289,26 @@ class Generator {
     a_.cmp(r9, r8);
     const std::size_t prefetch_done = a_.jcc(0xD);
     a_.mov_load(r10, Mem{rcx, r9, 3, 0, -1});
-    for (int line = 0; line < r_.tile_bytes(); line += 64) a_.prefetch(mem_at(r10, rax, line));
+    for (int line = 0; line < kTileBytes; line += 64) a_.prefetch(mem_at(r10, rax, line));
     a_.inc(r9);
     a_.jmp(prefetch_loop);
     a_.bind(prefetch_done);
-    for (int group = 0; group < kTileVectors / r_.unroll; ++group) {
+    for (int group = 0; group < kTileVectors / kUnroll; ++group) {
       for (const Instr& in : prog_.code)
         if (!instruction(in, group)) return false;
-      for (int u = 0; u < r_.unroll; ++u) {
-        const int k = group * r_.unroll + u;
-        op(1, pp(), stream_ ? kStoreStream : kStore, kAcc + u, 0, mem(mem_at(rsi, rax, k * r_.vector_bytes)));
+      for (int u = 0; u < kUnroll; ++u) {
+        const int k = group * kUnroll + u;
+        a_.vex_op(1, pp(), stream_ ? kStoreStream : kStore, kAcc + u, 0, mem(mem_at(rsi, rax, k * kVectorBytes)));
       }
     }
-    a_.add_imm(rax, r_.tile_bytes());
+    a_.add_imm(rax, kTileBytes);
     a_.cmp(rax, rdx);
     a_.jcc(0xC, loop);
     a_.bind(to_end);
     a_.vzeroupper();
     for (int i = static_cast<int>(std::size(kCalleeSaved)) - 1; i >= 0; --i) a_.pop(kCalleeSaved[i]);
     a_.ret();
-    a_.finish(constants(), static_cast<std::size_t>(r_.vector_bytes));
+    a_.finish(constants());
     return true;
   }
 
@@ -373,17 +326,10 @@ class Generator {
   bool stream_;
   bool stream_sides_;
   bool f64_;
-  bool zmm_;
-  Registers r_;
   std::vector<Place> place_;
   Assembler a_;
 
   int pp() const { return f64_ ? 1 : 0; }
-  // A vector instruction at the loop's width (EVEX's W: set for doubles, as the
-  // instructions' packed-double forms have it).
-  void op(int map, int pp, std::uint8_t opcode, int dst, int src1, const Operand& src2, int imm8 = -1, int mask = 0) {
-    a_.vec_op(zmm_, f64_, map, pp, opcode, dst, src1, src2, imm8, mask);
-  }
   static Mem mem_at(int base, int index, int disp) { return Mem{base, index, 0, disp, -1}; }
   static Operand mem(const Mem& m) { return Operand{-1, m}; }
   static Operand reg(int r) { return Operand{r, Mem{}}; }
@@ -424,21 +370,21 @@ class Generator {
       a_.mov_load(r10, table(static_cast<std::size_t>(s)));
       base = r10;
     }
-    return mem(mem_at(base, p.streamed ? rax : -1, k * r_.vector_bytes));
+    return mem(mem_at(base, p.streamed ? rax : -1, k * kVectorBytes));
   }
 
   // x as a register: loaded into `temp` when it is in memory.
   int in_register(const Operand& x, int temp) {
     if (x.is_reg()) return x.reg;
-    op(1, pp(), kLoad, temp, 0, x);
+    a_.vex_op(1, pp(), kLoad, temp, 0, x);
     return temp;
   }
 
-  // One instruction over the group's vectors, then its store and side output.
+  // One instruction over the group's 4 vectors, then its store and side output.
   bool instruction(const Instr& in, int group) {
-    const int acc = in.second ? r_.second : kAcc;  // the interpreter's acc for this instruction
-    for (int u = 0; u < r_.unroll; ++u) {
-      const int k = group * r_.unroll + u;
+    const int acc = in.second ? kSecond : kAcc;  // the interpreter's acc for this instruction
+    for (int u = 0; u < kUnroll; ++u) {
+      const int k = group * kUnroll + u;
       const int dst = acc + u;
       // The operands, each fetched right before use (a fetch may load r10).
       const auto first = [&]() -> Operand {
@@ -450,7 +396,7 @@ class Generator {
           case Form::acc_second:
             return reg(acc + u);
           case Form::second_acc:
-            return reg(r_.second + u);
+            return reg(kSecond + u);
           default:
             return source(in.a, k);
         }
@@ -463,48 +409,41 @@ class Generator {
           case Form::second_acc:
             return reg(acc + u);
           case Form::acc_second:
-            return reg(r_.second + u);
+            return reg(kSecond + u);
           default:
             return source(in.b, k);
         }
       };
       if (!operation(in.op, dst, first, second)) return false;
     }
-    for (int u = 0; u < r_.unroll; ++u) {
-      const int k = group * r_.unroll + u;
-      if (in.store >= 0) op(1, pp(), kStore, kAcc + u, 0, source(in.store, k));
-      if (in.side >= 0) op(1, pp(), stream_sides_ ? kStoreStream : kStore, acc + u, 0, source(in.side, k));
+    for (int u = 0; u < kUnroll; ++u) {
+      const int k = group * kUnroll + u;
+      if (in.store >= 0) a_.vex_op(1, pp(), kStore, kAcc + u, 0, source(in.store, k));
+      if (in.side >= 0) a_.vex_op(1, pp(), stream_sides_ ? kStoreStream : kStore, acc + u, 0, source(in.side, k));
     }
     return true;
   }
 
   template <class First, class Second>
-  bool operation(Op code, int dst, const First& first, const Second& second) {
-    const int temp0 = r_.temp, temp1 = r_.temp + 1, temp2 = r_.temp + 2, temp3 = r_.temp + 3;
+  bool operation(Op op, int dst, const First& first, const Second& second) {
     const auto binary = [&](std::uint8_t opcode) {
-      const int x = in_register(first(), temp0);
-      op(1, pp(), opcode, dst, x, second());
+      const int x = in_register(first(), kTemp0);
+      a_.vex_op(1, pp(), opcode, dst, x, second());
     };
-    // vroundpd/ps (VEX) or vrndscalepd/ps (EVEX, scale 0): mode | no exceptions.
-    const auto round = [&](int mode) { op(3, 1, f64_ ? 0x09 : 0x08, dst, 0, first(), mode | 8); };
+    const auto round = [&](int mode) {  // vroundpd/ps, mode | no exceptions
+      a_.vex_op(3, 1, f64_ ? 0x09 : 0x08, dst, 0, first(), mode | 8);
+    };
     // minimum (LE) and maximum (GE): a where the compare holds or a is NaN, else b.
     const auto select = [&](int predicate) {
-      const int x = in_register(first(), temp0);
-      const int y = in_register(second(), temp2);
-      if (zmm_) {
-        op(1, pp(), kCmp, kMask1, x, reg(y), predicate);
-        op(1, pp(), kCmp, kMask2, x, reg(x), 3);  // unordered: x is NaN
-        a_.korw(kMask1, kMask1, kMask2);
-        op(2, 1, kBlendMasked, dst, y, reg(x), -1, kMask1);  // vblendm: kMask1 ? x : y
-        return true;
-      }
-      op(1, pp(), kCmp, temp1, x, reg(y), predicate);
-      op(1, pp(), kCmp, temp3, x, reg(x), 3);  // unordered: x is NaN
-      op(1, pp(), kOr, temp1, temp1, reg(temp3));
-      op(3, 1, f64_ ? 0x4B : 0x4A, dst, y, reg(x), temp1 << 4);  // vblendv: temp1 ? x : y
+      const int x = in_register(first(), kTemp0);
+      const int y = in_register(second(), kTemp2);
+      a_.vex_op(1, pp(), kCmp, kTemp1, x, reg(y), predicate);
+      a_.vex_op(1, pp(), kCmp, kTemp3, x, reg(x), 3);  // unordered: x is NaN
+      a_.vex_op(1, pp(), kOr, kTemp1, kTemp1, reg(kTemp3));
+      a_.vex_op(3, 1, f64_ ? 0x4B : 0x4A, dst, y, reg(x), kTemp1 << 4);  // vblendv: kTemp1 ? x : y
       return true;
     };
-    switch (code) {
+    switch (op) {
       case Op::add:
         binary(kAdd);
         return true;
@@ -522,22 +461,22 @@ class Generator {
       case Op::maximum:
         return select(0x1D);  // GE, ordered, quiet
       case Op::negative:
-        op(1, pp(), kXor, dst, in_register(first(), temp0), mem(Mem{-1, -1, 0, 0, kSign}));
+        a_.vex_op(1, pp(), kXor, dst, in_register(first(), kTemp0), mem(Mem{-1, -1, 0, 0, kSign}));
         return true;
       case Op::abs:
-        op(1, pp(), kAnd, dst, in_register(first(), temp0), mem(Mem{-1, -1, 0, 0, kAbsMask}));
+        a_.vex_op(1, pp(), kAnd, dst, in_register(first(), kTemp0), mem(Mem{-1, -1, 0, 0, kAbsMask}));
         return true;
       case Op::sqrt:
-        op(1, pp(), kSqrt, dst, 0, first());
+        a_.vex_op(1, pp(), kSqrt, dst, 0, first());
         return true;
       case Op::square: {
-        const int x = in_register(first(), temp0);
-        op(1, pp(), kMul, dst, x, reg(x));
+        const int x = in_register(first(), kTemp0);
+        a_.vex_op(1, pp(), kMul, dst, x, reg(x));
         return true;
       }
       case Op::reciprocal:
-        op(1, pp(), kLoad, temp1, 0, mem(Mem{-1, -1, 0, 0, kOne}));
-        op(1, pp(), kDiv, dst, temp1, first());
+        a_.vex_op(1, pp(), kLoad, kTemp1, 0, mem(Mem{-1, -1, 0, 0, kOne}));
+        a_.vex_op(1, pp(), kDiv, dst, kTemp1, first());
         return true;
       case Op::floor:
         round(1);
@@ -556,14 +495,13 @@ class Generator {
   }
 
   std::vector<std::uint8_t> constants() const {
-    const int entry = r_.vector_bytes;
-    std::vector<std::uint8_t> pool(static_cast<std::size_t>(3 * entry));
+    std::vector<std::uint8_t> pool(3 * 32);
     const auto fill = [&](int c, std::uint64_t bits64, std::uint32_t bits32) {
-      for (int i = 0; i < entry; i += f64_ ? 8 : 4) {
+      for (int i = 0; i < 32; i += f64_ ? 8 : 4) {
         if (f64_)
-          std::memcpy(&pool[static_cast<std::size_t>(c * entry + i)], &bits64, 8);
+          std::memcpy(&pool[static_cast<std::size_t>(c * 32 + i)], &bits64, 8);
         else
-          std::memcpy(&pool[static_cast<std::size_t>(c * entry + i)], &bits32, 4);
+          std::memcpy(&pool[static_cast<std::size_t>(c * 32 + i)], &bits32, 4);
       }
     };
     fill(kSign, 0x8000000000000000ULL, 0x80000000U);
@@ -600,13 +538,13 @@ Cache& cache() {
   return *c;
 }
 
-std::string key_of(const Program& program, const Source* sources, bool stream, bool stream_sides, bool zmm) {
+std::string key_of(const Program& program, const Source* sources, bool stream, bool stream_sides) {
   std::string key;
   key.reserve(2 + 2 * sizeof(std::size_t) + program.code.size() * 10 + program.sources.size());
   const std::size_t sizes[] = {program.code.size(), program.sources.size()};
   key.append(reinterpret_cast<const char*>(sizes), sizeof sizes);
   key.push_back(static_cast<char>(program.dtype));
-  key.push_back(static_cast<char>((stream ? 1 : 0) | (stream_sides ? 2 : 0) | (zmm ? 4 : 0)));
+  key.push_back(static_cast<char>((stream ? 1 : 0) | (stream_sides ? 2 : 0)));
   for (const Instr& in : program.code) {
     const short fields[] = {in.a, in.b, in.store, in.side};
     key.push_back(static_cast<char>(in.op));
@@ -622,10 +560,10 @@ std::string key_of(const Program& program, const Source* sources, bool stream, b
 }  // namespace
 
 Loop PlanLoops::get(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream,
-                    bool stream_sides, bool zmm) {
-  const int k = (stream ? 1 : 0) | (stream_sides ? 2 : 0) | (zmm ? 4 : 0);
+                    bool stream_sides) {
+  const int k = (stream ? 1 : 0) | (stream_sides ? 2 : 0);
   if (known_[k].load(std::memory_order_acquire)) return loop_[k].load(std::memory_order_relaxed);
-  const Loop loop = loop_for(program, sources, stream, stream_sides, zmm);  // the same loop whoever asks first
+  const Loop loop = loop_for(program, sources, stream, stream_sides);  // the same loop whoever asks first
   loop_[k].store(loop, std::memory_order_relaxed);
   known_[k].store(true, std::memory_order_release);
   return loop;
@@ -635,16 +573,15 @@ Mode mode() { return g_mode.load(std::memory_order_relaxed); }
 void set_mode(Mode mode) { g_mode.store(mode, std::memory_order_relaxed); }
 std::int64_t loops_compiled() { return g_compiled.load(std::memory_order_relaxed); }
 
-Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream, bool stream_sides,
-              bool zmm) {
+Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sources, bool stream, bool stream_sides) {
 #if TANDEM_FUSED_JIT
   if (mode() == Mode::off || (program.dtype != DType::float64 && program.dtype != DType::float32)) return nullptr;
-  std::string key = key_of(program, sources, stream, stream_sides, zmm);
+  std::string key = key_of(program, sources, stream, stream_sides);
   Cache& c = cache();
   const std::lock_guard<std::mutex> lock(c.mutex);
   if (const auto it = c.loops.find(key); it != c.loops.end()) return it->second;
   if (c.loops.size() >= kMaxLoops) return nullptr;
-  Generator generator(program, sources, stream, stream_sides, zmm);
+  Generator generator(program, sources, stream, stream_sides);
   Loop loop = nullptr;
   if (generator.generate()) {
     void* code = make_executable(generator.code());
@@ -660,7 +597,6 @@ Loop loop_for(const fused_tile::Program& program, const fused_tile::Source* sour
   (void)sources;
   (void)stream;
   (void)stream_sides;
-  (void)zmm;
   return nullptr;
 #endif
 }

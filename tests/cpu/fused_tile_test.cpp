@@ -288,8 +288,8 @@ TEST(FusedTile, OnlyExactFloatProgramsTakeIt) {
 
 // The compiled loops (src/cpu/fused_jit.cpp) for every program, however short its runs: the
 // same random programs, layouts and outputs, bit for bit against the eager ops, on each x86
-// target that has them and that this CPU runs (AVX2: ymm loops; AVX-512: zmm loops, with
-// opmasks for minimum and maximum).
+// target that has them (AVX2, whose tile is one loop tile, and the AVX-512 ones, whose tile
+// is two) and that this CPU runs.
 TEST(FusedTile, CompiledLoopsEqualEagerOpsBitwise) {
   const td::PlacementGuard cpu(td::Placement::cpu);
   std::vector<std::pair<std::int64_t, std::string>> targets;
