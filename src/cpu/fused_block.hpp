@@ -104,9 +104,10 @@ struct RowShadow {
   std::int64_t row_stride = 0;              // bytes from o(r) to o(r + 1)
   std::int64_t low = 0;                     // bytes, <= 0
   std::int64_t span = 0;                    // bytes of a row's copy
+  std::int64_t history = 0;                 // rows above its own that an output row reads
   char* slots = nullptr;                    // slot_count slots of slot_bytes
   std::int64_t slot_bytes = 0;
-  std::int64_t slot_count = 0;
+  std::int64_t slot_count = 0;           // a power of two, at least history + 1
   const char* readable_begin = nullptr;  // the bytes the inputs read: a copy takes no other
   const char* readable_end = nullptr;
   std::int64_t next_copy = 0;  // the first row not copied yet
@@ -133,7 +134,7 @@ struct RowShadow {
   /// Where row r's copy is: aligned as the grid bytes it holds (the tiles' loads split
   /// cache lines as they would in the grid).
   char* slot(std::int64_t r) const {
-    const std::int64_t k = ((r % slot_count) + slot_count) % slot_count;
+    const std::int64_t k = r & (slot_count - 1);  // r mod slot_count, also for rows above the grid (r < 0)
     return slots + k * slot_bytes + static_cast<std::int64_t>(row_bytes_at(r) % 64);
   }
 };

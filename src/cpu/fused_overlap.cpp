@@ -131,7 +131,10 @@ bool make_row_shadow(const Plan& plan, const FusedCall& call, RowShadow& shadow)
   if (shadow.low < row_bytes - s0 || high > s0) return false;
   for (std::size_t i = 0; i < call.inputs.size(); ++i) shadow.column_bytes[i] = column[i] - shadow.low;
   shadow.span = high - shadow.low;
-  shadow.slot_count = history + 1;
+  shadow.history = history;
+  // A power of two at least history + 1: slot() masks instead of dividing, once per run.
+  shadow.slot_count = 1;
+  while (shadow.slot_count < history + 1) shadow.slot_count *= 2;
   shadow.slot_bytes = round_up(shadow.span, 64) + 64;  // room to align each copy as its row
   shadow.readable_begin = readable.first;
   shadow.readable_end = readable.second;
@@ -292,7 +295,7 @@ void run_overlapping(const FusedCall& call, const FusedOverlap& overlap, const P
     RowShadow shadow = rows_shadow;
     shadow.slots = reinterpret_cast<char*>(r.ring.get(words(shadow.slot_count * shadow.slot_bytes / item + 1)));
     // The rows above the first: old (a head's, or beyond the output's edge).
-    shadow.next_copy = r.head_end / shadow.row_len - (shadow.slot_count - 1);
+    shadow.next_copy = r.head_end / shadow.row_len - shadow.history;
     char* s = thread_scratch(plan);
     for (std::int64_t b = r.head_end; b < r.tail_begin; b += fused_detail::kTileChunk) {
       // False only if the vector target lost its tile code since the plan was made (a test

@@ -230,19 +230,20 @@ std::int64_t aligning_skew(const T* const* base, const std::int64_t* advance, st
                            std::size_t vector_bytes, const Source* sides_first) {
   constexpr std::size_t kMaxLanes = kMaxTileBytes / kTile / sizeof(T);
   int votes[kMaxLanes] = {};
+  // Once per run of a pass (a grid's row): masks, not divisions (vectors are 2^k bytes).
+  const std::uintptr_t vector_mask = vector_bytes - 1;
   const std::size_t lanes = vector_bytes / sizeof(T);
-  const auto vote = [&](const T* p) {
-    const auto bytes = reinterpret_cast<std::uintptr_t>(p) % vector_bytes;
+  const auto vote = [&](const T* p, int weight) {
+    const auto bytes = reinterpret_cast<std::uintptr_t>(p) & vector_mask;
     if (bytes % sizeof(T) != 0) return false;
-    ++votes[(lanes - bytes / sizeof(T)) % lanes];
+    votes[(lanes - bytes / sizeof(T)) & (lanes - 1)] += weight;
     return true;
   };
-  if (!vote(out)) return 0;
+  if (!vote(out, 1)) return 0;
   for (std::size_t s = 0; s < count; ++s)
-    if (advance[s] != 0 && !vote(base[s])) return 0;
+    if (advance[s] != 0 && !vote(base[s], 1)) return 0;
   for (std::size_t s = 0; s < count && sides_first != nullptr; ++s)
-    if (sides_first[s].kind == Source::Kind::side)
-      for (std::size_t more = 0; more < count; ++more) vote(base[s]);  // outvotes every stream
+    if (sides_first[s].kind == Source::Kind::side) vote(base[s], static_cast<int>(count));  // outvotes every stream
   std::size_t best = 0;
   for (std::size_t k = 1; k < lanes; ++k)
     if (votes[k] > votes[best]) best = k;
@@ -335,7 +336,7 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
   const auto loop_tiles_per_tile = static_cast<std::int64_t>(vector_bytes / 32);
   const auto sides_aligned = [&](const T* const* at) {
     for (std::size_t s = 0; s < count; ++s)
-      if (sources[s].kind == Source::Kind::side && reinterpret_cast<std::uintptr_t>(at[s]) % vector_bytes != 0)
+      if (sources[s].kind == Source::Kind::side && (reinterpret_cast<std::uintptr_t>(at[s]) & (vector_bytes - 1)) != 0)
         return false;
     return true;
   };
@@ -386,7 +387,7 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
       }
     }
     const std::int64_t tiles = len / tile;
-    const bool aligned = reinterpret_cast<std::uintptr_t>(out) % (N * sizeof(T)) == 0;
+    const bool aligned = (reinterpret_cast<std::uintptr_t>(out) & (vector_bytes - 1)) == 0;
     whole_tiles(base, out, tiles, stream && aligned, streamed_count);
     std::int64_t done = tiles * tile;
     if (done < len && tiles > 0) {
