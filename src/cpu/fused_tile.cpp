@@ -611,13 +611,6 @@ bool available() { return HWY_DYNAMIC_DISPATCH(AvailableImpl)(); }
 
 std::size_t scratch_bytes(const Program& program) { return (program.sources.size() + 2) * kMaxTileBytes; }
 
-bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch) {
-  if (len <= 0) return true;
-  RunOptions options;
-  options.stream = stream;
-  return HWY_DYNAMIC_DISPATCH(RunImpl)(program, sources, 0, nullptr, &len, 1, out, nullptr, options, scratch);
-}
-
 bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
               const std::int64_t* lens, std::int64_t runs, void* out, void* const* outs, const RunOptions& options,
               char* scratch) {

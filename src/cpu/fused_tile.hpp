@@ -105,15 +105,8 @@ bool available();
 std::optional<Program> compile(const kernels::FusedProgram& prog, const std::vector<bool>& input_in_runs,
                                const std::vector<int>& side_values = {});
 
-/// Bytes of scratch that run() needs for `program` (per thread).
+/// Bytes of scratch that run_runs() needs for `program` (per thread).
 std::size_t scratch_bytes(const Program& program);
-
-/// Computes `len` elements of the program's result into `out` (contiguous) from `sources`
-/// (one per program.sources entry, kinds as there except inputs, which are stream or
-/// broadcast for this run). With `stream`, full vectors go to `out` by non-temporal stores
-/// where it is aligned to the vector size. False, and nothing written, when the target
-/// dispatched to has no tile code (only when it changed since compile()).
-bool run(const Program& program, const Source* sources, void* out, std::int64_t len, bool stream, char* scratch);
 
 /// How run_runs writes and reads: `stream`, non-temporal stores where a run's output is
 /// aligned to the vector size; `prefetch`, the streamed inputs prefetched
@@ -133,10 +126,14 @@ struct RunOptions {
   void* context = nullptr;
 };
 
-/// run() over `runs` runs with one set-up for all: run r computes lens[r] elements, its input
-/// and side sources (the first `inputs` sources, of the kinds `sources` gives, the same for
-/// every run) starting at starts[r * inputs + i]; the other sources as in run(). Run r's
-/// results go to outs[r], or with outs null one run after the other from `out`.
+/// Computes the program's result over `runs` runs with one set-up for all, from `sources`
+/// (one per program.sources entry, kinds as there except inputs, which are stream or
+/// broadcast): run r computes lens[r] elements, its input and side sources (the first
+/// `inputs` sources, the same kinds for every run) starting at starts[r * inputs + i]
+/// (starts null: one run, from each source's own pointer); the other sources where
+/// `sources` puts them. Run r's results go to outs[r], or with outs null one run after the
+/// other from `out`. False, and nothing written, when the target dispatched to has no tile
+/// code (only when it changed since compile()).
 bool run_runs(const Program& program, const Source* sources, std::size_t inputs, const void* const* starts,
               const std::int64_t* lens, std::int64_t runs, void* out, void* const* outs, const RunOptions& options,
               char* scratch);
