@@ -334,10 +334,12 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
   // elements in the same places (heat in place 2048^2 x 50 steps on an AVX-512 VM, 2 threads,
   // medians of 5 alternating with TANDEM_JIT=0: 108.2 -> 82.1 ms; 3-D stencil 68.8 -> 55.6).
   const auto loop_tiles_per_tile = static_cast<std::int64_t>(vector_bytes / 32);
+  const auto vector_aligned = [&](const T* p) {
+    return (reinterpret_cast<std::uintptr_t>(p) & (vector_bytes - 1)) == 0;
+  };
   const auto sides_aligned = [&](const T* const* at) {
     for (std::size_t s = 0; s < count; ++s)
-      if (sources[s].kind == Source::Kind::side && (reinterpret_cast<std::uintptr_t>(at[s]) & (vector_bytes - 1)) != 0)
-        return false;
+      if (sources[s].kind == Source::Kind::side && !vector_aligned(at[s])) return false;
     return true;
   };
   // `into_regions`: the side outputs go to scratch regions that this thread copies out.
@@ -387,8 +389,7 @@ void run_typed(const Program& prog, const Source* sources, std::size_t inputs, c
       }
     }
     const std::int64_t tiles = len / tile;
-    const bool aligned = (reinterpret_cast<std::uintptr_t>(out) & (vector_bytes - 1)) == 0;
-    whole_tiles(base, out, tiles, stream && aligned, streamed_count);
+    whole_tiles(base, out, tiles, stream && vector_aligned(out), streamed_count);
     std::int64_t done = tiles * tile;
     if (done < len && tiles > 0) {
       // The tail: one more tile ending with the run, over elements already written where it

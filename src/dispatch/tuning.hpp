@@ -60,12 +60,12 @@ inline constexpr std::int64_t kFusedPrefetchBytes = 4096;
 /// element with, 0.94-0.95 without).
 inline constexpr double kFusedPrefetchCacheShare = 0.5;
 
-/// The register tiles run a compiled loop (src/cpu/fused_jit.cpp) on AVX2 and AVX-512 in a fused pass
-/// of at least this many elements: writing a loop takes 12-22 us the first time a program
-/// is seen (4-32 instructions, the mmap and mprotect included; a later lookup 0.1 us; Zen 1
-/// VM, 2026-12-07), about what the interpreter spends on 2^14-2^15 elements, so a pass of
-/// 2^16 pays for it even if its program never comes back; smaller passes stay interpreted
-/// (the same bits).
+/// The register tiles run a compiled loop (src/cpu/fused_jit.cpp) on AVX2 and AVX-512 in a
+/// fused pass of at least this many elements: writing a loop takes 12-22 us the first time
+/// a program is seen (4-32 instructions, the mmap and mprotect included; a later lookup 0.1
+/// us; Zen 1 VM, 2026-12-07), about what the interpreter spends on 2^14-2^15 elements, so a
+/// pass of 2^16 pays for it even if its program never comes back; smaller passes stay
+/// interpreted (the same bits).
 inline constexpr std::int64_t kFusedJitMinElements = std::int64_t{1} << 16;
 
 /// Fused results of at least this many bytes are written with non-temporal stores (no

@@ -187,7 +187,7 @@ TEST(LazyOut, HeldIntermediatesOfAnInPlaceStencilAreWrittenByTheSamePass) {
   }
 }
 
-// The same through the compiled tile loops (src/cpu/fused_jit.cpp, AVX2 machines), forced
+// The same through the compiled tile loops (src/cpu/fused_jit.cpp, AVX2 and AVX-512 machines), forced
 // for every pass however small, side outputs written by non-temporal stores wherever a
 // run's tiles are vector-aligned for them; plus a grid large enough for the default
 // choice (sides beyond tuning::kFusedStreamMinBytes). Elsewhere the same checks run
