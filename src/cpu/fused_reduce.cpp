@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,22 @@ struct ZipSource {
     if (!prefetching) return;
     prefetch_ahead(a + lo, n);
     prefetch_ahead(b + lo, n);
+  }
+  // Eight elements as one vector (reduce_tree.hpp's leaf_pair_vectors): the plain
+  // operation only, which is the same lane by lane.
+  template <class A>
+  static constexpr bool kVector8 = !kNanRule && std::is_same_v<A, T>;
+  template <class V>
+  __attribute__((always_inline)) void vector8(std::int64_t i, V& v) const {
+    V y;
+    std::memcpy(&v, a + i, sizeof v);
+    std::memcpy(&y, b + i, sizeof y);
+    if constexpr (OP == BinaryOp::add)
+      v = v + y;
+    else if constexpr (OP == BinaryOp::subtract)
+      v = v - y;
+    else
+      v = v * y;
   }
 };
 

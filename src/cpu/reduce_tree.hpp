@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -49,6 +50,12 @@ struct Contiguous {
   __attribute__((always_inline)) void prefetch(std::int64_t lo, std::int64_t n) const {
     if (stream) prefetch_ahead(p + lo, n);
   }
+  template <class A>
+  static constexpr bool kVector8 = std::is_same_v<A, T>;
+  template <class V>
+  __attribute__((always_inline)) void vector8(std::int64_t i, V& v) const {
+    std::memcpy(&v, p + i, sizeof v);
+  }
 };
 
 /// Every `stride`-th element from p on, gathered a leaf at a time into the caller's scratch
@@ -85,6 +92,74 @@ __attribute__((always_inline)) inline typename R::acc_type leaf_values(const Src
                      R::combine(R::combine(r[4], r[5]), R::combine(r[6], r[7])));
   for (; i < n; ++i) res = R::combine(res, R::load(src.at(i)));
   return res;
+}
+
+/// Sums and products: a leaf's 8 accumulators as one vector of GCC's vector extension, the
+/// combine applied lane by lane into the first operand (leaf_pair_vectors).
+template <class R>
+struct VectorLeaves : std::false_type {};
+template <class T>
+struct VectorLeaves<kernels::Reducer<ReduceOp::sum, T>> : std::true_type {
+  template <class V>
+  __attribute__((always_inline)) static void combine(V& a, const V& b) {
+    a = a + b;
+  }
+};
+template <class T>
+struct VectorLeaves<kernels::Reducer<ReduceOp::prod, T>> : std::true_type {
+  template <class V>
+  __attribute__((always_inline)) static void combine(V& a, const V& b) {
+    a = a * b;
+  }
+};
+
+/// Eight values of A as one vector (GCC's vector extension).
+template <class A>
+struct Vector8 {
+  typedef A type __attribute__((vector_size(8 * sizeof(A))));
+};
+
+/// Whether Src gives its elements [i, i + 8) as one Vector8<A> (src.vector8(i, v), each
+/// lane the value at(i + k) would give).
+template <class Src, class A, class = void>
+struct HasVector8 : std::false_type {};
+template <class Src, class A>
+struct HasVector8<Src, A, std::enable_if_t<Src::template kVector8<A>>> : std::true_type {};
+
+/// The two leaves of a pair node, [0, h) and [h, h + n2) of src (8 <= h <= n2, h a
+/// multiple of 8), as leaf_values computes each, in one loop: accumulator k of each leaf
+/// combines its elements k, k + 8, ... left to right, then the eight are combined as
+/// leaf_values does and the tail added, so every value is the same. The two leaves' chains
+/// of dependent combines interleave (one leaf after the other, each waits on its own chain
+/// of 15 additions; written with scalar accumulators, GCC compiled two leaves in one loop to
+/// scalar code: docs/performance.md, "Leaf pairs").
+template <class R, class Src>
+__attribute__((always_inline)) inline typename R::acc_type leaf_pair_vectors(const Src& src, std::int64_t h,
+                                                                             std::int64_t n2) {
+  using A = typename R::acc_type;
+  using V = typename Vector8<A>::type;
+  V r1, r2, x1, x2;  // vectors are passed by reference: no vector return, whose ABI differs by ISA
+  src.vector8(0, r1);
+  src.vector8(h, r2);
+  std::int64_t i = 8;
+  for (; i + 8 <= h; i += 8) {
+    src.vector8(i, x1);
+    src.vector8(h + i, x2);
+    VectorLeaves<R>::combine(r1, x1);
+    VectorLeaves<R>::combine(r2, x2);
+  }
+  for (; i + 8 <= n2; i += 8) {
+    src.vector8(h + i, x2);
+    VectorLeaves<R>::combine(r2, x2);
+  }
+  const auto eight = [](const V& v) {
+    return R::combine(R::combine(R::combine(v[0], v[1]), R::combine(v[2], v[3])),
+                      R::combine(R::combine(v[4], v[5]), R::combine(v[6], v[7])));
+  };
+  const A first = eight(r1);
+  A second = eight(r2);
+  for (; i < n2; ++i) second = R::combine(second, R::load(src.at(h + i)));
+  return R::combine(first, second);
 }
 
 /// Levels of a tree, at most: an inner node of n elements has children of at most n / 2 + 8.
@@ -126,8 +201,12 @@ static TANDEM_ISA_CLONES typename R::acc_type reduce_in_place(const Src& src, st
       const std::int64_t h = reduce_split_point(len[d]);
       if (len[d] - h <= kReduceLeaf) {
         src.prefetch(lo[d], len[d]);
-        const A first = leaf_values<R>(src.shifted(lo[d]), h);
-        v = R::combine(first, leaf_values<R>(src.shifted(lo[d] + h), len[d] - h));
+        if constexpr (VectorLeaves<R>::value && HasVector8<Src, A>::value) {
+          v = leaf_pair_vectors<R>(src.shifted(lo[d]), h, len[d] - h);
+        } else {
+          const A first = leaf_values<R>(src.shifted(lo[d]), h);
+          v = R::combine(first, leaf_values<R>(src.shifted(lo[d] + h), len[d] - h));
+        }
         break;
       }
       lo[d + 1] = lo[d];

@@ -87,6 +87,32 @@ TEST(Reduce, SameTreeOnRowsColumnsAndGatherPaths) {
   for (std::size_t j = 0; j < fwd.size(); ++j) EXPECT_EQ(rev[fwd.size() - 1 - j], fwd[j]);
 }
 
+// A contiguous row's tree reads each pair of leaves in one interleaved vector loop (sums and
+// products of float64 and float32: reduce_tree.hpp's leaf_pair_vectors); the columns path
+// reads the same tree an element at a time. Lengths around the leaf (128) and pair sizes,
+// leaves whose length is not a multiple of 8, right leaves longer than left, and rows cut
+// into subtrees for the threads: the same bits.
+template <class T>
+void expect_rows_equal_columns(std::int64_t n, double lo, double hi) {
+  const auto a = td::test::random_array<T>({n, 3}, static_cast<std::uint64_t>(n) + 17, lo, hi);
+  const auto rows = a.T().copy();
+  EXPECT_TRUE(arrays_equal(td::sum(rows, 1), td::sum(a, 0))) << n;
+  EXPECT_TRUE(arrays_equal(td::prod(rows, 1), td::prod(a, 0))) << n;
+  EXPECT_EQ(td::sum(rows(0)).item(), td::sum(a, 0).to_vector()[0]) << n;
+}
+
+TEST(Reduce, ContiguousRowsEqualColumnsBitwiseForManyLengths) {
+  ThreadsGuard guard;
+  for (int threads : {1, 2}) {
+    td::set_num_threads(threads);
+    for (std::int64_t n : {1,   7,   8,   9,   127, 128, 129,  136,  200,  255,   256,   257,    263,
+                           264, 265, 271, 300, 511, 517, 1000, 1023, 4097, 33333, 65536, 100003, 262147}) {
+      expect_rows_equal_columns<double>(n, 0.99, 1.01);
+      expect_rows_equal_columns<float>(n, 0.999f, 1.001f);
+    }
+  }
+}
+
 TEST(Reduce, BitwiseIdenticalFor1And2And7Threads) {
   ThreadsGuard guard;
   const auto big = td::test::random_array<double>({(1 << 21) + 3}, 9, -1e3, 1e3);
