@@ -86,9 +86,11 @@ void run_timed_pass(Plan& plan, const Pass& pass) {
 
 /// Runs the program over the elements [b0, b0 + len) of the output (in C order), b0 a
 /// multiple of 16 and len one too unless the block ends the output; the last instruction
-/// writes its value, contiguous, to `result`. len is at most kBlock, or kTileChunk when the
+/// writes its value, contiguous, to `result` (non-temporally where its kernel can and
+/// `stream_result`; the caller then fences). len is at most kBlock, or kTileChunk when the
 /// plan has a tile form.
-void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result);
+void evaluate_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_t len, void* result,
+                    bool stream_result = false);
 
 /// Copies of the old values of a grid's rows, for an output written in place row by row
 /// (src/cpu/fused_overlap.cpp): an input marked here reads the row `row_offset[i]` rows from

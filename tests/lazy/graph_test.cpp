@@ -314,6 +314,15 @@ TEST(LazyGraph, StreamedLargeResultEqualsEagerBitwise) {
     return td::test::bytes_of(u::binary(td::BinaryOp::subtract, x, a));  // 8 MiB of doubles
   };
   EXPECT_TRUE(run(false) == run(true));
+  // The last instruction a unary math kernel, which then stores into the result itself; and
+  // a float32 result with a tail that is not a whole vector.
+  const UntypedArray c = random_array(rng, DType::float32, Shape{(1 << 21) + 7});
+  auto run_unary = [&](bool lazy, const UntypedArray& p, const UntypedArray& q) {
+    const td::test::LazyMode mode(lazy);
+    return td::test::bytes_of(u::unary(td::UnaryOp::exp, u::binary(td::BinaryOp::multiply, p, q)));
+  };
+  EXPECT_TRUE(run_unary(false, a, b) == run_unary(true, a, b));
+  EXPECT_TRUE(run_unary(false, c, c) == run_unary(true, c, c));
 }
 
 TEST(LazyGraph, DeepDagWithoutLimitsRecursion) {
