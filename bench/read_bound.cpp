@@ -1,7 +1,8 @@
 // The read bandwidth a plain loop gets on this machine, beside tandem's sum and sum(a * b)
 // of the same arrays (issue 21's sum rows: docs/performance.md). Each round times, in turn,
 //   loop_sum   the threads' static halves of a, each summed by 4 vector accumulators (in
-//              no fixed tree: not tandem's rounding), 4 KiB prefetched ahead
+//              no fixed tree: not tandem's rounding), 4 KiB prefetched ahead, on threads of
+//              its own
 //   tandem_sum td::sum(a): the pairwise tree of NumPy's shape, the same bits on any threads
 //   loop_dot   the same loop over a * b
 //   tandem_dot td::sum(a * b), fused (nothing stored)
@@ -9,8 +10,6 @@
 // bandwidth from one minute to the next, and alternating within a round compares the loop
 // and tandem at the same bandwidth.
 // Usage: tandem_bench_read_bound [--n=33554432] [--rounds=30] [--threads=2]
-
-#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +19,7 @@
 #include <cstring>
 #include <string>
 #include <tandem/tandem.hpp>
+#include <thread>
 #include <vector>
 
 #include "../src/cpu/clones.hpp"
@@ -92,14 +92,19 @@ TANDEM_ISA_CLONES double loop_range(const double* a, const double* b, std::int64
   return r;
 }
 
+// On threads of its own, started for each call (tens of microseconds against milliseconds):
+// OpenMP's workers would spin after each region and take the cores from tandem's.
 double loop_sum(const double* a, const double* b, std::int64_t n, int threads) {
+  std::vector<double> part(static_cast<std::size_t>(threads));
+  std::vector<std::thread> team;
+  for (int t = 0; t < threads; ++t)
+    team.emplace_back([&, t] {
+      const std::int64_t lo = n / 32 * t / threads * 32, hi = n / 32 * (t + 1) / threads * 32;
+      part[static_cast<std::size_t>(t)] = loop_range(a, b, lo, hi);
+    });
+  for (std::thread& th : team) th.join();
   double total = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : total)
-  {
-    const std::int64_t t = omp_get_thread_num(), m = omp_get_num_threads();
-    const std::int64_t lo = n / 32 * t / m * 32, hi = n / 32 * (t + 1) / m * 32;
-    total += loop_range(a, b, lo, hi);
-  }
+  for (double p : part) total += p;
   return total;
 }
 
@@ -136,8 +141,8 @@ int main(int argc, char** argv) {
   const double d_loop = loop_sum(px, py, a.n, a.threads), d_td = td::sum(x * y).item();
   const double scale = static_cast<double>(a.n) * 1e-12;
   if (std::abs(s_loop - s_td) > scale || std::abs(d_loop - d_td) > scale) {
-    std::fprintf(stderr, "read_bound: results disagree: sum %.17g vs %.17g, dot %.17g vs %.17g\n", s_loop, s_td,
-                 d_loop, d_td);
+    std::fprintf(stderr, "read_bound: results disagree: sum %.17g vs %.17g, dot %.17g vs %.17g\n", s_loop, s_td, d_loop,
+                 d_td);
     return 1;
   }
   std::printf("%lld doubles, %d thread(s), %d rounds alternating (checksum %g)\n", static_cast<long long>(a.n),
