@@ -190,7 +190,7 @@ void reduce_rows(const FusedRanges& ranges, const Zip& zip, std::int64_t rows, v
     // Short rows: as many whole rows per piece as fit, each row one tree.
     const std::int64_t per = std::max<std::int64_t>(1, piece / m);
     const std::int64_t pieces = (rows + per - 1) / per;
-    parallel_tasks(pieces, threads, [&](std::int64_t p) {
+    parallel_pieces(pieces, threads, [&](std::int64_t p) {
       const std::int64_t r0 = p * per;
       const std::int64_t r1 = std::min(rows, r0 + per);
       if constexpr (kZip) {
@@ -230,7 +230,7 @@ void reduce_rows(const FusedRanges& ranges, const Zip& zip, std::int64_t rows, v
     const A left = self(self, lo, h);
     return R::combine(left, self(self, lo + h, len - h));
   };
-  parallel_tasks(rows * count, threads, [&](std::int64_t t) {
+  parallel_pieces(rows * count, threads, [&](std::int64_t t) {
     const std::array<std::int64_t, 2>& node = nodes[static_cast<std::size_t>(t % count)];
     const std::int64_t lo = t / count * m + node[0];
     if constexpr (kZip) {

@@ -94,18 +94,36 @@ void parallel_for(std::int64_t n, F&& f) {
   run_home_shares(pieces, bound, tuning::kParallelChunkElements, f);
 }
 
-/// Calls f(i) once for every i in [0, count), on up to `threads` of tandem's threads. Each
-/// thread owns a contiguous home range of the indices and takes them in order, then takes
-/// the next ones of the other ranges (work stealing, as parallel_for): a slowed thread takes
-/// fewer, and where tasks are consecutive pieces of an array each thread streams through
-/// its own part of it. Dealing the tasks one by one to whichever thread was free made every
-/// thread's reads jump ahead at each task: a sum of 2^25 doubles on 2 threads (AMD EPYC Zen 5
-/// VM, medians alternating, docs/performance.md) 3.81 -> 3.47 ms where the memory gave
-/// 80 GB/s, 6.02 -> 5.83 ms where it gave 45. f must not depend on the thread that runs it.
-/// The first exception thrown by f is rethrown here once the region is over; tasks not yet
-/// started are then skipped.
+/// Calls f(i) once for every i in [0, count), on up to `threads` of tandem's threads, each
+/// taking the next i when it is free (whole tasks, dynamically: a slowed thread takes fewer;
+/// tasks listed biggest first are taken biggest first). f must not depend on the thread
+/// that runs it. The first exception thrown by f is rethrown here once the region is over;
+/// tasks not yet started are then skipped.
 template <class F>
 void parallel_tasks(std::int64_t count, int threads, F&& f) {
+  if (count <= 0) return;
+  ExceptionTrap trap;
+  std::atomic<std::int64_t> next{0};
+  run_region(static_cast<int>(std::min<std::int64_t>(threads, count)), [&](int) {
+    for (;;) {
+      const std::int64_t i = next.fetch_add(1, std::memory_order_relaxed);
+      if (i >= count) break;
+      trap.run([&] { f(i); });
+    }
+  });
+  trap.rethrow();
+}
+
+/// parallel_tasks for tasks that are consecutive pieces of an array (a long reduction's
+/// subtrees): each thread owns a contiguous home range of the indices and takes them in
+/// order, then takes the next ones of the other ranges (work stealing, as parallel_for), so
+/// that each thread streams through its own part of the array. Dealt one by one to
+/// whichever thread was free, every thread's reads jumped ahead at each task: a sum of 2^25
+/// doubles on 2 threads (AMD EPYC Zen 5 VM, medians alternating, docs/performance.md) 3.81
+/// -> 3.47 ms where the memory gave 80 GB/s, 6.02 -> 5.83 ms where it gave 45. The same
+/// contract as parallel_tasks otherwise.
+template <class F>
+void parallel_pieces(std::int64_t count, int threads, F&& f) {
   if (count <= 0) return;
   const int pieces = static_cast<int>(std::min<std::int64_t>(std::max(threads, 1), count));
   run_home_shares(

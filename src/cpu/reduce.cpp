@@ -141,10 +141,10 @@ typename R::acc_type tree_parallel(const Src& src, std::int64_t n, int threads) 
   collect_subtrees(0, n, chunk, nodes);
   const std::unique_ptr<A[]> values(new A[nodes.size()]);  // not std::vector: A may be bool
   const auto count = static_cast<std::int64_t>(nodes.size());
-  // Whichever thread is free takes the next subtree; each value has its slot, combined in
-  // tree order below, so the result never depends on who computed what.
-  cpu::parallel_tasks(count, threads,
-                      [&](std::int64_t i) { values[i] = reduce_tree<R, T>(src, nodes[i][0], nodes[i][1]); });
+  // Each thread reads its own consecutive subtrees, then helps the others; each value has
+  // its slot, combined in tree order below, so the result never depends on who computed what.
+  cpu::parallel_pieces(count, threads,
+                       [&](std::int64_t i) { values[i] = reduce_tree<R, T>(src, nodes[i][0], nodes[i][1]); });
   std::size_t next = 0;
   return combine_subtrees<R>(n, chunk, values.get(), next);
 }
