@@ -511,6 +511,7 @@ void run_one_block(const Plan& plan, char* scratch, std::int64_t b0, std::int64_
     // The last instruction's kernel stores into the output non-temporally itself: no copy
     // through the scratch (exp into an out= array of 2^20 doubles, one thread, AMD EPYC Zen 5:
     // the copy, 16 bytes a store in the baseline code, was 22 % of the time).
+    const simd::DeferStreamFence defer;  // run_fused fences once the chunk's blocks are done
     evaluate_block(plan, scratch, b0, len, out, true);
     return;
   }

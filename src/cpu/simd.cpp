@@ -40,7 +40,7 @@ template <class D, class T, class Body>
 void with_store_kind(D d, bool stream, const T* out, Body&& body) {
   if (stream && reinterpret_cast<std::uintptr_t>(out) % (hn::Lanes(d) * sizeof(T)) == 0) {
     body(std::true_type{});
-    hwy::FlushStream();
+    flush_stream();
   } else {
     body(std::false_type{});
   }
@@ -217,6 +217,17 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 namespace tandem::cpu::simd {
+
+namespace {
+thread_local bool t_defer_fence = false;
+}  // namespace
+
+DeferStreamFence::DeferStreamFence() : saved_(t_defer_fence) { t_defer_fence = true; }
+DeferStreamFence::~DeferStreamFence() { t_defer_fence = saved_; }
+
+void flush_stream() {
+  if (!t_defer_fence) hwy::FlushStream();
+}
 
 HWY_EXPORT(UnaryImpl);
 HWY_EXPORT(BinaryImpl);

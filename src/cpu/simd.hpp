@@ -20,6 +20,24 @@ namespace tandem::cpu::simd {
 /// and the inputs stay cached); the values written are the same either way.
 bool unary(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, bool stream = false);
 
+/// While one lives on a thread, the non-temporal stores of unary(), binary() and power()
+/// are not fenced at the end of each call: the caller fences once they are all issued
+/// (cpu::fused's passes, once per chunk of blocks; a fence per block of exp into an out=
+/// array cost 6 %, docs/performance.md).
+class DeferStreamFence {
+ public:
+  DeferStreamFence();
+  ~DeferStreamFence();
+  DeferStreamFence(const DeferStreamFence&) = delete;
+  DeferStreamFence& operator=(const DeferStreamFence&) = delete;
+
+ private:
+  bool saved_;
+};
+
+/// hwy::FlushStream() unless a DeferStreamFence lives on this thread.
+void flush_stream();
+
 /// The transcendental part of unary() (simd_math.cpp): float32/float64 only.
 bool unary_math(UnaryOp op, DType dtype, const void* in, void* out, std::int64_t n, bool stream);
 

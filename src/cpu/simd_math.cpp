@@ -476,7 +476,7 @@ bool run(const T* in, T* out, std::size_t n, bool stream) {
     const hn::ScalableTag<T> d;
     if (stream && reinterpret_cast<std::uintptr_t>(out) % (hn::Lanes(d) * sizeof(T)) == 0) {
       unary_guarded<Op, F, true>(d, in, out, n);
-      hwy::FlushStream();
+      flush_stream();
     } else {
       unary_guarded<Op, F, false>(d, in, out, n);
     }
@@ -609,7 +609,7 @@ bool pow_typed(const T* a, std::int64_t a_step, const T* b, std::int64_t b_step,
     };
     if (stream && reinterpret_cast<std::uintptr_t>(out) % (hn::Lanes(d) * sizeof(T)) == 0) {
       shapes(std::true_type{});
-      hwy::FlushStream();
+      flush_stream();
     } else {
       shapes(std::false_type{});
     }
