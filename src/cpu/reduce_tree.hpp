@@ -71,6 +71,14 @@ struct Strided {
   }
 };
 
+/// A leaf's 8 accumulators (an array, or a vector of 8 lanes) combined pairwise, in the
+/// one order every leaf uses.
+template <class R, class Eight>
+__attribute__((always_inline)) inline typename R::acc_type combine_eight(const Eight& r) {
+  return R::combine(R::combine(R::combine(r[0], r[1]), R::combine(r[2], r[3])),
+                    R::combine(R::combine(r[4], r[5]), R::combine(r[6], r[7])));
+}
+
 /// A leaf: the elements [0, n) of src (a source read in place: src.at(i)). Always inlined:
 /// GCC inlines a function compiled for the baseline into an AVX-512/AVX2 clone
 /// (reduce_in_place) only when told to, and a call per leaf would run the SSE2 code.
@@ -88,8 +96,7 @@ __attribute__((always_inline)) inline typename R::acc_type leaf_values(const Src
   for (; i + 8 <= n; i += 8) {
     for (int k = 0; k < 8; ++k) r[k] = R::combine(r[k], R::load(src.at(i + k)));
   }
-  A res = R::combine(R::combine(R::combine(r[0], r[1]), R::combine(r[2], r[3])),
-                     R::combine(R::combine(r[4], r[5]), R::combine(r[6], r[7])));
+  A res = combine_eight<R>(r);
   for (; i < n; ++i) res = R::combine(res, R::load(src.at(i)));
   return res;
 }
@@ -129,10 +136,10 @@ struct HasVector8<Src, A, std::enable_if_t<Src::template kVector8<A>>> : std::tr
 /// The two leaves of a pair node, [0, h) and [h, h + n2) of src (8 <= h <= n2, h a
 /// multiple of 8), as leaf_values computes each, in one loop: accumulator k of each leaf
 /// combines its elements k, k + 8, ... left to right, then the eight are combined as
-/// leaf_values does and the tail added, so every value is the same. The two leaves' chains
-/// of dependent combines interleave (one leaf after the other, each waits on its own chain
-/// of 15 additions; written with scalar accumulators, GCC compiled two leaves in one loop to
-/// scalar code: docs/performance.md, "Leaf pairs").
+/// leaf_values does (combine_eight) and the tail added, so every value is the same. The two
+/// leaves' chains of dependent combines interleave (one leaf after the other, each waits on
+/// its own chain of 15 additions; written with scalar accumulators, GCC compiled two leaves
+/// in one loop to scalar code: docs/performance.md, "Leaf pairs").
 template <class R, class Src>
 __attribute__((always_inline)) inline typename R::acc_type leaf_pair_vectors(const Src& src, std::int64_t h,
                                                                              std::int64_t n2) {
@@ -152,12 +159,8 @@ __attribute__((always_inline)) inline typename R::acc_type leaf_pair_vectors(con
     src.vector8(h + i, x2);
     VectorLeaves<R>::combine(r2, x2);
   }
-  const auto eight = [](const V& v) {
-    return R::combine(R::combine(R::combine(v[0], v[1]), R::combine(v[2], v[3])),
-                      R::combine(R::combine(v[4], v[5]), R::combine(v[6], v[7])));
-  };
-  const A first = eight(r1);
-  A second = eight(r2);
+  const A first = combine_eight<R>(r1);
+  A second = combine_eight<R>(r2);
   for (; i < n2; ++i) second = R::combine(second, R::load(src.at(h + i)));
   return R::combine(first, second);
 }
