@@ -4,7 +4,8 @@
 Runs every workload of scripts/peers/common.py through tandem (2 threads and 1), NumPy,
 numexpr, JAX on the CPU, Eigen, xtensor + xsimd and xtensor + xsimd + OpenMP: one process
 per (library, workload), the libraries alternating within each round and their order
-rotating between rounds, so all see the same machine state. Keeps each library's best
+rotating between rounds, so all see the same machine state (the memory-bound rows run twice
+the rounds: their time follows the host's bandwidth of the minute). Keeps each library's best
 time, checks every result against NumPy's (random numbers against their distribution's
 moments) and prints Markdown tables: times with the threads each library really used
 (process CPU time over wall time during the timed repetitions), times relative to tandem,
@@ -197,13 +198,24 @@ def main():
     start = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()
     best, ref, errors, loads = {}, {}, {}, []
+    # Each round runs every row; a memory-bound row's second round of each pair runs at the
+    # round's end, minutes after its first.
+    passes = []
     for r in range(rounds):
-        for w in workloads:
+        passes.append(workloads)
+        again = [w for w in workloads if common.BY_NAME[w].rounds(rounds) > rounds]
+        if again:
+            passes.append(again)
+    done = {w: 0 for w in workloads}
+    for r, pass_workloads in enumerate(passes):
+        for w in pass_workloads:
+            done[w] += 1
+            w_rounds = common.BY_NAME[w].rounds(rounds)
             # NumPy first in every round (the reference), the others rotating.
             rest = [q for q in live if q.key != "numpy"]
             rest = rest[r % len(rest):] + rest[:r % len(rest)]
             for q in [q for q in live if q.key == "numpy"] + rest:
-                print(f"round {r + 1}/{rounds} {w}: {q.label} ...", file=sys.stderr, flush=True)
+                print(f"round {done[w]}/{w_rounds} {w}: {q.label} ...", file=sys.stderr, flush=True)
                 res = run_one(q, w, args)
                 loads.append(os.getloadavg()[0])
                 if "error" in res:
@@ -238,7 +250,8 @@ def main():
 
     print(f"date: {start.isoformat(timespec='minutes')} to "
           f"{datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='minutes')}, "
-          f"{'quick' if args.quick else 'full'}, {rounds} round(s), best repetition of each library")
+          f"{'quick' if args.quick else 'full'}, {rounds} round(s) (memory-bound rows {common.BY_NAME['sum'].rounds(rounds)}), "
+          f"best repetition of each library")
     print(f"machine: {machine_line()}; load average before/after {load_before[0]:.2f} / {load_after[0]:.2f}, "
           f"during (1-min, sampled after each run) {min(loads, default=0):.2f}-{max(loads, default=0):.2f}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions(args).items()))
