@@ -19,32 +19,12 @@
 #include <hwy/highway.h>
 
 #include "cpu/simd_exact-inl.h"
+#include "cpu/simd_store-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace tandem::cpu::simd {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
-
-// Non-temporal stores when `kStream` (the caller checked that `p` is vector-aligned).
-template <bool kStream, class D, class V, class T>
-HWY_INLINE void store(V v, D d, T* p) {
-  if constexpr (kStream)
-    hn::Stream(v, d, p);
-  else
-    hn::StoreU(v, d, p);
-}
-
-// Runs body.template operator()<kStream>() with kStream = stream when `out` is aligned to
-// the vector size, then orders the non-temporal stores before anything later.
-template <class D, class T, class Body>
-void with_store_kind(D d, bool stream, const T* out, Body&& body) {
-  if (stream && reinterpret_cast<std::uintptr_t>(out) % (hn::Lanes(d) * sizeof(T)) == 0) {
-    body(std::true_type{});
-    flush_stream();
-  } else {
-    body(std::false_type{});
-  }
-}
 
 template <class Op, class F, bool kStream, class D, class T = hn::TFromD<D>>
 void unary_exact(D d, const T* in, T* out, std::size_t n) {

@@ -33,6 +33,7 @@
 #include <hwy/highway.h>
 
 #include "cpu/simd_exp-inl.h"
+#include "cpu/simd_store-inl.h"
 // clang-format on
 
 // The x86 vector math entry points for this target's vector width: libmvec
@@ -470,10 +471,7 @@ void unary_guarded(D d, const T* in, T* out, std::size_t n) {
     if (HWY_LIKELY(vector_ok)) {
       auto y = op(d, x);
       if constexpr (kOddAtZero<Op>) y = hn::IfThenElse(hn::Eq(x, hn::Zero(d)), x, y);
-      if constexpr (kStream)
-        hn::Stream(y, d, out + i);
-      else
-        hn::StoreU(y, d, out + i);
+      store<kStream>(y, d, out + i);
     } else {
       // in and out may be the same buffer: read each element before writing it.
       for (std::size_t j = i; j < i + N; ++j) out[j] = f(in[j]);
@@ -488,12 +486,7 @@ bool run(const T* in, T* out, std::size_t n, bool stream) {
     return false;
   } else {
     const hn::ScalableTag<T> d;
-    if (stream && reinterpret_cast<std::uintptr_t>(out) % (hn::Lanes(d) * sizeof(T)) == 0) {
-      unary_guarded<Op, F, true>(d, in, out, n);
-      flush_stream();
-    } else {
-      unary_guarded<Op, F, false>(d, in, out, n);
-    }
+    with_store_kind(d, stream, out, [&](auto kind) { unary_guarded<Op, F, decltype(kind)::value>(d, in, out, n); });
     return true;
   }
 }
@@ -586,11 +579,7 @@ void pow_loop(D d, const T* a, const T* b, T* out, std::size_t n) {
   const auto b_splat = hn::Set(d, *b);
   std::size_t i = 0;
   for (; i + N <= n; i += N) {
-    const auto y = pow_vector(d, kA ? hn::LoadU(d, a + i) : a_splat, kB ? hn::LoadU(d, b + i) : b_splat);
-    if constexpr (kStream)
-      hn::Stream(y, d, out + i);
-    else
-      hn::StoreU(y, d, out + i);
+    store<kStream>(pow_vector(d, kA ? hn::LoadU(d, a + i) : a_splat, kB ? hn::LoadU(d, b + i) : b_splat), d, out + i);
   }
   if (i == n) return;
   // The tail: one more vector, its unused lanes 1 ** 1.
@@ -621,12 +610,7 @@ bool pow_typed(const T* a, std::int64_t a_step, const T* b, std::int64_t b_step,
       else
         pow_loop<false, false, decltype(kStream)::value>(d, a, b, out, n);
     };
-    if (stream && reinterpret_cast<std::uintptr_t>(out) % (hn::Lanes(d) * sizeof(T)) == 0) {
-      shapes(std::true_type{});
-      flush_stream();
-    } else {
-      shapes(std::false_type{});
-    }
+    with_store_kind(d, stream, out, shapes);
     return true;
   }
 }
