@@ -4,8 +4,8 @@
 Runs every workload of scripts/peers/common.py through tandem (2 threads and 1), NumPy,
 numexpr, JAX on the CPU, Eigen, xtensor + xsimd and xtensor + xsimd + OpenMP: one process
 per (library, workload), the libraries alternating within each round and their order
-rotating between rounds, so all see the same machine state (the memory-bound rows run twice
-the rounds: their time follows the host's bandwidth of the minute). Keeps each library's best
+rotating between rounds, so all see the same machine state (the memory-bound rows run four
+times the rounds: their time follows the host's bandwidth of the moment). Keeps each library's best
 time, checks every result against NumPy's (random numbers against their distribution's
 moments) and prints Markdown tables: times with the threads each library really used
 (process CPU time over wall time during the timed repetitions), times relative to tandem,
@@ -13,8 +13,8 @@ and the goals of issue 21.
 
 Usage (after scripts/install-peers.sh and `cmake --preset bench && cmake --build --preset bench`):
   scripts/bench_peers.py [--threads 2] [--rounds 2] [--quick] [--only heat,sum] [--json FILE]
-A library that is not installed or not built is reported as missing; the script still
-runs the others. --quick: small sizes and one round (checks that everything runs and agrees).
+(--json FILE: every library's best and every run's time). A library that is not installed or
+not built is reported as missing; the script still runs the others. --quick: small sizes and one round (checks that everything runs and agrees).
 """
 
 import argparse
@@ -197,15 +197,13 @@ def main():
 
     start = datetime.datetime.now(datetime.timezone.utc)
     load_before = os.getloadavg()
-    best, ref, errors, loads = {}, {}, {}, []
-    # Each round runs every row; a memory-bound row's second round of each pair runs at the
-    # round's end, minutes after its first.
+    best, ref, errors, loads, runs = {}, {}, {}, [], []
+    # Each round runs every row, then the memory-bound rows' extra rounds.
     passes = []
     for r in range(rounds):
         passes.append(workloads)
-        again = [w for w in workloads if common.BY_NAME[w].rounds(rounds) > rounds]
-        if again:
-            passes.append(again)
+        for _ in range(max(common.BY_NAME[w].rounds(rounds) for w in workloads) // rounds - 1):
+            passes.append([w for w in workloads if common.BY_NAME[w].rounds(rounds) > rounds])
     done = {w: 0 for w in workloads}
     for r, pass_workloads in enumerate(passes):
         for w in pass_workloads:
@@ -218,6 +216,9 @@ def main():
                 print(f"round {done[w]}/{w_rounds} {w}: {q.label} ...", file=sys.stderr, flush=True)
                 res = run_one(q, w, args)
                 loads.append(os.getloadavg()[0])
+                if "best_s" in res:
+                    runs.append({"peer": q.key, "workload": w, "round": done[w], "best_s": res["best_s"],
+                                 "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})
                 if "error" in res:
                     errors[(q.key, w)] = res["error"]
                     continue
@@ -319,6 +320,7 @@ def main():
                        "load_before": load_before, "load_after": load_after, "versions": versions(args),
                        "results": [{"peer": k, "workload": w, **v} for (k, w), v in best.items()],
                        "errors": [{"peer": k, "workload": w, "error": e} for (k, w), e in errors.items()],
+                       "runs": runs,
                        "goals": rows}, f, indent=1)
     sys.exit(1 if errors else 0)
 

@@ -21,8 +21,8 @@ class Workload:
     reps: timed repetitions per run; quick_*: the --quick sizes; label: a format of
     {n} (2^k when a power of two above 64) and {steps}. memory_bound: one pass over arrays
     far beyond the cache, a few milliseconds, whose time follows the memory bandwidth the
-    host lends that minute (on a shared VM it changed 1.6 x from minute to minute): such rows
-    run twice the rounds, so that every library meets both kinds of minute."""
+    host lends at that moment (on a shared VM it moved between levels 1.6 x apart every few
+    seconds): such rows run four times the rounds, so that every library meets the levels."""
 
     def __init__(self, name, label, n, quick_n, reps=3, steps=1, quick_steps=1, memory_bound=False):
         self.name, self._label, self.n, self.quick_n = name, label, n, quick_n
@@ -31,7 +31,7 @@ class Workload:
 
     def rounds(self, rounds):
         """The rounds of this row in a run of `rounds`."""
-        return 2 * rounds if self.memory_bound and rounds > 1 else rounds
+        return 4 * rounds if self.memory_bound and rounds > 1 else rounds
 
     def size(self, quick):
         return (self.quick_n, self.quick_steps) if quick else (self.n, self.steps)
