@@ -22,6 +22,7 @@ import datetime
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -216,9 +217,6 @@ def main():
                 print(f"round {done[w]}/{w_rounds} {w}: {q.label} ...", file=sys.stderr, flush=True)
                 res = run_one(q, w, args)
                 loads.append(os.getloadavg()[0])
-                if "best_s" in res:
-                    runs.append({"peer": q.key, "workload": w, "round": done[w], "best_s": res["best_s"],
-                                 "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})
                 if "error" in res:
                     errors[(q.key, w)] = res["error"]
                     continue
@@ -231,10 +229,22 @@ def main():
                 if why:
                     errors[(q.key, w)] = f"disagrees with NumPy: {why}"
                     continue
+                runs.append({"peer": q.key, "workload": w, "round": done[w], "best_s": res["best_s"],
+                             "at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")})
                 old = best.get((q.key, w))
                 if old is None or "skipped" in old or res["best_s"] < old["best_s"]:
                     best[(q.key, w)] = res
     load_after = os.getloadavg()
+
+    def goal_time(key, w):
+        """(seconds, how) that the goals compare: the median of a memory-bound row's rounds
+        (at least 4: each library's time at the host's usual level, where the best of them
+        tells which library met a rare fast moment), else the best."""
+        times = sorted(x["best_s"] for x in runs if x["peer"] == key and x["workload"] == w)
+        if common.BY_NAME[w].memory_bound and len(times) >= 4 and (key, w) not in errors:
+            return statistics.median(times), f"median of {len(times)}"
+        r = result(key, w)
+        return (r[0], "best") if r else None
 
     def result(key, w):
         """(seconds, cpu/wall, note) or None."""
@@ -283,15 +293,30 @@ def main():
             cells.append(f"{r[0] / base[0]:.2f}" if (r and base) else "–")
         print(f"| {common.BY_NAME[w].label(args.quick)} | " + " | ".join(cells) + " |")
 
+    mb = [w for w in workloads if common.BY_NAME[w].memory_bound and goal_time("tandem", w)
+          and goal_time("tandem", w)[1] != "best"]
+    if mb:
+        print("\nThe memory-bound rows, median of each library's rounds (what their goals compare):\n")
+        print("| workload | " + " | ".join(q.label for q in live) + " |")
+        print("|---|" + "---:|" * len(live))
+        for w in mb:
+            cells = []
+            for q in live:
+                g = goal_time(q.key, w)
+                cells.append(fmt_s(g[0]) if g else "–")
+            print(f"| {common.BY_NAME[w].label(args.quick)} | " + " | ".join(cells) + " |")
+
     print(f"\nGoals (issue 21): tandem on {args.threads} threads at least as fast as the best peer on every row "
           f"but the 16-element add (<= 100 ns), and the heat stencil (slices) in at most half of Eigen's one-thread "
-          f"time; the other two stencil forms show their time over Eigen's one thread.\n")
+          f"time; the other two stencil forms show their time over Eigen's one thread. Times: each library's best, "
+          f"but for the memory-bound rows the median of their rounds.\n")
     print("| workload | tandem | best peer | tandem / best | goal | met | expected to meet it |")
     print("|---|---:|---|---:|---|:---:|---|")
     rows = []
     for w in workloads:
-        base = result("tandem", w)
-        cands = [(result(q.key, w)[0], q.label) for q in live if q.key not in ("tandem", "tandem1") and result(q.key, w)]
+        base = goal_time("tandem", w)
+        cands = [(goal_time(q.key, w)[0], q.label) for q in live
+                 if q.key not in ("tandem", "tandem1") and goal_time(q.key, w)]
         if not base or not cands:
             continue
         t_best, who = min(cands)
@@ -299,6 +324,8 @@ def main():
             goal, met = "<= 100 ns", base[0] <= ADD16_MAX_S
         else:
             goal, met = "<= best peer", base[0] <= t_best
+            if base[1] != "best":
+                goal += f" ({base[1]} rounds)"
             eigen1 = result("eigen", w)
             if w in HALF_EIGEN and eigen1:
                 half = 0.5 * eigen1[0]
@@ -309,7 +336,8 @@ def main():
         missed = "--quick sizes: the goals are for the full ones" if args.quick else "issue 21 itself"
         print(f"| {common.BY_NAME[w].label(args.quick)} | {fmt_s(base[0])} | {who} {fmt_s(t_best)} | {base[0] / t_best:.2f} | "
               f"{goal} | {'yes' if met else 'no'} | {'' if met else missed + EXPECTED_NOTE.get(w, '')} |")
-        rows.append({"workload": w, "tandem_s": base[0], "best_peer": who, "best_peer_s": t_best, "met": met})
+        rows.append({"workload": w, "tandem_s": base[0], "best_peer": who, "best_peer_s": t_best, "met": met,
+                     "statistic": base[1]})
     if errors:
         print("\nFailures:")
         for (key, w), why in sorted(errors.items()):
