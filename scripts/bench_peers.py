@@ -4,17 +4,19 @@
 Runs every workload of scripts/peers/common.py through tandem (2 threads and 1), NumPy,
 numexpr, JAX on the CPU, Eigen, xtensor + xsimd and xtensor + xsimd + OpenMP: one process
 per (library, workload), the libraries alternating within each round and their order
-rotating between rounds, so all see the same machine state (the memory-bound rows run four
-times the rounds: their time follows the host's bandwidth of the moment). Keeps each library's best
-time, checks every result against NumPy's (random numbers against their distribution's
-moments) and prints Markdown tables: times with the threads each library really used
-(process CPU time over wall time during the timed repetitions), times relative to tandem,
-and the goals of issue 21.
+rotating between rounds, so all see the same machine state. The memory-bound rows run four
+times the rounds, since their time follows the host's bandwidth of the moment. Keeps each
+library's best time and every run's, checks every result against NumPy's (random numbers
+against their distribution's moments) and prints Markdown tables: times with the threads
+each library really used (process CPU time over wall time during the timed repetitions),
+times relative to tandem, the memory-bound rows' medians, and the goals of issue 21 (on
+the medians for the memory-bound rows, on the bests for the others).
 
 Usage (after scripts/install-peers.sh and `cmake --preset bench && cmake --build --preset bench`):
   scripts/bench_peers.py [--threads 2] [--rounds 2] [--quick] [--only heat,sum] [--json FILE]
 (--json FILE: every library's best and every run's time). A library that is not installed or
-not built is reported as missing; the script still runs the others. --quick: small sizes and one round (checks that everything runs and agrees).
+not built is reported as missing; the script still runs the others. --quick: small sizes and
+one round (checks that everything runs and agrees).
 """
 
 import argparse
