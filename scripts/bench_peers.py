@@ -202,10 +202,11 @@ def main():
     load_before = os.getloadavg()
     best, ref, errors, loads, runs = {}, {}, {}, [], []
     # Each round runs every row, then the memory-bound rows' extra rounds.
+    most_rounds = max(common.BY_NAME[w].rounds(rounds) for w in workloads)
     passes = []
     for r in range(rounds):
         passes.append(workloads)
-        for _ in range(max(common.BY_NAME[w].rounds(rounds) for w in workloads) // rounds - 1):
+        for _ in range(most_rounds // rounds - 1):
             passes.append([w for w in workloads if common.BY_NAME[w].rounds(rounds) > rounds])
     done = {w: 0 for w in workloads}
     for r, pass_workloads in enumerate(passes):
@@ -263,7 +264,7 @@ def main():
 
     print(f"date: {start.isoformat(timespec='minutes')} to "
           f"{datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='minutes')}, "
-          f"{'quick' if args.quick else 'full'}, {rounds} round(s) (memory-bound rows {common.BY_NAME['sum'].rounds(rounds)}), "
+          f"{'quick' if args.quick else 'full'}, {rounds} round(s) (memory-bound rows {most_rounds}), "
           f"best repetition of each library")
     print(f"machine: {machine_line()}; load average before/after {load_before[0]:.2f} / {load_after[0]:.2f}, "
           f"during (1-min, sampled after each run) {min(loads, default=0):.2f}-{max(loads, default=0):.2f}")
